@@ -1,0 +1,91 @@
+package rapport
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Org is an organisation: a brokerage or a team. Everything else belongs to
+// exactly one.
+type Org struct {
+	ID   int64  `bun:"id,pk,autoincrement"`
+	Name string `bun:"name"`
+	Slug string `bun:"slug"`
+	// Region is the ISO 3166 country whose phone numbering applies to
+	// numbers written without a country code.
+	Region    string    `bun:"region"`
+	TZ        string    `bun:"tz"`
+	CreatedAt time.Time `bun:"created_at"`
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+
+// Normalize trims the organisation's fields and applies defaults.
+func (o *Org) Normalize() {
+	o.Name = strings.TrimSpace(o.Name)
+	o.Slug = strings.ToLower(strings.TrimSpace(o.Slug))
+	o.Region = strings.ToUpper(strings.TrimSpace(o.Region))
+	o.TZ = strings.TrimSpace(o.TZ)
+	if o.Region == "" {
+		o.Region = "US"
+	}
+	if o.TZ == "" {
+		o.TZ = "America/Chicago"
+	}
+}
+
+// Validate checks the organisation's own fields. Whether Region is a
+// numbering region the phone library knows is checked by the caller.
+func (o *Org) Validate() error {
+	fe := FieldErrors{}
+	if o.Name == "" {
+		fe.Add("name", "Enter the organisation's name.")
+	} else if len(o.Name) > 200 {
+		fe.Add("name", "Keep the name under 200 characters.")
+	}
+	if !slugRE.MatchString(o.Slug) {
+		fe.Add("slug", "Use 2 to 40 lower-case letters, digits and dashes, starting with a letter or digit.")
+	}
+	if len(o.Region) != 2 {
+		fe.Add("region", "Use a two-letter country code such as US or CA.")
+	}
+	if err := ValidTZ(o.TZ); err != nil {
+		fe.Add("tz", err.Error())
+	}
+	return fe.Err()
+}
+
+// Location returns the organisation's time zone.
+func (o *Org) Location() *time.Location { return LoadTZ(o.TZ, time.UTC) }
+
+// ValidTZ checks that name is an IANA time zone such as America/Chicago.
+func ValidTZ(name string) error {
+	if name == "" || name == "Local" {
+		return Errorf(EINVALID, "Choose a time zone such as America/Chicago.")
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return Errorf(EINVALID, "%q is not a time zone we know; use a name such as America/Chicago.", name)
+	}
+	return nil
+}
+
+// LoadTZ returns the named zone, or fallback when name is empty or unknown.
+func LoadTZ(name string, fallback *time.Location) *time.Location {
+	if name == "" {
+		return fallback
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return fallback
+	}
+	return loc
+}
+
+// CommonTZs are offered first in time-zone pickers.
+var CommonTZs = []string{
+	"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+	"America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
+	"America/Toronto", "America/Vancouver", "America/Halifax", "America/Mexico_City",
+	"Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin", "Australia/Sydney", "UTC",
+}

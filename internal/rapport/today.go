@@ -1,0 +1,393 @@
+package rapport
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Calling hours in the person's local time: from 08:00 up to 21:00.
+const (
+	CallingStartHour = 8
+	CallingEndHour   = 21
+)
+
+// Back-off: someone called this many times without an answer within
+// BackOffWindow (since we last heard from them) rests off the list.
+const (
+	BackOffCalls  = 3
+	BackOffWindow = 7 * 24 * time.Hour
+)
+
+// TopProducerQuiet is how long a top-fifth recruit may go without a live
+// conversation before Today brings them back.
+const TopProducerQuiet = 60 * 24 * time.Hour
+
+// FreshLeadAge is how long a never-attempted lead counts as fresh: fresh
+// leads top the list, because speed to lead is measured in minutes.
+const FreshLeadAge = 24 * time.Hour
+
+// ReasonKind is why someone is on Today.
+type ReasonKind string
+
+const (
+	ReasonNewLead        ReasonKind = "new_lead"
+	ReasonMeeting        ReasonKind = "meeting"
+	ReasonPromiseOverdue ReasonKind = "promise_overdue"
+	ReasonPromiseDue     ReasonKind = "promise_due"
+	ReasonReferral       ReasonKind = "referral"
+	ReasonTheirPromise   ReasonKind = "their_promise"
+	ReasonTopProducer    ReasonKind = "top_producer"
+	ReasonBirthday       ReasonKind = "birthday"
+	ReasonHomeAnniv      ReasonKind = "home_anniversary"
+	ReasonKeepInTouch    ReasonKind = "keep_in_touch"
+)
+
+// Reason is one reason a person is on Today, with what it means in words.
+//
+// Rank orders reasons by urgency (1 is the most urgent) and Key orders
+// reasons of the same rank (smaller first). See BuildToday for the table.
+type Reason struct {
+	Kind       ReasonKind
+	Text       string
+	Rank       int
+	Key        int64
+	FollowUpID int64
+}
+
+// Touch is a conversation summarised for the Today rules.
+type Touch struct {
+	At        time.Time
+	Channel   Channel
+	Direction Direction
+	Outcome   Outcome
+	Live      bool
+}
+
+// Candidate is a person who may belong on Today, with what the rules need
+// to decide: the person (with activity fields), their open follow-ups for
+// this user due today or earlier, their touches of the last BackOffWindow,
+// who referred them, and whether they are a top-fifth producer.
+type Candidate struct {
+	Person      *Person
+	FollowUps   []FollowUp
+	Recent      []Touch
+	Referrer    string
+	TopProducer bool
+}
+
+// TodayParams are the inputs that are not per person.
+type TodayParams struct {
+	Now time.Time
+	// UserLoc decides what "today" is; OrgLoc is the zone of people who
+	// have none of their own.
+	UserLoc *time.Location
+	OrgLoc  *time.Location
+	Size    int
+}
+
+// TodayEntry is one person on Today.
+type TodayEntry struct {
+	Person  *Person
+	Reasons []Reason
+	// CallableNow is false outside the person's calling hours; CallableAt
+	// is then when they can next be called.
+	CallableNow bool
+	CallableAt  time.Time
+	LocalTime   time.Time
+	Referrer    string
+}
+
+// Best is the entry's most urgent reason.
+func (e *TodayEntry) Best() Reason { return e.Reasons[0] }
+
+// BuildToday chooses and orders who to call today.
+//
+// A candidate is left out when they are marked do-not-call, archived, have
+// been worked today (an outbound touch or a live conversation since the
+// start of the user's day: the slip of paper is done), or are resting
+// after BackOffCalls unanswered calls within BackOffWindow with no live or
+// inbound touch since. A candidate with no reason is left out too.
+//
+// Reasons and their ranks:
+//
+//	1  new lead, arrived within FreshLeadAge, never attempted   newest first
+//	2  meeting today                                            earliest time first
+//	3  promised follow-up, overdue                              longest overdue first
+//	4  promised follow-up, due today                            earliest time first
+//	5  referred to us, never attempted                          newest first
+//	6  new lead, older, never attempted                         newest first
+//	7  their promise due (check in)                             longest overdue first
+//	8  top-fifth producer, no live conversation in 60 days      largest volume first
+//	9  birthday or home anniversary today
+//	10 keep-in-touch cadence passed                             longest overdue first
+//
+// Entries are ordered by: callable now before not (people outside
+// 08:00–21:00 their time stay on the list, after those callable now); then
+// most urgent reason's rank; then that reason's key; then more reasons
+// first; then person id. The first Size entries are returned.
+func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
+	today := DayOf(p.Now, p.UserLoc)
+	dayStart := today.Start(p.UserLoc)
+	var out []TodayEntry
+	for i := range cands {
+		c := &cands[i]
+		per := c.Person
+		if per.DoNotCall || per.Archived() || workedSince(c.Recent, dayStart) || backedOff(c.Recent, p.Now) {
+			continue
+		}
+		reasons := reasonsFor(p, today, c)
+		if len(reasons) == 0 {
+			continue
+		}
+		sort.SliceStable(reasons, func(i, j int) bool {
+			if reasons[i].Rank != reasons[j].Rank {
+				return reasons[i].Rank < reasons[j].Rank
+			}
+			return reasons[i].Key < reasons[j].Key
+		})
+		e := TodayEntry{Person: per, Reasons: reasons, Referrer: c.Referrer}
+		e.CallableNow, e.CallableAt, e.LocalTime = CallingWindow(p.Now, per.Location(p.OrgLoc))
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return todayLess(&out[i], &out[j]) })
+	if p.Size > 0 && len(out) > p.Size {
+		out = out[:p.Size]
+	}
+	return out
+}
+
+func todayLess(a, b *TodayEntry) bool {
+	if a.CallableNow != b.CallableNow {
+		return a.CallableNow
+	}
+	ra, rb := a.Best(), b.Best()
+	if ra.Rank != rb.Rank {
+		return ra.Rank < rb.Rank
+	}
+	if ra.Key != rb.Key {
+		return ra.Key < rb.Key
+	}
+	if len(a.Reasons) != len(b.Reasons) {
+		return len(a.Reasons) > len(b.Reasons)
+	}
+	return a.Person.ID < b.Person.ID
+}
+
+// CallingWindow reports whether now is within calling hours in loc, and if
+// not, when calling hours next begin. It also returns the local time.
+func CallingWindow(now time.Time, loc *time.Location) (bool, time.Time, time.Time) {
+	lt := now.In(loc)
+	if lt.Hour() >= CallingStartHour && lt.Hour() < CallingEndHour {
+		return true, time.Time{}, lt
+	}
+	next := time.Date(lt.Year(), lt.Month(), lt.Day(), CallingStartHour, 0, 0, 0, loc)
+	if lt.Hour() >= CallingEndHour {
+		next = time.Date(lt.Year(), lt.Month(), lt.Day()+1, CallingStartHour, 0, 0, 0, loc)
+	}
+	return false, next, lt
+}
+
+func workedSince(touches []Touch, since time.Time) bool {
+	for _, t := range touches {
+		if !t.At.Before(since) && (t.Direction == DirectionOutbound || t.Live) {
+			return true
+		}
+	}
+	return false
+}
+
+// backedOff counts unanswered outbound calls within the window that came
+// after the last time we heard from the person.
+func backedOff(touches []Touch, now time.Time) bool {
+	from := now.Add(-BackOffWindow)
+	var heard time.Time
+	for _, t := range touches {
+		if t.Live || t.Direction == DirectionInbound {
+			if t.At.After(heard) {
+				heard = t.At
+			}
+		}
+	}
+	n := 0
+	for _, t := range touches {
+		if t.Channel == ChannelCall && t.Direction == DirectionOutbound && t.Outcome.Unanswered() &&
+			!t.At.Before(from) && t.At.After(heard) {
+			n++
+		}
+	}
+	return n >= BackOffCalls
+}
+
+func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
+	per := c.Person
+	var rs []Reason
+	for _, f := range c.FollowUps {
+		if !f.Open() || f.DueOn > today {
+			continue
+		}
+		overdue := today.DaysUntil(f.DueOn) * -1
+		switch {
+		case f.Kind == FollowUpMeeting && f.DueOn == today && f.Owes == OwesMe:
+			text := "Meeting today"
+			if f.DueTime != "" {
+				text += " at " + f.DueTime
+			}
+			rs = append(rs, Reason{Kind: ReasonMeeting, Rank: 2, Key: minutesOf(f.DueTime), FollowUpID: f.ID, Text: withNote(text, f.Note)})
+		case f.Owes == OwesThem:
+			text := "They promised"
+			if overdue > 0 {
+				text += fmt.Sprintf(" (due %s)", daysAgo(overdue))
+			}
+			rs = append(rs, Reason{Kind: ReasonTheirPromise, Rank: 7, Key: -int64(overdue), FollowUpID: f.ID, Text: withNote(text+": check in", f.Note)})
+		case overdue > 0:
+			text := fmt.Sprintf("You promised to %s: %s overdue", verbFor(f.Kind), plural(overdue, "day"))
+			rs = append(rs, Reason{Kind: ReasonPromiseOverdue, Rank: 3, Key: -int64(overdue), FollowUpID: f.ID, Text: withNote(text, f.Note)})
+		default:
+			text := fmt.Sprintf("You promised to %s today", verbFor(f.Kind))
+			if f.DueTime != "" {
+				text += " at " + f.DueTime
+			}
+			rs = append(rs, Reason{Kind: ReasonPromiseDue, Rank: 4, Key: minutesOf(f.DueTime), FollowUpID: f.ID, Text: withNote(text, f.Note)})
+		}
+	}
+	neverAttempted := per.FirstAttemptAt.IsZero()
+	if neverAttempted && per.Kind == KindLead {
+		age := p.Now.Sub(per.CreatedAt)
+		rank := 6
+		if age < FreshLeadAge {
+			rank = 1
+		}
+		text := "New lead, " + Ago(p.Now, per.CreatedAt) + ", not yet called"
+		if per.Source != "" {
+			text = "New lead from " + per.Source + ", " + Ago(p.Now, per.CreatedAt) + ", not yet called"
+		}
+		rs = append(rs, Reason{Kind: ReasonNewLead, Rank: rank, Key: -per.CreatedAt.Unix(), Text: text})
+	}
+	if neverAttempted && per.ReferredByID != 0 {
+		who := c.Referrer
+		if who == "" {
+			who = "someone you know"
+		}
+		rs = append(rs, Reason{Kind: ReasonReferral, Rank: 5, Key: -per.CreatedAt.Unix(), Text: "Referred by " + who + ", not yet called"})
+	}
+	if c.TopProducer && per.Kind == KindRecruit && (per.LastLiveAt.IsZero() || p.Now.Sub(per.LastLiveAt) >= TopProducerQuiet) {
+		last := "never talked to"
+		if !per.LastLiveAt.IsZero() {
+			last = "last talked " + Ago(p.Now, per.LastLiveAt)
+		}
+		rs = append(rs, Reason{Kind: ReasonTopProducer, Rank: 8, Key: -per.Volume12m,
+			Text: fmt.Sprintf("Top-fifth producer (%d units, %s in 12 months), %s", per.Units12m, Money(per.Volume12m), last)})
+	}
+	mds := MonthDaysFor(today)
+	if occursOn(per.Birthday, mds) {
+		text := "Birthday today"
+		if n := per.Birthday.YearsOn(today); n > 0 {
+			text = fmt.Sprintf("Birthday today (%d)", n)
+		}
+		rs = append(rs, Reason{Kind: ReasonBirthday, Rank: 9, Text: text})
+	}
+	if occursOn(per.HomeAnniversary, mds) {
+		text := "Home anniversary today"
+		if n := per.HomeAnniversary.YearsOn(today); n > 0 {
+			text = fmt.Sprintf("Home anniversary: %s in their home today", plural(n, "year"))
+		}
+		rs = append(rs, Reason{Kind: ReasonHomeAnniv, Rank: 9, Text: text})
+	}
+	if per.CadenceDays > 0 && !per.TouchDueAt.IsZero() && !per.TouchDueAt.After(p.Now) {
+		last := "no touch yet"
+		if !per.LastTouchAt.IsZero() {
+			last = "last touch " + Ago(p.Now, per.LastTouchAt)
+		}
+		rs = append(rs, Reason{Kind: ReasonKeepInTouch, Rank: 10, Key: per.TouchDueAt.Unix(),
+			Text: fmt.Sprintf("Keep in touch every %s: %s", plural(per.CadenceDays, "day"), last)})
+	}
+	return rs
+}
+
+func occursOn(a Anniversary, mds []string) bool {
+	if a.IsZero() {
+		return false
+	}
+	md := a.MonthDay()
+	for _, m := range mds {
+		if m == md {
+			return true
+		}
+	}
+	return false
+}
+
+func withNote(text, note string) string {
+	if note == "" {
+		return text
+	}
+	return text + " — " + note
+}
+
+func verbFor(k FollowUpKind) string {
+	switch k {
+	case FollowUpText:
+		return "text"
+	case FollowUpEmail:
+		return "email"
+	case FollowUpMeeting:
+		return "meet"
+	}
+	return "call"
+}
+
+func minutesOf(hm string) int64 {
+	if len(hm) != 5 {
+		return 0
+	}
+	return int64((int(hm[0]-'0')*10+int(hm[1]-'0'))*60 + int(hm[3]-'0')*10 + int(hm[4]-'0'))
+}
+
+func daysAgo(n int) string {
+	if n == 1 {
+		return "yesterday"
+	}
+	return plural(n, "day") + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// Ago renders how long before now t was, the way people say it: "just
+// now", "4 min ago", "3 hours ago", "yesterday", "12 days ago".
+func Ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return plural(int(d.Hours()), "hour") + " ago"
+	case d < 48*time.Hour:
+		return "yesterday"
+	case d < 60*24*time.Hour:
+		return plural(int(d.Hours()/24), "day") + " ago"
+	case d < 365*24*time.Hour:
+		return plural(int(d.Hours()/24/30), "month") + " ago"
+	}
+	return plural(int(d.Hours()/24/365), "year") + " ago"
+}
+
+// Money renders a dollar amount briefly: $950K, $12.4M.
+func Money(v int64) string {
+	switch {
+	case v >= 1_000_000_000:
+		return fmt.Sprintf("$%.1fB", float64(v)/1e9)
+	case v >= 1_000_000:
+		return fmt.Sprintf("$%.1fM", float64(v)/1e6)
+	case v >= 1_000:
+		return fmt.Sprintf("$%dK", v/1000)
+	}
+	return fmt.Sprintf("$%d", v)
+}

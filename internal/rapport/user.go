@@ -1,0 +1,156 @@
+package rapport
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is what a user may do in their organisation.
+type Role string
+
+const (
+	RoleOwner   Role = "owner"
+	RoleManager Role = "manager"
+	RoleAgent   Role = "agent"
+)
+
+// Roles lists the roles from most to least privileged.
+var Roles = []Role{RoleOwner, RoleManager, RoleAgent}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleManager || r == RoleAgent }
+
+// Defaults a new user starts with.
+const (
+	DefaultWeeklyGoal = 25
+	DefaultTodaySize  = 10
+)
+
+// User is a person who signs in: an agent, a hiring manager, an owner.
+type User struct {
+	ID           int64  `bun:"id,pk,autoincrement"`
+	OrgID        int64  `bun:"org_id"`
+	Email        string `bun:"email"`
+	Name         string `bun:"name"`
+	Role         Role   `bun:"role"`
+	PasswordHash string `bun:"password_hash"`
+	// TZ overrides the organisation's time zone for this user's days and
+	// weeks when set.
+	TZ         string    `bun:"tz"`
+	WeeklyGoal int       `bun:"weekly_goal"`
+	TodaySize  int       `bun:"today_size"`
+	CreatedAt  time.Time `bun:"created_at"`
+	DisabledAt time.Time `bun:"disabled_at,nullzero"`
+}
+
+// DisplayName is the user's name, or their email when they gave none.
+func (u *User) DisplayName() string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// CanManageUsers reports whether u may add users and change the
+// organisation's settings.
+func (u *User) CanManageUsers() bool { return u.Role == RoleOwner || u.Role == RoleManager }
+
+// CanGrant reports whether u may give another user role r: owners grant
+// any role, managers grant manager and agent.
+func (u *User) CanGrant(r Role) bool {
+	switch u.Role {
+	case RoleOwner:
+		return r.Valid()
+	case RoleManager:
+		return r == RoleManager || r == RoleAgent
+	}
+	return false
+}
+
+// Location returns the user's time zone, falling back to the organisation's.
+func (u *User) Location(org *Org) *time.Location {
+	return LoadTZ(u.TZ, org.Location())
+}
+
+// Normalize trims the user's fields and applies defaults.
+func (u *User) Normalize() {
+	u.Name = strings.TrimSpace(u.Name)
+	u.TZ = strings.TrimSpace(u.TZ)
+	if e, err := NormalizeEmail(u.Email); err == nil {
+		u.Email = e
+	} else {
+		u.Email = strings.TrimSpace(u.Email)
+	}
+	if u.WeeklyGoal == 0 {
+		u.WeeklyGoal = DefaultWeeklyGoal
+	}
+	if u.TodaySize == 0 {
+		u.TodaySize = DefaultTodaySize
+	}
+}
+
+// Validate checks the user's fields (not the password, which is never
+// stored in clear).
+func (u *User) Validate() error {
+	fe := FieldErrors{}
+	if _, err := NormalizeEmail(u.Email); err != nil {
+		fe.Add("email", err.Error())
+	}
+	if len(u.Name) > 200 {
+		fe.Add("name", "Keep the name under 200 characters.")
+	}
+	if !u.Role.Valid() {
+		fe.Add("role", "Choose owner, manager or agent.")
+	}
+	u.validateSettings(fe)
+	return fe.Err()
+}
+
+// ValidateSettings checks the fields a user edits in their own settings.
+func (u *User) ValidateSettings() error {
+	fe := FieldErrors{}
+	u.validateSettings(fe)
+	return fe.Err()
+}
+
+func (u *User) validateSettings(fe FieldErrors) {
+	if u.WeeklyGoal < 1 || u.WeeklyGoal > 500 {
+		fe.Add("weekly_goal", "Set a weekly goal between 1 and 500 live conversations.")
+	}
+	if u.TodaySize < 3 || u.TodaySize > 50 {
+		fe.Add("today_size", "Today can hold between 3 and 50 people.")
+	}
+	if u.TZ != "" {
+		if err := ValidTZ(u.TZ); err != nil {
+			fe.Add("tz", err.Error())
+		}
+	}
+}
+
+// NormalizeEmail validates an address and returns it trimmed and lower-cased.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Errorf(EINVALID, "Enter an email address.")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", Errorf(EINVALID, "%q is not an email address.", s)
+	}
+	return strings.ToLower(s), nil
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// ValidatePassword checks a new password.
+func ValidatePassword(p string) error {
+	if len([]rune(p)) < MinPasswordLength {
+		return Errorf(EINVALID, "Use at least %d characters.", MinPasswordLength)
+	}
+	if len(p) > 256 {
+		return Errorf(EINVALID, "Use at most 256 characters.")
+	}
+	return nil
+}
