@@ -172,3 +172,34 @@ func DueFromPick(pick string, today Day, date string) (Day, error) {
 	}
 	return "", Errorf(EINVALID, "Choose when it is due.")
 }
+
+// KeptBy reports whether conversation c keeps this promise of the user's,
+// when the promise is due on or before today. A call promise is kept by a
+// conversation that connected; a text or email promise also by sending
+// one; a meeting only by a meeting. An unanswered call does not keep a
+// promise: the person stays on Today until someone talks to them.
+func (f *FollowUp) KeptBy(c *Conversation, today Day) bool {
+	if !f.Open() || f.Owes != OwesMe || f.DueOn > today {
+		return false
+	}
+	sent := func(ch Channel) bool { return c.Channel == ch && c.Direction == DirectionOutbound }
+	switch f.Kind {
+	case FollowUpMeeting:
+		return c.Channel == ChannelMeeting
+	case FollowUpText:
+		return sent(ChannelText) || c.IsLive()
+	case FollowUpEmail:
+		return sent(ChannelEmail) || c.IsLive()
+	}
+	return c.IsLive()
+}
+
+// ContextCard is what to know before calling someone: their story, the last
+// conversation, open promises both ways, and a question for each essential
+// thing still unknown.
+type ContextCard struct {
+	Facts            []FactGroup
+	Questions        []Question
+	LastConversation *Conversation
+	Promises         []FollowUp
+}

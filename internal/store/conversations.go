@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// LogInput is one logged conversation with everything that came out of it.
+type LogInput struct {
+	Conversation rapport.Conversation
+	// Facts learned in the conversation.
+	Facts []rapport.Fact
+	// FollowUp is the next step, when one was set.
+	FollowUp *rapport.FollowUp
+	// PhoneID is the number dialled; a bad-number outcome marks it bad.
+	PhoneID int64
+	// Loc is the user's time zone, which decides which promises are due.
+	Loc *time.Location
+}
+
+// LogResult says what logging changed besides the conversation itself.
+type LogResult struct {
+	Conversation *rapport.Conversation
+	// Kept lists the ids of follow-ups the conversation kept.
+	Kept []int64
+	// NewStage is the stage the person moved to, or nil.
+	NewStage *rapport.Stage
+}
+
+// LogConversation stores a conversation, the facts learned and the next
+// step, keeps promises it fulfilled, updates the person's activity (and
+// do-not-call flag on a do-not-call outcome), and moves them forward
+// through the early stages of their pipeline — all in one transaction.
+func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *LogInput) (*LogResult, error) {
+	now := db.now().UTC()
+	c := &in.Conversation
+	c.ID, c.OrgID, c.UserID = 0, orgID, actorID
+	if c.OccurredAt.IsZero() {
+		c.OccurredAt = now
+	}
+	c.OccurredAt = c.OccurredAt.UTC()
+	c.Normalize()
+	fe := rapport.FieldErrors{}
+	fe.Merge("", c.Validate(now))
+	for i := range in.Facts {
+		fe.Merge(fmt.Sprintf("fact.%d.", i), in.Facts[i].Validate())
+	}
+	if f := in.FollowUp; f != nil {
+		f.Normalize()
+		fe.Merge("followup.", f.Validate())
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	loc := in.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	res := &LogResult{Conversation: c}
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		p := new(rapport.Person)
+		if err := tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID).Scan(ctx); err != nil {
+			return notFound(err, "person")
+		}
+		c.CreatedAt = now
+		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		for i := range in.Facts {
+			f := &in.Facts[i]
+			f.ID, f.OrgID, f.PersonID, f.ConversationID, f.UserID = 0, orgID, p.ID, c.ID, actorID
+			f.LearnedAt, f.CreatedAt = c.OccurredAt, now
+		}
+		if len(in.Facts) > 0 {
+			if _, err := tx.NewInsert().Model(&in.Facts).Returning("id").Exec(ctx); err != nil {
+				return err
+			}
+		}
+		// Keep the promises this conversation fulfilled.
+		today := rapport.DayOf(c.OccurredAt, loc)
+		var open []rapport.FollowUp
+		if err := tx.NewSelect().Model(&open).Where("org_id = ? AND person_id = ? AND user_id = ? AND status = 'open' AND due_on <= ?",
+			orgID, p.ID, actorID, today).Scan(ctx); err != nil {
+			return err
+		}
+		for _, f := range open {
+			if f.KeptBy(c, today) {
+				res.Kept = append(res.Kept, f.ID)
+			}
+		}
+		if len(res.Kept) > 0 {
+			if _, err := tx.NewUpdate().Table("follow_ups").Set("status = 'done', done_at = ?", now).
+				Where("org_id = ? AND id IN (?)", orgID, bun.List(res.Kept)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if f := in.FollowUp; f != nil {
+			f.ID, f.OrgID, f.PersonID, f.ConversationID, f.CreatedBy, f.CreatedAt = 0, orgID, p.ID, c.ID, actorID, now
+			if f.UserID == 0 {
+				f.UserID = actorID
+			}
+			f.Status = rapport.FollowUpOpen
+			if _, err := tx.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+				if db.isForeignKey(err) {
+					return invalidField("followup.user", "Choose someone in your organisation.")
+				}
+				return err
+			}
+		}
+		if err := db.recordActivity(ctx, tx, p, c); err != nil {
+			return err
+		}
+		if c.Outcome == rapport.OutcomeBadNumber && in.PhoneID != 0 {
+			if _, err := tx.NewUpdate().Table("phones").Set("bad = ?", true).
+				Where("org_id = ? AND person_id = ? AND id = ?", orgID, p.ID, in.PhoneID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		st, err := db.advanceStage(ctx, tx, p, c)
+		if err != nil {
+			return err
+		}
+		res.NewStage = st
+		if c.Notes != "" || len(in.Facts) > 0 {
+			return db.refreshSearch(ctx, tx, orgID, p.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// recordActivity updates the person's attempt, live and touch times (and
+// the next keep-in-touch date) for conversation c. A conversation logged
+// late never moves a time backwards.
+func (db *DB) recordActivity(ctx context.Context, tx bun.Tx, p *rapport.Person, c *rapport.Conversation) error {
+	later := func(cur *time.Time, t time.Time) {
+		if cur.IsZero() || t.After(*cur) {
+			*cur = t
+		}
+	}
+	if c.Direction == rapport.DirectionOutbound {
+		if p.FirstAttemptAt.IsZero() || c.OccurredAt.Before(p.FirstAttemptAt) {
+			p.FirstAttemptAt = c.OccurredAt
+		}
+		later(&p.LastAttemptAt, c.OccurredAt)
+	}
+	if c.Live {
+		later(&p.LastLiveAt, c.OccurredAt)
+	}
+	later(&p.LastTouchAt, c.OccurredAt)
+	p.ScheduleTouch()
+	if c.Outcome == rapport.OutcomeDoNotCall {
+		p.DoNotCall = true
+	}
+	p.UpdatedAt = db.now().UTC()
+	_, err := tx.NewUpdate().Model(p).
+		Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at", "touch_due_at", "do_not_call", "updated_at").
+		Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx)
+	return err
+}
+
+// advanceStage moves the person forward when the conversation says so
+// (rapport.AdvanceStage) and records why.
+func (db *DB) advanceStage(ctx context.Context, tx bun.Tx, p *rapport.Person, c *rapport.Conversation) (*rapport.Stage, error) {
+	if p.StageID == 0 {
+		return nil, nil
+	}
+	pi, err := db.pipelineInfo(ctx, tx, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	cur := pi.byID[p.StageID]
+	if cur == nil {
+		return nil, nil
+	}
+	kind := pi.kindOf[cur.PipelineID]
+	key, moved := rapport.AdvanceStage(kind, cur.Key, c)
+	next := pi.byKey[kind][key]
+	if !moved || next == nil {
+		return nil, nil
+	}
+	if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?", next.ID).Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
+		return nil, err
+	}
+	reason := "Logged " + string(c.Channel)
+	if c.Outcome != rapport.OutcomeNone {
+		reason += ": " + c.Outcome.Label()
+	}
+	err = db.recordStage(ctx, tx, &rapport.StageChange{OrgID: p.OrgID, PersonID: p.ID, UserID: c.UserID,
+		FromStageID: cur.ID, ToStageID: next.ID, ConversationID: c.ID, Reason: reason, At: c.CreatedAt})
+	return next, err
+}
+
+// Conversation returns one conversation of the organisation.
+func (db *DB) Conversation(ctx context.Context, orgID, id int64) (*rapport.Conversation, error) {
+	c := new(rapport.Conversation)
+	err := db.ro.NewSelect().Model(c).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
+	return c, notFound(err, "conversation")
+}
+
+// LiveTimes returns when the user's live conversations since since
+// happened, for goals and streaks.
+func (db *DB) LiveTimes(ctx context.Context, orgID, userID int64, since time.Time) ([]time.Time, error) {
+	var ts []time.Time
+	err := db.ro.NewSelect().Table("conversations").Column("occurred_at").
+		Where("org_id = ? AND user_id = ? AND live = ? AND occurred_at >= ?", orgID, userID, true, since.UTC()).
+		Scan(ctx, &ts)
+	return ts, err
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+func openPostgres(url string) (*bun.DB, error) {
+	sqldb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	sqldb.SetMaxOpenConns(25)
+	sqldb.SetMaxIdleConns(25)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+func pgErrCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// pgMatch is the full-text predicate on PostgreSQL: the generated tsvector
+// column against a prefix tsquery ('jan':* & 'doe':*).
+func pgMatch(tokens []string) (string, string) {
+	parts := make([]string, len(tokens))
+	for i, t := range tokens {
+		parts[i] = "'" + t + "':*"
+	}
+	return "person.search_tsv @@ to_tsquery('simple', ?)", strings.Join(parts, " & ")
+}
+
+// migrationLockKey is an arbitrary constant naming Rapport's advisory lock.
+const migrationLockKey = 7_261_123_001
+
+// pgLockMigrations holds a session advisory lock so that servers starting
+// together migrate one at a time.
+func pgLockMigrations(ctx context.Context, db *bun.DB) (func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("lock migrations: %w", err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", migrationLockKey)
+		conn.Close()
+	}, nil
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// SQLite connection settings. busy_timeout comes first so that the others
+// wait rather than fail; writers take the lock at BEGIN (immediate) so a
+// transaction that reads then writes cannot deadlock against another.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate"
+
+func openSQLite(path string) (rw, ro *bun.DB, err error) {
+	path = strings.TrimPrefix(path, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" {
+		return nil, nil, errors.New("no SQLite database path given")
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		return nil, nil, fmt.Errorf("SQLite path %q: options are set by Rapport, give a plain file path", path)
+	}
+	if path == ":memory:" {
+		// One connection, or every connection would see its own database.
+		w, err := sql.Open("sqlite", "file::memory:?"+sqlitePragmas)
+		if err != nil {
+			return nil, nil, err
+		}
+		w.SetMaxOpenConns(1)
+		db := bun.NewDB(w, sqlitedialect.New())
+		return db, db, nil
+	}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas)
+	if err != nil {
+		return nil, nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	// Open the writer first so the file and its WAL exist before readers.
+	if err := w.Ping(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return bun.NewDB(w, sqlitedialect.New()), bun.NewDB(r, sqlitedialect.New()), nil
+}
+
+// sqliteErrCode returns the extended result code of a SQLite error, or 0.
+func sqliteErrCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+func sqliteUnique(err error) bool {
+	c := sqliteErrCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func sqliteForeignKey(err error) bool {
+	return sqliteErrCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// sqliteMatch is the full-text predicate on SQLite: FTS5 over people_fts,
+// each token a prefix query ("jan"* "doe"*).
+func sqliteMatch(tokens []string) (string, string) {
+	var b strings.Builder
+	for i, t := range tokens {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + t + `"*`)
+	}
+	return "person.id IN (SELECT rowid FROM people_fts WHERE people_fts MATCH ?)", b.String()
+}
+
+func sqliteLockMigrations(context.Context, *bun.DB) (func(), error) {
+	// Migrations run on the single write connection, and each takes the
+	// write lock at BEGIN: nothing else can write meanwhile.
+	return func() {}, nil
+}

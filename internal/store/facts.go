@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// AddFact records something learned about a person outside a logged
+// conversation.
+func (db *DB) AddFact(ctx context.Context, orgID, actorID int64, f *rapport.Fact) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.personExists(ctx, tx, orgID, f.PersonID); err != nil {
+			return err
+		}
+		now := db.now().UTC()
+		f.ID, f.OrgID, f.UserID, f.ConversationID, f.CreatedAt = 0, orgID, actorID, 0, now
+		if f.LearnedAt.IsZero() {
+			f.LearnedAt = now
+		}
+		if _, err := tx.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		return db.refreshSearch(ctx, tx, orgID, f.PersonID)
+	})
+}
+
+// DeleteFact removes a fact of a person.
+func (db *DB) DeleteFact(ctx context.Context, orgID, personID, factID int64) error {
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewDelete().Table("facts").Where("org_id = ? AND person_id = ? AND id = ?", orgID, personID, factID).Exec(ctx)
+		if err := affected(res, err, "fact"); err != nil {
+			return err
+		}
+		return db.refreshSearch(ctx, tx, orgID, personID)
+	})
+}
+
+// Facts returns a person's facts, newest first.
+func (db *DB) Facts(ctx context.Context, orgID, personID int64) ([]rapport.Fact, error) {
+	var fs []rapport.Fact
+	err := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", orgID, personID).
+		OrderExpr("learned_at DESC, id DESC").Scan(ctx)
+	return fs, err
+}
+
+func (db *DB) personExists(ctx context.Context, q bun.IDB, orgID, personID int64) error {
+	ok, err := q.NewSelect().Table("people").Where("org_id = ? AND id = ?", orgID, personID).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return rapport.NotFound("person")
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// CreateFollowUp adds a follow-up for a person. UserID (who owes or
+// chases it) defaults to the actor.
+func (db *DB) CreateFollowUp(ctx context.Context, orgID, actorID int64, f *rapport.FollowUp) error {
+	f.Normalize()
+	f.Status = rapport.FollowUpOpen
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	if f.UserID == 0 {
+		f.UserID = actorID
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.personExists(ctx, tx, orgID, f.PersonID); err != nil {
+			return err
+		}
+		ok, err := tx.NewSelect().Table("users").Where("org_id = ? AND id = ?", orgID, f.UserID).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalidField("user", "Choose someone in your organisation.")
+		}
+		f.ID, f.OrgID, f.CreatedBy, f.CreatedAt, f.ConversationID = 0, orgID, actorID, db.now().UTC(), 0
+		_, err = tx.NewInsert().Model(f).Returning("id").Exec(ctx)
+		return err
+	})
+}
+
+// FollowUp returns one follow-up of the organisation.
+func (db *DB) FollowUp(ctx context.Context, orgID, id int64) (*rapport.FollowUp, error) {
+	f := new(rapport.FollowUp)
+	err := db.ro.NewSelect().Model(f).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
+	return f, notFound(err, "follow-up")
+}
+
+// CloseFollowUp marks an open follow-up done or cancelled. Closing one
+// that is already closed is a conflict.
+func (db *DB) CloseFollowUp(ctx context.Context, orgID, id int64, status rapport.FollowUpStatus) error {
+	col := "done_at"
+	switch status {
+	case rapport.FollowUpDone:
+	case rapport.FollowUpCancelled:
+		col = "cancelled_at"
+	default:
+		return rapport.Errorf(rapport.EINVALID, "a follow-up can only be marked done or cancelled")
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		f := new(rapport.FollowUp)
+		if err := tx.NewSelect().Model(f).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+			return notFound(err, "follow-up")
+		}
+		if !f.Open() {
+			return rapport.Errorf(rapport.ECONFLICT, "This follow-up is already %s.", f.Status)
+		}
+		_, err := tx.NewUpdate().Table("follow_ups").Set("status = ?, "+col+" = ?", status, db.now().UTC()).
+			Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
+		return err
+	})
+}
+
+// FollowUpFilter narrows a follow-up list.
+type FollowUpFilter struct {
+	UserID   int64 // 0: everyone's
+	PersonID int64
+	Status   rapport.FollowUpStatus // "" means open
+	Owes     rapport.Owes
+	// DueFrom and DueTo bound the due day, inclusive, when set.
+	DueFrom, DueTo rapport.Day
+	Limit          int
+}
+
+// FollowUps lists follow-ups by due day, with the person's name.
+func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]rapport.FollowUp, error) {
+	var out []rapport.FollowUp
+	status := f.Status
+	if status == "" {
+		status = rapport.FollowUpOpen
+	}
+	q := db.ro.NewSelect().Model(&out).Where("org_id = ? AND status = ?", orgID, status)
+	if f.UserID != 0 {
+		q.Where("user_id = ?", f.UserID)
+	}
+	if f.PersonID != 0 {
+		q.Where("person_id = ?", f.PersonID)
+	}
+	if f.Owes != "" {
+		q.Where("owes = ?", f.Owes)
+	}
+	if f.DueFrom != "" {
+		q.Where("due_on >= ?", f.DueFrom)
+	}
+	if f.DueTo != "" {
+		q.Where("due_on <= ?", f.DueTo)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	if status == rapport.FollowUpOpen {
+		q.OrderExpr("due_on, due_time, id")
+	} else {
+		q.OrderExpr("due_on DESC, id DESC")
+	}
+	if err := q.Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(out))
+	for _, fu := range out {
+		ids = append(ids, fu.PersonID)
+	}
+	names, err := db.personNames(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Person = &rapport.PersonRef{ID: out[i].PersonID, Name: names[out[i].PersonID]}
+	}
+	return out, nil
+}

@@ -1,0 +1,462 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// personTag is a row of person_tags.
+type personTag struct {
+	bun.BaseModel `bun:"table:person_tags"`
+	OrgID         int64  `bun:"org_id"`
+	PersonID      int64  `bun:"person_id"`
+	Tag           string `bun:"tag"`
+}
+
+func invalidField(field, msg string) error {
+	return &rapport.Error{Code: rapport.EINVALID, Message: "Please correct the highlighted fields.", Fields: map[string]string{field: msg}}
+}
+
+// CreatePerson adds a person to the organisation with their phones, emails
+// and tags, all or nothing. Phones must already be in E.164 form. A person
+// with no stage starts in their kind's first stage.
+func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
+	p.OrgID = orgID
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		pi, err := db.pipelineInfo(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if p.StageID == 0 {
+			p.StageID = pi.initial(p.Kind)
+		} else if err := pi.check(p.Kind, p.StageID); err != nil {
+			return err
+		}
+		if err := db.checkRefs(ctx, tx, p); err != nil {
+			return err
+		}
+		now := db.now().UTC()
+		p.CreatedAt, p.UpdatedAt, p.CreatedBy = now, now, actorID
+		p.ScheduleTouch()
+		p.SearchDoc = searchDoc(p, nil, nil)
+		if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		if err := db.insertChildren(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.StageID != 0 {
+			return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
+				ToStageID: p.StageID, Reason: "Added", At: now})
+		}
+		return nil
+	})
+}
+
+// checkRefs verifies that the owner and the referrer belong to p's
+// organisation, so a bad id is a field error rather than a constraint
+// failure.
+func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person) error {
+	if p.OwnerID != 0 {
+		ok, err := q.NewSelect().Table("users").Where("org_id = ? AND id = ?", p.OrgID, p.OwnerID).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalidField("owner", "Choose an owner from your organisation.")
+		}
+	}
+	if p.ReferredByID != 0 {
+		if p.ReferredByID == p.ID {
+			return invalidField("referred_by", "Someone cannot refer themselves.")
+		}
+		ok, err := q.NewSelect().Table("people").Where("org_id = ? AND id = ?", p.OrgID, p.ReferredByID).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalidField("referred_by", "No such person to have referred them.")
+		}
+	}
+	return nil
+}
+
+func (db *DB) insertChildren(ctx context.Context, tx bun.Tx, p *rapport.Person) error {
+	for i := range p.Phones {
+		p.Phones[i].OrgID, p.Phones[i].PersonID, p.Phones[i].ID = p.OrgID, p.ID, 0
+	}
+	for i := range p.Emails {
+		p.Emails[i].OrgID, p.Emails[i].PersonID, p.Emails[i].ID = p.OrgID, p.ID, 0
+	}
+	if len(p.Phones) > 0 {
+		if _, err := tx.NewInsert().Model(&p.Phones).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if len(p.Emails) > 0 {
+		if _, err := tx.NewInsert().Model(&p.Emails).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if len(p.Tags) > 0 {
+		rows := make([]personTag, len(p.Tags))
+		for i, t := range p.Tags {
+			rows[i] = personTag{OrgID: p.OrgID, PersonID: p.ID, Tag: t}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// editableColumns are the person's columns a user edits directly.
+var editableColumns = []string{"first_name", "last_name", "sort_name", "kind", "stage_id", "source", "owner_id",
+	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes",
+	"birthday_year", "birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days",
+	"brokerage", "office", "licence_year", "units_12m", "volume_12m", "touch_due_at", "updated_at"}
+
+// UpdatePerson saves a person's editable fields, phones, emails and tags.
+// Activity (attempts, last touch) and archive state are kept as they were.
+// A stage change is recorded on the timeline.
+func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
+	p.OrgID = orgID
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		old := new(rapport.Person)
+		if err := tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID).Scan(ctx); err != nil {
+			return notFound(err, "person")
+		}
+		pi, err := db.pipelineInfo(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if p.StageID == 0 && old.StageID != 0 && pi.check(p.Kind, old.StageID) == nil {
+			p.StageID = old.StageID
+		}
+		if p.StageID == 0 {
+			p.StageID = pi.initial(p.Kind)
+		} else if err := pi.check(p.Kind, p.StageID); err != nil {
+			return err
+		}
+		if err := db.checkRefs(ctx, tx, p); err != nil {
+			return err
+		}
+		p.CreatedAt, p.CreatedBy, p.ArchivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt
+		p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
+		p.UpdatedAt = db.now().UTC()
+		p.ScheduleTouch()
+		if _, err := tx.NewUpdate().Model(p).Column(editableColumns...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
+			return err
+		}
+		// Keep what calls taught us about numbers that are still listed.
+		var oldPhones []rapport.Phone
+		if err := tx.NewSelect().Model(&oldPhones).Where("org_id = ? AND person_id = ?", orgID, p.ID).Scan(ctx); err != nil {
+			return err
+		}
+		for i := range p.Phones {
+			for _, op := range oldPhones {
+				if op.Number == p.Phones[i].Number && op.Bad {
+					p.Phones[i].Bad = true
+				}
+			}
+		}
+		for _, table := range []string{"phones", "emails", "person_tags"} {
+			if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, p.ID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if err := db.insertChildren(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.StageID != old.StageID {
+			if err := db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
+				FromStageID: old.StageID, ToStageID: p.StageID, Reason: "Changed by hand", At: p.UpdatedAt}); err != nil {
+				return err
+			}
+		}
+		return db.refreshSearch(ctx, tx, orgID, p.ID)
+	})
+}
+
+// SetStage moves a person to another stage of their pipeline, keeping the
+// reason on the timeline.
+func (db *DB) SetStage(ctx context.Context, orgID, actorID, personID, stageID int64, reason string) error {
+	return db.tx(ctx, func(tx bun.Tx) error {
+		p := new(rapport.Person)
+		if err := tx.NewSelect().Model(p).Column("id", "kind", "stage_id").Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
+			return notFound(err, "person")
+		}
+		pi, err := db.pipelineInfo(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := pi.check(p.Kind, stageID); err != nil || stageID == 0 {
+			if err == nil {
+				err = invalidField("stage", "Choose a stage.")
+			}
+			return err
+		}
+		if p.StageID == stageID {
+			return nil
+		}
+		now := db.now().UTC()
+		if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?, updated_at = ?", stageID, now).
+			Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx); err != nil {
+			return err
+		}
+		return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: personID, UserID: actorID,
+			FromStageID: p.StageID, ToStageID: stageID, Reason: strings.TrimSpace(reason), At: now})
+	})
+}
+
+func (db *DB) recordStage(ctx context.Context, tx bun.Tx, sc *rapport.StageChange) error {
+	_, err := tx.NewInsert().Model(sc).Exec(ctx)
+	return err
+}
+
+// ArchivePerson archives (or, with archive false, restores) a person.
+// Archived people keep their history but leave lists and Today.
+func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive bool) error {
+	var at any
+	if archive {
+		at = db.now().UTC()
+	}
+	res, err := db.rw.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?", at, db.now().UTC()).
+		Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
+	return affected(res, err, "person")
+}
+
+// Person returns a person of the organisation with their phones, emails,
+// tags, stage, owner and referrer.
+func (db *DB) Person(ctx context.Context, orgID, id int64) (*rapport.Person, error) {
+	p := new(rapport.Person)
+	if err := db.ro.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+		return nil, notFound(err, "person")
+	}
+	people := []rapport.Person{*p}
+	if err := db.loadDetails(ctx, db.ro, orgID, people); err != nil {
+		return nil, err
+	}
+	*p = people[0]
+	if p.StageID != 0 {
+		s := new(rapport.Stage)
+		if err := db.ro.NewSelect().Model(s).Where("org_id = ? AND id = ?", orgID, p.StageID).Scan(ctx); err == nil {
+			p.Stage = s
+		}
+	}
+	if p.OwnerID != 0 {
+		if u, err := db.User(ctx, orgID, p.OwnerID); err == nil {
+			p.Owner = u
+		}
+	}
+	if p.ReferredByID != 0 {
+		refs, err := db.personNames(ctx, orgID, []int64{p.ReferredByID})
+		if err != nil {
+			return nil, err
+		}
+		p.ReferredBy = &rapport.PersonRef{ID: p.ReferredByID, Name: refs[p.ReferredByID]}
+	}
+	return p, nil
+}
+
+// loadDetails fills in phones, emails and tags for a page of people.
+func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person) error {
+	if len(people) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(people))
+	idx := map[int64]int{}
+	for i, p := range people {
+		ids[i] = p.ID
+		idx[p.ID] = i
+	}
+	var phones []rapport.Phone
+	if err := q.NewSelect().Model(&phones).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
+		Order("person_id", "position", "id").Scan(ctx); err != nil {
+		return err
+	}
+	for _, ph := range phones {
+		people[idx[ph.PersonID]].Phones = append(people[idx[ph.PersonID]].Phones, ph)
+	}
+	var emails []rapport.Email
+	if err := q.NewSelect().Model(&emails).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
+		Order("person_id", "position", "id").Scan(ctx); err != nil {
+		return err
+	}
+	for _, e := range emails {
+		people[idx[e.PersonID]].Emails = append(people[idx[e.PersonID]].Emails, e)
+	}
+	var tags []personTag
+	if err := q.NewSelect().Model(&tags).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
+		Order("person_id", "tag").Scan(ctx); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		people[idx[t.PersonID]].Tags = append(people[idx[t.PersonID]].Tags, t.Tag)
+	}
+	return nil
+}
+
+// personNames returns the names of the given people of the organisation.
+func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []rapport.Person
+	if err := db.ro.NewSelect().Model(&rows).Column("id", "first_name", "last_name").
+		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name()
+	}
+	return out, nil
+}
+
+// refreshSearch rebuilds a person's search document from everything we know
+// about them. It runs inside every write that changes what is searchable.
+func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int64) error {
+	p := new(rapport.Person)
+	if err := tx.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
+		return notFound(err, "person")
+	}
+	people := []rapport.Person{*p}
+	if err := db.loadDetails(ctx, tx, orgID, people); err != nil {
+		return err
+	}
+	var facts []string
+	if err := tx.NewSelect().Table("facts").Column("text").Where("org_id = ? AND person_id = ?", orgID, personID).
+		Order("id").Scan(ctx, &facts); err != nil {
+		return err
+	}
+	var notes []string
+	if err := tx.NewSelect().Table("conversations").Column("notes").
+		Where("org_id = ? AND person_id = ? AND notes <> ''", orgID, personID).
+		OrderExpr("occurred_at DESC").Limit(100).Scan(ctx, &notes); err != nil {
+		return err
+	}
+	doc := searchDoc(&people[0], facts, notes)
+	if doc == p.SearchDoc {
+		return nil
+	}
+	_, err := tx.NewUpdate().Table("people").Set("search_doc = ?", doc).Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
+	return err
+}
+
+// PeopleFilter narrows the people list.
+type PeopleFilter struct {
+	Query    string
+	Kind     rapport.Kind
+	StageID  int64
+	OwnerID  int64
+	Tag      string
+	Archived bool
+	// Limit is the page size (default 50, at most 200); Cursor continues
+	// from the previous page's Next.
+	Limit  int
+	Cursor string
+}
+
+// PeoplePage is one page of the people list. Next is empty on the last page.
+type PeoplePage struct {
+	People []rapport.Person
+	Next   string
+}
+
+// ListPeople lists the organisation's people by name, filtered, one page at
+// a time. Pages continue from a cursor (the last name and id seen), so page
+// 1000 costs what page 1 costs.
+func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*PeoplePage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
+	var people []rapport.Person
+	q := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
+		Where("person.org_id = ?", orgID)
+	if f.Archived {
+		q.Where("person.archived_at IS NOT NULL")
+	} else {
+		q.Where("person.archived_at IS NULL")
+	}
+	if f.Kind != "" {
+		q.Where("person.kind = ?", f.Kind)
+	}
+	if f.StageID != 0 {
+		q.Where("person.stage_id = ?", f.StageID)
+	}
+	if f.OwnerID != 0 {
+		q.Where("person.owner_id = ?", f.OwnerID)
+	}
+	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
+		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND t.tag = ?)", tag)
+	}
+	if toks := searchTokens(f.Query); len(toks) > 0 {
+		clause, arg := db.matchClause(toks)
+		q.Where(clause, arg)
+	}
+	if f.Cursor != "" {
+		name, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+		}
+		q.Where("(person.sort_name, person.id) > (?, ?)", name, id)
+	}
+	q.OrderExpr("person.sort_name, person.id").Limit(int64(limit + 1))
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	page := &PeoplePage{People: people}
+	if len(people) > limit {
+		page.People = people[:limit]
+		last := page.People[limit-1]
+		page.Next = encodeCursor(last.SortName, last.ID)
+	}
+	if err := db.loadDetails(ctx, db.ro, orgID, page.People); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func encodeCursor(name string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10) + ":" + name))
+}
+
+func decodeCursor(c string) (string, int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", 0, err
+	}
+	idStr, name, ok := strings.Cut(string(b), ":")
+	if !ok {
+		return "", 0, rapport.Errorf(rapport.EINVALID, "bad cursor")
+	}
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	return name, id, err
+}
+
+// FindPeople returns up to limit people whose name or details match q, for
+// pickers such as "referred by".
+func (db *DB) FindPeople(ctx context.Context, orgID int64, q string, limit int) ([]rapport.Person, error) {
+	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return page.People, nil
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// Pipelines returns the organisation's pipelines with their stages in order.
+func (db *DB) Pipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
+	var ps []rapport.Pipeline
+	if err := db.ro.NewSelect().Model(&ps).Where("org_id = ?", orgID).Order("position", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	var stages []rapport.Stage
+	if err := db.ro.NewSelect().Model(&stages).Where("org_id = ?", orgID).Order("pipeline_id", "position", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		for _, s := range stages {
+			if s.PipelineID == ps[i].ID {
+				ps[i].Stages = append(ps[i].Stages, s)
+			}
+		}
+	}
+	return ps, nil
+}
+
+// Stages indexes pipelines' stages by id.
+func Stages(ps []rapport.Pipeline) map[int64]*rapport.Stage {
+	m := map[int64]*rapport.Stage{}
+	for i := range ps {
+		for j := range ps[i].Stages {
+			m[ps[i].Stages[j].ID] = &ps[i].Stages[j]
+		}
+	}
+	return m
+}
+
+// pipelineInfo is what the person write paths need to know about stages.
+type pipelineInfo struct {
+	byID   map[int64]*rapport.Stage
+	kindOf map[int64]rapport.PipelineKind // pipeline id -> kind
+	byKey  map[rapport.PipelineKind]map[string]*rapport.Stage
+}
+
+func (db *DB) pipelineInfo(ctx context.Context, q bun.IDB, orgID int64) (*pipelineInfo, error) {
+	var ps []rapport.Pipeline
+	if err := q.NewSelect().Model(&ps).Where("org_id = ?", orgID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	var stages []rapport.Stage
+	if err := q.NewSelect().Model(&stages).Where("org_id = ?", orgID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	info := &pipelineInfo{byID: map[int64]*rapport.Stage{}, kindOf: map[int64]rapport.PipelineKind{},
+		byKey: map[rapport.PipelineKind]map[string]*rapport.Stage{}}
+	for _, p := range ps {
+		info.kindOf[p.ID] = p.Kind
+		info.byKey[p.Kind] = map[string]*rapport.Stage{}
+	}
+	for i := range stages {
+		s := &stages[i]
+		info.byID[s.ID] = s
+		info.byKey[info.kindOf[s.PipelineID]][s.Key] = s
+	}
+	return info, nil
+}
+
+// check verifies that stageID (when set) is a stage of the pipeline that
+// people of kind belong in.
+func (pi *pipelineInfo) check(kind rapport.Kind, stageID int64) error {
+	if stageID == 0 {
+		return nil
+	}
+	s, ok := pi.byID[stageID]
+	if !ok {
+		return &rapport.Error{Code: rapport.EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"stage": "Choose a stage from the list."}}
+	}
+	if pi.kindOf[s.PipelineID] != rapport.PipelineFor(kind) {
+		return &rapport.Error{Code: rapport.EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"stage": "That stage belongs to the other pipeline; choose one for a " + kind.Label() + "."}}
+	}
+	return nil
+}
+
+// initial returns the stage a new person of kind starts in, or 0.
+func (pi *pipelineInfo) initial(kind rapport.Kind) int64 {
+	key := rapport.InitialStage(kind)
+	if s := pi.byKey[rapport.PipelineFor(kind)][key]; s != nil {
+		return s.ID
+	}
+	return 0
+}

@@ -1,0 +1,160 @@
+// Package store keeps Rapport's data in SQLite (the embedded default) or
+// PostgreSQL, through one code path built on bun. Dialect differences live
+// in dialect_sqlite.go and dialect_postgres.go.
+//
+// Every method that touches organisation data takes the organisation's id
+// and every query filters on it: a caller cannot reach another
+// organisation's rows whatever ids it passes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is Rapport's store.
+type DB struct {
+	// rw takes every write. On SQLite it holds a single connection, so
+	// writers queue in Go instead of failing with "database is locked";
+	// ro is a wider pool for reads. On PostgreSQL both are one pool.
+	rw, ro  *bun.DB
+	dialect string
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// Options configure Open.
+type Options struct {
+	// URL is a SQLite file path (optionally "file:..." or "sqlite://...")
+	// or a postgres:// URL.
+	URL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives the store's own logs; slog.Default when nil.
+	Logger *slog.Logger
+}
+
+// Open connects to the database named by opts.URL. It does not migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	db := &DB{now: opts.Now, log: opts.Logger}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.log == nil {
+		db.log = slog.Default()
+	}
+	var err error
+	if isPostgresURL(opts.URL) {
+		db.dialect = Postgres
+		db.rw, err = openPostgres(opts.URL)
+		db.ro = db.rw
+	} else {
+		db.dialect = SQLite
+		db.rw, db.ro, err = openSQLite(opts.URL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+	}
+	return db, nil
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Dialect returns SQLite or Postgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Now returns the store's clock reading.
+func (db *DB) Now() time.Time { return db.now() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.rw.PingContext(ctx); err != nil {
+		return err
+	}
+	if db.ro != db.rw {
+		return db.ro.PingContext(ctx)
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.rw.Close()
+	if db.ro != db.rw {
+		err = errors.Join(err, db.ro.Close())
+	}
+	return err
+}
+
+// Migrate applies every embedded migration not yet applied. Migrations are
+// append-only; each runs in its own transaction and is recorded on success.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFS, "migrations/"+db.dialect)
+	if err != nil {
+		return err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return fmt.Errorf("discover migrations: %w", err)
+	}
+	m := migrate.NewMigrator(db.rw, ms,
+		migrate.WithTableName("schema_migrations"),
+		migrate.WithLocksTableName("schema_migration_locks"),
+		migrate.WithMarkAppliedOnSuccess(true))
+	unlock, err := db.lockMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if !group.IsZero() {
+		db.log.Info("database migrated", "dialect", db.dialect, "applied", group.Migrations.String())
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction.
+func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
+	return db.rw.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(tx) })
+}
+
+// notFound turns sql.ErrNoRows into a rapport not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return rapport.NotFound(what)
+	}
+	return err
+}

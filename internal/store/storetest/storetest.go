@@ -1,0 +1,151 @@
+// Package storetest opens real databases for tests: a SQLite file in the
+// test's temporary directory always, and a fresh PostgreSQL schema when
+// RAPPORT_TEST_POSTGRES names a database.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// PostgresEnv names the variable holding a PostgreSQL URL for tests.
+const PostgresEnv = "RAPPORT_TEST_POSTGRES"
+
+// Clock is a settable clock for tests.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Backend is one database a test suite runs against.
+type Backend struct {
+	Name string
+	Open func(t testing.TB, now func() time.Time) *store.DB
+}
+
+// Backends returns SQLite, and PostgreSQL when configured. Tests that loop
+// over it run the same assertions on both.
+func Backends(t testing.TB) []Backend {
+	bs := []Backend{{Name: store.SQLite, Open: OpenSQLite}}
+	if os.Getenv(PostgresEnv) != "" {
+		bs = append(bs, Backend{Name: store.Postgres, Open: OpenPostgres})
+	} else {
+		logSkipOnce(t)
+	}
+	return bs
+}
+
+var skipOnce sync.Once
+
+func logSkipOnce(t testing.TB) {
+	skipOnce.Do(func() {
+		t.Logf("PostgreSQL tests skipped: set %s to a postgres:// URL to run them", PostgresEnv)
+	})
+}
+
+// Each runs fn as a subtest on every backend with a fresh, migrated database.
+func Each(t *testing.T, now func() time.Time, fn func(t *testing.T, db *store.DB)) {
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			fn(t, b.Open(t, now))
+		})
+	}
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// OpenSQLite opens and migrates a SQLite database in a temporary directory.
+func OpenSQLite(t testing.TB, now func() time.Time) *store.DB {
+	t.Helper()
+	return open(t, filepath.Join(t.TempDir(), "rapport.db"), now)
+}
+
+// OpenPostgres creates a schema of its own in the database named by
+// RAPPORT_TEST_POSTGRES, opens and migrates it, and drops it afterwards.
+func OpenPostgres(t testing.TB, now func() time.Time) *store.DB {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("set %s to run PostgreSQL tests", PostgresEnv)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec("DROP SCHEMA " + schema + " CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return open(t, u.String(), now)
+}
+
+func open(t testing.TB, dsn string, now func() time.Time) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Options{URL: dsn, Now: now, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}

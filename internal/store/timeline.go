@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// TimelineKind names what a timeline item is.
+type TimelineKind string
+
+const (
+	TimelineConversation   TimelineKind = "conversation"
+	TimelineFact           TimelineKind = "fact"
+	TimelineFollowUpSet    TimelineKind = "followup_set"
+	TimelineFollowUpClosed TimelineKind = "followup_closed"
+	TimelineStage          TimelineKind = "stage"
+)
+
+// TimelineItem is one entry of a person's story, newest first.
+type TimelineItem struct {
+	At   time.Time
+	Kind TimelineKind
+	// UserName is who did it, when known.
+	UserName     string
+	Conversation *rapport.Conversation
+	// Facts are the facts learned in the conversation, or the one fact of
+	// a fact item.
+	Facts    []rapport.Fact
+	FollowUp *rapport.FollowUp
+	// NextStep is the follow-up set while logging the conversation.
+	NextStep  *rapport.FollowUp
+	FromStage *rapport.Stage
+	ToStage   *rapport.Stage
+	Reason    string
+}
+
+// timelineLimit bounds each source of a timeline; older history is still
+// in the database and the search index.
+const timelineLimit = 300
+
+// Timeline returns a person's conversations, facts, follow-ups and stage
+// changes as one story, newest first.
+func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineItem, error) {
+	if err := db.personExists(ctx, db.ro, orgID, personID); err != nil {
+		return nil, err
+	}
+	users, err := db.Users(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	userName := map[int64]string{}
+	for _, u := range users {
+		userName[u.ID] = u.DisplayName()
+	}
+	var convs []rapport.Conversation
+	if err := db.ro.NewSelect().Model(&convs).Where("org_id = ? AND person_id = ?", orgID, personID).
+		OrderExpr("occurred_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+		return nil, err
+	}
+	var facts []rapport.Fact
+	if err := db.ro.NewSelect().Model(&facts).Where("org_id = ? AND person_id = ?", orgID, personID).
+		OrderExpr("learned_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+		return nil, err
+	}
+	var fus []rapport.FollowUp
+	if err := db.ro.NewSelect().Model(&fus).Where("org_id = ? AND person_id = ?", orgID, personID).
+		OrderExpr("created_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+		return nil, err
+	}
+	var changes []rapport.StageChange
+	if err := db.ro.NewSelect().Model(&changes).Where("org_id = ? AND person_id = ?", orgID, personID).
+		OrderExpr("at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+		return nil, err
+	}
+	pipes, err := db.Pipelines(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	stages := Stages(pipes)
+
+	var items []TimelineItem
+	byConv := map[int64]int{}
+	for i := range convs {
+		c := &convs[i]
+		byConv[c.ID] = len(items)
+		items = append(items, TimelineItem{At: c.OccurredAt, Kind: TimelineConversation, UserName: userName[c.UserID], Conversation: c})
+	}
+	for _, f := range facts {
+		if i, ok := byConv[f.ConversationID]; ok && f.ConversationID != 0 {
+			items[i].Facts = append(items[i].Facts, f)
+			continue
+		}
+		items = append(items, TimelineItem{At: f.LearnedAt, Kind: TimelineFact, UserName: userName[f.UserID], Facts: []rapport.Fact{f}})
+	}
+	for i := range fus {
+		f := &fus[i]
+		// A next step set while logging shows inside its conversation.
+		if ci, ok := byConv[f.ConversationID]; ok && f.ConversationID != 0 {
+			items[ci].NextStep = f
+		} else {
+			items = append(items, TimelineItem{At: f.CreatedAt, Kind: TimelineFollowUpSet, UserName: userName[f.CreatedBy], FollowUp: f})
+		}
+		switch {
+		case !f.DoneAt.IsZero():
+			items = append(items, TimelineItem{At: f.DoneAt, Kind: TimelineFollowUpClosed, UserName: userName[f.UserID], FollowUp: f})
+		case !f.CancelledAt.IsZero():
+			items = append(items, TimelineItem{At: f.CancelledAt, Kind: TimelineFollowUpClosed, UserName: userName[f.UserID], FollowUp: f})
+		}
+	}
+	for _, sc := range changes {
+		items = append(items, TimelineItem{At: sc.At, Kind: TimelineStage, UserName: userName[sc.UserID],
+			FromStage: stages[sc.FromStageID], ToStage: stages[sc.ToStageID], Reason: sc.Reason})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.After(items[j].At) })
+	return items, nil
+}

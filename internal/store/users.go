@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// CreateUser adds a user to u.OrgID. PasswordHash must already be set.
+func (db *DB) CreateUser(ctx context.Context, u *rapport.User) error {
+	return db.tx(ctx, func(tx bun.Tx) error { return db.insertUser(ctx, tx, u) })
+}
+
+func (db *DB) insertUser(ctx context.Context, tx bun.Tx, u *rapport.User) error {
+	u.Normalize()
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		return rapport.Errorf(rapport.EINVALID, "a user needs a password")
+	}
+	u.CreatedAt = db.now().UTC()
+	if _, err := tx.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
+		if db.isForeignKey(err) {
+			return rapport.NotFound("organisation")
+		}
+		return db.conflict(err, "email", "A user with this email address already exists.")
+	}
+	return nil
+}
+
+// UserByEmail finds a user by email across organisations, for signing in.
+// Email addresses are unique across the whole installation.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*rapport.User, error) {
+	u := new(rapport.User)
+	e, err := rapport.NormalizeEmail(email)
+	if err != nil {
+		return nil, rapport.NotFound("user")
+	}
+	err = db.ro.NewSelect().Model(u).Where("email = ?", e).Scan(ctx)
+	return u, notFound(err, "user")
+}
+
+// User returns a user of the organisation.
+func (db *DB) User(ctx context.Context, orgID, id int64) (*rapport.User, error) {
+	u := new(rapport.User)
+	err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
+	return u, notFound(err, "user")
+}
+
+// Users lists the organisation's users by name.
+func (db *DB) Users(ctx context.Context, orgID int64) ([]rapport.User, error) {
+	var us []rapport.User
+	err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
+		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx)
+	return us, err
+}
+
+// UpdateUserSettings saves a user's own settings: name, time zone, weekly
+// goal and Today's size.
+func (db *DB) UpdateUserSettings(ctx context.Context, u *rapport.User) error {
+	u.Name = trim(u.Name)
+	if err := u.ValidateSettings(); err != nil {
+		return err
+	}
+	res, err := db.rw.NewUpdate().Model(u).Column("name", "tz", "weekly_goal", "today_size").
+		Where("org_id = ? AND id = ?", u.OrgID, u.ID).Exec(ctx)
+	return affected(res, err, "user")
+}
+
+// SetPassword replaces a user's password hash and ends their other
+// sessions (all of them when keepSession is empty).
+func (db *DB) SetPassword(ctx context.Context, orgID, userID int64, hash, keepSession string) error {
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("users").Set("password_hash = ?", hash).
+			Where("org_id = ? AND id = ?", orgID, userID).Exec(ctx)
+		if err := affected(res, err, "user"); err != nil {
+			return err
+		}
+		_, err = tx.NewDelete().Table("sessions").Where("org_id = ? AND user_id = ? AND id <> ?", orgID, userID, keepSession).Exec(ctx)
+		return err
+	})
+}
+
+// Session is a signed-in browser. ID is the SHA-256 of the cookie's token,
+// so a leaked database does not leak usable sessions.
+type Session struct {
+	ID         string    `bun:"id,pk"`
+	OrgID      int64     `bun:"org_id"`
+	UserID     int64     `bun:"user_id"`
+	CreatedAt  time.Time `bun:"created_at"`
+	LastSeenAt time.Time `bun:"last_seen_at"`
+	ExpiresAt  time.Time `bun:"expires_at"`
+	UserAgent  string    `bun:"user_agent"`
+	IP         string    `bun:"ip"`
+}
+
+// CreateSession stores a new session.
+func (db *DB) CreateSession(ctx context.Context, s *Session) error {
+	_, err := db.rw.NewInsert().Model(s).Exec(ctx)
+	return err
+}
+
+// SessionUser returns a live session with its user and organisation.
+func (db *DB) SessionUser(ctx context.Context, id string) (*Session, *rapport.User, *rapport.Org, error) {
+	s := new(Session)
+	err := db.ro.NewSelect().Model(s).Where("id = ? AND expires_at > ?", id, db.now().UTC()).Scan(ctx)
+	if err != nil {
+		return nil, nil, nil, notFound(err, "session")
+	}
+	u, err := db.User(ctx, s.OrgID, s.UserID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !u.DisabledAt.IsZero() {
+		return nil, nil, nil, rapport.NotFound("session")
+	}
+	o, err := db.Org(ctx, s.OrgID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, u, o, nil
+}
+
+// TouchSession extends a session that is in use.
+func (db *DB) TouchSession(ctx context.Context, id string, seen, expires time.Time) error {
+	_, err := db.rw.NewUpdate().Table("sessions").Set("last_seen_at = ?, expires_at = ?", seen.UTC(), expires.UTC()).
+		Where("id = ?", id).Exec(ctx)
+	return err
+}
+
+// DeleteSession ends one session.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	_, err := db.rw.NewDelete().Table("sessions").Where("id = ?", id).Exec(ctx)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res, err := db.rw.NewDelete().Table("sessions").Where("expires_at <= ?", db.now().UTC()).Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"database/sql"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+func trim(s string) string { return strings.TrimSpace(s) }
+
+// affected turns "no row matched" into a not-found error.
+func affected(res sql.Result, err error, what string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return rapport.NotFound(what)
+	}
+	return nil
+}
