@@ -1,0 +1,117 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+func TestSearchAndFilters(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		pipes, _ := f.db.Pipelines(ctx, f.org.ID)
+		f.person(t, rapport.Person{FirstName: "José", LastName: "Núñez", Emails: []rapport.Email{{Address: "jose.nunez@example.com"}},
+			Phones: []rapport.Phone{{Number: "+13125550142"}}, Tags: []string{"buyer"}})
+		f.person(t, rapport.Person{FirstName: "Jo", LastName: "O'Brien", Kind: rapport.KindRecruit, Brokerage: "Summit Realty",
+			OwnerID: f.owner.ID, Notes: "Top lister in Lincoln Park"})
+		sphere := f.person(t, rapport.Person{FirstName: "Ann", LastName: "Lee", Kind: rapport.KindSphere, Tags: []string{"buyer", "golf"}})
+		if err := f.db.AddFact(ctx, f.org.ID, f.agent.ID, &rapport.Fact{PersonID: sphere.ID, Type: rapport.FactPassion, Text: "Restores vintage motorcycles"}); err != nil {
+			t.Fatal(err)
+		}
+		names := func(fl store.PeopleFilter) string {
+			t.Helper()
+			page, err := f.db.ListPeople(ctx, f.org.ID, fl)
+			if err != nil {
+				t.Fatalf("%+v: %v", fl, err)
+			}
+			var out []string
+			for _, p := range page.People {
+				out = append(out, p.FirstName)
+			}
+			return fmt.Sprint(out)
+		}
+		for q, want := range map[string]string{
+			"jose":                   "[José]",
+			"NUNEZ":                  "[José]",
+			"núñ":                    "[José]",
+			"jose.nunez@example.com": "[José]",
+			"example":                "[José]",
+			"(312) 555-0142":         "[José]",
+			"312.555.0142":           "[José]",
+			"+1 312 555 0142":        "[José]",
+			"5550142":                "[José]",
+			"o'brien":                "[Jo]",
+			"obrien":                 "[Jo]",
+			"summit":                 "[Jo]",
+			"lincoln park":           "[Jo]",
+			"motorcycles":            "[Ann]",
+			"vint":                   "[Ann]",
+			"jo":                     "[Jo José]",
+			"golf buyer":             "[Ann]",
+			"nobody":                 "[]",
+			`"`:                      "[Ann Jo José]",
+			"*":                      "[Ann Jo José]",
+			"jo OR ann":              "[]",
+		} {
+			if got := names(store.PeopleFilter{Query: q}); got != want {
+				t.Errorf("search %q = %s, want %s", q, got, want)
+			}
+		}
+		if got := names(store.PeopleFilter{Kind: rapport.KindRecruit}); got != "[Jo]" {
+			t.Errorf("kind filter = %s", got)
+		}
+		if got := names(store.PeopleFilter{OwnerID: f.owner.ID}); got != "[Jo]" {
+			t.Errorf("owner filter = %s", got)
+		}
+		if got := names(store.PeopleFilter{Tag: "Buyer"}); got != "[Ann José]" {
+			t.Errorf("tag filter = %s", got)
+		}
+		if got := names(store.PeopleFilter{StageID: pipes[1].Stages[0].ID}); got != "[Jo]" {
+			t.Errorf("stage filter = %s", got)
+		}
+		if got := names(store.PeopleFilter{Tag: "buyer", Query: "jose"}); got != "[José]" {
+			t.Errorf("tag and query = %s", got)
+		}
+		_, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Cursor: "!!not-a-cursor"})
+		wantCode(t, err, rapport.EINVALID)
+	})
+}
+
+func TestPaginationVisitsEveryoneOnce(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		const n = 57
+		for i := 0; i < n; i++ {
+			// Duplicate names make the id the tie-breaker.
+			f.person(t, rapport.Person{FirstName: fmt.Sprintf("Person %02d", i%20), LastName: "Test"})
+		}
+		seen := map[int64]bool{}
+		var last string
+		cursor, pages := "", 0
+		for {
+			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Limit: 10, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, p := range page.People {
+				if seen[p.ID] {
+					t.Fatalf("person %d seen twice", p.ID)
+				}
+				seen[p.ID] = true
+				key := fmt.Sprintf("%s/%09d", p.SortName, p.ID)
+				if key < last {
+					t.Fatalf("out of order: %s after %s", key, last)
+				}
+				last = key
+			}
+			if page.Next == "" {
+				break
+			}
+			cursor = page.Next
+		}
+		if len(seen) != n || pages != 6 {
+			t.Errorf("saw %d people in %d pages, want %d in 6", len(seen), pages, n)
+		}
+	})
+}
