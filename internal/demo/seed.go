@@ -1,0 +1,247 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// The demo organisation and its users.
+const (
+	OrgSlug      = "demo"
+	OwnerEmail   = "owner@demo.test"
+	ManagerEmail = "manager@demo.test"
+)
+
+// Users are the demo's users: an owner who also sells, a hiring manager who
+// recruits, and two agents.
+var Users = []rapport.User{
+	{Email: OwnerEmail, Name: "Olivia Grant", Role: rapport.RoleOwner},
+	{Email: ManagerEmail, Name: "Marcus Bell", Role: rapport.RoleManager},
+	{Email: "priya@demo.test", Name: "Priya Shah", Role: rapport.RoleAgent},
+	{Email: "diego@demo.test", Name: "Diego Alvarez", Role: rapport.RoleAgent},
+}
+
+// book is how many people of each kind a user owns.
+type book map[rapport.Kind]int
+
+var books = []book{
+	{rapport.KindLead: 14, rapport.KindClient: 12, rapport.KindSphere: 16, rapport.KindRecruit: 6},
+	{rapport.KindRecruit: 44, rapport.KindSphere: 6},
+	{rapport.KindLead: 18, rapport.KindClient: 12, rapport.KindSphere: 18},
+	{rapport.KindLead: 18, rapport.KindClient: 12, rapport.KindSphere: 18},
+}
+
+// Seed creates the demo brokerage in an empty database as it would look
+// after eight weeks of use, ending at now. passwordHash is every demo
+// user's password hash.
+func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string) (*rapport.Org, error) {
+	org := &rapport.Org{Name: "Lakeshore Realty", Slug: OrgSlug, Region: "US", TZ: "America/Chicago"}
+	users := make([]rapport.User, len(Users))
+	copy(users, Users)
+	for i := range users {
+		users[i].PasswordHash = passwordHash
+	}
+	if err := db.CreateOrg(ctx, org, &users[0]); err != nil {
+		return nil, fmt.Errorf("create demo organisation: %w", err)
+	}
+	for i := 1; i < len(users); i++ {
+		users[i].OrgID = org.ID
+		if err := db.CreateUser(ctx, &users[i]); err != nil {
+			return nil, err
+		}
+	}
+	loc := org.Location()
+	g := NewGenerator(20261123, now)
+	s := &seeder{db: db, org: org, loc: loc, now: now, g: g}
+	for i := range users {
+		if err := s.book(ctx, &users[i], books[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.history(ctx); err != nil {
+		return nil, err
+	}
+	for i := range users {
+		if err := s.today(ctx, &users[i]); err != nil {
+			return nil, err
+		}
+	}
+	return org, nil
+}
+
+type seeder struct {
+	db    *store.DB
+	org   *rapport.Org
+	loc   *time.Location
+	now   time.Time
+	g     *Generator
+	owned map[int64][]rapport.Person // by user id
+}
+
+// book creates a user's people: most of them now, some referred by the
+// first ones, and a few fresh leads that arrived minutes ago.
+func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
+	if s.owned == nil {
+		s.owned = map[int64][]rapport.Person{}
+	}
+	var people []rapport.Person
+	for _, k := range rapport.Kinds {
+		for i := 0; i < b[k]; i++ {
+			people = append(people, s.g.Person(k, u.ID))
+		}
+	}
+	if err := s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, people); err != nil {
+		return err
+	}
+	// Referrals: a few people were introduced by someone already in the book.
+	var referred []rapport.Person
+	for i := 0; i < 3; i++ {
+		kind := rapport.KindLead
+		if b[rapport.KindRecruit] > b[rapport.KindLead] {
+			kind = rapport.KindRecruit
+		}
+		p := s.g.Person(kind, u.ID)
+		p.ReferredByID = people[s.g.IntN(len(people))].ID
+		p.Source = "Referral"
+		p.CreatedAt = s.now.Add(-time.Duration(2+i*3) * 24 * time.Hour).UTC()
+		referred = append(referred, p)
+	}
+	if err := s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, referred); err != nil {
+		return err
+	}
+	s.owned[u.ID] = append(people, referred...)
+	if b[rapport.KindLead] == 0 {
+		return nil
+	}
+	var fresh []rapport.Person
+	for i, ago := range []time.Duration{4 * time.Minute, 38 * time.Minute, 5 * time.Hour} {
+		p := s.g.Person(rapport.KindLead, u.ID)
+		p.CreatedAt = s.now.Add(-ago - time.Duration(i)*time.Second).UTC()
+		fresh = append(fresh, p)
+	}
+	return s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, fresh)
+}
+
+type plannedCall struct {
+	at     time.Time
+	user   int64
+	person *rapport.Person
+}
+
+// history logs eight weeks of calls, texts and meetings, in time order, so
+// that stages, promises and activity evolve as they would have.
+func (s *seeder) history(ctx context.Context) error {
+	var plan []plannedCall
+	today := rapport.DayOf(s.now, s.loc)
+	for uid, people := range s.owned {
+		var eligible []*rapport.Person
+		for i := range people {
+			if people[i].ReferredByID == 0 && s.now.Sub(people[i].CreatedAt) > 60*24*time.Hour {
+				eligible = append(eligible, &people[i])
+			}
+		}
+		for d := 56; d >= 1; d-- {
+			day := today.AddDays(-d)
+			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				continue
+			}
+			calls := 9 + s.g.IntN(9)
+			for i := 0; i < calls; i++ {
+				at := day.Start(s.loc).Add(time.Duration(9*60+s.g.IntN(10*60)) * time.Minute)
+				plan = append(plan, plannedCall{at: at, user: uid, person: eligible[s.g.IntN(len(eligible))]})
+			}
+		}
+	}
+	sort.SliceStable(plan, func(i, j int) bool { return plan[i].at.Before(plan[j].at) })
+	for _, pc := range plan {
+		if err := s.logOne(ctx, pc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
+	g, p := s.g, pc.person
+	c := rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, OccurredAt: pc.at}
+	r := g.rng.Float64()
+	switch {
+	case r < 0.40:
+		c.Outcome = rapport.OutcomeNoAnswer
+	case r < 0.58:
+		c.Outcome = rapport.OutcomeVoicemail
+	case r < 0.62:
+		c.Channel, c.Outcome = rapport.ChannelText, rapport.OutcomeNone
+	case r < 0.90:
+		c.Outcome = rapport.OutcomeLive
+	case r < 0.96:
+		c.Outcome = rapport.OutcomeAppointment
+	case r < 0.99:
+		c.Channel, c.Outcome = rapport.ChannelMeeting, rapport.OutcomeNone
+	default:
+		c.Outcome = rapport.OutcomeBadNumber
+	}
+	in := store.LogInput{Loc: s.loc}
+	if rapport.IsLive(c.Channel, c.Outcome) {
+		c.Notes = g.Notes(p.Kind)
+		c.DurationSeconds = 60 * (3 + g.IntN(25))
+		c.Temperature = pick(g, rapport.Temperatures)
+		if g.Chance(0.55) {
+			t := pick(g, rapport.FactTypes[:7])
+			in.Facts = append(in.Facts, g.Fact(p.Kind, t))
+		}
+		if g.Chance(0.35) {
+			due := rapport.DayOf(pc.at, s.loc).AddDays([]int{7, 14, 30}[g.IntN(3)])
+			fu := &rapport.FollowUp{Kind: rapport.FollowUpCall, DueOn: due}
+			if g.Chance(0.2) {
+				fu.Owes, fu.Note = rapport.OwesThem, pick(g, []string{"send me their list of agents", "send pre-approval letter", "confirm their budget", "share the listing they liked"})
+			}
+			in.FollowUp = fu
+		}
+	}
+	in.Conversation = c
+	_, err := s.db.LogConversation(ctx, s.org.ID, pc.user, &in)
+	return err
+}
+
+// today sets up what makes a Monday interesting: promises due today and
+// overdue, a meeting, a promise the other side made, and a birthday.
+func (s *seeder) today(ctx context.Context, u *rapport.User) error {
+	today := rapport.DayOf(s.now, s.loc)
+	people := s.owned[u.ID]
+	g := s.g
+	add := func(p *rapport.Person, f rapport.FollowUp) error {
+		f.PersonID = p.ID
+		return s.db.CreateFollowUp(ctx, s.org.ID, u.ID, &f)
+	}
+	for i := 0; i < 2; i++ {
+		if err := add(&people[g.IntN(len(people))], rapport.FollowUp{DueOn: today, Note: "call back as promised"}); err != nil {
+			return err
+		}
+	}
+	if err := add(&people[g.IntN(len(people))], rapport.FollowUp{DueOn: today.AddDays(-3), Kind: rapport.FollowUpEmail, Note: "send the market report"}); err != nil {
+		return err
+	}
+	if err := add(&people[g.IntN(len(people))], rapport.FollowUp{DueOn: today, Kind: rapport.FollowUpMeeting, DueTime: "16:30", Note: "coffee at Intelligentsia"}); err != nil {
+		return err
+	}
+	if err := add(&people[g.IntN(len(people))], rapport.FollowUp{DueOn: today.AddDays(-1), Owes: rapport.OwesThem, Note: "send her list of agents I should call"}); err != nil {
+		return err
+	}
+	// A birthday today.
+	p, err := s.db.Person(ctx, s.org.ID, people[g.IntN(len(people))].ID)
+	if err != nil {
+		return err
+	}
+	y, m, d := s.now.In(s.loc).Date()
+	p.Birthday = rapport.Anniversary{Year: y - 30 - g.IntN(30), Month: m, Day: d}
+	if err := s.db.AddFact(ctx, s.org.ID, u.ID, &rapport.Fact{PersonID: p.ID, Type: rapport.FactFamily, Text: "Celebrates birthdays with a big family dinner"}); err != nil {
+		return err
+	}
+	return s.db.UpdatePerson(ctx, s.org.ID, u.ID, p)
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// bulkBatch is how many rows one multi-row INSERT carries.
+const bulkBatch = 500
+
+// BulkCreatePeople adds many people in one transaction: all of them or,
+// when any is invalid or the database refuses a row, none. Phones must be
+// in E.164 form. Activity times on the people are kept as given (seeding
+// and migrations use them; imports leave them zero).
+//
+// Validation problems are reported together, with fields named
+// "row.N.field" (N counting from 0), before anything is written.
+func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people []rapport.Person) error {
+	fe := rapport.FieldErrors{}
+	for i := range people {
+		p := &people[i]
+		p.OrgID = orgID
+		p.Normalize()
+		fe.Merge(fmt.Sprintf("row.%d.", i), p.Validate())
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		pi, err := db.pipelineInfo(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		now := db.now().UTC()
+		for i := range people {
+			p := &people[i]
+			if p.StageID == 0 {
+				p.StageID = pi.initial(p.Kind)
+			} else if err := pi.check(p.Kind, p.StageID); err != nil {
+				return fmt.Errorf("row %d: %w", i, err)
+			}
+			if p.CreatedAt.IsZero() {
+				p.CreatedAt = now
+			}
+			p.UpdatedAt, p.CreatedBy = now, actorID
+			p.ScheduleTouch()
+			p.SearchDoc = searchDoc(p, nil, nil)
+		}
+		for lo := 0; lo < len(people); lo += bulkBatch {
+			batch := people[lo:min(lo+bulkBatch, len(people))]
+			if _, err := tx.NewInsert().Model(&batch).Returning("id").Exec(ctx); err != nil {
+				if db.isForeignKey(err) {
+					return rapport.Errorf(rapport.EINVALID, "an owner, stage or referrer in rows %d to %d is not in this organisation", lo+1, lo+len(batch))
+				}
+				return err
+			}
+			var phones []rapport.Phone
+			var emails []rapport.Email
+			var tags []personTag
+			var stages []rapport.StageChange
+			for i := range batch {
+				p := &batch[i]
+				for _, ph := range p.Phones {
+					ph.OrgID, ph.PersonID, ph.ID = orgID, p.ID, 0
+					phones = append(phones, ph)
+				}
+				for _, e := range p.Emails {
+					e.OrgID, e.PersonID, e.ID = orgID, p.ID, 0
+					emails = append(emails, e)
+				}
+				for _, t := range p.Tags {
+					tags = append(tags, personTag{OrgID: orgID, PersonID: p.ID, Tag: t})
+				}
+				if p.StageID != 0 {
+					stages = append(stages, rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID, ToStageID: p.StageID, Reason: "Added", At: p.CreatedAt})
+				}
+			}
+			if err := insertBatches(ctx, tx, phones); err != nil {
+				return err
+			}
+			if err := insertBatches(ctx, tx, emails); err != nil {
+				return err
+			}
+			if err := insertBatches(ctx, tx, tags); err != nil {
+				return err
+			}
+			if err := insertBatches(ctx, tx, stages); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// insertBatches inserts rows with multi-row INSERTs of bulkBatch rows.
+func insertBatches[T any](ctx context.Context, tx bun.Tx, rows []T) error {
+	for lo := 0; lo < len(rows); lo += bulkBatch {
+		batch := rows[lo:min(lo+bulkBatch, len(rows))]
+		if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
