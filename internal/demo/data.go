@@ -97,7 +97,7 @@ var recruitFacts = map[string][]string{
 		"Her managing broker just left", "Wants a better split to fund retirement", "Frustrated by lack of marketing support",
 		"Office is being merged into another", "Wants to build a team and needs support",
 	},
-	"family": {"Son just started college", "Husband is also an agent", "Caring for a parent"},
+	"family":     {"Son just started college", "Husband is also an agent", "Caring for a parent"},
 	"life_stage": {"Ten years from retirement", "In her first five years", "Peak production years"},
 	"preference": {"Prefers coffee meetings in person", "Only takes calls between showings", "Text first"},
 }

@@ -215,3 +215,13 @@ func (db *DB) LiveTimes(ctx context.Context, orgID, userID int64, since time.Tim
 		Scan(ctx, &ts)
 	return ts, err
 }
+
+// WorkedSince counts the people the user worked since a moment (an
+// outbound touch or a live conversation): "done today" on Today.
+func (db *DB) WorkedSince(ctx context.Context, orgID, userID int64, since time.Time) (int, error) {
+	var n int
+	err := db.ro.NewSelect().Table("conversations").ColumnExpr("COUNT(DISTINCT person_id)").
+		Where("org_id = ? AND user_id = ? AND occurred_at >= ? AND (direction = 'outbound' OR live = ?)", orgID, userID, since.UTC(), true).
+		Scan(ctx, &n)
+	return n, err
+}

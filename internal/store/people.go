@@ -360,12 +360,14 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 
 // PeopleFilter narrows the people list.
 type PeopleFilter struct {
-	Query    string
-	Kind     rapport.Kind
-	StageID  int64
-	OwnerID  int64
-	Tag      string
-	Archived bool
+	Query   string
+	Kind    rapport.Kind
+	StageID int64
+	OwnerID int64
+	// ReferredByID lists the people someone referred.
+	ReferredByID int64
+	Tag          string
+	Archived     bool
 	// Limit is the page size (default 50, at most 200); Cursor continues
 	// from the previous page's Next.
 	Limit  int
@@ -403,6 +405,9 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 	}
 	if f.OwnerID != 0 {
 		q.Where("person.owner_id = ?", f.OwnerID)
+	}
+	if f.ReferredByID != 0 {
+		q.Where("person.referred_by_id = ?", f.ReferredByID)
 	}
 	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
 		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND t.tag = ?)", tag)

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/config"
+	"github.com/rapport-crm/rapport/internal/demo"
+	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			if dirty {
+				rev += "-dirty"
+			}
+			return "dev-" + rev
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// flags parses a command's flags, with the shared settings in which.
+func flags(name string, args []string, stderr io.Writer, cfg *config.Config, which []string, extra func(fs *flag.FlagSet)) error {
+	fs := flag.NewFlagSet("rapport "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.Register(fs, which...)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rapport %s: unexpected argument %q\n", name, fs.Arg(0))
+		return errUsage
+	}
+	return cfg.Validate()
+}
+
+// openStore opens and migrates the configured database.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Options{URL: cfg.DB, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.DB), err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func quietLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	if err := flags("migrate", args, stderr, &cfg, []string{"db", "log-level", "log-format"}, nil); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, &cfg, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "database %s is up to date\n", config.RedactURL(cfg.DB))
+	return nil
+}
+
+func orgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	var org rapport.Org
+	err := flags("org add", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&org.Name, "name", "", "organisation name (required)")
+		fs.StringVar(&org.Slug, "slug", "", "short name: lower-case letters, digits, dashes (required)")
+		fs.StringVar(&org.Region, "region", "US", "country whose phone numbering applies by default")
+		fs.StringVar(&org.TZ, "tz", "America/Chicago", "time zone")
+	})
+	if err != nil {
+		return err
+	}
+	if org.Region != "" && !phone.ValidRegion(org.Region) {
+		return fmt.Errorf("region %q is not a phone numbering region (use a country code such as US)", org.Region)
+	}
+	db, err := openStore(ctx, &cfg, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreateOrg(ctx, &org, nil); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "created organisation %q (slug %s, id %d)\n", org.Name, org.Slug, org.ID)
+	return nil
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	var slug, role string
+	var fromStdin bool
+	u := rapport.User{}
+	err := flags("user add", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "org", "", "organisation slug (required)")
+		fs.StringVar(&u.Email, "email", "", "email address, used to sign in (required)")
+		fs.StringVar(&role, "role", "", "owner, manager or agent (required)")
+		fs.StringVar(&u.Name, "name", "", "full name")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if !fromStdin {
+		fmt.Fprintln(stderr, "rapport user add: --password-stdin is required, so the password never appears in a process list")
+		return errUsage
+	}
+	u.Role = rapport.Role(role)
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if err := rapport.ValidatePassword(password); err != nil {
+		return fmt.Errorf("password: %s", rapport.ErrorMessage(err))
+	}
+	db, err := openStore(ctx, &cfg, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	org, err := db.OrgBySlug(ctx, slug)
+	if err != nil {
+		return describe(err)
+	}
+	u.OrgID = org.ID
+	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
+		return err
+	}
+	if err := db.CreateUser(ctx, &u); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "created %s %s in %s (id %d)\n", u.Role, u.Email, org.Slug, u.ID)
+	return nil
+}
+
+// readPassword reads the first line of stdin.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// describe turns a domain error into a message with its fields.
+func describe(err error) error {
+	var e *rapport.Error
+	if errors.As(err, &e) {
+		if len(e.Fields) > 0 {
+			return errors.New(e.FieldList())
+		}
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	var withDemo bool
+	if err := flags("serve", args, stderr, &cfg, nil, func(fs *flag.FlagSet) {
+		fs.BoolVar(&withDemo, "demo", false, "fill an empty database with a demo brokerage")
+	}); err != nil {
+		return err
+	}
+	log := cfg.Logger(os.Stderr)
+	if f, ok := stderr.(*os.File); ok {
+		log = cfg.Logger(f)
+	}
+	log.Info("starting rapport", "version", version(), "config", cfg)
+	db, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var signIn string
+	if withDemo {
+		if signIn, err = prepareDemo(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + displayAddr(ln.Addr().String())
+	log.Info("listening", "url", url)
+	fmt.Fprintf(stdout, "Rapport is running at %s\n", url)
+	if signIn != "" {
+		fmt.Fprintln(stdout, signIn)
+	}
+	go cleanSessions(ctx, db, log)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// prepareDemo seeds the demo brokerage into an empty database, or resets
+// its owner's password when it is already there, and says how to sign in.
+func prepareDemo(ctx context.Context, db *store.DB, log *slog.Logger) (string, error) {
+	password := os.Getenv("RAPPORT_DEMO_PASSWORD")
+	generated := password == ""
+	if generated {
+		password = auth.RandomPassword()
+	} else if err := rapport.ValidatePassword(password); err != nil {
+		return "", fmt.Errorf("RAPPORT_DEMO_PASSWORD: %s", rapport.ErrorMessage(err))
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	has, err := db.HasOrgs(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case !has:
+		start := time.Now()
+		if _, err := demo.Seed(ctx, db, time.Now(), hash); err != nil {
+			return "", fmt.Errorf("seed demo: %w", err)
+		}
+		log.Info("demo brokerage created", "took", time.Since(start).Round(time.Millisecond))
+	default:
+		if _, err := db.UserByEmail(ctx, demo.OwnerEmail); rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			log.Warn("--demo ignored: the database already holds organisations and no demo owner")
+			return "", nil
+		}
+		for _, du := range demo.Users {
+			u, err := db.UserByEmail(ctx, du.Email)
+			if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return "", err
+			}
+			if err := db.SetPassword(ctx, u.OrgID, u.ID, hash, ""); err != nil {
+				return "", err
+			}
+		}
+		log.Info("demo brokerage already present; demo passwords reset")
+	}
+	msg := "Sign in as " + demo.OwnerEmail + " with password " + password
+	if !generated {
+		msg = "Sign in as " + demo.OwnerEmail + " with the password in RAPPORT_DEMO_PASSWORD"
+	}
+	return msg + " (other demo users: " + demo.ManagerEmail + ", priya@demo.test, diego@demo.test; same password)", nil
+}
+
+// cleanSessions removes expired sessions every hour.
+func cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := db.DeleteExpiredSessions(ctx); err != nil {
+				log.Warn("clean sessions", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions removed", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,92 @@
+// Command rapport is Rapport: the server and the operator's commands.
+//
+//	rapport serve [--demo]          run the web application
+//	rapport migrate                 apply database migrations
+//	rapport org add ...             add an organisation
+//	rapport user add ...            add a user to an organisation
+//	rapport version                 print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// errUsage marks a mistake in how the command was called (exit status 2).
+var errUsage = errors.New("usage")
+
+const usage = `Rapport — a conversation-first CRM.
+
+Usage:
+  rapport serve [--demo] [--addr ADDR] [--db PATH-OR-URL]
+  rapport migrate [--db PATH-OR-URL]
+  rapport org add --name NAME --slug SLUG [--region US] [--tz America/Chicago]
+  rapport user add --org SLUG --email EMAIL --role owner|manager|agent [--name NAME] --password-stdin
+  rapport version
+
+Settings come from flags or RAPPORT_* environment variables; run a
+command with -h to see them.
+`
+
+// run executes one command and returns the process exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(stderr, "rapport:", err)
+		return 1
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, stderr)
+	case "org":
+		if len(rest) > 0 && rest[0] == "add" {
+			return orgAdd(ctx, rest[1:], stdout, stderr)
+		}
+	case "user":
+		if len(rest) > 0 && rest[0] == "add" {
+			return userAdd(ctx, rest[1:], stdin, stdout, stderr)
+		}
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "rapport", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", joinArgs(args), usage)
+	return errUsage
+}
+
+func joinArgs(args []string) string {
+	if len(args) > 1 {
+		return args[0] + " " + args[1]
+	}
+	return args[0]
+}

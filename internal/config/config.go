@@ -1,0 +1,138 @@
+// Package config reads Rapport's settings from flags, each mirrored by a
+// RAPPORT_* environment variable, into one struct that is passed around
+// explicitly.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of the server and the operator commands.
+type Config struct {
+	Addr          string
+	DB            string
+	LogLevel      string
+	LogFormat     string
+	TLSCert       string
+	TLSKey        string
+	SecureCookies bool
+}
+
+// Default values, before the environment and flags.
+const (
+	DefaultAddr = "127.0.0.1:8080"
+	DefaultDB   = "rapport.db"
+)
+
+type setting struct {
+	flag, env, usage string
+	str              *string
+	boolean          *bool
+	def              string
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{flag: "addr", env: "RAPPORT_ADDR", usage: "address to listen on", str: &c.Addr, def: DefaultAddr},
+		{flag: "db", env: "RAPPORT_DB", usage: "SQLite file, or a postgres:// URL", str: &c.DB, def: DefaultDB},
+		{flag: "log-level", env: "RAPPORT_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel, def: "info"},
+		{flag: "log-format", env: "RAPPORT_LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
+		{flag: "tls-cert", env: "RAPPORT_TLS_CERT", usage: "TLS certificate file (serve HTTPS)", str: &c.TLSCert},
+		{flag: "tls-key", env: "RAPPORT_TLS_KEY", usage: "TLS key file", str: &c.TLSKey},
+		{flag: "secure-cookies", env: "RAPPORT_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS proxy)", boolean: &c.SecureCookies},
+	}
+}
+
+// Register adds the settings named in which (all when empty) to fs, with
+// defaults taken from the environment.
+func (c *Config) Register(fs *flag.FlagSet, which ...string) {
+	for _, s := range c.settings() {
+		if len(which) > 0 && !contains(which, s.flag) {
+			continue
+		}
+		env, set := os.LookupEnv(s.env)
+		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
+		if s.boolean != nil {
+			b, _ := strconv.ParseBool(env)
+			fs.BoolVar(s.boolean, s.flag, set && b, usage)
+			continue
+		}
+		def := s.def
+		if set && env != "" {
+			def = env
+		}
+		fs.StringVar(s.str, s.flag, def, usage)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks settings that can be wrong before anything starts.
+func (c *Config) Validate() error {
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
+	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("give both a TLS certificate and a key, or neither")
+	}
+	if c.DB == "" {
+		return fmt.Errorf("no database: set RAPPORT_DB or --db")
+	}
+	return nil
+}
+
+// Level is the log level.
+func (c *Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// Logger builds the structured logger the settings ask for.
+func (c *Config) Logger(w *os.File) *slog.Logger {
+	level, _ := c.Level()
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// LogValue shows the settings with the database password redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("db", RedactURL(c.DB)),
+		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies))
+}
+
+// RedactURL hides the password in a database URL.
+func RedactURL(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+type setupPage struct {
+	Base
+	Form *form
+	TZs  []string
+}
+
+// setupForm is the first-run page: it exists only while Rapport has no
+// organisation.
+func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) error {
+	if has, err := s.db.HasOrgs(r.Context()); err != nil {
+		return err
+	} else if has {
+		return redirect(w, r, "/signin")
+	}
+	f := newForm(nil)
+	f.Values.Set("region", "US")
+	f.Values.Set("tz", "America/Chicago")
+	s.render(w, r, http.StatusOK, "setup", &setupPage{Base: s.basePage(r, nil, "Set up Rapport"), Form: f, TZs: rapport.CommonTZs})
+	return nil
+}
+
+func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	org := &rapport.Org{Name: f.Get("org_name"), Slug: f.Get("slug"), Region: f.Get("region"), TZ: f.Get("tz")}
+	owner := &rapport.User{Name: f.Get("name"), Email: f.Get("email"), Role: rapport.RoleOwner}
+	password := f.Values.Get("password")
+	if err := rapport.ValidatePassword(password); err != nil {
+		f.addErr("password", rapport.ErrorMessage(err))
+	} else if password != f.Values.Get("password2") {
+		f.addErr("password2", "The two passwords differ.")
+	}
+	// The owner's fields are checked here so that a "name" error from the
+	// store can only be the organisation's.
+	owner.Normalize()
+	f.absorb(owner.Validate())
+	if org.Region != "" && !phone.ValidRegion(org.Region) {
+		f.addErr("region", "Use a two-letter country code such as US or CA.")
+	}
+	if f.Valid() {
+		owner.PasswordHash, err = auth.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		err = s.db.CreateFirstOrg(r.Context(), org, owner)
+		if err == nil {
+			if err := s.startSession(w, r, owner); err != nil {
+				return err
+			}
+			s.flash(w, r, "Welcome to Rapport. Add the people you want to talk to, or import them.")
+			return redirect(w, r, "/today")
+		}
+		if rapport.ErrorCode(err) == rapport.ECONFLICT && len(asFields(err)) == 0 {
+			return redirect(w, r, "/signin")
+		}
+		if !absorbPrefixed(f, err, map[string]string{"name": "org_name", "slug": "slug"}) {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "setup", &setupPage{Base: s.basePage(r, nil, "Set up Rapport"), Form: f, TZs: rapport.CommonTZs})
+	return nil
+}
+
+// absorbPrefixed absorbs field errors, renaming the ones in rename.
+func absorbPrefixed(f *form, err error, rename map[string]string) bool {
+	fields := asFields(err)
+	if len(fields) == 0 {
+		return false
+	}
+	for k, v := range fields {
+		if nk, ok := rename[k]; ok {
+			k = nk
+		}
+		f.addErr(k, v)
+	}
+	return true
+}
+
+func asFields(err error) map[string]string {
+	if e, ok := err.(*rapport.Error); ok {
+		return e.Fields
+	}
+	return nil
+}
+
+type signinPage struct {
+	Base
+	Form *form
+}
+
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
+	if has, err := s.db.HasOrgs(r.Context()); err != nil {
+		return err
+	} else if !has {
+		return redirect(w, r, "/setup")
+	}
+	if a, _ := s.account(r); a != nil {
+		return redirect(w, r, safeNext(r.URL.Query().Get("next")))
+	}
+	f := newForm(nil)
+	f.Values.Set("next", r.URL.Query().Get("next"))
+	s.render(w, r, http.StatusOK, "signin", &signinPage{Base: s.withFlash(w, r, nil, "Sign in", ""), Form: f})
+	return nil
+}
+
+func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	password := f.Values.Get("password")
+	u, err := s.db.UserByEmail(r.Context(), f.Get("email"))
+	switch {
+	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
+		auth.CheckNoUser(password)
+	case err != nil:
+		return err
+	default:
+		ok, err := auth.CheckPassword(u.PasswordHash, password)
+		if err != nil {
+			return err
+		}
+		if ok && u.DisabledAt.IsZero() {
+			if err := s.startSession(w, r, u); err != nil {
+				return err
+			}
+			return redirect(w, r, safeNext(f.Get("next")))
+		}
+	}
+	s.log.Info("sign-in failed", "ip", clientIP(r))
+	f.addErr("password", "That email and password do not match an account.")
+	f.Values.Del("password")
+	s.render(w, r, http.StatusUnauthorized, "signin", &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f})
+	return nil
+}
+
+// startSession signs the user in with a brand-new session (any session the
+// browser had is ended), so a session id planted before sign-in is useless.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *rapport.User) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.db.DeleteSession(r.Context(), auth.HashToken(c.Value))
+	}
+	token, id := auth.NewToken()
+	now := s.now()
+	ua := r.UserAgent()
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
+	if err := s.db.CreateSession(r.Context(), &store.Session{ID: id, OrgID: u.OrgID, UserID: u.ID,
+		CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC(), UserAgent: ua, IP: clientIP(r)}); err != nil {
+		return err
+	}
+	http.SetCookie(w, s.cookie(r, sessionCookie, token, sessionTTL))
+	return nil
+}
+
+func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.db.DeleteSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
+	s.flash(w, r, "You are signed out.")
+	return redirect(w, r, "/signin")
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, a *account) error {
+	return redirect(w, r, "/today")
+}

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// factRows is how many blank fact rows a log form offers without script.
+const factRows = 3
+
+// logFromForm reads the conversation form shared by the call session and
+// the log page: the conversation, the facts learned and the next step.
+func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogInput {
+	c := rapport.Conversation{
+		PersonID:    personID,
+		Channel:     rapport.Channel(or(f.Get("channel"), string(rapport.ChannelCall))),
+		Direction:   rapport.Direction(or(f.Get("direction"), string(rapport.DirectionOutbound))),
+		Outcome:     rapport.Outcome(f.Get("outcome")),
+		Temperature: rapport.Temperature(f.Get("temperature")),
+		Notes:       f.Values.Get("notes"),
+		NextStep:    f.Get("next_step"),
+	}
+	c.DurationSeconds = 60 * f.int("duration", "Use a whole number of minutes.")
+	if v := f.Get("occurred_at"); v != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", v, a.loc)
+		if err != nil {
+			f.addErr("occurred_at", "Use a date and time such as 2026-11-23T14:30.")
+		} else {
+			c.OccurredAt = t
+		}
+	}
+	in := &store.LogInput{Conversation: c, Loc: a.loc}
+	if id, err := strconv.ParseInt(f.Get("phone_id"), 10, 64); err == nil {
+		in.PhoneID = id
+	}
+	types := f.List("fact_type")
+	for i, text := range f.List("fact_text") {
+		if text == "" || i >= len(types) {
+			continue
+		}
+		in.Facts = append(in.Facts, rapport.Fact{Type: rapport.FactType(types[i]), Text: text})
+	}
+	in.FollowUp = followUpFromForm(f, "", a, now)
+	return in
+}
+
+// followUpFromForm reads a next step (fields named prefix+"due",
+// prefix+"due_date" and so on), or returns nil when no due pick was made.
+// Parse problems land on "followup.due".
+func followUpFromForm(f *form, prefix string, a *account, now time.Time) *rapport.FollowUp {
+	pick := f.Get(prefix + "due")
+	if pick == "" || pick == "none" {
+		return nil
+	}
+	fu := &rapport.FollowUp{
+		Kind: rapport.FollowUpKind(f.Get(prefix + "fu_kind")), Owes: rapport.Owes(f.Get(prefix + "fu_owes")),
+		Note: f.Get(prefix + "fu_note"), DueTime: f.Get(prefix + "fu_time"),
+	}
+	due, err := rapport.DueFromPick(pick, rapport.DayOf(now, a.loc), f.Get(prefix+"due_date"))
+	if err != nil {
+		f.addErr("followup.due", rapport.ErrorMessage(err))
+	}
+	fu.DueOn = due
+	return fu
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// logOptions are the choices the conversation forms offer.
+type logOptions struct {
+	Channels      []rapport.Channel
+	Outcomes      []rapport.Outcome
+	Temperatures  []rapport.Temperature
+	FactTypes     []rapport.FactType
+	DuePicks      []rapport.DuePick
+	FollowUpKinds []rapport.FollowUpKind
+	FactRows      []int
+}
+
+var options = logOptions{
+	Channels: rapport.Channels, Outcomes: rapport.Outcomes, Temperatures: rapport.Temperatures,
+	FactTypes: rapport.FactTypes, DuePicks: rapport.DuePicks, FollowUpKinds: rapport.FollowUpKinds,
+	FactRows: []int{0, 1, 2},
+}
+
+type logPage struct {
+	Base
+	Person *rapport.Person
+	Form   *form
+	Opt    logOptions
+}
+
+func (s *Server) logForm(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	f := newForm(nil)
+	f.Values.Set("channel", string(rapport.ChannelCall))
+	f.Values.Set("direction", string(rapport.DirectionOutbound))
+	f.Values.Set("occurred_at", s.now().In(a.loc).Format("2006-01-02T15:04"))
+	s.render(w, r, http.StatusOK, "log", &logPage{Base: s.withFlash(w, r, a, "Log a conversation with "+p.Name(), "people"), Person: p, Form: f, Opt: options})
+	return nil
+}
+
+func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := logFromForm(f, a, p.ID, s.now())
+	if f.Valid() {
+		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
+		if err == nil {
+			s.flash(w, r, loggedMessage(p, res))
+			return redirect(w, r, "/people/"+strconv.FormatInt(p.ID, 10))
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "log", &logPage{Base: s.basePage(r, a, "Log a conversation with "+p.Name()), Person: p, Form: f, Opt: options})
+	return nil
+}
+
+// loggedMessage says what logging did, in a line.
+func loggedMessage(p *rapport.Person, res *store.LogResult) string {
+	c := res.Conversation
+	what := c.Channel.Label()
+	if c.Outcome != rapport.OutcomeNone {
+		what = c.Outcome.Label()
+	}
+	msg := "Logged " + lowerFirst(what) + " with " + p.Name() + "."
+	if res.NewStage != nil {
+		msg += " Now in " + res.NewStage.Name + "."
+	}
+	if n := len(res.Kept); n > 0 {
+		msg += " Promise kept."
+	}
+	if c.Outcome == rapport.OutcomeDoNotCall {
+		msg += " Marked do not call."
+	}
+	return msg
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}

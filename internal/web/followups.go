@@ -1,0 +1,122 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	fu := followUpFromForm(f, "", a, s.now())
+	if fu == nil {
+		f.addErr("followup.due", "Choose when it is due.")
+	}
+	if f.Valid() {
+		fu.PersonID = id
+		err := s.db.CreateFollowUp(r.Context(), a.org.ID, a.user.ID, fu)
+		if err == nil {
+			s.flash(w, r, "Follow-up set for "+fu.DueOn.Format("Mon 2 Jan")+".")
+			return redirect(w, r, personURL(id)+"#followups")
+		}
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			return err
+		}
+		if !absorbPrefixed(f, err, map[string]string{"due": "followup.due", "note": "followup.note", "kind": "followup.kind",
+			"owes": "followup.owes", "due_time": "followup.due_time", "user": "followup.user"}) {
+			return err
+		}
+	}
+	return s.renderPerson(w, r, a, nil, f, http.StatusUnprocessableEntity)
+}
+
+type followUpsPage struct {
+	Base
+	Scope    string
+	Overdue  []rapport.FollowUp
+	DueToday []rapport.FollowUp
+	Upcoming []rapport.FollowUp
+	Theirs   []rapport.FollowUp
+	Names    map[int64]string
+}
+
+// followUpList shows open follow-ups: overdue, due today, the next month,
+// and the promises other people made. Scope "all" shows everyone's.
+func (s *Server) followUpList(w http.ResponseWriter, r *http.Request, a *account) error {
+	ctx := r.Context()
+	scope := r.URL.Query().Get("scope")
+	filter := store.FollowUpFilter{UserID: a.user.ID, Limit: 500}
+	if scope == "all" {
+		filter.UserID = 0
+	} else {
+		scope = "mine"
+	}
+	today := rapport.DayOf(s.now(), a.loc)
+	page := &followUpsPage{Base: s.withFlash(w, r, a, "Follow-ups", "followups"), Scope: scope}
+	var err error
+	mine := filter
+	mine.Owes = rapport.OwesMe
+	mine.DueTo = today.AddDays(-1)
+	if page.Overdue, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+		return err
+	}
+	mine.DueFrom, mine.DueTo = today, today
+	if page.DueToday, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+		return err
+	}
+	mine.DueFrom, mine.DueTo = today.AddDays(1), today.AddMonths(1)
+	if page.Upcoming, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+		return err
+	}
+	theirs := filter
+	theirs.Owes = rapport.OwesThem
+	if page.Theirs, err = s.db.FollowUps(ctx, a.org.ID, theirs); err != nil {
+		return err
+	}
+	l, err := s.lookups(ctx, a)
+	if err != nil {
+		return err
+	}
+	page.Names = l.UserNames
+	s.render(w, r, http.StatusOK, "followups", page)
+	return nil
+}
+
+func (s *Server) followUpDone(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.closeFollowUp(w, r, a, rapport.FollowUpDone)
+}
+
+func (s *Server) followUpCancel(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.closeFollowUp(w, r, a, rapport.FollowUpCancelled)
+}
+
+func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *account, status rapport.FollowUpStatus) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	err = s.db.CloseFollowUp(r.Context(), a.org.ID, id, status)
+	switch {
+	case err == nil && status == rapport.FollowUpDone:
+		s.flash(w, r, "Marked done.")
+	case err == nil:
+		s.flash(w, r, "Cancelled.")
+	case rapport.ErrorCode(err) == rapport.ECONFLICT:
+		s.flash(w, r, rapport.ErrorMessage(err))
+	default:
+		return err
+	}
+	return redirect(w, r, safeNext(f.Get("next")))
+}

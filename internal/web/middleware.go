@@ -1,0 +1,265 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+const (
+	sessionCookie = "rapport_session"
+	flashCookie   = "rapport_flash"
+	// sessionTTL is how long a session lasts without use; it slides
+	// forward while the user keeps working.
+	sessionTTL = 30 * 24 * time.Hour
+	// touchEvery limits session writes to one an hour per session.
+	touchEvery = time.Hour
+)
+
+var errNotFound = rapport.NotFound("page")
+
+// account is the signed-in user of a request.
+type account struct {
+	user    *rapport.User
+	org     *rapport.Org
+	session *store.Session
+	loc     *time.Location
+}
+
+type userHandler func(w http.ResponseWriter, r *http.Request, a *account) error
+
+// page adapts a handler that returns an error.
+func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, nil, err)
+		}
+	})
+}
+
+// user requires a signed-in user; anonymous visitors go to sign in (or to
+// setup when Rapport has no organisation yet).
+func (s *Server) user(h userHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.account(r)
+		if err != nil {
+			s.fail(w, r, nil, err)
+			return
+		}
+		if a == nil {
+			if has, err := s.db.HasOrgs(r.Context()); err == nil && !has {
+				http.Redirect(w, r, "/setup", http.StatusSeeOther)
+				return
+			}
+			if r.Method != http.MethodGet {
+				s.fail(w, r, nil, &rapport.Error{Code: rapport.EUNAUTHORIZED, Message: "Please sign in again."})
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		ctx := context.WithValue(r.Context(), accountKey{}, a)
+		if err := h(w, r.WithContext(ctx), a); err != nil {
+			s.fail(w, r, a, err)
+		}
+	})
+}
+
+type accountKey struct{}
+
+// account loads the session named by the request's cookie, or returns nil.
+func (s *Server) account(r *http.Request) (*account, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	id := auth.HashToken(c.Value)
+	sess, u, org, err := s.db.SessionUser(r.Context(), id)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		if err := s.db.TouchSession(r.Context(), id, now, now.Add(sessionTTL)); err != nil {
+			s.log.Warn("extend session", "err", err)
+		}
+	}
+	return &account{user: u, org: org, session: sess, loc: u.Location(org)}, nil
+}
+
+// fail answers with the error's page. Internal errors are logged and shown
+// only as a generic message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, a *account, err error) {
+	code := rapport.ErrorCode(err)
+	status := statusFor(code)
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if code == rapport.EUNAUTHORIZED && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	data := &errorPage{Status: status, Message: rapport.ErrorMessage(err)}
+	data.Base = s.basePage(r, a, http.StatusText(status))
+	s.render(w, r, status, "error", data)
+}
+
+// statusFor maps error codes to HTTP statuses, in one place.
+func statusFor(code string) int {
+	switch code {
+	case rapport.ENOTFOUND:
+		return http.StatusNotFound
+	case rapport.EINVALID:
+		return http.StatusBadRequest
+	case rapport.ECONFLICT:
+		return http.StatusConflict
+	case rapport.EFORBIDDEN:
+		return http.StatusForbidden
+	case rapport.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}
+
+type errorPage struct {
+	Base
+	Status  int
+	Message string
+}
+
+// secureHeaders sets the headers every answer carries. The policy allows
+// no inline script and no framing.
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; Base-uri 'none'; object-src 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// logRequests logs each request with its status and duration, and turns
+// a panic into a 500 rather than a dropped connection.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				if sw.status == 0 {
+					http.Error(sw, "Internal Server Error", http.StatusInternalServerError)
+				}
+			}
+			if strings.HasPrefix(r.URL.Path, "/static/") {
+				return
+			}
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) cookie(r *http.Request, name, value string, maxAge time.Duration) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil || s.secureCookies}
+	if maxAge < 0 {
+		c.MaxAge = -1
+	} else if maxAge > 0 {
+		c.MaxAge = int(maxAge.Seconds())
+	}
+	return c
+}
+
+// flash leaves a one-line message for the next page the user sees.
+func (s *Server) flash(w http.ResponseWriter, r *http.Request, msg string) {
+	http.SetCookie(w, s.cookie(r, flashCookie, url.QueryEscape(msg), time.Minute))
+}
+
+// takeFlash reads and clears the pending message.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, s.cookie(r, flashCookie, "", -1))
+	msg, err := url.QueryUnescape(c.Value)
+	if err != nil {
+		return ""
+	}
+	return msg
+}
+
+// clientIP is the remote address without its port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// redirect answers a form post with 303 See Other, so that reloading the
+// next page does not post again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// safeNext accepts only local paths as places to go after signing in.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/today"
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/today"
+	}
+	return next
+}
+
+var errForbidden = &rapport.Error{Code: rapport.EFORBIDDEN, Message: "Only owners and managers can do that."}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, errNotFound) || rapport.ErrorCode(err) == rapport.ENOTFOUND
+}

@@ -1,0 +1,428 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// personFromPath loads the person named by the {id} path value, within the
+// user's organisation: another organisation's id is simply not found.
+func (s *Server) personFromPath(r *http.Request, a *account) (*rapport.Person, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Person(r.Context(), a.org.ID, id)
+}
+
+func personURL(id int64) string { return "/people/" + strconv.FormatInt(id, 10) }
+
+// lookups are the organisation's pipelines and users, for pickers and
+// for naming stages and owners in lists.
+type lookups struct {
+	Pipelines []rapport.Pipeline
+	Stages    map[int64]*rapport.Stage
+	Users     []rapport.User
+	UserNames map[int64]string
+}
+
+func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
+	var l lookups
+	var err error
+	if l.Pipelines, err = s.db.Pipelines(ctx, a.org.ID); err != nil {
+		return l, err
+	}
+	if l.Users, err = s.db.Users(ctx, a.org.ID); err != nil {
+		return l, err
+	}
+	l.Stages = store.Stages(l.Pipelines)
+	l.UserNames = map[int64]string{}
+	for _, u := range l.Users {
+		l.UserNames[u.ID] = u.DisplayName()
+	}
+	return l, nil
+}
+
+type peoplePage struct {
+	Base
+	lookups
+	Form   *form
+	People []rapport.Person
+	Next   string
+	First  string
+	Kinds  []rapport.Kind
+}
+
+func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) error {
+	q := r.URL.Query()
+	f := newForm(q)
+	filter := store.PeopleFilter{Query: f.Get("q"), Kind: rapport.Kind(f.Get("kind")), Tag: f.Get("tag"),
+		Archived: f.Get("archived") == "1", Cursor: f.Get("cursor")}
+	filter.StageID, _ = strconv.ParseInt(f.Get("stage"), 10, 64)
+	filter.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
+	if f.Get("owner") == "me" {
+		filter.OwnerID = a.user.ID
+	}
+	if filter.Kind != "" && !filter.Kind.Valid() {
+		filter.Kind = ""
+	}
+	l, err := s.lookups(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	page := &peoplePage{Base: s.withFlash(w, r, a, "People", "people"), lookups: l, Form: f, Kinds: rapport.Kinds}
+	res, err := s.db.ListPeople(r.Context(), a.org.ID, filter)
+	if rapport.ErrorCode(err) == rapport.EINVALID {
+		// A stale or mangled cursor: start again from the first page.
+		q.Del("cursor")
+		return redirect(w, r, "/people?"+q.Encode())
+	}
+	if err != nil {
+		return err
+	}
+	page.People = res.People
+	if res.Next != "" {
+		next := cloneValues(q)
+		next.Set("cursor", res.Next)
+		page.Next = "/people?" + next.Encode()
+	}
+	if filter.Cursor != "" {
+		first := cloneValues(q)
+		first.Del("cursor")
+		page.First = "/people?" + first.Encode()
+	}
+	s.render(w, r, http.StatusOK, "people", page)
+	return nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if len(vs) > 0 && vs[0] != "" {
+			out[k] = append([]string(nil), vs...)
+		}
+	}
+	return out
+}
+
+// peopleSuggest answers the referred-by picker: up to eight people whose
+// details match what was typed, as JSON.
+func (s *Server) peopleSuggest(w http.ResponseWriter, r *http.Request, a *account) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	type option struct {
+		ID    int64  `json:"id"`
+		Label string `json:"label"`
+	}
+	out := []option{}
+	if len([]rune(q)) >= 2 {
+		people, err := s.db.FindPeople(r.Context(), a.org.ID, q, 8)
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			out = append(out, option{ID: p.ID, Label: fmt.Sprintf("#%d %s", p.ID, p.Name())})
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(out)
+}
+
+type personFormPage struct {
+	Base
+	lookups
+	Person    *rapport.Person
+	Form      *form
+	Kinds     []rapport.Kind
+	TZs       []string
+	PhoneRows []int
+	EmailRows []int
+	Action    string
+}
+
+func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, a *account, p *rapport.Person, f *form, status int) error {
+	l, err := s.lookups(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	page := &personFormPage{Base: s.withFlash(w, r, a, "New person", "people"), lookups: l, Person: p, Form: f,
+		Kinds: rapport.Kinds, TZs: rapport.CommonTZs, Action: "/people"}
+	if p != nil {
+		page.Title, page.Action = "Edit "+p.Name(), personURL(p.ID)
+	}
+	page.PhoneRows = rows(len(f.List("phone")) + 1)
+	page.EmailRows = rows(len(f.List("email")) + 1)
+	s.render(w, r, status, "person_form", page)
+	return nil
+}
+
+func rows(n int) []int {
+	n = max(n, 2)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func (s *Server) personNew(w http.ResponseWriter, r *http.Request, a *account) error {
+	f := newForm(nil)
+	q := r.URL.Query()
+	f.Values.Set("kind", or(q.Get("kind"), string(rapport.KindLead)))
+	f.Values.Set("owner", strconv.FormatInt(a.user.ID, 10))
+	// "Add someone they referred", from a referrer's page.
+	if id, err := strconv.ParseInt(q.Get("referred_by"), 10, 64); err == nil {
+		if ref, err := s.db.Person(r.Context(), a.org.ID, id); err == nil {
+			f.Values.Set("referred_by", fmt.Sprintf("#%d %s", ref.ID, ref.Name()))
+			f.Values.Set("source", "Referral")
+		}
+	}
+	return s.renderPersonForm(w, r, a, nil, f, http.StatusOK)
+}
+
+// resolveReferrer reads the referred-by field: "#123 Name", a bare id, or
+// a name that matches exactly one person.
+func (s *Server) resolveReferrer(ctx context.Context, a *account, f *form) int64 {
+	v := strings.TrimSpace(f.Get("referred_by"))
+	if v == "" {
+		return 0
+	}
+	idPart := strings.TrimPrefix(strings.Fields(v)[0], "#")
+	if id, err := strconv.ParseInt(idPart, 10, 64); err == nil && id > 0 {
+		if _, err := s.db.Person(ctx, a.org.ID, id); err != nil {
+			f.addErr("referred_by", "No one with that number; pick from the suggestions.")
+			return 0
+		}
+		return id
+	}
+	people, err := s.db.FindPeople(ctx, a.org.ID, v, 6)
+	switch {
+	case err != nil || len(people) == 0:
+		f.addErr("referred_by", fmt.Sprintf("No one matches %q.", v))
+	case len(people) == 1:
+		return people[0].ID
+	default:
+		var names []string
+		for _, p := range people[:min(len(people), 5)] {
+			names = append(names, fmt.Sprintf("%s (#%d)", p.Name(), p.ID))
+		}
+		f.addErr("referred_by", "Several people match: "+strings.Join(names, ", ")+". Type the number, e.g. #"+strconv.FormatInt(people[0].ID, 10)+".")
+	}
+	return 0
+}
+
+func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	p := personFromForm(f, a.org)
+	p.ReferredByID = s.resolveReferrer(r.Context(), a, f)
+	if f.Valid() {
+		err := s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p)
+		if err == nil {
+			s.flash(w, r, p.Name()+" added.")
+			return redirect(w, r, personURL(p.ID))
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	} else {
+		// Show every problem at once: the domain's checks too.
+		p.Normalize()
+		f.absorb(p.Validate())
+	}
+	return s.renderPersonForm(w, r, a, nil, f, http.StatusUnprocessableEntity)
+}
+
+func (s *Server) personEdit(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	return s.renderPersonForm(w, r, a, p, personForm(p), http.StatusOK)
+}
+
+func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account) error {
+	old, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	p := personFromForm(f, a.org)
+	p.ID = old.ID
+	p.ReferredByID = s.resolveReferrer(r.Context(), a, f)
+	if f.Valid() {
+		err := s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p)
+		if err == nil {
+			s.flash(w, r, "Saved.")
+			return redirect(w, r, personURL(p.ID))
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	} else {
+		p.Normalize()
+		f.absorb(p.Validate())
+	}
+	return s.renderPersonForm(w, r, a, old, f, http.StatusUnprocessableEntity)
+}
+
+func (s *Server) personArchive(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.setArchived(w, r, a, true)
+}
+
+func (s *Server) personRestore(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.setArchived(w, r, a, false)
+}
+
+func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account, archived bool) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.ArchivePerson(r.Context(), a.org.ID, id, archived); err != nil {
+		return err
+	}
+	if archived {
+		s.flash(w, r, "Archived. They stay searchable under Archived and can be restored.")
+	} else {
+		s.flash(w, r, "Restored.")
+	}
+	return redirect(w, r, personURL(id))
+}
+
+func (s *Server) personStage(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	stage, _ := strconv.ParseInt(f.Get("stage"), 10, 64)
+	if err := s.db.SetStage(r.Context(), a.org.ID, a.user.ID, id, stage, f.Get("reason")); err != nil {
+		if rapport.ErrorCode(err) != rapport.EINVALID {
+			return err
+		}
+		s.flash(w, r, rapport.ErrorMessage(err)+" "+strings.Join(mapValues(asFields(err)), " "))
+		return redirect(w, r, personURL(id))
+	}
+	s.flash(w, r, "Stage changed.")
+	return redirect(w, r, personURL(id))
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+type personPage struct {
+	Base
+	lookups
+	Person       *rapport.Person
+	Facts        []rapport.FactGroup
+	Questions    []rapport.Question
+	FollowUps    []rapport.FollowUp
+	Timeline     []store.TimelineItem
+	Referrals    []rapport.Person
+	FactForm     *form
+	FollowUpForm *form
+	Opt          logOptions
+}
+
+func (s *Server) personShow(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.renderPerson(w, r, a, nil, nil, http.StatusOK)
+}
+
+// renderPerson shows a person's page; factForm or followUpForm carry a
+// failed submission back with its messages.
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account, factForm, followUpForm *form, status int) error {
+	ctx := r.Context()
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	l, err := s.lookups(ctx, a)
+	if err != nil {
+		return err
+	}
+	facts, err := s.db.Facts(ctx, a.org.ID, p.ID)
+	if err != nil {
+		return err
+	}
+	fus, err := s.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID})
+	if err != nil {
+		return err
+	}
+	tl, err := s.db.Timeline(ctx, a.org.ID, p.ID)
+	if err != nil {
+		return err
+	}
+	refs, err := s.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{ReferredByID: p.ID, Limit: 50})
+	if err != nil {
+		return err
+	}
+	if factForm == nil {
+		factForm = newForm(nil)
+	}
+	if followUpForm == nil {
+		followUpForm = newForm(nil)
+		followUpForm.Values.Set("due", "1w")
+	}
+	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
+		Facts: rapport.GroupFacts(facts), Questions: rapport.UnknownEssentials(p.Kind, facts), FollowUps: fus,
+		Timeline: tl, Referrals: refs.People, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
+	return nil
+}
+
+func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	fact := &rapport.Fact{PersonID: id, Type: rapport.FactType(f.Get("type")), Text: f.Get("text")}
+	err = s.db.AddFact(r.Context(), a.org.ID, a.user.ID, fact)
+	if err == nil {
+		s.flash(w, r, "Fact added.")
+		return redirect(w, r, personURL(id)+"#story")
+	}
+	if !f.absorb(err) {
+		return err
+	}
+	return s.renderPerson(w, r, a, f, nil, http.StatusUnprocessableEntity)
+}
+
+func (s *Server) factDelete(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	fid, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteFact(r.Context(), a.org.ID, id, fid); err != nil {
+		return err
+	}
+	s.flash(w, r, "Fact removed.")
+	return redirect(w, r, personURL(id)+"#story")
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// views holds one parsed template set per page: the layout, the shared
+// partials and the page's own file.
+type views struct {
+	pages map[string]*template.Template
+}
+
+func parseViews(a *assets) (*views, error) {
+	funcs := template.FuncMap{
+		"asset": a.url,
+		"money": rapport.Money,
+		"join":  strings.Join,
+		"add":   func(a, b int) int { return a + b },
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
+		"field":    newField,
+		"sub":      func(b Base, v any) sub { return sub{Base: b, V: v} },
+		"formOpt":  func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
+		"errAt":    func(f *form, name string, i int) string { return f.Errors[name+"."+strconv.Itoa(i)] },
+		"factErr":  func(f *form, i int, field string) string { return f.Errors["fact."+strconv.Itoa(i)+"."+field] },
+		"minutes":  func(secs int) int { return (secs + 30) / 60 },
+		"lower":    strings.ToLower,
+		"contains": func(xs []string, x string) bool { return contains(xs, x) },
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.log.Error("render", "template", name, "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// Base is what every page's layout needs.
+type Base struct {
+	Title  string
+	User   *rapport.User
+	Org    *rapport.Org
+	Flash  string
+	Active string // the navigation item to mark current
+	Now    time.Time
+	Loc    *time.Location
+}
+
+func (s *Server) basePage(r *http.Request, a *account, title string) Base {
+	b := Base{Title: title, Now: s.now(), Loc: time.UTC}
+	if a != nil {
+		b.User, b.Org, b.Loc = a.user, a.org, a.loc
+	}
+	return b
+}
+
+// withFlash is Base with the pending flash message taken.
+func (s *Server) withFlash(w http.ResponseWriter, r *http.Request, a *account, title, active string) Base {
+	b := s.basePage(r, a, title)
+	b.Flash, b.Active = s.takeFlash(w, r), active
+	return b
+}
+
+// Methods on Base format times in the user's zone for templates.
+
+// Date renders a day: "Mon 23 Nov".
+func (b Base) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	lt := t.In(b.Loc)
+	if lt.Year() != b.Now.In(b.Loc).Year() {
+		return lt.Format("Mon 2 Jan 2006")
+	}
+	return lt.Format("Mon 2 Jan")
+}
+
+// DateTime renders a moment: "Mon 23 Nov, 3:04 PM".
+func (b Base) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return b.Date(t) + ", " + t.In(b.Loc).Format("3:04 PM")
+}
+
+// Clock renders a time of day in the user's zone.
+func (b Base) Clock(t time.Time) string { return t.In(b.Loc).Format("3:04 PM") }
+
+// Ago renders how long ago t was.
+func (b Base) Ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return rapport.Ago(b.Now, t)
+}
+
+// Day renders a calendar day relative to today: "today", "tomorrow",
+// "yesterday", "3 days ago", "Mon 7 Dec".
+func (b Base) Day(d rapport.Day) string {
+	today := rapport.DayOf(b.Now, b.Loc)
+	switch n := today.DaysUntil(d); {
+	case n == 0:
+		return "today"
+	case n == 1:
+		return "tomorrow"
+	case n == -1:
+		return "yesterday"
+	case n < 0 && n > -60:
+		return fmt.Sprintf("%d days ago", -n)
+	}
+	if d.Format("2006") != today.Format("2006") {
+		return d.Format("Mon 2 Jan 2006")
+	}
+	return d.Format("Mon 2 Jan")
+}
+
+// Today is the user's current day.
+func (b Base) Today() rapport.Day { return rapport.DayOf(b.Now, b.Loc) }
+
+// Phone formats a stored number for reading.
+func (b Base) Phone(e164 string) string {
+	region := "US"
+	if b.Org != nil {
+		region = b.Org.Region
+	}
+	return phone.Display(e164, region)
+}
+
+// LocalNow is the current time in zone tz (or the organisation's).
+func (b Base) LocalIn(tz string) time.Time {
+	loc := b.Loc
+	if b.Org != nil {
+		loc = rapport.LoadTZ(tz, b.Org.Location())
+	}
+	return b.Now.In(loc)
+}
+
+// sub hands a partial template the page's Base (for formatting) and a value.
+type sub struct {
+	Base
+	V any
+}
+
+// formOpt hands a partial a form and the conversation options.
+type formOpt struct {
+	Form *form
+	Opt  logOptions
+}
+
+// Field is one labelled form control.
+type Field struct {
+	Name, Label, Type, Value, Error, Hint string
+	Required                              bool
+}
+
+func newField(f *form, name, label, typ string) Field {
+	fd := Field{Name: name, Label: label, Type: typ}
+	if f != nil {
+		fd.Value, fd.Error = f.Get(name), f.Errors[name]
+	}
+	return fd
+}

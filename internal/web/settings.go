@@ -1,0 +1,205 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+type settingsPage struct {
+	Base
+	Form         *form
+	PasswordForm *form
+	OrgForm      *form
+	TZs          []string
+}
+
+func settingsForm(u *rapport.User) *form {
+	f := newForm(nil)
+	f.Values.Set("name", u.Name)
+	f.Values.Set("tz", u.TZ)
+	f.Values.Set("weekly_goal", strconv.Itoa(u.WeeklyGoal))
+	f.Values.Set("today_size", strconv.Itoa(u.TodaySize))
+	return f
+}
+
+func orgForm(o *rapport.Org) *form {
+	f := newForm(nil)
+	f.Values.Set("name", o.Name)
+	f.Values.Set("region", o.Region)
+	f.Values.Set("tz", o.TZ)
+	return f
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *account, p *settingsPage, status int) error {
+	p.Base = s.withFlash(w, r, a, "Settings", "settings")
+	if p.Form == nil {
+		p.Form = settingsForm(a.user)
+	}
+	if p.PasswordForm == nil {
+		p.PasswordForm = newForm(nil)
+	}
+	if p.OrgForm == nil {
+		p.OrgForm = orgForm(a.org)
+	}
+	p.TZs = rapport.CommonTZs
+	s.render(w, r, status, "settings", p)
+	return nil
+}
+
+func (s *Server) settingsForm(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.renderSettings(w, r, a, &settingsPage{}, http.StatusOK)
+}
+
+func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, a *account) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	u := *a.user
+	u.Name, u.TZ = f.Get("name"), f.Get("tz")
+	u.WeeklyGoal = f.int("weekly_goal", "Use a whole number, such as 25.")
+	u.TodaySize = f.int("today_size", "Use a whole number, such as 10.")
+	if f.Valid() {
+		err := s.db.UpdateUserSettings(r.Context(), &u)
+		if err == nil {
+			s.flash(w, r, "Settings saved.")
+			return redirect(w, r, "/settings")
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	}
+	return s.renderSettings(w, r, a, &settingsPage{Form: f}, http.StatusUnprocessableEntity)
+}
+
+// passwordSave changes the user's password and ends their other sessions.
+func (s *Server) passwordSave(w http.ResponseWriter, r *http.Request, a *account) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	ok, err := auth.CheckPassword(a.user.PasswordHash, f.Values.Get("current"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		f.addErr("current", "That is not your current password.")
+	}
+	next := f.Values.Get("password")
+	if err := rapport.ValidatePassword(next); err != nil {
+		f.addErr("password", rapport.ErrorMessage(err))
+	} else if next != f.Values.Get("password2") {
+		f.addErr("password2", "The two passwords differ.")
+	}
+	if f.Valid() {
+		hash, err := auth.HashPassword(next)
+		if err != nil {
+			return err
+		}
+		if err := s.db.SetPassword(r.Context(), a.org.ID, a.user.ID, hash, a.session.ID); err != nil {
+			return err
+		}
+		s.flash(w, r, "Password changed. You were signed out everywhere else.")
+		return redirect(w, r, "/settings")
+	}
+	f.Values.Del("current")
+	f.Values.Del("password")
+	f.Values.Del("password2")
+	return s.renderSettings(w, r, a, &settingsPage{PasswordForm: f}, http.StatusUnprocessableEntity)
+}
+
+// orgSave changes the organisation's name, phone region and time zone.
+func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) error {
+	if !a.user.CanManageUsers() {
+		return errForbidden
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	o := *a.org
+	o.Name, o.Region, o.TZ = f.Get("name"), f.Get("region"), f.Get("tz")
+	if o.Region != "" && !phone.ValidRegion(o.Region) {
+		f.addErr("region", "Use a two-letter country code such as US or CA.")
+	}
+	if f.Valid() {
+		err := s.db.UpdateOrg(r.Context(), &o)
+		if err == nil {
+			s.flash(w, r, "Organisation saved.")
+			return redirect(w, r, "/settings")
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	}
+	return s.renderSettings(w, r, a, &settingsPage{OrgForm: f}, http.StatusUnprocessableEntity)
+}
+
+type usersPage struct {
+	Base
+	Users []rapport.User
+	Form  *form
+	Roles []rapport.Role
+}
+
+func (s *Server) usersList(w http.ResponseWriter, r *http.Request, a *account) error {
+	f := newForm(nil)
+	f.Values.Set("role", string(rapport.RoleAgent))
+	return s.renderUsers(w, r, a, f, http.StatusOK)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
+	users, err := s.db.Users(r.Context(), a.org.ID)
+	if err != nil {
+		return err
+	}
+	var roles []rapport.Role
+	for _, role := range rapport.Roles {
+		if a.user.CanGrant(role) {
+			roles = append(roles, role)
+		}
+	}
+	s.render(w, r, status, "users", &usersPage{Base: s.withFlash(w, r, a, "Team", "users"), Users: users, Form: f, Roles: roles})
+	return nil
+}
+
+// userCreate adds a user with a first password that the owner or manager
+// passes on; the new user changes it in settings.
+func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a *account) error {
+	if !a.user.CanManageUsers() {
+		return errForbidden
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	u := &rapport.User{OrgID: a.org.ID, Name: f.Get("name"), Email: f.Get("email"), Role: rapport.Role(f.Get("role"))}
+	if u.Role.Valid() && !a.user.CanGrant(u.Role) {
+		f.addErr("role", "Only an owner can add another owner.")
+	}
+	password := f.Values.Get("password")
+	if err := rapport.ValidatePassword(password); err != nil {
+		f.addErr("password", rapport.ErrorMessage(err))
+	}
+	u.Normalize()
+	f.absorb(u.Validate())
+	if f.Valid() {
+		if u.PasswordHash, err = auth.HashPassword(password); err != nil {
+			return err
+		}
+		err := s.db.CreateUser(r.Context(), u)
+		if err == nil {
+			s.flash(w, r, u.DisplayName()+" can now sign in as "+u.Email+".")
+			return redirect(w, r, "/users")
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	}
+	f.Values.Del("password")
+	return s.renderUsers(w, r, a, f, http.StatusUnprocessableEntity)
+}

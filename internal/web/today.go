@@ -1,0 +1,243 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// todayItem is one person on Today with their context card.
+type todayItem struct {
+	rapport.TodayEntry
+	Card *rapport.ContextCard
+}
+
+type todayPage struct {
+	Base
+	Goal      rapport.WeekGoal
+	Items     []todayItem
+	DoneToday int
+	Size      int
+	Opt       logOptions
+}
+
+// loadToday computes the user's list and the cards that go with it.
+func (s *Server) loadToday(ctx context.Context, a *account) ([]todayItem, error) {
+	entries, err := s.db.Today(ctx, a.org, a.user, s.now())
+	if err != nil {
+		return nil, err
+	}
+	people := make([]*rapport.Person, len(entries))
+	for i := range entries {
+		people[i] = entries[i].Person
+	}
+	cards, err := s.db.ContextCards(ctx, a.org.ID, people)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]todayItem, len(entries))
+	for i, e := range entries {
+		items[i] = todayItem{TodayEntry: e, Card: cards[e.Person.ID]}
+	}
+	return items, nil
+}
+
+// weekGoal is the user's progress towards this week's live conversations.
+func (s *Server) weekGoal(ctx context.Context, a *account) (rapport.WeekGoal, error) {
+	now := s.now()
+	since := rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks)
+	live, err := s.db.LiveTimes(ctx, a.org.ID, a.user.ID, since)
+	if err != nil {
+		return rapport.WeekGoal{}, err
+	}
+	return rapport.WeekProgress(now, a.loc, a.user.WeeklyGoal, live), nil
+}
+
+func (s *Server) doneToday(ctx context.Context, a *account) (int, error) {
+	return s.db.WorkedSince(ctx, a.org.ID, a.user.ID, rapport.DayOf(s.now(), a.loc).Start(a.loc))
+}
+
+func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error {
+	ctx := r.Context()
+	items, err := s.loadToday(ctx, a)
+	if err != nil {
+		return err
+	}
+	goal, err := s.weekGoal(ctx, a)
+	if err != nil {
+		return err
+	}
+	done, err := s.doneToday(ctx, a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "today", &todayPage{Base: s.withFlash(w, r, a, "Today", "today"),
+		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options})
+	return nil
+}
+
+type callPage struct {
+	Base
+	Item      *todayItem
+	Person    *rapport.Person
+	Form      *form
+	Opt       logOptions
+	Skip      string
+	Left      int
+	DoneToday int
+	Size      int
+	Goal      rapport.WeekGoal
+	// Listed is false when calling someone who is not on Today.
+	Listed bool
+}
+
+// SkipWith is the skip list with this person added, for the Skip link.
+func (p *callPage) SkipWith(id int64) string {
+	if p.Skip == "" {
+		return strconv.FormatInt(id, 10)
+	}
+	return p.Skip + "," + strconv.FormatInt(id, 10)
+}
+
+// parseSkip reads the comma-separated ids the user skipped this session.
+func parseSkip(v string) (map[int64]bool, string) {
+	out := map[int64]bool{}
+	var kept []string
+	for _, part := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err == nil && id > 0 && !out[id] && len(kept) < 200 {
+			out[id] = true
+			kept = append(kept, strconv.FormatInt(id, 10))
+		}
+	}
+	return out, strings.Join(kept, ",")
+}
+
+// callNext shows the first person on Today not skipped in this session;
+// logging someone takes them off Today, so the next one follows.
+func (s *Server) callNext(w http.ResponseWriter, r *http.Request, a *account) error {
+	skip, skipStr := parseSkip(r.URL.Query().Get("skip"))
+	items, err := s.loadToday(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	page := &callPage{Base: s.withFlash(w, r, a, "Call session", "today"), Opt: options, Skip: skipStr, Listed: true}
+	for i := range items {
+		if skip[items[i].Person.ID] {
+			continue
+		}
+		if page.Item == nil {
+			page.Item = &items[i]
+		}
+		page.Left++
+	}
+	if page.Item != nil {
+		p, err := s.db.Person(r.Context(), a.org.ID, page.Item.Person.ID)
+		if err != nil {
+			return err
+		}
+		page.Person, page.Title = p, "Call "+p.Name()
+	}
+	return s.renderCall(w, r, a, page, newCallForm(page.Person), http.StatusOK)
+}
+
+// callPerson opens the call screen for one person, from Today or their page.
+func (s *Server) callPerson(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	_, skipStr := parseSkip(r.URL.Query().Get("skip"))
+	page := &callPage{Base: s.withFlash(w, r, a, "Call "+p.Name(), "today"), Opt: options, Skip: skipStr, Person: p}
+	if err := s.findOnToday(r.Context(), a, page); err != nil {
+		return err
+	}
+	return s.renderCall(w, r, a, page, newCallForm(p), http.StatusOK)
+}
+
+// findOnToday fills in the person's Today entry and card, when they have one.
+func (s *Server) findOnToday(ctx context.Context, a *account, page *callPage) error {
+	items, err := s.loadToday(ctx, a)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		if items[i].Person.ID == page.Person.ID {
+			page.Item, page.Listed = &items[i], true
+		}
+	}
+	page.Left = len(items)
+	if page.Item == nil {
+		cards, err := s.db.ContextCards(ctx, a.org.ID, []*rapport.Person{page.Person})
+		if err != nil {
+			return err
+		}
+		e := rapport.TodayEntry{Person: page.Person}
+		e.CallableNow, e.CallableAt, e.LocalTime = rapport.CallingWindow(s.now(), page.Person.Location(a.org.Location()))
+		page.Item = &todayItem{TodayEntry: e, Card: cards[page.Person.ID]}
+	}
+	return nil
+}
+
+func newCallForm(p *rapport.Person) *form {
+	f := newForm(nil)
+	if p != nil {
+		if phones := p.CallablePhones(); len(phones) > 0 {
+			f.Values.Set("phone_id", strconv.FormatInt(phones[0].ID, 10))
+		}
+	}
+	return f
+}
+
+func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, a *account, page *callPage, f *form, status int) error {
+	var err error
+	if page.Goal, err = s.weekGoal(r.Context(), a); err != nil {
+		return err
+	}
+	if page.DoneToday, err = s.doneToday(r.Context(), a); err != nil {
+		return err
+	}
+	page.Size, page.Form = a.user.TodaySize, f
+	s.render(w, r, status, "call", page)
+	return nil
+}
+
+// callLog logs the call made from the call screen and moves on to the next
+// person. The outcome is the button pressed, so "no answer" is one tap.
+func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	_, skipStr := parseSkip(f.Get("skip"))
+	f.Values.Set("channel", string(rapport.ChannelCall))
+	f.Values.Set("direction", string(rapport.DirectionOutbound))
+	f.Values.Del("occurred_at")
+	in := logFromForm(f, a, p.ID, s.now())
+	if f.Valid() {
+		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
+		if err == nil {
+			s.flash(w, r, loggedMessage(p, res))
+			next := "/call"
+			if skipStr != "" {
+				next += "?skip=" + skipStr
+			}
+			return redirect(w, r, next)
+		}
+		if !f.absorb(err) {
+			return err
+		}
+	}
+	page := &callPage{Base: s.basePage(r, a, "Call "+p.Name()), Opt: options, Skip: skipStr, Person: p}
+	if err := s.findOnToday(r.Context(), a, page); err != nil {
+		return err
+	}
+	return s.renderCall(w, r, a, page, f, http.StatusUnprocessableEntity)
+}
