@@ -32,14 +32,11 @@ type LogResult struct {
 	NewStage *rapport.Stage
 }
 
-// LogConversation stores a conversation, the facts learned and the next
-// step, keeps promises it fulfilled, updates the person's activity (and
-// do-not-call flag on a do-not-call outcome), and moves them forward
-// through the early stages of their pipeline — all in one transaction.
-func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *LogInput) (*LogResult, error) {
-	now := db.now().UTC()
+// Check normalises the input and validates all of it, naming fields
+// "fact.N.text" and "followup.due" for the facts and the next step. A
+// conversation without a time happened now.
+func (in *LogInput) Check(now time.Time) error {
 	c := &in.Conversation
-	c.ID, c.OrgID, c.UserID = 0, orgID, actorID
 	if c.OccurredAt.IsZero() {
 		c.OccurredAt = now
 	}
@@ -54,7 +51,18 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 		f.Normalize()
 		fe.Merge("followup.", f.Validate())
 	}
-	if err := fe.Err(); err != nil {
+	return fe.Err()
+}
+
+// LogConversation stores a conversation, the facts learned and the next
+// step, keeps promises it fulfilled, updates the person's activity (and
+// do-not-call flag on a do-not-call outcome), and moves them forward
+// through the early stages of their pipeline — all in one transaction.
+func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *LogInput) (*LogResult, error) {
+	now := db.now().UTC()
+	c := &in.Conversation
+	c.ID, c.OrgID, c.UserID = 0, orgID, actorID
+	if err := in.Check(now); err != nil {
 		return nil, err
 	}
 	loc := in.Loc

@@ -37,6 +37,8 @@ type TimelineItem struct {
 	Reason    string
 }
 
+var tieRank = map[TimelineKind]int{TimelineStage: 0, TimelineFollowUpClosed: 1, TimelineConversation: 2, TimelineFact: 3, TimelineFollowUpSet: 4}
+
 // timelineLimit bounds each source of a timeline; older history is still
 // in the database and the search index.
 const timelineLimit = 300
@@ -114,6 +116,13 @@ func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineIt
 		items = append(items, TimelineItem{At: sc.At, Kind: TimelineStage, UserName: userName[sc.UserID],
 			FromStage: stages[sc.FromStageID], ToStage: stages[sc.ToStageID], Reason: sc.Reason})
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].At.After(items[j].At) })
+	// Newest first; at the same moment, what a conversation caused (a
+	// stage change, a promise kept) shows above the conversation.
+	sort.SliceStable(items, func(i, j int) bool {
+		if !items[i].At.Equal(items[j].At) {
+			return items[i].At.After(items[j].At)
+		}
+		return tieRank[items[i].Kind] < tieRank[items[j].Kind]
+	})
 	return items, nil
 }

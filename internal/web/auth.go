@@ -47,6 +47,8 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	// store can only be the organisation's.
 	owner.Normalize()
 	f.absorb(owner.Validate())
+	org.Normalize()
+	absorbPrefixed(f, org.Validate(), map[string]string{"name": "org_name"})
 	if org.Region != "" && !phone.ValidRegion(org.Region) {
 		f.addErr("region", "Use a two-letter country code such as US or CA.")
 	}

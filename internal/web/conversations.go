@@ -9,9 +9,6 @@ import (
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// factRows is how many blank fact rows a log form offers without script.
-const factRows = 3
-
 // logFromForm reads the conversation form shared by the call session and
 // the log page: the conversation, the facts learned and the next step.
 func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogInput {
@@ -84,12 +81,15 @@ type logOptions struct {
 	DuePicks      []rapport.DuePick
 	FollowUpKinds []rapport.FollowUpKind
 	FactRows      []int
+	// FactDefaults are the types the blank fact rows start with: what we
+	// most want to learn.
+	FactDefaults []string
 }
 
 var options = logOptions{
 	Channels: rapport.Channels, Outcomes: rapport.Outcomes, Temperatures: rapport.Temperatures,
 	FactTypes: rapport.FactTypes, DuePicks: rapport.DuePicks, FollowUpKinds: rapport.FollowUpKinds,
-	FactRows: []int{0, 1, 2},
+	FactRows: []int{0, 1, 2}, FactDefaults: []string{"passion", "fear", "motivation"},
 }
 
 type logPage struct {
@@ -122,6 +122,7 @@ func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	in := logFromForm(f, a, p.ID, s.now())
+	f.absorb(in.Check(s.now()))
 	if f.Valid() {
 		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
 		if err == nil {
@@ -165,4 +166,17 @@ func lowerFirst(s string) string {
 		b[0] += 'a' - 'A'
 	}
 	return string(b)
+}
+
+// conversationShow finds a conversation on its person's timeline.
+func (s *Server) conversationShow(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.Conversation(r.Context(), a.org.ID, id)
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, personURL(c.PersonID)+"#conversation-"+strconv.FormatInt(c.ID, 10))
 }

@@ -55,6 +55,14 @@ func (f *form) At(name string, i int) string {
 	return ""
 }
 
+// AtOr returns the i-th value of a repeated field, or def when absent.
+func (f *form) AtOr(name string, i int, def string) string {
+	if v := f.At(name, i); v != "" {
+		return v
+	}
+	return def
+}
+
 // Err returns the message for a field, or "".
 func (f *form) Err(name string) string { return f.Errors[name] }
 
@@ -145,7 +153,9 @@ func personFromForm(f *form, org *rapport.Org) *rapport.Person {
 		Tags: rapport.ParseTags(f.Get("tags")),
 	}
 	p.StageID = int64(f.int("stage", "Choose a stage from the list."))
-	p.OwnerID = int64(f.int("owner", "Choose an owner from the list."))
+	if f.Get("owner") != "none" {
+		p.OwnerID = int64(f.int("owner", "Choose an owner from the list."))
+	}
 	p.CadenceDays = f.int("cadence_days", "Use a whole number of days, such as 30.")
 	p.LicenceYear = f.int("licence_year", "Use a year such as 2012.")
 	p.Units12m = f.int("units_12m", "Use a whole number of transactions.")

@@ -224,6 +224,9 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	p := personFromForm(f, a.org)
+	if _, given := f.Values["owner"]; !given {
+		p.OwnerID = a.user.ID
+	}
 	p.ReferredByID = s.resolveReferrer(r.Context(), a, f)
 	if f.Valid() {
 		err := s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p)

@@ -56,55 +56,81 @@ func New(o Options) (*Server, error) {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// routes registers every page. Handlers that need a signed-in user are
-// wrapped by s.user; everything state-changing is a POST, and the whole
-// mux sits behind cross-origin protection.
+// route is one entry of the route table.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routeTable lists every page. Handlers that need a signed-in user are
+// wrapped by s.user; everything state-changing is a POST.
+func (s *Server) routeTable() []route {
+	notFound := s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound })
+	return []route{
+		{"GET /healthz", http.HandlerFunc(s.healthz)},
+		{"GET /static/{hash}/{file}", http.HandlerFunc(s.assets.serve)},
+
+		{"GET /setup", s.page(s.setupForm)},
+		{"POST /setup", s.page(s.setup)},
+		{"GET /signin", s.page(s.signinForm)},
+		{"POST /signin", s.page(s.signin)},
+		{"POST /signout", s.page(s.signout)},
+
+		{"GET /{$}", s.user(s.home)},
+		{"GET /today", s.user(s.today)},
+		{"GET /call", s.user(s.callNext)},
+		{"GET /call/{id}", s.user(s.callPerson)},
+		{"POST /call/{id}", s.user(s.callLog)},
+
+		{"GET /people", s.user(s.peopleList)},
+		{"GET /people/new", s.user(s.personNew)},
+		{"POST /people", s.user(s.personCreate)},
+		{"GET /people/suggest", s.user(s.peopleSuggest)},
+		{"GET /people/{id}", s.user(s.personShow)},
+		{"GET /people/{id}/edit", s.user(s.personEdit)},
+		{"POST /people/{id}", s.user(s.personUpdate)},
+		{"POST /people/{id}/archive", s.user(s.personArchive)},
+		{"POST /people/{id}/restore", s.user(s.personRestore)},
+		{"POST /people/{id}/stage", s.user(s.personStage)},
+		{"POST /people/{id}/facts", s.user(s.factCreate)},
+		{"POST /people/{id}/facts/{fid}/delete", s.user(s.factDelete)},
+		{"GET /people/{id}/log", s.user(s.logForm)},
+		{"POST /people/{id}/log", s.user(s.logCreate)},
+		{"POST /people/{id}/followups", s.user(s.followUpCreate)},
+		{"GET /conversations/{id}", s.user(s.conversationShow)},
+
+		{"GET /followups", s.user(s.followUpList)},
+		{"POST /followups/{id}/done", s.user(s.followUpDone)},
+		{"POST /followups/{id}/cancel", s.user(s.followUpCancel)},
+
+		{"GET /settings", s.user(s.settingsForm)},
+		{"POST /settings", s.user(s.settingsSave)},
+		{"POST /settings/password", s.user(s.passwordSave)},
+		{"POST /settings/org", s.user(s.orgSave)},
+		{"GET /users", s.user(s.usersList)},
+		{"POST /users", s.user(s.userCreate)},
+
+		{"/", notFound},
+	}
+}
+
+// Routes returns every pattern the server answers, so that tests can
+// prove each one keeps organisations apart.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.routeTable() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+// routes builds the handler: the route table behind cross-origin
+// protection, security headers and request logging.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /static/{hash}/{file}", s.assets.serve)
-
-	mux.Handle("GET /setup", s.page(s.setupForm))
-	mux.Handle("POST /setup", s.page(s.setup))
-	mux.Handle("GET /signin", s.page(s.signinForm))
-	mux.Handle("POST /signin", s.page(s.signin))
-	mux.Handle("POST /signout", s.page(s.signout))
-
-	mux.Handle("GET /{$}", s.user(s.home))
-	mux.Handle("GET /today", s.user(s.today))
-	mux.Handle("GET /call", s.user(s.callNext))
-	mux.Handle("GET /call/{id}", s.user(s.callPerson))
-	mux.Handle("POST /call/{id}", s.user(s.callLog))
-
-	mux.Handle("GET /people", s.user(s.peopleList))
-	mux.Handle("GET /people/new", s.user(s.personNew))
-	mux.Handle("POST /people", s.user(s.personCreate))
-	mux.Handle("GET /people/suggest", s.user(s.peopleSuggest))
-	mux.Handle("GET /people/{id}", s.user(s.personShow))
-	mux.Handle("GET /people/{id}/edit", s.user(s.personEdit))
-	mux.Handle("POST /people/{id}", s.user(s.personUpdate))
-	mux.Handle("POST /people/{id}/archive", s.user(s.personArchive))
-	mux.Handle("POST /people/{id}/restore", s.user(s.personRestore))
-	mux.Handle("POST /people/{id}/stage", s.user(s.personStage))
-	mux.Handle("POST /people/{id}/facts", s.user(s.factCreate))
-	mux.Handle("POST /people/{id}/facts/{fid}/delete", s.user(s.factDelete))
-	mux.Handle("GET /people/{id}/log", s.user(s.logForm))
-	mux.Handle("POST /people/{id}/log", s.user(s.logCreate))
-	mux.Handle("POST /people/{id}/followups", s.user(s.followUpCreate))
-
-	mux.Handle("GET /followups", s.user(s.followUpList))
-	mux.Handle("POST /followups/{id}/done", s.user(s.followUpDone))
-	mux.Handle("POST /followups/{id}/cancel", s.user(s.followUpCancel))
-
-	mux.Handle("GET /settings", s.user(s.settingsForm))
-	mux.Handle("POST /settings", s.user(s.settingsSave))
-	mux.Handle("POST /settings/password", s.user(s.passwordSave))
-	mux.Handle("POST /settings/org", s.user(s.orgSave))
-	mux.Handle("GET /users", s.user(s.usersList))
-	mux.Handle("POST /users", s.user(s.userCreate))
-
-	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-
+	for _, r := range s.routeTable() {
+		mux.Handle(r.pattern, r.handler)
+	}
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(s.secureHeaders(cop.Handler(mux)))
 }

@@ -63,6 +63,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, a *account
 	u.Name, u.TZ = f.Get("name"), f.Get("tz")
 	u.WeeklyGoal = f.int("weekly_goal", "Use a whole number, such as 25.")
 	u.TodaySize = f.int("today_size", "Use a whole number, such as 10.")
+	f.absorb(u.ValidateSettings())
 	if f.Valid() {
 		err := s.db.UpdateUserSettings(r.Context(), &u)
 		if err == nil {
@@ -126,6 +127,8 @@ func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) err
 	if o.Region != "" && !phone.ValidRegion(o.Region) {
 		f.addErr("region", "Use a two-letter country code such as US or CA.")
 	}
+	o.Normalize()
+	f.absorb(o.Validate())
 	if f.Valid() {
 		err := s.db.UpdateOrg(r.Context(), &o)
 		if err == nil {

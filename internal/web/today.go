@@ -221,6 +221,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
 	f.Values.Del("occurred_at")
 	in := logFromForm(f, a, p.ID, s.now())
+	f.absorb(in.Check(s.now()))
 	if f.Valid() {
 		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
 		if err == nil {

@@ -1,0 +1,172 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/web"
+)
+
+// publicRoutes need no sign-in.
+var publicRoutes = map[string]bool{
+	"GET /healthz": true, "GET /static/{hash}/{file}": true, "GET /setup": true, "POST /setup": true,
+	"GET /signin": true, "POST /signin": true, "POST /signout": true, "/": true,
+}
+
+// routeIDs names which of organisation A's ids each path value takes.
+var routeIDs = map[string]string{"id": "person", "fid": "fact"}
+
+// idKinds overrides what {id} means on some routes.
+var idKinds = map[string]string{
+	"GET /conversations/{id}":     "conversation",
+	"POST /followups/{id}/done":   "followup",
+	"POST /followups/{id}/cancel": "followup",
+}
+
+func routeList(t *testing.T, h *harness) []string {
+	t.Helper()
+	app, err := web.New(web.Options{DB: h.db, Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.Routes()
+}
+
+// fill turns a pattern into a method and a path with A's ids.
+func fill(pattern string, ids map[string]int64) (string, string) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "GET", pattern
+	}
+	path = strings.TrimSuffix(path, "{$}")
+	for _, part := range []string{"id", "fid"} {
+		kind := routeIDs[part]
+		if part == "id" {
+			if k, ok := idKinds[pattern]; ok {
+				kind = k
+			}
+		}
+		path = strings.ReplaceAll(path, "{"+part+"}", strconv.FormatInt(ids[kind], 10))
+	}
+	return method, path
+}
+
+func TestEveryRouteRequiresSignIn(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.org("acme")
+		c := h.client()
+		for _, pattern := range routeList(t, h) {
+			if publicRoutes[pattern] {
+				continue
+			}
+			method, path := fill(pattern, map[string]int64{"person": 1, "fact": 1, "followup": 1, "conversation": 1})
+			var res response
+			if method == http.MethodGet {
+				res = c.get(path)
+				if res.status != http.StatusSeeOther || !strings.HasPrefix(res.location, "/signin") {
+					t.Errorf("anonymous %s: %d → %q, want a redirect to sign in", pattern, res.status, res.location)
+				}
+				continue
+			}
+			res = c.post(path, url.Values{"first_name": {"Anon"}, "kind": {"lead"}})
+			if res.status != http.StatusUnauthorized {
+				t.Errorf("anonymous %s: %d, want 401", pattern, res.status)
+			}
+		}
+	})
+}
+
+// TestOrganisationsNeverSeeEachOther signs in as organisation B and calls
+// every route with organisation A's real ids: each answers 404 and no page
+// shows A's data. A route added without a rule here fails the test.
+func TestOrganisationsNeverSeeEachOther(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a, b := h.org("alpha"), h.org("bravo")
+		secret := &rapport.Person{FirstName: "Zelda", LastName: "Secretkeeper", Kind: rapport.KindClient, OwnerID: a.agent.ID,
+			Emails: []rapport.Email{{Address: "zelda@alpha.test"}}, Phones: []rapport.Phone{{Number: "+13125550177"}}}
+		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, secret); err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.db.LogConversation(ctx, a.org.ID, a.agent.ID, &store.LogInput{
+			Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Confidential divorce"},
+			Facts:        []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
+			FollowUp:     &rapport.FollowUp{DueOn: "2026-11-20", Note: "Private callback"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts, _ := h.db.Facts(ctx, a.org.ID, secret.ID)
+		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID}
+		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback"}
+
+		intruder := h.signedIn(b.owner.Email)
+		covered := 0
+		for _, pattern := range routeList(t, h) {
+			if publicRoutes[pattern] {
+				continue
+			}
+			method, path := fill(pattern, ids)
+			if strings.Contains(path, "{") {
+				t.Errorf("%s: no rule for its path values; add one to routeIDs or idKinds", pattern)
+				continue
+			}
+			takesID := strings.Contains(pattern, "{id}")
+			var r response
+			if method == http.MethodGet {
+				r = intruder.get(path)
+			} else {
+				r = intruder.post(path, url.Values{
+					"first_name": {"Mallory"}, "kind": {"client"}, "outcome": {"live"}, "channel": {"call"}, "stage": {"1"},
+					"type": {"fear"}, "text": {"planted"}, "due": {"tomorrow"}, "name": {"Bravo"}, "region": {"US"},
+					"tz": {"UTC"}, "weekly_goal": {"25"}, "today_size": {"10"}, "email": {"new@bravo.test"}, "role": {"agent"},
+					"password": {password}, "current": {password}, "password2": {password}, "q": {"Zelda"},
+				})
+			}
+			covered++
+			if takesID && r.status != http.StatusNotFound {
+				t.Errorf("%s with organisation A's ids: %d, want 404", pattern, r.status)
+			}
+			for _, l := range leaks {
+				if strings.Contains(r.body, l) {
+					t.Errorf("%s shows organisation A's %q", pattern, l)
+				}
+			}
+			if r.location != "" && strings.Contains(r.location, strconv.FormatInt(secret.ID, 10)) && takesID {
+				t.Errorf("%s redirected into A's record: %s", pattern, r.location)
+			}
+		}
+		if covered < 25 {
+			t.Fatalf("only %d routes exercised", covered)
+		}
+		// Searching by A's details from B finds nothing.
+		for _, q := range []string{"zelda", "secretkeeper", "3125550177", "divorce", "ex will find"} {
+			r := intruder.get("/people?q=" + url.QueryEscape(q))
+			if !strings.Contains(r.body, "No one matches") {
+				t.Errorf("B's search for %q is not empty", q)
+			}
+		}
+		r := intruder.get("/people/suggest?q=zel")
+		if strings.TrimSpace(r.body) != "[]" {
+			t.Errorf("suggest leaked: %s", r.body)
+		}
+		// A's records are untouched.
+		got, err := h.db.Person(ctx, a.org.ID, secret.ID)
+		if err != nil || got.FirstName != "Zelda" || got.Archived() || got.StageID == 1 && got.Kind != rapport.KindClient {
+			t.Fatalf("A's person changed: %+v, %v", got, err)
+		}
+		facts2, _ := h.db.Facts(ctx, a.org.ID, secret.ID)
+		fus2, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+		if len(facts2) != 1 || len(fus2) != 1 {
+			t.Fatalf("A's facts or follow-ups changed: %d facts, %d follow-ups", len(facts2), len(fus2))
+		}
+		// And A still sees everything.
+		owner := h.signedIn(a.agent.Email)
+		wantBody(t, owner.get("/people/"+strconv.FormatInt(secret.ID, 10)), "Zelda", "Confidential divorce", "Afraid her ex")
+	})
+}
