@@ -30,7 +30,7 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx bun.Tx) error {
+	err := db.tx(ctx, func(tx bun.Tx) error {
 		pi, err := db.pipelineInfo(ctx, tx, orgID)
 		if err != nil {
 			return err
@@ -94,6 +94,28 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if len(people) >= analyzeAfter {
+		db.analyze(ctx, "people", "phones", "emails", "person_tags", "stage_changes")
+	}
+	return nil
+}
+
+// analyzeAfter is how many rows one bulk insert adds before the planner's
+// statistics are refreshed: without them, the first queries after a large
+// import can pick a plan that reads the whole organisation.
+const analyzeAfter = 1000
+
+// analyze refreshes the planner's statistics for tables. A failure only
+// costs speed, so it is logged, not returned.
+func (db *DB) analyze(ctx context.Context, tables ...string) {
+	for _, t := range tables {
+		if _, err := db.rw.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			db.log.Warn("analyze", "table", t, "err", err)
+		}
+	}
 }
 
 // insertBatches inserts rows with multi-row INSERTs of bulkBatch rows.

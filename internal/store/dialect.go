@@ -22,13 +22,41 @@ func (db *DB) isForeignKey(err error) bool {
 	return sqliteForeignKey(err)
 }
 
-// matchClause returns the WHERE fragment (on people aliased person) and its
-// argument that match the search tokens.
-func (db *DB) matchClause(tokens []string) (string, string) {
+// searchIDs returns up to max+1 ids of people matching the search tokens
+// (on SQLite possibly of other organisations too: callers filter on org_id).
+func (db *DB) searchIDs(ctx context.Context, orgID int64, tokens []string, max int) ([]int64, error) {
 	if db.dialect == Postgres {
-		return pgMatch(tokens)
+		return pgSearchIDs(ctx, db.ro, orgID, tokens, max)
 	}
-	return sqliteMatch(tokens)
+	return sqliteSearchIDs(ctx, db.ro, orgID, tokens, max)
+}
+
+// searchNewest returns up to n ids of matching people with ids below
+// before, highest (newest) first.
+func (db *DB) searchNewest(ctx context.Context, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
+	if db.dialect == Postgres {
+		return pgSearchNewest(ctx, db.ro, orgID, tokens, before, n)
+	}
+	return sqliteSearchNewest(ctx, db.ro, orgID, tokens, before, n)
+}
+
+// byIDTable and byIDNameOrder shape a query that picks people by a list
+// of ids and sorts them by name. Both planners would otherwise walk the
+// name index to spare a sort — visiting most of the organisation when the
+// ids sort late. SQLite is told NOT INDEXED, which leaves it the primary
+// key; PostgreSQL is given an ORDER BY expression no index provides.
+func (db *DB) byIDTable() string {
+	if db.dialect == Postgres {
+		return "people AS person"
+	}
+	return "people AS person NOT INDEXED"
+}
+
+func (db *DB) byIDNameOrder() string {
+	if db.dialect == Postgres {
+		return "person.sort_name || '', person.id"
+	}
+	return "person.sort_name, person.id"
 }
 
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {

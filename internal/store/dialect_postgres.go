@@ -33,14 +33,32 @@ func pgErrCode(err error) string {
 	return ""
 }
 
-// pgMatch is the full-text predicate on PostgreSQL: the generated tsvector
-// column against a prefix tsquery ('jan':* & 'doe':*).
-func pgMatch(tokens []string) (string, string) {
+// tsQuery is the tsquery text for the search tokens: each a prefix, all
+// required ('jan':* & 'doe':*). Tokens hold only letters and digits.
+func tsQuery(tokens []string) string {
 	parts := make([]string, len(tokens))
 	for i, t := range tokens {
 		parts[i] = "'" + t + "':*"
 	}
-	return "person.search_tsv @@ to_tsquery('simple', ?)", strings.Join(parts, " & ")
+	return strings.Join(parts, " & ")
+}
+
+// pgSearchIDs returns up to max+1 ids of the organisation's people
+// matching the tokens.
+func pgSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
+	var ids []int64
+	err := db.NewRaw("SELECT id FROM people WHERE org_id = ? AND search_tsv @@ to_tsquery('simple', ?) LIMIT ?",
+		orgID, tsQuery(tokens), max+1).Scan(ctx, &ids)
+	return ids, err
+}
+
+// pgSearchNewest returns up to n ids of matching people below before,
+// newest first.
+func pgSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
+	var ids []int64
+	err := db.NewRaw("SELECT id FROM people WHERE org_id = ? AND search_tsv @@ to_tsquery('simple', ?) AND id < ? ORDER BY id DESC LIMIT ?",
+		orgID, tsQuery(tokens), before, n).Scan(ctx, &ids)
+	return ids, err
 }
 
 // migrationLockKey is an arbitrary constant naming Rapport's advisory lock.

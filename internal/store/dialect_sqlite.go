@@ -82,9 +82,9 @@ func sqliteForeignKey(err error) bool {
 	return sqliteErrCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-// sqliteMatch is the full-text predicate on SQLite: FTS5 over people_fts,
-// each token a prefix query ("jan"* "doe"*).
-func sqliteMatch(tokens []string) (string, string) {
+// ftsQuery is the FTS5 query for the search tokens: each a prefix, all
+// required ("jan"* "doe"*). Tokens hold only letters and digits.
+func ftsQuery(tokens []string) string {
 	var b strings.Builder
 	for i, t := range tokens {
 		if i > 0 {
@@ -92,7 +92,24 @@ func sqliteMatch(tokens []string) (string, string) {
 		}
 		b.WriteString(`"` + t + `"*`)
 	}
-	return "person.id IN (SELECT rowid FROM people_fts WHERE people_fts MATCH ?)", b.String()
+	return b.String()
+}
+
+// sqliteSearchIDs returns up to max+1 ids of people matching the tokens.
+// The FTS index covers every organisation; callers filter on org_id.
+func sqliteSearchIDs(ctx context.Context, db *bun.DB, _ int64, tokens []string, max int) ([]int64, error) {
+	var ids []int64
+	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? LIMIT ?", ftsQuery(tokens), max+1).Scan(ctx, &ids)
+	return ids, err
+}
+
+// sqliteSearchNewest returns up to n ids of matching people below before,
+// newest first, straight from the index's rowid order.
+func sqliteSearchNewest(ctx context.Context, db *bun.DB, _ int64, tokens []string, before int64, n int) ([]int64, error) {
+	var ids []int64
+	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+		ftsQuery(tokens), before, n).Scan(ctx, &ids)
+	return ids, err
 }
 
 func sqliteLockMigrations(context.Context, *bun.DB) (func(), error) {

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -318,7 +316,7 @@ func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[in
 		return out, nil
 	}
 	var rows []rapport.Person
-	if err := db.ro.NewSelect().Model(&rows).Column("id", "first_name", "last_name").
+	if err := db.ro.NewSelect().Model(&rows).ModelTableExpr(db.byIDTable()).Column("id", "first_name", "last_name").
 		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -356,112 +354,4 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 	}
 	_, err := tx.NewUpdate().Table("people").Set("search_doc = ?", doc).Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
 	return err
-}
-
-// PeopleFilter narrows the people list.
-type PeopleFilter struct {
-	Query   string
-	Kind    rapport.Kind
-	StageID int64
-	OwnerID int64
-	// ReferredByID lists the people someone referred.
-	ReferredByID int64
-	Tag          string
-	Archived     bool
-	// Limit is the page size (default 50, at most 200); Cursor continues
-	// from the previous page's Next.
-	Limit  int
-	Cursor string
-}
-
-// PeoplePage is one page of the people list. Next is empty on the last page.
-type PeoplePage struct {
-	People []rapport.Person
-	Next   string
-}
-
-// ListPeople lists the organisation's people by name, filtered, one page at
-// a time. Pages continue from a cursor (the last name and id seen), so page
-// 1000 costs what page 1 costs.
-func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*PeoplePage, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 200)
-	var people []rapport.Person
-	q := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
-		Where("person.org_id = ?", orgID)
-	if f.Archived {
-		q.Where("person.archived_at IS NOT NULL")
-	} else {
-		q.Where("person.archived_at IS NULL")
-	}
-	if f.Kind != "" {
-		q.Where("person.kind = ?", f.Kind)
-	}
-	if f.StageID != 0 {
-		q.Where("person.stage_id = ?", f.StageID)
-	}
-	if f.OwnerID != 0 {
-		q.Where("person.owner_id = ?", f.OwnerID)
-	}
-	if f.ReferredByID != 0 {
-		q.Where("person.referred_by_id = ?", f.ReferredByID)
-	}
-	if tag := strings.ToLower(strings.TrimSpace(f.Tag)); tag != "" {
-		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND t.tag = ?)", tag)
-	}
-	if toks := searchTokens(f.Query); len(toks) > 0 {
-		clause, arg := db.matchClause(toks)
-		q.Where(clause, arg)
-	}
-	if f.Cursor != "" {
-		name, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, invalidField("cursor", "This page link has expired; start from the first page.")
-		}
-		q.Where("(person.sort_name, person.id) > (?, ?)", name, id)
-	}
-	q.OrderExpr("person.sort_name, person.id").Limit(int64(limit + 1))
-	if err := q.Scan(ctx); err != nil {
-		return nil, err
-	}
-	page := &PeoplePage{People: people}
-	if len(people) > limit {
-		page.People = people[:limit]
-		last := page.People[limit-1]
-		page.Next = encodeCursor(last.SortName, last.ID)
-	}
-	if err := db.loadDetails(ctx, db.ro, orgID, page.People); err != nil {
-		return nil, err
-	}
-	return page, nil
-}
-
-func encodeCursor(name string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10) + ":" + name))
-}
-
-func decodeCursor(c string) (string, int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return "", 0, err
-	}
-	idStr, name, ok := strings.Cut(string(b), ":")
-	if !ok {
-		return "", 0, rapport.Errorf(rapport.EINVALID, "bad cursor")
-	}
-	id, err := strconv.ParseInt(idStr, 10, 64)
-	return name, id, err
-}
-
-// FindPeople returns up to limit people whose name or details match q, for
-// pickers such as "referred by".
-func (db *DB) FindPeople(ctx context.Context, orgID int64, q string, limit int) ([]rapport.Person, error) {
-	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	return page.People, nil
 }

@@ -115,3 +115,51 @@ func TestPaginationVisitsEveryoneOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestBroadSearchListsNewestFirst(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		defer store.SetMaxNarrow(5)()
+		var ids []int64
+		for i := 0; i < 12; i++ {
+			kind := rapport.KindLead
+			if i%3 == 0 {
+				kind = rapport.KindSphere
+			}
+			p := f.person(t, rapport.Person{FirstName: fmt.Sprintf("Common %02d", i), Kind: kind})
+			ids = append(ids, p.ID)
+		}
+		f.person(t, rapport.Person{FirstName: "Rare"})
+		// Few matches: by name.
+		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "rare"})
+		if err != nil || page.Newest || len(page.People) != 1 {
+			t.Fatalf("rare: %+v %v", page, err)
+		}
+		// Many matches: newest first, paged by id, filters still applied.
+		var got []int64
+		cursor := ""
+		for pages := 0; pages < 10; pages++ {
+			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "common", Kind: rapport.KindLead, Limit: 3, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !page.Newest {
+				t.Fatal("broad search not marked newest-first")
+			}
+			for _, p := range page.People {
+				got = append(got, p.ID)
+			}
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		var want []int64
+		for i := len(ids) - 1; i >= 0; i-- {
+			if i%3 != 0 {
+				want = append(want, ids[i])
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("newest-first pages = %v, want %v", got, want)
+		}
+	})
+}

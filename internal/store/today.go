@@ -17,12 +17,25 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 	if err != nil {
 		return nil, err
 	}
-	return rapport.BuildToday(rapport.TodayParams{
+	entries := rapport.BuildToday(rapport.TodayParams{
 		Now: now, UserLoc: user.Location(org), OrgLoc: org.Location(), Size: user.TodaySize,
-	}, cands), nil
+	}, cands)
+	// Phones and emails only for the people chosen, not every candidate.
+	people := make([]rapport.Person, len(entries))
+	for i := range entries {
+		people[i] = *entries[i].Person
+	}
+	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		entries[i].Person = &people[i]
+	}
+	return entries, nil
 }
 
-// TodayCandidates gathers everyone who may belong on the user's Today:
+// TodayCandidates gathers everyone who may belong on the user's Today
+// (without their phones and emails, which only the chosen need):
 // people with the user's follow-ups due today or earlier, and among the
 // people the user owns: never-attempted leads and referrals, quiet
 // top-fifth recruits, birthdays and home anniversaries today, and those
@@ -73,8 +86,10 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if m == time.February && d == 28 && time.Date(y, 2, 29, 0, 0, 0, 0, time.UTC).Month() == time.March {
 		days = append(days, 29)
 	}
-	if err := collect(owned().Where("((birthday_month = ? AND birthday_day IN (?)) OR (home_month = ? AND home_day IN (?)))",
-		int(m), bun.List(days), int(m), bun.List(days)).Limit(per)); err != nil {
+	if err := collect(owned().Where("birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
+		return nil, err
+	}
+	if err := collect(owned().Where("home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
 		return nil, err
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
@@ -100,11 +115,8 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	}
 
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
+	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).ExcludeColumn("search_doc").
 		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids.list)).Scan(ctx); err != nil {
-		return nil, err
-	}
-	if err := db.loadDetails(ctx, db.ro, orgID, people); err != nil {
 		return nil, err
 	}
 	var recent []rapport.Conversation

@@ -59,6 +59,8 @@ type peoplePage struct {
 	Next   string
 	First  string
 	Kinds  []rapport.Kind
+	// Newest is set when a broad search lists its matches newest first.
+	Newest bool
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -88,7 +90,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	page.People = res.People
+	page.People, page.Newest = res.People, res.Newest
 	if res.Next != "" {
 		next := cloneValues(q)
 		next.Set("cursor", res.Next)

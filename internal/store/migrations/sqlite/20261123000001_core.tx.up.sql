@@ -118,8 +118,8 @@ CREATE INDEX people_archived ON people (org_id, archived_at) WHERE archived_at I
 CREATE INDEX people_created ON people (org_id, created_at);
 CREATE INDEX people_unattempted ON people (org_id, owner_id, created_at) WHERE first_attempt_at IS NULL AND archived_at IS NULL;
 CREATE INDEX people_touch_due ON people (org_id, owner_id, touch_due_at) WHERE touch_due_at IS NOT NULL AND archived_at IS NULL;
-CREATE INDEX people_birthday ON people (org_id, birthday_month, birthday_day) WHERE birthday_month > 0;
-CREATE INDEX people_home ON people (org_id, home_month, home_day) WHERE home_month > 0;
+CREATE INDEX people_birthday ON people (org_id, owner_id, birthday_month, birthday_day);
+CREATE INDEX people_home ON people (org_id, owner_id, home_month, home_day);
 CREATE INDEX people_volume ON people (org_id, kind, volume_12m) WHERE archived_at IS NULL;
 CREATE INDEX people_referred_by ON people (org_id, referred_by_id) WHERE referred_by_id IS NOT NULL;
 
@@ -129,7 +129,8 @@ CREATE VIRTUAL TABLE people_fts USING fts5 (
     search_doc,
     content = 'people',
     content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
 );
 CREATE TRIGGER people_fts_insert AFTER INSERT ON people BEGIN
     INSERT INTO people_fts (rowid, search_doc) VALUES (new.id, new.search_doc);

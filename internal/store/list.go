@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// PeopleFilter narrows the people list.
+type PeopleFilter struct {
+	Query   string
+	Kind    rapport.Kind
+	StageID int64
+	OwnerID int64
+	// ReferredByID lists the people someone referred.
+	ReferredByID int64
+	Tag          string
+	Archived     bool
+	// Limit is the page size (default 50, at most 200); Cursor continues
+	// from the previous page's Next.
+	Limit  int
+	Cursor string
+}
+
+// PeoplePage is one page of the people list. Next is empty on the last page.
+type PeoplePage struct {
+	People []rapport.Person
+	Next   string
+	// Newest is set when a search matched so many people that they are
+	// listed newest first rather than by name (see ListPeople).
+	Newest bool
+}
+
+// maxNarrow is the most ids a selective filter (a search, a tag) hands to
+// the name-ordered list. Up to it, the matches are fetched and sorted by
+// name; beyond it, sorting them all would cost more than the page is worth.
+var maxNarrow = 5000
+
+// newestBatch is how many matching ids a newest-first page reads at a time.
+const newestBatch = 1000
+
+// ListPeople lists the organisation's people, one page at a time.
+//
+// Without a search, people come by name and a page continues from a cursor
+// (the last name and id seen), so page 1000 costs what page 1 costs; each
+// filter has an index that keeps that order. A search (or a tag) first
+// collects the ids it matches: up to maxNarrow of them are listed by name
+// in the same way. A search that matches more — "com", a first name in a
+// book of a million — lists its matches newest first instead, read
+// straight from the full-text index in id order, so no page ever sorts
+// more than maxNarrow rows. The page says which order it used.
+func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*PeoplePage, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+	}
+	toks := searchTokens(f.Query)
+	var ids []int64
+	narrowed := false
+	if len(toks) > 0 {
+		if cur.newest {
+			return db.listNewest(ctx, orgID, f, toks, cur.id, limit)
+		}
+		found, err := db.searchIDs(ctx, orgID, toks, maxNarrow)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > maxNarrow {
+			if cur.set {
+				// A name-ordered page of a search that has since grown.
+				return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+			}
+			return db.listNewest(ctx, orgID, f, toks, math.MaxInt64, limit)
+		}
+		ids, narrowed = found, true
+	} else if tag := normTag(f.Tag); tag != "" {
+		var found []int64
+		if err := db.ro.NewSelect().Table("person_tags").Column("person_id").Where("org_id = ? AND tag = ?", orgID, tag).
+			Limit(int64(maxNarrow+1)).Scan(ctx, &found); err != nil {
+			return nil, err
+		}
+		if len(found) <= maxNarrow {
+			ids, narrowed = found, true
+		}
+	}
+	if narrowed && len(ids) == 0 {
+		return &PeoplePage{}, nil
+	}
+
+	var people []rapport.Person
+	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f)
+	if narrowed {
+		// Fetch the few matches by id and sort them, rather than walk the
+		// name index past everyone else.
+		q.ModelTableExpr(db.byIDTable()).Where("person.id IN (?)", bun.List(ids))
+	}
+	order := "person.sort_name, person.id"
+	if narrowed {
+		order = db.byIDNameOrder()
+	}
+	if cur.set {
+		q.Where("(person.sort_name, person.id) > (?, ?)", cur.name, cur.id)
+	}
+	if err := q.OrderExpr(order).Limit(int64(limit + 1)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	page := &PeoplePage{People: people}
+	if len(people) > limit {
+		page.People = people[:limit]
+		last := page.People[limit-1]
+		page.Next = cursor{set: true, name: last.SortName, id: last.ID}.encode()
+	}
+	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+}
+
+// filtered adds the filters other than the search to a query on people.
+func (db *DB) filtered(q *bun.SelectQuery, orgID int64, f PeopleFilter) *bun.SelectQuery {
+	q.Where("person.org_id = ?", orgID)
+	if f.Archived {
+		q.Where("person.archived_at IS NOT NULL")
+	} else {
+		q.Where("person.archived_at IS NULL")
+	}
+	if f.Kind != "" {
+		q.Where("person.kind = ?", f.Kind)
+	}
+	if f.StageID != 0 {
+		q.Where("person.stage_id = ?", f.StageID)
+	}
+	if f.OwnerID != 0 {
+		q.Where("person.owner_id = ?", f.OwnerID)
+	}
+	if f.ReferredByID != 0 {
+		q.Where("person.referred_by_id = ?", f.ReferredByID)
+	}
+	if tag := normTag(f.Tag); tag != "" {
+		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND t.tag = ?)", tag)
+	}
+	return q
+}
+
+func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
+
+// listNewest pages through a broad search newest first: it reads matching
+// ids from the index in batches below the cursor and keeps those that pass
+// the other filters, until the page is full or the matches run out.
+func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, toks []string, before int64, limit int) (*PeoplePage, error) {
+	page := &PeoplePage{Newest: true}
+	for batches := 0; len(page.People) <= limit && batches < 50; batches++ {
+		ids, err := db.searchNewest(ctx, orgID, toks, before, newestBatch)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		before = ids[len(ids)-1]
+		var people []rapport.Person
+		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f).ModelTableExpr(db.byIDTable())
+		if err := q.Where("person.id IN (?)", bun.List(ids)).OrderExpr("person.id DESC").
+			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
+			return nil, err
+		}
+		page.People = append(page.People, people...)
+		if len(ids) < newestBatch {
+			break
+		}
+	}
+	if len(page.People) > limit {
+		page.People = page.People[:limit]
+		page.Next = cursor{set: true, newest: true, id: page.People[limit-1].ID}.encode()
+	}
+	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+}
+
+// cursor is where a page of the people list continues: after a name and
+// id, or (for broad searches) below an id.
+type cursor struct {
+	set    bool
+	newest bool
+	name   string
+	id     int64
+}
+
+func (c cursor) encode() string {
+	if c.newest {
+		return "r" + strconv.FormatInt(c.id, 10)
+	}
+	return "n" + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.id, 10)+":"+c.name))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	bad := rapport.Errorf(rapport.EINVALID, "bad cursor")
+	switch s[0] {
+	case 'r':
+		id, err := strconv.ParseInt(s[1:], 10, 64)
+		if err != nil || id <= 0 {
+			return cursor{}, bad
+		}
+		return cursor{set: true, newest: true, id: id}, nil
+	case 'n':
+		b, err := base64.RawURLEncoding.DecodeString(s[1:])
+		if err != nil {
+			return cursor{}, bad
+		}
+		idStr, name, ok := strings.Cut(string(b), ":")
+		id, err := strconv.ParseInt(idStr, 10, 64)
+		if !ok || err != nil {
+			return cursor{}, bad
+		}
+		return cursor{set: true, name: name, id: id}, nil
+	}
+	return cursor{}, bad
+}
+
+// FindPeople returns up to limit people whose name or details match q, for
+// pickers such as "referred by".
+func (db *DB) FindPeople(ctx context.Context, orgID int64, q string, limit int) ([]rapport.Person, error) {
+	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return page.People, nil
+}
