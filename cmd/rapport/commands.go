@@ -213,10 +213,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	log := cfg.Logger(os.Stderr)
-	if f, ok := stderr.(*os.File); ok {
-		log = cfg.Logger(f)
-	}
+	log := cfg.Logger(stderr)
 	log.Info("starting rapport", "version", version(), "config", cfg)
 	db, err := openStore(ctx, &cfg, log)
 	if err != nil {

@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -53,10 +54,17 @@ func (c *Config) settings() []setting {
 // defaults taken from the environment.
 func (c *Config) Register(fs *flag.FlagSet, which ...string) {
 	for _, s := range c.settings() {
+		env, set := os.LookupEnv(s.env)
 		if len(which) > 0 && !contains(which, s.flag) {
+			// Not a flag of this command, but still a setting with a value.
+			if s.str != nil {
+				*s.str = s.def
+				if set && env != "" {
+					*s.str = env
+				}
+			}
 			continue
 		}
-		env, set := os.LookupEnv(s.env)
 		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
 		if s.boolean != nil {
 			b, _ := strconv.ParseBool(env)
@@ -109,7 +117,7 @@ func (c *Config) Level() (slog.Level, error) {
 }
 
 // Logger builds the structured logger the settings ask for.
-func (c *Config) Logger(w *os.File) *slog.Logger {
+func (c *Config) Logger(w io.Writer) *slog.Logger {
 	level, _ := c.Level()
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
