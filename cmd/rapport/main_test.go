@@ -93,7 +93,9 @@ func TestServeDemoAnswersAndShutsDownGracefully(t *testing.T) {
 	defer cancel()
 	var out, errb syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--demo", "--db", db, "--log-level", "warn"}, strings.NewReader(""), &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--db", db, "--log-level", "warn"}, strings.NewReader(""), &out, &errb)
+	}()
 
 	urlRE := regexp.MustCompile(`running at (http://\S+)`)
 	var base string
@@ -137,7 +139,9 @@ func TestServeDemoAnswersAndShutsDownGracefully(t *testing.T) {
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	var out2 syncBuffer
 	done2 := make(chan int, 1)
-	go func() { done2 <- run(ctx2, []string{"serve", "--demo", "--db", db}, strings.NewReader(""), &out2, &errb) }()
+	go func() {
+		done2 <- run(ctx2, []string{"serve", "--demo", "--db", db}, strings.NewReader(""), &out2, &errb)
+	}()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !strings.Contains(out2.String(), "running at"); {
 		time.Sleep(50 * time.Millisecond)
 	}
