@@ -310,6 +310,7 @@ func TestFollowUpsPageAndClosing(t *testing.T) {
 		wantStatus(t, res, http.StatusSeeOther)
 		res = c.get("/followups")
 		wantBody(t, res, "Overdue <span class=\"count\">1</span>", "3 days ago", "They promised: send the inspection report")
+		wantBody(t, h.signedIn(a.owner.Email).get("/followups?scope=all"), "Sam", "· Agent acme")
 		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID, Owes: rapport.OwesMe})
 		id := strconv.FormatInt(fus[0].ID, 10)
 		res = c.post("/followups/"+id+"/done", url.Values{"next": {"/followups"}})

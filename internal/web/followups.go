@@ -41,11 +41,17 @@ func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *accou
 type followUpsPage struct {
 	Base
 	Scope    string
-	Overdue  []rapport.FollowUp
-	DueToday []rapport.FollowUp
-	Upcoming []rapport.FollowUp
-	Theirs   []rapport.FollowUp
-	Names    map[int64]string
+	Overdue  fuList
+	DueToday fuList
+	Upcoming fuList
+	Theirs   fuList
+}
+
+// fuList is one section of the follow-ups page.
+type fuList struct {
+	Items []rapport.FollowUp
+	// Names names whose follow-up each is, when showing everyone's.
+	Names map[int64]string
 }
 
 // followUpList shows open follow-ups: overdue, due today, the next month,
@@ -61,31 +67,38 @@ func (s *Server) followUpList(w http.ResponseWriter, r *http.Request, a *account
 	}
 	today := rapport.DayOf(s.now(), a.loc)
 	page := &followUpsPage{Base: s.withFlash(w, r, a, "Follow-ups", "followups"), Scope: scope}
-	var err error
+	var names map[int64]string
+	if scope == "all" {
+		l, err := s.lookups(ctx, a)
+		if err != nil {
+			return err
+		}
+		names = l.UserNames
+	}
+	load := func(into *fuList, f store.FollowUpFilter) error {
+		items, err := s.db.FollowUps(ctx, a.org.ID, f)
+		*into = fuList{Items: items, Names: names}
+		return err
+	}
 	mine := filter
 	mine.Owes = rapport.OwesMe
 	mine.DueTo = today.AddDays(-1)
-	if page.Overdue, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+	if err := load(&page.Overdue, mine); err != nil {
 		return err
 	}
 	mine.DueFrom, mine.DueTo = today, today
-	if page.DueToday, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+	if err := load(&page.DueToday, mine); err != nil {
 		return err
 	}
 	mine.DueFrom, mine.DueTo = today.AddDays(1), today.AddMonths(1)
-	if page.Upcoming, err = s.db.FollowUps(ctx, a.org.ID, mine); err != nil {
+	if err := load(&page.Upcoming, mine); err != nil {
 		return err
 	}
 	theirs := filter
 	theirs.Owes = rapport.OwesThem
-	if page.Theirs, err = s.db.FollowUps(ctx, a.org.ID, theirs); err != nil {
+	if err := load(&page.Theirs, theirs); err != nil {
 		return err
 	}
-	l, err := s.lookups(ctx, a)
-	if err != nil {
-		return err
-	}
-	page.Names = l.UserNames
 	s.render(w, r, http.StatusOK, "followups", page)
 	return nil
 }
