@@ -50,6 +50,9 @@ func (in *LogInput) Check(now time.Time) error {
 	if f := in.FollowUp; f != nil {
 		f.Normalize()
 		fe.Merge("followup.", f.Validate())
+		if c.NextStep == "" && f.DueOn != "" {
+			c.NextStep = f.Label() + ", due " + f.DueOn.String()
+		}
 	}
 	return fe.Err()
 }

@@ -20,7 +20,7 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 	entries := rapport.BuildToday(rapport.TodayParams{
 		Now: now, UserLoc: user.Location(org), OrgLoc: org.Location(), Size: user.TodaySize,
 	}, cands)
-	// Phones and emails only for the people chosen, not every candidate.
+	// Phones, emails and stages only for the people chosen.
 	people := make([]rapport.Person, len(entries))
 	for i := range entries {
 		people[i] = *entries[i].Person
@@ -28,7 +28,13 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
 		return nil, err
 	}
+	pipes, err := db.Pipelines(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	stages := Stages(pipes)
 	for i := range entries {
+		people[i].Stage = stages[people[i].StageID]
 		entries[i].Person = &people[i]
 	}
 	return entries, nil

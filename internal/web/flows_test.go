@@ -208,7 +208,7 @@ func TestCallSessionLogsInOneTapAndMovesOn(t *testing.T) {
 		if strings.Index(res.body, "Ben") > strings.Index(res.body, "Ann") {
 			t.Error("the newest lead is not first")
 		}
-		wantBody(t, res, "New lead, 1 min ago, not yet called", `href="tel:&#43;13125550141"`)
+		wantBody(t, res, "New lead, 1 min ago, not yet called", `href="tel:&#43;13125550141"`, `<span class="badge stage">New lead</span>`)
 
 		res = c.get("/call")
 		wantStatus(t, res, http.StatusOK)
