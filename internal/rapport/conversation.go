@@ -124,24 +124,20 @@ type Conversation struct {
 
 // IsLive reports whether a conversation on channel ch ending with outcome o
 // is a live conversation: a call that connected (a live conversation or an
-// appointment set), or a meeting.
+// appointment set), or a meeting that took place (a meeting logged as "no
+// answer" is a no-show).
 func IsLive(ch Channel, o Outcome) bool {
 	switch ch {
 	case ChannelCall:
 		return o == OutcomeLive || o == OutcomeAppointment
 	case ChannelMeeting:
-		return true
+		return o == OutcomeNone || o == OutcomeLive || o == OutcomeAppointment
 	}
 	return false
 }
 
 // IsLive reports whether c is a live conversation.
 func (c *Conversation) IsLive() bool { return IsLive(c.Channel, c.Outcome) }
-
-// IsCallAttempt reports whether c is an outbound call, connected or not.
-func (c *Conversation) IsCallAttempt() bool {
-	return c.Channel == ChannelCall && c.Direction == DirectionOutbound
-}
 
 // Normalize trims the conversation's text and applies defaults.
 func (c *Conversation) Normalize() {

@@ -125,7 +125,7 @@ func AdvanceStage(kind PipelineKind, current string, c *Conversation) (string, b
 	}
 	target := 0 // index into order
 	switch {
-	case c.Outcome == OutcomeAppointment || c.Channel == ChannelMeeting:
+	case c.Outcome == OutcomeAppointment || (c.Channel == ChannelMeeting && c.IsLive()):
 		target = 3
 	case c.IsLive():
 		target = 2

@@ -103,11 +103,12 @@ func (e *TodayEntry) Best() Reason { return e.Reasons[0] }
 
 // BuildToday chooses and orders who to call today.
 //
-// A candidate is left out when they are marked do-not-call, archived, have
-// been worked today (an outbound touch or a live conversation since the
-// start of the user's day: the slip of paper is done), or are resting
-// after BackOffCalls unanswered calls within BackOffWindow with no live or
-// inbound touch since. A candidate with no reason is left out too.
+// A candidate is left out when they are marked do-not-call, archived, or
+// resting after BackOffCalls unanswered calls within BackOffWindow with no
+// live or inbound touch since. Someone worked today (an outbound touch or a
+// live conversation since the start of the user's day: the slip of paper
+// is done) keeps only a meeting today as a reason. A candidate with no
+// reason is left out.
 //
 // Reasons and their ranks:
 //
@@ -133,10 +134,15 @@ func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
 	for i := range cands {
 		c := &cands[i]
 		per := c.Person
-		if per.DoNotCall || per.Archived() || workedSince(c.Recent, dayStart) || backedOff(c.Recent, p.Now) {
+		if per.DoNotCall || per.Archived() || backedOff(c.Recent, p.Now) {
 			continue
 		}
 		reasons := reasonsFor(p, today, c)
+		if workedSince(c.Recent, dayStart) {
+			// Their slip is done for today, unless a meeting with them is
+			// still ahead.
+			reasons = onlyMeetings(reasons)
+		}
 		if len(reasons) == 0 {
 			continue
 		}
@@ -186,6 +192,16 @@ func CallingWindow(now time.Time, loc *time.Location) (bool, time.Time, time.Tim
 		next = time.Date(lt.Year(), lt.Month(), lt.Day()+1, CallingStartHour, 0, 0, 0, loc)
 	}
 	return false, next, lt
+}
+
+func onlyMeetings(rs []Reason) []Reason {
+	var out []Reason
+	for _, r := range rs {
+		if r.Kind == ReasonMeeting {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func workedSince(touches []Touch, since time.Time) bool {
@@ -251,7 +267,9 @@ func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
 			rs = append(rs, Reason{Kind: ReasonPromiseDue, Rank: 4, Key: minutesOf(f.DueTime), FollowUpID: f.ID, Text: withNote(text, f.Note)})
 		}
 	}
-	neverAttempted := per.FirstAttemptAt.IsZero()
+	// Never attempted: no call, text or email from us, and no live
+	// conversation either (a lead who rang in and talked has been reached).
+	neverAttempted := per.FirstAttemptAt.IsZero() && per.LastLiveAt.IsZero()
 	if neverAttempted && per.Kind == KindLead {
 		age := p.Now.Sub(per.CreatedAt)
 		rank := 6

@@ -288,3 +288,31 @@ func TestAgo(t *testing.T) {
 		t.Errorf("Money: %s %s", Money(12_400_000), Money(950_000))
 	}
 }
+
+func TestMeetingTodaySurvivesAnEarlierTouch(t *testing.T) {
+	now := at(2026, 11, 23, 11, 0)
+	today := DayOf(now, chicago)
+	p := person(1, KindClient, now.AddDate(-1, 0, 0))
+	p.FirstAttemptAt = p.CreatedAt
+	c := Candidate{Person: p,
+		FollowUps: []FollowUp{
+			{ID: 1, Kind: FollowUpMeeting, Owes: OwesMe, DueOn: today, DueTime: "15:00", Status: FollowUpOpen, Note: "coffee"},
+			{ID: 2, Kind: FollowUpCall, Owes: OwesMe, DueOn: today.AddDays(-2), Status: FollowUpOpen},
+		},
+		// A text at nine to confirm the meeting.
+		Recent: []Touch{{At: at(2026, 11, 23, 9, 0), Channel: ChannelText, Direction: DirectionOutbound}},
+	}
+	got := BuildToday(params(now), []Candidate{c})
+	if len(got) != 1 || len(got[0].Reasons) != 1 || got[0].Best().Kind != ReasonMeeting {
+		t.Fatalf("Today = %+v, want only the meeting left", got)
+	}
+}
+
+func TestALeadWhoCalledInAndTalkedIsNotNew(t *testing.T) {
+	now := at(2026, 11, 24, 11, 0)
+	p := person(1, KindLead, now.Add(-26*time.Hour))
+	p.LastLiveAt = now.Add(-25 * time.Hour) // they rang in and talked; we never called out
+	if got := BuildToday(params(now), []Candidate{{Person: p}}); len(got) != 0 {
+		t.Fatalf("Today = %v, want no new-lead reason", got[0].Reasons)
+	}
+}

@@ -22,8 +22,8 @@ func (db *DB) isForeignKey(err error) bool {
 	return sqliteForeignKey(err)
 }
 
-// searchIDs returns up to max+1 ids of people matching the search tokens
-// (on SQLite possibly of other organisations too: callers filter on org_id).
+// searchIDs returns up to max+1 ids of the organisation's people matching
+// the search tokens.
 func (db *DB) searchIDs(ctx context.Context, orgID int64, tokens []string, max int) ([]int64, error) {
 	if db.dialect == Postgres {
 		return pgSearchIDs(ctx, db.ro, orgID, tokens, max)

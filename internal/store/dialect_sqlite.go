@@ -82,33 +82,32 @@ func sqliteForeignKey(err error) bool {
 	return sqliteErrCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-// ftsQuery is the FTS5 query for the search tokens: each a prefix, all
-// required ("jan"* "doe"*). Tokens hold only letters and digits.
-func ftsQuery(tokens []string) string {
+// ftsQuery is the FTS5 query for the search tokens within one
+// organisation: its token exactly, then each search token as a prefix, all
+// required ("zzorg1zz" "jan"* "doe"*). Tokens hold only letters and digits.
+func ftsQuery(orgID int64, tokens []string) string {
 	var b strings.Builder
-	for i, t := range tokens {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(`"` + t + `"*`)
+	b.WriteString(`"` + orgToken(orgID) + `"`)
+	for _, t := range tokens {
+		b.WriteString(` "` + t + `"*`)
 	}
 	return b.String()
 }
 
-// sqliteSearchIDs returns up to max+1 ids of people matching the tokens.
-// The FTS index covers every organisation; callers filter on org_id.
-func sqliteSearchIDs(ctx context.Context, db *bun.DB, _ int64, tokens []string, max int) ([]int64, error) {
+// sqliteSearchIDs returns up to max+1 ids of the organisation's people
+// matching the tokens.
+func sqliteSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
 	var ids []int64
-	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? LIMIT ?", ftsQuery(tokens), max+1).Scan(ctx, &ids)
+	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? LIMIT ?", ftsQuery(orgID, tokens), max+1).Scan(ctx, &ids)
 	return ids, err
 }
 
 // sqliteSearchNewest returns up to n ids of matching people below before,
 // newest first, straight from the index's rowid order.
-func sqliteSearchNewest(ctx context.Context, db *bun.DB, _ int64, tokens []string, before int64, n int) ([]int64, error) {
+func sqliteSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
 	var ids []int64
 	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-		ftsQuery(tokens), before, n).Scan(ctx, &ids)
+		ftsQuery(orgID, tokens), before, n).Scan(ctx, &ids)
 	return ids, err
 }
 

@@ -157,12 +157,14 @@ func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fiel
 // the other filters, until the page is full or the matches run out.
 func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, toks []string, before int64, limit int) (*PeoplePage, error) {
 	page := &PeoplePage{Newest: true}
-	for batches := 0; len(page.People) <= limit && batches < 50; batches++ {
+	exhausted := false
+	for batches := 0; len(page.People) <= limit && batches < 20; batches++ {
 		ids, err := db.searchNewest(ctx, orgID, toks, before, newestBatch)
 		if err != nil {
 			return nil, err
 		}
 		if len(ids) == 0 {
+			exhausted = true
 			break
 		}
 		before = ids[len(ids)-1]
@@ -174,12 +176,18 @@ func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, toks 
 		}
 		page.People = append(page.People, people...)
 		if len(ids) < newestBatch {
+			exhausted = true
 			break
 		}
 	}
-	if len(page.People) > limit {
+	switch {
+	case len(page.People) > limit:
 		page.People = page.People[:limit]
 		page.Next = cursor{set: true, newest: true, id: page.People[limit-1].ID}.encode()
+	case !exhausted:
+		// The other filters passed few of the matches read so far; the
+		// next page carries on below the last one read.
+		page.Next = cursor{set: true, newest: true, id: before}.encode()
 	}
 	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
 }

@@ -163,3 +163,22 @@ func TestBroadSearchListsNewestFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestSearchStaysInsideTheOrganisation(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		defer store.SetMaxNarrow(5)()
+		other := newFixture(t, f.db, f.clock, "zoo")
+		for i := 0; i < 30; i++ {
+			other.person(t, rapport.Person{FirstName: fmt.Sprintf("Zebra %02d", i)})
+		}
+		f.person(t, rapport.Person{FirstName: "Zebra", LastName: "Mine"})
+		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "zebra"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One match here, however many elsewhere: listed by name, found.
+		if page.Newest || len(page.People) != 1 || page.People[0].LastName != "Mine" {
+			t.Fatalf("page = newest:%v %d people", page.Newest, len(page.People))
+		}
+	})
+}

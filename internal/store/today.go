@@ -54,12 +54,21 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	per := int64(max(5*user.TodaySize, 50))
 	nowUTC := now.UTC()
 
-	var fus []rapport.FollowUp
+	// Follow-ups due today first, so that a long backlog of overdue ones
+	// cannot crowd out today's meetings and promises; then the backlog,
+	// longest overdue first.
+	var fus, overdue []rapport.FollowUp
 	if err := db.ro.NewSelect().Model(&fus).
-		Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on <= ?", orgID, userID, today).
-		OrderExpr("due_on, due_time, id").Limit(4 * per).Scan(ctx); err != nil {
+		Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today).
+		OrderExpr("due_time, id").Limit(4 * per).Scan(ctx); err != nil {
 		return nil, err
 	}
+	if err := db.ro.NewSelect().Model(&overdue).
+		Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today).
+		OrderExpr("due_on, id").Limit(4 * per).Scan(ctx); err != nil {
+		return nil, err
+	}
+	fus = append(fus, overdue...)
 	ids := newIDSet()
 	for _, f := range fus {
 		ids.add(f.PersonID)
@@ -77,7 +86,7 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		return nil
 	}
 	// Never attempted: leads (newest first) and referrals.
-	if err := collect(owned().Where("first_attempt_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
+	if err := collect(owned().Where("first_attempt_at IS NULL AND last_live_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
 		OrderExpr("created_at DESC").Limit(per)); err != nil {
 		return nil, err
 	}

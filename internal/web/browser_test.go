@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
@@ -108,7 +109,14 @@ func TestBrowserLogLiveConversation(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-notes"), "Relocating from Denver for a hospital job; loves the lake."),
 		chromedp.SendKeys(chromedp.CSS("#fact-text-0"), "Sails on Lake Michigan every summer"),
 		chromedp.Click(chromedp.CSS(`input[name="due"][value="2w"] + span`)),
-		chromedp.SendKeys(chromedp.CSS("#f-fu_note"), "coffee at the marina"),
+		// Enter in a field must not log the call as anything.
+		chromedp.SendKeys(chromedp.CSS("#f-fu_note"), "coffee at the marina"+kb.Enter),
+		chromedp.Sleep(300*time.Millisecond),
+	)
+	if v, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS("#fact-text-0"))); err != nil || v != "Sails on Lake Michigan every summer" {
+		t.Fatalf("after Enter the form changed: fact = %q, %v", v, err)
+	}
+	run(t, bctx,
 		chromedp.Click(chromedp.CSS(`button[value="live"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)

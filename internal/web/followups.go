@@ -31,7 +31,7 @@ func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *accou
 			return err
 		}
 		if !absorbPrefixed(f, err, map[string]string{"due": "followup.due", "note": "followup.note", "kind": "followup.kind",
-			"owes": "followup.owes", "due_time": "followup.due_time", "user": "followup.user"}) {
+			"owes": "followup.owes", "due_time": "followup.due_time"}) {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -259,7 +258,3 @@ func safeNext(next string) string {
 }
 
 var errForbidden = &rapport.Error{Code: rapport.EFORBIDDEN, Message: "Only owners and managers can do that."}
-
-func isNotFound(err error) bool {
-	return errors.Is(err, errNotFound) || rapport.ErrorCode(err) == rapport.ENOTFOUND
-}
