@@ -3,6 +3,7 @@ package rapport
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -70,15 +71,27 @@ func ValidTZ(name string) error {
 	return nil
 }
 
+// zones caches loaded time zones: time.LoadLocation reads and parses the
+// zone database on every call, and Today needs one per person.
+var zones sync.Map // name -> *time.Location, or nil for unknown names
+
 // LoadTZ returns the named zone, or fallback when name is empty or unknown.
 func LoadTZ(name string, fallback *time.Location) *time.Location {
 	if name == "" {
 		return fallback
 	}
+	if v, ok := zones.Load(name); ok {
+		if v == nil {
+			return fallback
+		}
+		return v.(*time.Location)
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
+		zones.Store(name, nil)
 		return fallback
 	}
+	zones.Store(name, loc)
 	return loc
 }
 

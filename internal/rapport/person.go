@@ -94,6 +94,9 @@ type Person struct {
 
 	// SearchDoc is the normalised text the full-text index covers.
 	SearchDoc string `bun:"search_doc"`
+	// Version counts changes to the person; an edit form carries the
+	// version it started from.
+	Version int64 `bun:"version"`
 
 	CreatedBy  int64     `bun:"created_by,nullzero"`
 	CreatedAt  time.Time `bun:"created_at"`
@@ -227,8 +230,9 @@ func NormalizeTags(tags []string) []string {
 // ParseTags splits a comma-separated tag list.
 func ParseTags(s string) []string { return NormalizeTags(strings.Split(s, ",")) }
 
-// Validate checks the person's own fields after Normalize.
-func (p *Person) Validate() error {
+// Validate checks the person's own fields after Normalize; now bounds the
+// licence year.
+func (p *Person) Validate(now time.Time) error {
 	fe := FieldErrors{}
 	if p.FirstName == "" && p.LastName == "" {
 		fe.Add("first_name", "Enter a first or last name.")
@@ -250,8 +254,7 @@ func (p *Person) Validate() error {
 	if p.CadenceDays < 0 || p.CadenceDays > 3650 {
 		fe.Add("cadence_days", "Use a number of days between 0 (none) and 3650.")
 	}
-	now := time.Now().Year()
-	if p.LicenceYear != 0 && (p.LicenceYear < 1950 || p.LicenceYear > now+1) {
+	if p.LicenceYear != 0 && (p.LicenceYear < 1950 || p.LicenceYear > now.Year()+1) {
 		fe.Add("licence_year", "Use a year between 1950 and this year.")
 	}
 	if p.Units12m < 0 || p.Units12m > 100000 {

@@ -25,7 +25,7 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 		p := &people[i]
 		p.OrgID = orgID
 		p.Normalize()
-		fe.Merge(fmt.Sprintf("row.%d.", i), p.Validate())
+		fe.Merge(fmt.Sprintf("row.%d.", i), p.Validate(db.now()))
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -41,20 +41,27 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 			if p.StageID == 0 {
 				p.StageID = pi.initial(p.Kind)
 			} else if err := pi.check(p.Kind, p.StageID); err != nil {
-				return fmt.Errorf("row %d: %w", i, err)
+				return invalidField(fmt.Sprintf("row.%d.stage", i), "Choose a stage of the pipeline for a "+p.Kind.Label()+".")
 			}
 			if p.CreatedAt.IsZero() {
 				p.CreatedAt = now
 			}
-			p.UpdatedAt, p.CreatedBy = now, actorID
+			p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 			p.ScheduleTouch()
 			p.SearchDoc = searchDoc(p, nil, nil)
 		}
+		ids, err := db.reserveIDs(ctx, tx, "people", len(people))
+		if err != nil {
+			return err
+		}
+		for i := range people {
+			people[i].ID = ids[i]
+		}
 		for lo := 0; lo < len(people); lo += bulkBatch {
 			batch := people[lo:min(lo+bulkBatch, len(people))]
-			if _, err := tx.NewInsert().Model(&batch).Returning("id").Exec(ctx); err != nil {
+			if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
 				if db.isForeignKey(err) {
-					return rapport.Errorf(rapport.EINVALID, "an owner, stage or referrer in rows %d to %d is not in this organisation", lo+1, lo+len(batch))
+					return rapport.Errorf(rapport.EINVALID, "An owner or referrer in rows %d to %d is not in this organisation.", lo, lo+len(batch)-1)
 				}
 				return err
 			}

@@ -75,7 +75,7 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 	res := &LogResult{Conversation: c}
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		p := new(rapport.Person)
-		if err := tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID).Scan(ctx); err != nil {
+		if err := db.forUpdate(tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID)).Scan(ctx); err != nil {
 			return notFound(err, "person")
 		}
 		c.CreatedAt = now
@@ -88,7 +88,7 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 			f.LearnedAt, f.CreatedAt = c.OccurredAt, now
 		}
 		if len(in.Facts) > 0 {
-			if _, err := tx.NewInsert().Model(&in.Facts).Returning("id").Exec(ctx); err != nil {
+			if _, err := tx.NewInsert().Model(&in.Facts).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -172,8 +172,9 @@ func (db *DB) recordActivity(ctx context.Context, tx bun.Tx, p *rapport.Person, 
 		p.DoNotCall = true
 	}
 	p.UpdatedAt = db.now().UTC()
+	p.Version++
 	_, err := tx.NewUpdate().Model(p).
-		Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at", "touch_due_at", "do_not_call", "updated_at").
+		Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at", "touch_due_at", "do_not_call", "updated_at", "version").
 		Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx)
 	return err
 }
@@ -198,7 +199,7 @@ func (db *DB) advanceStage(ctx context.Context, tx bun.Tx, p *rapport.Person, c 
 	if !moved || next == nil {
 		return nil, nil
 	}
-	if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?", next.ID).Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
+	if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?, version = version + 1", next.ID).Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
 		return nil, err
 	}
 	reason := "Logged " + string(c.Channel)

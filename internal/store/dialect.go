@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"github.com/uptrace/bun"
+
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -57,6 +59,36 @@ func (db *DB) byIDNameOrder() string {
 		return "person.sort_name || '', person.id"
 	}
 	return "person.sort_name, person.id"
+}
+
+// forUpdate locks the rows a read-then-write transaction reads, on
+// PostgreSQL; SQLite transactions already hold the write lock from BEGIN.
+func (db *DB) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if db.dialect == Postgres {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+// reserveIDs hands out n new ids for table inside a write transaction, so
+// that bulk inserts know each row's id without trusting the order in which
+// RETURNING gives them back (which neither database promises).
+func (db *DB) reserveIDs(ctx context.Context, tx bun.Tx, table string, n int) ([]int64, error) {
+	var ids []int64
+	if db.dialect == Postgres {
+		err := tx.NewRaw("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)", table, n).Scan(ctx, &ids)
+		return ids, err
+	}
+	// The transaction began IMMEDIATE: no one else can insert meanwhile.
+	var top int64
+	if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM ?", bun.Ident(table)).Scan(ctx, &top); err != nil {
+		return nil, err
+	}
+	ids = make([]int64, n)
+	for i := range ids {
+		ids[i] = top + 1 + int64(i)
+	}
+	return ids, nil
 }
 
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {

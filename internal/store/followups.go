@@ -92,6 +92,9 @@ func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]r
 	}
 	if f.PersonID != 0 {
 		q.Where("person_id = ?", f.PersonID)
+	} else {
+		// Lists across people leave out the archived: nobody is chasing them.
+		q.Where("NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = follow_up.org_id AND p.id = follow_up.person_id AND p.archived_at IS NOT NULL)")
 	}
 	if f.Owes != "" {
 		q.Where("owes = ?", f.Owes)

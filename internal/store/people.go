@@ -27,7 +27,7 @@ func invalidField(field, msg string) error {
 func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
 	p.OrgID = orgID
 	p.Normalize()
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
 	return db.tx(ctx, func(tx bun.Tx) error {
@@ -44,7 +44,7 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 			return err
 		}
 		now := db.now().UTC()
-		p.CreatedAt, p.UpdatedAt, p.CreatedBy = now, now, actorID
+		p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = now, now, actorID, 1
 		p.ScheduleTouch()
 		p.SearchDoc = searchDoc(p, nil, nil)
 		if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
@@ -97,12 +97,12 @@ func (db *DB) insertChildren(ctx context.Context, tx bun.Tx, p *rapport.Person) 
 		p.Emails[i].OrgID, p.Emails[i].PersonID, p.Emails[i].ID = p.OrgID, p.ID, 0
 	}
 	if len(p.Phones) > 0 {
-		if _, err := tx.NewInsert().Model(&p.Phones).Returning("id").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(&p.Phones).Exec(ctx); err != nil {
 			return err
 		}
 	}
 	if len(p.Emails) > 0 {
-		if _, err := tx.NewInsert().Model(&p.Emails).Returning("id").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(&p.Emails).Exec(ctx); err != nil {
 			return err
 		}
 	}
@@ -124,19 +124,29 @@ var editableColumns = []string{"first_name", "last_name", "sort_name", "kind", "
 	"birthday_year", "birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days",
 	"brokerage", "office", "licence_year", "units_12m", "volume_12m", "touch_due_at", "updated_at"}
 
+// ErrChanged is the conflict UpdatePerson reports when the person changed
+// after the edit began (p.Version is the version the editor saw).
+var ErrChanged = &rapport.Error{Code: rapport.ECONFLICT,
+	Message: "Someone changed this person (or logged a call) while you were editing. Check the highlighted details and save again."}
+
 // UpdatePerson saves a person's editable fields, phones, emails and tags.
 // Activity (attempts, last touch) and archive state are kept as they were.
-// A stage change is recorded on the timeline.
+// A stage change is recorded on the timeline. When p.Version is set, it is
+// the version the editor started from: a newer one fails with ErrChanged
+// rather than silently undo, say, a do-not-call set by a call meanwhile.
 func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
 	p.OrgID = orgID
 	p.Normalize()
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
 	return db.tx(ctx, func(tx bun.Tx) error {
 		old := new(rapport.Person)
-		if err := tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID).Scan(ctx); err != nil {
+		if err := db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx); err != nil {
 			return notFound(err, "person")
+		}
+		if p.Version != 0 && p.Version != old.Version {
+			return ErrChanged
 		}
 		pi, err := db.pipelineInfo(ctx, tx, orgID)
 		if err != nil {
@@ -157,7 +167,8 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
 		p.UpdatedAt = db.now().UTC()
 		p.ScheduleTouch()
-		if _, err := tx.NewUpdate().Model(p).Column(editableColumns...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
+		p.Version = old.Version + 1
+		if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 			return err
 		}
 		// Keep what calls taught us about numbers that are still listed.
@@ -195,7 +206,7 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 func (db *DB) SetStage(ctx context.Context, orgID, actorID, personID, stageID int64, reason string) error {
 	return db.tx(ctx, func(tx bun.Tx) error {
 		p := new(rapport.Person)
-		if err := tx.NewSelect().Model(p).Column("id", "kind", "stage_id").Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
+		if err := db.forUpdate(tx.NewSelect().Model(p).Column("id", "kind", "stage_id").Where("org_id = ? AND id = ?", orgID, personID)).Scan(ctx); err != nil {
 			return notFound(err, "person")
 		}
 		pi, err := db.pipelineInfo(ctx, tx, orgID)
@@ -212,7 +223,7 @@ func (db *DB) SetStage(ctx context.Context, orgID, actorID, personID, stageID in
 			return nil
 		}
 		now := db.now().UTC()
-		if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?, updated_at = ?", stageID, now).
+		if _, err := tx.NewUpdate().Table("people").Set("stage_id = ?, updated_at = ?, version = version + 1", stageID, now).
 			Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx); err != nil {
 			return err
 		}
@@ -233,7 +244,7 @@ func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive 
 	if archive {
 		at = db.now().UTC()
 	}
-	res, err := db.rw.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?", at, db.now().UTC()).
+	res, err := db.rw.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?, version = version + 1", at, db.now().UTC()).
 		Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
 	return affected(res, err, "person")
 }

@@ -309,3 +309,34 @@ func TestTenantIsolation(t *testing.T) {
 		}
 	})
 }
+
+func TestBulkCreateKeepsEachPersonsDetails(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.person(t, rapport.Person{FirstName: "Before"}) // ids do not start at 1
+		var people []rapport.Person
+		for i := 0; i < 1200; i++ {
+			people = append(people, rapport.Person{FirstName: fmt.Sprintf("Bulk %04d", i), Kind: rapport.KindSphere,
+				Phones: []rapport.Phone{{Number: fmt.Sprintf("+1312555%04d", i)}}, Tags: []string{fmt.Sprintf("t%d", i%7)}})
+		}
+		if err := f.db.BulkCreatePeople(ctx, f.org.ID, f.agent.ID, people); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, 499, 500, 1199} {
+			got, err := f.db.Person(ctx, f.org.ID, people[i].ID)
+			if err != nil || got.FirstName != fmt.Sprintf("Bulk %04d", i) || got.Phones[0].Number != fmt.Sprintf("+1312555%04d", i) ||
+				got.Tags[0] != fmt.Sprintf("t%d", i%7) || got.Version != 1 {
+				t.Fatalf("row %d came back as %+v (%v)", i, got, err)
+			}
+		}
+		// One invalid row and nothing is written.
+		bad := []rapport.Person{{FirstName: "Fine", Kind: rapport.KindLead}, {Kind: rapport.KindLead}}
+		err := f.db.BulkCreatePeople(ctx, f.org.ID, f.agent.ID, bad)
+		if e, ok := err.(*rapport.Error); !ok || e.Fields["row.1.first_name"] == "" {
+			t.Fatalf("err = %v", err)
+		}
+		page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "fine"})
+		if len(page.People) != 0 {
+			t.Error("a rejected bulk insert wrote a row")
+		}
+	})
+}

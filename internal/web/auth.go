@@ -101,6 +101,8 @@ func asFields(err error) map[string]string {
 type signinPage struct {
 	Base
 	Form *form
+	// Kept is what the user had written when their session ended.
+	Kept string
 }
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +111,7 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
 	} else if !has {
 		return redirect(w, r, "/setup")
 	}
-	if a, _ := s.account(r); a != nil {
+	if a, _ := s.account(w, r); a != nil {
 		return redirect(w, r, safeNext(r.URL.Query().Get("next")))
 	}
 	f := newForm(nil)

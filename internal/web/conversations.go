@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -36,10 +37,11 @@ func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogI
 	}
 	types := f.List("fact_type")
 	for i, text := range f.List("fact_text") {
-		if text == "" || i >= len(types) {
+		if strings.TrimSpace(text) == "" || i >= len(types) {
 			continue
 		}
 		in.Facts = append(in.Facts, rapport.Fact{Type: rapport.FactType(types[i]), Text: text})
+		f.keep("fact", i)
 	}
 	in.FollowUp = followUpFromForm(f, "", a, now)
 	return in

@@ -19,13 +19,39 @@ const maxFormBytes = 1 << 20
 type form struct {
 	Values url.Values
 	Errors map[string]string
+	// rows maps, for repeated fields whose blank rows are skipped, the index
+	// of each item kept to the form row it came from, so that an error about
+	// "phone.1" lands on the row the user typed it in.
+	rows map[string][]int
 }
 
 func newForm(v url.Values) *form {
 	if v == nil {
 		v = url.Values{}
 	}
-	return &form{Values: v, Errors: map[string]string{}}
+	return &form{Values: v, Errors: map[string]string{}, rows: map[string][]int{}}
+}
+
+// keep records that the next item of a repeated field came from row.
+func (f *form) keep(prefix string, row int) { f.rows[prefix] = append(f.rows[prefix], row) }
+
+// rowField turns an item's field name ("fact.0.text") into its form row's.
+func (f *form) rowField(field string) string {
+	prefix, rest, ok := strings.Cut(field, ".")
+	rows := f.rows[prefix]
+	if !ok || rows == nil {
+		return field
+	}
+	idx, tail, _ := strings.Cut(rest, ".")
+	i, err := strconv.Atoi(idx)
+	if err != nil || i < 0 || i >= len(rows) {
+		return field
+	}
+	out := prefix + "." + strconv.Itoa(rows[i])
+	if tail != "" {
+		out += "." + tail
+	}
+	return out
 }
 
 // parseForm reads a posted form, refusing bodies over maxFormBytes.
@@ -93,7 +119,7 @@ func (f *form) absorb(err error) bool {
 		return false
 	}
 	for k, v := range e.Fields {
-		f.addErr(k, v)
+		f.addErr(f.rowField(k), v)
 	}
 	return true
 }
@@ -152,6 +178,9 @@ func personFromForm(f *form, org *rapport.Org) *rapport.Person {
 		Brokerage: f.Get("brokerage"), Office: f.Get("office"),
 		Tags: rapport.ParseTags(f.Get("tags")),
 	}
+	if v, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil && v > 0 {
+		p.Version = v
+	}
 	p.StageID = int64(f.int("stage", "Choose a stage from the list."))
 	if f.Get("owner") != "none" {
 		p.OwnerID = int64(f.int("owner", "Choose an owner from the list."))
@@ -182,6 +211,7 @@ func personFromForm(f *form, org *rapport.Org) *rapport.Person {
 			ph.Label = labels[i]
 		}
 		p.Phones = append(p.Phones, ph)
+		f.keep("phone", i)
 	}
 	elabels := f.List("email_label")
 	for i, raw := range f.List("email") {
@@ -198,6 +228,7 @@ func personFromForm(f *form, org *rapport.Org) *rapport.Person {
 			e.Label = elabels[i]
 		}
 		p.Emails = append(p.Emails, e)
+		f.keep("email", i)
 	}
 	return p
 }
@@ -215,6 +246,7 @@ func personForm(p *rapport.Person) *form {
 			v.Set(k, strconv.FormatInt(n, 10))
 		}
 	}
+	v.Set("version", strconv.FormatInt(p.Version, 10))
 	set("first_name", p.FirstName)
 	set("last_name", p.LastName)
 	set("kind", string(p.Kind))

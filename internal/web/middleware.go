@@ -48,7 +48,7 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request) error) http
 // setup when Rapport has no organisation yet).
 func (s *Server) user(h userHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.account(r)
+		a, err := s.account(w, r)
 		if err != nil {
 			s.fail(w, r, nil, err)
 			return
@@ -59,7 +59,7 @@ func (s *Server) user(h userHandler) http.Handler {
 				return
 			}
 			if r.Method != http.MethodGet {
-				s.fail(w, r, nil, &rapport.Error{Code: rapport.EUNAUTHORIZED, Message: "Please sign in again."})
+				s.sessionEnded(w, r)
 				return
 			}
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -75,7 +75,8 @@ func (s *Server) user(h userHandler) http.Handler {
 type accountKey struct{}
 
 // account loads the session named by the request's cookie, or returns nil.
-func (s *Server) account(r *http.Request) (*account, error) {
+// A session in use is extended, in the database and in the browser.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) (*account, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil
@@ -92,9 +93,33 @@ func (s *Server) account(r *http.Request) (*account, error) {
 	if now.Sub(sess.LastSeenAt) > touchEvery {
 		if err := s.db.TouchSession(r.Context(), id, now, now.Add(sessionTTL)); err != nil {
 			s.log.Warn("extend session", "err", err)
+		} else {
+			http.SetCookie(w, s.cookie(r, sessionCookie, c.Value, sessionTTL))
 		}
 	}
 	return &account{user: u, org: org, session: sess, loc: u.Location(org)}, nil
+}
+
+// sessionEnded answers a form posted without a live session: the sign-in
+// page, with whatever the user wrote shown back to them so nothing is lost.
+func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.ParseForm()
+	var kept []string
+	for _, k := range []string{"notes", "fact_text", "fu_note", "text"} {
+		for _, v := range r.PostForm[k] {
+			if v = strings.TrimSpace(v); v != "" {
+				kept = append(kept, v)
+			}
+		}
+	}
+	f := newForm(nil)
+	if u, err := url.Parse(r.Header.Get("Referer")); err == nil {
+		f.Values.Set("next", safeNext(u.RequestURI()))
+	}
+	page := &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f, Kept: strings.Join(kept, "\n\n")}
+	page.Flash = "Your session has ended, so that was not saved. Sign in again and resend it."
+	s.render(w, r, http.StatusUnauthorized, "signin", page)
 }
 
 // fail answers with the error's page. Internal errors are logged and shown

@@ -242,7 +242,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 	} else {
 		// Show every problem at once: the domain's checks too.
 		p.Normalize()
-		f.absorb(p.Validate())
+		f.absorb(p.Validate(s.now()))
 	}
 	return s.renderPersonForm(w, r, a, nil, f, http.StatusUnprocessableEntity)
 }
@@ -273,14 +273,55 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 			s.flash(w, r, "Saved.")
 			return redirect(w, r, personURL(p.ID))
 		}
+		if err == store.ErrChanged {
+			return s.editConflict(w, r, a, f)
+		}
 		if !f.absorb(err) {
 			return err
 		}
 	} else {
 		p.Normalize()
-		f.absorb(p.Validate())
+		f.absorb(p.Validate(s.now()))
 	}
 	return s.renderPersonForm(w, r, a, old, f, http.StatusUnprocessableEntity)
+}
+
+// editConflict shows the edit form again after someone else changed the
+// person: what the user typed is kept, except the fields that calls change
+// (do not call, stage), which show their current values, and the form
+// carries the new version so that saving again goes through.
+func (s *Server) editConflict(w http.ResponseWriter, r *http.Request, a *account, f *form) error {
+	cur, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	fresh := personForm(cur)
+	f.Values.Set("version", fresh.Get("version"))
+	f.Values.Set("stage", fresh.Get("stage"))
+	if cur.DoNotCall {
+		f.Values.Set("do_not_call", "on")
+		f.addErr("do_not_call", "Now marked do not call (since you opened this form).")
+	} else {
+		f.Values.Del("do_not_call")
+	}
+	f.addErr("stage", "Current stage: "+stageName(cur)+".")
+	page := s.withFlash(w, r, a, "Edit "+cur.Name(), "people")
+	page.Flash = rapport.ErrorMessage(store.ErrChanged)
+	l, err := s.lookups(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusConflict, "person_form", &personFormPage{Base: page, lookups: l, Person: cur, Form: f,
+		Kinds: rapport.Kinds, TZs: rapport.CommonTZs, Action: personURL(cur.ID),
+		PhoneRows: rows(len(f.List("phone")) + 1), EmailRows: rows(len(f.List("email")) + 1)})
+	return nil
+}
+
+func stageName(p *rapport.Person) string {
+	if p.Stage == nil {
+		return "none"
+	}
+	return p.Stage.Name
 }
 
 func (s *Server) personArchive(w http.ResponseWriter, r *http.Request, a *account) error {

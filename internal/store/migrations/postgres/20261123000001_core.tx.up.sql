@@ -101,6 +101,8 @@ CREATE TABLE people (
     last_touch_at TIMESTAMPTZ,
     touch_due_at TIMESTAMPTZ,
     search_doc TEXT NOT NULL DEFAULT '',
+    -- version counts the changes to the row, for edits that started earlier.
+    version BIGINT NOT NULL DEFAULT 1,
     created_by BIGINT,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,

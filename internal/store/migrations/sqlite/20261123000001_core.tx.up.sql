@@ -101,6 +101,8 @@ CREATE TABLE people (
     last_touch_at TIMESTAMP,
     touch_due_at TIMESTAMP,
     search_doc TEXT NOT NULL DEFAULT '',
+    -- version counts the changes to the row, for edits that started earlier.
+    version INTEGER NOT NULL DEFAULT 1,
     created_by INTEGER,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
