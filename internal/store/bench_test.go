@@ -114,8 +114,8 @@ func buildBook(tb testing.TB, backend storetest.Backend) (*benchBook, error) {
 	}
 	g := demo.NewGenerator(42, benchNow)
 	n := benchPeople()
-	for lo := 0; lo < n; lo += 10_000 {
-		people := g.Book(min(10_000, n-lo), owners)
+	for lo := 0; lo < n; lo += 100_000 {
+		people := g.Book(min(100_000, n-lo), owners)
 		if err := db.BulkCreatePeople(ctx, bk.org.ID, owner.ID, people); err != nil {
 			return nil, err
 		}

@@ -104,6 +104,7 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 	if err != nil {
 		return err
 	}
+	db.thresholds.Delete(orgID)
 	if len(people) >= analyzeAfter {
 		db.analyze(ctx, "people", "phones", "emails", "person_tags", "stage_changes")
 	}
@@ -118,6 +119,13 @@ const analyzeAfter = 1000
 // analyze refreshes the planner's statistics for tables. A failure only
 // costs speed, so it is logged, not returned.
 func (db *DB) analyze(ctx context.Context, tables ...string) {
+	if db.dialect == SQLite {
+		// SQLite decides for itself which tables' statistics are stale.
+		if _, err := db.rw.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+			db.log.Warn("optimize", "err", err)
+		}
+		return
+	}
 	for _, t := range tables {
 		if _, err := db.rw.ExecContext(ctx, "ANALYZE "+t); err != nil {
 			db.log.Warn("analyze", "table", t, "err", err)

@@ -53,6 +53,7 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		if err := db.insertChildren(ctx, tx, p); err != nil {
 			return err
 		}
+		db.thresholds.Delete(orgID)
 		if p.StageID != 0 {
 			return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
 				ToStageID: p.StageID, Reason: "Added", At: now})
@@ -191,6 +192,7 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		if err := db.insertChildren(ctx, tx, p); err != nil {
 			return err
 		}
+		db.thresholds.Delete(orgID)
 		if p.StageID != old.StageID {
 			if err := db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
 				FromStageID: old.StageID, ToStageID: p.StageID, Reason: "Changed by hand", At: p.UpdatedAt}); err != nil {
@@ -246,6 +248,7 @@ func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive 
 	}
 	res, err := db.rw.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?, version = version + 1", at, db.now().UTC()).
 		Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
+	db.thresholds.Delete(orgID)
 	return affected(res, err, "person")
 }
 

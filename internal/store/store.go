@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,6 +43,8 @@ type DB struct {
 	dialect string
 	now     func() time.Time
 	log     *slog.Logger
+	// thresholds caches each organisation's top-fifth recruit volume.
+	thresholds sync.Map
 }
 
 // Options configure Open.

@@ -171,10 +171,33 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	return cands, nil
 }
 
+// thresholdTTL is how long a computed top-fifth volume is reused: it moves
+// only when production data is imported, and counting a large
+// organisation's recruits on every Today would dominate its cost.
+const thresholdTTL = 10 * time.Minute
+
+type threshold struct {
+	volume int64
+	at     time.Time
+}
+
 // topFifthVolume returns the 12-month volume a recruit needs to be in the
 // top fifth of the organisation's active recruits with any production, or
-// 0 when there are none.
+// 0 when there are none. It is cached for thresholdTTL, and forgotten when
+// this server changes the organisation's people.
 func (db *DB) topFifthVolume(ctx context.Context, orgID int64) (int64, error) {
+	now := db.now()
+	if v, ok := db.thresholds.Load(orgID); ok && now.Sub(v.(threshold).at) < thresholdTTL {
+		return v.(threshold).volume, nil
+	}
+	vol, err := db.computeTopFifth(ctx, orgID)
+	if err == nil {
+		db.thresholds.Store(orgID, threshold{volume: vol, at: now})
+	}
+	return vol, err
+}
+
+func (db *DB) computeTopFifth(ctx context.Context, orgID int64) (int64, error) {
 	q := func() *bun.SelectQuery {
 		return db.ro.NewSelect().Table("people").
 			Where("org_id = ? AND kind = 'recruit' AND archived_at IS NULL AND volume_12m > 0", orgID)
