@@ -31,16 +31,7 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		return err
 	}
 	return db.tx(ctx, func(tx bun.Tx) error {
-		pi, err := db.pipelineInfo(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if p.StageID == 0 {
-			p.StageID = pi.initial(p.Kind)
-		} else if err := pi.check(p.Kind, p.StageID); err != nil {
-			return err
-		}
-		if err := db.checkRefs(ctx, tx, p); err != nil {
+		if err := db.checkPerson(ctx, tx, p, 0); err != nil {
 			return err
 		}
 		now := db.now().UTC()
@@ -60,6 +51,25 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		}
 		return nil
 	})
+}
+
+// checkPerson settles p's stage — the one asked for when it fits their
+// kind's pipeline; else the stage they had (was), when it still fits; else
+// their kind's first stage — and checks their owner and referrer.
+func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was int64) error {
+	pi, err := db.pipelineInfo(ctx, tx, p.OrgID)
+	if err != nil {
+		return err
+	}
+	if p.StageID == 0 && was != 0 && pi.check(p.Kind, was) == nil {
+		p.StageID = was
+	}
+	if p.StageID == 0 {
+		p.StageID = pi.initial(p.Kind)
+	} else if err := pi.check(p.Kind, p.StageID); err != nil {
+		return err
+	}
+	return db.checkRefs(ctx, tx, p)
 }
 
 // checkRefs verifies that the owner and the referrer belong to p's
@@ -149,19 +159,7 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 		if p.Version != 0 && p.Version != old.Version {
 			return ErrChanged
 		}
-		pi, err := db.pipelineInfo(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if p.StageID == 0 && old.StageID != 0 && pi.check(p.Kind, old.StageID) == nil {
-			p.StageID = old.StageID
-		}
-		if p.StageID == 0 {
-			p.StageID = pi.initial(p.Kind)
-		} else if err := pi.check(p.Kind, p.StageID); err != nil {
-			return err
-		}
-		if err := db.checkRefs(ctx, tx, p); err != nil {
+		if err := db.checkPerson(ctx, tx, p, old.StageID); err != nil {
 			return err
 		}
 		p.CreatedAt, p.CreatedBy, p.ArchivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt

@@ -123,20 +123,31 @@ func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	in := logFromForm(f, a, p.ID, s.now())
-	f.absorb(in.Check(s.now()))
-	if f.Valid() {
-		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
-		if err == nil {
-			s.flash(w, r, loggedMessage(p, res))
-			return redirect(w, r, "/people/"+strconv.FormatInt(p.ID, 10))
-		}
-		if !f.absorb(err) {
-			return err
-		}
+	res, err := s.logPosted(r, a, p, f)
+	if err != nil {
+		return err
+	}
+	if res != nil {
+		s.flash(w, r, loggedMessage(p, res))
+		return redirect(w, r, personURL(p.ID))
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "log", &logPage{Base: s.basePage(r, a, "Log a conversation with "+p.Name()), Person: p, Form: f, Opt: options})
 	return nil
+}
+
+// logPosted logs the conversation a form describes. When the input needs
+// correcting it returns nil, with every problem on the form.
+func (s *Server) logPosted(r *http.Request, a *account, p *rapport.Person, f *form) (*store.LogResult, error) {
+	in := logFromForm(f, a, p.ID, s.now())
+	f.absorb(in.Check(s.now()))
+	if !f.Valid() {
+		return nil, nil
+	}
+	res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
+	if err != nil && f.absorb(err) {
+		return nil, nil
+	}
+	return res, err
 }
 
 // loggedMessage says what logging did, in a line.

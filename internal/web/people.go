@@ -229,22 +229,37 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 	if _, given := f.Values["owner"]; !given {
 		p.OwnerID = a.user.ID
 	}
-	p.ReferredByID = s.resolveReferrer(r.Context(), a, f)
-	if f.Valid() {
-		err := s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p)
-		if err == nil {
-			s.flash(w, r, p.Name()+" added.")
-			return redirect(w, r, personURL(p.ID))
-		}
-		if !f.absorb(err) {
-			return err
-		}
-	} else {
-		// Show every problem at once: the domain's checks too.
-		p.Normalize()
-		f.absorb(p.Validate(s.now()))
+	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
+		return s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p)
+	})
+	if err != nil {
+		return err
+	}
+	if saved {
+		s.flash(w, r, p.Name()+" added.")
+		return redirect(w, r, personURL(p.ID))
 	}
 	return s.renderPersonForm(w, r, a, nil, f, http.StatusUnprocessableEntity)
+}
+
+// savePerson resolves the referrer and saves the person from a posted form
+// with save. It reports false, with every problem on the form (the form's
+// own and the domain's, all at once), when the input needs correcting.
+func (s *Server) savePerson(ctx context.Context, a *account, f *form, p *rapport.Person, save func(*rapport.Person) error) (bool, error) {
+	p.ReferredByID = s.resolveReferrer(ctx, a, f)
+	if !f.Valid() {
+		p.Normalize()
+		f.absorb(p.Validate(s.now()))
+		return false, nil
+	}
+	err := save(p)
+	switch {
+	case err == nil:
+		return true, nil
+	case f.absorb(err):
+		return false, nil
+	}
+	return false, err
 }
 
 func (s *Server) personEdit(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -266,22 +281,17 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 	}
 	p := personFromForm(f, a.org)
 	p.ID = old.ID
-	p.ReferredByID = s.resolveReferrer(r.Context(), a, f)
-	if f.Valid() {
-		err := s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p)
-		if err == nil {
-			s.flash(w, r, "Saved.")
-			return redirect(w, r, personURL(p.ID))
-		}
-		if err == store.ErrChanged {
-			return s.editConflict(w, r, a, f)
-		}
-		if !f.absorb(err) {
-			return err
-		}
-	} else {
-		p.Normalize()
-		f.absorb(p.Validate(s.now()))
+	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
+		return s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p)
+	})
+	switch {
+	case err == store.ErrChanged:
+		return s.editConflict(w, r, a, f)
+	case err != nil:
+		return err
+	case saved:
+		s.flash(w, r, "Saved.")
+		return redirect(w, r, personURL(p.ID))
 	}
 	return s.renderPersonForm(w, r, a, old, f, http.StatusUnprocessableEntity)
 }

@@ -220,21 +220,17 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 	f.Values.Set("channel", string(rapport.ChannelCall))
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
 	f.Values.Del("occurred_at")
-	in := logFromForm(f, a, p.ID, s.now())
-	f.absorb(in.Check(s.now()))
-	if f.Valid() {
-		res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
-		if err == nil {
-			s.flash(w, r, loggedMessage(p, res))
-			next := "/call"
-			if skipStr != "" {
-				next += "?skip=" + skipStr
-			}
-			return redirect(w, r, next)
+	res, err := s.logPosted(r, a, p, f)
+	if err != nil {
+		return err
+	}
+	if res != nil {
+		s.flash(w, r, loggedMessage(p, res))
+		next := "/call"
+		if skipStr != "" {
+			next += "?skip=" + skipStr
 		}
-		if !f.absorb(err) {
-			return err
-		}
+		return redirect(w, r, next)
 	}
 	page := &callPage{Base: s.basePage(r, a, "Call "+p.Name()), Opt: options, Skip: skipStr, Person: p}
 	if err := s.findOnToday(r.Context(), a, page); err != nil {
