@@ -105,6 +105,9 @@ func TestBrowserLogLiveConversation(t *testing.T) {
 	if name := text(t, bctx, ".call-head h1"); name != "Maria Lopez" {
 		t.Fatalf("call screen opened on %q", name)
 	}
+	if shown, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.querySelector(".call-form button[disabled]").offsetParent !== null`)); err != nil || shown {
+		t.Errorf("the form's guard button is visible (%v)", err)
+	}
 	run(t, bctx,
 		chromedp.SendKeys(chromedp.CSS("#f-notes"), "Relocating from Denver for a hospital job; loves the lake."),
 		chromedp.SendKeys(chromedp.CSS("#fact-text-0"), "Sails on Lake Michigan every summer"),
