@@ -202,4 +202,6 @@ type ContextCard struct {
 	Questions        []Question
 	LastConversation *Conversation
 	Promises         []FollowUp
+	// LastEvent is what a lead source last told us they did.
+	LastEvent *Event
 }

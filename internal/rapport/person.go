@@ -91,6 +91,9 @@ type Person struct {
 	LastTouchAt    time.Time `bun:"last_touch_at,nullzero"`
 	// TouchDueAt is when the keep-in-touch cadence next falls due.
 	TouchDueAt time.Time `bun:"touch_due_at,nullzero"`
+	// ArrivedAt is when a lead arrived from a lead source in real time;
+	// speed to lead is measured from it.
+	ArrivedAt time.Time `bun:"arrived_at,nullzero"`
 
 	// SearchDoc is the normalised text the full-text index covers.
 	SearchDoc string `bun:"search_doc"`

@@ -30,27 +30,33 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx bun.Tx) error {
-		if err := db.checkPerson(ctx, tx, p, 0); err != nil {
-			return err
-		}
-		now := db.now().UTC()
-		p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = now, now, actorID, 1
-		p.ScheduleTouch()
-		p.SearchDoc = searchDoc(p, nil, nil)
-		if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
-			return err
-		}
-		if err := db.insertChildren(ctx, tx, p); err != nil {
-			return err
-		}
-		db.thresholds.Delete(orgID)
-		if p.StageID != 0 {
-			return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
-				ToStageID: p.StageID, Reason: "Added", At: now})
-		}
-		return nil
-	})
+	return db.tx(ctx, func(tx bun.Tx) error { return db.createPerson(ctx, tx, orgID, actorID, p, "Added") })
+}
+
+// createPerson inserts a normalised, valid person inside a transaction.
+func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64, p *rapport.Person, reason string) error {
+	if err := db.checkPerson(ctx, tx, p, 0); err != nil {
+		return err
+	}
+	now := db.now().UTC()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
+	p.ScheduleTouch()
+	p.SearchDoc = searchDoc(p, nil, nil)
+	if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
+		return err
+	}
+	if err := db.insertChildren(ctx, tx, p); err != nil {
+		return err
+	}
+	db.thresholds.Delete(orgID)
+	if p.StageID != 0 {
+		return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
+			ToStageID: p.StageID, Reason: reason, At: now})
+	}
+	return nil
 }
 
 // checkPerson settles p's stage — the one asked for when it fits their
@@ -151,54 +157,57 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx bun.Tx) error {
-		old := new(rapport.Person)
-		if err := db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx); err != nil {
-			return notFound(err, "person")
-		}
-		if p.Version != 0 && p.Version != old.Version {
-			return ErrChanged
-		}
-		if err := db.checkPerson(ctx, tx, p, old.StageID); err != nil {
-			return err
-		}
-		p.CreatedAt, p.CreatedBy, p.ArchivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt
-		p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
-		p.UpdatedAt = db.now().UTC()
-		p.ScheduleTouch()
-		p.Version = old.Version + 1
-		if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
-			return err
-		}
-		// Keep what calls taught us about numbers that are still listed.
-		var oldPhones []rapport.Phone
-		if err := tx.NewSelect().Model(&oldPhones).Where("org_id = ? AND person_id = ?", orgID, p.ID).Scan(ctx); err != nil {
-			return err
-		}
-		for i := range p.Phones {
-			for _, op := range oldPhones {
-				if op.Number == p.Phones[i].Number && op.Bad {
-					p.Phones[i].Bad = true
-				}
+	return db.tx(ctx, func(tx bun.Tx) error { return db.updatePerson(ctx, tx, orgID, actorID, p, "Changed by hand") })
+}
+
+// updatePerson saves a normalised, valid person inside a transaction.
+func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64, p *rapport.Person, reason string) error {
+	old := new(rapport.Person)
+	if err := db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx); err != nil {
+		return notFound(err, "person")
+	}
+	if p.Version != 0 && p.Version != old.Version {
+		return ErrChanged
+	}
+	if err := db.checkPerson(ctx, tx, p, old.StageID); err != nil {
+		return err
+	}
+	p.CreatedAt, p.CreatedBy, p.ArchivedAt, p.ArrivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt, old.ArrivedAt
+	p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
+	p.UpdatedAt = db.now().UTC()
+	p.ScheduleTouch()
+	p.Version = old.Version + 1
+	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
+		return err
+	}
+	// Keep what calls taught us about numbers that are still listed.
+	var oldPhones []rapport.Phone
+	if err := tx.NewSelect().Model(&oldPhones).Where("org_id = ? AND person_id = ?", orgID, p.ID).Scan(ctx); err != nil {
+		return err
+	}
+	for i := range p.Phones {
+		for _, op := range oldPhones {
+			if op.Number == p.Phones[i].Number && op.Bad {
+				p.Phones[i].Bad = true
 			}
 		}
-		for _, table := range []string{"phones", "emails", "person_tags"} {
-			if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, p.ID).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if err := db.insertChildren(ctx, tx, p); err != nil {
+	}
+	for _, table := range []string{"phones", "emails", "person_tags"} {
+		if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, p.ID).Exec(ctx); err != nil {
 			return err
 		}
-		db.thresholds.Delete(orgID)
-		if p.StageID != old.StageID {
-			if err := db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
-				FromStageID: old.StageID, ToStageID: p.StageID, Reason: "Changed by hand", At: p.UpdatedAt}); err != nil {
-				return err
-			}
+	}
+	if err := db.insertChildren(ctx, tx, p); err != nil {
+		return err
+	}
+	db.thresholds.Delete(orgID)
+	if p.StageID != old.StageID {
+		if err := db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
+			FromStageID: old.StageID, ToStageID: p.StageID, Reason: reason, At: p.UpdatedAt}); err != nil {
+			return err
 		}
-		return db.refreshSearch(ctx, tx, orgID, p.ID)
-	})
+	}
+	return db.refreshSearch(ctx, tx, orgID, p.ID)
 }
 
 // SetStage moves a person to another stage of their pipeline, keeping the
@@ -360,7 +369,12 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 		OrderExpr("occurred_at DESC").Limit(100).Scan(ctx, &notes); err != nil {
 		return err
 	}
-	doc := searchDoc(&people[0], facts, notes)
+	var said []string
+	if err := tx.NewSelect().Table("events").ColumnExpr("property || ' ' || message").
+		Where("org_id = ? AND person_id = ?", orgID, personID).OrderExpr("occurred_at DESC").Limit(20).Scan(ctx, &said); err != nil {
+		return err
+	}
+	doc := searchDoc(&people[0], facts, append(notes, said...))
 	if doc == p.SearchDoc {
 		return nil
 	}

@@ -17,6 +17,7 @@ const (
 	TimelineFollowUpSet    TimelineKind = "followup_set"
 	TimelineFollowUpClosed TimelineKind = "followup_closed"
 	TimelineStage          TimelineKind = "stage"
+	TimelineEvent          TimelineKind = "event"
 )
 
 // TimelineItem is one entry of a person's story, newest first.
@@ -35,9 +36,10 @@ type TimelineItem struct {
 	FromStage *rapport.Stage
 	ToStage   *rapport.Stage
 	Reason    string
+	Event     *rapport.Event
 }
 
-var tieRank = map[TimelineKind]int{TimelineStage: 0, TimelineFollowUpClosed: 1, TimelineConversation: 2, TimelineFact: 3, TimelineFollowUpSet: 4}
+var tieRank = map[TimelineKind]int{TimelineStage: 0, TimelineFollowUpClosed: 1, TimelineConversation: 2, TimelineFact: 3, TimelineFollowUpSet: 4, TimelineEvent: 5}
 
 // timelineLimit bounds each source of a timeline; older history is still
 // in the database and the search index.
@@ -77,6 +79,10 @@ func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineIt
 		OrderExpr("at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
 		return nil, err
 	}
+	events, err := db.Events(ctx, orgID, personID, timelineLimit)
+	if err != nil {
+		return nil, err
+	}
 	pipes, err := db.Pipelines(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -111,6 +117,9 @@ func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineIt
 		case !f.CancelledAt.IsZero():
 			items = append(items, TimelineItem{At: f.CancelledAt, Kind: TimelineFollowUpClosed, UserName: userName[f.UserID], FollowUp: f})
 		}
+	}
+	for i := range events {
+		items = append(items, TimelineItem{At: events[i].OccurredAt, Kind: TimelineEvent, Event: &events[i]})
 	}
 	for _, sc := range changes {
 		items = append(items, TimelineItem{At: sc.At, Kind: TimelineStage, UserName: userName[sc.UserID],

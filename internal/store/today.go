@@ -249,6 +249,16 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 			return nil, err
 		}
 	}
+	lastEvent := map[int64]*rapport.Event{}
+	for _, id := range ids {
+		es, err := db.Events(ctx, orgID, id, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(es) == 1 {
+			lastEvent[id] = &es[0]
+		}
+	}
 	for _, p := range people {
 		var pf []rapport.Fact
 		for _, f := range facts {
@@ -256,7 +266,8 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 				pf = append(pf, f)
 			}
 		}
-		card := &rapport.ContextCard{Facts: rapport.GroupFacts(pf), Questions: rapport.UnknownEssentials(p.Kind, pf), LastConversation: last[p.ID]}
+		card := &rapport.ContextCard{Facts: rapport.GroupFacts(pf), Questions: rapport.UnknownEssentials(p.Kind, pf),
+			LastConversation: last[p.ID], LastEvent: lastEvent[p.ID]}
 		for _, f := range fus {
 			if f.PersonID == p.ID {
 				card.Promises = append(card.Promises, f)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"slices"
 	"strings"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -23,3 +24,5 @@ func affected(res sql.Result, err error, what string) error {
 	}
 	return nil
 }
+
+func sortIDs(ids []int64) { slices.Sort(ids) }

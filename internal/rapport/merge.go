@@ -1,0 +1,86 @@
+package rapport
+
+// MergeInto folds what an incoming record knows about a person into the
+// existing person without overwriting anything: blank fields are filled,
+// new phones, emails and tags are added, and everything already known
+// stays as it was. It reports whether anything changed. Both must be
+// normalised.
+func MergeInto(p, in *Person) bool {
+	changed := false
+	fill := func(dst *string, src string) {
+		if *dst == "" && src != "" {
+			*dst = src
+			changed = true
+		}
+	}
+	fill(&p.FirstName, in.FirstName)
+	fill(&p.LastName, in.LastName)
+	fill(&p.Source, in.Source)
+	fill(&p.TZ, in.TZ)
+	if p.Street == "" && p.City == "" && p.PostalCode == "" {
+		fill(&p.Street, in.Street)
+		fill(&p.City, in.City)
+		fill(&p.State, in.State)
+		fill(&p.PostalCode, in.PostalCode)
+		fill(&p.Country, in.Country)
+	}
+	fill(&p.Notes, in.Notes)
+	fill(&p.Brokerage, in.Brokerage)
+	fill(&p.Office, in.Office)
+	if p.Birthday.IsZero() && !in.Birthday.IsZero() {
+		p.Birthday, changed = in.Birthday, true
+	}
+	if p.HomeAnniversary.IsZero() && !in.HomeAnniversary.IsZero() {
+		p.HomeAnniversary, changed = in.HomeAnniversary, true
+	}
+	if p.LicenceYear == 0 && in.LicenceYear != 0 {
+		p.LicenceYear, changed = in.LicenceYear, true
+	}
+	if p.Units12m == 0 && p.Volume12m == 0 && (in.Units12m != 0 || in.Volume12m != 0) {
+		p.Units12m, p.Volume12m, changed = in.Units12m, in.Volume12m, true
+	}
+	if p.CadenceDays == 0 && in.CadenceDays != 0 {
+		p.CadenceDays, changed = in.CadenceDays, true
+	}
+	if p.ReferredByID == 0 && in.ReferredByID != 0 && in.ReferredByID != p.ID {
+		p.ReferredByID, changed = in.ReferredByID, true
+	}
+	if in.DoNotCall && !p.DoNotCall {
+		// Do-not-call is the one flag that only ever tightens.
+		p.DoNotCall, changed = true, true
+	}
+	for _, ph := range in.Phones {
+		if !hasPhone(p.Phones, ph.Number) {
+			p.Phones = append(p.Phones, Phone{Number: ph.Number, Label: ph.Label})
+			changed = true
+		}
+	}
+	for _, e := range in.Emails {
+		if !hasEmail(p.Emails, e.Address) {
+			p.Emails = append(p.Emails, Email{Address: e.Address, Label: e.Label})
+			changed = true
+		}
+	}
+	if tags := NormalizeTags(append(append([]string{}, p.Tags...), in.Tags...)); len(tags) != len(p.Tags) {
+		p.Tags, changed = tags, true
+	}
+	return changed
+}
+
+func hasPhone(ps []Phone, n string) bool {
+	for _, p := range ps {
+		if p.Number == n {
+			return true
+		}
+	}
+	return false
+}
+
+func hasEmail(es []Email, a string) bool {
+	for _, e := range es {
+		if e.Address == a {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// RoutingRules lists the organisation's rules in the order they are tried.
+func (db *DB) RoutingRules(ctx context.Context, orgID int64) ([]rapport.RoutingRule, error) {
+	var rs []rapport.RoutingRule
+	err := db.ro.NewSelect().Model(&rs).Where("org_id = ?", orgID).OrderExpr("position, id").Scan(ctx)
+	return rs, err
+}
+
+// CreateRoutingRule adds a rule after the existing ones. Its users must
+// belong to the organisation.
+func (db *DB) CreateRoutingRule(ctx context.Context, r *rapport.RoutingRule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		ids := r.Users()
+		n, err := tx.NewSelect().Table("users").Where("org_id = ? AND id IN (?) AND disabled_at IS NULL", r.OrgID, bun.List(ids)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if int(n) != len(ids) {
+			return invalidField("users", "Choose people from your organisation.")
+		}
+		var last int
+		if err := tx.NewSelect().Table("routing_rules").ColumnExpr("COALESCE(MAX(position), 0)").
+			Where("org_id = ?", r.OrgID).Scan(ctx, &last); err != nil {
+			return err
+		}
+		r.ID, r.Position, r.NextIndex, r.CreatedAt = 0, last+1, 0, db.now().UTC()
+		r.UserIDs = rapport.FormatIDs(ids)
+		_, err = tx.NewInsert().Model(r).Returning("id").Exec(ctx)
+		return err
+	})
+}
+
+// DeleteRoutingRule removes a rule.
+func (db *DB) DeleteRoutingRule(ctx context.Context, orgID, id int64) error {
+	res, err := db.rw.NewDelete().Table("routing_rules").Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
+	return affected(res, err, "routing rule")
+}
+
+// routeLead picks the owner of a new lead from source and advances the
+// turn it used, inside the caller's transaction (rows locked on
+// PostgreSQL, so that two leads arriving together go to different people).
+func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source string) (int64, error) {
+	var rules []rapport.RoutingRule
+	if err := db.forUpdate(tx.NewSelect().Model(&rules).Where("org_id = ?", orgID).OrderExpr("position, id")).Scan(ctx); err != nil {
+		return 0, err
+	}
+	var users []rapport.User
+	if err := tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", orgID).OrderExpr("id").Scan(ctx); err != nil {
+		return 0, err
+	}
+	var agents, everyone []int64
+	for _, u := range users {
+		everyone = append(everyone, u.ID)
+		if u.Role == rapport.RoleAgent {
+			agents = append(agents, u.ID)
+		}
+	}
+	if len(agents) == 0 {
+		// A team of owners and managers shares its leads among them.
+		agents = everyone
+	}
+	if _, err := tx.NewRaw("INSERT INTO routing_state (org_id, next_index) VALUES (?, 0) ON CONFLICT (org_id) DO NOTHING", orgID).Exec(ctx); err != nil {
+		return 0, err
+	}
+	var state struct {
+		NextIndex int `bun:"next_index"`
+	}
+	if err := db.forUpdate(tx.NewSelect().Table("routing_state").Column("next_index").Where("org_id = ?", orgID)).Scan(ctx, &state); err != nil {
+		return 0, err
+	}
+	user, rule, next := rapport.Route(rules, source, everyone, agents, state.NextIndex)
+	if rule != nil {
+		_, err := tx.NewUpdate().Table("routing_rules").Set("next_index = ?", next).Where("org_id = ? AND id = ?", orgID, rule.ID).Exec(ctx)
+		return user, err
+	}
+	_, err := tx.NewUpdate().Table("routing_state").Set("next_index = ?", next).Where("org_id = ?", orgID).Exec(ctx)
+	return user, err
+}
