@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
@@ -226,7 +227,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies})
+	rate, burst := cfg.APILimits()
+	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst})
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, API: apiServer})
 	if err != nil {
 		return err
 	}
@@ -359,4 +362,38 @@ func cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// tokenCreate makes an API key for a user and prints it once.
+func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	var slug, email, name string
+	err := flags("token create", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "org", "", "organisation slug (required)")
+		fs.StringVar(&email, "email", "", "the user the key acts for (required)")
+		fs.StringVar(&name, "name", "", "what the key is for, e.g. Zillow")
+	})
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, &cfg, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	org, err := db.OrgBySlug(ctx, slug)
+	if err != nil {
+		return describe(err)
+	}
+	u, err := db.UserByEmail(ctx, email)
+	if err != nil || u.OrgID != org.ID {
+		return fmt.Errorf("no user %s in %s", email, slug)
+	}
+	key, prefix, hash := auth.NewAPIKey()
+	if err := db.CreateAPIKey(ctx, &store.APIKey{OrgID: org.ID, UserID: u.ID, Name: name, Prefix: prefix, Hash: hash}); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(stdout, key)
+	fmt.Fprintf(stderr, "API key %s… for %s in %s; it is shown only this once.\n", prefix, u.Email, org.Slug)
+	return nil
 }

@@ -4,6 +4,7 @@
 //	rapport migrate                 apply database migrations
 //	rapport org add ...             add an organisation
 //	rapport user add ...            add a user to an organisation
+//	rapport token create ...        make an API key (printed once)
 //	rapport version                 print the version
 package main
 
@@ -34,6 +35,7 @@ Usage:
   rapport migrate [--db PATH-OR-URL]
   rapport org add --name NAME --slug SLUG [--region US] [--tz America/Chicago]
   rapport user add --org SLUG --email EMAIL --role owner|manager|agent [--name NAME] --password-stdin
+  rapport token create --org SLUG --email EMAIL [--name NAME]
   rapport version
 
 Settings come from flags or RAPPORT_* environment variables; run a
@@ -72,6 +74,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "user":
 		if len(rest) > 0 && rest[0] == "add" {
 			return userAdd(ctx, rest[1:], stdin, stdout, stderr)
+		}
+	case "token":
+		if len(rest) > 0 && rest[0] == "create" {
+			return tokenCreate(ctx, rest[1:], stdout, stderr)
 		}
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "rapport", version())

@@ -131,3 +131,11 @@ func RandomPassword() string {
 	}
 	return s.String()
 }
+
+// NewAPIKey returns a new API key, the prefix shown in lists to tell keys
+// apart, and the hash that is stored.
+func NewAPIKey() (key, prefix, hash string) {
+	token, _ := NewToken()
+	key = "rk_" + token
+	return key, key[:10], HashToken(key)
+}

@@ -23,6 +23,9 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	SecureCookies bool
+	// APIRate and APIBurst bound each API key: a burst refilled per minute.
+	APIRate  string
+	APIBurst string
 }
 
 // Default values, before the environment and flags.
@@ -47,6 +50,8 @@ func (c *Config) settings() []setting {
 		{flag: "tls-cert", env: "RAPPORT_TLS_CERT", usage: "TLS certificate file (serve HTTPS)", str: &c.TLSCert},
 		{flag: "tls-key", env: "RAPPORT_TLS_KEY", usage: "TLS key file", str: &c.TLSKey},
 		{flag: "secure-cookies", env: "RAPPORT_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS proxy)", boolean: &c.SecureCookies},
+		{flag: "api-rate", env: "RAPPORT_API_RATE", usage: "API requests per minute per key", str: &c.APIRate, def: "600"},
+		{flag: "api-burst", env: "RAPPORT_API_BURST", usage: "API requests a key may burst", str: &c.APIBurst, def: "120"},
 	}
 }
 
@@ -104,7 +109,19 @@ func (c *Config) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("no database: set RAPPORT_DB or --db")
 	}
+	for name, v := range map[string]string{"api-rate": c.APIRate, "api-burst": c.APIBurst} {
+		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1) {
+			return fmt.Errorf("%s %q: use a whole number above zero", name, v)
+		}
+	}
 	return nil
+}
+
+// APILimits returns the API rate and burst as numbers (0 for defaults).
+func (c *Config) APILimits() (rate, burst int) {
+	rate, _ = strconv.Atoi(c.APIRate)
+	burst, _ = strconv.Atoi(c.APIBurst)
+	return rate, burst
 }
 
 // Level is the log level.

@@ -13,6 +13,7 @@ const (
 	ECONFLICT     = "conflict"
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
+	ERATELIMIT    = "rate_limited"
 	EINTERNAL     = "internal"
 )
 

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -236,4 +238,72 @@ func (db *DB) WorkedSince(ctx context.Context, orgID, userID int64, since time.T
 		Where("org_id = ? AND user_id = ? AND occurred_at >= ? AND (direction = 'outbound' OR live = ?)", orgID, userID, since.UTC(), true).
 		Scan(ctx, &n)
 	return n, err
+}
+
+// ConversationFilter narrows a conversation list.
+type ConversationFilter struct {
+	PersonID, UserID int64
+	// Since and Until bound when they happened: [Since, Until).
+	Since, Until time.Time
+	Limit        int
+	// Cursor continues from the previous page's Next.
+	Cursor string
+}
+
+// Conversations lists conversations newest first, a page at a time.
+func (db *DB) Conversations(ctx context.Context, orgID int64, f ConversationFilter) ([]rapport.Conversation, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
+	var out []rapport.Conversation
+	q := db.ro.NewSelect().Model(&out).Where("org_id = ?", orgID)
+	if f.PersonID != 0 {
+		q.Where("person_id = ?", f.PersonID)
+	}
+	if f.UserID != 0 {
+		q.Where("user_id = ?", f.UserID)
+	}
+	if !f.Since.IsZero() {
+		q.Where("occurred_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q.Where("occurred_at < ?", f.Until.UTC())
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeTimeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", invalidField("cursor", "This page link has expired; start from the first page.")
+		}
+		q.Where("(occurred_at < ? OR (occurred_at = ? AND id < ?))", at, at, id)
+	}
+	if err := q.OrderExpr("occurred_at DESC, id DESC").Limit(int64(limit + 1)).Scan(ctx); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeTimeCursor(last.OccurredAt, last.ID)
+	}
+	return out, next, nil
+}
+
+func encodeTimeCursor(t time.Time, id int64) string {
+	return "t" + strconv.FormatInt(t.UTC().UnixMicro(), 10) + "." + strconv.FormatInt(id, 10)
+}
+
+func decodeTimeCursor(s string) (time.Time, int64, error) {
+	bad := rapport.Errorf(rapport.EINVALID, "bad cursor")
+	if !strings.HasPrefix(s, "t") {
+		return time.Time{}, 0, bad
+	}
+	us, idStr, ok := strings.Cut(s[1:], ".")
+	micros, err1 := strconv.ParseInt(us, 10, 64)
+	id, err2 := strconv.ParseInt(idStr, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return time.Time{}, 0, bad
+	}
+	return time.UnixMicro(micros).UTC(), id, nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -77,10 +79,19 @@ type FollowUpFilter struct {
 	// DueFrom and DueTo bound the due day, inclusive, when set.
 	DueFrom, DueTo rapport.Day
 	Limit          int
+	// Cursor continues from the page before; FollowUpsPage returns it.
+	Cursor string
 }
 
 // FollowUps lists follow-ups by due day, with the person's name.
 func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]rapport.FollowUp, error) {
+	fus, _, err := db.FollowUpsPage(ctx, orgID, f)
+	return fus, err
+}
+
+// FollowUpsPage is FollowUps a page at a time: open ones soonest due first,
+// closed ones latest first, with the cursor of the next page.
+func (db *DB) FollowUpsPage(ctx context.Context, orgID int64, f FollowUpFilter) ([]rapport.FollowUp, string, error) {
 	var out []rapport.FollowUp
 	status := f.Status
 	if status == "" {
@@ -109,13 +120,31 @@ func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]r
 	if limit <= 0 {
 		limit = 200
 	}
+	if f.Cursor != "" {
+		due, id, ok := strings.Cut(f.Cursor, ".")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil || rapport.Day(due).IsZero() {
+			return nil, "", invalidField("cursor", "This page link has expired; start from the first page.")
+		}
+		if status == rapport.FollowUpOpen {
+			q.Where("(due_on > ? OR (due_on = ? AND id > ?))", due, due, n)
+		} else {
+			q.Where("(due_on < ? OR (due_on = ? AND id < ?))", due, due, n)
+		}
+	}
 	if status == rapport.FollowUpOpen {
-		q.OrderExpr("due_on, due_time, id")
+		q.OrderExpr("due_on, id")
 	} else {
 		q.OrderExpr("due_on DESC, id DESC")
 	}
-	if err := q.Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, err
+	if err := q.Limit(int64(limit + 1)).Scan(ctx); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = string(last.DueOn) + "." + strconv.FormatInt(last.ID, 10)
 	}
 	ids := make([]int64, 0, len(out))
 	for _, fu := range out {
@@ -123,10 +152,10 @@ func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]r
 	}
 	names, err := db.personNames(ctx, orgID, ids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for i := range out {
 		out[i].Person = &rapport.PersonRef{ID: out[i].PersonID, Name: names[out[i].PersonID]}
 	}
-	return out, nil
+	return out, next, nil
 }

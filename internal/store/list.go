@@ -22,6 +22,9 @@ type PeopleFilter struct {
 	ReferredByID int64
 	Tag          string
 	Archived     bool
+	// Sort is "name" (the default), "-created" (newest first) or
+	// "created" (oldest first, not with a search).
+	Sort string
 	// Limit is the page size (default 50, at most 200); Cursor continues
 	// from the previous page's Next.
 	Limit  int
@@ -66,10 +69,30 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 		return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 	}
 	toks := searchTokens(f.Query)
+	switch f.Sort {
+	case "", "name":
+	case "-created", "created":
+		if cur.set && !cur.byID {
+			return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+		}
+		if len(toks) > 0 {
+			if f.Sort == "created" {
+				return nil, invalidField("sort", "A search lists by name or newest first; use sort=name or sort=-created.")
+			}
+			before := int64(math.MaxInt64)
+			if cur.set {
+				before = cur.id
+			}
+			return db.listNewest(ctx, orgID, f, toks, before, limit)
+		}
+		return db.listByID(ctx, orgID, f, cur, limit)
+	default:
+		return nil, invalidField("sort", "Sort by name, created or -created.")
+	}
 	var ids []int64
 	narrowed := false
 	if len(toks) > 0 {
-		if cur.newest {
+		if cur.byID {
 			return db.listNewest(ctx, orgID, f, toks, cur.id, limit)
 		}
 		found, err := db.searchIDs(ctx, orgID, toks, maxNarrow)
@@ -183,26 +206,54 @@ func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, toks 
 	switch {
 	case len(page.People) > limit:
 		page.People = page.People[:limit]
-		page.Next = cursor{set: true, newest: true, id: page.People[limit-1].ID}.encode()
+		page.Next = cursor{set: true, byID: true, id: page.People[limit-1].ID}.encode()
 	case !exhausted:
 		// The other filters passed few of the matches read so far; the
 		// next page carries on below the last one read.
-		page.Next = cursor{set: true, newest: true, id: before}.encode()
+		page.Next = cursor{set: true, byID: true, id: before}.encode()
+	}
+	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+}
+
+// listByID pages through people in the order they were added, newest
+// first (Sort "-created") or oldest first ("created").
+func (db *DB) listByID(ctx context.Context, orgID int64, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
+	var people []rapport.Person
+	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f)
+	newest := f.Sort == "-created"
+	if cur.set {
+		if newest {
+			q.Where("person.id < ?", cur.id)
+		} else {
+			q.Where("person.id > ?", cur.id)
+		}
+	}
+	order := "person.id"
+	if newest {
+		order = "person.id DESC"
+	}
+	if err := q.OrderExpr(order).Limit(int64(limit + 1)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	page := &PeoplePage{People: people, Newest: newest}
+	if len(people) > limit {
+		page.People = people[:limit]
+		page.Next = cursor{set: true, byID: true, id: page.People[limit-1].ID}.encode()
 	}
 	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
 }
 
 // cursor is where a page of the people list continues: after a name and
-// id, or (for broad searches) below an id.
+// id, or (for lists in the order people were added) beyond an id.
 type cursor struct {
-	set    bool
-	newest bool
-	name   string
-	id     int64
+	set  bool
+	byID bool
+	name string
+	id   int64
 }
 
 func (c cursor) encode() string {
-	if c.newest {
+	if c.byID {
 		return "r" + strconv.FormatInt(c.id, 10)
 	}
 	return "n" + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.id, 10)+":"+c.name))
@@ -219,7 +270,7 @@ func decodeCursor(s string) (cursor, error) {
 		if err != nil || id <= 0 {
 			return cursor{}, bad
 		}
-		return cursor{set: true, newest: true, id: id}, nil
+		return cursor{set: true, byID: true, id: id}, nil
 	case 'n':
 		b, err := base64.RawURLEncoding.DecodeString(s[1:])
 		if err != nil {

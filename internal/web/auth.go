@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -144,7 +145,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 			return redirect(w, r, safeNext(f.Get("next")))
 		}
 	}
-	s.log.Info("sign-in failed", "ip", clientIP(r))
+	s.log.Info("sign-in failed", "ip", httpx.ClientIP(r))
 	f.addErr("password", "That email and password do not match an account.")
 	f.Values.Del("password")
 	s.render(w, r, http.StatusUnauthorized, "signin", &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f})
@@ -164,7 +165,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *rapport
 		ua = ua[:300]
 	}
 	if err := s.db.CreateSession(r.Context(), &store.Session{ID: id, OrgID: u.OrgID, UserID: u.ID,
-		CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC(), UserAgent: ua, IP: clientIP(r)}); err != nil {
+		CreatedAt: now.UTC(), LastSeenAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC(), UserAgent: ua, IP: httpx.ClientIP(r)}); err != nil {
 		return err
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, token, sessionTTL))

@@ -2,13 +2,13 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -126,7 +126,7 @@ func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 // only as a generic message.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, a *account, err error) {
 	code := rapport.ErrorCode(err)
-	status := statusFor(code)
+	status := httpx.Status(code)
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -137,23 +137,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, a *account, err er
 	data := &errorPage{Status: status, Message: rapport.ErrorMessage(err)}
 	data.Base = s.basePage(r, a, http.StatusText(status))
 	s.render(w, r, status, "error", data)
-}
-
-// statusFor maps error codes to HTTP statuses, in one place.
-func statusFor(code string) int {
-	switch code {
-	case rapport.ENOTFOUND:
-		return http.StatusNotFound
-	case rapport.EINVALID:
-		return http.StatusBadRequest
-	case rapport.ECONFLICT:
-		return http.StatusConflict
-	case rapport.EFORBIDDEN:
-		return http.StatusForbidden
-	case rapport.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	}
-	return http.StatusInternalServerError
 }
 
 type errorPage struct {
@@ -253,15 +236,6 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	return msg
-}
-
-// clientIP is the remote address without its port.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // redirect answers a form post with 303 See Other, so that reloading the

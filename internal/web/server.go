@@ -20,6 +20,8 @@ type Options struct {
 	// SecureCookies marks cookies Secure even when the request itself is
 	// not TLS (behind a proxy that terminates TLS).
 	SecureCookies bool
+	// API, when set, is served under /api/v1/.
+	API http.Handler
 }
 
 // Server is the web application.
@@ -30,12 +32,13 @@ type Server struct {
 	views         *views
 	assets        *assets
 	secureCookies bool
+	api           http.Handler
 	handler       http.Handler
 }
 
 // New builds the server, parsing every template once.
 func New(o Options) (*Server, error) {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, api: o.API}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -66,7 +69,7 @@ type route struct {
 // wrapped by s.user; everything state-changing is a POST.
 func (s *Server) routeTable() []route {
 	notFound := s.page(func(w http.ResponseWriter, r *http.Request) error { return errNotFound })
-	return []route{
+	routes := []route{
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /static/{hash}/{file}", http.HandlerFunc(s.assets.serve)},
 
@@ -112,6 +115,11 @@ func (s *Server) routeTable() []route {
 
 		{"/", notFound},
 	}
+	if s.api != nil {
+		// The API authenticates with keys, not the session cookie.
+		routes = append(routes, route{"/api/v1/", s.api})
+	}
+	return routes
 }
 
 // Routes returns every pattern the server answers, so that tests can

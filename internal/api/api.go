@@ -1,0 +1,116 @@
+// Package api serves Rapport's REST API under /api/v1: JSON in and out,
+// authenticated with API keys, rate limited per key, and described by the
+// OpenAPI document it serves at /api/v1/openapi.json.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// Options configure the API.
+type Options struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	Now    func() time.Time
+	// RatePerMinute and Burst bound each key's requests: a bucket of Burst
+	// requests refilled at RatePerMinute. Defaults: 600 and 120.
+	RatePerMinute int
+	Burst         int
+}
+
+// Server is the API.
+type Server struct {
+	db      *store.DB
+	log     *slog.Logger
+	now     func() time.Time
+	limits  *limiter
+	handler http.Handler
+}
+
+// New builds the API handler.
+func New(o Options) *Server {
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	rate, burst := o.RatePerMinute, o.Burst
+	if rate <= 0 {
+		rate = 600
+	}
+	if burst <= 0 {
+		burst = 120
+	}
+	s.limits = newLimiter(rate, burst, s.now)
+	mux := http.NewServeMux()
+	for _, r := range s.routeTable() {
+		mux.Handle(r.pattern, r.handler)
+	}
+	mux.Handle(Prefix+"/", s.keyed(func(w http.ResponseWriter, r *http.Request, a *account) error {
+		return errRoute
+	}))
+	s.handler = mux
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routeTable lists every endpoint. All but the OpenAPI document need a key.
+func (s *Server) routeTable() []route {
+	p := Prefix
+	return []route{
+		{"GET " + p + "/openapi.json", http.HandlerFunc(s.openAPI)},
+
+		{"GET " + p + "/people", s.keyed(s.listPeople)},
+		{"POST " + p + "/people", s.keyed(s.createPerson)},
+		{"GET " + p + "/people/{id}", s.keyed(s.getPerson)},
+		{"PATCH " + p + "/people/{id}", s.keyed(s.updatePerson)},
+		{"POST " + p + "/people/{id}/archive", s.keyed(s.archivePerson)},
+		{"POST " + p + "/people/{id}/restore", s.keyed(s.restorePerson)},
+		{"GET " + p + "/people/{id}/facts", s.keyed(s.listFacts)},
+		{"POST " + p + "/people/{id}/facts", s.keyed(s.createFact)},
+		{"DELETE " + p + "/people/{id}/facts/{fid}", s.keyed(s.deleteFact)},
+
+		{"GET " + p + "/conversations", s.keyed(s.listConversations)},
+		{"POST " + p + "/conversations", s.keyed(s.createConversation)},
+		{"GET " + p + "/conversations/{id}", s.keyed(s.getConversation)},
+
+		{"GET " + p + "/followups", s.keyed(s.listFollowUps)},
+		{"POST " + p + "/followups", s.keyed(s.createFollowUp)},
+		{"GET " + p + "/followups/{id}", s.keyed(s.getFollowUp)},
+		{"POST " + p + "/followups/{id}/done", s.keyed(s.doneFollowUp)},
+		{"POST " + p + "/followups/{id}/cancel", s.keyed(s.cancelFollowUp)},
+
+		{"GET " + p + "/today", s.keyed(s.today)},
+		{"GET " + p + "/users", s.keyed(s.listUsers)},
+		{"GET " + p + "/users/{id}", s.keyed(s.getUser)},
+		{"GET " + p + "/pipelines", s.keyed(s.listPipelines)},
+
+		{"POST " + p + "/events", s.keyed(s.createEvent)},
+		{"GET " + p + "/reports/speed-to-lead", s.keyed(s.speedToLead)},
+	}
+}
+
+// Routes returns every "METHOD /path" the API serves.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.routeTable() {
+		out = append(out, r.pattern)
+	}
+	return out
+}

@@ -1,0 +1,121 @@
+package api
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// account is who a request acts for: the key's user in its organisation.
+type account struct {
+	key  *store.APIKey
+	user *rapport.User
+	org  *rapport.Org
+	loc  *time.Location
+}
+
+type keyedHandler func(w http.ResponseWriter, r *http.Request, a *account) error
+
+var errNoKey = &rapport.Error{Code: rapport.EUNAUTHORIZED,
+	Message: "Send an API key as 'Authorization: Bearer KEY', or as the Basic username with an empty password."}
+
+// keyed authenticates a request by its API key, applies the key's rate
+// limit, and runs h.
+func (s *Server) keyed(h keyedHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := keyFrom(r)
+		if token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rapport", Basic realm="rapport"`)
+			s.fail(w, r, errNoKey)
+			return
+		}
+		k, u, org, err := s.db.APIKeyUser(r.Context(), auth.HashToken(token))
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rapport", error="invalid_token"`)
+			s.fail(w, r, &rapport.Error{Code: rapport.EUNAUTHORIZED, Message: "That API key is not valid (revoked, or never issued)."})
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !s.limits.allow(w, k.ID) {
+			s.fail(w, r, &rapport.Error{Code: rapport.ERATELIMIT, Message: "Too many requests for this key; wait as Retry-After says."})
+			return
+		}
+		a := &account{key: k, user: u, org: org, loc: u.Location(org)}
+		if err := h(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, a)), a); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+type accountKey struct{}
+
+// keyFrom reads the key from a Bearer token, or from the username of Basic
+// authentication with an empty password (how lead sources send it).
+func keyFrom(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(rest)
+	}
+	if user, _, ok := r.BasicAuth(); ok {
+		return strings.TrimSpace(user)
+	}
+	return ""
+}
+
+// limiter is a token bucket per API key, kept in this process: each key
+// may burst to burst requests and is refilled at perMinute.
+type limiter struct {
+	mu        sync.Mutex
+	perMinute int
+	burst     int
+	now       func() time.Time
+	buckets   map[int64]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
+	return &limiter{perMinute: perMinute, burst: burst, now: now, buckets: map[int64]*bucket{}}
+}
+
+// allow takes a token for key and sets the X-RateLimit-* headers (and
+// Retry-After when it refuses).
+func (l *limiter) allow(w http.ResponseWriter, key int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	rate := float64(l.perMinute) / 60 // tokens a second
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: float64(l.burst), at: now}
+		l.buckets[key] = b
+	}
+	b.tokens = math.Min(float64(l.burst), b.tokens+now.Sub(b.at).Seconds()*rate)
+	b.at = now
+	ok := b.tokens >= 1
+	if ok {
+		b.tokens--
+	}
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(l.perMinute))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(b.tokens)))
+	h.Set("X-RateLimit-Reset", strconv.Itoa(int(math.Ceil((float64(l.burst)-b.tokens)/rate))))
+	if !ok {
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil((1-b.tokens)/rate))))
+	}
+	return ok
+}

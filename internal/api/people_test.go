@@ -1,0 +1,285 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+func TestAuthentication(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.tenant("acme")
+		r := h.call("", "GET", "/api/v1/people", nil)
+		want(t, r, http.StatusUnauthorized)
+		if !strings.Contains(r.header.Get("WWW-Authenticate"), "Bearer") || r.json(t)["error"].(map[string]any)["code"] != "unauthorized" {
+			t.Errorf("401 without a challenge: %v %s", r.header, r.body)
+		}
+		want(t, h.call("rk_not-a-key", "GET", "/api/v1/people", nil), http.StatusUnauthorized)
+		want(t, h.call(a.key, "GET", "/api/v1/people", nil), http.StatusOK)
+		// Lead sources send the key as the Basic username.
+		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/users", nil)
+		req.SetBasicAuth(a.key, "")
+		res, _ := http.DefaultClient.Do(req)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("basic auth: %d", res.StatusCode)
+		}
+		res.Body.Close()
+		// A revoked key stops working.
+		keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID)
+		if err := h.db.RevokeAPIKey(ctx, a.org.ID, a.agent.ID, keys[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		want(t, h.call(a.key, "GET", "/api/v1/people", nil), http.StatusUnauthorized)
+		want(t, h.call("", "GET", "/api/v1/openapi.json", nil), http.StatusOK)
+		want(t, h.call(h.key(a.org.ID, a.agent.ID), "GET", "/api/v1/nothing-here", nil), http.StatusNotFound)
+	})
+}
+
+func TestPeopleCRUD(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.tenant("acme")
+		bad := map[string]any{"firstName": "Maria", "phones": []map[string]string{{"number": "(312) 555-0142"}, {"number": "555-01"}},
+			"emails": []map[string]string{{"address": "maria@example"}}}
+		r := h.call(a.key, "POST", "/api/v1/people", bad)
+		want(t, r, http.StatusBadRequest)
+		fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+		if fields["phones[1].number"] == nil || fields["emails[0].address"] == nil || r.errField() != "emails[0].address" {
+			t.Errorf("field errors = %s", r.body)
+		}
+		want(t, h.call(a.key, "POST", "/api/v1/people", `{"firstName": "X", "favouriteColour": "blue"}`), http.StatusBadRequest)
+		r = h.call(a.key, "POST", "/api/v1/people", `{"firstName": 12}`)
+		want(t, r, http.StatusBadRequest)
+		if r.errField() != "firstName" {
+			t.Errorf("type error field = %q (%s)", r.errField(), r.body)
+		}
+		want(t, h.call(a.key, "POST", "/api/v1/people", `{"firstName": "X"`), http.StatusBadRequest)
+
+		body := map[string]any{"firstName": "Maria", "lastName": "Lopez", "kind": "client", "phones": []map[string]string{{"number": "(312) 555-0142", "label": "mobile"}},
+			"emails": []map[string]string{{"address": "Maria@Example.com"}}, "tags": []string{"Buyer"}, "birthday": "11-23",
+			"address": map[string]string{"city": "Chicago", "state": "IL"}}
+		r = h.call(a.key, "POST", "/api/v1/people", body)
+		want(t, r, http.StatusCreated)
+		p := r.json(t)
+		id := num(p, "id")
+		if r.header.Get("Location") != fmt.Sprintf("/api/v1/people/%d", id) || p["phones"].([]any)[0].(map[string]any)["number"] != "+13125550142" ||
+			p["emails"].([]any)[0].(map[string]any)["address"] != "maria@example.com" || num(p, "ownerId") != a.agent.ID ||
+			p["stage"].(map[string]any)["key"] != "active" || p["birthday"] != "11-23" {
+			t.Fatalf("created = %s", r.body)
+		}
+		path := fmt.Sprintf("/api/v1/people/%d", id)
+		// PATCH changes only what it names; null clears a reference.
+		r = h.call(a.key, "PATCH", path, `{"lastName": "López", "ownerId": null, "version": 1}`)
+		want(t, r, http.StatusOK)
+		p = r.json(t)
+		if p["lastName"] != "López" || p["firstName"] != "Maria" || p["ownerId"] != nil || len(p["phones"].([]any)) != 1 || num(p, "version") != 2 {
+			t.Fatalf("patched = %s", r.body)
+		}
+		// A stale version is refused.
+		r = h.call(a.key, "PATCH", path, `{"lastName": "Stale", "version": 1}`)
+		want(t, r, http.StatusConflict)
+		want(t, h.call(a.key, "POST", path+"/archive", nil), http.StatusOK)
+		r = h.call(a.key, "GET", "/api/v1/people", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 0 {
+			t.Errorf("archived person still listed")
+		}
+		want(t, h.call(a.key, "POST", path+"/restore", nil), http.StatusOK)
+
+		// Facts.
+		r = h.call(a.key, "POST", path+"/facts", map[string]string{"type": "passion", "text": "Sails on Lake Michigan"})
+		want(t, r, http.StatusCreated)
+		fid := num(r.json(t), "id")
+		want(t, h.call(a.key, "POST", path+"/facts", map[string]string{"type": "gossip", "text": "x"}), http.StatusBadRequest)
+		r = h.call(a.key, "GET", path+"/facts", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 1 {
+			t.Errorf("facts = %s", r.body)
+		}
+		r = h.call(a.key, "GET", "/api/v1/people?q=sails", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 1 {
+			t.Errorf("search by fact = %s", r.body)
+		}
+		if r := h.call(a.key, "DELETE", fmt.Sprintf("%s/facts/%d", path, fid), nil); r.status != http.StatusNoContent {
+			t.Errorf("delete fact: %d", r.status)
+		}
+	})
+}
+
+func TestPeoplePagination(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.tenant("acme")
+		for i := 0; i < 7; i++ {
+			h.call(a.key, "POST", "/api/v1/people", map[string]any{"firstName": fmt.Sprintf("P%d", i), "kind": "sphere"})
+		}
+		for _, sort := range []string{"name", "-created", "created"} {
+			var names []string
+			cursor := ""
+			for pages := 0; pages < 10; pages++ {
+				r := h.call(a.key, "GET", "/api/v1/people?limit=3&sort="+sort+"&cursor="+cursor, nil)
+				want(t, r, http.StatusOK)
+				var page struct {
+					Items []struct{ FirstName string }
+					Next  *string
+				}
+				json.Unmarshal(r.body, &page)
+				for _, it := range page.Items {
+					names = append(names, it.FirstName)
+				}
+				if page.Next == nil {
+					break
+				}
+				cursor = *page.Next
+			}
+			wantNames := "[P0 P1 P2 P3 P4 P5 P6]"
+			if sort == "-created" {
+				wantNames = "[P6 P5 P4 P3 P2 P1 P0]"
+			}
+			if fmt.Sprint(names) != wantNames {
+				t.Errorf("sort=%s: %v", sort, names)
+			}
+		}
+		r := h.call(a.key, "GET", "/api/v1/people?sort=shoe-size", nil)
+		want(t, r, http.StatusBadRequest)
+		if r.errField() != "sort" {
+			t.Errorf("field = %q", r.errField())
+		}
+		want(t, h.call(a.key, "GET", "/api/v1/people?limit=ten", nil), http.StatusBadRequest)
+		want(t, h.call(a.key, "GET", "/api/v1/people?cursor=garbage", nil), http.StatusBadRequest)
+		want(t, h.call(a.key, "GET", "/api/v1/people?kind=alien", nil), http.StatusBadRequest)
+	})
+}
+
+func TestConversationsFollowUpsAndToday(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.tenant("acme")
+		r := h.call(a.key, "POST", "/api/v1/people", map[string]any{"firstName": "Dana", "kind": "recruit"})
+		pid := num(r.json(t), "id")
+		want(t, h.call(a.key, "GET", "/api/v1/today", nil), http.StatusOK)
+		conv := map[string]any{"personId": pid, "channel": "call", "outcome": "live", "durationSeconds": 600, "notes": "No interest before retiring",
+			"facts": []map[string]string{{"type": "passion", "text": "Her grandkids"}}, "followUp": map[string]string{"due": "2w", "kind": "meeting", "note": "coffee"}}
+		r = h.call(a.key, "POST", "/api/v1/conversations", conv)
+		want(t, r, http.StatusCreated)
+		lg := r.json(t)
+		c := lg["conversation"].(map[string]any)
+		if c["live"] != true || len(lg["facts"].([]any)) != 1 || lg["followUp"].(map[string]any)["dueOn"] != "2026-12-07" || lg["stage"].(map[string]any)["key"] != "conversation" {
+			t.Fatalf("logged = %s", r.body)
+		}
+		r = h.call(a.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "call", "followUp": map[string]string{"due": "soon"}})
+		want(t, r, http.StatusBadRequest)
+		if !strings.HasPrefix(r.errField(), "followUp.") && r.errField() != "outcome" {
+			t.Errorf("field = %q: %s", r.errField(), r.body)
+		}
+		r = h.call(a.key, "GET", fmt.Sprintf("/api/v1/conversations?personId=%d", pid), nil)
+		if items := r.json(t)["items"].([]any); len(items) != 1 {
+			t.Fatalf("conversations = %s", r.body)
+		}
+		want(t, h.call(a.key, "GET", fmt.Sprintf("/api/v1/conversations/%d", num(c, "id")), nil), http.StatusOK)
+
+		r = h.call(a.key, "POST", "/api/v1/followups", map[string]any{"personId": pid, "dueOn": "2026-11-20", "owes": "them", "note": "send her list of agents"})
+		want(t, r, http.StatusCreated)
+		fid := num(r.json(t), "id")
+		r = h.call(a.key, "GET", "/api/v1/followups?owes=them&userId=me", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["personName"] != "Dana" {
+			t.Fatalf("their promises = %s", r.body)
+		}
+		h.clock.Advance(24 * time.Hour) // Dana was worked today; tomorrow she is due
+		r = h.call(a.key, "GET", "/api/v1/today", nil)
+		want(t, r, http.StatusOK)
+		today := r.json(t)
+		items := today["items"].([]any)
+		if len(items) != 1 || today["goal"].(map[string]any)["done"].(float64) != 1 {
+			t.Fatalf("today = %s", r.body)
+		}
+		card := items[0].(map[string]any)["card"].(map[string]any)
+		if len(card["facts"].([]any)) != 1 || len(card["questions"].([]any)) != 2 || card["lastConversation"] == nil {
+			t.Errorf("card = %v", card)
+		}
+		want(t, h.call(a.key, "POST", fmt.Sprintf("/api/v1/followups/%d/done", fid), nil), http.StatusOK)
+		want(t, h.call(a.key, "POST", fmt.Sprintf("/api/v1/followups/%d/cancel", fid), nil), http.StatusConflict)
+		r = h.call(a.key, "GET", "/api/v1/followups?status=done", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 1 {
+			t.Errorf("done follow-ups = %s", r.body)
+		}
+		want(t, h.call(a.key, "GET", "/api/v1/followups?status=someday", nil), http.StatusBadRequest)
+		r = h.call(a.key, "GET", "/api/v1/users", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 2 {
+			t.Errorf("users = %s", r.body)
+		}
+		r = h.call(a.key, "GET", "/api/v1/pipelines", nil)
+		if items := r.json(t)["items"].([]any); len(items) != 2 {
+			t.Errorf("pipelines = %s", r.body)
+		}
+	})
+}
+
+// TestOrganisationsNeverSeeEachOther calls every API route that takes an
+// id with organisation A's real ids and organisation B's key.
+func TestOrganisationsNeverSeeEachOther(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a, b := h.tenant("alpha"), h.tenant("bravo")
+		r := h.call(a.key, "POST", "/api/v1/people", map[string]any{"firstName": "Zelda", "lastName": "Secretkeeper", "emails": []map[string]string{{"address": "zelda@alpha.test"}}})
+		pid := num(r.json(t), "id")
+		r = h.call(a.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "call", "outcome": "live", "notes": "Confidential",
+			"facts": []map[string]string{{"type": "fear", "text": "Afraid her ex will find out"}}, "followUp": map[string]string{"due": "tomorrow", "note": "private callback"}})
+		lg := r.json(t)
+		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
+			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID}
+		srv := api.New(api.Options{DB: h.db})
+		checked := 0
+		for _, route := range srv.Routes() {
+			method, path, _ := strings.Cut(route, " ")
+			if !strings.Contains(path, "{id}") {
+				continue
+			}
+			kind := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user"}[strings.Split(path, "/")[3]]
+			path = strings.ReplaceAll(path, "{id}", fmt.Sprint(ids[kind]))
+			path = strings.ReplaceAll(path, "{fid}", fmt.Sprint(ids["fact"]))
+			if strings.Contains(path, "{") {
+				t.Errorf("%s: no rule for its path values", route)
+				continue
+			}
+			body := any(nil)
+			if method != "GET" && method != "DELETE" {
+				body = map[string]any{"type": "fear", "text": "planted"}
+				if method == "PATCH" {
+					body = map[string]any{"firstName": "Hijacked"}
+				}
+			}
+			r := h.call(b.key, method, path, body)
+			checked++
+			if r.status != http.StatusNotFound {
+				t.Errorf("%s with A's ids: %d, want 404", route, r.status)
+			}
+			for _, leak := range []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test"} {
+				if strings.Contains(string(r.body), leak) {
+					t.Errorf("%s leaks %q", route, leak)
+				}
+			}
+		}
+		if checked < 12 {
+			t.Fatalf("only %d routes checked", checked)
+		}
+		for _, path := range []string{"/api/v1/people?q=zelda", "/api/v1/conversations", "/api/v1/followups", "/api/v1/today", "/api/v1/users",
+			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid)} {
+			r := h.call(b.key, "GET", path, nil)
+			if strings.Contains(string(r.body), "Zelda") || strings.Contains(string(r.body), "Confidential") || strings.Contains(string(r.body), "private callback") {
+				t.Errorf("%s leaks A's data", path)
+			}
+		}
+		// Conversations and follow-ups cannot be attached to A's person by B.
+		want(t, h.call(b.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "text"}), http.StatusNotFound)
+		want(t, h.call(b.key, "POST", "/api/v1/followups", map[string]any{"personId": pid, "due": "tomorrow"}), http.StatusNotFound)
+		got, _ := h.db.Person(ctx, a.org.ID, pid)
+		if got.FirstName != "Zelda" {
+			t.Errorf("A's person changed: %+v", got)
+		}
+		page, _ := h.db.ListPeople(ctx, b.org.ID, store.PeopleFilter{})
+		if len(page.People) != 0 {
+			t.Errorf("B has %d people", len(page.People))
+		}
+	})
+}

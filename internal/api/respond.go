@@ -1,0 +1,157 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// maxBody bounds a request body.
+const maxBody = 1 << 20
+
+var errRoute = rapport.NotFound("endpoint")
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Field is the first field at fault; Fields has them all.
+	Field  string            `json:"field,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// fail answers with err as an API error. Internal errors are logged and
+// reported without detail.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := rapport.ErrorCode(err)
+	status := httpx.Status(code)
+	if status == http.StatusInternalServerError {
+		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	body := errorBody{Code: code, Message: rapport.ErrorMessage(err)}
+	var e *rapport.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		body.Fields = map[string]string{}
+		for k, v := range e.Fields {
+			body.Fields[jsonField(k)] = v
+		}
+		keys := make([]string, 0, len(body.Fields))
+		for k := range body.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		body.Field = keys[0]
+	}
+	writeJSON(w, status, apiError{Error: body})
+}
+
+// fieldNames maps the domain's field names to the API's JSON names.
+var fieldNames = map[string]string{
+	"first_name": "firstName", "last_name": "lastName", "kind": "kind", "stage": "stageId", "owner": "ownerId",
+	"referred_by": "referredById", "tz": "timeZone", "cadence_days": "cadenceDays", "licence_year": "recruit.licenceYear",
+	"units_12m": "recruit.units12m", "volume_12m": "recruit.volume12m", "notes": "notes", "tags": "tags",
+	"birthday": "birthday", "home_anniversary": "homeAnniversary", "channel": "channel", "direction": "direction",
+	"outcome": "outcome", "duration": "durationSeconds", "temperature": "temperature", "next_step": "nextStep",
+	"occurred_at": "occurredAt", "due": "dueOn", "due_time": "dueTime", "owes": "owes", "note": "note",
+	"type": "type", "text": "text", "user": "userId", "cursor": "cursor", "source": "source", "users": "userIds",
+}
+
+// jsonField turns "phone.1" into "phones[1].number", "fact.0.text" into
+// "facts[0].text", "followup.due" into "followUp.dueOn", and the rest by
+// fieldNames.
+func jsonField(f string) string {
+	head, rest, _ := strings.Cut(f, ".")
+	switch head {
+	case "phone", "email":
+		sub := map[string]string{"phone": "number", "email": "address"}[head]
+		return head + "s[" + rest + "]." + sub
+	case "fact":
+		i, tail, _ := strings.Cut(rest, ".")
+		return "facts[" + i + "]." + jsonField(tail)
+	case "followup":
+		return "followUp." + jsonField(rest)
+	case "row":
+		return f
+	}
+	if n, ok := fieldNames[f]; ok {
+		return n
+	}
+	return f
+}
+
+// decode reads a JSON body into v. Unknown fields are refused (a typo
+// should not be silently ignored) unless lenient.
+func decode(w http.ResponseWriter, r *http.Request, v any, lenient bool) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return rapport.Errorf(rapport.EINVALID, "Send JSON with Content-Type: application/json.")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if !lenient {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return rapport.Errorf(rapport.EINVALID, "The body holds more than one JSON value.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return rapport.Errorf(rapport.EINVALID, "The body is empty; send a JSON object.")
+	case errors.As(err, &syntax):
+		return rapport.Errorf(rapport.EINVALID, "The body is not valid JSON (at byte %d).", syntax.Offset)
+	case errors.As(err, &typ):
+		return &rapport.Error{Code: rapport.EINVALID, Message: "A field has the wrong type.",
+			Fields: map[string]string{typ.Field: "Expected " + typ.Type.String() + ", got " + typ.Value + "."}}
+	case errors.As(err, &tooBig):
+		return rapport.Errorf(rapport.EINVALID, "The body is larger than %d bytes.", maxBody)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown field " + name + ".", Fields: map[string]string{name: "Unknown field."}}
+	}
+	return rapport.Errorf(rapport.EINVALID, "The body could not be read: %s.", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items []T     `json:"items"`
+	Next  *string `json:"next"`
+}
+
+func newList[T any](items []T, next string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	l := list[T]{Items: items}
+	if next != "" {
+		l.Next = &next
+	}
+	return l
+}
