@@ -53,6 +53,9 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 	ev.Historical = now.Sub(ev.OccurredAt) > rapport.HistoricalAge
 	in.Person.OrgID = orgID
 	in.Person.Kind = rapport.KindLead
+	if in.Person.Source == "" {
+		in.Person.Source = ev.Source
+	}
 	in.Person.Normalize()
 	if err := in.Person.Validate(now); err != nil {
 		return nil, err

@@ -7,8 +7,8 @@ import (
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// SpeedToLead reports how fast leads that arrived in [from, to) were first
-// attempted, overall, per owner and per source.
+// SpeedToLead reports how fast leads that arrived between from and to
+// (inclusive) were first attempted, overall, per owner and per source.
 func (db *DB) SpeedToLead(ctx context.Context, orgID int64, from, to time.Time) (rapport.SpeedReport, error) {
 	var rows []struct {
 		OwnerID        int64     `bun:"owner_id"`
@@ -17,7 +17,7 @@ func (db *DB) SpeedToLead(ctx context.Context, orgID int64, from, to time.Time) 
 		FirstAttemptAt time.Time `bun:"first_attempt_at,nullzero"`
 	}
 	err := db.ro.NewSelect().Table("people").ColumnExpr("COALESCE(owner_id, 0) AS owner_id, source, arrived_at, first_attempt_at").
-		Where("org_id = ? AND arrived_at >= ? AND arrived_at < ?", orgID, from.UTC(), to.UTC()).Scan(ctx, &rows)
+		Where("org_id = ? AND arrived_at >= ? AND arrived_at <= ?", orgID, from.UTC(), to.UTC()).Scan(ctx, &rows)
 	if err != nil {
 		return rapport.SpeedReport{}, err
 	}

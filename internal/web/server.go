@@ -110,8 +110,15 @@ func (s *Server) routeTable() []route {
 		{"POST /settings", s.user(s.settingsSave)},
 		{"POST /settings/password", s.user(s.passwordSave)},
 		{"POST /settings/org", s.user(s.orgSave)},
+		{"GET /settings/keys", s.user(s.keysList)},
+		{"POST /settings/keys", s.user(s.keyCreate)},
+		{"POST /settings/keys/{id}/revoke", s.user(s.keyRevoke)},
 		{"GET /users", s.user(s.usersList)},
 		{"POST /users", s.user(s.userCreate)},
+		{"GET /routing", s.user(s.routingList)},
+		{"POST /routing", s.user(s.routingCreate)},
+		{"POST /routing/{id}/delete", s.user(s.routingDelete)},
+		{"GET /reports/speed-to-lead", s.user(s.speedReport)},
 
 		{"/", notFound},
 	}

@@ -102,7 +102,16 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		}
 		facts, _ := h.db.Facts(ctx, a.org.ID, secret.ID)
 		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: secret.ID})
-		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID}
+		key := &store.APIKey{OrgID: a.org.ID, UserID: a.agent.ID, Prefix: "rk_secret", Hash: "hash-of-a-secret-key", Name: "Zelda's feed"}
+		if err := h.db.CreateAPIKey(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		rule := &rapport.RoutingRule{OrgID: a.org.ID, Source: "Secretkeeper leads", UserIDs: rapport.FormatIDs([]int64{a.agent.ID})}
+		if err := h.db.CreateRoutingRule(ctx, rule); err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
+			"apikey": key.ID, "rule": rule.ID}
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback"}
 
 		intruder := h.signedIn(b.owner.Email)
@@ -140,6 +149,12 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			if r.location != "" && strings.Contains(r.location, strconv.FormatInt(secret.ID, 10)) && takesID {
 				t.Errorf("%s redirected into A's record: %s", pattern, r.location)
 			}
+		}
+		if keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
+			t.Error("A's API key was touched")
+		}
+		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 {
+			t.Error("A's routing rule was touched")
 		}
 		if covered < 25 {
 			t.Fatalf("only %d routes exercised", covered)

@@ -1,0 +1,69 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+func TestAPIKeysInSettings(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		c := h.signedIn(a.agent.Email)
+		res := c.post("/settings/keys", url.Values{"name": {"Zillow"}})
+		wantStatus(t, res, http.StatusOK)
+		key := between(res.body, `id="new-key" type="text" readonly value="`, `"`)
+		if !strings.HasPrefix(key, "rk_") {
+			t.Fatalf("no key shown: %s", res.body)
+		}
+		k, u, _, err := h.db.APIKeyUser(ctx, auth.HashToken(key))
+		if err != nil || u.ID != a.agent.ID || k.Name != "Zillow" {
+			t.Fatalf("stored key: %+v %v", k, err)
+		}
+		// Never shown again.
+		if strings.Contains(c.get("/settings/keys").body, key) {
+			t.Error("the key is shown a second time")
+		}
+		wantStatus(t, c.post("/settings/keys/"+strconv.FormatInt(k.ID, 10)+"/revoke", nil), http.StatusSeeOther)
+		if _, _, _, err := h.db.APIKeyUser(ctx, auth.HashToken(key)); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Error("a revoked key still works")
+		}
+		// Someone else's key cannot be revoked.
+		other := h.signedIn(a.owner.Email)
+		res = other.post("/settings/keys", url.Values{"name": {"Mine"}})
+		mine, _ := h.db.APIKeys(ctx, a.org.ID, a.owner.ID)
+		wantStatus(t, c.post("/settings/keys/"+strconv.FormatInt(mine[0].ID, 10)+"/revoke", nil), http.StatusNotFound)
+	})
+}
+
+func TestRoutingRulesAndSpeedReport(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		wantStatus(t, h.signedIn(a.agent.Email).get("/routing"), http.StatusForbidden)
+		m := h.signedIn(a.manager.Email)
+		res := m.post("/routing", url.Values{"source": {""}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, "Name the lead source", "Choose at least one person")
+		res = m.post("/routing", url.Values{"source": {"Zillow"}, "users": {strconv.FormatInt(a.agent.ID, 10), strconv.FormatInt(a.manager.ID, 10)}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantBody(t, m.get("/routing"), "Zillow", "Agent acme, Manager acme", "(in turn)")
+
+		in := &store.EventInput{Event: rapport.Event{DedupeKey: "e1", Type: "Inquiry", Source: "Zillow"},
+			Person: rapport.Person{FirstName: "Lena", Emails: []rapport.Email{{Address: "lena@example.com"}}}}
+		ev, err := h.db.RecordEvent(ctx, a.org.ID, a.owner.ID, in)
+		if err != nil || ev.Person.OwnerID != a.agent.ID {
+			t.Fatalf("routed to %+v (%v)", ev.Person, err)
+		}
+		res = m.get("/reports/speed-to-lead")
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, "<strong>1</strong> leads, 0 attempted", "Agent acme", "Zillow")
+		// The lead's page shows the event.
+		wantBody(t, m.get("/people/"+strconv.FormatInt(ev.Person.ID, 10)), "<strong>Inquiry</strong> from Zillow")
+	})
+}
