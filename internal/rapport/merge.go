@@ -26,6 +26,7 @@ func MergeInto(p, in *Person) bool {
 	}
 	fill(&p.Notes, in.Notes)
 	fill(&p.Brokerage, in.Brokerage)
+	fill(&p.MLSID, in.MLSID)
 	fill(&p.Office, in.Office)
 	if p.Birthday.IsZero() && !in.Birthday.IsZero() {
 		p.Birthday, changed = in.Birthday, true

@@ -78,6 +78,7 @@ type Person struct {
 	CadenceDays int `bun:"cadence_days"`
 
 	// Recruiting profile, for agents at other brokerages.
+	MLSID       string `bun:"mls_id"`
 	Brokerage   string `bun:"brokerage"`
 	Office      string `bun:"office"`
 	LicenceYear int    `bun:"licence_year"`
@@ -198,7 +199,7 @@ func (p *Person) Address() string {
 // Phones and emails must already be normalised by the caller.
 func (p *Person) Normalize() {
 	for _, s := range []*string{&p.FirstName, &p.LastName, &p.Source, &p.TZ, &p.Street, &p.City,
-		&p.State, &p.PostalCode, &p.Country, &p.Brokerage, &p.Office} {
+		&p.State, &p.PostalCode, &p.Country, &p.Brokerage, &p.Office, &p.MLSID} {
 		*s = strings.Join(strings.Fields(*s), " ")
 	}
 	p.Notes = strings.TrimSpace(p.Notes)

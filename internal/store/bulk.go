@@ -99,6 +99,9 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 				return err
 			}
 		}
+		if len(people) > 0 {
+			return db.indexSearchRange(ctx, tx, orgID, ids[0], ids[len(ids)-1])
+		}
 		return nil
 	})
 	if err != nil {

@@ -91,6 +91,41 @@ func (db *DB) reserveIDs(ctx context.Context, tx bun.Tx, table string, n int) ([
 	return ids, nil
 }
 
+// indexSearch keeps SQLite's full-text index in step with a person's
+// search document: it removes the old document (exactly as it was
+// indexed) and adds the new one. A person whose id is in search_backlog is
+// not in the index yet; the indexer will pick up their current document.
+// PostgreSQL derives its index from the column itself.
+func (db *DB) indexSearch(ctx context.Context, tx bun.Tx, orgID, id int64, old, doc string) error {
+	if db.dialect == Postgres || old == doc {
+		return nil
+	}
+	pending, err := tx.NewSelect().Table("search_backlog").Where("org_id = ? AND ? BETWEEN from_id AND to_id", orgID, id).Exists(ctx)
+	if err != nil || pending {
+		return err
+	}
+	if old != "" {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO people_fts (people_fts, rowid, search_doc) VALUES ('delete', ?, ?)", id, old); err != nil {
+			return err
+		}
+	}
+	if doc != "" {
+		_, err = tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) VALUES (?, ?)", id, doc)
+	}
+	return err
+}
+
+// indexSearchRange adds the search documents of the organisation's people
+// with ids in [from, to] to SQLite's full-text index, in one statement.
+func (db *DB) indexSearchRange(ctx context.Context, tx bun.Tx, orgID, from, to int64) error {
+	if db.dialect == Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) SELECT id, search_doc FROM people WHERE org_id = ? AND id BETWEEN ? AND ? AND search_doc <> ''",
+		orgID, from, to)
+	return err
+}
+
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if db.dialect == Postgres {
 		return pgLockMigrations(ctx, db.rw)

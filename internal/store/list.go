@@ -107,14 +107,24 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 			return db.listNewest(ctx, orgID, f, toks, math.MaxInt64, limit)
 		}
 		ids, narrowed = found, true
-	} else if tag := normTag(f.Tag); tag != "" {
-		var found []int64
-		if err := db.ro.NewSelect().Table("person_tags").Column("person_id").Where("org_id = ? AND tag = ?", orgID, tag).
-			Limit(int64(maxNarrow+1)).Scan(ctx, &found); err != nil {
-			return nil, err
+	} else {
+		// A rare tag or stage is fetched through its own index and sorted;
+		// a common one is cheaper found by walking the name index.
+		var q *bun.SelectQuery
+		switch tag := normTag(f.Tag); {
+		case tag != "":
+			q = db.ro.NewSelect().Table("person_tags").Column("person_id").Where("org_id = ? AND tag = ?", orgID, tag)
+		case f.StageID != 0 && !f.Archived:
+			q = db.ro.NewSelect().Table("people").Column("id").Where("org_id = ? AND stage_id = ? AND archived_at IS NULL", orgID, f.StageID)
 		}
-		if len(found) <= maxNarrow {
-			ids, narrowed = found, true
+		if q != nil {
+			var found []int64
+			if err := q.Limit(int64(maxNarrow+1)).Scan(ctx, &found); err != nil {
+				return nil, err
+			}
+			if len(found) <= maxNarrow {
+				ids, narrowed = found, true
+			}
 		}
 	}
 	if narrowed && len(ids) == 0 {

@@ -48,6 +48,9 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 	if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
+	if err := db.indexSearch(ctx, tx, orgID, p.ID, "", p.SearchDoc); err != nil {
+		return err
+	}
 	if err := db.insertChildren(ctx, tx, p); err != nil {
 		return err
 	}
@@ -139,7 +142,7 @@ func (db *DB) insertChildren(ctx context.Context, tx bun.Tx, p *rapport.Person) 
 var editableColumns = []string{"first_name", "last_name", "sort_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes",
 	"birthday_year", "birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days",
-	"brokerage", "office", "licence_year", "units_12m", "volume_12m", "touch_due_at", "updated_at"}
+	"mls_id", "brokerage", "office", "licence_year", "units_12m", "volume_12m", "touch_due_at", "updated_at"}
 
 // ErrChanged is the conflict UpdatePerson reports when the person changed
 // after the edit began (p.Version is the version the editor saw).
@@ -378,6 +381,8 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 	if doc == p.SearchDoc {
 		return nil
 	}
-	_, err := tx.NewUpdate().Table("people").Set("search_doc = ?", doc).Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
-	return err
+	if _, err := tx.NewUpdate().Table("people").Set("search_doc = ?", doc).Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx); err != nil {
+		return err
+	}
+	return db.indexSearch(ctx, tx, orgID, personID, p.SearchDoc, doc)
 }

@@ -85,6 +85,7 @@ func searchDoc(p *rapport.Person, facts []string, notes []string) string {
 	add(p.City)
 	add(p.Brokerage)
 	add(p.Office)
+	add(p.MLSID)
 	for _, e := range p.Emails {
 		add(e.Address)
 	}

@@ -101,10 +101,12 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if m == time.February && d == 28 && time.Date(y, 2, 29, 0, 0, 0, 0, time.UTC).Month() == time.March {
 		days = append(days, 29)
 	}
-	if err := collect(owned().Where("birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
+	// The "> 0" terms name the partial indexes' conditions, so SQLite
+	// knows it may use them.
+	if err := collect(owned().Where("birthday_month > 0 AND birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
 		return nil, err
 	}
-	if err := collect(owned().Where("home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
+	if err := collect(owned().Where("home_month > 0 AND home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
 		return nil, err
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
@@ -116,7 +118,7 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	top := map[int64]bool{}
 	if threshold > 0 {
 		var got []int64
-		if err := owned().Where("kind = 'recruit' AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
+		if err := owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
 			threshold, nowUTC.Add(-rapport.TopProducerQuiet)).OrderExpr("volume_12m DESC").Limit(per).Scan(ctx, &got); err != nil {
 			return nil, err
 		}
