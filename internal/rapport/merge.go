@@ -85,3 +85,14 @@ func hasEmail(es []Email, a string) bool {
 	}
 	return false
 }
+
+// SharedPhoneLabel reports whether a phone with this label is likely shared
+// by many people — an office's main line, a fax — and so says nothing
+// about who a record is: such numbers are kept but never used to match.
+func SharedPhoneLabel(label string) bool {
+	switch label {
+	case "work", "office", "business", "main", "fax", "company":
+		return true
+	}
+	return false
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -124,6 +126,27 @@ func (db *DB) indexSearchRange(ctx context.Context, tx bun.Tx, orgID, from, to i
 	_, err := tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) SELECT id, search_doc FROM people WHERE org_id = ? AND id BETWEEN ? AND ? AND search_doc <> ''",
 		orgID, from, to)
 	return err
+}
+
+// placeholder is the n-th (from 1) bind parameter of a raw statement.
+func (db *DB) placeholder(n int) string {
+	if db.dialect == Postgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// timeValue is a time as a raw statement binds it: as bun writes times
+// into SQLite (text that sorts in time order), or as itself for PostgreSQL.
+// The zero time is NULL.
+func (db *DB) timeValue(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	if db.dialect == Postgres {
+		return t.UTC()
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
 
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {

@@ -182,7 +182,9 @@ func (db *DB) contactMatches(ctx context.Context, q bun.IDB, orgID int64, p *rap
 		emails = append(emails, e.Address)
 	}
 	for _, ph := range p.Phones {
-		phones = append(phones, ph.Number)
+		if !rapport.SharedPhoneLabel(ph.Label) {
+			phones = append(phones, ph.Number)
+		}
 	}
 	set := newIDSet()
 	if len(emails) > 0 {
@@ -195,7 +197,8 @@ func (db *DB) contactMatches(ctx context.Context, q bun.IDB, orgID int64, p *rap
 	}
 	if len(phones) > 0 {
 		var ids []int64
-		if err := q.NewSelect().Table("phones").Column("person_id").Where("org_id = ? AND number IN (?)", orgID, bun.List(phones)).
+		if err := q.NewSelect().Table("phones").Column("person_id").
+			Where("org_id = ? AND number IN (?) AND label NOT IN (?)", orgID, bun.List(phones), bun.List(sharedLabels)).
 			Scan(ctx, &ids); err != nil {
 			return nil, err
 		}

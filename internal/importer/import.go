@@ -1,0 +1,234 @@
+package importer
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// Options shape an import.
+type Options struct {
+	// Preset names a known layout ("" detects one); Mapping, when set,
+	// says what every column holds and wins over the preset.
+	Preset  string
+	Mapping *Mapping
+	// Kind is the kind of people whose row says none ("" for the preset's).
+	Kind rapport.Kind
+	// Region reads phone numbers without a country code.
+	Region string
+	// OwnerID, Source and ReferredByID apply to rows that name none.
+	OwnerID      int64
+	Source       string
+	ReferredByID int64
+	DryRun       bool
+	// Expected is about how many rows the file has (0 if unknown).
+	Expected int
+	// Progress, when set, is told how many rows are done now and then.
+	Progress func(rows int)
+	Now      time.Time
+}
+
+// MaxErrors is how many problems a report lists; ErrorCount has them all.
+const MaxErrors = 1000
+
+// Report is what an import did, in the shape the CLI prints.
+type Report struct {
+	Rows       int       `json:"rows"`
+	Created    int       `json:"created"`
+	Updated    int       `json:"updated"`
+	Merged     int       `json:"merged"`
+	Skipped    int       `json:"skipped"`
+	Errors     []Problem `json:"errors"`
+	ErrorCount int       `json:"error_count"`
+	Preset     string    `json:"preset"`
+	DryRun     bool      `json:"dry_run,omitempty"`
+}
+
+func (r *Report) problem(p Problem) {
+	r.ErrorCount++
+	if len(r.Errors) < MaxErrors {
+		r.Errors = append(r.Errors, p)
+	}
+}
+
+// batchRows is how many rows travel together through the pipeline.
+const batchRows = 500
+
+type batch struct {
+	seq  int
+	recs []Record
+	rows []Row
+	err  error
+}
+
+// Import reads a CSV file and imports its people into the organisation in
+// one transaction: all of them, or (on any error that stops it, or a
+// crash) none. Rows are read, converted in parallel on every core, and
+// written in file order, so the first of two duplicates is the one kept.
+func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Reader, opts Options) (*Report, error) {
+	rd, err := NewReader(src)
+	if err != nil {
+		return nil, err
+	}
+	m := opts.Mapping
+	if m == nil {
+		mm := DetectMapping(rd.Header)
+		if opts.Preset != "" && opts.Preset != "auto" {
+			if PresetNamed(opts.Preset) == nil {
+				return nil, rapport.Errorf(rapport.EINVALID, "No preset %q; use google, outlook, crm, reso or production.", opts.Preset)
+			}
+			mm = MapWithPreset(rd.Header, opts.Preset)
+		}
+		m = &mm
+	}
+	if err := checkMapping(m); err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	conv := NewConverter(*m, opts.Kind, opts.Region, now)
+	rep := &Report{Preset: m.Preset, DryRun: opts.DryRun}
+	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in, out := make(chan *batch, 4), make(chan *batch, 4)
+	var readErr error
+	go func() { // read
+		defer close(in)
+		seq := 0
+		b := &batch{seq: seq}
+		for {
+			rec, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				readErr = err
+				return
+			}
+			b.recs = append(b.recs, rec)
+			if len(b.recs) == batchRows {
+				select {
+				case in <- b:
+				case <-ctx.Done():
+					return
+				}
+				seq++
+				b = &batch{seq: seq}
+			}
+		}
+		if len(b.recs) > 0 {
+			select {
+			case in <- b:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) { // convert
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range in {
+				b.rows = make([]Row, len(b.recs))
+				for i, rec := range b.recs {
+					b.rows[i] = conv.Convert(rec)
+				}
+				select {
+				case out <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+
+	// Write, in file order.
+	waiting := map[int]*batch{}
+	next := 0
+	var werr error
+	for b := range out {
+		if werr != nil {
+			continue
+		}
+		waiting[b.seq] = b
+		for b := waiting[next]; b != nil; b = waiting[next] {
+			delete(waiting, next)
+			next++
+			if werr = write(sess, b, rep); werr != nil {
+				cancel()
+				break
+			}
+			if opts.Progress != nil {
+				opts.Progress(rep.Rows)
+			}
+		}
+	}
+	if werr == nil && readErr != nil {
+		werr = readErr
+	}
+	if werr == nil {
+		werr = ctx.Err()
+	}
+	if werr != nil {
+		sess.Abort()
+		return nil, werr
+	}
+	stats, err := sess.Finish()
+	if err != nil {
+		return nil, err
+	}
+	rep.Created, rep.Updated, rep.Merged = stats.Created, stats.Updated, stats.Merged
+	rep.Skipped += stats.Rejected
+	return rep, nil
+}
+
+func write(sess *store.ImportSession, b *batch, rep *Report) error {
+	rows := make([]store.ImportRow, 0, len(b.rows))
+	lines := make([]int, 0, len(b.rows))
+	for _, r := range b.rows {
+		rep.Rows++
+		for _, p := range r.Problems {
+			rep.problem(p)
+		}
+		if r.Skip {
+			rep.Skipped++
+			continue
+		}
+		rows = append(rows, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner})
+		lines = append(lines, r.Line)
+	}
+	results, err := sess.Add(rows)
+	if err != nil {
+		return err
+	}
+	for i, res := range results {
+		for _, n := range res.Notes {
+			rep.problem(Problem{Line: lines[i], Reason: n})
+		}
+	}
+	return nil
+}
+
+// checkMapping refuses a mapping that cannot name anyone.
+func checkMapping(m *Mapping) error {
+	for _, f := range []Field{FirstName, LastName, FullName, EmailF, PhoneF, MLSID} {
+		if m.Mapped(f) {
+			return nil
+		}
+	}
+	return &rapport.Error{Code: rapport.EINVALID, Message: "No column holds a name, an email, a phone or an MLS id.",
+		Fields: map[string]string{"mapping": "Map at least one column to a name, email, phone or MLS id."}}
+}
