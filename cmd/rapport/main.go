@@ -5,6 +5,7 @@
 //	rapport org add ...             add an organisation
 //	rapport user add ...            add a user to an organisation
 //	rapport token create ...        make an API key (printed once)
+//	rapport import ...              import people from a CSV file
 //	rapport version                 print the version
 package main
 
@@ -36,6 +37,7 @@ Usage:
   rapport org add --name NAME --slug SLUG [--region US] [--tz America/Chicago]
   rapport user add --org SLUG --email EMAIL --role owner|manager|agent [--name NAME] --password-stdin
   rapport token create --org SLUG --email EMAIL [--name NAME]
+  rapport import --org SLUG --file F [--preset NAME] [--owner EMAIL] [--source NAME] [--referred-by PERSON_ID] [--dry-run]
   rapport version
 
 Settings come from flags or RAPPORT_* environment variables; run a
@@ -75,6 +77,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if len(rest) > 0 && rest[0] == "add" {
 			return userAdd(ctx, rest[1:], stdin, stdout, stderr)
 		}
+	case "import":
+		return importCmd(ctx, rest, stdin, stdout, stderr)
 	case "token":
 		if len(rest) > 0 && rest[0] == "create" {
 			return tokenCreate(ctx, rest[1:], stdout, stderr)

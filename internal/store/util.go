@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"slices"
 	"strings"
@@ -26,3 +27,9 @@ func affected(res sql.Result, err error, what string) error {
 }
 
 func sortIDs(ids []int64) { slices.Sort(ids) }
+
+// RawScan runs a read-only statement and scans its result into dest, for
+// tools and tests that check the database itself.
+func (db *DB) RawScan(ctx context.Context, dest any, query string, args ...any) error {
+	return db.ro.NewRaw(query, args...).Scan(ctx, dest)
+}

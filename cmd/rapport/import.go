@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/rapport-crm/rapport/internal/config"
+	"github.com/rapport-crm/rapport/internal/importer"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// importCmd imports a CSV file and prints one JSON report.
+func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var cfg config.Config
+	var slug, file, preset, owner, source, referredBy, kind string
+	var dryRun bool
+	err := flags("import", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
+		fs.StringVar(&slug, "org", "", "organisation slug (required)")
+		fs.StringVar(&file, "file", "", "CSV file to import, or - for standard input (required)")
+		fs.StringVar(&preset, "preset", "", "file layout: google, outlook, crm, reso, production (detected when empty)")
+		fs.StringVar(&owner, "owner", "", "email of the user who owns people whose row names no owner")
+		fs.StringVar(&source, "source", "", "source of people whose row names none")
+		fs.StringVar(&referredBy, "referred-by", "", "id of the person who gave the list; everyone imported is linked to them")
+		fs.StringVar(&kind, "kind", "", "lead, client, sphere or recruit for rows that say none (default: the preset's)")
+		fs.BoolVar(&dryRun, "dry-run", false, "check the file and report what would happen, writing nothing")
+	})
+	if err != nil {
+		return err
+	}
+	if slug == "" || file == "" {
+		fmt.Fprintln(stderr, "rapport import: --org and --file are required")
+		return errUsage
+	}
+	db, err := openStore(ctx, &cfg, quietLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	org, err := db.OrgBySlug(ctx, slug)
+	if err != nil {
+		return describe(err)
+	}
+	opts := importer.Options{Preset: preset, Region: org.Region, Source: source, DryRun: dryRun, Kind: rapport.Kind(kind)}
+	if kind != "" && !opts.Kind.Valid() {
+		return fmt.Errorf("--kind %q: use lead, client, sphere or recruit", kind)
+	}
+	actor, err := orgOwner(ctx, db, org.ID)
+	if err != nil {
+		return err
+	}
+	if owner != "" {
+		u, err := db.UserByEmail(ctx, owner)
+		if err != nil || u.OrgID != org.ID {
+			return fmt.Errorf("--owner: no user %s in %s", owner, slug)
+		}
+		opts.OwnerID = u.ID
+	}
+	if referredBy != "" {
+		id, err := strconv.ParseInt(referredBy, 10, 64)
+		if err != nil {
+			return fmt.Errorf("--referred-by: use the person's id, a number")
+		}
+		if _, err := db.Person(ctx, org.ID, id); err != nil {
+			return fmt.Errorf("--referred-by: no person %d in %s", id, slug)
+		}
+		opts.ReferredByID = id
+	}
+	src := stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			opts.Expected = int(st.Size() / 80)
+		}
+		src = f
+	}
+	rep, err := importer.Import(ctx, db, org.ID, actor, src, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %s (nothing was imported)", file, describe(err))
+	}
+	enc := json.NewEncoder(stdout)
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if !dryRun {
+		// Make the new people searchable now rather than when a server runs.
+		for {
+			n, err := db.IndexBacklog(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// orgOwner returns the id of the organisation's first owner, who is the
+// actor of operator commands.
+func orgOwner(ctx context.Context, db *store.DB, orgID int64) (int64, error) {
+	users, err := db.Users(ctx, orgID)
+	if err != nil {
+		return 0, err
+	}
+	for _, u := range users {
+		if u.Role == rapport.RoleOwner {
+			return u.ID, nil
+		}
+	}
+	if len(users) > 0 {
+		return users[0].ID, nil
+	}
+	return 0, fmt.Errorf("the organisation has no users; add one with rapport user add")
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// TestMain lets a test run this binary's main as a child process, so that
+// it can be killed like a real one.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("RAPPORT_TEST_CHILD"); args != "" {
+		var argv []string
+		json.Unmarshal([]byte(args), &argv)
+		os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// child starts this test binary as `rapport args...`.
+func child(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	b, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "RAPPORT_TEST_CHILD="+string(b))
+	return cmd
+}
+
+func writeCSV(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "First Name,Last Name,Email,Mobile Phone,City")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, "Person,Number %d,person%d@example.com,(312) %03d-%04d,Chicago\n", i, i, 200+i/10000%800, i%10000)
+	}
+	w.Flush()
+	f.Close()
+}
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "import.db")
+	runCmd(t, "", "org", "add", "--db", db, "--name", "Acme", "--slug", "acme")
+	runCmd(t, "a long enough secret\n", "user", "add", "--db", db, "--org", "acme", "--email", "owner@acme.test", "--role", "owner", "--password-stdin")
+	file := filepath.Join(dir, "people.csv")
+	os.WriteFile(file, []byte("Name,Email,Phone\nAnn Lee,ann@example.com,(312) 555-0101\nBob Roy,not-an-email,555-01\nAnn Lee,ANN@example.com,\n"), 0o644)
+	code, out, errOut := runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file, "--source", "Open house list", "--dry-run")
+	if code != 0 {
+		t.Fatalf("dry run: %d %s", code, errOut)
+	}
+	var rep struct {
+		Rows, Created, Updated, Merged, Skipped int
+		Errors                                  []struct {
+			Line   int
+			Column string
+			Reason string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not one JSON object: %q", out)
+	}
+	if rep.Rows != 3 || rep.Created != 2 || rep.Merged != 1 || len(rep.Errors) != 2 || rep.Errors[0].Line != 3 || rep.Errors[0].Column != "Email" {
+		t.Fatalf("report = %+v", rep)
+	}
+	code, out, _ = runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file)
+	if code != 0 || !strings.Contains(out, `"created":2`) {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file, "--owner", "nobody@acme.test"); code != 1 || !strings.Contains(errOut, "no user") {
+		t.Errorf("unknown owner: %d %s", code, errOut)
+	}
+	if code, _, _ := runCmd(t, "", "import", "--db", db, "--org", "acme"); code != 2 {
+		t.Errorf("missing --file: %d", code)
+	}
+}
+
+// TestKilledImportLeavesNothing kills `rapport import` part way through a
+// large file, several times, and checks the database is intact with none
+// of the file in it; then an import that completes adds every row once.
+func TestKilledImportLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a child process")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "kill.db")
+	runCmd(t, "", "org", "add", "--db", db, "--name", "Acme", "--slug", "acme")
+	runCmd(t, "a long enough secret\n", "user", "add", "--db", db, "--org", "acme", "--email", "owner@acme.test", "--role", "owner", "--password-stdin")
+	const n = 60_000
+	file := filepath.Join(dir, "big.csv")
+	writeCSV(t, file, n)
+	open := func() *store.DB {
+		s, err := store.Open(context.Background(), store.Options{URL: db, Logger: quietLogger(os.Stderr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	count := func() int {
+		s := open()
+		defer s.Close()
+		var c int
+		if err := s.RawScan(context.Background(), &c, "SELECT COUNT(*) FROM people"); err != nil {
+			t.Fatal(err)
+		}
+		var ok string
+		if err := s.RawScan(context.Background(), &ok, "PRAGMA integrity_check"); err != nil || ok != "ok" {
+			t.Fatalf("integrity check: %q %v", ok, err)
+		}
+		return c
+	}
+	for i, after := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond, 900 * time.Millisecond} {
+		cmd := child(t, "import", "--db", db, "--org", "acme", "--file", file)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if err == nil {
+			t.Logf("kill %d: the import finished before it was killed", i)
+			continue
+		}
+		if c := count(); c != 0 {
+			t.Fatalf("kill %d after %v: %d people in the database, want 0", i, after, c)
+		}
+	}
+	code, out, errOut := runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file)
+	if code != 0 {
+		t.Fatalf("final import: %s", errOut)
+	}
+	if c := count(); c != n || !strings.Contains(out, fmt.Sprintf(`"created":%d`, n)) {
+		t.Fatalf("after a full import: %d people (%s)", c, out)
+	}
+}
