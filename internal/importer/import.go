@@ -232,3 +232,37 @@ func checkMapping(m *Mapping) error {
 	return &rapport.Error{Code: rapport.EINVALID, Message: "No column holds a name, an email, a phone or an MLS id.",
 		Fields: map[string]string{"mapping": "Map at least one column to a name, email, phone or MLS id."}}
 }
+
+// ImportVCards imports a vCard file the way Import imports CSV.
+func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Reader, opts Options) (*Report, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	rows, err := ParseVCards(src, opts.Region, opts.Kind, now)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows)})
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Preset: "vcard", DryRun: opts.DryRun}
+	for lo := 0; lo < len(rows); lo += batchRows {
+		if err := write(sess, &batch{rows: rows[lo:min(lo+batchRows, len(rows))]}, rep); err != nil {
+			sess.Abort()
+			return nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(rep.Rows)
+		}
+	}
+	stats, err := sess.Finish()
+	if err != nil {
+		return nil, err
+	}
+	rep.Created, rep.Updated, rep.Merged = stats.Created, stats.Updated, stats.Merged
+	rep.Skipped += stats.Rejected
+	return rep, nil
+}
