@@ -259,6 +259,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, signIn)
 	}
 	go cleanSessions(ctx, db, log)
+	go db.RunIndexer(ctx, 2*time.Second)
+	if n, err := db.FailInterruptedImports(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("imports interrupted by the last stop were marked failed; nothing of them was written", "count", n)
+	}
 
 	errc := make(chan error, 1)
 	go func() {

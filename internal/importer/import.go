@@ -73,7 +73,7 @@ type batch struct {
 func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Reader, opts Options) (*Report, error) {
 	rd, err := NewReader(src)
 	if err != nil {
-		return nil, err
+		return nil, fileError(err)
 	}
 	m := opts.Mapping
 	if m == nil {
@@ -114,7 +114,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 				break
 			}
 			if err != nil {
-				readErr = err
+				readErr = fileError(err)
 				return
 			}
 			b.recs = append(b.recs, rec)
@@ -241,7 +241,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	}
 	rows, err := ParseVCards(src, opts.Region, opts.Kind, now)
 	if err != nil {
-		return nil, err
+		return nil, fileError(err)
 	}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows)})
@@ -265,4 +265,10 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	rep.Created, rep.Updated, rep.Merged = stats.Created, stats.Updated, stats.Merged
 	rep.Skipped += stats.Rejected
 	return rep, nil
+}
+
+// fileError reports a problem with the file itself (where it is, and what),
+// as an error the user may read.
+func fileError(err error) error {
+	return rapport.Errorf(rapport.EINVALID, "%s", err.Error())
 }

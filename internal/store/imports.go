@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -18,19 +20,20 @@ const (
 // ImportJob is an uploaded file and what became of importing it. Settings
 // and Report are JSON the importer owns.
 type ImportJob struct {
-	ID         int64     `bun:"id,pk,autoincrement"`
-	OrgID      int64     `bun:"org_id"`
-	UserID     int64     `bun:"user_id"`
-	FileName   string    `bun:"file_name"`
-	Format     string    `bun:"format"`
-	Content    []byte    `bun:"content"`
-	Settings   string    `bun:"settings"`
-	Status     string    `bun:"status"`
-	Report     string    `bun:"report"`
-	Error      string    `bun:"error"`
-	CreatedAt  time.Time `bun:"created_at"`
-	StartedAt  time.Time `bun:"started_at,nullzero"`
-	FinishedAt time.Time `bun:"finished_at,nullzero"`
+	bun.BaseModel `bun:"table:imports"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	OrgID         int64     `bun:"org_id"`
+	UserID        int64     `bun:"user_id"`
+	FileName      string    `bun:"file_name"`
+	Format        string    `bun:"format"`
+	Content       []byte    `bun:"content"`
+	Settings      string    `bun:"settings"`
+	Status        string    `bun:"status"`
+	Report        string    `bun:"report"`
+	Error         string    `bun:"error"`
+	CreatedAt     time.Time `bun:"created_at"`
+	StartedAt     time.Time `bun:"started_at,nullzero"`
+	FinishedAt    time.Time `bun:"finished_at,nullzero"`
 }
 
 // CreateImportJob stores an uploaded file.
@@ -63,6 +66,9 @@ func (db *DB) ImportJobs(ctx context.Context, orgID int64, limit int) ([]ImportJ
 // SaveImportSettings stores the mapping and options chosen for an import
 // not yet started.
 func (db *DB) SaveImportSettings(ctx context.Context, orgID, id int64, settings string) error {
+	if _, err := db.ImportJob(ctx, orgID, id, false); err != nil {
+		return err
+	}
 	res, err := db.rw.NewUpdate().Table("imports").Set("settings = ?", settings).
 		Where("org_id = ? AND id = ? AND status = ?", orgID, id, ImportUploaded).Exec(ctx)
 	if err := affected(res, err, "import"); err != nil {
@@ -73,6 +79,9 @@ func (db *DB) SaveImportSettings(ctx context.Context, orgID, id int64, settings 
 
 // StartImportJob marks an uploaded import running; only one start wins.
 func (db *DB) StartImportJob(ctx context.Context, orgID, id int64) error {
+	if _, err := db.ImportJob(ctx, orgID, id, false); err != nil {
+		return err
+	}
 	res, err := db.rw.NewUpdate().Table("imports").Set("status = ?, started_at = ?", ImportRunning, db.now().UTC()).
 		Where("org_id = ? AND id = ? AND status = ?", orgID, id, ImportUploaded).Exec(ctx)
 	if err := affected(res, err, "import"); err != nil {

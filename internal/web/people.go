@@ -61,26 +61,27 @@ type peoplePage struct {
 	Kinds  []rapport.Kind
 	// Newest is set when a broad search lists its matches newest first.
 	Newest bool
+	// ExportQuery carries the filters to the export links.
+	ExportQuery string
+	// Pending counts people imported but not yet searchable.
+	Pending int64
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
 	f := newForm(q)
-	filter := store.PeopleFilter{Query: f.Get("q"), Kind: rapport.Kind(f.Get("kind")), Tag: f.Get("tag"),
-		Archived: f.Get("archived") == "1", Cursor: f.Get("cursor")}
-	filter.StageID, _ = strconv.ParseInt(f.Get("stage"), 10, 64)
-	filter.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
-	if f.Get("owner") == "me" {
-		filter.OwnerID = a.user.ID
-	}
-	if filter.Kind != "" && !filter.Kind.Valid() {
-		filter.Kind = ""
-	}
+	filter := peopleFilter(r, a)
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {
 		return err
 	}
 	page := &peoplePage{Base: s.withFlash(w, r, a, "People", "people"), lookups: l, Form: f, Kinds: rapport.Kinds}
+	exportQ := cloneValues(q)
+	exportQ.Del("cursor")
+	page.ExportQuery = exportQ.Encode()
+	if page.Pending, err = s.db.SearchPending(r.Context(), a.org.ID); err != nil {
+		return err
+	}
 	res, err := s.db.ListPeople(r.Context(), a.org.ID, filter)
 	if rapport.ErrorCode(err) == rapport.EINVALID {
 		// A stale or mangled cursor: start again from the first page.

@@ -110,9 +110,14 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err := h.db.CreateRoutingRule(ctx, rule); err != nil {
 			t.Fatal(err)
 		}
+		job := &store.ImportJob{OrgID: a.org.ID, UserID: a.agent.ID, FileName: "zelda-secret-list.csv", Format: "csv",
+			Content: []byte("Name,Email\nZelda Secretkeeper,zelda@alpha.test\n"), Settings: "{}"}
+		if err := h.db.CreateImportJob(ctx, job); err != nil {
+			t.Fatal(err)
+		}
 		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
-			"apikey": key.ID, "rule": rule.ID}
-		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback"}
+			"apikey": key.ID, "rule": rule.ID, "import": job.ID}
+		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list"}
 
 		intruder := h.signedIn(b.owner.Email)
 		covered := 0
@@ -155,6 +160,9 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		}
 		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 {
 			t.Error("A's routing rule was touched")
+		}
+		if j, _ := h.db.ImportJob(ctx, a.org.ID, job.ID, false); j.Status != store.ImportUploaded || j.Settings != "{}" {
+			t.Errorf("A's import was touched: %+v", j)
 		}
 		if covered < 25 {
 			t.Fatalf("only %d routes exercised", covered)

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/importer"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// peopleFilter reads the people list's filters from a query.
+func peopleFilter(r *http.Request, a *account) store.PeopleFilter {
+	q := r.URL.Query()
+	f := store.PeopleFilter{Query: strings.TrimSpace(q.Get("q")), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
+		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor")}
+	f.StageID, _ = strconv.ParseInt(q.Get("stage"), 10, 64)
+	f.OwnerID, _ = strconv.ParseInt(q.Get("owner"), 10, 64)
+	if q.Get("owner") == "me" {
+		f.OwnerID = a.user.ID
+	}
+	if f.Kind != "" && !f.Kind.Valid() {
+		f.Kind = ""
+	}
+	return f
+}
+
+// exportPeople streams the people the list's filters select, a page at a
+// time, as CSV or vCard.
+func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account, format string) error {
+	f := peopleFilter(r, a)
+	f.Cursor, f.Limit = "", 200
+	l, err := s.lookups(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("rapport-people-%s", s.now().In(a.loc).Format("2006-01-02"))
+	var csvw *importer.CSVWriter
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		if csvw, err = importer.NewCSVWriter(w, a.org.Region, l.Stages, l.UserNames); err != nil {
+			return nil
+		}
+	} else {
+		w.Header().Set("Content-Type", "text/vcard; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.vcf"`)
+	}
+	for {
+		page, err := s.db.ListPeople(r.Context(), a.org.ID, f)
+		if err != nil {
+			s.log.Error("export", "err", err)
+			return nil // the download has begun; the partial file is all we can say
+		}
+		if csvw != nil {
+			if err := csvw.Write(page.People); err != nil {
+				return nil
+			}
+		} else if err := importer.WriteVCard(w, page.People); err != nil {
+			return nil
+		}
+		if page.Next == "" {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	if csvw != nil {
+		csvw.Flush()
+	}
+	return nil
+}
+
+func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.exportPeople(w, r, a, "csv")
+}
+
+func (s *Server) exportVCard(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.exportPeople(w, r, a, "vcard")
+}
+
+// personVCard downloads one person's card, to add them to a phone.
+func (s *Server) personVCard(w http.ResponseWriter, r *http.Request, a *account) error {
+	p, err := s.personFromPath(r, a)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/vcard; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="person-%d.vcf"`, p.ID))
+	return importer.WriteVCard(w, []rapport.Person{*p})
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"bytes"
+	"html"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+func (c *client) upload(path, name string, content []byte) response {
+	c.h.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.h.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", c.h.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+func TestImportInTheBrowserFlow(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		c := h.signedIn(a.agent.Email)
+		wantBody(t, c.get("/import"), "Upload and preview")
+		res := c.upload("/import", "empty.csv", nil)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, "That file is empty")
+
+		file := "Contact,Mail,Cell,Kind\nMaria Lopez,maria@example.com,(312) 555-0142,buyer\nBad Phone,bad@example.com,555-01,lead\n,,,\nSam Carter,sam@example.com,312.555.0177,past client\n"
+		res = c.upload("/import", "leads.csv", []byte(file))
+		wantStatus(t, res, http.StatusSeeOther)
+		id := idFrom(t, res.location, "/import/")
+		path := "/import/" + strconv.FormatInt(id, 10)
+		res = c.get(path)
+		wantStatus(t, res, http.StatusOK)
+		// "Contact" and "Kind" are read by their names; "Mail" and "Cell" too.
+		wantBody(t, res, "Maria Lopez", "(312) 555-0142", html.EscapeString(`"555-01" is not a valid phone number — left out`), "client")
+		// The user maps a column by hand and names the source.
+		res = c.post(path, url.Values{"preset": {"auto"}, "source": {"Open house"}, "owner": {strconv.FormatInt(a.agent.ID, 10)},
+			"col_0": {"full_name"}, "col_1": {"email"}, "col_2": {"phone"}, "col_3": {""}})
+		wantStatus(t, res, http.StatusSeeOther)
+		res = c.get(path)
+		if strings.Contains(res.body, ">client<") {
+			t.Error("an ignored column still sets the kind")
+		}
+		res = c.post(path, url.Values{"preset": {"auto"}, "source": {"Open house"}, "owner": {strconv.FormatInt(a.agent.ID, 10)},
+			"col_0": {"full_name"}, "col_1": {"email"}, "col_2": {"phone"}, "col_3": {""}, "start": {"1"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		var page string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			page = c.get(path).body
+			if strings.Contains(page, "rows:") {
+				break
+			}
+		}
+		if !strings.Contains(page, "<strong>3</strong> rows: 3 new, 0 updated, 0 already here, 0 skipped.") || !strings.Contains(page, "555-01") {
+			t.Fatalf("report page:\n%s", page)
+		}
+		// Starting twice does nothing more.
+		wantStatus(t, c.post(path, url.Values{"start": {"1"}}), http.StatusSeeOther)
+		for h.db.IndexBacklog(ctx); ; {
+			if n, _ := h.db.IndexBacklog(ctx); n == 0 {
+				break
+			}
+		}
+		page2, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Query: "open house"})
+		if len(page2.People) != 3 || page2.People[0].OwnerID != a.agent.ID {
+			t.Fatalf("imported people = %+v", page2.People)
+		}
+
+		// vCard upload.
+		vcf := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dana Reyes\r\nTEL;TYPE=CELL:(773) 555-0100\r\nEND:VCARD\r\n"
+		res = c.upload("/import", "contacts.vcf", []byte(vcf))
+		vpath := res.location
+		wantBody(t, c.get(vpath), "Dana Reyes", "(773) 555-0100")
+		c.post(vpath, url.Values{"kind": {"sphere"}, "start": {"1"}})
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(c.get(vpath).body, "1 new") {
+				break
+			}
+		}
+		wantBody(t, c.get(vpath), "<strong>1</strong> rows: 1 new")
+
+		// Exports hold everyone the filters select.
+		res = c.get("/people/export.csv?kind=sphere")
+		wantStatus(t, res, http.StatusOK)
+		if !strings.Contains(res.body, "Dana,Reyes,sphere") || strings.Contains(res.body, "Maria") || !strings.HasPrefix(res.body, "First Name,Last Name") {
+			t.Errorf("csv export:\n%s", res.body)
+		}
+		res = c.get("/people/export.vcf")
+		if strings.Count(res.body, "BEGIN:VCARD") != 4 {
+			t.Errorf("vcard export has %d cards", strings.Count(res.body, "BEGIN:VCARD"))
+		}
+		if !strings.Contains(c.get("/people/"+strconv.FormatInt(page2.People[0].ID, 10)+"/vcard").body, "FN:") {
+			t.Error("person vCard download")
+		}
+	})
+}

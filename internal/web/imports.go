@@ -1,0 +1,337 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rapport-crm/rapport/internal/importer"
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// maxUpload bounds an uploaded file.
+const maxUpload = 64 << 20
+
+// previewRows is how many rows the preview shows.
+const previewRows = 20
+
+// importSettings are the choices made for an uploaded file.
+type importSettings struct {
+	Preset     string            `json:"preset"`
+	Columns    map[string]string `json:"columns,omitempty"`
+	Kind       string            `json:"kind,omitempty"`
+	OwnerID    int64             `json:"ownerId,omitempty"`
+	Source     string            `json:"source,omitempty"`
+	ReferredBy int64             `json:"referredBy,omitempty"`
+}
+
+// progress holds how far running imports have got, in this process.
+var progress sync.Map // import id -> int rows done
+
+type importsPage struct {
+	Base
+	Jobs []store.ImportJob
+	Form *form
+}
+
+func (s *Server) importsList(w http.ResponseWriter, r *http.Request, a *account) error {
+	return s.renderImports(w, r, a, newForm(nil), http.StatusOK)
+}
+
+func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
+	jobs, err := s.db.ImportJobs(r.Context(), a.org.ID, 20)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, status, "imports", &importsPage{Base: s.withFlash(w, r, a, "Import", "people"), Jobs: jobs, Form: f})
+	return nil
+}
+
+// importUpload stores an uploaded CSV or vCard file.
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a *account) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	f := newForm(nil)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			f.addErr("file", fmt.Sprintf("That file is larger than %d MB; split it, or use rapport import on the server.", maxUpload>>20))
+		} else {
+			f.addErr("file", "The upload could not be read; try again.")
+		}
+		return s.renderImports(w, r, a, f, http.StatusUnprocessableEntity)
+	}
+	defer r.MultipartForm.RemoveAll()
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		f.addErr("file", "Choose a CSV or vCard file.")
+		return s.renderImports(w, r, a, f, http.StatusUnprocessableEntity)
+	}
+	defer file.Close()
+	content, err := io.ReadAll(io.LimitReader(file, maxUpload+1))
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(content) > maxUpload:
+		f.addErr("file", fmt.Sprintf("That file is larger than %d MB.", maxUpload>>20))
+	case len(bytes.TrimSpace(content)) == 0:
+		f.addErr("file", "That file is empty.")
+	}
+	if !f.Valid() {
+		return s.renderImports(w, r, a, f, http.StatusUnprocessableEntity)
+	}
+	format := "csv"
+	name := path.Base(hdr.Filename)
+	if strings.HasSuffix(strings.ToLower(name), ".vcf") || bytes.Contains(content[:min(len(content), 1024)], []byte("BEGIN:VCARD")) {
+		format = "vcard"
+	} else if _, err := importer.NewReader(bytes.NewReader(content)); err != nil {
+		f.addErr("file", "This is not a CSV file we can read: "+err.Error())
+		return s.renderImports(w, r, a, f, http.StatusUnprocessableEntity)
+	}
+	settings, _ := json.Marshal(importSettings{OwnerID: a.user.ID})
+	job := &store.ImportJob{OrgID: a.org.ID, UserID: a.user.ID, FileName: name, Format: format, Content: content, Settings: string(settings)}
+	if err := s.db.CreateImportJob(r.Context(), job); err != nil {
+		return err
+	}
+	return redirect(w, r, "/import/"+strconv.FormatInt(job.ID, 10))
+}
+
+type importJobPage struct {
+	Base
+	lookups
+	Job      *store.ImportJob
+	Settings importSettings
+	Header   []string
+	Mapping  importer.Mapping
+	Fields   []importer.Field
+	Presets  []importer.Preset
+	Kinds    []rapport.Kind
+	Preview  []importer.Row
+	Rows     int
+	Done     int
+	Report   *importer.Report
+	Form     *form
+	Problem  string
+	Referrer string
+}
+
+// Percent is how far a running import has got.
+func (p *importJobPage) Percent() int {
+	if p.Rows == 0 {
+		return 0
+	}
+	return min(100, p.Done*100/p.Rows)
+}
+
+// FieldOf is the field a column is mapped to, by index.
+func (p *importJobPage) FieldOf(i int) string {
+	for _, c := range p.Mapping.Columns {
+		if c.Index == i {
+			return string(c.Field)
+		}
+	}
+	return ""
+}
+
+func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	job, err := s.db.ImportJob(r.Context(), a.org.ID, id, true)
+	if err != nil {
+		return err
+	}
+	page := &importJobPage{Base: s.withFlash(w, r, a, "Import "+job.FileName, "people"), Job: job, Fields: importer.Fields,
+		Presets: importer.Presets, Kinds: rapport.Kinds, Form: newForm(nil)}
+	json.Unmarshal([]byte(job.Settings), &page.Settings)
+	if page.lookups, err = s.lookups(r.Context(), a); err != nil {
+		return err
+	}
+	if page.Settings.ReferredBy != 0 {
+		if p, err := s.db.Person(r.Context(), a.org.ID, page.Settings.ReferredBy); err == nil {
+			page.Referrer = fmt.Sprintf("#%d %s", p.ID, p.Name())
+		}
+	}
+	page.Rows = bytes.Count(job.Content, []byte("\n"))
+	switch job.Status {
+	case store.ImportUploaded:
+		s.preview(a, page)
+	case store.ImportRunning:
+		if v, ok := progress.Load(job.ID); ok {
+			page.Done = v.(int)
+		}
+	case store.ImportDone:
+		page.Report = new(importer.Report)
+		json.Unmarshal([]byte(job.Report), page.Report)
+	}
+	job.Content = nil
+	s.render(w, r, http.StatusOK, "import_job", page)
+	return nil
+}
+
+// preview maps the file's columns and converts its first rows, so every
+// problem they have shows before anything is imported.
+func (s *Server) preview(a *account, page *importJobPage) {
+	job := page.Job
+	if job.Format == "vcard" {
+		rows, err := importer.ParseVCards(bytes.NewReader(job.Content), a.org.Region, rapport.Kind(page.Settings.Kind), s.now())
+		if err != nil {
+			page.Problem = err.Error()
+			return
+		}
+		page.Rows = len(rows)
+		page.Preview = rows[:min(len(rows), previewRows)]
+		return
+	}
+	rd, err := importer.NewReader(bytes.NewReader(job.Content))
+	if err != nil {
+		page.Problem = err.Error()
+		return
+	}
+	page.Header = rd.Header
+	page.Mapping = mappingFor(rd.Header, page.Settings)
+	conv := importer.NewConverter(page.Mapping, rapport.Kind(page.Settings.Kind), a.org.Region, s.now())
+	for len(page.Preview) < previewRows {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			page.Problem = err.Error()
+			return
+		}
+		page.Preview = append(page.Preview, conv.Convert(rec))
+	}
+}
+
+// mappingFor is the preset's mapping of header, with the columns the user
+// chose by hand.
+func mappingFor(header []string, st importSettings) importer.Mapping {
+	m := importer.DetectMapping(header)
+	if st.Preset != "" && st.Preset != "auto" && importer.PresetNamed(st.Preset) != nil {
+		m = importer.MapWithPreset(header, st.Preset)
+	}
+	for i := range m.Columns {
+		if f, ok := st.Columns[strconv.Itoa(m.Columns[i].Index)]; ok {
+			m.Columns[i].Field = importer.Field(f)
+			if m.Columns[i].Field != importer.PhoneF && m.Columns[i].Field != importer.EmailF {
+				m.Columns[i].Pair = ""
+			}
+		}
+	}
+	return m
+}
+
+// importSettingsSave stores the mapping and options chosen on the preview.
+func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	st, err := s.settingsFromForm(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(st)
+	if err := s.db.SaveImportSettings(r.Context(), a.org.ID, id, string(b)); err != nil {
+		if rapport.ErrorCode(err) != rapport.ECONFLICT {
+			return err
+		}
+		// A second click on Import, say: the page shows how it is going.
+		s.flash(w, r, rapport.ErrorMessage(err))
+		return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
+	}
+	if f.Get("start") != "" {
+		return s.importStart(w, r, a)
+	}
+	if !f.Valid() {
+		s.flash(w, r, strings.Join(mapValues(f.Errors), " "))
+	}
+	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) settingsFromForm(ctx context.Context, a *account, f *form) (importSettings, error) {
+	st := importSettings{Preset: f.Get("preset"), Kind: f.Get("kind"), Source: f.Get("source"), Columns: map[string]string{}}
+	if st.Kind != "" && !rapport.Kind(st.Kind).Valid() {
+		st.Kind = ""
+	}
+	st.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
+	if f.Get("referred_by") != "" {
+		st.ReferredBy = s.resolveReferrer(ctx, a, f)
+	}
+	for k, vs := range f.Values {
+		if i, ok := strings.CutPrefix(k, "col_"); ok && len(vs) > 0 {
+			if _, err := strconv.Atoi(i); err == nil {
+				st.Columns[i] = vs[0]
+			}
+		}
+	}
+	return st, nil
+}
+
+// importStart runs the import in the background; the page follows it.
+func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	job, err := s.db.ImportJob(r.Context(), a.org.ID, id, true)
+	if err != nil {
+		return err
+	}
+	if err := s.db.StartImportJob(r.Context(), a.org.ID, id); err != nil {
+		s.flash(w, r, rapport.ErrorMessage(err))
+		return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
+	}
+	var st importSettings
+	json.Unmarshal([]byte(job.Settings), &st)
+	progress.Store(job.ID, 0)
+	go s.runImport(a.org, job, st)
+	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSettings) {
+	defer progress.Delete(job.ID)
+	ctx := context.Background()
+	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
+		Source: st.Source, ReferredByID: st.ReferredBy, Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
+		Progress: func(n int) { progress.Store(job.ID, n) }}
+	var rep *importer.Report
+	var err error
+	if job.Format == "vcard" {
+		rep, err = importer.ImportVCards(ctx, s.db, org.ID, job.UserID, bytes.NewReader(job.Content), opts)
+	} else {
+		rd, rerr := importer.NewReader(bytes.NewReader(job.Content))
+		if rerr == nil {
+			m := mappingFor(rd.Header, st)
+			opts.Mapping = &m
+		}
+		rep, err = importer.Import(ctx, s.db, org.ID, job.UserID, bytes.NewReader(job.Content), opts)
+	}
+	failure, report := "", ""
+	if err != nil {
+		failure = rapport.ErrorMessage(err) + " Nothing was imported."
+		s.log.Warn("import failed", "import", job.ID, "err", err)
+	} else {
+		b, _ := json.Marshal(rep)
+		report = string(b)
+		s.log.Info("import done", "import", job.ID, "rows", rep.Rows, "created", rep.Created, "updated", rep.Updated)
+	}
+	if err := s.db.FinishImportJob(ctx, org.ID, job.ID, report, failure); err != nil {
+		s.log.Error("record import result", "import", job.ID, "err", err)
+	}
+}
