@@ -96,8 +96,10 @@ type Person struct {
 	// speed to lead is measured from it.
 	ArrivedAt time.Time `bun:"arrived_at,nullzero"`
 
-	// SearchDoc is the normalised text the full-text index covers.
+	// SearchDoc is the normalised text the full-text index covers, and
+	// NameKey the folded name duplicates are found by; the store derives both.
 	SearchDoc string `bun:"search_doc"`
+	NameKey   string `bun:"name_key"`
 	// Version counts changes to the person; an edit form carries the
 	// version it started from.
 	Version int64 `bun:"version"`

@@ -434,6 +434,7 @@ func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (O
 		}
 		rapport.MergeInto(target, p)
 		target.SearchDoc = searchDoc(target, nil, nil)
+		target.NameKey = nameKey(target.FirstName, target.LastName)
 		return Merged, nil
 	}
 	target, err := s.db.personTx(s.ctx, s.tx, s.orgID, id)
@@ -478,6 +479,7 @@ func (s *ImportSession) create(p *rapport.Person) error {
 	p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = s.now, s.now, s.actorID, 1
 	p.ScheduleTouch()
 	p.SearchDoc = searchDoc(p, nil, nil)
+	p.NameKey = nameKey(p.FirstName, p.LastName)
 	s.pendingIdx[p.ID] = len(s.pending)
 	s.pending = append(s.pending, *p)
 	return nil
@@ -556,7 +558,7 @@ func (w *bulkWriter) close() {
 var personColumns = []string{"id", "org_id", "first_name", "last_name", "sort_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes", "birthday_year",
 	"birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days", "mls_id", "brokerage", "office",
-	"licence_year", "units_12m", "volume_12m", "touch_due_at", "search_doc", "version", "created_by", "created_at", "updated_at"}
+	"licence_year", "units_12m", "volume_12m", "touch_due_at", "search_doc", "name_key", "version", "created_by", "created_at", "updated_at"}
 
 // insert runs a multi-row INSERT of rows of len(cols) values each, with a
 // statement prepared once per table and row count.
@@ -612,7 +614,7 @@ func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error 
 			nullID(p.OwnerID), nullID(p.ReferredByID), p.DoNotCall, p.TZ, p.Street, p.City, p.State, p.PostalCode, p.Country,
 			p.Notes, p.Birthday.Year, int(p.Birthday.Month), p.Birthday.Day, p.HomeAnniversary.Year, int(p.HomeAnniversary.Month),
 			p.HomeAnniversary.Day, p.CadenceDays, p.MLSID, p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m,
-			tv(p.TouchDueAt), p.SearchDoc, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
+			tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
 		for j, ph := range p.Phones {
 			phones = append(phones, p.OrgID, p.ID, ph.Number, ph.Label, j)
 		}

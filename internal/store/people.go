@@ -45,6 +45,7 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 	p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 	p.ScheduleTouch()
 	p.SearchDoc = searchDoc(p, nil, nil)
+	p.NameKey = nameKey(p.FirstName, p.LastName)
 	if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
@@ -179,6 +180,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 	p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
 	p.UpdatedAt = db.now().UTC()
 	p.ScheduleTouch()
+	p.NameKey = nameKey(p.FirstName, p.LastName)
 	p.Version = old.Version + 1
 	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err

@@ -146,7 +146,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if !group.IsZero() {
 		db.log.Info("database migrated", "dialect", db.dialect, "applied", group.Migrations.String())
 	}
-	return nil
+	// Values the application derives for rows written before it did.
+	return db.backfillNameKeys(ctx)
 }
 
 // tx runs fn in a write transaction.

@@ -67,3 +67,28 @@ func TestRoutingRulesAndSpeedReport(t *testing.T) {
 		wantBody(t, m.get("/people/"+strconv.FormatInt(ev.Person.ID, 10)), "<strong>Inquiry</strong> from Zillow")
 	})
 }
+
+func TestDuplicatesPageAndMerge(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		one := &rapport.Person{FirstName: "Robert", LastName: "Smith", Kind: rapport.KindLead, Emails: []rapport.Email{{Address: "rob@example.com"}}}
+		two := &rapport.Person{FirstName: "Bob", LastName: "Smith", Kind: rapport.KindLead, Phones: []rapport.Phone{{Number: "+13125550142"}}}
+		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, one)
+		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, two)
+		c := h.signedIn(a.agent.Email)
+		res := c.get("/duplicates")
+		wantBody(t, res, "Same name", "Robert Smith", "Bob Smith", "merge #"+strconv.FormatInt(two.ID, 10)+" in")
+		wantStatus(t, c.post("/duplicates/merge", url.Values{"keep": {strconv.FormatInt(one.ID, 10)}}), http.StatusBadRequest)
+		// Another organisation cannot merge these two.
+		b := h.org("bravo")
+		wantStatus(t, h.signedIn(b.owner.Email).post("/duplicates/merge", url.Values{"keep": {strconv.FormatInt(one.ID, 10)},
+			"drop": {strconv.FormatInt(two.ID, 10)}}), http.StatusNotFound)
+		res = c.post("/duplicates/merge", url.Values{"keep": {strconv.FormatInt(one.ID, 10)}, "drop": {strconv.FormatInt(two.ID, 10)}})
+		wantStatus(t, res, http.StatusSeeOther)
+		p, _ := h.db.Person(ctx, a.org.ID, one.ID)
+		if len(p.Phones) != 1 || len(p.Emails) != 1 {
+			t.Errorf("merged = %+v", p)
+		}
+		wantBody(t, c.get("/duplicates"), "No likely duplicates")
+	})
+}

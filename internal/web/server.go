@@ -92,6 +92,8 @@ func (s *Server) routeTable() []route {
 		{"GET /people/export.csv", s.user(s.exportCSV)},
 		{"GET /people/export.vcf", s.user(s.exportVCard)},
 		{"GET /people/{id}/vcard", s.user(s.personVCard)},
+		{"GET /duplicates", s.user(s.duplicates)},
+		{"POST /duplicates/merge", s.user(s.mergePeople)},
 		{"GET /import", s.user(s.importsList)},
 		{"POST /import", s.user(s.importUpload)},
 		{"GET /import/{id}", s.user(s.importJob)},

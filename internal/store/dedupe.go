@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// nicknames map common short forms to the name they stand for, so that
+// "Bob Smith" and "Robert Smith" share a name key.
+var nicknames = map[string]string{
+	"bob": "robert", "rob": "robert", "bobby": "robert", "robbie": "robert", "bill": "william", "will": "william",
+	"billy": "william", "liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth", "lizzie": "elizabeth",
+	"jim": "james", "jimmy": "james", "jamie": "james", "mike": "michael", "mikey": "michael", "dave": "david",
+	"tom": "thomas", "tommy": "thomas", "chris": "christopher", "kate": "katherine", "katie": "katherine",
+	"cathy": "catherine", "kathy": "katherine", "jen": "jennifer", "jenny": "jennifer", "joe": "joseph", "joey": "joseph",
+	"dan": "daniel", "danny": "daniel", "matt": "matthew", "tony": "anthony", "steve": "steven", "sam": "samuel",
+	"ben": "benjamin", "nick": "nicholas", "andy": "andrew", "drew": "andrew", "pat": "patricia", "patty": "patricia",
+	"sue": "susan", "suzy": "susan", "meg": "margaret", "maggie": "margaret", "peggy": "margaret", "ed": "edward",
+	"eddie": "edward", "ted": "edward", "rick": "richard", "rich": "richard", "dick": "richard", "alex": "alexander",
+	"greg": "gregory", "jon": "john", "johnny": "john", "jack": "john", "larry": "lawrence", "ron": "ronald",
+	"abby": "abigail", "vicky": "victoria", "becky": "rebecca", "debbie": "deborah", "deb": "deborah",
+}
+
+// nameKey folds a name for duplicate finding.
+func nameKey(first, last string) string {
+	words := strings.Fields(foldText(first + " " + last))
+	if len(words) < 2 {
+		// One word says too little to call two people the same.
+		return ""
+	}
+	for i, w := range words {
+		if n, ok := nicknames[w]; ok {
+			words[i] = n
+		}
+	}
+	sort.Strings(words)
+	return strings.Join(words, " ")
+}
+
+// backfillNameKeys computes the name key of people written before there
+// was one, a batch at a time.
+func (db *DB) backfillNameKeys(ctx context.Context) error {
+	for {
+		var rows []rapport.Person
+		if err := db.rw.NewSelect().Model(&rows).Column("id", "org_id", "first_name", "last_name").
+			Where("name_key IS NULL").Limit(5000).Scan(ctx); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		err := db.tx(ctx, func(tx bun.Tx) error {
+			for _, p := range rows {
+				if _, err := tx.NewUpdate().Table("people").Set("name_key = ?", nameKey(p.FirstName, p.LastName)).
+					Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// DuplicateGroup is a set of people who are probably one person, and why.
+type DuplicateGroup struct {
+	// Reason is "email", "phone" or "name"; Value is what they share.
+	Reason string
+	Value  string
+	People []rapport.Person
+}
+
+// Duplicates finds up to limit groups of the organisation's active people
+// who share an email, a personal phone, or a name (ignoring case, accents,
+// punctuation, word order and common nicknames).
+func (db *DB) Duplicates(ctx context.Context, orgID int64, limit int) ([]DuplicateGroup, error) {
+	type shared struct {
+		Value string `bun:"value"`
+		IDs   string `bun:"ids"`
+	}
+	agg := "GROUP_CONCAT(DISTINCT person_id)"
+	aggPeople := "GROUP_CONCAT(id)"
+	if db.dialect == Postgres {
+		agg = "STRING_AGG(DISTINCT person_id::text, ',')"
+		aggPeople = "STRING_AGG(id::text, ',')"
+	}
+	active := "person_id IN (SELECT id FROM people WHERE org_id = ? AND archived_at IS NULL)"
+	var groups []DuplicateGroup
+	seen := map[string]bool{}
+	add := func(reason string, rows []shared) {
+		for _, r := range rows {
+			ids := rapport.ParseIDs(r.IDs)
+			sortIDs(ids)
+			key := rapport.FormatIDs(ids)
+			if len(ids) < 2 || seen[key] {
+				continue
+			}
+			seen[key] = true
+			g := DuplicateGroup{Reason: reason, Value: r.Value}
+			for _, id := range ids {
+				g.People = append(g.People, rapport.Person{ID: id})
+			}
+			groups = append(groups, g)
+		}
+	}
+	var rows []shared
+	if err := db.ro.NewSelect().Table("emails").ColumnExpr("address AS value, "+agg+" AS ids").
+		Where("org_id = ? AND "+active, orgID, orgID).GroupExpr("address").Having("COUNT(DISTINCT person_id) > 1").
+		Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	add("email", rows)
+	rows = nil
+	if err := db.ro.NewSelect().Table("phones").ColumnExpr("number AS value, "+agg+" AS ids").
+		Where("org_id = ? AND label NOT IN (?) AND "+active, orgID, bun.List(sharedLabels), orgID).GroupExpr("number").
+		Having("COUNT(DISTINCT person_id) > 1").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	add("phone", rows)
+	rows = nil
+	if err := db.ro.NewSelect().Table("people").ColumnExpr("name_key AS value, "+aggPeople+" AS ids").
+		Where("org_id = ? AND name_key IS NOT NULL AND name_key <> '' AND archived_at IS NULL", orgID).GroupExpr("name_key").
+		Having("COUNT(*) > 1").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	add("name", rows)
+	if len(groups) > limit {
+		groups = groups[:limit]
+	}
+	for i := range groups {
+		for j := range groups[i].People {
+			p, err := db.Person(ctx, orgID, groups[i].People[j].ID)
+			if err != nil {
+				return nil, err
+			}
+			groups[i].People[j] = *p
+		}
+	}
+	return groups, nil
+}
+
+// MergePeople folds drop into keep: keep gains what it lacked (nothing it
+// has is overwritten), and every conversation, fact, follow-up, event,
+// stage change and referral of drop becomes keep's. Then drop is deleted.
+// All in one transaction.
+func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID int64) (*rapport.Person, error) {
+	if keepID == dropID {
+		return nil, rapport.Errorf(rapport.EINVALID, "A person cannot be merged with themselves.")
+	}
+	var keep *rapport.Person
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		var err error
+		if keep, err = db.personTx(ctx, tx, orgID, keepID); err != nil {
+			return err
+		}
+		drop, err := db.personTx(ctx, tx, orgID, dropID)
+		if err != nil {
+			return err
+		}
+		rapport.MergeInto(keep, drop)
+		if keep.ReferredByID == dropID {
+			keep.ReferredByID = 0
+		}
+		for _, table := range []string{"conversations", "facts", "follow_ups", "events", "stage_changes"} {
+			if _, err := tx.NewUpdate().Table(table).Set("person_id = ?", keepID).
+				Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewUpdate().Table("people").Set("referred_by_id = ?", keepID).
+			Where("org_id = ? AND referred_by_id = ? AND id <> ?", orgID, dropID, keepID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := db.indexSearch(ctx, tx, orgID, dropID, drop.SearchDoc, ""); err != nil {
+			return err
+		}
+		for _, table := range []string{"phones", "emails", "person_tags"} {
+			if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewDelete().Table("people").Where("org_id = ? AND id = ?", orgID, dropID).Exec(ctx); err != nil {
+			return err
+		}
+		keep.Version = 0
+		if err := db.updatePerson(ctx, tx, orgID, actorID, keep, "Merged"); err != nil {
+			return err
+		}
+		return db.mergeActivity(ctx, tx, orgID, keep, drop)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.Person(ctx, orgID, keepID)
+}
+
+// mergeActivity gives keep the union of both people's activity times.
+func (db *DB) mergeActivity(ctx context.Context, tx bun.Tx, orgID int64, keep, drop *rapport.Person) error {
+	first := keep.FirstAttemptAt
+	if first.IsZero() || (!drop.FirstAttemptAt.IsZero() && drop.FirstAttemptAt.Before(first)) {
+		first = drop.FirstAttemptAt
+	}
+	latest := func(a, b time.Time) time.Time {
+		if b.After(a) {
+			return b
+		}
+		return a
+	}
+	keep.FirstAttemptAt = first
+	keep.LastAttemptAt = latest(keep.LastAttemptAt, drop.LastAttemptAt)
+	keep.LastLiveAt = latest(keep.LastLiveAt, drop.LastLiveAt)
+	keep.LastTouchAt = latest(keep.LastTouchAt, drop.LastTouchAt)
+	keep.DoNotCall = keep.DoNotCall || drop.DoNotCall
+	keep.ScheduleTouch()
+	_, err := tx.NewUpdate().Model(keep).
+		Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at", "touch_due_at", "do_not_call").
+		Where("org_id = ? AND id = ?", orgID, keep.ID).Exec(ctx)
+	return err
+}

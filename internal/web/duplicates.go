@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+type duplicatesPage struct {
+	Base
+	lookups
+	Groups []store.DuplicateGroup
+}
+
+// duplicates lists people who are probably the same person.
+func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, a *account) error {
+	groups, err := s.db.Duplicates(r.Context(), a.org.ID, 50)
+	if err != nil {
+		return err
+	}
+	l, err := s.lookups(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "duplicates", &duplicatesPage{Base: s.withFlash(w, r, a, "Possible duplicates", "people"), lookups: l, Groups: groups})
+	return nil
+}
+
+// mergePeople folds one person into another.
+func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request, a *account) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	keep, _ := strconv.ParseInt(f.Get("keep"), 10, 64)
+	drop, _ := strconv.ParseInt(f.Get("drop"), 10, 64)
+	if keep == 0 || drop == 0 {
+		return rapport.Errorf(rapport.EINVALID, "Choose the two people to merge.")
+	}
+	p, err := s.db.MergePeople(r.Context(), a.org.ID, a.user.ID, keep, drop)
+	if err != nil {
+		return err
+	}
+	s.flash(w, r, "Merged into "+p.Name()+": every conversation, fact, follow-up and referral is now theirs.")
+	if f.Get("next") == "person" {
+		return redirect(w, r, personURL(p.ID))
+	}
+	return redirect(w, r, "/duplicates")
+}
