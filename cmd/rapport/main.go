@@ -6,6 +6,7 @@
 //	rapport user add ...            add a user to an organisation
 //	rapport token create ...        make an API key (printed once)
 //	rapport import ...              import people from a CSV file
+//	rapport bench [--people N]      measure Rapport at scale on this machine
 //	rapport version                 print the version
 package main
 
@@ -38,6 +39,7 @@ Usage:
   rapport user add --org SLUG --email EMAIL --role owner|manager|agent [--name NAME] --password-stdin
   rapport token create --org SLUG --email EMAIL [--name NAME]
   rapport import --org SLUG --file F [--preset NAME] [--owner EMAIL] [--source NAME] [--referred-by PERSON_ID] [--dry-run]
+  rapport bench [--people N] [--requests N]
   rapport version
 
 Settings come from flags or RAPPORT_* environment variables; run a
@@ -79,6 +81,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "import":
 		return importCmd(ctx, rest, stdin, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "token":
 		if len(rest) > 0 && rest[0] == "create" {
 			return tokenCreate(ctx, rest[1:], stdout, stderr)
