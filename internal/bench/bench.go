@@ -124,8 +124,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	took := time.Since(start)
 	res.ImportRowsPerS = float64(rep.Rows) / took.Seconds()
-	say("imported %d rows in %v: %.0f rows/s (%d created, %d merged, %d problems)", rep.Rows, took.Round(time.Millisecond),
-		res.ImportRowsPerS, rep.Created, rep.Merged, rep.ErrorCount)
+	say("imported %d rows in %v: %.0f rows/s (%d created, %d merged, %d problems; peak memory so far %.0f MB)", rep.Rows, took.Round(time.Millisecond),
+		res.ImportRowsPerS, rep.Created, rep.Merged, rep.ErrorCount, peakRSS())
 	start = time.Now()
 	for {
 		n, err := db.IndexBacklog(ctx)
@@ -137,7 +137,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.SearchableAfter = time.Since(start).Seconds()
-	say("indexed for search in %.1f s", res.SearchableAfter)
+	say("indexed for search in %.1f s (peak memory so far %.0f MB)", res.SearchableAfter, peakRSS())
 
 	// The raw baseline: the same rows, one prepared INSERT each, one
 	// transaction, the same driver, a table with no indexes.

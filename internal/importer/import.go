@@ -63,7 +63,25 @@ type batch struct {
 	seq  int
 	recs []Record
 	rows []Row
-	err  error
+	// imp are the rows to import, prepared by the session, and lines
+	// their line numbers.
+	imp   []store.ImportRow
+	lines []int
+	err   error
+}
+
+// prepare turns the converted rows of b into rows for the session.
+func (b *batch) prepare(sess *store.ImportSession) {
+	b.imp = make([]store.ImportRow, 0, len(b.rows))
+	b.lines = make([]int, 0, len(b.rows))
+	for _, r := range b.rows {
+		if r.Skip {
+			continue
+		}
+		b.imp = append(b.imp, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner})
+		b.lines = append(b.lines, r.Line)
+		sess.Prepare(&b.imp[len(b.imp)-1])
+	}
 }
 
 // Import reads a CSV file and imports its people into the organisation in
@@ -145,6 +163,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 				for i, rec := range b.recs {
 					b.rows[i] = conv.Convert(rec)
 				}
+				b.prepare(sess)
 				select {
 				case out <- b:
 				case <-ctx.Done():
@@ -196,8 +215,15 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 }
 
 func write(sess *store.ImportSession, b *batch, rep *Report) error {
-	rows := make([]store.ImportRow, 0, len(b.rows))
-	lines := make([]int, 0, len(b.rows))
+	if b.imp == nil {
+		b.prepare(sess)
+	}
+	results, err := sess.Add(b.imp)
+	if err != nil {
+		return err
+	}
+	// The problems in line order: the file's, then the import's.
+	j := 0
 	for _, r := range b.rows {
 		rep.Rows++
 		for _, p := range r.Problems {
@@ -207,17 +233,10 @@ func write(sess *store.ImportSession, b *batch, rep *Report) error {
 			rep.Skipped++
 			continue
 		}
-		rows = append(rows, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner})
-		lines = append(lines, r.Line)
-	}
-	results, err := sess.Add(rows)
-	if err != nil {
-		return err
-	}
-	for i, res := range results {
-		for _, n := range res.Notes {
-			rep.problem(Problem{Line: lines[i], Reason: n})
+		for _, n := range results[j].Notes {
+			rep.problem(Problem{Line: b.lines[j], Reason: n})
 		}
+		j++
 	}
 	return nil
 }

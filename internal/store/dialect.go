@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"time"
 
@@ -27,21 +28,37 @@ func (db *DB) isForeignKey(err error) bool {
 }
 
 // searchIDs returns up to max+1 ids of the organisation's people matching
-// the search tokens.
-func (db *DB) searchIDs(ctx context.Context, orgID int64, tokens []string, max int) ([]int64, error) {
-	if db.dialect == Postgres {
-		return pgSearchIDs(ctx, db.ro, orgID, tokens, max)
+// the search.
+func (db *DB) searchIDs(ctx context.Context, orgID int64, q searchQuery, max int) ([]int64, error) {
+	if q.email != "" {
+		return db.emailIDs(ctx, orgID, q.email, math.MaxInt64, max+1)
 	}
-	return sqliteSearchIDs(ctx, db.ro, orgID, tokens, max)
+	if db.dialect == Postgres {
+		return pgSearchIDs(ctx, db.ro, orgID, q.tokens, max)
+	}
+	return sqliteSearchIDs(ctx, db.ro, orgID, q.tokens, max)
 }
 
 // searchNewest returns up to n ids of matching people with ids below
 // before, highest (newest) first.
-func (db *DB) searchNewest(ctx context.Context, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
-	if db.dialect == Postgres {
-		return pgSearchNewest(ctx, db.ro, orgID, tokens, before, n)
+func (db *DB) searchNewest(ctx context.Context, orgID int64, q searchQuery, before int64, n int) ([]int64, error) {
+	if q.email != "" {
+		return db.emailIDs(ctx, orgID, q.email, before, n)
 	}
-	return sqliteSearchNewest(ctx, db.ro, orgID, tokens, before, n)
+	if db.dialect == Postgres {
+		return pgSearchNewest(ctx, db.ro, orgID, q.tokens, before, n)
+	}
+	return sqliteSearchNewest(ctx, db.ro, orgID, q.tokens, before, n)
+}
+
+// emailIDs returns up to n ids of people with the email address and ids
+// below before, highest first.
+func (db *DB) emailIDs(ctx context.Context, orgID int64, addr string, before int64, n int) ([]int64, error) {
+	var ids []int64
+	err := db.ro.NewSelect().Table("emails").ColumnExpr("DISTINCT person_id").
+		Where("org_id = ? AND address = ? AND person_id < ?", orgID, addr, before).
+		OrderExpr("person_id DESC").Limit(int64(n)).Scan(ctx, &ids)
+	return ids, err
 }
 
 // byIDTable and byIDNameOrder shape a query that picks people by a list

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -17,8 +18,11 @@ import (
 // SQLite connection settings. busy_timeout comes first so that the others
 // wait rather than fail; writers take the lock at BEGIN (immediate) so a
 // transaction that reads then writes cannot deadlock against another.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate"
+var sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(" + strconv.Itoa(sqliteCacheSize) + ")&_txlock=immediate"
+
+// sqliteCacheSize is each connection's page cache: negative, in KiB.
+const sqliteCacheSize = -32000
 
 func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	path = strings.TrimPrefix(path, "sqlite://")

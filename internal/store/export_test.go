@@ -1,9 +1,30 @@
 package store
 
+import "context"
+
 // SetMaxNarrow changes how many search matches are listed by name, so that
 // tests can reach the newest-first path with a small book.
 func SetMaxNarrow(n int) (restore func()) {
 	old := maxNarrow
 	maxNarrow = n
 	return func() { maxNarrow = old }
+}
+
+// SetBulkImport lowers the size at which an import drops and rebuilds
+// indexes, and how many merges wait, so tests reach those paths cheaply.
+func SetBulkImport(min, merges int) (restore func()) {
+	oldMin, oldDefer := bulkMin, deferAfter
+	bulkMin, deferAfter = min, merges
+	return func() { bulkMin, deferAfter = oldMin, oldDefer }
+}
+
+// WriterChecksForeignKeys reports whether the write connection enforces
+// foreign keys (an import turns them off while it runs).
+func (db *DB) WriterChecksForeignKeys(ctx context.Context) (bool, error) {
+	if db.dialect != SQLite {
+		return true, nil
+	}
+	var on bool
+	err := db.rw.NewRaw("PRAGMA foreign_keys").Scan(ctx, &on)
+	return on, err
 }

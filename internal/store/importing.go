@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +38,13 @@ type ImportRow struct {
 	Person rapport.Person
 	// Stage and Owner name a stage and a user, as the file wrote them.
 	Stage, Owner string
+
+	// Set by Prepare.
+	prepared bool
+	notes    []string
+	rejected bool
+	keys     []string
+	hashes   []uint64
 }
 
 // Outcome is what became of a row.
@@ -90,36 +101,125 @@ type ImportSession struct {
 	users map[string]int64
 
 	seed      maphash.Seed
-	keys      map[uint64]int64
+	keys      *keyTable
 	preloaded bool
 	// firstID is the first id of people this import creates; ids at or
 	// above it are new.
 	firstID, nextID int64
 	reserved        []int64
+	// ranges are the ids reserved on PostgreSQL, ascending and merged.
+	ranges [][2]int64
 
 	pending    []rapport.Person
 	pendingIdx map[int64]int
 	seen       map[int64]bool
 
+	// deferred holds rows that matched someone already written, by that
+	// person's id in file order; they are merged a chunk at a time, in id
+	// order, so the reads walk the table instead of jumping about it.
+	deferred  map[int64][]rapport.Person
+	deferredN int
+
 	stats   ImportStats
 	w       *bulkWriter
 	backlog *backlogEntry
+
+	// On SQLite the session pins the write connection to give it its own
+	// settings for the length of the import.
+	conn *bun.Conn
+	// bulk: the secondary indexes of the people tables were dropped when
+	// the import began and are rebuilt, each in one sorted pass, before it
+	// commits (SQLite, for an import large next to the table).
+	bulk    bool
+	indexes []string
 }
+
+// deferAfter is how many merges wait before they are applied.
+var deferAfter = 20000
+
+// Bulk loading on SQLite. An import of at least bulkMin rows that is at
+// least 1/bulkShare of the people table drops the tables' secondary
+// indexes and rebuilds them at the end: building an index from sorted
+// keys costs a fraction of keeping it up to date through a million
+// inserts at random places, and the dropping is part of the transaction,
+// so an import that dies leaves the indexes as they were.
+var bulkMin = 20000
+
+const bulkShare = 2
+
+// importCacheKB is the page cache of the write connection during an
+// import, in KiB.
+const importCacheKB = 16 << 10
+
+// bulkIndexes are the indexes a bulk import drops and rebuilds: those on
+// keys that arrive in random order. The others take new rows at a few
+// places each (or not at all) and are cheap to keep up to date.
+var bulkIndexes = []string{"people_name", "people_name_key", "phones_number", "emails_address"}
 
 // BeginImport starts an import into the organisation. On SQLite it takes
 // the write lock until Finish or Abort.
 func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts ImportOptions) (*ImportSession, error) {
-	tx, err := db.rw.BeginTx(ctx, nil)
+	s := &ImportSession{db: db, ctx: ctx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
+		seed: maphash.MakeSeed(), keys: newKeyTable(min(2*max(opts.Expected, 0), 1<<22)), pendingIdx: map[int64]int{}, seen: map[int64]bool{},
+		deferred: map[int64][]rapport.Person{}}
+	var err error
+	if db.dialect == SQLite {
+		err = s.beginSQLite()
+	} else {
+		s.tx, err = db.rw.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s := &ImportSession{db: db, ctx: ctx, tx: tx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
-		seed: maphash.MakeSeed(), keys: map[uint64]int64{}, pendingIdx: map[int64]int{}, seen: map[int64]bool{}}
 	if err := s.prepare(); err != nil {
-		tx.Rollback()
+		s.Abort()
 		return nil, err
 	}
 	return s, nil
+}
+
+// beginSQLite pins the write connection and sets it up for a bulk write:
+// foreign keys unchecked (the session checks stages, owners and referrers
+// itself, and writes each person before their phones), the statement
+// journal in memory, and a larger page cache. release puts it back.
+func (s *ImportSession) beginSQLite() error {
+	conn, err := s.db.rw.Conn(s.ctx)
+	if err != nil {
+		return err
+	}
+	s.conn = &conn
+	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY",
+		fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKB)} {
+		if _, err := conn.ExecContext(s.ctx, q); err != nil {
+			s.release()
+			return err
+		}
+	}
+	if s.tx, err = conn.BeginTx(s.ctx, nil); err != nil {
+		s.release()
+		return err
+	}
+	return nil
+}
+
+// release restores the write connection's settings and returns it to the
+// pool, or, when it cannot be restored, closes it.
+func (s *ImportSession) release() {
+	if s.conn == nil {
+		return
+	}
+	conn := s.conn
+	s.conn = nil
+	ctx := context.WithoutCancel(s.ctx)
+	for _, q := range []string{"PRAGMA foreign_keys = ON", "PRAGMA temp_store = DEFAULT", fmt.Sprintf("PRAGMA cache_size = %d", sqliteCacheSize)} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			// Never hand others a connection without its checks.
+			s.db.log.Warn("import: restoring the write connection", "err", err)
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			break
+		}
+	}
+	conn.Close()
 }
 
 func (s *ImportSession) prepare() error {
@@ -157,18 +257,26 @@ func (s *ImportSession) prepare() error {
 	if err != nil {
 		return err
 	}
-	if existing > 0 && int64(s.opts.Expected)*10 >= int64(existing) {
+	var top int64
+	if s.db.dialect == SQLite {
+		// The transaction holds the write lock: ids after the largest are ours.
+		if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM people").Scan(ctx, &top); err != nil {
+			return err
+		}
+		s.bulk = s.opts.Expected >= bulkMin && int64(s.opts.Expected)*bulkShare >= top
+	}
+	if existing > 0 && (s.bulk || int64(s.opts.Expected)*10 >= int64(existing)) {
 		if err := s.preload(); err != nil {
 			return err
 		}
 	}
 	s.preloaded = s.preloaded || existing == 0
-	if s.db.dialect == SQLite {
-		// The transaction holds the write lock: ids after the largest are ours.
-		var top int64
-		if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM people").Scan(ctx, &top); err != nil {
+	if s.bulk {
+		if err := s.dropIndexes(); err != nil {
 			return err
 		}
+	}
+	if s.db.dialect == SQLite {
 		s.firstID, s.nextID = top+1, top+1
 		// Everyone this import creates waits for the search indexer; the
 		// range is narrowed to what was created when the import finishes.
@@ -201,8 +309,8 @@ func (s *ImportSession) preload() error {
 				rows.Close()
 				return err
 			}
-			if _, ok := s.keys[s.hash(key)]; !ok {
-				s.keys[s.hash(key)] = id
+			if _, ok := s.keys.get(s.hash(key)); !ok {
+				s.keys.set(s.hash(key), id)
 			}
 		}
 		if err := rows.Close(); err != nil {
@@ -210,6 +318,43 @@ func (s *ImportSession) preload() error {
 		}
 	}
 	s.preloaded = true
+	return nil
+}
+
+// dropIndexes drops the secondary indexes of the tables the import
+// writes, keeping their definitions to build them again.
+func (s *ImportSession) dropIndexes() error {
+	var defs []struct {
+		Name string `bun:"name"`
+		SQL  string `bun:"sql"`
+	}
+	if err := s.tx.NewRaw("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name IN (?) ORDER BY name",
+		bun.List(bulkIndexes)).Scan(s.ctx, &defs); err != nil {
+		return err
+	}
+	for _, d := range defs {
+		if _, err := s.tx.ExecContext(s.ctx, "DROP INDEX "+d.Name); err != nil {
+			return err
+		}
+		s.indexes = append(s.indexes, d.SQL)
+	}
+	return nil
+}
+
+// rebuildIndexes builds the indexes dropIndexes dropped.
+func (s *ImportSession) rebuildIndexes() error {
+	if len(s.indexes) > 0 {
+		// Sorting spills to a file beyond the page cache's size, rather
+		// than hold a whole index in memory.
+		if _, err := s.tx.ExecContext(s.ctx, "PRAGMA temp_store = FILE"); err != nil {
+			return err
+		}
+	}
+	for _, q := range s.indexes {
+		if _, err := s.tx.ExecContext(s.ctx, q); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -252,11 +397,26 @@ func (s *ImportSession) isNew(id int64) bool {
 	if _, ok := s.pendingIdx[id]; ok {
 		return true
 	}
-	return s.firstID > 0 && id >= s.firstID
+	if s.firstID > 0 {
+		return id >= s.firstID
+	}
+	// PostgreSQL: the ids reserved, in ascending ranges.
+	i, _ := slices.BinarySearchFunc(s.ranges, id, func(r [2]int64, id int64) int {
+		if r[1] < id {
+			return -1
+		}
+		return 0
+	})
+	return i < len(s.ranges) && s.ranges[i][0] <= id
 }
 
 // Add imports a batch of rows, in order.
 func (s *ImportSession) Add(rows []ImportRow) ([]RowResult, error) {
+	for i := range rows {
+		if !rows[i].prepared {
+			s.Prepare(&rows[i])
+		}
+	}
 	if !s.preloaded {
 		if err := s.lookupBatch(rows); err != nil {
 			return nil, err
@@ -293,19 +453,18 @@ func (s *ImportSession) Add(rows []ImportRow) ([]RowResult, error) {
 func (s *ImportSession) lookupBatch(rows []ImportRow) error {
 	var emails, phones, mls []string
 	for i := range rows {
-		p := &rows[i].Person
-		for _, e := range p.Emails {
-			if _, ok := s.keys[s.hash("e:"+e.Address)]; !ok {
-				emails = append(emails, e.Address)
+		for j, k := range rows[i].keys {
+			if _, ok := s.keys.get(rows[i].hashes[j]); ok {
+				continue
 			}
-		}
-		for _, ph := range p.Phones {
-			if _, ok := s.keys[s.hash("p:"+ph.Number)]; !ok && !rapport.SharedPhoneLabel(ph.Label) {
-				phones = append(phones, ph.Number)
+			switch k[0] {
+			case 'e':
+				emails = append(emails, k[2:])
+			case 'p':
+				phones = append(phones, k[2:])
+			case 'm':
+				mls = append(mls, k[2:])
 			}
-		}
-		if p.MLSID != "" {
-			mls = append(mls, p.MLSID)
 		}
 	}
 	type hit struct {
@@ -336,17 +495,22 @@ func (s *ImportSession) lookupBatch(rows []ImportRow) error {
 		hits = append(hits, more...)
 	}
 	for _, h := range hits {
-		if old, ok := s.keys[s.hash(h.Key)]; !ok || h.PersonID < old {
-			s.keys[s.hash(h.Key)] = h.PersonID
+		if old, ok := s.keys.get(s.hash(h.Key)); !ok || h.PersonID < old {
+			s.keys.set(s.hash(h.Key), h.PersonID)
 		}
 	}
 	return nil
 }
 
-func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
+// Prepare does the work on a row that needs nothing written before it:
+// defaults, owner and stage by name, normalising, checking, and the keys
+// it is matched by. It is safe to call from several goroutines at once
+// (the importer prepares rows while earlier ones are written); Add
+// prepares any row that is not.
+func (s *ImportSession) Prepare(r *ImportRow) {
 	p := &r.Person
 	p.OrgID = s.orgID
-	var res RowResult
+	r.prepared = true
 	if p.Source == "" {
 		p.Source = s.opts.Source
 	}
@@ -357,7 +521,7 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		if id, ok := s.users[strings.ToLower(strings.TrimSpace(r.Owner))]; ok {
 			p.OwnerID = id
 		} else {
-			res.Notes = append(res.Notes, fmt.Sprintf("no user %q here; owner left to the import's default", r.Owner))
+			r.notes = append(r.notes, fmt.Sprintf("no user %q here; owner left to the import's default", r.Owner))
 		}
 	}
 	if p.OwnerID == 0 {
@@ -367,32 +531,55 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		if id := s.stageNamed(p.Kind, r.Stage); id != 0 {
 			p.StageID = id
 		} else {
-			res.Notes = append(res.Notes, fmt.Sprintf("no stage %q in the %s pipeline; the first stage used", r.Stage, rapport.PipelineFor(p.Kind)))
+			r.notes = append(r.notes, fmt.Sprintf("no stage %q in the %s pipeline; the first stage used", r.Stage, rapport.PipelineFor(p.Kind)))
 		}
 	}
 	p.Normalize()
 	if err := p.Validate(s.now); err != nil {
+		r.rejected = true
+		r.notes = append(r.notes, rapport.ErrorMessage(err)+" "+fieldList(err))
+		return
+	}
+	if p.StageID == 0 {
+		p.StageID = s.pi.initial(p.Kind)
+	}
+	p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = s.now, s.now, s.actorID, 1
+	p.ScheduleTouch()
+	p.SearchDoc = searchDoc(p, nil, nil)
+	p.NameKey = nameKey(p.FirstName, p.LastName)
+	r.keys = contactKeys(p)
+	r.hashes = make([]uint64, len(r.keys))
+	for i, k := range r.keys {
+		r.hashes[i] = s.hash(k)
+	}
+}
+
+func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
+	if !r.prepared {
+		s.Prepare(r)
+	}
+	res := RowResult{Notes: r.notes}
+	if r.rejected {
 		res.Outcome = Rejected
-		res.Notes = append(res.Notes, rapport.ErrorMessage(err)+" "+fieldList(err))
 		return res, nil
 	}
-	keys := contactKeys(p)
+	p := &r.Person
 	match := int64(0)
-	for _, k := range keys {
-		if id, ok := s.keys[s.hash(k)]; ok && (match == 0 || id < match) {
+	for _, h := range r.hashes {
+		if id, ok := s.keys.get(h); ok && (match == 0 || id < match) {
 			match = id
 		}
 	}
 	if match != 0 {
-		merged, err := s.mergeInto(match, p, keys)
+		merged, err := s.mergeInto(match, p, r.keys)
 		if err != nil {
 			return res, err
 		}
 		if merged != 0 {
 			res.PersonID, res.Outcome = match, merged
-			for _, k := range keys {
-				if _, ok := s.keys[s.hash(k)]; !ok {
-					s.keys[s.hash(k)] = match
+			for _, h := range r.hashes {
+				if _, ok := s.keys.get(h); !ok {
+					s.keys.set(h, match)
 				}
 			}
 			return res, nil
@@ -401,8 +588,8 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 	if err := s.create(p); err != nil {
 		return res, err
 	}
-	for _, k := range keys {
-		s.keys[s.hash(k)] = p.ID
+	for _, h := range r.hashes {
+		s.keys.set(h, p.ID)
 	}
 	res.PersonID, res.Outcome = p.ID, Created
 	return res, nil
@@ -425,7 +612,9 @@ func (s *ImportSession) stageNamed(kind rapport.Kind, name string) int64 {
 }
 
 // mergeInto folds p into the person with id (when they really share a key)
-// and says how: Updated, Merged, or 0 when the match was a hash collision.
+// and says how: Merged, or 0 when the match was a hash collision. A person
+// not in the batch being built is merged later (see applyDeferred), and
+// the outcome then is counted there: mergeInto says Merged for now.
 func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (Outcome, error) {
 	if i, ok := s.pendingIdx[id]; ok {
 		target := &s.pending[i]
@@ -437,37 +626,122 @@ func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (O
 		target.NameKey = nameKey(target.FirstName, target.LastName)
 		return Merged, nil
 	}
-	target, err := s.db.personTx(s.ctx, s.tx, s.orgID, id)
-	if err != nil {
-		return 0, err
+	s.deferred[id] = append(s.deferred[id], *p)
+	s.deferredN++
+	s.stats.Merged-- // counted when applied
+	if s.deferredN >= deferAfter {
+		return Merged, s.applyDeferred()
 	}
-	if !sharesKey(target, keys) {
-		return 0, nil
+	return Merged, nil
+}
+
+// applyDeferred merges the waiting rows into the people they matched, a
+// chunk of people at a time in id order. A row whose match turns out to
+// be a hash collision becomes a new person.
+func (s *ImportSession) applyDeferred() error {
+	if s.deferredN == 0 {
+		return nil
 	}
-	if !rapport.MergeInto(target, p) {
-		return Merged, nil
+	if err := s.flush(); err != nil {
+		return err
 	}
-	target.Version = 0
-	if err := s.db.updatePerson(s.ctx, s.tx, s.orgID, s.actorID, target, "Import"); err != nil {
-		return 0, err
+	ids := make([]int64, 0, len(s.deferred))
+	for id := range s.deferred {
+		ids = append(ids, id)
 	}
-	if s.isNew(id) || s.seen[id] {
-		return Merged, nil
+	slices.Sort(ids)
+	const chunk = 500
+	for lo := 0; lo < len(ids); lo += chunk {
+		if err := s.mergeChunk(ids[lo:min(lo+chunk, len(ids))]); err != nil {
+			return err
+		}
 	}
-	s.seen[id] = true
-	return Updated, nil
+	clear(s.deferred)
+	s.deferredN = 0
+	return s.flush()
+}
+
+func (s *ImportSession) mergeChunk(ids []int64) error {
+	var targets []rapport.Person
+	if err := s.tx.NewSelect().Model(&targets).Where("org_id = ? AND id IN (?)", s.orgID, bun.List(ids)).
+		Order("id").Scan(s.ctx); err != nil {
+		return err
+	}
+	if err := s.db.loadDetails(s.ctx, s.tx, s.orgID, targets); err != nil {
+		return err
+	}
+	var rewrite []rapport.Person
+	for i := range targets {
+		t := &targets[i]
+		rows := s.deferred[t.ID]
+		delete(s.deferred, t.ID)
+		changed := false
+		for j := range rows {
+			p := &rows[j]
+			if !sharesKey(t, contactKeys(p)) {
+				// A hash collision: the row was someone else after all.
+				if err := s.create(p); err != nil {
+					return err
+				}
+				s.stats.Created++
+				continue
+			}
+			if rapport.MergeInto(t, p) && !changed {
+				changed = true
+				if !s.isNew(t.ID) && !s.seen[t.ID] {
+					s.seen[t.ID] = true
+					s.stats.Updated++
+					continue
+				}
+			}
+			s.stats.Merged++
+		}
+		if !changed {
+			continue
+		}
+		if s.isNew(t.ID) {
+			t.SearchDoc = searchDoc(t, nil, nil)
+			t.NameKey = nameKey(t.FirstName, t.LastName)
+			t.UpdatedAt = s.now
+			t.ScheduleTouch()
+			rewrite = append(rewrite, *t)
+			continue
+		}
+		t.Version = 0
+		if err := s.db.updatePerson(s.ctx, s.tx, s.orgID, s.actorID, t, "Import"); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		// Someone vanished meanwhile? Not inside the transaction; but
+		// keep the rows rather than lose them.
+		rows := s.deferred[id]
+		delete(s.deferred, id)
+		for j := range rows {
+			if err := s.create(&rows[j]); err != nil {
+				return err
+			}
+			s.stats.Created++
+		}
+	}
+	return s.w.rewrite(s.ctx, rewrite)
 }
 
 // create queues a new person to be written with the next batch.
 func (s *ImportSession) create(p *rapport.Person) error {
-	if p.StageID == 0 {
-		p.StageID = s.pi.initial(p.Kind)
-	}
 	if s.db.dialect == Postgres {
 		if len(s.reserved) == 0 {
 			ids, err := s.db.reserveIDs(s.ctx, s.tx, "people", importBatch)
 			if err != nil {
 				return err
+			}
+			slices.Sort(ids)
+			for _, id := range ids {
+				if n := len(s.ranges); n > 0 && s.ranges[n-1][1] == id-1 {
+					s.ranges[n-1][1] = id
+				} else {
+					s.ranges = append(s.ranges, [2]int64{id, id})
+				}
 			}
 			s.reserved = ids
 		}
@@ -476,10 +750,6 @@ func (s *ImportSession) create(p *rapport.Person) error {
 		p.ID = s.nextID
 		s.nextID++
 	}
-	p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = s.now, s.now, s.actorID, 1
-	p.ScheduleTouch()
-	p.SearchDoc = searchDoc(p, nil, nil)
-	p.NameKey = nameKey(p.FirstName, p.LastName)
 	s.pendingIdx[p.ID] = len(s.pending)
 	s.pending = append(s.pending, *p)
 	return nil
@@ -501,13 +771,18 @@ func (s *ImportSession) flush() error {
 // Finish writes what is left, queues the new people for search indexing
 // and commits (or, for a dry run, rolls everything back).
 func (s *ImportSession) Finish() (ImportStats, error) {
-	defer s.w.close()
-	if err := s.flush(); err != nil {
-		s.tx.Rollback()
+	fail := func(err error) (ImportStats, error) {
+		s.Abort()
 		return s.stats, err
 	}
+	if err := s.applyDeferred(); err != nil {
+		return fail(err)
+	}
+	if err := s.flush(); err != nil {
+		return fail(err)
+	}
 	if s.opts.DryRun {
-		s.tx.Rollback()
+		s.Abort()
 		return s.stats, nil
 	}
 	if b := s.backlog; b != nil {
@@ -518,11 +793,16 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 			_, err = s.tx.NewDelete().Model(b).WherePK().Exec(s.ctx)
 		}
 		if err != nil {
-			s.tx.Rollback()
-			return s.stats, err
+			return fail(err)
 		}
 	}
-	if err := s.tx.Commit(); err != nil {
+	if err := s.rebuildIndexes(); err != nil {
+		return fail(err)
+	}
+	s.w.close()
+	err := s.tx.Commit()
+	s.release()
+	if err != nil {
 		return s.stats, err
 	}
 	s.db.thresholds.Delete(s.orgID)
@@ -534,19 +814,24 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 
 // Abort abandons the import; nothing of it is written.
 func (s *ImportSession) Abort() {
-	s.w.close()
+	if s.w != nil {
+		s.w.close()
+	}
 	s.tx.Rollback()
+	s.release()
 }
 
 // bulkWriter writes people with prepared multi-row INSERTs.
 type bulkWriter struct {
 	db    *DB
-	tx    *sql.Tx
+	tx    bun.Tx
 	stmts map[string]*sql.Stmt
+	args  []any
+	lits  []string
 }
 
 func newBulkWriter(db *DB, tx bun.Tx) *bulkWriter {
-	return &bulkWriter{db: db, tx: tx.Tx, stmts: map[string]*sql.Stmt{}}
+	return &bulkWriter{db: db, tx: tx, stmts: map[string]*sql.Stmt{}}
 }
 
 func (w *bulkWriter) close() {
@@ -560,16 +845,49 @@ var personColumns = []string{"id", "org_id", "first_name", "last_name", "sort_na
 	"birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days", "mls_id", "brokerage", "office",
 	"licence_year", "units_12m", "volume_12m", "touch_due_at", "search_doc", "name_key", "version", "created_by", "created_at", "updated_at"}
 
-// insert runs a multi-row INSERT of rows of len(cols) values each, with a
-// statement prepared once per table and row count.
+// insert runs a multi-row INSERT of rows of len(cols) values each. On
+// SQLite, a column whose value is the same plain value in every row (the
+// organisation, the import's time, an empty field) is written into the
+// statement once rather than bound in every row: binding dozens of values
+// a row is much of the cost of a bulk insert there. Statements are
+// prepared once per table, row count and set of such values.
 func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, values []any) error {
-	n := len(values) / len(cols)
+	nc := len(cols)
+	n := len(values) / nc
 	if n == 0 {
 		return nil
 	}
-	key := fmt.Sprintf("%s/%d", table, n)
-	st, ok := w.stmts[key]
+	lits := w.lits[:0]
+	shared := false
+	for c := range nc {
+		lit, ok := "", n > 1 && w.db.dialect == SQLite
+		if ok {
+			lit, ok = sqlLiteral(values[c])
+		}
+		for r := 1; r < n && ok; r++ {
+			ok = values[r*nc+c] == values[c]
+		}
+		if !ok {
+			lit = ""
+		}
+		shared = shared || ok
+		lits = append(lits, lit)
+	}
+	w.lits = lits
+	var key strings.Builder
+	key.WriteString(table)
+	key.WriteByte('/')
+	key.WriteString(strconv.Itoa(n))
+	for _, l := range lits {
+		key.WriteByte('/')
+		key.WriteString(l)
+	}
+	st, ok := w.stmts[key.String()]
 	if !ok {
+		if len(w.stmts) >= maxBulkStmts {
+			w.close()
+			clear(w.stmts)
+		}
 		var b strings.Builder
 		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 		arg := 0
@@ -578,9 +896,13 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 				b.WriteByte(',')
 			}
 			b.WriteByte('(')
-			for c := range cols {
+			for c := range nc {
 				if c > 0 {
 					b.WriteByte(',')
+				}
+				if lits[c] != "" {
+					b.WriteString(lits[c])
+					continue
 				}
 				arg++
 				b.WriteString(w.db.placeholder(arg))
@@ -588,14 +910,61 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 			b.WriteByte(')')
 		}
 		var err error
-		if st, err = w.tx.PrepareContext(ctx, b.String()); err != nil {
+		if st, err = w.tx.Tx.PrepareContext(ctx, b.String()); err != nil {
 			return err
 		}
-		w.stmts[key] = st
+		w.stmts[key.String()] = st
 	}
-	_, err := st.ExecContext(ctx, values...)
+	args := values
+	if shared {
+		args = w.args[:0]
+		for r := 0; r < n; r++ {
+			for c := range nc {
+				if lits[c] == "" {
+					args = append(args, values[r*nc+c])
+				}
+			}
+		}
+		w.args = args
+	}
+	_, err := st.ExecContext(ctx, args...)
 	return err
 }
+
+// sqlLiteral writes v as an SQLite literal, if it is a value that can be
+// written without quoting anything: NULL, a number, a boolean, or a short
+// string of letters, digits, spaces and - . : + _ @ (such as a time as
+// timeValue writes it). Anything else is bound.
+func sqlLiteral(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "NULL", true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case bool:
+		if x {
+			return "1", true
+		}
+		return "0", true
+	case string:
+		if len(x) > 64 {
+			return "", false
+		}
+		for i := 0; i < len(x); i++ {
+			c := x[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(" -.:+_@", c) >= 0) {
+				return "", false
+			}
+		}
+		return "'" + x + "'", true
+	}
+	return "", false
+}
+
+// maxBulkStmts bounds the prepared statements a bulkWriter keeps.
+const maxBulkStmts = 64
 
 func nullID(id int64) any {
 	if id == 0 {
@@ -605,9 +974,15 @@ func nullID(id int64) any {
 }
 
 func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error {
+	if err := w.insertAll(ctx, "people", personColumns, peopleVals(w, people)); err != nil {
+		return err
+	}
+	return w.children(ctx, people)
+}
+
+func peopleVals(w *bulkWriter, people []rapport.Person) []any {
 	tv := w.db.timeValue
 	vals := make([]any, 0, len(people)*len(personColumns))
-	var phones, emails, tags []any
 	for i := range people {
 		p := &people[i]
 		vals = append(vals, p.ID, p.OrgID, p.FirstName, p.LastName, p.SortName, string(p.Kind), nullID(p.StageID), p.Source,
@@ -615,8 +990,17 @@ func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error 
 			p.Notes, p.Birthday.Year, int(p.Birthday.Month), p.Birthday.Day, p.HomeAnniversary.Year, int(p.HomeAnniversary.Month),
 			p.HomeAnniversary.Day, p.CadenceDays, p.MLSID, p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m,
 			tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
+	}
+	return vals
+}
+
+// children writes people's phones, emails and tags.
+func (w *bulkWriter) children(ctx context.Context, people []rapport.Person) error {
+	var phones, emails, tags []any
+	for i := range people {
+		p := &people[i]
 		for j, ph := range p.Phones {
-			phones = append(phones, p.OrgID, p.ID, ph.Number, ph.Label, j)
+			phones = append(phones, p.OrgID, p.ID, ph.Number, ph.Label, j, ph.Bad)
 		}
 		for j, e := range p.Emails {
 			emails = append(emails, p.OrgID, p.ID, e.Address, e.Label, j)
@@ -625,10 +1009,7 @@ func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error 
 			tags = append(tags, p.OrgID, p.ID, t)
 		}
 	}
-	if err := w.insertAll(ctx, "people", personColumns, vals); err != nil {
-		return err
-	}
-	if err := w.insertAll(ctx, "phones", []string{"org_id", "person_id", "number", "label", "position"}, phones); err != nil {
+	if err := w.insertAll(ctx, "phones", []string{"org_id", "person_id", "number", "label", "position", "bad"}, phones); err != nil {
 		return err
 	}
 	if err := w.insertAll(ctx, "emails", []string{"org_id", "person_id", "address", "label", "position"}, emails); err != nil {
@@ -638,12 +1019,42 @@ func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error 
 }
 
 // insertAll inserts values in statements of up to importBatch rows.
+// Short of a full statement, rows go in statements of a power of two
+// rows each, so a table needs a few statement sizes rather than one for
+// every count a batch happens to have.
 func (w *bulkWriter) insertAll(ctx context.Context, table string, cols []string, values []any) error {
-	per := importBatch * len(cols)
-	for lo := 0; lo < len(values); lo += per {
-		if err := w.insert(ctx, table, cols, values[lo:min(lo+per, len(values))]); err != nil {
+	for rows := len(values) / len(cols); rows > 0; {
+		n := importBatch
+		if rows < n {
+			n = 1 << (bits.Len(uint(rows)) - 1)
+		}
+		if err := w.insert(ctx, table, cols, values[:n*len(cols)]); err != nil {
+			return err
+		}
+		values, rows = values[n*len(cols):], rows-n
+	}
+	return nil
+}
+
+// rewrite saves people created earlier in the same import who gained
+// details since: their row, and their phones, emails and tags anew.
+func (w *bulkWriter) rewrite(ctx context.Context, people []rapport.Person) error {
+	if len(people) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(people))
+	for i := range people {
+		p := &people[i]
+		ids[i] = p.ID
+		if _, err := w.tx.NewUpdate().Model(p).Column(append(editableColumns, "search_doc", "name_key")...).
+			Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
 			return err
 		}
 	}
-	return nil
+	for _, table := range []string{"phones", "emails", "person_tags"} {
+		if _, err := w.tx.NewDelete().Table(table).Where("org_id = ? AND person_id IN (?)", people[0].OrgID, bun.List(ids)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return w.children(ctx, people)
 }

@@ -68,14 +68,14 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 	if err != nil {
 		return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 	}
-	toks := searchTokens(f.Query)
+	search := parseSearch(f.Query)
 	switch f.Sort {
 	case "", "name":
 	case "-created", "created":
 		if cur.set && !cur.byID {
 			return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 		}
-		if len(toks) > 0 {
+		if !search.empty() {
 			if f.Sort == "created" {
 				return nil, invalidField("sort", "A search lists by name or newest first; use sort=name or sort=-created.")
 			}
@@ -83,7 +83,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 			if cur.set {
 				before = cur.id
 			}
-			return db.listNewest(ctx, orgID, f, toks, before, limit)
+			return db.listNewest(ctx, orgID, f, search, before, limit)
 		}
 		return db.listByID(ctx, orgID, f, cur, limit)
 	default:
@@ -91,11 +91,11 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 	}
 	var ids []int64
 	narrowed := false
-	if len(toks) > 0 {
+	if !search.empty() {
 		if cur.byID {
-			return db.listNewest(ctx, orgID, f, toks, cur.id, limit)
+			return db.listNewest(ctx, orgID, f, search, cur.id, limit)
 		}
-		found, err := db.searchIDs(ctx, orgID, toks, maxNarrow)
+		found, err := db.searchIDs(ctx, orgID, search, maxNarrow)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +104,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 				// A name-ordered page of a search that has since grown.
 				return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 			}
-			return db.listNewest(ctx, orgID, f, toks, math.MaxInt64, limit)
+			return db.listNewest(ctx, orgID, f, search, math.MaxInt64, limit)
 		}
 		ids, narrowed = found, true
 	} else {
@@ -188,11 +188,11 @@ func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fiel
 // listNewest pages through a broad search newest first: it reads matching
 // ids from the index in batches below the cursor and keeps those that pass
 // the other filters, until the page is full or the matches run out.
-func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, toks []string, before int64, limit int) (*PeoplePage, error) {
+func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, search searchQuery, before int64, limit int) (*PeoplePage, error) {
 	page := &PeoplePage{Newest: true}
 	exhausted := false
 	for batches := 0; len(page.People) <= limit && batches < 20; batches++ {
-		ids, err := db.searchNewest(ctx, orgID, toks, before, newestBatch)
+		ids, err := db.searchNewest(ctx, orgID, search, before, newestBatch)
 		if err != nil {
 			return nil, err
 		}

@@ -112,6 +112,27 @@ func searchDoc(p *rapport.Person, facts []string, notes []string) string {
 	return doc
 }
 
+// searchQuery is what someone typed, ready to search with: a whole email
+// address is looked up as itself (its parts as words would also match
+// every longer address that starts the same way, and "com" matches
+// nearly everyone); anything else is a list of prefix tokens.
+type searchQuery struct {
+	tokens []string
+	email  string
+}
+
+func parseSearch(q string) searchQuery {
+	q = strings.TrimSpace(q)
+	if !strings.ContainsAny(q, " \t") && strings.Count(q, "@") == 1 {
+		if addr, err := rapport.NormalizeEmail(q); err == nil {
+			return searchQuery{email: addr}
+		}
+	}
+	return searchQuery{tokens: searchTokens(q)}
+}
+
+func (s searchQuery) empty() bool { return s.email == "" && len(s.tokens) == 0 }
+
 // searchTokens turns what someone typed into search tokens. A query that
 // looks like a phone number ("(312) 555-0142", "+1 312 555") becomes one
 // token of its digits, so it matches however the number was written.

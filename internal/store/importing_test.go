@@ -1,0 +1,139 @@
+package store_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// importRows makes n import rows, person i with email pI@list.test and a
+// mobile number of its own.
+func importRows(from, n int) []store.ImportRow {
+	rows := make([]store.ImportRow, 0, n)
+	for i := from; i < from+n; i++ {
+		rows = append(rows, store.ImportRow{Line: i + 2, Person: rapport.Person{FirstName: "Person", LastName: fmt.Sprintf("Number%d", i),
+			Kind: rapport.KindLead, Emails: []rapport.Email{{Address: fmt.Sprintf("p%d@list.test", i)}},
+			Phones: []rapport.Phone{{Number: fmt.Sprintf("+1312555%04d", i), Label: "mobile"}}}})
+	}
+	return rows
+}
+
+// TestImportSession drives an import large enough to take the bulk path
+// (indexes dropped and rebuilt, merges into people already written held
+// back and applied in id order) and checks what it did, row by row, in
+// the organisation and not in another.
+func TestImportSession(t *testing.T) {
+	defer store.SetBulkImport(100, 50)()
+	each(t, func(t *testing.T, f *fixture) {
+		other := newFixture(t, f.db, f.clock, "other")
+		theirs := &rapport.Person{FirstName: "Not", LastName: "Yours", Kind: rapport.KindLead, Emails: []rapport.Email{{Address: "p5@list.test"}}}
+		if err := f.db.CreatePerson(ctx, other.org.ID, other.owner.ID, theirs); err != nil {
+			t.Fatal(err)
+		}
+		known := f.person(t, rapport.Person{FirstName: "Kim", LastName: "Known", Kind: rapport.KindClient, Source: "Referral",
+			Emails: []rapport.Email{{Address: "kim@known.test"}}})
+
+		s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{OwnerID: f.agent.ID, Source: "Open house", Expected: 700})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := importRows(0, 600)
+		// Row 400 is person 10 again, with a second phone and a tag: a
+		// merge into someone written several batches earlier.
+		again := importRows(10, 1)[0]
+		again.Person.Phones = append(again.Person.Phones, rapport.Phone{Number: "+17735550110", Label: "home"})
+		again.Person.Tags = []string{"buyer"}
+		rows[400] = again
+		// Row 401 is Kim, with a phone (an update of someone already
+		// there); row 402 is Kim again with nothing new.
+		rows[401] = store.ImportRow{Line: 403, Person: rapport.Person{FirstName: "Kimberly", Kind: rapport.KindLead,
+			Emails: []rapport.Email{{Address: "kim@known.test"}}, Phones: []rapport.Phone{{Number: "+13125559999", Label: "mobile"}}}}
+		rows[402] = store.ImportRow{Line: 404, Person: rapport.Person{FirstName: "Kim", Kind: rapport.KindLead, Emails: []rapport.Email{{Address: "kim@known.test"}}}}
+		// Row 403 has nothing to import.
+		rows[403] = store.ImportRow{Line: 405, Person: rapport.Person{Kind: rapport.KindLead}}
+		for lo := 0; lo < len(rows); lo += 100 {
+			res, err := s.Add(rows[lo:min(lo+100, len(rows))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lo == 400 && (res[0].Outcome != store.Merged || res[3].Outcome != store.Rejected || len(res[3].Notes) == 0) {
+				t.Errorf("outcomes = %+v", res[:4])
+			}
+		}
+		stats, err := s.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (store.ImportStats{Created: 596, Updated: 1, Merged: 2, Rejected: 1}); stats != want {
+			t.Fatalf("stats = %+v, want %+v", stats, want)
+		}
+		wantWriterRestored(t, f.db)
+
+		for n, err := f.db.IndexBacklog(ctx); n > 0 || err != nil; n, err = f.db.IndexBacklog(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "p10@list.test"})
+		if err != nil || len(page.People) != 1 {
+			t.Fatalf("p10@list.test found %d (%v)", len(page.People), err)
+		}
+		p10 := page.People[0]
+		if len(p10.Phones) != 2 || p10.Phones[1].Number != "+17735550110" || !slices.Equal(p10.Tags, []string{"buyer"}) ||
+			p10.Source != "Open house" || p10.OwnerID != f.agent.ID {
+			t.Errorf("person 10 = %+v", p10)
+		}
+		// The merged phone is searchable, and so is a number the person
+		// had from the start.
+		for _, q := range []string{"773 555 0110", "(312) 555-0599"} {
+			if page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: q}); err != nil || len(page.People) != 1 {
+				t.Errorf("search %q: %+v %v", q, page, err)
+			}
+		}
+		kim, _ := f.db.Person(ctx, f.org.ID, known.ID)
+		if kim.FirstName != "Kim" || kim.Kind != rapport.KindClient || kim.Source != "Referral" || len(kim.Phones) != 1 || kim.Version != 2 {
+			t.Errorf("kim = %+v", kim)
+		}
+		if got, _ := f.db.Person(ctx, other.org.ID, theirs.ID); got == nil || len(got.Phones) != 0 || got.FirstName != "Not" {
+			t.Errorf("the other organisation's person = %+v", got)
+		}
+		groups, err := f.db.Duplicates(ctx, f.org.ID, 10)
+		if err != nil || len(groups) != 0 {
+			t.Errorf("duplicates after the import: %+v %v", groups, err)
+		}
+
+		// An import abandoned half way leaves nothing, its indexes
+		// included, and the writer as it was.
+		s, err = f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{Expected: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Add(importRows(1000, 300)); err != nil {
+			t.Fatal(err)
+		}
+		s.Abort()
+		if p, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "p1000@list.test"}); len(p.People) != 0 {
+			t.Errorf("an aborted import left %d people", len(p.People))
+		}
+		wantWriterRestored(t, f.db)
+	})
+}
+
+// wantWriterRestored checks that an import, however it ended, left the
+// write connection checking foreign keys and (SQLite) the indexes a large
+// import drops all there.
+func wantWriterRestored(t *testing.T, db *store.DB) {
+	t.Helper()
+	if on, err := db.WriterChecksForeignKeys(ctx); err != nil || !on {
+		t.Errorf("foreign keys checked: %v %v", on, err)
+	}
+	if db.Dialect() == store.SQLite {
+		var n int
+		if err := db.RawScan(ctx, &n, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('people_name', 'people_name_key', 'emails_address', 'phones_number')"); err != nil || n != 4 {
+			t.Errorf("%d of the 4 indexes a large import drops are there (%v)", n, err)
+		}
+	}
+}
