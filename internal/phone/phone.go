@@ -5,6 +5,8 @@ package phone
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -28,8 +30,31 @@ func Normalize(raw, region string) (string, error) {
 }
 
 // Display formats an E.164 number for reading: nationally when it is in
-// region, internationally otherwise.
+// region, internationally otherwise. Working out a number's region is
+// slow next to rendering a page, and pages show the same numbers again
+// and again, so results are remembered (up to displayCacheSize of them).
 func Display(e164, region string) string {
+	key := region + e164
+	if v, ok := displayCache.Load(key); ok {
+		return v.(string)
+	}
+	out := display(e164, region)
+	if displayCached.Add(1) > displayCacheSize {
+		displayCache.Clear()
+		displayCached.Store(0)
+	}
+	displayCache.Store(key, out)
+	return out
+}
+
+const displayCacheSize = 50_000
+
+var (
+	displayCache  sync.Map
+	displayCached atomic.Int64
+)
+
+func display(e164, region string) string {
 	num, err := phonenumbers.Parse(e164, "")
 	if err != nil {
 		return e164

@@ -24,11 +24,16 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestDisplay(t *testing.T) {
-	if got := Display("+13125550142", "US"); got != "(312) 555-0142" {
-		t.Errorf("national = %q", got)
-	}
-	if got := Display("+442079460958", "US"); got != "+44 20 7946 0958" {
-		t.Errorf("international = %q", got)
+	for range 2 { // worked out, then remembered
+		if got := Display("+13125550142", "US"); got != "(312) 555-0142" {
+			t.Errorf("national = %q", got)
+		}
+		if got := Display("+442079460958", "US"); got != "+44 20 7946 0958" {
+			t.Errorf("international = %q", got)
+		}
+		if got := Display("+442079460958", "GB"); got != "020 7946 0958" {
+			t.Errorf("national elsewhere = %q", got)
+		}
 	}
 	if !ValidRegion("us") || ValidRegion("ZZ") {
 		t.Error("ValidRegion")

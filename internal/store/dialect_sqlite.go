@@ -86,33 +86,104 @@ func sqliteForeignKey(err error) bool {
 	return sqliteErrCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-// ftsQuery is the FTS5 query for the search tokens within one
-// organisation: its token exactly, then each search token as a prefix, all
-// required ("zzorg1zz" "jan"* "doe"*). Tokens hold only letters and digits.
-func ftsQuery(orgID int64, tokens []string) string {
+// ftsPrefixMax is the longest prefix SQLite's full-text index keeps a
+// ready list for (see the search migration).
+const ftsPrefixMax = 6
+
+// ftsQuery is the FTS5 query for the search tokens: each one a prefix,
+// all required ("jan"* "doe"*). Tokens hold only letters and digits. A
+// token longer than ftsPrefixMax is cut to that length, whose list the
+// index holds, and long reports that the matches need checking against the
+// whole token.
+func ftsQuery(tokens []string) (q string, long []string) {
 	var b strings.Builder
-	b.WriteString(`"` + orgToken(orgID) + `"`)
-	for _, t := range tokens {
-		b.WriteString(` "` + t + `"*`)
+	for i, t := range tokens {
+		if r := []rune(t); len(r) > ftsPrefixMax {
+			long = append(long, t)
+			t = string(r[:ftsPrefixMax])
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + t + `"*`)
 	}
-	return b.String()
+	return b.String(), long
+}
+
+// hasWordsStarting reports whether every token starts a word of the
+// folded search document.
+func hasWordsStarting(doc string, tokens []string) bool {
+	doc = " " + doc
+	for _, t := range tokens {
+		if !strings.Contains(doc, " "+t) {
+			return false
+		}
+	}
+	return true
 }
 
 // sqliteSearchIDs returns up to max+1 ids of the organisation's people
 // matching the tokens.
 func sqliteSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
-	var ids []int64
-	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? LIMIT ?", ftsQuery(orgID, tokens), max+1).Scan(ctx, &ids)
-	return ids, err
+	return sqliteSearch(ctx, db, orgID, tokens, "", 0, max+1)
 }
 
 // sqliteSearchNewest returns up to n ids of matching people below before,
 // newest first, straight from the index's rowid order.
 func sqliteSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
+	return sqliteSearch(ctx, db, orgID, tokens, "DESC", before, n)
+}
+
+// sqliteSearch reads up to n matching ids in rowid order (desc: below
+// before, highest first).
+//
+// The index is shared by every organisation in the file; each match is
+// joined to its person to keep the organisation's own. (Asking the index
+// for an organisation word in every document as well costs more than the
+// join: the index walks that word's list, a million long, for every
+// search.) Matches of a cut token are checked against the people's search
+// documents, reading the index on in chunks until n pass or the matches
+// run out.
+func sqliteSearch(ctx context.Context, db *bun.DB, orgID int64, tokens []string, desc string, before int64, n int) ([]int64, error) {
+	fq, long := ftsQuery(tokens)
+	bound, cmp := int64(0), ">"
+	if desc != "" {
+		bound, cmp = before, "<"
+	}
+	const from = " FROM people_fts f JOIN people p ON p.id = f.rowid WHERE people_fts MATCH ? AND p.org_id = ? AND f.rowid "
 	var ids []int64
-	err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-		ftsQuery(orgID, tokens), before, n).Scan(ctx, &ids)
-	return ids, err
+	if len(long) == 0 {
+		err := db.NewRaw("SELECT f.rowid"+from+cmp+" ? ORDER BY f.rowid "+desc+" LIMIT ?", fq, orgID, bound, n).Scan(ctx, &ids)
+		return ids, err
+	}
+	chunk := max(n, 200)
+	for {
+		rows, err := db.QueryContext(ctx, "SELECT f.rowid, p.search_doc"+from+cmp+" ? ORDER BY f.rowid "+desc+" LIMIT ?",
+			fq, orgID, bound, chunk)
+		if err != nil {
+			return nil, err
+		}
+		read := 0
+		for rows.Next() {
+			var id int64
+			var doc string
+			if err := rows.Scan(&id, &doc); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			read++
+			bound = id
+			if len(ids) < n && hasWordsStarting(doc, long) {
+				ids = append(ids, id)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if len(ids) >= n || read < chunk {
+			return ids, nil
+		}
+	}
 }
 
 func sqliteLockMigrations(context.Context, *bun.DB) (func(), error) {

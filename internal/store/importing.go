@@ -188,7 +188,7 @@ func (s *ImportSession) beginSQLite() error {
 		return err
 	}
 	s.conn = &conn
-	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY",
+	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 0",
 		fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKB)} {
 		if _, err := conn.ExecContext(s.ctx, q); err != nil {
 			s.release()
@@ -211,7 +211,8 @@ func (s *ImportSession) release() {
 	conn := s.conn
 	s.conn = nil
 	ctx := context.WithoutCancel(s.ctx)
-	for _, q := range []string{"PRAGMA foreign_keys = ON", "PRAGMA temp_store = DEFAULT", fmt.Sprintf("PRAGMA cache_size = %d", sqliteCacheSize)} {
+	for _, q := range []string{"PRAGMA foreign_keys = ON", "PRAGMA temp_store = DEFAULT", "PRAGMA wal_autocheckpoint = 1000",
+		fmt.Sprintf("PRAGMA cache_size = %d", sqliteCacheSize)} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			// Never hand others a connection without its checks.
 			s.db.log.Warn("import: restoring the write connection", "err", err)
@@ -799,6 +800,15 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 	if err := s.rebuildIndexes(); err != nil {
 		return fail(err)
 	}
+	fresh := s.stats.Created >= analyzeAfter
+	if fresh && s.db.dialect == SQLite {
+		// The planner's statistics, refreshed with the import rather than
+		// after it. (The import's pages reach the database file at the
+		// next checkpoint, which the next write after it runs.)
+		if _, err := s.tx.ExecContext(s.ctx, "PRAGMA optimize"); err != nil {
+			return fail(err)
+		}
+	}
 	s.w.close()
 	err := s.tx.Commit()
 	s.release()
@@ -806,7 +816,7 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 		return s.stats, err
 	}
 	s.db.thresholds.Delete(s.orgID)
-	if s.stats.Created >= analyzeAfter {
+	if fresh && s.db.dialect == Postgres {
 		s.db.analyze(s.ctx, "people", "phones", "emails", "person_tags")
 	}
 	return s.stats, nil
@@ -889,7 +899,14 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 			clear(w.stmts)
 		}
 		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		if w.db.dialect == SQLite {
+			// A failed row ends the whole import anyway. Saying so spares
+			// SQLite a journal to undo a part-done statement with.
+			b.WriteString("INSERT OR ROLLBACK INTO ")
+		} else {
+			b.WriteString("INSERT INTO ")
+		}
+		b.WriteString(table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 		arg := 0
 		for r := 0; r < n; r++ {
 			if r > 0 {

@@ -43,7 +43,7 @@ type PeoplePage struct {
 // maxNarrow is the most ids a selective filter (a search, a tag) hands to
 // the name-ordered list. Up to it, the matches are fetched and sorted by
 // name; beyond it, sorting them all would cost more than the page is worth.
-var maxNarrow = 5000
+var maxNarrow = 1000
 
 // newestBatch is how many matching ids a newest-first page reads at a time.
 const newestBatch = 1000
@@ -191,8 +191,11 @@ func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fiel
 func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, search searchQuery, before int64, limit int) (*PeoplePage, error) {
 	page := &PeoplePage{Newest: true}
 	exhausted := false
+	// The first batch is about what the page needs; when the other filters
+	// pass few of the matches, later ones grow.
+	batch := min(2*(limit+1), newestBatch)
 	for batches := 0; len(page.People) <= limit && batches < 20; batches++ {
-		ids, err := db.searchNewest(ctx, orgID, search, before, newestBatch)
+		ids, err := db.searchNewest(ctx, orgID, search, before, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -208,10 +211,11 @@ func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, searc
 			return nil, err
 		}
 		page.People = append(page.People, people...)
-		if len(ids) < newestBatch {
+		if len(ids) < batch {
 			exhausted = true
 			break
 		}
+		batch = min(2*batch, newestBatch)
 	}
 	switch {
 	case len(page.People) > limit:

@@ -2,14 +2,48 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// Pipelines returns the organisation's pipelines with their stages in order.
+// pipelinesTTL is how long Pipelines reuses what it read. Pipelines are
+// set up with the organisation and rarely change, and nearly every page
+// shows stages; another server's change shows here within the TTL.
+const pipelinesTTL = 30 * time.Second
+
+type cachedPipelines struct {
+	ps []rapport.Pipeline
+	at time.Time
+}
+
+// Pipelines returns the organisation's pipelines with their stages in
+// order: a copy of its own for each caller.
 func (db *DB) Pipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
+	now := db.now()
+	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(cachedPipelines).at) < pipelinesTTL {
+		return copyPipelines(v.(cachedPipelines).ps), nil
+	}
+	ps, err := db.readPipelines(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	db.pipelines.Store(orgID, cachedPipelines{ps: ps, at: now})
+	return copyPipelines(ps), nil
+}
+
+func copyPipelines(ps []rapport.Pipeline) []rapport.Pipeline {
+	out := make([]rapport.Pipeline, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		out[i].Stages = append([]rapport.Stage(nil), p.Stages...)
+	}
+	return out
+}
+
+func (db *DB) readPipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
 	var ps []rapport.Pipeline
 	if err := db.ro.NewSelect().Model(&ps).Where("org_id = ?", orgID).Order("position", "id").Scan(ctx); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -64,16 +63,10 @@ func digitsOf(s string) string {
 	return b.String()
 }
 
-// orgToken is the word every person's search document starts with, so a
-// full-text index shared by all organisations (SQLite's) can be asked for
-// one organisation's matches. No typed query produces it: queries are
-// letters and digits, and nobody searches for "zzorg42zz".
-func orgToken(orgID int64) string { return "zzorg" + strconv.FormatInt(orgID, 10) + "zz" }
-
 // searchDoc builds the indexed text of a person from their own fields,
 // phones, emails, tags, facts and conversation notes.
 func searchDoc(p *rapport.Person, facts []string, notes []string) string {
-	parts := []string{orgToken(p.OrgID)}
+	var parts []string
 	add := func(s string) {
 		if s != "" {
 			parts = append(parts, s)

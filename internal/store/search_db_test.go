@@ -182,3 +182,56 @@ func TestSearchStaysInsideTheOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// TestLongWordsAreCheckedWhole: SQLite's index keeps lists for prefixes up
+// to six characters, and a longer word is looked up by its first six and
+// checked whole. The matches that fail the check may fill whole chunks of
+// what the index returns; the right people still come back, in both
+// orders.
+func TestLongWordsAreCheckedWhole(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		for i := 0; i < 205; i++ {
+			f.person(t, rapport.Person{FirstName: fmt.Sprintf("Kennett %03d", i), LastName: "Fox"})
+		}
+		var kenneths []int64
+		for _, last := range []string{"Fox", "Marsh", "Lowe"} {
+			kenneths = append(kenneths, f.person(t, rapport.Person{FirstName: "Kenneth", LastName: last}).ID)
+		}
+		count := func(fl store.PeopleFilter) (int, *store.PeoplePage) {
+			t.Helper()
+			fl.Limit = 200
+			page, err := f.db.ListPeople(ctx, f.org.ID, fl)
+			if err != nil {
+				t.Fatalf("%+v: %v", fl, err)
+			}
+			return len(page.People), page
+		}
+		for q, want := range map[string]int{"kenneth": 3, "kennet": 200, "kennett": 200, "kenneth fox": 1, "kennett 204": 1, "kennethx": 0} {
+			if got, _ := count(store.PeopleFilter{Query: q}); got != want {
+				t.Errorf("search %q: %d people, want %d", q, got, want)
+			}
+		}
+		if _, page := count(store.PeopleFilter{Query: "kenneth marsh"}); len(page.People) != 1 || page.People[0].ID != kenneths[1] {
+			t.Errorf("kenneth marsh = %+v", page.People)
+		}
+		// Newest first, a page at a time, when the matches are many.
+		defer store.SetMaxNarrow(2)()
+		var got []int64
+		cursor := ""
+		for pages := 0; pages < 5; pages++ {
+			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "kenneth", Limit: 2, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.People {
+				got = append(got, p.ID)
+			}
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint([]int64{kenneths[2], kenneths[1], kenneths[0]}) {
+			t.Errorf("newest-first kenneths = %v, want %v reversed", got, kenneths)
+		}
+	})
+}

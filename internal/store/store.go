@@ -45,6 +45,8 @@ type DB struct {
 	log     *slog.Logger
 	// thresholds caches each organisation's top-fifth recruit volume.
 	thresholds sync.Map
+	// pipelines caches each organisation's pipelines (see Pipelines).
+	pipelines sync.Map
 }
 
 // Options configure Open.

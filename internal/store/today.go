@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,10 +22,18 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 	entries := rapport.BuildToday(rapport.TodayParams{
 		Now: now, UserLoc: user.Location(org), OrgLoc: org.Location(), Size: user.TodaySize,
 	}, cands)
-	// Phones, emails and stages only for the people chosen.
-	people := make([]rapport.Person, len(entries))
+	if len(entries) == 0 {
+		return entries, nil
+	}
+	// The whole person, phones, emails and stage only for the chosen.
+	ids := make([]int64, len(entries))
 	for i := range entries {
-		people[i] = *entries[i].Person
+		ids[i] = entries[i].Person.ID
+	}
+	var people []rapport.Person
+	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).ExcludeColumn("search_doc").
+		Where("org_id = ? AND id IN (?)", org.ID, bun.List(ids)).Scan(ctx); err != nil {
+		return nil, err
 	}
 	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
 		return nil, err
@@ -33,15 +43,29 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 		return nil, err
 	}
 	stages := Stages(pipes)
-	for i := range entries {
+	byID := make(map[int64]*rapport.Person, len(people))
+	for i := range people {
 		people[i].Stage = stages[people[i].StageID]
-		entries[i].Person = &people[i]
+		byID[people[i].ID] = &people[i]
 	}
-	return entries, nil
+	out := entries[:0]
+	for _, e := range entries {
+		if p := byID[e.Person.ID]; p != nil {
+			e.Person = p
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
+// todayColumns are what ranking a candidate for Today reads.
+var todayColumns = []string{"id", "org_id", "first_name", "last_name", "kind", "stage_id", "source", "owner_id",
+	"referred_by_id", "do_not_call", "tz", "birthday_year", "birthday_month", "birthday_day", "home_year", "home_month",
+	"home_day", "cadence_days", "units_12m", "volume_12m", "first_attempt_at", "last_attempt_at", "last_live_at",
+	"last_touch_at", "touch_due_at", "arrived_at", "created_at", "archived_at"}
+
 // TodayCandidates gathers everyone who may belong on the user's Today
-// (without their phones and emails, which only the chosen need):
+// (with what ranking reads: todayColumns, no phones or emails):
 // people with the user's follow-ups due today or earlier, and among the
 // people the user owns: never-attempted leads and referrals, quiet
 // top-fifth recruits, birthdays and home anniversaries today, and those
@@ -51,24 +75,22 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
 	orgID, userID := org.ID, user.ID
 	today := rapport.DayOf(now, user.Location(org))
-	per := int64(max(5*user.TodaySize, 50))
+	per := int64(max(3*user.TodaySize, 30))
 	nowUTC := now.UTC()
 
 	// Follow-ups due today first, so that a long backlog of overdue ones
 	// cannot crowd out today's meetings and promises; then the backlog,
-	// longest overdue first.
-	var fus, overdue []rapport.FollowUp
-	if err := db.ro.NewSelect().Model(&fus).
-		Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today).
-		OrderExpr("due_time, id").Limit(4 * per).Scan(ctx); err != nil {
+	// longest overdue first. (Each list of queries goes as one statement.)
+	var fus []rapport.FollowUp
+	if err := db.unionAll(ctx, &fus,
+		db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today).
+			OrderExpr("due_time, id").Limit(4*per),
+		db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today).
+			OrderExpr("due_on, id").Limit(4*per)); err != nil {
 		return nil, err
 	}
-	if err := db.ro.NewSelect().Model(&overdue).
-		Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today).
-		OrderExpr("due_on, id").Limit(4 * per).Scan(ctx); err != nil {
-		return nil, err
-	}
-	fus = append(fus, overdue...)
 	ids := newIDSet()
 	for _, f := range fus {
 		ids.add(f.PersonID)
@@ -77,54 +99,47 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		return db.ro.NewSelect().Table("people").Column("id").
 			Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", orgID, userID, false)
 	}
-	collect := func(q *bun.SelectQuery) error {
-		var got []int64
-		if err := q.Scan(ctx, &got); err != nil {
-			return err
-		}
-		ids.add(got...)
-		return nil
-	}
-	// Never attempted: leads (newest first) and referrals.
-	if err := collect(owned().Where("first_attempt_at IS NULL AND last_live_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
-		OrderExpr("created_at DESC").Limit(per)); err != nil {
-		return nil, err
-	}
-	// Keep-in-touch dates that have passed, longest overdue first.
-	if err := collect(owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", nowUTC).
-		OrderExpr("touch_due_at").Limit(per)); err != nil {
-		return nil, err
-	}
-	// Birthdays and home anniversaries today.
 	y, m, d := today.Start(time.UTC).Date()
 	days := []int{d}
 	if m == time.February && d == 28 && time.Date(y, 2, 29, 0, 0, 0, 0, time.UTC).Month() == time.March {
 		days = append(days, 29)
 	}
-	// The "> 0" terms name the partial indexes' conditions, so SQLite
-	// knows it may use them.
-	if err := collect(owned().Where("birthday_month > 0 AND birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
-		return nil, err
-	}
-	if err := collect(owned().Where("home_month > 0 AND home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per)); err != nil {
-		return nil, err
+	sources := []*bun.SelectQuery{
+		// Never attempted: leads (newest first) and referrals.
+		owned().Where("first_attempt_at IS NULL AND last_live_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
+			OrderExpr("created_at DESC").Limit(per),
+		// Keep-in-touch dates that have passed, longest overdue first.
+		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", nowUTC).OrderExpr("touch_due_at").Limit(per),
+		// Birthdays and home anniversaries today. The "> 0" terms name
+		// the partial indexes' conditions, so SQLite knows it may use them.
+		owned().Where("birthday_month > 0 AND birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per),
+		owned().Where("home_month > 0 AND home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per),
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
-	// the quiet period.
+	// the quiet period (the last source, when there are any).
 	threshold, err := db.topFifthVolume(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	top := map[int64]bool{}
 	if threshold > 0 {
-		var got []int64
-		if err := owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
-			threshold, nowUTC.Add(-rapport.TopProducerQuiet)).OrderExpr("volume_12m DESC").Limit(per).Scan(ctx, &got); err != nil {
-			return nil, err
-		}
-		ids.add(got...)
-		for _, id := range got {
-			top[id] = true
+		sources = append(sources, owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
+			threshold, nowUTC.Add(-rapport.TopProducerQuiet)).OrderExpr("volume_12m DESC").Limit(per))
+	}
+	for i, q := range sources {
+		sources[i] = q.ColumnExpr("? AS src", i)
+	}
+	var hits []struct {
+		Src int   `bun:"src"`
+		ID  int64 `bun:"id"`
+	}
+	if err := db.unionAll(ctx, &hits, sources...); err != nil {
+		return nil, err
+	}
+	top := map[int64]bool{}
+	for _, h := range hits {
+		ids.add(h.ID)
+		if threshold > 0 && h.Src == len(sources)-1 {
+			top[h.ID] = true
 		}
 	}
 	if len(ids.list) == 0 {
@@ -132,7 +147,7 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	}
 
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).ExcludeColumn("search_doc").
+	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).Column(todayColumns...).
 		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids.list)).Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -238,28 +253,30 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 		OrderExpr("due_on, id").Scan(ctx); err != nil {
 		return nil, err
 	}
-	// The latest conversation per person: one indexed lookup each, which
-	// for a page of ten is cheaper than a window over their histories.
+	// The latest conversation and lead-source event per person.
+	var convs []rapport.Conversation
+	if latest, err := db.latestIDs(ctx, "conversations", orgID, ids); err != nil {
+		return nil, err
+	} else if len(latest) > 0 {
+		if err := db.ro.NewSelect().Model(&convs).Where("org_id = ? AND id IN (?)", orgID, bun.List(latest)).Scan(ctx); err != nil {
+			return nil, err
+		}
+	}
 	last := map[int64]*rapport.Conversation{}
-	for _, id := range ids {
-		c := new(rapport.Conversation)
-		err := db.ro.NewSelect().Model(c).Where("org_id = ? AND person_id = ?", orgID, id).
-			OrderExpr("occurred_at DESC, id DESC").Limit(1).Scan(ctx)
-		if err == nil {
-			last[id] = c
-		} else if err := notFound(err, ""); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+	for i := range convs {
+		last[convs[i].PersonID] = &convs[i]
+	}
+	var events []rapport.Event
+	if latest, err := db.latestIDs(ctx, "events", orgID, ids); err != nil {
+		return nil, err
+	} else if len(latest) > 0 {
+		if err := db.ro.NewSelect().Model(&events).ExcludeColumn("payload").Where("org_id = ? AND id IN (?)", orgID, bun.List(latest)).Scan(ctx); err != nil {
 			return nil, err
 		}
 	}
 	lastEvent := map[int64]*rapport.Event{}
-	for _, id := range ids {
-		es, err := db.Events(ctx, orgID, id, 1)
-		if err != nil {
-			return nil, err
-		}
-		if len(es) == 1 {
-			lastEvent[id] = &es[0]
-		}
+	for i := range events {
+		lastEvent[events[i].PersonID] = &events[i]
 	}
 	for _, p := range people {
 		var pf []rapport.Fact
@@ -278,6 +295,36 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 		out[p.ID] = card
 	}
 	return out, nil
+}
+
+// latestIDs returns the id of each person's newest row (by occurred_at,
+// then id) in table: one indexed lookup per person, sent as one statement
+// that names only ids, which is quick to prepare.
+func (db *DB) latestIDs(ctx context.Context, table string, orgID int64, personIDs []int64) ([]int64, error) {
+	qs := make([]*bun.SelectQuery, len(personIDs))
+	for i, id := range personIDs {
+		qs[i] = db.ro.NewSelect().Table(table).Column("id").Where("org_id = ? AND person_id = ?", orgID, id).
+			OrderExpr("occurred_at DESC, id DESC").Limit(1)
+	}
+	var ids []int64
+	return ids, db.unionAll(ctx, &ids, qs...)
+}
+
+// unionAll runs queries, each with its own order and limit, as one
+// statement, and scans their rows, in order, into dest: one round trip and
+// one statement to prepare rather than one of each per query.
+func (db *DB) unionAll(ctx context.Context, dest any, qs ...*bun.SelectQuery) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for i, q := range qs {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		fmt.Fprintf(&b, "SELECT * FROM (%s) AS q%d", q.String(), i)
+	}
+	return db.ro.NewRaw(b.String()).Scan(ctx, dest)
 }
 
 // idSet keeps ids in first-seen order without repeats.
