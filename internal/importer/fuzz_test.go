@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -28,6 +29,9 @@ func FuzzReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A reader that loops forever would hang the run: fail instead.
+		hang := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("still reading %q after 5s", data)) })
+		defer hang.Stop()
 		rd, err := NewReader(bytes.NewReader(data))
 		if err != nil {
 			return
