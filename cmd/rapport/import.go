@@ -18,7 +18,7 @@ import (
 // importCmd imports a CSV file and prints one JSON report.
 func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg config.Config
-	var slug, file, preset, owner, source, referredBy, kind string
+	var slug, file, preset, owner, source, referredBy, kind, period string
 	var dryRun bool
 	err := flags("import", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "org", "", "organisation slug (required)")
@@ -28,6 +28,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fs.StringVar(&source, "source", "", "source of people whose row names none")
 		fs.StringVar(&referredBy, "referred-by", "", "id of the person who gave the list; everyone imported is linked to them")
 		fs.StringVar(&kind, "kind", "", "lead, client, sphere or recruit for rows that say none (default: the preset's)")
+		fs.StringVar(&period, "period", "", "last day (YYYY-MM-DD) of the 12 months a production report covers (default: today)")
 		fs.BoolVar(&dryRun, "dry-run", false, "check the file and report what would happen, writing nothing")
 	})
 	if err != nil {
@@ -49,6 +50,11 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	opts := importer.Options{Preset: preset, Region: org.Region, Source: source, DryRun: dryRun, Kind: rapport.Kind(kind)}
 	if kind != "" && !opts.Kind.Valid() {
 		return fmt.Errorf("--kind %q: use lead, client, sphere or recruit", kind)
+	}
+	if period != "" {
+		if opts.Period, err = rapport.ParseDay(period); err != nil {
+			return fmt.Errorf("--period: %v", err)
+		}
 	}
 	actor, err := orgOwner(ctx, db, org.ID)
 	if err != nil {

@@ -27,6 +27,9 @@ type Row struct {
 	Owner    string
 	Problems []Problem
 	Skip     bool
+	// OfficeMLSID and Rank come from MLS rosters and production reports.
+	OfficeMLSID string
+	Rank        int
 }
 
 // Converter turns records into rows for one mapping.
@@ -195,6 +198,15 @@ func (c *Converter) Convert(rec Record) Row {
 			p.Volume12m = int64(n)
 		case MLSID:
 			p.MLSID = v
+		case OfficeMLSID:
+			r.OfficeMLSID = v
+		case Rank:
+			n, err := parseNumber(v)
+			if err != nil || n < 1 || n > 1_000_000 {
+				problem(col, "%q is not a rank — left out", v)
+				continue
+			}
+			r.Rank = int(n)
 		case DoNotCall:
 			switch strings.ToLower(v) {
 			case "1", "y", "yes", "true", "x", "dnc", "do not call":
@@ -218,6 +230,7 @@ func (c *Converter) Convert(rec Record) Row {
 			p.CadenceDays = n
 		}
 	}
+	p.ListUnits12m, p.SellUnits12m = listUnits, sellUnits
 	if p.Units12m == 0 && listUnits+sellUnits > 0 {
 		p.Units12m = listUnits + sellUnits
 	}

@@ -45,12 +45,14 @@ const (
 	ListUnits    Field = "list_units"
 	SellUnits    Field = "sell_units"
 	LicenceState Field = "licence"
+	OfficeMLSID  Field = "office_mls_id"
+	Rank         Field = "rank"
 )
 
 // Fields lists the fields a user can map a column to, in menu order.
 var Fields = []Field{FirstName, LastName, MiddleName, FullName, EmailF, PhoneF, Street, City, State, PostalCode, Country,
 	FullAddress, Source, Tags, Notes, KindF, StageF, OwnerF, Birthday, HomeDate, Brokerage, Office, LicenceYear, Units12m,
-	Volume12m, MLSID, DoNotCall, TimeZone, CadenceDays, ListUnits, SellUnits}
+	Volume12m, MLSID, DoNotCall, TimeZone, CadenceDays, ListUnits, SellUnits, OfficeMLSID, Rank}
 
 // Label names a field for people.
 func (f Field) Label() string {
@@ -65,6 +67,10 @@ func (f Field) Label() string {
 		return "volume (12 months)"
 	case MLSID:
 		return "MLS id"
+	case OfficeMLSID:
+		return "office MLS id"
+	case Rank:
+		return "rank (production report)"
 	case TimeZone:
 		return "time zone"
 	}
@@ -125,12 +131,12 @@ var Presets = []Preset{
 		exact: map[string]Field{"membermlsid": MLSID, "memberfirstname": FirstName, "memberlastname": LastName, "membermiddlename": MiddleName,
 			"memberfullname": FullName, "memberemail": EmailF, "membermobilephone": PhoneF, "memberofficephone": PhoneF,
 			"memberdirectphone": PhoneF, "memberhomephone": PhoneF, "memberpreferredphone": PhoneF, "memberstatelicense": LicenceState,
-			"officemlsid": Ignore, "officename": Brokerage, "memberaddress1": Street, "membercity": City, "memberstateorprovince": State,
+			"officemlsid": OfficeMLSID, "officename": Office, "memberaddress1": Street, "membercity": City, "memberstateorprovince": State,
 			"memberpostalcode": PostalCode, "membercountry": Country, "memberkey": Ignore, "memberstatus": Ignore,
 			"memberdesignation": Ignore, "membernickname": Ignore, "officekey": Ignore, "memberaor": Ignore}},
 	{Name: "production", Label: "MLS production ranking report", Kind: "recruit",
 		Signature: []string{"rank", "agent", "agent name", "total volume", "total units", "list units", "sell units", "average price", "mls id", "agent id", "office"},
-		exact: map[string]Field{"rank": Ignore, "agent": FullName, "agent name": FullName, "mls id": MLSID, "agent id": MLSID, "agent mls id": MLSID,
+		exact: map[string]Field{"rank": Rank, "agent": FullName, "agent name": FullName, "mls id": MLSID, "agent id": MLSID, "agent mls id": MLSID,
 			"office": Office, "office name": Office, "brokerage": Brokerage, "list units": ListUnits, "list sides": ListUnits,
 			"sell units": SellUnits, "sell sides": SellUnits, "buy units": SellUnits, "total units": Units12m, "total sides": Units12m,
 			"total transactions": Units12m, "total volume": Volume12m, "volume": Volume12m, "average price": Ignore,
@@ -163,7 +169,7 @@ var synonyms = map[string]Field{
 	"licensed": LicenceYear, "licence year": LicenceYear, "license year": LicenceYear, "year licensed": LicenceYear,
 	"units": Units12m, "12 month units": Units12m, "total units": Units12m, "transactions": Units12m,
 	"volume": Volume12m, "12 month volume": Volume12m, "total volume": Volume12m, "production": Volume12m,
-	"mls id": MLSID, "mlsid": MLSID, "agent id": MLSID, "member mls id": MLSID,
+	"mls id": MLSID, "mlsid": MLSID, "agent id": MLSID, "member mls id": MLSID, "office mls id": OfficeMLSID, "office id": OfficeMLSID,
 	"do not call": DoNotCall, "dnc": DoNotCall, "do not contact": DoNotCall,
 	"time zone": TimeZone, "timezone": TimeZone, "tz": TimeZone,
 	"cadence": CadenceDays, "keep in touch days": CadenceDays, "contact frequency days": CadenceDays,

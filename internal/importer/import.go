@@ -28,6 +28,9 @@ type Options struct {
 	DryRun       bool
 	// Expected is about how many rows the file has (0 if unknown).
 	Expected int
+	// Period is the last day of the 12 months a production report covers
+	// (default: today).
+	Period rapport.Day
 	// Progress, when set, is told how many rows are done now and then.
 	Progress func(rows int)
 	Now      time.Time
@@ -78,7 +81,7 @@ func (b *batch) prepare(sess *store.ImportSession) {
 		if r.Skip {
 			continue
 		}
-		b.imp = append(b.imp, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner})
+		b.imp = append(b.imp, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner, OfficeMLSID: r.OfficeMLSID, Rank: r.Rank})
 		b.lines = append(b.lines, r.Line)
 		sess.Prepare(&b.imp[len(b.imp)-1])
 	}
@@ -114,7 +117,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	conv := NewConverter(*m, opts.Kind, opts.Region, now)
 	rep := &Report{Preset: m.Preset, DryRun: opts.DryRun}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
-		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected})
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period})
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +266,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 		return nil, fileError(err)
 	}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
-		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows)})
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows), Period: opts.Period})
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,12 @@ func MergeInto(p, in *Person) bool {
 	if p.Units12m == 0 && p.Volume12m == 0 && (in.Units12m != 0 || in.Volume12m != 0) {
 		p.Units12m, p.Volume12m, changed = in.Units12m, in.Volume12m, true
 	}
+	if p.CompanyID == 0 && in.CompanyID != 0 {
+		p.CompanyID, changed = in.CompanyID, true
+	}
+	if p.ListUnits12m == 0 && p.SellUnits12m == 0 && (in.ListUnits12m != 0 || in.SellUnits12m != 0) {
+		p.ListUnits12m, p.SellUnits12m, changed = in.ListUnits12m, in.SellUnits12m, true
+	}
 	if p.CadenceDays == 0 && in.CadenceDays != 0 {
 		p.CadenceDays, changed = in.CadenceDays, true
 	}

@@ -84,6 +84,14 @@ type Person struct {
 	LicenceYear int    `bun:"licence_year"`
 	Units12m    int    `bun:"units_12m"`
 	Volume12m   int64  `bun:"volume_12m"`
+	// ListUnits12m and SellUnits12m split Units12m by side.
+	ListUnits12m int `bun:"list_units_12m"`
+	SellUnits12m int `bun:"sell_units_12m"`
+	// ProductionPeriod is the last day of the 12 months the production
+	// figures cover; a report for an earlier period does not replace them.
+	ProductionPeriod Day `bun:"production_period"`
+	// CompanyID is the agent's current office (or brokerage).
+	CompanyID int64 `bun:"company_id,nullzero"`
 
 	// Activity, maintained as conversations are logged.
 	FirstAttemptAt time.Time `bun:"first_attempt_at,nullzero"`
@@ -116,6 +124,15 @@ type Person struct {
 	Owner  *User    `bun:"-"`
 	// ReferredBy is the referrer's name and id, when there is one.
 	ReferredBy *PersonRef `bun:"-"`
+	// Company is the agent's office (with its brokerage), when loaded.
+	Company *Company `bun:"-"`
+}
+
+// Hired reports whether the person is an agent who joined us: imports
+// then leave their office alone (a report that still lists them at their
+// old brokerage must not undo the hire).
+func (p *Person) Hired() bool {
+	return p.Kind == KindRecruit && p.Stage != nil && p.Stage.Key == StageJoined
 }
 
 // PersonRef names a person without loading them.

@@ -3,7 +3,9 @@ package rapport
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Calling hours in the person's local time: from 08:00 up to 21:00.
@@ -38,6 +40,7 @@ const (
 	ReasonReferral       ReasonKind = "referral"
 	ReasonTheirPromise   ReasonKind = "their_promise"
 	ReasonTopProducer    ReasonKind = "top_producer"
+	ReasonSignal         ReasonKind = "signal"
 	ReasonBirthday       ReasonKind = "birthday"
 	ReasonHomeAnniv      ReasonKind = "home_anniversary"
 	ReasonKeepInTouch    ReasonKind = "keep_in_touch"
@@ -74,6 +77,17 @@ type Candidate struct {
 	Recent      []Touch
 	Referrer    string
 	TopProducer bool
+	// Signal is the newest active signal about the agent's office or
+	// brokerage, if any.
+	Signal *CandidateSignal
+}
+
+// CandidateSignal is a signal as Today tells it: what happened, where and
+// when.
+type CandidateSignal struct {
+	Title   string
+	Company string
+	On      Day
 }
 
 // TodayParams are the inputs that are not per person.
@@ -96,6 +110,9 @@ type TodayEntry struct {
 	CallableAt  time.Time
 	LocalTime   time.Time
 	Referrer    string
+	// Opener is a suggested first line for the call, when the reason gives
+	// one: the referrer's name, the news at their office.
+	Opener string
 }
 
 // Best is the entry's most urgent reason.
@@ -120,6 +137,8 @@ func (e *TodayEntry) Best() Reason { return e.Reasons[0] }
 //	6  new lead, older, never attempted                         newest first
 //	7  their promise due (check in)                             longest overdue first
 //	8  top-fifth producer, no live conversation in 60 days      largest volume first
+//	8  signal at their office or brokerage in the last 30 days,
+//	   no live conversation since                               largest volume first
 //	9  birthday or home anniversary today
 //	10 keep-in-touch cadence passed                             longest overdue first
 //
@@ -153,6 +172,7 @@ func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
 			return reasons[i].Key < reasons[j].Key
 		})
 		e := TodayEntry{Person: per, Reasons: reasons, Referrer: c.Referrer}
+		e.Opener = Opener(per, reasons, c)
 		e.CallableNow, e.CallableAt, e.LocalTime = CallingWindow(p.Now, per.Location(p.OrgLoc))
 		out = append(out, e)
 	}
@@ -297,6 +317,10 @@ func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
 		rs = append(rs, Reason{Kind: ReasonTopProducer, Rank: 8, Key: -per.Volume12m,
 			Text: fmt.Sprintf("Top-fifth producer (%d units, %s in 12 months), %s", per.Units12m, Money(per.Volume12m), last)})
 	}
+	if sg := c.Signal; sg != nil && per.Kind == KindRecruit && (per.LastLiveAt.IsZero() || per.LastLiveAt.Before(sg.On.Start(p.OrgLoc))) {
+		rs = append(rs, Reason{Kind: ReasonSignal, Rank: 8, Key: -per.Volume12m,
+			Text: fmt.Sprintf("%s at %s (%s)", capitalize(sg.Title), sg.Company, sg.On.Format("Jan 2"))})
+	}
 	mds := MonthDaysFor(today)
 	if occursOn(per.Birthday, mds) {
 		text := "Birthday today"
@@ -321,6 +345,47 @@ func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
 			Text: fmt.Sprintf("Keep in touch every %s: %s", plural(per.CadenceDays, "day"), last)})
 	}
 	return rs
+}
+
+// Opener suggests how to open the call for the entry's reasons: naming who
+// referred them, or acknowledging the news at their office, so the first
+// thing they hear is about them. It is "" when no reason suggests one.
+func Opener(per *Person, reasons []Reason, c *Candidate) string {
+	first := per.FirstName
+	if first == "" {
+		first = "there"
+	}
+	for _, r := range reasons {
+		switch {
+		case r.Kind == ReasonReferral && c.Referrer != "":
+			if per.Kind == KindRecruit {
+				return fmt.Sprintf("Hi %s, %s suggested I give you a call — they spoke highly of you. How do you two know each other?", first, c.Referrer)
+			}
+			return fmt.Sprintf("Hi %s, %s suggested I give you a call. How do you know %s?", first, c.Referrer, firstWord(c.Referrer))
+		case r.Kind == ReasonSignal && c.Signal != nil:
+			return fmt.Sprintf("Hi %s, I heard about the %s at %s. How is it landing for you?", first, strings.ToLower(c.Signal.Title), c.Signal.Company)
+		}
+	}
+	if c.Referrer != "" && per.Kind == KindRecruit && per.LastLiveAt.IsZero() {
+		return fmt.Sprintf("Hi %s, %s suggested I give you a call. How do you two know each other?", first, c.Referrer)
+	}
+	return ""
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
 }
 
 func occursOn(a Anniversary, mds []string) bool {

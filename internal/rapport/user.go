@@ -37,11 +37,20 @@ type User struct {
 	PasswordHash string `bun:"password_hash"`
 	// TZ overrides the organisation's time zone for this user's days and
 	// weeks when set.
-	TZ         string    `bun:"tz"`
-	WeeklyGoal int       `bun:"weekly_goal"`
-	TodaySize  int       `bun:"today_size"`
-	CreatedAt  time.Time `bun:"created_at"`
-	DisabledAt time.Time `bun:"disabled_at,nullzero"`
+	TZ         string `bun:"tz"`
+	WeeklyGoal int    `bun:"weekly_goal"`
+	TodaySize  int    `bun:"today_size"`
+	// Weekly recruiting targets; a user with any is a hiring manager.
+	RecruitLiveTarget    int       `bun:"recruit_live_target"`
+	RecruitMeetingTarget int       `bun:"recruit_meeting_target"`
+	RecruitOfferTarget   int       `bun:"recruit_offer_target"`
+	CreatedAt            time.Time `bun:"created_at"`
+	DisabledAt           time.Time `bun:"disabled_at,nullzero"`
+}
+
+// HiringManager reports whether the user has weekly recruiting targets.
+func (u *User) HiringManager() bool {
+	return u.RecruitLiveTarget > 0 || u.RecruitMeetingTarget > 0 || u.RecruitOfferTarget > 0
 }
 
 // DisplayName is the user's name, or their email when they gave none.
@@ -120,6 +129,12 @@ func (u *User) validateSettings(fe FieldErrors) {
 	}
 	if u.TodaySize < 3 || u.TodaySize > 50 {
 		fe.Add("today_size", "Today can hold between 3 and 50 people.")
+	}
+	for field, n := range map[string]int{"recruit_live_target": u.RecruitLiveTarget, "recruit_meeting_target": u.RecruitMeetingTarget,
+		"recruit_offer_target": u.RecruitOfferTarget} {
+		if n < 0 || n > 500 {
+			fe.Add(field, "Set a weekly target between 0 (none) and 500.")
+		}
 	}
 	if u.TZ != "" {
 		if err := ValidTZ(u.TZ); err != nil {

@@ -30,6 +30,10 @@ type ImportOptions struct {
 	DryRun bool
 	// Expected is about how many rows will come, to choose how to dedupe.
 	Expected int
+	// Period is the last day of the 12 months that production figures in
+	// the file cover (default: the import's day). A newer period replaces
+	// an agent's production and office; an older one only adds history.
+	Period rapport.Day
 }
 
 // ImportRow is one person from a file, normalised by the importer.
@@ -38,13 +42,18 @@ type ImportRow struct {
 	Person rapport.Person
 	// Stage and Owner name a stage and a user, as the file wrote them.
 	Stage, Owner string
+	// OfficeMLSID is the MLS's id for the agent's office; Rank is the
+	// agent's place in a production report.
+	OfficeMLSID string
+	Rank        int
 
 	// Set by Prepare.
-	prepared bool
-	notes    []string
-	rejected bool
-	keys     []string
-	hashes   []uint64
+	production bool
+	prepared   bool
+	notes      []string
+	rejected   bool
+	keys       []string
+	hashes     []uint64
 }
 
 // Outcome is what became of a row.
@@ -124,6 +133,11 @@ type ImportSession struct {
 	w       *bulkWriter
 	backlog *backlogEntry
 
+	period    rapport.Day
+	companies *companyIndex
+	// prod is the production history waiting to be written, by person.
+	prod map[int64]rapport.Production
+
 	// On SQLite the session pins the write connection to give it its own
 	// settings for the length of the import.
 	conn *bun.Conn
@@ -161,7 +175,10 @@ var bulkIndexes = []string{"people_name", "people_name_key", "phones_number", "e
 func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts ImportOptions) (*ImportSession, error) {
 	s := &ImportSession{db: db, ctx: ctx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
 		seed: maphash.MakeSeed(), keys: newKeyTable(min(2*max(opts.Expected, 0), 1<<22)), pendingIdx: map[int64]int{}, seen: map[int64]bool{},
-		deferred: map[int64][]rapport.Person{}}
+		deferred: map[int64][]rapport.Person{}, prod: map[int64]rapport.Production{}, period: opts.Period}
+	if s.period.IsZero() {
+		s.period = rapport.DayOf(s.now, time.UTC)
+	}
 	var err error
 	if db.dialect == SQLite {
 		err = s.beginSQLite()
@@ -239,6 +256,9 @@ func (s *ImportSession) prepare() error {
 		if u.Name != "" {
 			s.users[strings.ToLower(u.Name)] = u.ID
 		}
+	}
+	if err := s.loadCompanies(); err != nil {
+		return err
 	}
 	if s.opts.OwnerID != 0 {
 		ok := false
@@ -364,8 +384,13 @@ func (s *ImportSession) hash(key string) uint64 { return maphash.String(s.seed, 
 // sharedLabels are the phone labels rapport.SharedPhoneLabel names.
 var sharedLabels = []string{"work", "office", "business", "main", "fax", "company"}
 
+// contactKeys are the keys a person is matched by, in the order they are
+// trusted: the MLS id, then emails, then personal phones.
 func contactKeys(p *rapport.Person) []string {
 	keys := make([]string, 0, len(p.Emails)+len(p.Phones)+1)
+	if p.MLSID != "" {
+		keys = append(keys, "m:"+p.MLSID)
+	}
 	for _, e := range p.Emails {
 		keys = append(keys, "e:"+e.Address)
 	}
@@ -373,9 +398,6 @@ func contactKeys(p *rapport.Person) []string {
 		if !rapport.SharedPhoneLabel(ph.Label) {
 			keys = append(keys, "p:"+ph.Number)
 		}
-	}
-	if p.MLSID != "" {
-		keys = append(keys, "m:"+p.MLSID)
 	}
 	return keys
 }
@@ -535,6 +557,13 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 			r.notes = append(r.notes, fmt.Sprintf("no stage %q in the %s pipeline; the first stage used", r.Stage, rapport.PipelineFor(p.Kind)))
 		}
 	}
+	if p.Brokerage == "" && p.Office != "" {
+		p.Brokerage = rapport.SplitOfficeName(p.Office)
+	}
+	r.production = p.Units12m > 0 || p.Volume12m > 0 || p.ListUnits12m > 0 || p.SellUnits12m > 0
+	if r.production {
+		p.ProductionPeriod = s.period
+	}
 	p.Normalize()
 	if err := p.Validate(s.now); err != nil {
 		r.rejected = true
@@ -565,11 +594,16 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		return res, nil
 	}
 	p := &r.Person
+	// The first key that matches decides: MLS id, then email, then phone.
 	match := int64(0)
 	for _, h := range r.hashes {
-		if id, ok := s.keys.get(h); ok && (match == 0 || id < match) {
+		if id, ok := s.keys.get(h); ok {
 			match = id
+			break
 		}
+	}
+	if err := s.resolveCompany(r); err != nil {
+		return res, err
 	}
 	if match != 0 {
 		merged, err := s.mergeInto(match, p, r.keys)
@@ -583,6 +617,7 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 					s.keys.set(h, match)
 				}
 			}
+			s.recordProduction(r, match)
 			return res, nil
 		}
 	}
@@ -592,8 +627,130 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 	for _, h := range r.hashes {
 		s.keys.set(h, p.ID)
 	}
+	s.recordProduction(r, p.ID)
 	res.PersonID, res.Outcome = p.ID, Created
 	return res, nil
+}
+
+// hired reports whether t joined us (see rapport.Person.Hired).
+func (s *ImportSession) hired(t *rapport.Person) bool {
+	st := s.pi.byID[t.StageID]
+	return t.Kind == rapport.KindRecruit && st != nil && st.Key == rapport.StageJoined
+}
+
+// recordProduction keeps the row's production figures, if it has any, as
+// the person's history for the import's period.
+func (s *ImportSession) recordProduction(r *ImportRow, personID int64) {
+	if !r.production {
+		return
+	}
+	p := &r.Person
+	s.prod[personID] = rapport.Production{OrgID: s.orgID, PersonID: personID, Period: s.period, Rank: r.Rank,
+		ListUnits: p.ListUnits12m, SellUnits: p.SellUnits12m, Units: p.Units12m, Volume: p.Volume12m, Office: p.Office, CreatedAt: s.now}
+}
+
+// resolveCompany links the row to its office (or brokerage), creating the
+// companies the organisation does not have yet.
+func (s *ImportSession) resolveCompany(r *ImportRow) error {
+	p := &r.Person
+	if p.CompanyID != 0 || (p.Brokerage == "" && p.Office == "" && r.OfficeMLSID == "") {
+		return nil
+	}
+	var brokerage int64
+	if p.Brokerage != "" {
+		id, err := s.companies.find(s, rapport.CompanyBrokerage, p.Brokerage, "", 0)
+		if err != nil {
+			return err
+		}
+		brokerage = id
+	}
+	if p.Office != "" || r.OfficeMLSID != "" {
+		name := p.Office
+		if name == "" {
+			name = p.Brokerage
+		}
+		if name == "" {
+			name = "Office " + r.OfficeMLSID
+		}
+		id, err := s.companies.find(s, rapport.CompanyOffice, name, r.OfficeMLSID, brokerage)
+		if err != nil {
+			return err
+		}
+		p.CompanyID = id
+		return nil
+	}
+	p.CompanyID = brokerage
+	return nil
+}
+
+// companyIndex finds the organisation's companies by name or MLS id during
+// an import, creating those it lacks.
+type companyIndex struct {
+	byKey map[string]int64 // kind + "|" + name key
+	byMLS map[string]int64
+}
+
+func (s *ImportSession) loadCompanies() error {
+	var cs []rapport.Company
+	if err := s.tx.NewSelect().Model(&cs).Where("org_id = ?", s.orgID).Scan(s.ctx); err != nil {
+		return err
+	}
+	s.companies = &companyIndex{byKey: map[string]int64{}, byMLS: map[string]int64{}}
+	for _, c := range cs {
+		s.companies.byKey[string(c.Kind)+"|"+c.NameKey] = c.ID
+		if c.MLSID != "" {
+			s.companies.byMLS[c.MLSID] = c.ID
+		}
+	}
+	return nil
+}
+
+func (ci *companyIndex) find(s *ImportSession, kind rapport.CompanyKind, name, mls string, parent int64) (int64, error) {
+	if mls != "" {
+		if id, ok := ci.byMLS[mls]; ok {
+			return id, nil
+		}
+	}
+	key := string(kind) + "|" + rapport.CompanyKey(name)
+	if id, ok := ci.byKey[key]; ok {
+		return id, nil
+	}
+	c := &rapport.Company{OrgID: s.orgID, Kind: kind, Name: name, MLSID: mls, ParentID: parent, CreatedAt: s.now, UpdatedAt: s.now}
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return 0, nil // a name no company can have: leave the person unlinked
+	}
+	if _, err := s.tx.NewInsert().Model(c).Returning("id").Exec(s.ctx); err != nil {
+		return 0, err
+	}
+	ci.byKey[key] = c.ID
+	if mls != "" {
+		ci.byMLS[mls] = c.ID
+	}
+	return c.ID, nil
+}
+
+// applyProduction brings a matched person's production up to date with a
+// row from a report for period: figures and office from a report at least
+// as new as theirs; an older report only adds history. The office of
+// someone who joined us is left alone.
+func applyProduction(t, row *rapport.Person, production, hired bool, period rapport.Day) bool {
+	if !production || period < t.ProductionPeriod {
+		return false
+	}
+	changed := t.Units12m != row.Units12m || t.Volume12m != row.Volume12m || t.ListUnits12m != row.ListUnits12m ||
+		t.SellUnits12m != row.SellUnits12m || t.ProductionPeriod != period
+	t.Units12m, t.Volume12m, t.ListUnits12m, t.SellUnits12m, t.ProductionPeriod = row.Units12m, row.Volume12m, row.ListUnits12m, row.SellUnits12m, period
+	if !hired && row.CompanyID != 0 && row.CompanyID != t.CompanyID {
+		t.CompanyID, changed = row.CompanyID, true
+		if row.Office != "" {
+			t.Office = row.Office
+		}
+		if row.Brokerage != "" {
+			t.Brokerage = row.Brokerage
+		}
+	}
+	return changed
 }
 
 func fieldList(err error) string {
@@ -623,6 +780,7 @@ func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (O
 			return 0, nil
 		}
 		rapport.MergeInto(target, p)
+		applyProduction(target, p, p.ProductionPeriod != "", false, s.period)
 		target.SearchDoc = searchDoc(target, nil, nil)
 		target.NameKey = nameKey(target.FirstName, target.LastName)
 		return Merged, nil
@@ -687,7 +845,9 @@ func (s *ImportSession) mergeChunk(ids []int64) error {
 				s.stats.Created++
 				continue
 			}
-			if rapport.MergeInto(t, p) && !changed {
+			c := rapport.MergeInto(t, p)
+			c = applyProduction(t, p, p.ProductionPeriod != "", s.hired(t), s.period) || c
+			if c && !changed {
 				changed = true
 				if !s.isNew(t.ID) && !s.seen[t.ID] {
 					s.seen[t.ID] = true
@@ -766,7 +926,31 @@ func (s *ImportSession) flush() error {
 	}
 	s.pending = s.pending[:0]
 	clear(s.pendingIdx)
-	return nil
+	return s.flushProduction()
+}
+
+// flushProduction writes the production history gathered so far: a
+// person's figures for a period replace any the period had.
+func (s *ImportSession) flushProduction() error {
+	if len(s.prod) == 0 {
+		return nil
+	}
+	vals := make([]any, 0, len(s.prod)*len(productionColumns))
+	for _, p := range s.prod {
+		vals = append(vals, p.OrgID, p.PersonID, string(p.Period), p.Rank, p.ListUnits, p.SellUnits, p.Units, p.Volume, p.Office,
+			s.db.timeValue(p.CreatedAt))
+	}
+	clear(s.prod)
+	return s.w.insertAll(s.ctx, "production", productionColumns, vals)
+}
+
+var productionColumns = []string{"org_id", "person_id", "period", "rank", "list_units", "sell_units", "units", "volume", "office", "created_at"}
+
+// upserts are what a bulk insert into a table does with a row that is
+// already there.
+var upserts = map[string]string{
+	"production": " ON CONFLICT (org_id, person_id, period) DO UPDATE SET rank = excluded.rank, list_units = excluded.list_units," +
+		" sell_units = excluded.sell_units, units = excluded.units, volume = excluded.volume, office = excluded.office",
 }
 
 // Finish writes what is left, queues the new people for search indexing
@@ -853,7 +1037,8 @@ func (w *bulkWriter) close() {
 var personColumns = []string{"id", "org_id", "first_name", "last_name", "sort_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes", "birthday_year",
 	"birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days", "mls_id", "brokerage", "office",
-	"licence_year", "units_12m", "volume_12m", "touch_due_at", "search_doc", "name_key", "version", "created_by", "created_at", "updated_at"}
+	"licence_year", "units_12m", "volume_12m", "list_units_12m", "sell_units_12m", "production_period", "company_id", "touch_due_at",
+	"search_doc", "name_key", "version", "created_by", "created_at", "updated_at"}
 
 // insert runs a multi-row INSERT of rows of len(cols) values each. On
 // SQLite, a column whose value is the same plain value in every row (the
@@ -926,6 +1111,7 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 			}
 			b.WriteByte(')')
 		}
+		b.WriteString(upserts[table])
 		var err error
 		if st, err = w.tx.Tx.PrepareContext(ctx, b.String()); err != nil {
 			return err
@@ -1006,7 +1192,7 @@ func peopleVals(w *bulkWriter, people []rapport.Person) []any {
 			nullID(p.OwnerID), nullID(p.ReferredByID), p.DoNotCall, p.TZ, p.Street, p.City, p.State, p.PostalCode, p.Country,
 			p.Notes, p.Birthday.Year, int(p.Birthday.Month), p.Birthday.Day, p.HomeAnniversary.Year, int(p.HomeAnniversary.Month),
 			p.HomeAnniversary.Day, p.CadenceDays, p.MLSID, p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m,
-			tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
+			p.ListUnits12m, p.SellUnits12m, string(p.ProductionPeriod), nullID(p.CompanyID), tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
 	}
 	return vals
 }

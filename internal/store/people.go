@@ -95,6 +95,15 @@ func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person) error
 			return invalidField("owner", "Choose an owner from your organisation.")
 		}
 	}
+	if p.CompanyID != 0 {
+		ok, err := q.NewSelect().Table("companies").Where("org_id = ? AND id = ?", p.OrgID, p.CompanyID).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return invalidField("company", "Choose one of your brokerages or offices.")
+		}
+	}
 	if p.ReferredByID != 0 {
 		if p.ReferredByID == p.ID {
 			return invalidField("referred_by", "Someone cannot refer themselves.")
@@ -143,7 +152,8 @@ func (db *DB) insertChildren(ctx context.Context, tx bun.Tx, p *rapport.Person) 
 var editableColumns = []string{"first_name", "last_name", "sort_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes",
 	"birthday_year", "birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days",
-	"mls_id", "brokerage", "office", "licence_year", "units_12m", "volume_12m", "touch_due_at", "updated_at"}
+	"mls_id", "brokerage", "office", "licence_year", "units_12m", "volume_12m", "list_units_12m", "sell_units_12m",
+	"production_period", "company_id", "touch_due_at", "updated_at"}
 
 // ErrChanged is the conflict UpdatePerson reports when the person changed
 // after the edit began (p.Version is the version the editor saw).
@@ -293,6 +303,13 @@ func (db *DB) Person(ctx context.Context, orgID, id int64) (*rapport.Person, err
 			return nil, err
 		}
 		p.ReferredBy = &rapport.PersonRef{ID: p.ReferredByID, Name: refs[p.ReferredByID]}
+	}
+	if p.CompanyID != 0 {
+		cs, err := db.companiesByID(ctx, orgID, []int64{p.CompanyID})
+		if err != nil {
+			return nil, err
+		}
+		p.Company = cs[p.CompanyID]
 	}
 	return p, nil
 }

@@ -62,7 +62,7 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 var todayColumns = []string{"id", "org_id", "first_name", "last_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "birthday_year", "birthday_month", "birthday_day", "home_year", "home_month",
 	"home_day", "cadence_days", "units_12m", "volume_12m", "first_attempt_at", "last_attempt_at", "last_live_at",
-	"last_touch_at", "touch_due_at", "arrived_at", "created_at", "archived_at"}
+	"last_touch_at", "touch_due_at", "arrived_at", "created_at", "archived_at", "company_id"}
 
 // TodayCandidates gathers everyone who may belong on the user's Today
 // (with what ranking reads: todayColumns, no phones or emails):
@@ -116,14 +116,37 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		owned().Where("home_month > 0 AND home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per),
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
-	// the quiet period (the last source, when there are any).
+	// the quiet period.
 	threshold, err := db.topFifthVolume(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
+	topSrc := -1
 	if threshold > 0 {
+		topSrc = len(sources)
 		sources = append(sources, owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
 			threshold, nowUTC.Add(-rapport.TopProducerQuiet)).OrderExpr("volume_12m DESC").Limit(per))
+	}
+	// Agents at an office (or brokerage) with recent news, still being
+	// recruited, largest producers first.
+	signals, err := db.activeSignals(ctx, org, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(signals) > 0 {
+		companies := make([]int64, 0, len(signals))
+		for id := range signals {
+			companies = append(companies, id)
+		}
+		q := owned().Where("kind = 'recruit' AND company_id IN (?)", bun.List(companies))
+		closed, err := db.closedStages(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		if len(closed) > 0 {
+			q.Where("(stage_id IS NULL OR stage_id NOT IN (?))", bun.List(closed))
+		}
+		sources = append(sources, q.OrderExpr("volume_12m DESC").Limit(per))
 	}
 	for i, q := range sources {
 		sources[i] = q.ColumnExpr("? AS src", i)
@@ -138,7 +161,7 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	top := map[int64]bool{}
 	for _, h := range hits {
 		ids.add(h.ID)
-		if threshold > 0 && h.Src == len(sources)-1 {
+		if h.Src == topSrc {
 			top[h.ID] = true
 		}
 	}
@@ -172,7 +195,7 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	cands := make([]rapport.Candidate, len(people))
 	for i := range people {
 		p := &people[i]
-		cands[i] = rapport.Candidate{Person: p, TopProducer: top[p.ID], Referrer: refNames[p.ReferredByID]}
+		cands[i] = rapport.Candidate{Person: p, TopProducer: top[p.ID], Referrer: refNames[p.ReferredByID], Signal: signals[p.CompanyID]}
 		byID[p.ID] = &cands[i]
 	}
 	for _, f := range fus {
@@ -295,6 +318,24 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 		out[p.ID] = card
 	}
 	return out, nil
+}
+
+// closedStages returns the ids of the organisation's closed stages
+// (closed, nurture, joined, not now).
+func (db *DB) closedStages(ctx context.Context, orgID int64) ([]int64, error) {
+	pipes, err := db.Pipelines(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, p := range pipes {
+		for _, s := range p.Stages {
+			if s.Closed {
+				ids = append(ids, s.ID)
+			}
+		}
+	}
+	return ids, nil
 }
 
 // latestIDs returns the id of each person's newest row (by occurred_at,

@@ -175,8 +175,11 @@ func personFromForm(f *form, org *rapport.Org) *rapport.Person {
 		Kind: rapport.Kind(f.Get("kind")), Source: f.Get("source"), TZ: f.Get("tz"),
 		Street: f.Get("street"), City: f.Get("city"), State: f.Get("state"), PostalCode: f.Get("postal_code"), Country: f.Get("country"),
 		Notes: f.Values.Get("notes"), DoNotCall: f.Checked("do_not_call"),
-		Brokerage: f.Get("brokerage"), Office: f.Get("office"),
+		Brokerage: f.Get("brokerage"), Office: f.Get("office"), MLSID: f.Get("mls_id"),
 		Tags: rapport.ParseTags(f.Get("tags")),
+	}
+	if v := f.Get("company"); v != "" && v != "none" {
+		p.CompanyID = int64(f.int("company", "Choose a brokerage or office from the list."))
 	}
 	if v, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil && v > 0 {
 		p.Version = v
@@ -265,6 +268,8 @@ func personForm(p *rapport.Person) *form {
 	}
 	set("brokerage", p.Brokerage)
 	set("office", p.Office)
+	set("mls_id", p.MLSID)
+	num("company", p.CompanyID)
 	num("licence_year", int64(p.LicenceYear))
 	num("units_12m", int64(p.Units12m))
 	num("volume_12m", p.Volume12m)

@@ -246,12 +246,15 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 }
 
 // safeNext accepts only local paths as places to go after signing in.
-func safeNext(next string) string {
+func safeNext(next string) string { return nextOr(next, "/today") }
+
+// nextOr returns next when it is a path of this site, otherwise fallback.
+func nextOr(next, fallback string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/today"
+		return fallback
 	}
 	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return "/today"
+		return fallback
 	}
 	return next
 }

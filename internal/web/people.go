@@ -148,6 +148,7 @@ type personFormPage struct {
 	PhoneRows []int
 	EmailRows []int
 	Action    string
+	Companies []rapport.Company
 }
 
 func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, a *account, p *rapport.Person, f *form, status int) error {
@@ -159,6 +160,13 @@ func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, a *acc
 		Kinds: rapport.Kinds, TZs: rapport.CommonTZs, Action: "/people"}
 	if p != nil {
 		page.Title, page.Action = "Edit "+p.Name(), personURL(p.ID)
+	}
+	cs, err := s.db.Companies(r.Context(), a.org.ID, store.CompanyFilter{})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		page.Companies = append(page.Companies, c.Company)
 	}
 	page.PhoneRows = rows(len(f.List("phone")) + 1)
 	page.EmailRows = rows(len(f.List("email")) + 1)
@@ -248,6 +256,20 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 // own and the domain's, all at once), when the input needs correcting.
 func (s *Server) savePerson(ctx context.Context, a *account, f *form, p *rapport.Person, save func(*rapport.Person) error) (bool, error) {
 	p.ReferredByID = s.resolveReferrer(ctx, a, f)
+	if p.CompanyID != 0 {
+		// The office chosen names the brokerage and office as well.
+		if c, err := s.db.Company(ctx, a.org.ID, p.CompanyID); err == nil {
+			p.Brokerage, p.Office = c.Name, ""
+			if c.Kind == rapport.CompanyOffice {
+				p.Office = c.Name
+				if c.Parent != nil {
+					p.Brokerage = c.Parent.Name
+				}
+			}
+		} else {
+			f.addErr("company", "Choose a brokerage or office from the list.")
+		}
+	}
 	if !f.Valid() {
 		p.Normalize()
 		f.absorb(p.Validate(s.now()))
@@ -282,6 +304,8 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 	}
 	p := personFromForm(f, a.org)
 	p.ID = old.ID
+	// What the form does not show stays as it was.
+	p.ListUnits12m, p.SellUnits12m, p.ProductionPeriod = old.ListUnits12m, old.SellUnits12m, old.ProductionPeriod
 	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
 		return s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p)
 	})

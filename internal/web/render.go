@@ -45,6 +45,21 @@ func parseViews(a *assets) (*views, error) {
 		"minutes":  func(secs int) int { return (secs + 30) / 60 },
 		"lower":    strings.ToLower,
 		"contains": func(xs []string, x string) bool { return contains(xs, x) },
+		"list":     func(xs ...string) []string { return xs },
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {

@@ -129,6 +129,20 @@ func (s *Server) routeTable() []route {
 		{"POST /routing/{id}/delete", s.user(s.routingDelete)},
 		{"GET /reports/speed-to-lead", s.user(s.speedReport)},
 
+		{"GET /companies", s.user(s.companiesList)},
+		{"POST /companies", s.user(s.companyCreate)},
+		{"GET /companies/{id}", s.user(s.companyShow)},
+		{"POST /companies/{id}", s.user(s.companyUpdate)},
+		{"POST /companies/{id}/signals", s.user(s.signalCreate)},
+		{"POST /signals/{id}/delete", s.user(s.signalDelete)},
+		{"GET /recruiting", s.user(s.prospects)},
+		{"POST /recruiting/today", s.user(s.addToToday)},
+		{"GET /recruiting/board", s.user(s.board)},
+		{"POST /recruiting/board/move", s.user(s.boardMove)},
+		{"GET /referrals", s.user(s.referrals)},
+		{"GET /recruiting/goals", s.user(s.recruitingGoals)},
+		{"POST /recruiting/goals/{id}", s.user(s.recruitingTargets)},
+
 		{"/", notFound},
 	}
 	if s.api != nil {

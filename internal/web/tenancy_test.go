@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -22,10 +23,21 @@ var publicRoutes = map[string]bool{
 var routeIDs = map[string]string{"id": "person", "fid": "fact"}
 
 // idKinds overrides what {id} means on some routes.
+// Every {id} outside /people/ and /call/ must be listed, so that a new
+// route cannot pass by answering 404 to a person's id.
 var idKinds = map[string]string{
-	"GET /conversations/{id}":     "conversation",
-	"POST /followups/{id}/done":   "followup",
-	"POST /followups/{id}/cancel": "followup",
+	"GET /conversations/{id}":         "conversation",
+	"POST /followups/{id}/done":       "followup",
+	"POST /followups/{id}/cancel":     "followup",
+	"POST /settings/keys/{id}/revoke": "apikey",
+	"POST /routing/{id}/delete":       "rule",
+	"GET /import/{id}":                "import",
+	"POST /import/{id}":               "import",
+	"GET /companies/{id}":             "company",
+	"POST /companies/{id}":            "company",
+	"POST /companies/{id}/signals":    "company",
+	"POST /signals/{id}/delete":       "signal",
+	"POST /recruiting/goals/{id}":     "user",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -46,9 +58,11 @@ func fill(pattern string, ids map[string]int64) (string, string) {
 	path = strings.TrimSuffix(path, "{$}")
 	for _, part := range []string{"id", "fid"} {
 		kind := routeIDs[part]
-		if part == "id" {
+		if part == "id" && strings.Contains(path, "{id}") {
 			if k, ok := idKinds[pattern]; ok {
 				kind = k
+			} else if !strings.HasPrefix(path, "/people/") && !strings.HasPrefix(path, "/call/") {
+				continue // left unfilled: the test names the route
 			}
 		}
 		path = strings.ReplaceAll(path, "{"+part+"}", strconv.FormatInt(ids[kind], 10))
@@ -64,7 +78,8 @@ func TestEveryRouteRequiresSignIn(t *testing.T) {
 			if publicRoutes[pattern] {
 				continue
 			}
-			method, path := fill(pattern, map[string]int64{"person": 1, "fact": 1, "followup": 1, "conversation": 1})
+			method, path := fill(pattern, map[string]int64{"person": 1, "fact": 1, "followup": 1, "conversation": 1,
+				"apikey": 1, "rule": 1, "import": 1, "company": 1, "signal": 1, "user": 1})
 			var res response
 			if method == http.MethodGet {
 				res = c.get(path)
@@ -115,9 +130,23 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err := h.db.CreateImportJob(ctx, job); err != nil {
 			t.Fatal(err)
 		}
+		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Hushhush Realty - Gold Coast", Market: "Covert Market"}
+		if err := h.db.CreateCompany(ctx, a.org.ID, office); err != nil {
+			t.Fatal(err)
+		}
+		signal := &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(h.clock.Now(), time.UTC), Title: "Quiet merger talks"}
+		if err := h.db.AddSignal(ctx, a.org.ID, a.owner.ID, signal); err != nil {
+			t.Fatal(err)
+		}
+		recruit := &rapport.Person{FirstName: "Xavier", LastName: "Hiddenlister", Kind: rapport.KindRecruit, OwnerID: a.owner.ID,
+			CompanyID: office.ID, Volume12m: 12_000_000, Units12m: 30, ReferredByID: secret.ID}
+		if err := h.db.CreatePerson(ctx, a.org.ID, a.owner.ID, recruit); err != nil {
+			t.Fatal(err)
+		}
 		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
-			"apikey": key.ID, "rule": rule.ID, "import": job.ID}
-		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list"}
+			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID}
+		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
+			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
 
 		intruder := h.signedIn(b.owner.Email)
 		covered := 0
@@ -163,6 +192,15 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		}
 		if j, _ := h.db.ImportJob(ctx, a.org.ID, job.ID, false); j.Status != store.ImportUploaded || j.Settings != "{}" {
 			t.Errorf("A's import was touched: %+v", j)
+		}
+		if _, err := h.db.Signal(ctx, a.org.ID, signal.ID); err != nil {
+			t.Error("A's signal was deleted")
+		}
+		if c, _ := h.db.Company(ctx, a.org.ID, office.ID); c == nil || c.Name != office.Name {
+			t.Errorf("A's company was touched: %+v", c)
+		}
+		if u, _ := h.db.User(ctx, a.org.ID, a.owner.ID); u == nil || u.HiringManager() {
+			t.Errorf("A's owner got recruiting targets: %+v", u)
 		}
 		if covered < 25 {
 			t.Fatalf("only %d routes exercised", covered)

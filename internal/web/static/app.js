@@ -99,4 +99,48 @@
     kind.addEventListener("change", sync);
     sync();
   }
+
+  // Recruiting board: drop a card on another stage to move it; a dialog
+  // asks why (the reason goes on the timeline). Without script each card
+  // has its own move form.
+  var board = document.querySelector("[data-board]");
+  var dialog = document.getElementById("move-dialog");
+  if (board && dialog && typeof dialog.showModal === "function") {
+    var dragged = null;
+    board.addEventListener("dragstart", function (e) {
+      var card = e.target.closest && e.target.closest(".card[data-person]");
+      if (!card) return;
+      dragged = card;
+      card.classList.add("dragging");
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", card.getAttribute("data-person"));
+    });
+    board.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      board.querySelectorAll(".drop").forEach(function (c) { c.classList.remove("drop"); });
+    });
+    board.addEventListener("dragover", function (e) {
+      var col = e.target.closest && e.target.closest(".board-col");
+      if (!col || !dragged) return;
+      e.preventDefault();
+      board.querySelectorAll(".drop").forEach(function (c) { if (c !== col) c.classList.remove("drop"); });
+      col.classList.add("drop");
+    });
+    board.addEventListener("drop", function (e) {
+      var col = e.target.closest && e.target.closest(".board-col");
+      if (!col || !dragged) return;
+      e.preventDefault();
+      col.classList.remove("drop");
+      if (dragged.closest(".board-col") === col) return;
+      var form = dialog.querySelector("form");
+      form.elements.person.value = dragged.getAttribute("data-person");
+      form.elements.stage.value = col.getAttribute("data-stage");
+      dialog.querySelector("[data-name]").textContent = dragged.getAttribute("data-name") + " to " + col.querySelector("h2").firstChild.textContent.trim();
+      dialog.showModal();
+      form.elements.reason.focus();
+    });
+    dialog.querySelectorAll("[data-close]").forEach(function (b) {
+      b.addEventListener("click", function () { dialog.close(); });
+    });
+  }
 })();
