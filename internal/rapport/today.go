@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Calling hours in the person's local time: from 08:00 up to 21:00.
@@ -363,13 +364,24 @@ func Opener(per *Person, reasons []Reason, c *Candidate) string {
 			}
 			return fmt.Sprintf("Hi %s, %s suggested I give you a call. How do you know %s?", first, c.Referrer, firstWord(c.Referrer))
 		case r.Kind == ReasonSignal && c.Signal != nil:
-			return fmt.Sprintf("Hi %s, I heard about the %s at %s. How is it landing for you?", first, strings.ToLower(c.Signal.Title), c.Signal.Company)
+			return fmt.Sprintf("Hi %s, I heard things are changing at %s (%s). How is it landing for you?", first, c.Signal.Company, lowerFirst(c.Signal.Title))
 		}
 	}
 	if c.Referrer != "" && per.Kind == KindRecruit && per.LastLiveAt.IsZero() {
 		return fmt.Sprintf("Hi %s, %s suggested I give you a call. How do you two know each other?", first, c.Referrer)
 	}
 	return ""
+}
+
+// lowerFirst lower-cases the first letter of a title unless the first
+// word looks like a name or an acronym ("CEO retired" stays).
+func lowerFirst(s string) string {
+	w := firstWord(s)
+	if len(w) > 1 && strings.ToUpper(w) == w {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 func firstWord(s string) string {

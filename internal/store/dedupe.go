@@ -169,6 +169,19 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 		if keep.ReferredByID == dropID {
 			keep.ReferredByID = 0
 		}
+		if drop.ProductionPeriod > keep.ProductionPeriod {
+			// The other record has the newer production report.
+			keep.ProductionPeriod, keep.Units12m, keep.Volume12m = drop.ProductionPeriod, drop.Units12m, drop.Volume12m
+			keep.ListUnits12m, keep.SellUnits12m = drop.ListUnits12m, drop.SellUnits12m
+		}
+		// Production history: the kept person's figures win for a period
+		// both have; the rest move over.
+		if _, err := tx.NewUpdate().Table("production").Set("person_id = ?", keepID).
+			Where("org_id = ? AND person_id = ?", orgID, dropID).
+			Where("period NOT IN (SELECT period FROM production WHERE org_id = ? AND person_id = ?)", orgID, keepID).
+			Exec(ctx); err != nil {
+			return err
+		}
 		for _, table := range []string{"conversations", "facts", "follow_ups", "events", "stage_changes"} {
 			if _, err := tx.NewUpdate().Table(table).Set("person_id = ?", keepID).
 				Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
@@ -182,7 +195,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 		if err := db.indexSearch(ctx, tx, orgID, dropID, drop.SearchDoc, ""); err != nil {
 			return err
 		}
-		for _, table := range []string{"phones", "emails", "person_tags"} {
+		for _, table := range []string{"phones", "emails", "person_tags", "production"} {
 			if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
 				return err
 			}

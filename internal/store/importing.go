@@ -916,16 +916,17 @@ func (s *ImportSession) create(p *rapport.Person) error {
 	return nil
 }
 
-// flush writes the queued people with their phones, emails and tags.
+// flush writes the queued people with their phones, emails and tags,
+// then the production history gathered (which may be for people written
+// earlier: a report of people already known writes no one new).
 func (s *ImportSession) flush() error {
-	if len(s.pending) == 0 {
-		return nil
+	if len(s.pending) > 0 {
+		if err := s.w.people(s.ctx, s.pending); err != nil {
+			return err
+		}
+		s.pending = s.pending[:0]
+		clear(s.pendingIdx)
 	}
-	if err := s.w.people(s.ctx, s.pending); err != nil {
-		return err
-	}
-	s.pending = s.pending[:0]
-	clear(s.pendingIdx)
 	return s.flushProduction()
 }
 

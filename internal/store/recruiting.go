@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -353,11 +355,12 @@ func (db *DB) Referrers(ctx context.Context, orgID int64) ([]Referrer, error) {
 }
 
 func sortReferrers(rs []Referrer) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && (rs[j].Total > rs[j-1].Total || (rs[j].Total == rs[j-1].Total && rs[j].Person.Name < rs[j-1].Person.Name)); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
+	slices.SortStableFunc(rs, func(a, b Referrer) int {
+		if c := cmp.Compare(b.Total, a.Total); c != 0 {
+			return c
 		}
-	}
+		return strings.Compare(a.Person.Name, b.Person.Name)
+	})
 }
 
 // Referred lists everyone a person referred, newest first, with their
@@ -381,7 +384,7 @@ func (db *DB) ProductionHistory(ctx context.Context, orgID, personID int64) ([]r
 		return nil, err
 	}
 	var ps []rapport.Production
-	err := db.ro.NewSelect().Model(&ps).Where("org_id = ? AND person_id = ?", orgID, personID).Order("period").Scan(ctx)
+	err := db.ro.NewSelect().Model(&ps).ModelTableExpr("production").Where("org_id = ? AND person_id = ?", orgID, personID).Order("period").Scan(ctx)
 	return ps, err
 }
 
