@@ -421,6 +421,9 @@ type personPage struct {
 	FollowUps    []rapport.FollowUp
 	Timeline     []store.TimelineItem
 	Referrals    []rapport.Person
+	Production   []rapport.Production
+	Chart        *barChart
+	Trend        string
 	FactForm     *form
 	FollowUpForm *form
 	Opt          logOptions
@@ -454,9 +457,19 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	refs, err := s.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{ReferredByID: p.ID, Limit: 50})
+	refs, err := s.db.Referred(ctx, a.org.ID, p.ID, 100)
 	if err != nil {
 		return err
+	}
+	var hist []rapport.Production
+	if p.Kind == rapport.KindRecruit {
+		if hist, err = s.db.ProductionHistory(ctx, a.org.ID, p.ID); err != nil {
+			return err
+		}
+	}
+	trend := ""
+	if n := len(hist); n >= 2 {
+		trend = rapport.Trend(hist[n-2].Volume, hist[n-1].Volume)
 	}
 	if factForm == nil {
 		factForm = newForm(nil)
@@ -467,7 +480,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	}
 	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
 		Facts: rapport.GroupFacts(facts), Questions: rapport.UnknownEssentials(p.Kind, facts), FollowUps: fus,
-		Timeline: tl, Referrals: refs.People, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
+		Timeline: tl, Referrals: refs, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
 	return nil
 }
 

@@ -103,15 +103,14 @@ type companyPage struct {
 	Offices []store.CompanyRow
 	Agents  *store.ProspectPage
 	Signals []rapport.Signal
-	// Active reports whether a signal still raises the agents on Today.
 	Brokerages []store.CompanyRow
 	Form       *form
 	SignalForm *form
 	OfficeForm *form
 }
 
-// Active reports whether a signal raises the company's agents on Today now.
-func (p *companyPage) Active(sg rapport.Signal) bool { return sg.Active(p.Now, p.Loc) }
+// SignalActive reports whether a signal raises the company's agents on Today now.
+func (p *companyPage) SignalActive(sg rapport.Signal) bool { return sg.Active(p.Now, p.Loc) }
 
 func (s *Server) companyShow(w http.ResponseWriter, r *http.Request, a *account) error {
 	id, err := pathID(r, "id")
@@ -237,6 +236,23 @@ func (s *Server) signalDelete(w http.ResponseWriter, r *http.Request, a *account
 	}
 	s.flash(w, r, "Signal removed.")
 	return redirect(w, r, "/companies/"+strconv.FormatInt(sg.CompanyID, 10)+"#signals")
+}
+
+// agentRow is an agent in a ranked table, with their place and the page
+// to come back to after "add to my Today".
+type agentRow struct {
+	Person *rapport.Person
+	Rank   int
+	Next   string
+}
+
+// rankedRows numbers people from first on.
+func rankedRows(people []rapport.Person, first int, next string) []agentRow {
+	rows := make([]agentRow, len(people))
+	for i := range people {
+		rows[i] = agentRow{Person: &people[i], Rank: first + i, Next: next}
+	}
+	return rows
 }
 
 // Prospects: agents ranked by production.

@@ -26,10 +26,11 @@ type views struct {
 
 func parseViews(a *assets) (*views, error) {
 	funcs := template.FuncMap{
-		"asset": a.url,
-		"money": rapport.Money,
-		"join":  strings.Join,
-		"add":   func(a, b int) int { return a + b },
+		"asset":       a.url,
+		"money":       rapport.Money,
+		"periodLabel": rapport.PeriodLabel,
+		"join":        strings.Join,
+		"add":         func(a, b int) int { return a + b },
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {
@@ -46,20 +47,7 @@ func parseViews(a *assets) (*views, error) {
 		"lower":    strings.ToLower,
 		"contains": func(xs []string, x string) bool { return contains(xs, x) },
 		"list":     func(xs ...string) []string { return xs },
-		"dict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, fmt.Errorf("dict: odd number of arguments")
-			}
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				k, ok := kv[i].(string)
-				if !ok {
-					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
-				}
-				m[k] = kv[i+1]
-			}
-			return m, nil
-		},
+		"ranked":   rankedRows,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
