@@ -107,3 +107,39 @@ func TestImportInTheBrowserFlow(t *testing.T) {
 		}
 	})
 }
+
+// TestProductionReportWithPeriod uploads an MLS production report, is
+// asked for its period, refuses a bad one, and imports with a good one.
+func TestProductionReportWithPeriod(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		c := h.signedIn(a.manager.Email)
+		file := "Rank,Agent,MLS ID,Office,Total Units,Total Volume\n1,Pat Quinn,A100,Summit Realty - Lincoln Park,42,\"$18,450,000\"\n"
+		res := c.upload("/import", "report.csv", []byte(file))
+		wantStatus(t, res, http.StatusSeeOther)
+		path := res.location
+		wantBody(t, c.get(path), `name="period"`, "Pat Quinn")
+		res = c.post(path, url.Values{"preset": {"production"}, "period": {"2026-31-09"}, "start": {"1"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantBody(t, c.get(path), "Enter the report&#39;s last day as a date")
+		if job, _ := h.db.ImportJob(ctx, a.org.ID, idFrom(t, path, "/import/"), false); job.Status != store.ImportUploaded {
+			t.Fatalf("an import with a bad period started: %s", job.Status)
+		}
+		res = c.post(path, url.Values{"preset": {"production"}, "period": {"2026-09-30"}, "start": {"1"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(c.get(path).body, "rows:") {
+				break
+			}
+		}
+		wantBody(t, c.get(path), "<strong>1</strong> rows: 1 new")
+		page, err := h.db.Prospects(ctx, a.org.ID, store.ProspectFilter{})
+		if err != nil || len(page.People) != 1 {
+			t.Fatalf("prospects = %+v %v", page, err)
+		}
+		hist, _ := h.db.ProductionHistory(ctx, a.org.ID, page.People[0].ID)
+		if len(hist) != 1 || hist[0].Period != "2026-09-30" || hist[0].Units != 42 || page.People[0].ProductionPeriod != "2026-09-30" {
+			t.Errorf("history = %+v, period on the person %s", hist, page.People[0].ProductionPeriod)
+		}
+	})
+}

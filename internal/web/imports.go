@@ -32,6 +32,8 @@ type importSettings struct {
 	OwnerID    int64             `json:"ownerId,omitempty"`
 	Source     string            `json:"source,omitempty"`
 	ReferredBy int64             `json:"referredBy,omitempty"`
+	// Period is the last day of the 12 months a production report covers.
+	Period string `json:"period,omitempty"`
 }
 
 // progress holds how far running imports have got, in this process.
@@ -255,7 +257,7 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 		s.flash(w, r, rapport.ErrorMessage(err))
 		return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 	}
-	if f.Get("start") != "" {
+	if f.Get("start") != "" && f.Valid() {
 		return s.importStart(w, r, a)
 	}
 	if !f.Valid() {
@@ -270,6 +272,17 @@ func (s *Server) settingsFromForm(ctx context.Context, a *account, f *form) (imp
 		st.Kind = ""
 	}
 	st.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
+	if v := f.Get("period"); v != "" {
+		d, err := rapport.ParseDay(v)
+		switch {
+		case err != nil:
+			f.addErr("period", "Enter the report's last day as a date, such as 2026-09-30.")
+		case d.Start(a.loc).After(s.now()):
+			f.addErr("period", "The report's period cannot end in the future.")
+		default:
+			st.Period = string(d)
+		}
+	}
 	if f.Get("referred_by") != "" {
 		st.ReferredBy = s.resolveReferrer(ctx, a, f)
 	}
@@ -308,7 +321,7 @@ func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSett
 	defer progress.Delete(job.ID)
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
-		Source: st.Source, ReferredByID: st.ReferredBy, Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
+		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
 		Progress: func(n int) { progress.Store(job.ID, n) }}
 	var rep *importer.Report
 	var err error
