@@ -99,10 +99,10 @@ func (s *Server) companyCreate(w http.ResponseWriter, r *http.Request, a *accoun
 type companyPage struct {
 	Base
 	lookups
-	Company *rapport.Company
-	Offices []store.CompanyRow
-	Agents  *store.ProspectPage
-	Signals []rapport.Signal
+	Company    *rapport.Company
+	Offices    []store.CompanyRow
+	Agents     *store.ProspectPage
+	Signals    []rapport.Signal
 	Brokerages []store.CompanyRow
 	Form       *form
 	SignalForm *form
