@@ -85,6 +85,8 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/people/{id}/facts", s.keyed(s.listFacts)},
 		{"POST " + p + "/people/{id}/facts", s.keyed(s.createFact)},
 		{"DELETE " + p + "/people/{id}/facts/{fid}", s.keyed(s.deleteFact)},
+		{"GET " + p + "/people/{id}/production", s.keyed(s.getProduction)},
+		{"GET " + p + "/people/{id}/referrals", s.keyed(s.listReferred)},
 
 		{"GET " + p + "/conversations", s.keyed(s.listConversations)},
 		{"POST " + p + "/conversations", s.keyed(s.createConversation)},
@@ -100,6 +102,17 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/users", s.keyed(s.listUsers)},
 		{"GET " + p + "/users/{id}", s.keyed(s.getUser)},
 		{"GET " + p + "/pipelines", s.keyed(s.listPipelines)},
+
+		{"GET " + p + "/companies", s.keyed(s.listCompanies)},
+		{"POST " + p + "/companies", s.keyed(s.createCompany)},
+		{"GET " + p + "/companies/{id}", s.keyed(s.getCompany)},
+		{"PATCH " + p + "/companies/{id}", s.keyed(s.updateCompany)},
+		{"GET " + p + "/companies/{id}/signals", s.keyed(s.listSignals)},
+		{"POST " + p + "/companies/{id}/signals", s.keyed(s.createSignal)},
+		{"DELETE " + p + "/signals/{id}", s.keyed(s.deleteSignal)},
+		{"GET " + p + "/prospects", s.keyed(s.listProspects)},
+		{"POST " + p + "/production", s.keyed(s.importProduction)},
+		{"GET " + p + "/referrals", s.keyed(s.listReferrers)},
 
 		{"POST " + p + "/events", s.keyed(s.createEvent)},
 		{"GET " + p + "/reports/speed-to-lead", s.keyed(s.speedToLead)},

@@ -226,8 +226,40 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		r = h.call(a.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "call", "outcome": "live", "notes": "Confidential",
 			"facts": []map[string]string{{"type": "fear", "text": "Afraid her ex will find out"}}, "followUp": map[string]string{"due": "tomorrow", "note": "private callback"}})
 		lg := r.json(t)
+		// Recruiting: a brokerage and its office with a signal, an agent
+		// there from a production report, whom Zelda referred.
+		r = h.call(a.key, "POST", "/api/v1/companies", map[string]any{"kind": "brokerage", "name": "Hushhush Realty", "market": "Covert Market"})
+		brokerage := num(r.json(t), "id")
+		r = h.call(a.key, "POST", "/api/v1/companies", map[string]any{"kind": "office", "name": "Hushhush Realty - Gold Coast", "parentId": brokerage})
+		office := num(r.json(t), "id")
+		r = h.call(a.key, "POST", fmt.Sprintf("/api/v1/companies/%d/signals", office), map[string]any{"on": "2026-11-20", "title": "Quiet merger talks"})
+		signal := num(r.json(t), "id")
+		rep := h.report(a.key, "2026-09-30", []map[string]any{{"mlsId": "X1", "firstName": "Xavier", "lastName": "Hiddenlister",
+			"email": "xavier@alpha.test", "office": "Hushhush Realty - Gold Coast", "units": 30, "volume": 12_000_000}}, false)
+		xavier := *rep.Results[0].PersonID
+		want(t, h.call(a.key, "PATCH", fmt.Sprintf("/api/v1/people/%d", xavier), map[string]any{"referredById": pid}), http.StatusOK)
+
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
-			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID}
+			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
+			"company": office, "signal": signal}
+		// What {id} is, by the path's first part. A route whose part is
+		// missing here fails, so that no new route passes by answering 404
+		// to an id of the wrong kind.
+		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
+			"companies": "company", "signals": "signal"}
+		// Bodies that would be accepted with A's own key.
+		bodies := map[string]any{
+			"PATCH /api/v1/people/{id}":           map[string]any{"firstName": "Hijacked"},
+			"PATCH /api/v1/companies/{id}":        map[string]any{"name": "Hijacked"},
+			"POST /api/v1/companies/{id}/signals": map[string]any{"on": "2026-11-20", "title": "planted"},
+			"POST /api/v1/people/{id}/facts":      map[string]any{"type": "fear", "text": "planted"},
+			"POST /api/v1/people/{id}/archive":    nil,
+			"POST /api/v1/people/{id}/restore":    nil,
+			"POST /api/v1/followups/{id}/done":    nil,
+			"POST /api/v1/followups/{id}/cancel":  nil,
+		}
+		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test",
+			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
 		srv := api.New(api.Options{DB: h.db})
 		checked := 0
 		for _, route := range srv.Routes() {
@@ -235,40 +267,79 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			if !strings.Contains(path, "{id}") {
 				continue
 			}
-			kind := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user"}[strings.Split(path, "/")[3]]
+			kind, ok := kinds[strings.Split(path, "/")[3]]
+			if !ok {
+				t.Errorf("%s: say what its {id} is", route)
+				continue
+			}
 			path = strings.ReplaceAll(path, "{id}", fmt.Sprint(ids[kind]))
 			path = strings.ReplaceAll(path, "{fid}", fmt.Sprint(ids["fact"]))
 			if strings.Contains(path, "{") {
 				t.Errorf("%s: no rule for its path values", route)
 				continue
 			}
-			body := any(nil)
-			if method != "GET" && method != "DELETE" {
-				body = map[string]any{"type": "fear", "text": "planted"}
-				if method == "PATCH" {
-					body = map[string]any{"firstName": "Hijacked"}
-				}
+			body, ok := bodies[route]
+			if !ok && method != "GET" && method != "DELETE" {
+				t.Errorf("%s: no body to send", route)
 			}
 			r := h.call(b.key, method, path, body)
 			checked++
 			if r.status != http.StatusNotFound {
 				t.Errorf("%s with A's ids: %d, want 404", route, r.status)
 			}
-			for _, leak := range []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test"} {
+			for _, leak := range leaks {
 				if strings.Contains(string(r.body), leak) {
 					t.Errorf("%s leaks %q", route, leak)
 				}
 			}
 		}
-		if checked < 12 {
+		if checked < 19 {
 			t.Fatalf("only %d routes checked", checked)
 		}
 		for _, path := range []string{"/api/v1/people?q=zelda", "/api/v1/conversations", "/api/v1/followups", "/api/v1/today", "/api/v1/users",
-			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid)} {
+			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid),
+			"/api/v1/companies", "/api/v1/companies?q=hushhush", "/api/v1/companies?market=Covert%20Market", "/api/v1/prospects",
+			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier"} {
 			r := h.call(b.key, "GET", path, nil)
-			if strings.Contains(string(r.body), "Zelda") || strings.Contains(string(r.body), "Confidential") || strings.Contains(string(r.body), "private callback") {
-				t.Errorf("%s leaks A's data", path)
+			want(t, r, http.StatusOK)
+			for _, leak := range leaks {
+				if strings.Contains(string(r.body), leak) {
+					t.Errorf("%s leaks %q", path, leak)
+				}
 			}
+			if items := r.json(t)["items"].([]any); path != "/api/v1/users" && len(items) != 0 {
+				t.Errorf("%s lists %d of A's", path, len(items))
+			}
+		}
+		for _, path := range []string{fmt.Sprintf("/api/v1/prospects?company=%d", office), fmt.Sprintf("/api/v1/prospects?company=%d", brokerage)} {
+			if r := h.call(b.key, "GET", path, nil); r.status != http.StatusNotFound {
+				t.Errorf("%s: %d, want 404", path, r.status)
+			}
+		}
+		// B cannot hang an office under A's brokerage, nor reach A's agent
+		// through a production report: the same MLS id and email make
+		// someone new in B.
+		r = h.call(b.key, "POST", "/api/v1/companies", map[string]any{"kind": "office", "name": "Trojan", "parentId": brokerage})
+		want(t, r, http.StatusBadRequest)
+		if strings.Contains(string(r.body), "Hushhush") {
+			t.Errorf("refusal leaks: %s", r.body)
+		}
+		rep = h.report(b.key, "2026-10-31", []map[string]any{{"mlsId": "X1", "firstName": "Planted", "email": "xavier@alpha.test",
+			"office": "Hushhush Realty - Gold Coast", "units": 1, "volume": 1}}, false)
+		if rep.Created != 1 || *rep.Results[0].PersonID == xavier {
+			t.Errorf("B's report reached A's agent: %+v", rep)
+		}
+		if x, _ := h.db.Person(ctx, a.org.ID, xavier); x.FirstName != "Xavier" || x.Units12m != 30 || x.ProductionPeriod != "2026-09-30" || x.Company == nil || x.Company.ID != office {
+			t.Errorf("A's agent changed: %+v", x)
+		}
+		if c, _ := h.db.Company(ctx, a.org.ID, office); c == nil || c.Name != "Hushhush Realty - Gold Coast" || c.ParentID != brokerage {
+			t.Errorf("A's office changed: %+v", c)
+		}
+		if _, err := h.db.Signal(ctx, a.org.ID, signal); err != nil {
+			t.Errorf("A's signal: %v", err)
+		}
+		if hist, _ := h.db.ProductionHistory(ctx, a.org.ID, xavier); len(hist) != 1 {
+			t.Errorf("A's agent has %d periods", len(hist))
 		}
 		// Conversations and follow-ups cannot be attached to A's person by B.
 		want(t, h.call(b.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "text"}), http.StatusNotFound)
@@ -278,8 +349,8 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Errorf("A's person changed: %+v", got)
 		}
 		page, _ := h.db.ListPeople(ctx, b.org.ID, store.PeopleFilter{})
-		if len(page.People) != 0 {
-			t.Errorf("B has %d people", len(page.People))
+		if len(page.People) != 1 || page.People[0].FirstName != "Planted" { // B's own, from its report
+			t.Errorf("B has %+v", page.People)
 		}
 	})
 }

@@ -74,6 +74,7 @@ var fieldNames = map[string]string{
 	"outcome": "outcome", "duration": "durationSeconds", "temperature": "temperature", "next_step": "nextStep",
 	"occurred_at": "occurredAt", "due": "dueOn", "due_time": "dueTime", "owes": "owes", "note": "note",
 	"type": "type", "text": "text", "user": "userId", "cursor": "cursor", "source": "source", "users": "userIds",
+	"parent_id": "parentId", "company_id": "companyId", "mls_id": "mlsId", "postal_code": "postalCode",
 }
 
 // jsonField turns "phone.1" into "phones[1].number", "fact.0.text" into
@@ -102,10 +103,15 @@ func jsonField(f string) string {
 // decode reads a JSON body into v. Unknown fields are refused (a typo
 // should not be silently ignored) unless lenient.
 func decode(w http.ResponseWriter, r *http.Request, v any, lenient bool) error {
+	return decodeLimit(w, r, v, lenient, maxBody)
+}
+
+// decodeLimit is decode for a body of up to limit bytes.
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, lenient bool, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return rapport.Errorf(rapport.EINVALID, "Send JSON with Content-Type: application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	if !lenient {
 		dec.DisallowUnknownFields()
 	}
@@ -131,7 +137,7 @@ func decodeError(err error) error {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "A field has the wrong type.",
 			Fields: map[string]string{typ.Field: "Expected " + typ.Type.String() + ", got " + typ.Value + "."}}
 	case errors.As(err, &tooBig):
-		return rapport.Errorf(rapport.EINVALID, "The body is larger than %d bytes.", maxBody)
+		return rapport.Errorf(rapport.EINVALID, "The body is larger than %d bytes.", tooBig.Limit)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown field " + name + ".", Fields: map[string]string{name: "Unknown field."}}

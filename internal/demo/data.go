@@ -113,10 +113,49 @@ var callNotes = []string{
 	"Walked through what selling first would look like.",
 }
 
+// Promises the other side makes at the end of a call.
+var (
+	clientPromises  = []string{"send pre-approval letter", "confirm their budget", "share the listing they liked"}
+	recruitPromises = []string{"send me their list of agents", "send their production report", "check the notice period in their contract"}
+)
+
 var recruitNotes = []string{
 	"Said she has no interest in changing brokerages before she retires; acknowledged it and asked what she loves about her office.",
 	"Happy where he is; asked what would make next year even better.",
 	"Asked about our split and support; set a coffee to talk it through.",
 	"Her office just lost its managing broker; she is uneasy.",
 	"Gave me the names of three agents I should call.",
+}
+
+// competitor is a brokerage the demo brokerage recruits from, with its
+// offices as the MLS names them.
+type competitor struct {
+	name, website, market string
+	offices               []office
+}
+
+type office struct {
+	name, market, street, city, zip, mlsID string
+}
+
+// competitors are the brokerages whose agents the demo's hiring manager
+// recruits. Office MLS ids are how production reports name the offices.
+var competitors = []competitor{
+	{"Summit Realty Group", "www.summitrealty.example", "Chicago City", []office{
+		{"Summit Realty Group - Lincoln Park", "Chicago City", "2350 N Clark St", "Chicago", "60614", "14021"},
+		{"Summit Realty Group - Wicker Park", "Chicago City", "1580 N Milwaukee Ave", "Chicago", "60622", "14022"},
+		{"Summit Realty Group - Evanston", "Chicago North Shore", "1603 Orrington Ave", "Evanston", "60201", "14023"},
+	}},
+	{"North Shore Properties", "www.northshoreproperties.example", "Chicago North Shore", []office{
+		{"North Shore Properties - Wilmette", "Chicago North Shore", "1150 Central Ave", "Wilmette", "60091", "22310"},
+		{"North Shore Properties - Glenview", "Chicago North Shore", "1825 Glenview Rd", "Glenview", "60025", "22311"},
+	}},
+	{"Windy City Homes", "www.windycityhomes.example", "Chicago City", []office{
+		{"Windy City Homes - Gold Coast", "Chicago City", "100 E Oak St", "Chicago", "60611", "30550"},
+		{"Windy City Homes - Lakeview", "Chicago City", "3201 N Broadway", "Chicago", "60657", "30551"},
+	}},
+	{"Prairie State Realty", "www.prairiestaterealty.example", "Chicago West Suburbs", []office{
+		{"Prairie State Realty - Oak Park", "Chicago West Suburbs", "1010 Lake St", "Oak Park", "60301", "41870"},
+		{"Prairie State Realty - Naperville", "Chicago West Suburbs", "220 S Washington St", "Naperville", "60540", "41871"},
+	}},
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -79,6 +80,9 @@ func (g *Generator) Person(kind rapport.Kind, owner int64) rapport.Person {
 		p.CadenceDays = []int{30, 60, 90}[g.rng.IntN(3)]
 	case rapport.KindRecruit:
 		p.Source = "MLS roster"
+		// An MLS agent id, unique within the generator's people: imports of
+		// production reports match agents by it.
+		p.MLSID = strconv.Itoa(700000 + g.seq)
 		p.Brokerage, p.Office = pick(g, brokerages), pick(g, offices)
 		p.LicenceYear = 1990 + g.rng.IntN(35)
 		// Production is heavily skewed: most agents do a few deals, a

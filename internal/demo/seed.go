@@ -18,10 +18,10 @@ const (
 )
 
 // Users are the demo's users: an owner who also sells, a hiring manager who
-// recruits, and two agents.
+// recruits (with weekly recruiting targets), and two agents.
 var Users = []rapport.User{
 	{Email: OwnerEmail, Name: "Olivia Grant", Role: rapport.RoleOwner},
-	{Email: ManagerEmail, Name: "Marcus Bell", Role: rapport.RoleManager},
+	{Email: ManagerEmail, Name: "Marcus Bell", Role: rapport.RoleManager, TodaySize: 15},
 	{Email: "priya@demo.test", Name: "Priya Shah", Role: rapport.RoleAgent},
 	{Email: "diego@demo.test", Name: "Diego Alvarez", Role: rapport.RoleAgent},
 }
@@ -55,16 +55,34 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 			return nil, err
 		}
 	}
+	manager := &users[1]
+	manager.RecruitLiveTarget, manager.RecruitMeetingTarget, manager.RecruitOfferTarget = 15, 3, 1
+	if err := db.SetRecruitingTargets(ctx, org.ID, manager); err != nil {
+		return nil, fmt.Errorf("set recruiting targets: %w", err)
+	}
 	loc := org.Location()
 	g := NewGenerator(20261123, now)
-	s := &seeder{db: db, org: org, loc: loc, now: now, g: g}
+	s := &seeder{db: db, org: org, loc: loc, now: now, g: g, users: users}
+	if err := s.companies(ctx); err != nil {
+		return nil, fmt.Errorf("create competing brokerages: %w", err)
+	}
 	for i := range users {
 		if err := s.book(ctx, &users[i], books[i]); err != nil {
 			return nil, err
 		}
 	}
+	c, err := s.referralChain(ctx, manager)
+	if err != nil {
+		return nil, fmt.Errorf("create referral chain: %w", err)
+	}
+	if err := s.production(ctx, manager, c); err != nil {
+		return nil, fmt.Errorf("import production reports: %w", err)
+	}
 	if err := s.history(ctx); err != nil {
 		return nil, err
+	}
+	if err := s.recruiting(ctx, manager, c); err != nil {
+		return nil, fmt.Errorf("recruiting story: %w", err)
 	}
 	for i := range users {
 		if err := s.today(ctx, &users[i]); err != nil {
@@ -80,7 +98,13 @@ type seeder struct {
 	loc   *time.Location
 	now   time.Time
 	g     *Generator
+	users []rapport.User
 	owned map[int64][]rapport.Person // by user id
+	// offices are the competing brokerages' offices, each with its
+	// brokerage as Parent.
+	offices []*rapport.Company
+	// promised holds each user's open promises to call, by user id.
+	promised map[int64][]promise
 }
 
 // book creates a user's people: most of them now, some referred by the
@@ -95,6 +119,11 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 			people = append(people, s.g.Person(k, u.ID))
 		}
 	}
+	for i := range people {
+		// An agent's brokerage and office come from the production
+		// reports (see production).
+		people[i].Brokerage, people[i].Office = "", ""
+	}
 	if err := s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, people); err != nil {
 		return err
 	}
@@ -107,7 +136,7 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		}
 		p := s.g.Person(kind, u.ID)
 		p.ReferredByID = people[s.g.IntN(len(people))].ID
-		p.Source = "Referral"
+		p.Source, p.Brokerage, p.Office = "Referral", "", ""
 		p.CreatedAt = s.now.Add(-time.Duration(2+i*3) * 24 * time.Hour).UTC()
 		referred = append(referred, p)
 	}
@@ -138,7 +167,10 @@ type plannedCall struct {
 func (s *seeder) history(ctx context.Context) error {
 	var plan []plannedCall
 	today := rapport.DayOf(s.now, s.loc)
-	for uid, people := range s.owned {
+	// Users in order, not the map's: the generator's draws must come in
+	// the same order every time for the seed to be the same.
+	for _, u := range s.users {
+		uid, people := u.ID, s.owned[u.ID]
 		var eligible []*rapport.Person
 		for i := range people {
 			if people[i].ReferredByID == 0 && s.now.Sub(people[i].CreatedAt) > 60*24*time.Hour {
@@ -159,11 +191,38 @@ func (s *seeder) history(ctx context.Context) error {
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].at.Before(plan[j].at) })
 	for _, pc := range plan {
+		// Half the calls keep a promise that has come due, as someone who
+		// works their follow-ups would; the rest go down the list.
+		if p := s.duePromise(pc); s.g.Chance(0.5) && p != nil {
+			pc.person = p
+		}
 		if err := s.logOne(ctx, pc); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// promise is a callback the history promised and has not yet kept.
+type promise struct {
+	person *rapport.Person
+	due    rapport.Day
+}
+
+// duePromise returns the person whose promised callback from the call's
+// user has been due longest on the call's day, or nil.
+func (s *seeder) duePromise(pc plannedCall) *rapport.Person {
+	day := rapport.DayOf(pc.at, s.loc)
+	var best *promise
+	for i, p := range s.promised[pc.user] {
+		if p.due <= day && (best == nil || p.due < best.due) {
+			best = &s.promised[pc.user][i]
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.person
 }
 
 func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
@@ -186,6 +245,11 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 	default:
 		c.Outcome = rapport.OutcomeBadNumber
 	}
+	if p.Kind == rapport.KindRecruit && r >= 0.90 && r < 0.99 && g.Chance(0.8) {
+		// An agent at another brokerage agrees to meet far less readily
+		// than a buyer does.
+		c.Channel, c.Outcome = rapport.ChannelCall, rapport.OutcomeLive
+	}
 	in := store.LogInput{Loc: s.loc}
 	if rapport.IsLive(c.Channel, c.Outcome) {
 		c.Notes = g.Notes(p.Kind)
@@ -199,14 +263,39 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 			due := rapport.DayOf(pc.at, s.loc).AddDays([]int{7, 14, 30}[g.IntN(3)])
 			fu := &rapport.FollowUp{Kind: rapport.FollowUpCall, DueOn: due}
 			if g.Chance(0.2) {
-				fu.Owes, fu.Note = rapport.OwesThem, pick(g, []string{"send me their list of agents", "send pre-approval letter", "confirm their budget", "share the listing they liked"})
+				theirs := clientPromises
+				if p.Kind == rapport.KindRecruit {
+					theirs = recruitPromises
+				}
+				fu.Owes, fu.Note = rapport.OwesThem, pick(g, theirs)
 			}
 			in.FollowUp = fu
 		}
 	}
 	in.Conversation = c
-	_, err := s.db.LogConversation(ctx, s.org.ID, pc.user, &in)
-	return err
+	if _, err := s.db.LogConversation(ctx, s.org.ID, pc.user, &in); err != nil {
+		return err
+	}
+	if s.promised == nil {
+		s.promised = map[int64][]promise{}
+	}
+	mine := s.promised[pc.user]
+	if c.IsLive() {
+		// A live conversation keeps the promises to call that are due.
+		day := rapport.DayOf(pc.at, s.loc)
+		kept := mine[:0]
+		for _, pr := range mine {
+			if pr.person != p || pr.due > day {
+				kept = append(kept, pr)
+			}
+		}
+		mine = kept
+	}
+	if f := in.FollowUp; f != nil && f.Owes == rapport.OwesMe {
+		mine = append(mine, promise{person: p, due: f.DueOn})
+	}
+	s.promised[pc.user] = mine
+	return nil
 }
 
 // today sets up what makes a Monday interesting: promises due today and

@@ -179,9 +179,19 @@ func (db *DB) Companies(ctx context.Context, orgID int64, f CompanyFilter) ([]Co
 		Agents    int   `bun:"agents"`
 		Volume    int64 `bun:"volume"`
 	}
+	// Agents are the prospects working there: agents who joined us keep
+	// their old office on record but are ours now.
+	joined, err := db.stageIDs(ctx, orgID, rapport.StageJoined)
+	if err != nil {
+		return nil, err
+	}
 	var counts []count
-	if err := db.ro.NewSelect().Table("people").ColumnExpr("company_id, COUNT(*) AS agents, COALESCE(SUM(volume_12m), 0) AS volume").
-		Where("org_id = ? AND company_id IS NOT NULL AND archived_at IS NULL", orgID).GroupExpr("company_id").Scan(ctx, &counts); err != nil {
+	cq := db.ro.NewSelect().Table("people").ColumnExpr("company_id, COUNT(*) AS agents, COALESCE(SUM(volume_12m), 0) AS volume").
+		Where("org_id = ? AND company_id IS NOT NULL AND archived_at IS NULL AND kind = ?", orgID, rapport.KindRecruit)
+	if len(joined) > 0 {
+		cq.Where("(stage_id IS NULL OR stage_id NOT IN (?))", bun.List(joined))
+	}
+	if err := cq.GroupExpr("company_id").Scan(ctx, &counts); err != nil {
 		return nil, err
 	}
 	all, err := db.allCompanies(ctx, orgID)
@@ -197,8 +207,11 @@ func (db *DB) Companies(ctx context.Context, orgID int64, f CompanyFilter) ([]Co
 			volume[p.ParentID] += c.Volume
 		}
 	}
+	// Each company's newest signal.
 	var signals []rapport.Signal
-	if err := db.ro.NewSelect().Model(&signals).Where("org_id = ?", orgID).OrderExpr("on_day DESC, id DESC").Limit(500).Scan(ctx); err != nil {
+	if err := db.ro.NewSelect().Model(&signals).Where("org_id = ?", orgID).
+		Where("id = (SELECT s2.id FROM signals AS s2 WHERE s2.org_id = signal.org_id AND s2.company_id = signal.company_id ORDER BY s2.on_day DESC, s2.id DESC LIMIT 1)").
+		Scan(ctx); err != nil {
 		return nil, err
 	}
 	last := map[int64]*rapport.Signal{}

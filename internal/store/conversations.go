@@ -209,7 +209,7 @@ func (db *DB) advanceStage(ctx context.Context, tx bun.Tx, p *rapport.Person, c 
 		reason += ": " + c.Outcome.Label()
 	}
 	err = db.recordStage(ctx, tx, &rapport.StageChange{OrgID: p.OrgID, PersonID: p.ID, UserID: c.UserID,
-		FromStageID: cur.ID, ToStageID: next.ID, ConversationID: c.ID, Reason: reason, At: c.CreatedAt})
+		FromStageID: cur.ID, ToStageID: next.ID, ConversationID: c.ID, Reason: reason, At: c.OccurredAt})
 	return next, err
 }
 

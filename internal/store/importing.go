@@ -330,7 +330,9 @@ func (s *ImportSession) preload() error {
 				rows.Close()
 				return err
 			}
-			if _, ok := s.keys.get(s.hash(key)); !ok {
+			// Two people sharing a key: the older one (the lower id)
+			// is the match, as lookupBatch decides.
+			if old, ok := s.keys.get(s.hash(key)); !ok || id < old {
 				s.keys.set(s.hash(key), id)
 			}
 		}
@@ -595,12 +597,24 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 	}
 	p := &r.Person
 	// The first key that matches decides: MLS id, then email, then phone.
-	match := int64(0)
-	for _, h := range r.hashes {
+	match, first := int64(0), 0
+	for i, h := range r.hashes {
 		if id, ok := s.keys.get(h); ok {
-			match = id
+			match, first = id, i
 			break
 		}
+	}
+	if match != 0 {
+		// An email or phone of the row that belongs to someone else stays
+		// theirs: a report with Lee's MLS id and Omar's email must not
+		// give Omar's email to Lee.
+		for i := first + 1; i < len(r.hashes); {
+			if id, ok := s.keys.get(r.hashes[i]); ok && id != match && s.leaveOut(r, i) {
+				continue
+			}
+			i++
+		}
+		res.Notes = r.notes
 	}
 	if err := s.resolveCompany(r); err != nil {
 		return res, err
@@ -630,6 +644,26 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 	s.recordProduction(r, p.ID)
 	res.PersonID, res.Outcome = p.ID, Created
 	return res, nil
+}
+
+// leaveOut drops the row's key i (an email or a phone) from the person it
+// brings, with a note, because it belongs to another person. It reports
+// whether it did.
+func (s *ImportSession) leaveOut(r *ImportRow, i int) bool {
+	p, key := &r.Person, r.keys[i]
+	switch key[0] {
+	case 'e':
+		p.Emails = slices.DeleteFunc(p.Emails, func(e rapport.Email) bool { return e.Address == key[2:] })
+		r.notes = append(r.notes, fmt.Sprintf("email %s belongs to someone else here; left out", key[2:]))
+	case 'p':
+		p.Phones = slices.DeleteFunc(p.Phones, func(ph rapport.Phone) bool { return ph.Number == key[2:] })
+		r.notes = append(r.notes, fmt.Sprintf("phone %s belongs to someone else here; left out", key[2:]))
+	default:
+		return false
+	}
+	r.keys = slices.Delete(r.keys, i, i+1)
+	r.hashes = slices.Delete(r.hashes, i, i+1)
+	return true
 }
 
 // hired reports whether t joined us (see rapport.Person.Hired).
@@ -779,8 +813,10 @@ func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (O
 		if !sharesKey(target, keys) {
 			return 0, nil
 		}
-		rapport.MergeInto(target, p)
+		// Production first: it decides the office, which MergeInto would
+		// otherwise fill in without the office's name.
 		applyProduction(target, p, p.ProductionPeriod != "", false, s.period)
+		rapport.MergeInto(target, p)
 		target.SearchDoc = searchDoc(target, nil, nil)
 		target.NameKey = nameKey(target.FirstName, target.LastName)
 		return Merged, nil
@@ -845,8 +881,8 @@ func (s *ImportSession) mergeChunk(ids []int64) error {
 				s.stats.Created++
 				continue
 			}
-			c := rapport.MergeInto(t, p)
-			c = applyProduction(t, p, p.ProductionPeriod != "", s.hired(t), s.period) || c
+			c := applyProduction(t, p, p.ProductionPeriod != "", s.hired(t), s.period)
+			c = rapport.MergeInto(t, p) || c
 			if c && !changed {
 				changed = true
 				if !s.isNew(t.ID) && !s.seen[t.ID] {

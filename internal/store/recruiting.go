@@ -208,8 +208,8 @@ type BoardColumn struct {
 // RecruitingBoard returns the recruiting pipeline's stages with their
 // counts, and for the open stages the perColumn agents with the largest
 // 12-month volume (ownerID, when set, keeps that user's agents only).
-// Agents who joined or are not moving now leave the columns and are only
-// counted.
+// Agents in a closed stage (they joined us) leave the columns and are
+// only counted; "Not now" stays a column to drop people into.
 func (db *DB) RecruitingBoard(ctx context.Context, orgID, ownerID int64, perColumn int) ([]BoardColumn, error) {
 	pipes, err := db.Pipelines(ctx, orgID)
 	if err != nil {
@@ -371,7 +371,7 @@ func (db *DB) Referred(ctx context.Context, orgID, referrerID int64, limit int) 
 	}
 	var people []rapport.Person
 	if err := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
-		Where("person.org_id = ? AND person.referred_by_id = ?", orgID, referrerID).
+		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", orgID, referrerID).
 		OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1))).Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -437,14 +437,18 @@ func (db *DB) RecruitingWeeks(ctx context.Context, org *rapport.Org, users []rap
 		if err != nil {
 			return nil, err
 		}
-		offers, err := db.ro.NewSelect().TableExpr("stage_changes AS sc").
+		// An offer is a prospect moved to the offer stage; moved there
+		// twice in a week (a revised offer) is still one.
+		var offers int
+		err = db.ro.NewSelect().TableExpr("stage_changes AS sc").
 			Join("JOIN stages AS s ON s.org_id = sc.org_id AND s.id = sc.to_stage_id").
+			ColumnExpr("COUNT(DISTINCT sc.person_id)").
 			Where("sc.org_id = ? AND sc.user_id = ? AND s.key = ? AND sc.at >= ? AND sc.at < ?",
-				org.ID, u.ID, rapport.StageOffer, start.UTC(), end.UTC()).Count(ctx)
+				org.ID, u.ID, rapport.StageOffer, start.UTC(), end.UTC()).Scan(ctx, &offers)
 		if err != nil {
 			return nil, err
 		}
-		w.Live, w.Meetings, w.Offers = int(live), int(meetings), int(offers)
+		w.Live, w.Meetings, w.Offers = int(live), int(meetings), offers
 		out[i] = w
 	}
 	return out, nil

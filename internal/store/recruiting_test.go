@@ -75,6 +75,19 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 			f.person(t, rapport.Person{FirstName: "Big", LastName: strings.Repeat("x", i+1), Kind: rapport.KindRecruit, OwnerID: f.owner.ID,
 				Units12m: 80, Volume12m: 40_000_000})
 		}
+		// Someone who joined us from that office is ours now: not counted
+		// among its agents.
+		hired := f.person(t, rapport.Person{FirstName: "Hal", Kind: rapport.KindRecruit, CompanyID: office.ID, Volume12m: 9_000_000,
+			StageID: f.recruitingStage(t, rapport.StageJoined).ID})
+		rows, err := f.db.Companies(ctx, f.org.ID, store.CompanyFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if (r.ID == office.ID || r.ID == brokerage.ID) && (r.Agents != 1 || r.Volume != 3_000_000) {
+				t.Errorf("%s counts %d agents, %d volume; want Dana alone (not %s, who joined)", r.Name, r.Agents, r.Volume, hired.FirstName)
+			}
+		}
 		f.clock.Set(start)
 		before, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
 		if err != nil {
@@ -306,8 +319,12 @@ func TestRecruitingWeeks(t *testing.T) {
 		f.logAs(t, hm, client.ID, call(rapport.OutcomeLive)) // not a prospect
 		f.clock.Set(at(25, 12))
 		f.logAs(t, hm, r2.ID, rapport.Conversation{Channel: rapport.ChannelMeeting, Outcome: rapport.OutcomeLive})
-		if err := f.db.MoveOnBoard(ctx, f.org.ID, hm.ID, r2.ID, offer.ID, "Offer sent after coffee"); err != nil {
-			t.Fatal(err)
+		meeting := f.recruitingStage(t, rapport.StageMeeting)
+		// An offer, taken back to talk it over, and made again: one offer.
+		for _, st := range []*rapport.Stage{offer, meeting, offer} {
+			if err := f.db.MoveOnBoard(ctx, f.org.ID, hm.ID, r2.ID, st.ID, "Offer sent after coffee"); err != nil {
+				t.Fatal(err)
+			}
 		}
 		f.logAs(t, f.agent, r1.ID, call(rapport.OutcomeLive)) // someone else's conversation
 		f.clock.Set(at(29, 23))                               // Sunday 23:00: still her week
