@@ -349,7 +349,7 @@ func prepareDemo(ctx context.Context, db *store.DB, log *slog.Logger) (string, e
 	if !generated {
 		msg = "Sign in as " + demo.OwnerEmail + " with the password in RAPPORT_DEMO_PASSWORD"
 	}
-	return msg + " (other demo users: " + demo.ManagerEmail + ", priya@demo.test, diego@demo.test; same password)", nil
+	return msg + " (other demo users: " + demo.ManagerEmail + " — the hiring manager, for Recruiting — and agents priya@demo.test, diego@demo.test; same password)", nil
 }
 
 // cleanSessions removes expired sessions every hour.
