@@ -244,13 +244,15 @@ type agentRow struct {
 	Person *rapport.Person
 	Rank   int
 	Next   string
+	// Here is the company whose page this is (its name goes unsaid).
+	Here int64
 }
 
 // rankedRows numbers people from first on.
-func rankedRows(people []rapport.Person, first int, next string) []agentRow {
+func rankedRows(people []rapport.Person, first int, next string, here int64) []agentRow {
 	rows := make([]agentRow, len(people))
 	for i := range people {
-		rows[i] = agentRow{Person: &people[i], Rank: first + i, Next: next}
+		rows[i] = agentRow{Person: &people[i], Rank: first + i, Next: next, Here: here}
 	}
 	return rows
 }
