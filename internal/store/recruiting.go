@@ -132,7 +132,9 @@ func (db *DB) Prospects(ctx context.Context, orgID int64, f ProspectFilter) (*Pr
 		q.Where("(person.stage_id IS NULL OR person.stage_id NOT IN (?))", bun.List(joined))
 	}
 	if cur.set {
-		q.Where("(person."+col+" < ? OR (person."+col+" = ? AND person.id < ?))", cur.value, cur.value, cur.id)
+		// A row value, which both databases read as a range of the
+		// ranking index.
+		q.Where("(person."+col+", person.id) < (?, ?)", cur.value, cur.id)
 	}
 	if err := q.OrderExpr("person." + col + " DESC, person.id DESC").Limit(int64(limit + 1)).Scan(ctx); err != nil {
 		return nil, err
@@ -252,7 +254,7 @@ func (db *DB) RecruitingBoard(ctx context.Context, orgID, ownerID int64, perColu
 		}
 		var people []rapport.Person
 		if err := base(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc")).Where("person.stage_id = ?", s.ID).
-			OrderExpr("person.volume_12m DESC, person.id").Limit(int64(perColumn)).Scan(ctx); err != nil {
+			OrderExpr("person.volume_12m DESC, person.id DESC").Limit(int64(perColumn)).Scan(ctx); err != nil {
 			return nil, err
 		}
 		cols[i].People = people
