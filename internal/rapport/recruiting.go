@@ -25,6 +25,7 @@ func (w *RecruitingWeek) Measures() []Measure {
 
 // Measure is a count against a target (0: none set).
 type Measure struct {
+	Key    string
 	Name   string
 	Done   int
 	Target int

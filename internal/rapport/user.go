@@ -44,6 +44,13 @@ type User struct {
 	RecruitLiveTarget    int       `bun:"recruit_live_target"`
 	RecruitMeetingTarget int       `bun:"recruit_meeting_target"`
 	RecruitOfferTarget   int       `bun:"recruit_offer_target"`
+	// Weekly targets for the review's other counts (0: none); the live
+	// conversation target is WeeklyGoal.
+	AttemptTarget     int `bun:"attempt_target"`
+	ConnectTarget     int `bun:"connect_target"`
+	AppointmentTarget int `bun:"appointment_target"`
+	NewPeopleTarget   int `bun:"new_people_target"`
+	ReferralTarget    int `bun:"referral_target"`
 	CreatedAt            time.Time `bun:"created_at"`
 	DisabledAt           time.Time `bun:"disabled_at,nullzero"`
 }
@@ -51,6 +58,12 @@ type User struct {
 // HiringManager reports whether the user has weekly recruiting targets.
 func (u *User) HiringManager() bool {
 	return u.RecruitLiveTarget > 0 || u.RecruitMeetingTarget > 0 || u.RecruitOfferTarget > 0
+}
+
+// Targets are the user's weekly targets for the review.
+func (u *User) Targets() Targets {
+	return Targets{Attempts: u.AttemptTarget, Connects: u.ConnectTarget, Live: u.WeeklyGoal, Appointments: u.AppointmentTarget,
+		NewPeople: u.NewPeopleTarget, Referrals: u.ReferralTarget}
 }
 
 // DisplayName is the user's name, or their email when they gave none.
@@ -131,9 +144,15 @@ func (u *User) validateSettings(fe FieldErrors) {
 		fe.Add("today_size", "Today can hold between 3 and 50 people.")
 	}
 	for field, n := range map[string]int{"recruit_live_target": u.RecruitLiveTarget, "recruit_meeting_target": u.RecruitMeetingTarget,
-		"recruit_offer_target": u.RecruitOfferTarget} {
+		"recruit_offer_target": u.RecruitOfferTarget, "appointment_target": u.AppointmentTarget,
+		"new_people_target": u.NewPeopleTarget, "referral_target": u.ReferralTarget} {
 		if n < 0 || n > 500 {
 			fe.Add(field, "Set a weekly target between 0 (none) and 500.")
+		}
+	}
+	for field, n := range map[string]int{"attempt_target": u.AttemptTarget, "connect_target": u.ConnectTarget} {
+		if n < 0 || n > 5000 {
+			fe.Add(field, "Set a weekly target between 0 (none) and 5,000.")
 		}
 	}
 	if u.TZ != "" {

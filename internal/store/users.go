@@ -66,7 +66,7 @@ func (db *DB) UpdateUserSettings(ctx context.Context, u *rapport.User) error {
 	if err := u.ValidateSettings(); err != nil {
 		return err
 	}
-	res, err := db.rw.NewUpdate().Model(u).Column("name", "tz", "weekly_goal", "today_size").
+	res, err := db.rw.NewUpdate().Model(u).Column("name", "tz", "weekly_goal", "today_size", "attempt_target", "connect_target", "appointment_target", "new_people_target", "referral_target").
 		Where("org_id = ? AND id = ?", u.OrgID, u.ID).Exec(ctx)
 	return affected(res, err, "user")
 }
