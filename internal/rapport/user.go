@@ -41,18 +41,18 @@ type User struct {
 	WeeklyGoal int    `bun:"weekly_goal"`
 	TodaySize  int    `bun:"today_size"`
 	// Weekly recruiting targets; a user with any is a hiring manager.
-	RecruitLiveTarget    int       `bun:"recruit_live_target"`
-	RecruitMeetingTarget int       `bun:"recruit_meeting_target"`
-	RecruitOfferTarget   int       `bun:"recruit_offer_target"`
+	RecruitLiveTarget    int `bun:"recruit_live_target"`
+	RecruitMeetingTarget int `bun:"recruit_meeting_target"`
+	RecruitOfferTarget   int `bun:"recruit_offer_target"`
 	// Weekly targets for the review's other counts (0: none); the live
 	// conversation target is WeeklyGoal.
-	AttemptTarget     int `bun:"attempt_target"`
-	ConnectTarget     int `bun:"connect_target"`
-	AppointmentTarget int `bun:"appointment_target"`
-	NewPeopleTarget   int `bun:"new_people_target"`
-	ReferralTarget    int `bun:"referral_target"`
-	CreatedAt            time.Time `bun:"created_at"`
-	DisabledAt           time.Time `bun:"disabled_at,nullzero"`
+	AttemptTarget     int       `bun:"attempt_target"`
+	ConnectTarget     int       `bun:"connect_target"`
+	AppointmentTarget int       `bun:"appointment_target"`
+	NewPeopleTarget   int       `bun:"new_people_target"`
+	ReferralTarget    int       `bun:"referral_target"`
+	CreatedAt         time.Time `bun:"created_at"`
+	DisabledAt        time.Time `bun:"disabled_at,nullzero"`
 }
 
 // HiringManager reports whether the user has weekly recruiting targets.
