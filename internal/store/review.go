@@ -163,7 +163,9 @@ func (db *DB) callable(ctx context.Context, orgID int64, ids []int64) (int, erro
 }
 
 // Funnel follows the people the users first attempted between from and
-// to: whether they connected, talked live, met, and were won.
+// to: whether the users' calls connected and became live conversations,
+// whether they met (or the person reached a meeting stage), and whether
+// the person was won.
 func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User, from, to time.Time) (*rapport.Funnel, error) {
 	ids := make([]int64, len(users))
 	for i := range users {
@@ -209,14 +211,14 @@ func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User
 	if err := db.ro.NewSelect().TableExpr("(?) AS fa", firsts).
 		Join("JOIN people AS p ON p.org_id = ? AND p.id = fa.person_id", org.ID).
 		ColumnExpr("fa.person_id, p.source, p.kind, p.stage_id, fa.first_attempt").
-		ColumnExpr("(SELECT MIN(c2.occurred_at) FROM conversations AS c2 WHERE c2.org_id = p.org_id AND c2.person_id = p.id"+
+		ColumnExpr("(SELECT MIN(c2.occurred_at) FROM conversations AS c2 WHERE c2.org_id = p.org_id AND c2.person_id = p.id AND c2.user_id IN (?)"+
 			" AND c2.channel = ? AND c2.direction = ? AND c2.outcome IN (?) AND c2.occurred_at >= fa.first_attempt) AS first_connect",
-			rapport.ChannelCall, rapport.DirectionOutbound, connects).
-		ColumnExpr("(SELECT MIN(c3.occurred_at) FROM conversations AS c3 WHERE c3.org_id = p.org_id AND c3.person_id = p.id"+
-			" AND c3.live = ? AND c3.occurred_at >= fa.first_attempt) AS first_live", true).
-		ColumnExpr("EXISTS (SELECT 1 FROM conversations AS c4 WHERE c4.org_id = p.org_id AND c4.person_id = p.id AND c4.occurred_at >= fa.first_attempt"+
-			" AND (c4.outcome = ? OR (c4.channel = ? AND c4.live = ?))) OR p.stage_id IN (?) OR p.stage_id IN (?) AS met",
-			rapport.OutcomeAppointment, rapport.ChannelMeeting, true, bun.List(met), bun.List(won)).
+			bun.List(ids), rapport.ChannelCall, rapport.DirectionOutbound, connects).
+		ColumnExpr("(SELECT MIN(c3.occurred_at) FROM conversations AS c3 WHERE c3.org_id = p.org_id AND c3.person_id = p.id AND c3.user_id IN (?)"+
+			" AND c3.live = ? AND c3.occurred_at >= fa.first_attempt) AS first_live", bun.List(ids), true).
+		ColumnExpr("EXISTS (SELECT 1 FROM conversations AS c4 WHERE c4.org_id = p.org_id AND c4.person_id = p.id AND c4.user_id IN (?)"+
+			" AND c4.occurred_at >= fa.first_attempt AND (c4.outcome = ? OR (c4.channel = ? AND c4.live = ?))) OR p.stage_id IN (?) OR p.stage_id IN (?) AS met",
+			bun.List(ids), rapport.OutcomeAppointment, rapport.ChannelMeeting, true, bun.List(met), bun.List(won)).
 		Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
