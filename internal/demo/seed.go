@@ -60,6 +60,9 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 	if err := db.SetRecruitingTargets(ctx, org.ID, manager); err != nil {
 		return nil, fmt.Errorf("set recruiting targets: %w", err)
 	}
+	if err := reviewSetup(ctx, db, org.ID, users); err != nil {
+		return nil, fmt.Errorf("set review targets and call blocks: %w", err)
+	}
 	loc := org.Location()
 	g := NewGenerator(20261123, now)
 	s := &seeder{db: db, org: org, loc: loc, now: now, g: g, users: users}
@@ -90,6 +93,38 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 		}
 	}
 	return org, nil
+}
+
+// reviewSetup gives every demo user weekly targets for the review and
+// call blocks: evenings and Saturday mornings for the agents, mornings
+// for the hiring manager.
+func reviewSetup(ctx context.Context, db *store.DB, orgID int64, users []rapport.User) error {
+	for i := range users {
+		u := &users[i]
+		if u.WeeklyGoal == 0 {
+			u.WeeklyGoal = rapport.DefaultWeeklyGoal
+		}
+		if u.TodaySize == 0 {
+			u.TodaySize = rapport.DefaultTodaySize
+		}
+		u.AttemptTarget, u.ConnectTarget, u.AppointmentTarget, u.NewPeopleTarget, u.ReferralTarget = 150, 40, 3, 10, 2
+		blocks := []rapport.CallBlock{{Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60},
+			{Weekday: time.Thursday, Start: 17 * 60, End: 19 * 60}, {Weekday: time.Saturday, Start: 10 * 60, End: 12 * 60}}
+		if u.Email == ManagerEmail {
+			u.AttemptTarget, u.ConnectTarget, u.AppointmentTarget, u.NewPeopleTarget, u.ReferralTarget = 80, 25, 3, 5, 3
+			blocks = []rapport.CallBlock{{Weekday: time.Monday, Start: 9 * 60, End: 11 * 60}, {Weekday: time.Wednesday, Start: 9 * 60, End: 11 * 60}}
+		}
+		if err := db.UpdateUserSettings(ctx, u); err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			b.UserID = u.ID
+			if err := db.AddCallBlock(ctx, orgID, &b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 type seeder struct {

@@ -70,6 +70,11 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 		t.Run("signals", func(t *testing.T) { checkSignals(t, db, org, manager) })
 		t.Run("referrals", func(t *testing.T) { checkReferrals(t, db, org) })
 		t.Run("goals", func(t *testing.T) { checkRecruitingWeeks(t, db, org, manager) })
+		for i := range users {
+			if users[i].Role == rapport.RoleAgent {
+				t.Run("review "+users[i].Email, func(t *testing.T) { checkReview(t, db, org, &users[i]) })
+			}
+		}
 	})
 }
 
@@ -281,5 +286,25 @@ func checkRecruitingWeeks(t *testing.T, db *store.DB, org *rapport.Org, manager 
 	this, prev := weeks[0], last[0]
 	if this.Offers == 0 || prev.Live < manager.RecruitLiveTarget || prev.Meetings < manager.RecruitMeetingTarget {
 		t.Errorf("this week %d offers; last week %d live, %d meetings", this.Offers, prev.Live, prev.Meetings)
+	}
+}
+
+// checkReview: last week's review of an agent has figures against targets,
+// a trend, call blocks, a heat map and at least one obstacle to work on.
+func checkReview(t *testing.T, db *store.DB, org *rapport.Org, u *rapport.User) {
+	r, err := db.Review(context.Background(), org, []rapport.User{*u}, u.Location(org), seedNow.AddDate(0, 0, -7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	weeksWithCalls := 0
+	for _, w := range r.Trend {
+		if w.Attempts > 0 {
+			weeksWithCalls++
+		}
+	}
+	if r.Week.Attempts == 0 || r.Week.Live == 0 || r.Targets.Attempts == 0 || weeksWithCalls < 6 || len(r.Blocks) == 0 ||
+		r.Heat.Attempts == 0 || len(r.Obstacles) == 0 {
+		t.Errorf("%s's review of last week: %+v, %d weeks with calls, %d blocks, heat %d, obstacles %+v",
+			u.Email, r.Week, weeksWithCalls, len(r.Blocks), r.Heat.Attempts, r.Obstacles)
 	}
 }
