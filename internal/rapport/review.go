@@ -327,7 +327,8 @@ type ReviewInput struct {
 	Promises   []Promise
 	Story      StoryCounts
 	// Callable counts the people who could be called now: not archived,
-	// not do-not-call, with a usable number.
+	// not do-not-call, with a usable number (CallableUnknown: not
+	// counted, and the thin-list obstacle is not judged).
 	Callable int
 	// Blocks are the call blocks, with the zone of their user.
 	Blocks []UserBlocks
@@ -339,6 +340,9 @@ type UserBlocks struct {
 	Loc    *time.Location
 	Blocks []CallBlock
 }
+
+// CallableUnknown says the callable people were not counted.
+const CallableUnknown = -1
 
 // TrendWeeks is how many weeks the trend shows; HeatWeeks how many the
 // heat map is drawn from.
@@ -649,7 +653,7 @@ func obstacles(in ReviewInput, r *Review, loc *time.Location) []Obstacle {
 	}
 
 	// 5. A list too thin for the target.
-	if r.NeededAttempts > 0 && in.Callable < r.NeededAttempts {
+	if r.NeededAttempts > 0 && in.Callable != CallableUnknown && in.Callable < r.NeededAttempts {
 		out = append(out, Obstacle{Key: ObstacleThinList, Title: "Not enough people to call",
 			Figure:     fmt.Sprintf("%d people can be called; the goal takes about %d attempts a week.", in.Callable, r.NeededAttempts),
 			Suggestion: "Ask each live conversation this week for one name, and import the lists you have (sphere, open houses, past clients).",

@@ -306,3 +306,45 @@ func BenchmarkRecruiting(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkReview times the weekly review of one agent (a quarter of the
+// book is theirs), the team's review, a 13-week funnel and the
+// leaderboard.
+func BenchmarkReview(b *testing.B) {
+	eachBackend(b, func(b *testing.B, bk *benchBook) {
+		ctx := context.Background()
+		loc := bk.org.Location()
+		users, err := bk.db.Users(ctx, bk.org.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("agent", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bk.db.Review(ctx, bk.org, []rapport.User{*bk.agent}, loc, benchNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("team", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bk.db.Review(ctx, bk.org, users, loc, benchNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("funnel-13-weeks", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bk.db.Funnel(ctx, bk.org, users, benchNow.AddDate(0, 0, -91), benchNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("leaderboard", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := bk.db.Leaderboard(ctx, bk.org, benchNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}

@@ -9,10 +9,6 @@ import (
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// CallableCap bounds the count of callable people: the review only needs
-// to know whether the list is thinner than the week's attempts.
-const CallableCap = 10_000
-
 // StoryActiveDays is how recent a live conversation makes someone active
 // for the share of people whose story is known.
 const StoryActiveDays = 90
@@ -63,9 +59,6 @@ func (db *DB) Review(ctx context.Context, org *rapport.Org, users []rapport.User
 	if in.Story, err = db.storyCounts(ctx, org.ID, ids, now); err != nil {
 		return nil, err
 	}
-	if in.Callable, err = db.callable(ctx, org.ID, ids); err != nil {
-		return nil, err
-	}
 	var blocks []rapport.CallBlock
 	if err := db.ro.NewSelect().Model(&blocks).Where("org_id = ? AND user_id IN (?)", org.ID, bun.List(ids)).
 		Order("user_id", "weekday", "start_minute").Scan(ctx); err != nil {
@@ -82,7 +75,19 @@ func (db *DB) Review(ctx context.Context, org *rapport.Org, users []rapport.User
 			in.Blocks = append(in.Blocks, ub)
 		}
 	}
-	return rapport.BuildReview(in), nil
+	// The list is thin only against the attempts the goal needs, which
+	// the review works out: count callable people up to that many.
+	in.Callable = rapport.CallableUnknown
+	r := rapport.BuildReview(in)
+	if r.NeededAttempts > 0 {
+		if in.Callable, err = db.callable(ctx, org.ID, ids, r.NeededAttempts); err != nil {
+			return nil, err
+		}
+		if in.Callable < r.NeededAttempts {
+			r = rapport.BuildReview(in)
+		}
+	}
+	return r, nil
 }
 
 // activities loads the users' conversations between from and to, with
@@ -149,15 +154,14 @@ func (db *DB) storyCounts(ctx context.Context, orgID int64, ids []int64, now tim
 	return sc, nil
 }
 
-// callable counts the users' people who can be called (up to
-// CallableCap): not archived, not do-not-call, with a number not marked
-// bad.
-func (db *DB) callable(ctx context.Context, orgID int64, ids []int64) (int, error) {
+// callable counts the users' people who can be called, up to limit: not
+// archived, not do-not-call, with a number not marked bad.
+func (db *DB) callable(ctx context.Context, orgID int64, ids []int64, limit int) (int, error) {
 	var n int
 	sub := db.ro.NewSelect().TableExpr("people AS p").ColumnExpr("1").
 		Where("p.org_id = ? AND p.owner_id IN (?) AND p.archived_at IS NULL AND p.do_not_call = ?", orgID, bun.List(ids), false).
 		Where("EXISTS (SELECT 1 FROM phones AS ph WHERE ph.org_id = p.org_id AND ph.person_id = p.id AND ph.bad = ?)", false).
-		Limit(CallableCap)
+		Limit(int64(limit))
 	err := db.ro.NewSelect().TableExpr("(?) AS c", sub).ColumnExpr("COUNT(*)").Scan(ctx, &n)
 	return n, err
 }
