@@ -116,6 +116,13 @@ func (s *Server) routeTable() []route {
 
 		{"POST " + p + "/events", s.keyed(s.createEvent)},
 		{"GET " + p + "/reports/speed-to-lead", s.keyed(s.speedToLead)},
+		{"GET " + p + "/reports/review", s.keyed(s.review)},
+		{"GET " + p + "/reports/funnel", s.keyed(s.funnel)},
+		{"GET " + p + "/reports/leaderboard", s.keyed(s.leaderboard)},
+
+		{"GET " + p + "/blocks", s.keyed(s.listBlocks)},
+		{"POST " + p + "/blocks", s.keyed(s.createBlock)},
+		{"DELETE " + p + "/blocks/{id}", s.keyed(s.deleteBlock)},
 	}
 }
 

@@ -238,15 +238,19 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"email": "xavier@alpha.test", "office": "Hushhush Realty - Gold Coast", "units": 30, "volume": 12_000_000}}, false)
 		xavier := *rep.Results[0].PersonID
 		want(t, h.call(a.key, "PATCH", fmt.Sprintf("/api/v1/people/%d", xavier), map[string]any{"referredById": pid}), http.StatusOK)
+		// The review: A's agent keeps a call block.
+		r = h.call(a.key, "POST", "/api/v1/blocks", map[string]any{"weekday": "tuesday", "start": "17:00", "end": "19:00"})
+		want(t, r, http.StatusCreated)
+		block := num(r.json(t), "id")
 
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
 			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
-			"company": office, "signal": signal}
+			"company": office, "signal": signal, "block": block}
 		// What {id} is, by the path's first part. A route whose part is
 		// missing here fails, so that no new route passes by answering 404
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-			"companies": "company", "signals": "signal"}
+			"companies": "company", "signals": "signal", "blocks": "block"}
 		// Bodies that would be accepted with A's own key.
 		bodies := map[string]any{
 			"PATCH /api/v1/people/{id}":           map[string]any{"firstName": "Hijacked"},
@@ -299,7 +303,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		for _, path := range []string{"/api/v1/people?q=zelda", "/api/v1/conversations", "/api/v1/followups", "/api/v1/today", "/api/v1/users",
 			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid),
 			"/api/v1/companies", "/api/v1/companies?q=hushhush", "/api/v1/companies?market=Covert%20Market", "/api/v1/prospects",
-			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier"} {
+			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier", "/api/v1/blocks"} {
 			r := h.call(b.key, "GET", path, nil)
 			want(t, r, http.StatusOK)
 			for _, leak := range leaks {
@@ -316,6 +320,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 				t.Errorf("%s: %d, want 404", path, r.status)
 			}
 		}
+		h.checkReportsApart(a, b, leaks)
 		// B cannot hang an office under A's brokerage, nor reach A's agent
 		// through a production report: the same MLS id and email make
 		// someone new in B.
@@ -353,4 +358,77 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Errorf("B has %+v", page.People)
 		}
 	})
+}
+
+// checkReportsApart reads B's reports with B's owner's key (the team's
+// figures included) and finds nothing of A's, whose agent has a live
+// conversation and a call block this week; A's users are not B's to ask
+// for, and B's blocks do not meet A's.
+func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
+	t := h.t
+	t.Helper()
+	// A's own team review has the work B must not see.
+	if r := h.call(h.key(a.org.ID, a.owner.ID), "GET", "/api/v1/reports/review?team=true", nil); !strings.Contains(string(r.body), `"key":"live","name":"Live conversations","done":1`) ||
+		!strings.Contains(string(r.body), `"blockId":`) {
+		t.Fatalf("A's review: %s", r.body)
+	}
+	owner := h.key(b.org.ID, b.owner.ID)
+	leaks = append(leaks, "Owner alpha", "Agent alpha")
+	for _, path := range []string{"/api/v1/reports/review", "/api/v1/reports/review?team=true", "/api/v1/reports/review?team=true&format=csv",
+		"/api/v1/reports/funnel?team=true", "/api/v1/reports/funnel?team=true&format=csv",
+		"/api/v1/reports/leaderboard", "/api/v1/reports/leaderboard?format=csv"} {
+		r := h.call(owner, "GET", path, nil)
+		if r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", path, r.status, r.body)
+			continue
+		}
+		for _, leak := range leaks {
+			if strings.Contains(string(r.body), leak) {
+				t.Errorf("%s leaks %q", path, leak)
+			}
+		}
+		for _, id := range []int64{a.owner.ID, a.agent.ID} {
+			if strings.Contains(string(r.body), fmt.Sprintf(`"id":%d,`, id)) || strings.Contains(string(r.body), fmt.Sprintf(`"userIds":[%d`, id)) {
+				t.Errorf("%s names A's user %d: %s", path, id, r.body)
+			}
+		}
+		if strings.Contains(path, "format=csv") {
+			continue
+		}
+		var rep struct {
+			Measures []struct{ Done int }
+			Blocks   []any
+			Total    *struct{ Attempted int }
+			HeatMap  *struct{ Attempts int }
+			Rows     []struct{ Live int }
+		}
+		json.Unmarshal(r.body, &rep)
+		for _, m := range rep.Measures {
+			if m.Done != 0 {
+				t.Errorf("%s counts A's work: %s", path, r.body)
+			}
+		}
+		if len(rep.Blocks) != 0 || (rep.Total != nil && rep.Total.Attempted != 0) || (rep.HeatMap != nil && rep.HeatMap.Attempts != 0) {
+			t.Errorf("%s shows A's: %s", path, r.body)
+		}
+		for _, row := range rep.Rows {
+			if row.Live != 0 {
+				t.Errorf("%s counts A's live conversation: %s", path, r.body)
+			}
+		}
+		if path == "/api/v1/reports/leaderboard" && len(rep.Rows) != 2 {
+			t.Errorf("%s ranks %d users", path, len(rep.Rows))
+		}
+	}
+	for _, path := range []string{"/api/v1/reports/review?user=%d", "/api/v1/reports/funnel?user=%d"} {
+		for _, id := range []int64{a.owner.ID, a.agent.ID} {
+			p := fmt.Sprintf(path, id)
+			if r := h.call(owner, "GET", p, nil); r.status != http.StatusNotFound {
+				t.Errorf("%s with A's user: %d, want 404", p, r.status)
+			}
+		}
+	}
+	// B's agent may take the same hours as A's: blocks overlap only with
+	// one's own.
+	want(t, h.call(b.key, "POST", "/api/v1/blocks", map[string]any{"weekday": "tuesday", "start": "17:00", "end": "19:00"}), http.StatusCreated)
 }

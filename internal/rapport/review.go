@@ -131,8 +131,12 @@ func (b *CallBlock) Label() string {
 	return fmt.Sprintf("%s %s–%s", b.Weekday.String()[:3], clockMinutes(b.Start), clockMinutes(b.End))
 }
 
-// ParseClock reads "17:00" (or "5:30") as minutes after midnight.
+// ParseClock reads "17:00" (or "5:30") as minutes after midnight;
+// "24:00" is midnight at the end of the day.
 func ParseClock(s string) (int, bool) {
+	if s == "24:00" {
+		return 24 * 60, true
+	}
 	t, err := time.Parse("15:04", s)
 	if err != nil {
 		return 0, false
@@ -560,6 +564,9 @@ func blockTimes(in ReviewInput, weekStart time.Time) []BlockTime {
 		ws := WeekStart(weekStart.Add(12*time.Hour), ub.Loc)
 		for i := range ub.Blocks {
 			bt := ub.Blocks[i].On(ws, ub.Loc)
+			if created := ub.Blocks[i].CreatedAt; !created.IsZero() && bt.End.Before(created) {
+				continue // the block did not exist yet
+			}
 			if bt.End.After(in.Now) {
 				bt.Upcoming = true
 			}

@@ -220,6 +220,15 @@ func TestReviewOfTheCurrentWeek(t *testing.T) {
 		t.Errorf("promises = %+v", r.Quality)
 	}
 
+	// A block made on Wednesday is not judged on the Tuesday before it.
+	in.Blocks[0].Blocks[0].CreatedAt = at(chicago, 2026, 10, 28, 9, 0)
+	if r := rapport.BuildReview(in); len(r.Blocks) != 1 || r.Blocks[0].Block.Weekday != time.Saturday {
+		t.Errorf("blocks with Tuesday's made on Wednesday = %+v", r.Blocks)
+	}
+	if m, ok := rapport.ParseClock("24:00"); !ok || m != 1440 {
+		t.Errorf("24:00 = %d %v", m, ok)
+	}
+
 	empty := rapport.BuildReview(rapport.ReviewInput{Now: in.Now, Loc: chicago, At: in.Now, Targets: rapport.Targets{Live: 5}, Callable: 500})
 	if !empty.Assumed || empty.LivePercent != rapport.AssumedLivePercent || empty.NeededAttempts != 50 {
 		t.Errorf("no history: %d%% assumed=%v needed %d", empty.LivePercent, empty.Assumed, empty.NeededAttempts)

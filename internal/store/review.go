@@ -239,9 +239,11 @@ func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User
 }
 
 // Leaderboard ranks the organisation's active users by live conversations
-// in the week containing at (each in their own zone), with goal
-// attainment and streaks.
+// in the week containing at (each user's own week in their zone, counted
+// to its end or to now), with goal attainment and streaks. Pass a moment
+// well inside the week (its Wednesday noon, say) for a past week.
 func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) ([]rapport.LeaderRow, error) {
+	now := db.now()
 	users, err := db.Users(ctx, org.ID)
 	if err != nil {
 		return nil, err
@@ -253,12 +255,16 @@ func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) (
 			continue
 		}
 		loc := u.Location(org)
-		since := rapport.WeekStart(at, loc).AddDate(0, 0, -7*rapport.StreakWeeks)
-		live, err := db.LiveTimes(ctx, org.ID, u.ID, since)
+		start := rapport.WeekStart(at, loc)
+		upTo := rapport.DayOf(start, loc).AddDays(7).Start(loc).Add(-time.Nanosecond)
+		if now.Before(upTo) {
+			upTo = now
+		}
+		live, err := db.LiveTimes(ctx, org.ID, u.ID, start.AddDate(0, 0, -7*rapport.StreakWeeks))
 		if err != nil {
 			return nil, err
 		}
-		g := rapport.WeekProgress(at, loc, u.WeeklyGoal, live)
+		g := rapport.WeekProgress(upTo, loc, u.WeeklyGoal, live)
 		rows = append(rows, rapport.LeaderRow{User: u, Live: g.Done, Target: g.Target, Streak: g.Streak})
 	}
 	rapport.SortLeaders(rows)
