@@ -115,6 +115,8 @@ type Conversation struct {
 	Notes           string      `bun:"notes"`
 	Temperature     Temperature `bun:"temperature"`
 	NextStep        string      `bun:"next_step"`
+	// Objection is the playbook key of the objection that came up, if any.
+	Objection string `bun:"objection"`
 	// Live is derived from channel and outcome when the conversation is
 	// stored; it is the unit goals count.
 	Live       bool      `bun:"live"`

@@ -70,6 +70,15 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 	if err := in.Check(now); err != nil {
 		return nil, err
 	}
+	if c.Objection != "" {
+		pb, err := db.Playbook(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		if e, ok := pb.Find(rapport.EntryObjection, c.Objection); !ok || e.Retired {
+			return nil, invalidField("objection", "Choose an objection from the playbook.")
+		}
+	}
 	loc := in.Loc
 	if loc == nil {
 		loc = time.UTC
