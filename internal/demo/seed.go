@@ -92,7 +92,46 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 			return nil, err
 		}
 	}
+	if err := practice(ctx, db, org.ID, users); err != nil {
+		return nil, fmt.Errorf("practice drills: %w", err)
+	}
 	return org, nil
+}
+
+// demoPlaybook is the default playbook, for the objections the demo's
+// conversations record.
+var demoPlaybook = rapport.MergePlaybook(nil)
+
+// practice gives the agents some drill history and the manager's
+// assignment of a drill set to each of them.
+func practice(ctx context.Context, db *store.DB, orgID int64, users []rapport.User) error {
+	responses := []struct{ objection, response string }{
+		{"just-looking", "No problem, let me send you some listings. Are you pre-approved?"},
+		{"just-looking", "That makes sense; looking is the fun part. What caught your eye so far?"},
+		{"market-too-high", "I hear you, but prices won't come down any time soon. What's your budget?"},
+		{"market-too-high", "That's a real worry. What would need to happen for the timing to feel right?"},
+	}
+	var manager int64
+	for _, u := range users {
+		if u.Role == rapport.RoleOwner {
+			manager = u.ID
+		}
+	}
+	for _, u := range users {
+		if u.Role != rapport.RoleAgent {
+			continue
+		}
+		for _, r := range responses {
+			if _, _, err := db.Practise(ctx, orgID, u.ID, r.objection, r.response); err != nil {
+				return err
+			}
+		}
+		if _, err := db.AssignDrills(ctx, orgID, manager, u.ID, []string{"have-an-agent", "wait-for-rates", "sell-ourselves"},
+			"Three that came up in last week's calls — practise them before Thursday's block."); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reviewSetup gives every demo user weekly targets for the review and
@@ -119,6 +158,7 @@ func reviewSetup(ctx context.Context, db *store.DB, orgID int64, users []rapport
 		}
 		for _, b := range blocks {
 			b.UserID = u.ID
+			b.CreatedAt = u.CreatedAt.AddDate(0, 0, -70) // in use since before the history
 			if err := db.AddCallBlock(ctx, orgID, &b); err != nil {
 				return err
 			}
@@ -306,6 +346,12 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 			}
 			in.FollowUp = fu
 		}
+	}
+	// One call in four with an objection: which one follows from the
+	// person, so that the random story stays as it was.
+	if (rapport.IsLive(c.Channel, c.Outcome) || c.Outcome == rapport.OutcomeBadNumber) && c.Channel == rapport.ChannelCall && p.ID%4 == 0 {
+		objs := demoPlaybook.Objections(rapport.AudienceFor(p.Kind))
+		c.Objection = objs[int(p.ID/4)%len(objs)].Key
 	}
 	in.Conversation = c
 	if _, err := s.db.LogConversation(ctx, s.org.ID, pc.user, &in); err != nil {

@@ -116,7 +116,8 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 			}
 		}
 		if len(res.Kept) > 0 {
-			if _, err := tx.NewUpdate().Table("follow_ups").Set("status = 'done', done_at = ?", now).
+			// Kept when the conversation happened, not when it was logged.
+			if _, err := tx.NewUpdate().Table("follow_ups").Set("status = 'done', done_at = ?", c.OccurredAt.UTC()).
 				Where("org_id = ? AND id IN (?)", orgID, bun.List(res.Kept)).Exec(ctx); err != nil {
 				return err
 			}

@@ -295,7 +295,11 @@ func (db *DB) AddCallBlock(ctx context.Context, orgID int64, b *rapport.CallBloc
 		if overlap {
 			return invalidField("start", "That overlaps another of your blocks on "+b.Weekday.String()+".")
 		}
-		b.CreatedAt = db.now().UTC()
+		// CreatedAt is when the block starts to count (now, unless an
+		// import of history says earlier).
+		if now := db.now().UTC(); b.CreatedAt.IsZero() || b.CreatedAt.After(now) {
+			b.CreatedAt = now
+		}
 		_, err = tx.NewInsert().Model(b).Returning("id").Exec(ctx)
 		return err
 	})
