@@ -70,20 +70,26 @@ func BuildFunnel(from, to time.Time, people []FunnelPerson) *Funnel {
 	f := &Funnel{From: from, To: to, Total: FunnelRow{Group: "Everyone"}}
 	bySource, byKind := map[string]*FunnelRow{}, map[string]*FunnelRow{}
 	waits := map[*FunnelRow][]time.Duration{}
+	// The steps are cumulative: someone who reached a step is counted at
+	// every step before it (a meeting booked by text still means they
+	// were reached), so no step is larger than the one before.
 	add := func(r *FunnelRow, p *FunnelPerson) {
 		r.Attempted++
-		if !p.FirstConnect.IsZero() {
+		live := !p.FirstLive.IsZero() || p.Appointment || p.Won
+		if !p.FirstConnect.IsZero() || live {
 			r.Connected++
 		}
-		if !p.FirstLive.IsZero() {
+		if live {
 			r.Live++
+		}
+		if !p.FirstLive.IsZero() {
 			if p.FirstLive.After(p.FirstAttempt) {
 				waits[r] = append(waits[r], p.FirstLive.Sub(p.FirstAttempt))
 			} else {
 				waits[r] = append(waits[r], 0)
 			}
 		}
-		if p.Appointment {
+		if p.Appointment || p.Won {
 			r.Appointment++
 		}
 		if p.Won {

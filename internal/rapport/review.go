@@ -195,8 +195,9 @@ type Quality struct {
 	// length was logged (0: none were).
 	AvgLiveSeconds int
 	TimedLive      int
-	// PromisesDue are the week's promises due so far; OnTime were done by
-	// their day, WithinDay by the day after.
+	// PromisesDue are the week's promises due so far (one due today and
+	// still open is not counted yet); OnTime were done by their day,
+	// WithinDay by the day after.
 	PromisesDue int
 	OnTime      int
 	WithinDay   int
@@ -235,10 +236,12 @@ func (c HeatCell) Rate() int { return percent(c.Connects, c.Attempts) }
 // Rate is the overall connect rate as a whole percentage.
 func (h *HeatMap) Rate() int { return percent(h.Connects, h.Attempts) }
 
-// HeatWindow is a two-hour window of one weekday with its figures.
+// HeatWindow is a window of one weekday, two hours long (one when only
+// one of the two had calls), with its figures.
 type HeatWindow struct {
 	Weekday  time.Weekday
-	Hour     int // the first of its two hours
+	Hour     int // the first of its hours
+	Hours    int
 	Attempts int
 	Connects int
 }
@@ -248,22 +251,30 @@ func (w HeatWindow) Rate() int { return percent(w.Connects, w.Attempts) }
 
 // Label reads like "Tue 17:00–19:00".
 func (w HeatWindow) Label() string {
-	return fmt.Sprintf("%s %02d:00–%02d:00", w.Weekday.String()[:3], w.Hour, w.Hour+2)
+	return fmt.Sprintf("%s %02d:00–%02d:00", w.Weekday.String()[:3], w.Hour, w.Hour+max(w.Hours, 1))
 }
 
 // MinWindowAttempts is how many attempts a window needs before its rate
 // is believed.
 const MinWindowAttempts = 8
 
-// Best returns the two-hour windows with enough attempts, best connect
-// rate first (ties: more attempts first).
+// Best returns the two-hour windows with enough attempts (narrowed to the
+// one hour that had calls, when the other had none), best connect rate
+// first (ties: more attempts first), leaving out any that overlaps a
+// better one.
 func (h *HeatMap) Best() []HeatWindow {
 	var ws []HeatWindow
 	for d := range 7 {
 		for hr := 0; hr < 23; hr++ {
 			a, b := h.Cells[d][hr], h.Cells[d][hr+1]
-			w := HeatWindow{Weekday: time.Weekday((d + 1) % 7), Hour: hr, Attempts: a.Attempts + b.Attempts, Connects: a.Connects + b.Connects}
-			if w.Attempts >= MinWindowAttempts {
+			w := HeatWindow{Weekday: time.Weekday((d + 1) % 7), Hour: hr, Hours: 2, Attempts: a.Attempts + b.Attempts, Connects: a.Connects + b.Connects}
+			switch {
+			case a.Attempts == 0:
+				w.Hour, w.Hours = hr+1, 1
+			case b.Attempts == 0:
+				w.Hours = 1
+			}
+			if w.Attempts >= MinWindowAttempts && !slices.ContainsFunc(ws, func(x HeatWindow) bool { return x == w }) {
 				ws = append(ws, w)
 			}
 		}
@@ -275,7 +286,21 @@ func (h *HeatMap) Best() []HeatWindow {
 		}
 		return ws[i].Attempts > ws[j].Attempts
 	})
-	return ws
+	// Keep the best of overlapping windows.
+	var out []HeatWindow
+	taken := map[[2]int]bool{}
+	for _, w := range ws {
+		d := int(w.Weekday)
+		if taken[[2]int{d, w.Hour}] || (w.Hours == 2 && taken[[2]int{d, w.Hour + 1}]) {
+			continue
+		}
+		taken[[2]int{d, w.Hour}] = true
+		if w.Hours == 2 {
+			taken[[2]int{d, w.Hour + 1}] = true
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // Obstacle is something that keeps live conversations from happening,
@@ -374,8 +399,10 @@ type Review struct {
 	// over the baseline (AssumedLivePercent when there is too little).
 	LivePercent int
 	Assumed     bool
-	// NeededAttempts is about how many attempts a week the live target
-	// takes at LivePercent.
+	// LiveNeeds is about how many attempts a week the live target takes
+	// at LivePercent; NeededAttempts is that or the attempt target,
+	// whichever is more.
+	LiveNeeds      int
 	NeededAttempts int
 }
 
@@ -510,11 +537,9 @@ func BuildReview(in ReviewInput) *Review {
 		r.Assumed = false
 	}
 	if in.Targets.Live > 0 {
-		r.NeededAttempts = int(math.Ceil(float64(in.Targets.Live) * 100 / float64(r.LivePercent)))
+		r.LiveNeeds = int(math.Ceil(float64(in.Targets.Live) * 100 / float64(r.LivePercent)))
 	}
-	if in.Targets.Attempts > r.NeededAttempts {
-		r.NeededAttempts = in.Targets.Attempts
-	}
+	r.NeededAttempts = max(r.LiveNeeds, in.Targets.Attempts)
 
 	r.Quality = quality(in, r, loc)
 	r.Blocks = blockTimes(in, start)
@@ -540,6 +565,9 @@ func quality(in ReviewInput, r *Review, loc *time.Location) Quality {
 	for _, p := range in.Promises {
 		if p.Status == FollowUpCancelled || p.DueOn < first || p.DueOn > last || p.DueOn > today {
 			continue
+		}
+		if p.DueOn == today && p.Status == FollowUpOpen {
+			continue // still to be kept today
 		}
 		q.PromisesDue++
 		if p.Status != FollowUpDone {
@@ -602,9 +630,13 @@ func obstacles(in ReviewInput, r *Review, loc *time.Location) []Obstacle {
 			}
 			more := r.NeededAttempts - avg
 			hours := math.Ceil(float64(more)/DialsPerHour*2) / 2
+			figure := fmt.Sprintf("%d attempts a week over the last %d weeks; at %s, %d live conversations take about %d.",
+				avg, BaselineWeeks, rate, in.Targets.Live, r.LiveNeeds)
+			if in.Targets.Attempts > r.LiveNeeds {
+				figure = fmt.Sprintf("%d attempts a week over the last %d weeks, against your target of %d.", avg, BaselineWeeks, in.Targets.Attempts)
+			}
 			out = append(out, Obstacle{Key: ObstacleAttempts, Title: "Too few attempts for the goal",
-				Figure: fmt.Sprintf("%d attempts a week over the last %d weeks; at %s, %d live conversations take about %d.",
-					avg, BaselineWeeks, rate, in.Targets.Live, r.NeededAttempts),
+				Figure:     figure,
 				Suggestion: fmt.Sprintf("Make about %d more calls a week: roughly %s more hours of calling. Put them in call blocks.", more, trimHalf(hours)),
 				Link:       "/review/blocks"})
 		}

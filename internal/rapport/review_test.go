@@ -215,8 +215,9 @@ func TestReviewOfTheCurrentWeek(t *testing.T) {
 	if r.Blocks[0].Upcoming || r.Blocks[0].Kept || !r.Blocks[1].Upcoming {
 		t.Errorf("blocks on Thursday = %+v", r.Blocks)
 	}
-	// Promises due so far: Tuesday's and Wednesday's, both done by now.
-	if r.Quality.PromisesDue != 3 || r.Quality.OnTime != 1 {
+	// Promises due so far: Tuesday's and Wednesday's, both done by now;
+	// Thursday's is still open and can be kept today.
+	if r.Quality.PromisesDue != 2 || r.Quality.OnTime != 1 || r.Quality.WithinDay != 2 {
 		t.Errorf("promises = %+v", r.Quality)
 	}
 
@@ -227,6 +228,16 @@ func TestReviewOfTheCurrentWeek(t *testing.T) {
 	}
 	if m, ok := rapport.ParseClock("24:00"); !ok || m != 1440 {
 		t.Errorf("24:00 = %d %v", m, ok)
+	}
+
+	// An attempt target above what the live rate needs is named as such.
+	tgt := in
+	tgt.Targets = rapport.Targets{Live: 5, Attempts: 300}
+	tgt.Now = at(chicago, 2026, 11, 4, 12, 0)
+	for _, o := range rapport.BuildReview(tgt).Obstacles {
+		if o.Key == rapport.ObstacleAttempts && o.Figure != "12 attempts a week over the last 4 weeks, against your target of 300." {
+			t.Errorf("attempts against a target: %q", o.Figure)
+		}
 	}
 
 	empty := rapport.BuildReview(rapport.ReviewInput{Now: in.Now, Loc: chicago, At: in.Now, Targets: rapport.Targets{Live: 5}, Callable: 500})
@@ -334,6 +345,12 @@ func TestFunnel(t *testing.T) {
 	}
 	if len(f.ByKind) != 2 || f.ByKind[0].Group != "Lead" || f.ByKind[0].Attempted != 4 {
 		t.Errorf("by kind = %+v", f.ByKind)
+	}
+	// Someone met after a text, never reached by a call, still counts as
+	// connected and talked to: no step outgrows the one before.
+	f = rapport.BuildFunnel(from, to, []rapport.FunnelPerson{{Source: "Website", FirstAttempt: day(2, 9), Appointment: true}})
+	if tot := f.Total; tot.Connected != 1 || tot.Live != 1 || tot.Appointment != 1 {
+		t.Errorf("cumulative steps = %+v", tot)
 	}
 }
 

@@ -145,6 +145,7 @@ func (s *Server) routingDelete(w http.ResponseWriter, r *http.Request, a *accoun
 
 type speedPage struct {
 	Base
+	Nav    reviewNav
 	Days   int
 	Report rapport.SpeedReport
 	Names  map[int64]string
@@ -182,6 +183,6 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "speed", &speedPage{Base: s.withFlash(w, r, a, "Speed to lead", "reports"), Days: days, Report: rep, Names: l.UserNames})
+	s.render(w, r, http.StatusOK, "speed", &speedPage{Base: s.withFlash(w, r, a, "Speed to lead", "reports"), Nav: newReviewNav("speed", a, nil, reviewWeek{}), Days: days, Report: rep, Names: l.UserNames})
 	return nil
 }

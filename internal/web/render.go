@@ -48,6 +48,7 @@ func parseViews(a *assets) (*views, error) {
 		"contains": func(xs []string, x string) bool { return contains(xs, x) },
 		"list":     func(xs ...string) []string { return xs },
 		"ranked":   rankedRows,
+		"wait":     waitWords,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {

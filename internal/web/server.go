@@ -129,6 +129,15 @@ func (s *Server) routeTable() []route {
 		{"POST /routing/{id}/delete", s.user(s.routingDelete)},
 		{"GET /reports/speed-to-lead", s.user(s.speedReport)},
 
+		{"GET /review", s.user(s.review)},
+		{"GET /review.csv", s.user(s.reviewCSV)},
+		{"GET /review/funnel", s.user(s.funnel)},
+		{"GET /review/funnel.csv", s.user(s.funnelCSV)},
+		{"GET /review/leaderboard", s.user(s.leaderboard)},
+		{"GET /review/blocks", s.user(s.callBlocks)},
+		{"POST /review/blocks", s.user(s.callBlockCreate)},
+		{"POST /review/blocks/{id}/delete", s.user(s.callBlockDelete)},
+
 		{"GET /companies", s.user(s.companiesList)},
 		{"POST /companies", s.user(s.companyCreate)},
 		{"GET /companies/{id}", s.user(s.companyShow)},

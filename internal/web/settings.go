@@ -23,7 +23,22 @@ func settingsForm(u *rapport.User) *form {
 	f.Values.Set("tz", u.TZ)
 	f.Values.Set("weekly_goal", strconv.Itoa(u.WeeklyGoal))
 	f.Values.Set("today_size", strconv.Itoa(u.TodaySize))
+	for _, t := range weeklyTargets(u) {
+		f.Values.Set(t.name, strconv.Itoa(*t.n))
+	}
 	return f
+}
+
+// weeklyTarget is one of the review's targets on the settings form.
+type weeklyTarget struct {
+	name string
+	n    *int
+}
+
+// weeklyTargets are the user's review targets besides the live goal.
+func weeklyTargets(u *rapport.User) []weeklyTarget {
+	return []weeklyTarget{{"attempt_target", &u.AttemptTarget}, {"connect_target", &u.ConnectTarget},
+		{"appointment_target", &u.AppointmentTarget}, {"new_people_target", &u.NewPeopleTarget}, {"referral_target", &u.ReferralTarget}}
 }
 
 func orgForm(o *rapport.Org) *form {
@@ -63,6 +78,9 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, a *account
 	u.Name, u.TZ = f.Get("name"), f.Get("tz")
 	u.WeeklyGoal = f.int("weekly_goal", "Use a whole number, such as 25.")
 	u.TodaySize = f.int("today_size", "Use a whole number, such as 10.")
+	for _, t := range weeklyTargets(&u) {
+		*t.n = f.int(t.name, "Use a whole number; 0 for no target.")
+	}
 	f.absorb(u.ValidateSettings())
 	if f.Valid() {
 		err := s.db.UpdateUserSettings(r.Context(), &u)

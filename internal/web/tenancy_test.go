@@ -38,6 +38,7 @@ var idKinds = map[string]string{
 	"POST /companies/{id}/signals":    "company",
 	"POST /signals/{id}/delete":       "signal",
 	"POST /recruiting/goals/{id}":     "user",
+	"POST /review/blocks/{id}/delete": "callblock",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -79,7 +80,7 @@ func TestEveryRouteRequiresSignIn(t *testing.T) {
 				continue
 			}
 			method, path := fill(pattern, map[string]int64{"person": 1, "fact": 1, "followup": 1, "conversation": 1,
-				"apikey": 1, "rule": 1, "import": 1, "company": 1, "signal": 1, "user": 1})
+				"apikey": 1, "rule": 1, "import": 1, "company": 1, "signal": 1, "user": 1, "callblock": 1})
 			var res response
 			if method == http.MethodGet {
 				res = c.get(path)
@@ -102,7 +103,7 @@ func TestEveryRouteRequiresSignIn(t *testing.T) {
 func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a, b := h.org("alpha"), h.org("bravo")
-		secret := &rapport.Person{FirstName: "Zelda", LastName: "Secretkeeper", Kind: rapport.KindClient, OwnerID: a.agent.ID,
+		secret := &rapport.Person{FirstName: "Zelda", LastName: "Secretkeeper", Kind: rapport.KindClient, OwnerID: a.agent.ID, Source: "Covert Source",
 			Emails: []rapport.Email{{Address: "zelda@alpha.test"}}, Phones: []rapport.Phone{{Number: "+13125550177"}}}
 		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, secret); err != nil {
 			t.Fatal(err)
@@ -143,10 +144,15 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err := h.db.CreatePerson(ctx, a.org.ID, a.owner.ID, recruit); err != nil {
 			t.Fatal(err)
 		}
+		block := &rapport.CallBlock{UserID: a.agent.ID, Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}
+		if err := h.db.AddCallBlock(ctx, a.org.ID, block); err != nil {
+			t.Fatal(err)
+		}
 		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
-			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID}
+			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
+			"callblock": block.ID}
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
-			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
+			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister", "Covert Source", "Agent alpha", "Owner alpha", "Manager alpha"}
 
 		intruder := h.signedIn(b.owner.Email)
 		covered := 0
@@ -205,6 +211,34 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if covered < 25 {
 			t.Fatalf("only %d routes exercised", covered)
 		}
+		if bs, _ := h.db.CallBlocks(ctx, a.org.ID, a.agent.ID); len(bs) != 1 {
+			t.Error("A's call block was deleted")
+		}
+		// The review's pages and downloads, for B's team or with A's user
+		// ids, show nothing of A.
+		for _, id := range []int64{a.agent.ID, a.owner.ID} {
+			for _, path := range []string{"/review", "/review.csv", "/review/funnel", "/review/funnel.csv"} {
+				r := intruder.get(path + "?user=" + strconv.FormatInt(id, 10))
+				if r.status != http.StatusNotFound {
+					t.Errorf("%s?user= of A's user: %d, want 404", path, r.status)
+				}
+			}
+		}
+		for _, path := range []string{"/review?team=1", "/review.csv?team=1", "/review/funnel?team=1", "/review/funnel.csv?team=1&weeks=52",
+			"/review/leaderboard", "/review/blocks", "/today"} {
+			r := intruder.get(path)
+			if r.status != http.StatusOK {
+				t.Errorf("%s: %d", path, r.status)
+			}
+			for _, l := range leaks {
+				if strings.Contains(r.body, l) {
+					t.Errorf("%s shows organisation A's %q", path, l)
+				}
+			}
+		}
+		if r := intruder.get("/review.csv?team=1"); !strings.Contains(r.body, "\n2026-11-23,0,0,0,") {
+			t.Errorf("B's team review counts A's calls:\n%s", r.body)
+		}
 		// Searching by A's details from B finds nothing.
 		for _, q := range []string{"zelda", "secretkeeper", "3125550177", "divorce", "ex will find"} {
 			r := intruder.get("/people?q=" + url.QueryEscape(q))
@@ -229,5 +263,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		// And A still sees everything.
 		owner := h.signedIn(a.agent.Email)
 		wantBody(t, owner.get("/people/"+strconv.FormatInt(secret.ID, 10)), "Zelda", "Confidential divorce", "Afraid her ex")
+		wantBody(t, owner.get("/review.csv"), "\n2026-11-23,1,1,1,")
+		wantBody(t, owner.get("/review/funnel"), "Covert Source")
 	})
 }

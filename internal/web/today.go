@@ -22,6 +22,8 @@ type todayPage struct {
 	DoneToday int
 	Size      int
 	Opt       logOptions
+	// Block is the call block under way or next (nil: none set).
+	Block *nextBlock
 }
 
 // loadToday computes the user's list and the cards that go with it.
@@ -74,8 +76,12 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 	if err != nil {
 		return err
 	}
+	blocks, err := s.db.CallBlocks(ctx, a.org.ID, a.user.ID)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "today", &todayPage{Base: s.withFlash(w, r, a, "Today", "today"),
-		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options})
+		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options, Block: s.nextCallBlock(a, blocks)})
 	return nil
 }
 
