@@ -120,6 +120,21 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/reports/funnel", s.keyed(s.funnel)},
 		{"GET " + p + "/reports/leaderboard", s.keyed(s.leaderboard)},
 
+		{"GET " + p + "/reports/objections", s.keyed(s.objectionReport)},
+
+		{"GET " + p + "/playbook", s.keyed(s.listPlaybook)},
+		{"GET " + p + "/playbook/guide", s.keyed(s.playbookGuide)},
+		{"POST " + p + "/playbook/{kind}", s.keyed(s.createEntry)},
+		{"GET " + p + "/playbook/{kind}/{key}", s.keyed(s.getEntry)},
+		{"PUT " + p + "/playbook/{kind}/{key}", s.keyed(s.putEntry)},
+		{"DELETE " + p + "/playbook/{kind}/{key}", s.keyed(s.resetEntry)},
+		{"POST " + p + "/playbook/{kind}/{key}/retire", s.keyed(s.retireEntry)},
+		{"POST " + p + "/playbook/{kind}/{key}/restore", s.keyed(s.restoreEntry)},
+		{"POST " + p + "/drills", s.keyed(s.practise)},
+		{"GET " + p + "/drills", s.keyed(s.listDrills)},
+		{"POST " + p + "/drills/assignments", s.keyed(s.assignDrills)},
+		{"GET " + p + "/drills/assignments", s.keyed(s.listAssignments)},
+
 		{"GET " + p + "/blocks", s.keyed(s.listBlocks)},
 		{"POST " + p + "/blocks", s.keyed(s.createBlock)},
 		{"DELETE " + p + "/blocks/{id}", s.keyed(s.deleteBlock)},

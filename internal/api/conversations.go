@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -21,14 +22,23 @@ type conversationJSON struct {
 	Notes           string              `json:"notes"`
 	Temperature     rapport.Temperature `json:"temperature"`
 	NextStep        string              `json:"nextStep"`
-	OccurredAt      time.Time           `json:"occurredAt"`
-	CreatedAt       time.Time           `json:"createdAt"`
+	// Objection is the playbook key of the objection that came up.
+	Objection  *string   `json:"objection"`
+	OccurredAt time.Time `json:"occurredAt"`
+	CreatedAt  time.Time `json:"createdAt"`
 }
 
 func toConversation(c *rapport.Conversation) conversationJSON {
 	return conversationJSON{ID: c.ID, PersonID: c.PersonID, UserID: idPtr(c.UserID), Channel: c.Channel, Direction: c.Direction,
 		Outcome: c.Outcome, Live: c.Live, DurationSeconds: c.DurationSeconds, Notes: c.Notes, Temperature: c.Temperature,
-		NextStep: c.NextStep, OccurredAt: c.OccurredAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
+		NextStep: c.NextStep, Objection: keyPtr(c.Objection), OccurredAt: c.OccurredAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
+}
+
+func keyPtr(k string) *string {
+	if k == "" {
+		return nil
+	}
+	return &k
 }
 
 // followUpInput is a follow-up to create, alone or as a conversation's
@@ -68,6 +78,7 @@ type conversationInput struct {
 	Notes           string              `json:"notes"`
 	Temperature     rapport.Temperature `json:"temperature"`
 	NextStep        string              `json:"nextStep"`
+	Objection       string              `json:"objection"`
 	OccurredAt      *time.Time          `json:"occurredAt"`
 	PhoneID         int64               `json:"phoneId"`
 	Facts           []factInput         `json:"facts"`
@@ -93,7 +104,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	}
 	li := &store.LogInput{Loc: a.loc, PhoneID: in.PhoneID, Conversation: rapport.Conversation{PersonID: in.PersonID,
 		Channel: in.Channel, Direction: in.Direction, Outcome: in.Outcome, DurationSeconds: in.DurationSeconds,
-		Notes: in.Notes, Temperature: in.Temperature, NextStep: in.NextStep}}
+		Notes: in.Notes, Temperature: in.Temperature, NextStep: in.NextStep, Objection: strings.TrimSpace(in.Objection)}}
 	if in.OccurredAt != nil {
 		li.Conversation.OccurredAt = *in.OccurredAt
 	}

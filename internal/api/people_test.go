@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -242,6 +243,22 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		r = h.call(a.key, "POST", "/api/v1/blocks", map[string]any{"weekday": "tuesday", "start": "17:00", "end": "19:00"})
 		want(t, r, http.StatusCreated)
 		block := num(r.json(t), "id")
+		// The playbook: A's owner edits a default and adds an objection of
+		// A's own, which A's agent records on a conversation and practises,
+		// and is assigned to practise.
+		aOwner := h.key(a.org.ID, a.owner.ID)
+		want(t, h.call(aOwner, "PUT", "/api/v1/playbook/objection/happy-here", map[string]any{"text": "Hushhush family here.",
+			"responses": []string{"I hear you; Hushhush is rare. What do you like most?"}, "why": "Hushhush loyalty."}), http.StatusOK)
+		r = h.call(aOwner, "POST", "/api/v1/playbook/objection", map[string]any{"audience": "clients", "text": "Hushhush commission is too high",
+			"responses": []string{"I hear you; Hushhush fees add up. What would feel fair?"}})
+		want(t, r, http.StatusCreated)
+		ownKey := r.json(t)["key"].(string)
+		want(t, h.call(a.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "text", "objection": ownKey}),
+			http.StatusCreated)
+		want(t, h.call(a.key, "POST", "/api/v1/drills", map[string]any{"objection": ownKey, "response": "Hushhush: I hear you. What would feel fair?"}),
+			http.StatusCreated)
+		want(t, h.call(aOwner, "POST", "/api/v1/drills/assignments", map[string]any{"userId": a.agent.ID, "objections": []string{ownKey, "happy-here"},
+			"note": "Hushhush drill"}), http.StatusCreated)
 
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
 			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
@@ -252,32 +269,51 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 			"companies": "company", "signals": "signal", "blocks": "block"}
 		// Bodies that would be accepted with A's own key.
+		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{
-			"PATCH /api/v1/people/{id}":           map[string]any{"firstName": "Hijacked"},
-			"PATCH /api/v1/companies/{id}":        map[string]any{"name": "Hijacked"},
-			"POST /api/v1/companies/{id}/signals": map[string]any{"on": "2026-11-20", "title": "planted"},
-			"POST /api/v1/people/{id}/facts":      map[string]any{"type": "fear", "text": "planted"},
-			"POST /api/v1/people/{id}/archive":    nil,
-			"POST /api/v1/people/{id}/restore":    nil,
-			"POST /api/v1/followups/{id}/done":    nil,
-			"POST /api/v1/followups/{id}/cancel":  nil,
+			"POST /api/v1/playbook/{kind}":               entry,
+			"POST /api/v1/playbook/{kind}/{key}/retire":  nil,
+			"POST /api/v1/playbook/{kind}/{key}/restore": nil,
+			"PATCH /api/v1/people/{id}":                  map[string]any{"firstName": "Hijacked"},
+			"PATCH /api/v1/companies/{id}":               map[string]any{"name": "Hijacked"},
+			"POST /api/v1/companies/{id}/signals":        map[string]any{"on": "2026-11-20", "title": "planted"},
+			"POST /api/v1/people/{id}/facts":             map[string]any{"type": "fear", "text": "planted"},
+			"POST /api/v1/people/{id}/archive":           nil,
+			"POST /api/v1/people/{id}/restore":           nil,
+			"POST /api/v1/followups/{id}/done":           nil,
+			"POST /api/v1/followups/{id}/cancel":         nil,
 		}
 		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
+		// What a route answers when it is not 404: B making a playbook
+		// entry of its own is B's business. PUT with A's key makes B's own
+		// entry, which B could then retire and reset, so checkPlaybookApart
+		// tries it after the others.
+		statuses := map[string]int{"POST /api/v1/playbook/{kind}": http.StatusCreated}
+		const putEntry = "PUT /api/v1/playbook/{kind}/{key}"
+		// With B's owner's key, which may do everything in B, only the
+		// organisation keeps A's things from B.
+		bOwner := h.key(b.org.ID, b.owner.ID)
 		srv := api.New(api.Options{DB: h.db})
 		checked := 0
 		for _, route := range srv.Routes() {
 			method, path, _ := strings.Cut(route, " ")
-			if !strings.Contains(path, "{id}") {
+			if !strings.Contains(path, "{") || route == putEntry {
 				continue
 			}
-			kind, ok := kinds[strings.Split(path, "/")[3]]
-			if !ok {
-				t.Errorf("%s: say what its {id} is", route)
-				continue
+			if strings.Contains(path, "{id}") {
+				kind, ok := kinds[strings.Split(path, "/")[3]]
+				if !ok {
+					t.Errorf("%s: say what its {id} is", route)
+					continue
+				}
+				path = strings.ReplaceAll(path, "{id}", fmt.Sprint(ids[kind]))
+				path = strings.ReplaceAll(path, "{fid}", fmt.Sprint(ids["fact"]))
 			}
-			path = strings.ReplaceAll(path, "{id}", fmt.Sprint(ids[kind]))
-			path = strings.ReplaceAll(path, "{fid}", fmt.Sprint(ids["fact"]))
+			// Playbook entries are named by kind and key: A's own
+			// objection.
+			path = strings.ReplaceAll(path, "{kind}", "objection")
+			path = strings.ReplaceAll(path, "{key}", ownKey)
 			if strings.Contains(path, "{") {
 				t.Errorf("%s: no rule for its path values", route)
 				continue
@@ -286,10 +322,14 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			if !ok && method != "GET" && method != "DELETE" {
 				t.Errorf("%s: no body to send", route)
 			}
-			r := h.call(b.key, method, path, body)
+			r := h.call(bOwner, method, path, body)
 			checked++
-			if r.status != http.StatusNotFound {
-				t.Errorf("%s with A's ids: %d, want 404", route, r.status)
+			status, ok := statuses[route]
+			if !ok {
+				status = http.StatusNotFound
+			}
+			if r.status != status {
+				t.Errorf("%s with A's ids: %d, want %d", route, r.status, status)
 			}
 			for _, leak := range leaks {
 				if strings.Contains(string(r.body), leak) {
@@ -297,13 +337,14 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 				}
 			}
 		}
-		if checked < 19 {
+		if checked < 25 {
 			t.Fatalf("only %d routes checked", checked)
 		}
 		for _, path := range []string{"/api/v1/people?q=zelda", "/api/v1/conversations", "/api/v1/followups", "/api/v1/today", "/api/v1/users",
 			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid),
 			"/api/v1/companies", "/api/v1/companies?q=hushhush", "/api/v1/companies?market=Covert%20Market", "/api/v1/prospects",
-			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier", "/api/v1/blocks"} {
+			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier", "/api/v1/blocks",
+			"/api/v1/drills", "/api/v1/drills/assignments"} {
 			r := h.call(b.key, "GET", path, nil)
 			want(t, r, http.StatusOK)
 			for _, leak := range leaks {
@@ -357,6 +398,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if len(page.People) != 1 || page.People[0].FirstName != "Planted" { // B's own, from its report
 			t.Errorf("B has %+v", page.People)
 		}
+		h.checkPlaybookApart(a, b, pid, ownKey, leaks)
 	})
 }
 
@@ -376,7 +418,8 @@ func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
 	leaks = append(leaks, "Owner alpha", "Agent alpha")
 	for _, path := range []string{"/api/v1/reports/review", "/api/v1/reports/review?team=true", "/api/v1/reports/review?team=true&format=csv",
 		"/api/v1/reports/funnel?team=true", "/api/v1/reports/funnel?team=true&format=csv",
-		"/api/v1/reports/leaderboard", "/api/v1/reports/leaderboard?format=csv"} {
+		"/api/v1/reports/leaderboard", "/api/v1/reports/leaderboard?format=csv",
+		"/api/v1/reports/objections?team=true", "/api/v1/reports/objections?team=true&format=csv"} {
 		r := h.call(owner, "GET", path, nil)
 		if r.status != http.StatusOK {
 			t.Errorf("%s: %d %s", path, r.status, r.body)
@@ -396,11 +439,12 @@ func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
 			continue
 		}
 		var rep struct {
-			Measures []struct{ Done int }
-			Blocks   []any
-			Total    *struct{ Attempted int }
-			HeatMap  *struct{ Attempts int }
-			Rows     []struct{ Live int }
+			Measures   []struct{ Done int }
+			Blocks     []any
+			Total      *struct{ Attempted int }
+			HeatMap    *struct{ Attempts int }
+			Rows       []struct{ Live int }
+			Objections []any
 		}
 		json.Unmarshal(r.body, &rep)
 		for _, m := range rep.Measures {
@@ -408,7 +452,7 @@ func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
 				t.Errorf("%s counts A's work: %s", path, r.body)
 			}
 		}
-		if len(rep.Blocks) != 0 || (rep.Total != nil && rep.Total.Attempted != 0) || (rep.HeatMap != nil && rep.HeatMap.Attempts != 0) {
+		if len(rep.Blocks) != 0 || len(rep.Objections) != 0 || (rep.Total != nil && rep.Total.Attempted != 0) || (rep.HeatMap != nil && rep.HeatMap.Attempts != 0) {
 			t.Errorf("%s shows A's: %s", path, r.body)
 		}
 		for _, row := range rep.Rows {
@@ -420,7 +464,7 @@ func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
 			t.Errorf("%s ranks %d users", path, len(rep.Rows))
 		}
 	}
-	for _, path := range []string{"/api/v1/reports/review?user=%d", "/api/v1/reports/funnel?user=%d"} {
+	for _, path := range []string{"/api/v1/reports/review?user=%d", "/api/v1/reports/funnel?user=%d", "/api/v1/reports/objections?user=%d"} {
 		for _, id := range []int64{a.owner.ID, a.agent.ID} {
 			p := fmt.Sprintf(path, id)
 			if r := h.call(owner, "GET", p, nil); r.status != http.StatusNotFound {
@@ -431,4 +475,77 @@ func (h *harness) checkReportsApart(a, b *tenant, leaks []string) {
 	// B's agent may take the same hours as A's: blocks overlap only with
 	// one's own.
 	want(t, h.call(b.key, "POST", "/api/v1/blocks", map[string]any{"weekday": "tuesday", "start": "17:00", "end": "19:00"}), http.StatusCreated)
+}
+
+// checkPlaybookApart: B's playbook is the defaults (and B's own), B
+// cannot build a guide for A's person, practise or record A's own
+// objection, nor assign drills to A's users or read theirs; B saving an
+// entry with the key of A's own makes B's own, and A's stays as it was.
+func (h *harness) checkPlaybookApart(a, b *tenant, pid int64, ownKey string, leaks []string) {
+	t := h.t
+	t.Helper()
+	owner := h.key(b.org.ID, b.owner.ID)
+	noLeak := func(what string, r reply) {
+		t.Helper()
+		for _, leak := range leaks {
+			if strings.Contains(string(r.body), leak) {
+				t.Errorf("%s leaks %q", what, leak)
+			}
+		}
+	}
+	r := h.call(owner, "GET", "/api/v1/playbook?retired=true", nil)
+	want(t, r, http.StatusOK)
+	noLeak("B's playbook", r)
+	for _, e := range decodeAs[struct{ Items []entryBody }](t, r).Items {
+		if e.Edited || e.Retired || e.Key == ownKey || e.Custom && e.Text != "Bravo's own objection" {
+			t.Errorf("B's playbook has %+v", e)
+		}
+	}
+	r = h.call(b.key, "GET", fmt.Sprintf("/api/v1/playbook/guide?person=%d", pid), nil)
+	want(t, r, http.StatusNotFound)
+	noLeak("A's person's guide", r)
+	r = h.call(b.key, "POST", "/api/v1/people", map[string]any{"firstName": "Bea"})
+	want(t, r, http.StatusCreated)
+	bea := num(r.json(t), "id")
+	r = h.call(b.key, "POST", "/api/v1/conversations", map[string]any{"personId": bea, "channel": "call", "outcome": "live", "objection": ownKey})
+	want(t, r, http.StatusBadRequest)
+	if r.errField() != "objection" {
+		t.Errorf("recording A's objection: %s", r.body)
+	}
+	want(t, h.call(b.key, "POST", "/api/v1/drills", map[string]any{"objection": ownKey, "response": "I hear you. What would help?"}), http.StatusNotFound)
+	r = h.call(owner, "POST", "/api/v1/drills/assignments", map[string]any{"userId": b.agent.ID, "objections": []string{ownKey}})
+	want(t, r, http.StatusBadRequest)
+	if r.errField() != "objections" {
+		t.Errorf("assigning A's objection: %s", r.body)
+	}
+	for _, id := range []int64{a.owner.ID, a.agent.ID} {
+		want(t, h.call(owner, "POST", "/api/v1/drills/assignments", map[string]any{"userId": id, "objections": []string{"happy-here"}}), http.StatusNotFound)
+		r = h.call(owner, "GET", fmt.Sprintf("/api/v1/drills/assignments?user=%d", id), nil)
+		want(t, r, http.StatusNotFound)
+		noLeak("A's user's assignments", r)
+	}
+	// B's own entry under the key of A's.
+	r = h.call(owner, "PUT", "/api/v1/playbook/objection/"+ownKey, map[string]any{"audience": "recruits", "text": "Bravo's way",
+		"responses": []string{"Fair enough. What matters most to you?"}})
+	want(t, r, http.StatusCreated)
+	noLeak("B's entry with A's key", r)
+	if e := decodeAs[entryBody](t, r); !e.Custom || e.Text != "Bravo's way" || len(e.Responses) != 1 {
+		t.Errorf("B's entry = %s", r.body)
+	}
+	pb, err := h.db.Playbook(ctx, a.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := pb.Find(rapport.EntryObjection, ownKey); e.Text != "Hushhush commission is too high" || e.Audience != rapport.AudienceClients || e.Retired {
+		t.Errorf("A's own objection = %+v", e)
+	}
+	if e, _ := pb.Find(rapport.EntryObjection, "happy-here"); e.Text != "Hushhush family here." || e.Retired {
+		t.Errorf("A's happy-here = %+v", e)
+	}
+	if ds, _ := h.db.DrillHistory(ctx, a.org.ID, a.agent.ID, 10); len(ds) != 1 {
+		t.Errorf("A's agent's drills: %d", len(ds))
+	}
+	if as, _ := h.db.DrillAssignments(ctx, a.org.ID, a.agent.ID); len(as) != 1 || as[0].Note != "Hushhush drill" {
+		t.Errorf("A's agent's assignments: %+v", as)
+	}
 }

@@ -55,40 +55,60 @@ func (s *Server) reportUsers(r *http.Request, a *account) ([]rapport.User, error
 	default:
 		return nil, &rapport.Error{Code: rapport.EINVALID, Message: "Use true or false for team.", Fields: map[string]string{"team": "Not true or false."}}
 	}
-	var id int64
-	if v := q.Get("user"); v != "" {
-		// Like an id in a path, one that is not a number names no one.
-		var err error
-		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
-			return nil, rapport.NotFound("user")
-		}
+	id, err := queryUserID(q.Get("user"))
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case team && id != 0:
 		return nil, &rapport.Error{Code: rapport.EINVALID, Message: "Ask for one user or for the team, not both.",
 			Fields: map[string]string{"team": "Leave out team when asking for one user."}}
-	case id == 0 && !team, id == a.user.ID:
-		return []rapport.User{*a.user}, nil
-	case !a.user.CanManageUsers():
-		return nil, errNotManager
-	case team:
-		all, err := s.db.Users(r.Context(), a.org.ID)
+	case !team:
+		u, err := s.userFor(r, a, id, errNotManager)
 		if err != nil {
 			return nil, err
 		}
-		var active []rapport.User
-		for _, u := range all {
-			if u.DisabledAt.IsZero() {
-				active = append(active, u)
-			}
-		}
-		return active, nil
+		return []rapport.User{*u}, nil
+	case !a.user.CanManageUsers():
+		return nil, errNotManager
 	}
-	u, err := s.db.User(r.Context(), a.org.ID, id)
+	all, err := s.db.Users(r.Context(), a.org.ID)
 	if err != nil {
 		return nil, err
 	}
-	return []rapport.User{*u}, nil
+	var active []rapport.User
+	for _, u := range all {
+		if u.DisabledAt.IsZero() {
+			active = append(active, u)
+		}
+	}
+	return active, nil
+}
+
+// queryUserID reads ?user=ID; absent is 0. Like an id in a path, one
+// that is not a number names no one.
+func queryUserID(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, rapport.NotFound("user")
+	}
+	return id, nil
+}
+
+// userFor is the user a request asks about by id: the key's user (id 0
+// or their own), or, for owners and managers only (forbidden otherwise),
+// another user of the organisation.
+func (s *Server) userFor(r *http.Request, a *account, id int64, forbidden error) (*rapport.User, error) {
+	switch {
+	case id == 0 || id == a.user.ID:
+		return a.user, nil
+	case !a.user.CanManageUsers():
+		return nil, forbidden
+	}
+	return s.db.User(r.Context(), a.org.ID, id)
 }
 
 func userIDs(users []rapport.User) []int64 {

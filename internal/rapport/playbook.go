@@ -124,9 +124,18 @@ func (e *Entry) Normalize() {
 		}
 	}
 	e.Responses = rs
-	if e.Kind == EntryObjection {
+	switch e.Kind {
+	case EntryObjection:
 		e.Uncovers = ""
+	case EntryQuestion:
+		e.Responses, e.Why = nil, ""
 	}
+}
+
+// SameContent reports whether two entries say the same things.
+func (e *Entry) SameContent(o *Entry) bool {
+	return e.Kind == o.Kind && e.Key == o.Key && e.Audience == o.Audience && e.Text == o.Text && e.Uncovers == o.Uncovers &&
+		e.Why == o.Why && slices.Equal(e.Responses, o.Responses)
 }
 
 // Validate checks a normalised entry.
@@ -274,7 +283,9 @@ func MergePlaybook(org []Entry) *Playbook {
 	for _, d := range DefaultEntries {
 		k := string(d.Kind) + "/" + d.Key
 		if e, ok := over[k]; ok {
-			e.Edited, e.Custom = true, false
+			// A retired default is kept as a copy: edited only when it
+			// also says something else.
+			e.Edited, e.Custom = !e.SameContent(&d), false
 			p.Entries = append(p.Entries, e)
 			delete(over, k)
 			continue

@@ -70,14 +70,17 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 	if err := in.Check(now); err != nil {
 		return nil, err
 	}
+	var objection rapport.Entry
 	if c.Objection != "" {
 		pb, err := db.Playbook(ctx, orgID)
 		if err != nil {
 			return nil, err
 		}
-		if e, ok := pb.Find(rapport.EntryObjection, c.Objection); !ok || e.Retired {
+		e, ok := pb.Find(rapport.EntryObjection, c.Objection)
+		if !ok || e.Retired {
 			return nil, invalidField("objection", "Choose an objection from the playbook.")
 		}
+		objection = e
 	}
 	loc := in.Loc
 	if loc == nil {
@@ -88,6 +91,9 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 		p := new(rapport.Person)
 		if err := db.forUpdate(tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID)).Scan(ctx); err != nil {
 			return notFound(err, "person")
+		}
+		if c.Objection != "" && objection.Audience != rapport.AudienceFor(p.Kind) {
+			return invalidField("objection", "That objection is for "+string(objection.Audience)+"; choose one for "+p.FirstName+".")
 		}
 		c.CreatedAt = now
 		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -54,7 +55,19 @@ func (db *DB) Playbook(ctx context.Context, orgID int64) (*rapport.Playbook, err
 // entry without a key gets one from its text.
 func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *rapport.Entry) error {
 	if e.Key == "" {
-		e.Key = slugKey(e.Text)
+		// A new entry: a key from its text, not one already in use.
+		p, err := db.Playbook(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		base := slugKey(e.Text)
+		e.Key = base
+		for n := 2; ; n++ {
+			if _, taken := p.Find(e.Kind, e.Key); !taken {
+				break
+			}
+			e.Key = fmt.Sprintf("%s-%d", base, n)
+		}
 	}
 	e.Normalize()
 	if err := e.Validate(); err != nil {
@@ -88,7 +101,15 @@ func (db *DB) RetirePlaybookEntry(ctx context.Context, orgID, actorID int64, kin
 	if !ok {
 		return rapport.Errorf(rapport.ENOTFOUND, "No such %s in the playbook.", kind)
 	}
+	if e.Retired == retired {
+		return nil
+	}
 	e.Retired = retired
+	if !retired && !e.Edited && !e.Custom {
+		// Restoring an unchanged default: the organisation's copy goes,
+		// so that later improvements to the default reach it.
+		return db.ResetPlaybookEntry(ctx, orgID, kind, key)
+	}
 	return db.SavePlaybookEntry(ctx, orgID, actorID, &e)
 }
 
@@ -101,14 +122,17 @@ func (db *DB) ResetPlaybookEntry(ctx context.Context, orgID int64, kind rapport.
 
 func slugKey(text string) string {
 	var b strings.Builder
-	b.WriteString("own-")
+	b.WriteString("own")
 	dash := false
 	for _, r := range strings.ToLower(text) {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if b.Len() == 3 {
+				b.WriteByte('-')
+			}
 			b.WriteRune(r)
 			dash = false
-		case !dash && b.Len() > 4:
+		case !dash:
 			b.WriteByte('-')
 			dash = true
 		}
@@ -200,7 +224,7 @@ func (db *DB) Practise(ctx context.Context, orgID, userID int64, objection, resp
 	if err != nil {
 		return nil, rapport.Feedback{}, err
 	}
-	if _, ok := pb.Find(rapport.EntryObjection, objection); !ok {
+	if e, ok := pb.Find(rapport.EntryObjection, objection); !ok || e.Retired {
 		return nil, rapport.Feedback{}, rapport.Errorf(rapport.ENOTFOUND, "No such objection in the playbook.")
 	}
 	f := rapport.Assess(response)

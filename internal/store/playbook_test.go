@@ -75,6 +75,32 @@ func TestPlaybookPerOrganisation(t *testing.T) {
 		if mine, _ = f.db.Playbook(ctx, f.org.ID); len(mine.Objections(rapport.AudienceRecruits)) != 6 {
 			t.Error("reset did not bring no-time back")
 		}
+		// A new entry whose text makes a key already used gets its own.
+		again := rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceRecruits, Text: "your commission is too high",
+			Responses: []string{"I hear you. What would make it worth it?"}}
+		if err := f.db.SavePlaybookEntry(ctx, f.org.ID, f.owner.ID, &again); err != nil || again.Key != "own-your-commission-is-too-high-2" {
+			t.Errorf("second key = %q (%v)", again.Key, err)
+		}
+		// Retiring and restoring a default leaves it a default, not an edit.
+		if err := f.db.RetirePlaybookEntry(ctx, f.org.ID, f.owner.ID, rapport.EntryObjection, "just-looking", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.db.Practise(ctx, f.org.ID, f.agent.ID, "just-looking", "I hear you. What caught your eye?"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Errorf("practising a retired objection: %v", err)
+		}
+		if err := f.db.RetirePlaybookEntry(ctx, f.org.ID, f.owner.ID, rapport.EntryObjection, "just-looking", false); err != nil {
+			t.Fatal(err)
+		}
+		if mine, _ = f.db.Playbook(ctx, f.org.ID); func() bool { e, _ := mine.Find(rapport.EntryObjection, "just-looking"); return e.Edited || e.Retired }() {
+			t.Error("a restored default is marked edited or retired")
+		}
+		// An objection for recruits is not recorded on a client's call.
+		client := f.person(t, rapport.Person{FirstName: "Cleo", Kind: rapport.KindClient})
+		cc := call(rapport.OutcomeLive)
+		cc.Objection, cc.PersonID = "happy-here", client.ID
+		if _, err := f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &store.LogInput{Conversation: cc, Loc: chicago}); rapport.ErrorCode(err) != rapport.EINVALID {
+			t.Errorf("a recruits' objection on a client's call: %v", err)
+		}
 	})
 }
 
