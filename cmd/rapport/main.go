@@ -40,6 +40,9 @@ Usage:
   rapport token create --org SLUG --email EMAIL [--name NAME]
   rapport import --org SLUG --file F [--preset NAME] [--owner EMAIL] [--source NAME] [--referred-by PERSON_ID] [--dry-run]
   rapport bench [--people N] [--requests N]
+  rapport backup --out FILE          (online: the server may keep running)
+  rapport restore --in FILE          (into an empty database)
+  rapport export --org SLUG [--out FILE]
   rapport version
 
 Settings come from flags or RAPPORT_* environment variables; run a
@@ -83,6 +86,12 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return importCmd(ctx, rest, stdin, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
 	case "token":
 		if len(rest) > 0 && rest[0] == "create" {
 			return tokenCreate(ctx, rest[1:], stdout, stderr)

@@ -126,6 +126,37 @@ func TestServeDemoAnswersAndShutsDownGracefully(t *testing.T) {
 		t.Fatalf("sign-in page: %v %v", res, err)
 	}
 	res.Body.Close()
+
+	// A backup while serving, restored into a new database: the demo
+	// organisation's export is the same from both.
+	dir := filepath.Dir(db)
+	backup, copyDB := filepath.Join(dir, "backup.json.gz"), filepath.Join(dir, "copy.db")
+	var bout, berr bytes.Buffer
+	if code := run(context.Background(), []string{"backup", "--db", db, "--out", backup}, strings.NewReader(""), &bout, &berr); code != 0 ||
+		!strings.Contains(bout.String(), "backed up") {
+		t.Fatalf("backup while serving: %d %s %s", code, bout.String(), berr.String())
+	}
+	bout.Reset()
+	if code := run(context.Background(), []string{"restore", "--db", copyDB, "--in", backup}, strings.NewReader(""), &bout, &berr); code != 0 {
+		t.Fatalf("restore: %d %s %s", code, bout.String(), berr.String())
+	}
+	var e1, e2 bytes.Buffer
+	if code := run(context.Background(), []string{"export", "--db", db, "--org", "demo"}, strings.NewReader(""), &e1, &berr); code != 0 {
+		t.Fatalf("export: %s", berr.String())
+	}
+	if code := run(context.Background(), []string{"export", "--db", copyDB, "--org", "demo"}, strings.NewReader(""), &e2, &berr); code != 0 {
+		t.Fatalf("export of the copy: %s", berr.String())
+	}
+	h1, rest1, _ := strings.Cut(e1.String(), "\n")
+	h2, rest2, _ := strings.Cut(e2.String(), "\n")
+	if rest1 != rest2 || len(rest1) < 10000 || !strings.Contains(h1, `"org":"demo"`) || h2 == "" {
+		t.Errorf("exports differ (%d and %d bytes)", len(rest1), len(rest2))
+	}
+	if code := run(context.Background(), []string{"restore", "--db", copyDB, "--in", backup}, strings.NewReader(""), &bout, &berr); code != 1 ||
+		!strings.Contains(berr.String(), "not empty") {
+		t.Errorf("restore into a used database: %d %s", code, berr.String())
+	}
+
 	cancel()
 	select {
 	case code := <-done:
