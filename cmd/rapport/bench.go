@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/bench"
 )
@@ -17,8 +18,34 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	people := fs.Int("people", 1_000_000, "how many people to generate and import")
 	requests := fs.Int("requests", 1000, "requests per measured page (at least 1000)")
 	dir := fs.String("dir", "", "directory for the temporary database (default: a new temporary directory)")
+	load := fs.Bool("load", false, "run the load test instead: concurrent signed-in users against the server over loopback")
+	users := fs.Int("users", 200, "with --load: concurrent signed-in users")
+	duration := fs.Duration("duration", 30*time.Second, "with --load: how long the mix runs")
+	db := fs.String("db", "", "with --load: an empty PostgreSQL database URL (default: a new SQLite file)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *load {
+		n := 20_000
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "people" {
+				n = *people
+			}
+		})
+		res, err := bench.Load(ctx, bench.LoadOptions{DB: *db, Dir: *dir, Users: *users, People: n, Duration: *duration, Progress: stdout})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s, %d users for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
+			res.Dialect, res.Users, res.Seconds, res.Requests, res.PerSecond, res.P50, res.P99, res.Errors, res.Locked)
+		for _, a := range []string{"today", "search", "person", "log", "event"} {
+			t := res.ByAction[a]
+			fmt.Fprintf(stdout, "  %-8s %7d requests  p50 %7.1f ms  p99 %7.1f ms  %d errors\n", a, t.N, t.P50, t.P99, t.Errors)
+		}
+		if res.FirstError != "" {
+			fmt.Fprintln(stdout, "  first error:", res.FirstError)
+		}
+		return json.NewEncoder(stdout).Encode(res)
 	}
 	res, err := bench.Run(ctx, bench.Options{People: *people, Requests: *requests, Dir: *dir, Progress: stdout})
 	if err != nil {

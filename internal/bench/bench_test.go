@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
 func TestRunSmall(t *testing.T) {
@@ -16,5 +19,33 @@ func TestRunSmall(t *testing.T) {
 	if res.ImportRowsPerS <= 0 || res.RawRowsPerS <= 0 || res.SearchP99 <= 0 || res.TodayP99 <= 0 || res.PersonP99 <= 0 ||
 		res.APIListP99 <= 0 || res.PeakRSSMB <= 0 {
 		t.Fatalf("result = %+v", res)
+	}
+}
+
+// TestLoadShort is the load test in a short form: 30 signed-in users
+// doing the mix against the real server for a few seconds, on each
+// database. No request may fail, and no "database is locked" may reach
+// anyone. (Timings are figures for the closing note, not assertions.)
+func TestLoadShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t, time.Now)
+			res, err := Load(context.Background(), LoadOptions{Store: db, Users: 30, Accounts: 6, People: 3000, Duration: 3 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d requests, %.0f/s, p50 %.1f ms, p99 %.1f ms, by action %+v", b.Name, res.Requests, res.PerSecond, res.P50, res.P99, res.ByAction)
+			if res.Errors > 0 || res.Locked > 0 || res.Requests < 30 {
+				t.Errorf("%d errors (first: %s), %d locked, %d requests", res.Errors, res.FirstError, res.Locked, res.Requests)
+			}
+			for _, a := range []string{"today", "search", "person", "log", "event"} {
+				if res.ByAction[a].N == 0 {
+					t.Errorf("no %s requests", a)
+				}
+			}
+		})
 	}
 }

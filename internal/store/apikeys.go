@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -45,9 +47,14 @@ func (db *DB) APIKeys(ctx context.Context, orgID, userID int64) ([]APIKey, error
 
 // RevokeAPIKey ends one of a user's keys.
 func (db *DB) RevokeAPIKey(ctx context.Context, orgID, userID, id int64) error {
-	res, err := db.rw.NewUpdate().Table("api_keys").Set("revoked_at = ?", db.now().UTC()).
-		Where("org_id = ? AND user_id = ? AND id = ? AND revoked_at IS NULL", orgID, userID, id).Exec(ctx)
-	return affected(res, err, "API key")
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("api_keys").Set("revoked_at = ?", db.now().UTC()).
+			Where("org_id = ? AND user_id = ? AND id = ? AND revoked_at IS NULL", orgID, userID, id).Exec(ctx)
+		if err := affected(res, err, "API key"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, userID, AuditDelete, "API key", id, "revoked")
+	})
 }
 
 // APIKeyUser finds the live key with the given hash, with its user and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -205,6 +206,10 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 		}
 		keep.Version = 0
 		if err := db.updatePerson(ctx, tx, orgID, actorID, keep, "Merged"); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, orgID, actorID, AuditMerge, "person", keepID,
+			fmt.Sprintf("#%d %s merged into it", dropID, drop.Name())); err != nil {
 			return err
 		}
 		return db.mergeActivity(ctx, tx, orgID, keep, drop)

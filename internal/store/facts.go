@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/uptrace/bun"
 
@@ -35,6 +36,9 @@ func (db *DB) DeleteFact(ctx context.Context, orgID, personID, factID int64) err
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("facts").Where("org_id = ? AND person_id = ? AND id = ?", orgID, personID, factID).Exec(ctx)
 		if err := affected(res, err, "fact"); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, orgID, 0, AuditDelete, "fact", factID, "of person #"+strconv.FormatInt(personID, 10)); err != nil {
 			return err
 		}
 		return db.refreshSearch(ctx, tx, orgID, personID)

@@ -1030,6 +1030,10 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 			return fail(err)
 		}
 	}
+	if err := s.db.audit(s.ctx, s.tx, s.orgID, s.actorID, AuditImport, "people", 0,
+		fmt.Sprintf("%d new, %d updated, %d merged, %d rejected", s.stats.Created, s.stats.Updated, s.stats.Merged, s.stats.Rejected)); err != nil {
+		return fail(err)
+	}
 	s.w.close()
 	err := s.tx.Commit()
 	s.release()

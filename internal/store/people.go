@@ -30,7 +30,12 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx bun.Tx) error { return db.createPerson(ctx, tx, orgID, actorID, p, "Added") })
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.createPerson(ctx, tx, orgID, actorID, p, "Added"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, actorID, AuditCreate, "person", p.ID, p.Name())
+	})
 }
 
 // createPerson inserts a normalised, valid person inside a transaction.
@@ -171,7 +176,12 @@ func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 	if err := p.Validate(db.now()); err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx bun.Tx) error { return db.updatePerson(ctx, tx, orgID, actorID, p, "Changed by hand") })
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.updatePerson(ctx, tx, orgID, actorID, p, "Changed by hand"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, actorID, AuditUpdate, "person", p.ID, p.Name())
+	})
 }
 
 // updatePerson saves a normalised, valid person inside a transaction.
@@ -268,10 +278,19 @@ func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive 
 	if archive {
 		at = db.now().UTC()
 	}
-	res, err := db.rw.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?, version = version + 1", at, db.now().UTC()).
-		Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
-	db.thresholds.Delete(orgID)
-	return affected(res, err, "person")
+	action := AuditRestore
+	if archive {
+		action = AuditArchive
+	}
+	defer db.thresholds.Delete(orgID)
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?, version = version + 1", at, db.now().UTC()).
+			Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
+		if err := affected(res, err, "person"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, 0, action, "person", personID, "")
+	})
 }
 
 // Person returns a person of the organisation with their phones, emails,

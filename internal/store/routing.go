@@ -44,8 +44,13 @@ func (db *DB) CreateRoutingRule(ctx context.Context, r *rapport.RoutingRule) err
 
 // DeleteRoutingRule removes a rule.
 func (db *DB) DeleteRoutingRule(ctx context.Context, orgID, id int64) error {
-	res, err := db.rw.NewDelete().Table("routing_rules").Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
-	return affected(res, err, "routing rule")
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewDelete().Table("routing_rules").Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
+		if err := affected(res, err, "routing rule"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, 0, AuditDelete, "routing rule", id, "")
+	})
 }
 
 // routeLead picks the owner of a new lead from source and advances the

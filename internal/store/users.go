@@ -11,7 +11,12 @@ import (
 
 // CreateUser adds a user to u.OrgID. PasswordHash must already be set.
 func (db *DB) CreateUser(ctx context.Context, u *rapport.User) error {
-	return db.tx(ctx, func(tx bun.Tx) error { return db.insertUser(ctx, tx, u) })
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.insertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, u.OrgID, 0, AuditCreate, "user", u.ID, u.Email+" ("+string(u.Role)+")")
+	})
 }
 
 func (db *DB) insertUser(ctx context.Context, tx bun.Tx, u *rapport.User) error {
