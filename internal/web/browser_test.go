@@ -121,12 +121,15 @@ func TestBrowserLogLiveConversation(t *testing.T) {
 	}
 	run(t, bctx,
 		chromedp.Click(chromedp.CSS(`button[value="live"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
+		chromedp.WaitVisible(chromedp.CSS(".reflect-form")),
 	)
 	if flash := text(t, bctx, ".flash"); !strings.Contains(flash, "Logged live conversation with Maria Lopez") {
 		t.Fatalf("flash = %q", flash)
 	}
-	// The session moved on to the next person: one key logs a no-answer.
+	// A live conversation offers a moment of reflection; one key skips it
+	// and the session moves on to the next person, where one key logs a
+	// no-answer.
+	run(t, bctx, chromedp.KeyEvent("s"), chromedp.WaitVisible(chromedp.CSS(".call-head h1")))
 	if name := text(t, bctx, ".call-head h1"); name != "Ben Okafor" {
 		t.Fatalf("next person = %q", name)
 	}

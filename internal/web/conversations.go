@@ -99,6 +99,16 @@ type logPage struct {
 	Person *rapport.Person
 	Form   *form
 	Opt    logOptions
+	Guide  *convGuide
+}
+
+func (s *Server) renderLog(w http.ResponseWriter, r *http.Request, a *account, p *rapport.Person, f *form, status int) error {
+	g, err := s.guideFor(r.Context(), a, p)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, status, "log", &logPage{Base: s.withFlash(w, r, a, "Log a conversation with "+p.Name(), "people"), Person: p, Form: f, Opt: options, Guide: g})
+	return nil
 }
 
 func (s *Server) logForm(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -110,8 +120,7 @@ func (s *Server) logForm(w http.ResponseWriter, r *http.Request, a *account) err
 	f.Values.Set("channel", string(rapport.ChannelCall))
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
 	f.Values.Set("occurred_at", s.now().In(a.loc).Format("2006-01-02T15:04"))
-	s.render(w, r, http.StatusOK, "log", &logPage{Base: s.withFlash(w, r, a, "Log a conversation with "+p.Name(), "people"), Person: p, Form: f, Opt: options})
-	return nil
+	return s.renderLog(w, r, a, p, f, http.StatusOK)
 }
 
 func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -129,16 +138,31 @@ func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) e
 	}
 	if res != nil {
 		s.flash(w, r, loggedMessage(p, res))
-		return redirect(w, r, personURL(p.ID))
+		return redirect(w, r, afterLog(res, personURL(p.ID)))
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "log", &logPage{Base: s.basePage(r, a, "Log a conversation with "+p.Name()), Person: p, Form: f, Opt: options})
-	return nil
+	return s.renderLog(w, r, a, p, f, http.StatusUnprocessableEntity)
+}
+
+// afterLog is where logging goes next: after a live conversation, the
+// short reflection (which then goes on to next); otherwise next.
+func afterLog(res *store.LogResult, next string) string {
+	if !res.Conversation.Live {
+		return next
+	}
+	return reflectURL(res.Conversation.ID, next)
 }
 
 // logPosted logs the conversation a form describes. When the input needs
 // correcting it returns nil, with every problem on the form.
 func (s *Server) logPosted(r *http.Request, a *account, p *rapport.Person, f *form) (*store.LogResult, error) {
+	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	if err != nil {
+		return nil, err
+	}
 	in := logFromForm(f, a, p.ID, s.now())
+	facts, objection := guideFacts(f, pb, p)
+	in.Facts = append(in.Facts, facts...)
+	in.Conversation.Objection = objection
 	f.absorb(in.Check(s.now()))
 	if !f.Valid() {
 		return nil, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,12 +107,26 @@ func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	r.ParseForm()
 	var kept []string
-	for _, k := range []string{"notes", "fact_text", "fu_note", "text"} {
-		for _, v := range r.PostForm[k] {
+	keep := func(vs []string) {
+		for _, v := range vs {
 			if v = strings.TrimSpace(v); v != "" {
 				kept = append(kept, v)
 			}
 		}
+	}
+	for _, k := range []string{"notes", "fact_text", "fu_note", "text", "response", "why", "care", "feel"} {
+		keep(r.PostForm[k])
+	}
+	// Answers under the conversation guide's questions.
+	var asked []string
+	for k := range r.PostForm {
+		if strings.HasPrefix(k, "ask.") {
+			asked = append(asked, k)
+		}
+	}
+	slices.Sort(asked)
+	for _, k := range asked {
+		keep(r.PostForm[k])
 	}
 	f := newForm(nil)
 	if u, err := url.Parse(r.Header.Get("Referer")); err == nil {

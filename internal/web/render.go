@@ -41,6 +41,11 @@ func parseViews(a *assets) (*views, error) {
 		"field":    newField,
 		"sub":      func(b Base, v any) sub { return sub{Base: b, V: v} },
 		"formOpt":  func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
+		"guide":    func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
+		"askField": askField,
+		"entryFields": func(f *form, kind string, o entryOptions) entryFields {
+			return entryFields{Form: f, Kind: kind, Opt: o}
+		},
 		"errAt":    func(f *form, name string, i int) string { return f.Errors[name+"."+strconv.Itoa(i)] },
 		"factErr":  func(f *form, i int, field string) string { return f.Errors["fact."+strconv.Itoa(i)+"."+field] },
 		"minutes":  func(secs int) int { return (secs + 30) / 60 },

@@ -189,6 +189,9 @@ type reviewPage struct {
 	Best []rapport.HeatWindow
 	// Names name the users of the blocks, for the team's review.
 	Names map[int64]string
+	// Objections are the objections recorded on the week's conversations,
+	// most frequent first, with how those conversations ended.
+	Objections []store.ObjectionStat
 }
 
 // BlocksKept counts the week's judged blocks and those kept.
@@ -233,8 +236,13 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, a *account) erro
 	page.Trend = newTrendChart(rev.Trend, rev.Targets.Live, week.Current)
 	page.Heat = newHeatGrid(&rev.Heat)
 	page.Best = distinctWindows(rev.Heat.Best(), 3)
-	for _, u := range sc.Users {
+	ids := make([]int64, len(sc.Users))
+	for i, u := range sc.Users {
 		page.Names[u.ID] = u.DisplayName()
+		ids[i] = u.ID
+	}
+	if page.Objections, err = s.db.ObjectionStats(r.Context(), a.org.ID, ids, week.Start.Start(sc.Loc), week.Start.AddDays(7).Start(sc.Loc)); err != nil {
+		return err
 	}
 	s.render(w, r, http.StatusOK, "review", page)
 	return nil
@@ -489,6 +497,11 @@ func (p *funnelPage) Bar(n, of int) string {
 
 // HeatWeeks is how many weeks the heat map is drawn from.
 func (p *reviewPage) HeatWeeks() int { return rapport.HeatWeeks }
+
+// ObjectionURL is an objection's page in the playbook.
+func (p *reviewPage) ObjectionURL(key string) string {
+	return entryURL(&rapport.Entry{Kind: rapport.EntryObjection, Key: key})
+}
 
 // ThisWeek says "this week" or "that week", for the reviewed week.
 func (p *reviewPage) ThisWeek() string {

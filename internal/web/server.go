@@ -110,6 +110,8 @@ func (s *Server) routeTable() []route {
 		{"POST /people/{id}/log", s.user(s.logCreate)},
 		{"POST /people/{id}/followups", s.user(s.followUpCreate)},
 		{"GET /conversations/{id}", s.user(s.conversationShow)},
+		{"GET /conversations/{id}/reflect", s.user(s.reflectForm)},
+		{"POST /conversations/{id}/reflect", s.user(s.reflect)},
 
 		{"GET /followups", s.user(s.followUpList)},
 		{"POST /followups/{id}/done", s.user(s.followUpDone)},
@@ -137,6 +139,18 @@ func (s *Server) routeTable() []route {
 		{"GET /review/blocks", s.user(s.callBlocks)},
 		{"POST /review/blocks", s.user(s.callBlockCreate)},
 		{"POST /review/blocks/{id}/delete", s.user(s.callBlockDelete)},
+
+		{"GET /playbook", s.user(s.playbook)},
+		{"POST /playbook/{kind}", s.user(s.entryCreate)},
+		{"GET /playbook/{kind}/{key}", s.user(s.entryShow)},
+		{"POST /playbook/{kind}/{key}", s.user(s.entrySave)},
+		{"POST /playbook/{kind}/{key}/retire", s.user(s.entryRetire)},
+		{"POST /playbook/{kind}/{key}/restore", s.user(s.entryRestore)},
+		{"POST /playbook/{kind}/{key}/reset", s.user(s.entryReset)},
+		{"GET /practice", s.user(s.practice)},
+		{"POST /practice/assign", s.user(s.assignDrills)},
+		{"GET /practice/{key}", s.user(s.drill)},
+		{"POST /practice/{key}", s.user(s.drillAnswer)},
 
 		{"GET /companies", s.user(s.companiesList)},
 		{"POST /companies", s.user(s.companyCreate)},

@@ -22,23 +22,30 @@ var publicRoutes = map[string]bool{
 // routeIDs names which of organisation A's ids each path value takes.
 var routeIDs = map[string]string{"id": "person", "fid": "fact"}
 
+// routeKeys are the playbook's path values: {kind} is always an
+// objection, and {key} organisation A's own objection, which no other
+// organisation has.
+var routeKeys = []string{"kind", "key"}
+
 // idKinds overrides what {id} means on some routes.
 // Every {id} outside /people/ and /call/ must be listed, so that a new
 // route cannot pass by answering 404 to a person's id.
 var idKinds = map[string]string{
-	"GET /conversations/{id}":         "conversation",
-	"POST /followups/{id}/done":       "followup",
-	"POST /followups/{id}/cancel":     "followup",
-	"POST /settings/keys/{id}/revoke": "apikey",
-	"POST /routing/{id}/delete":       "rule",
-	"GET /import/{id}":                "import",
-	"POST /import/{id}":               "import",
-	"GET /companies/{id}":             "company",
-	"POST /companies/{id}":            "company",
-	"POST /companies/{id}/signals":    "company",
-	"POST /signals/{id}/delete":       "signal",
-	"POST /recruiting/goals/{id}":     "user",
-	"POST /review/blocks/{id}/delete": "callblock",
+	"GET /conversations/{id}":          "conversation",
+	"POST /followups/{id}/done":        "followup",
+	"POST /followups/{id}/cancel":      "followup",
+	"POST /settings/keys/{id}/revoke":  "apikey",
+	"POST /routing/{id}/delete":        "rule",
+	"GET /import/{id}":                 "import",
+	"POST /import/{id}":                "import",
+	"GET /companies/{id}":              "company",
+	"POST /companies/{id}":             "company",
+	"POST /companies/{id}/signals":     "company",
+	"POST /signals/{id}/delete":        "signal",
+	"POST /recruiting/goals/{id}":      "user",
+	"POST /review/blocks/{id}/delete":  "callblock",
+	"GET /conversations/{id}/reflect":  "conversation",
+	"POST /conversations/{id}/reflect": "conversation",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -50,8 +57,9 @@ func routeList(t *testing.T, h *harness) []string {
 	return app.Routes()
 }
 
-// fill turns a pattern into a method and a path with A's ids.
-func fill(pattern string, ids map[string]int64) (string, string) {
+// fill turns a pattern into a method and a path with A's ids and
+// playbook keys.
+func fill(pattern string, ids map[string]int64, keys map[string]string) (string, string) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
 		method, path = "GET", pattern
@@ -68,7 +76,18 @@ func fill(pattern string, ids map[string]int64) (string, string) {
 		}
 		path = strings.ReplaceAll(path, "{"+part+"}", strconv.FormatInt(ids[kind], 10))
 	}
+	for _, part := range routeKeys {
+		if v, ok := keys[part]; ok {
+			path = strings.ReplaceAll(path, "{"+part+"}", v)
+		}
+	}
 	return method, path
+}
+
+// takesRecord reports whether a route names one record of an
+// organisation in its path: another organisation's gets 404.
+func takesRecord(pattern string) bool {
+	return strings.Contains(pattern, "{id}") || strings.Contains(pattern, "{key}")
 }
 
 func TestEveryRouteRequiresSignIn(t *testing.T) {
@@ -80,7 +99,8 @@ func TestEveryRouteRequiresSignIn(t *testing.T) {
 				continue
 			}
 			method, path := fill(pattern, map[string]int64{"person": 1, "fact": 1, "followup": 1, "conversation": 1,
-				"apikey": 1, "rule": 1, "import": 1, "company": 1, "signal": 1, "user": 1, "callblock": 1})
+				"apikey": 1, "rule": 1, "import": 1, "company": 1, "signal": 1, "user": 1, "callblock": 1},
+				map[string]string{"kind": "objection", "key": "just-looking"})
 			var res response
 			if method == http.MethodGet {
 				res = c.get(path)
@@ -108,10 +128,22 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, secret); err != nil {
 			t.Fatal(err)
 		}
+		// A's playbook: an edit of a default and an objection of its own,
+		// recorded on A's conversation, practised and assigned.
+		if err := h.db.SavePlaybookEntry(ctx, a.org.ID, a.owner.ID, &rapport.Entry{Kind: rapport.EntryObjection, Key: "just-looking",
+			Audience: rapport.AudienceClients, Text: "Covert browsing only.", Responses: []string{"That makes sense. What caught your eye?"}}); err != nil {
+			t.Fatal(err)
+		}
+		own := &rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "Zelda's hush-hush objection.",
+			Responses: []string{"I hear you. What would make the hush-hush part easier?"}, Why: "Whispered reasons stay private."}
+		if err := h.db.SavePlaybookEntry(ctx, a.org.ID, a.owner.ID, own); err != nil {
+			t.Fatal(err)
+		}
 		res, err := h.db.LogConversation(ctx, a.org.ID, a.agent.ID, &store.LogInput{
-			Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Confidential divorce"},
-			Facts:        []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
-			FollowUp:     &rapport.FollowUp{DueOn: "2026-11-20", Note: "Private callback"},
+			Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Confidential divorce",
+				Objection: own.Key},
+			Facts:    []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
+			FollowUp: &rapport.FollowUp{DueOn: "2026-11-20", Note: "Private callback"},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -148,11 +180,19 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err := h.db.AddCallBlock(ctx, a.org.ID, block); err != nil {
 			t.Fatal(err)
 		}
+		if _, _, err := h.db.Practise(ctx, a.org.ID, a.agent.ID, own.Key, "That makes sense. What would a whispered yes sound like?"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.db.AssignDrills(ctx, a.org.ID, a.owner.ID, a.agent.ID, []string{own.Key}, "Practise the clandestine one"); err != nil {
+			t.Fatal(err)
+		}
+		keys := map[string]string{"kind": string(rapport.EntryObjection), "key": own.Key}
 		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
 			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
 			"callblock": block.ID}
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
-			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister", "Covert Source", "Agent alpha", "Owner alpha", "Manager alpha"}
+			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister", "Covert Source", "Agent alpha", "Owner alpha", "Manager alpha",
+			"Covert browsing", "hush-hush", "Whispered reasons", "whispered yes", "clandestine", own.Key}
 
 		intruder := h.signedIn(b.owner.Email)
 		covered := 0
@@ -160,12 +200,12 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			if publicRoutes[pattern] {
 				continue
 			}
-			method, path := fill(pattern, ids)
+			method, path := fill(pattern, ids, keys)
 			if strings.Contains(path, "{") {
 				t.Errorf("%s: no rule for its path values; add one to routeIDs or idKinds", pattern)
 				continue
 			}
-			takesID := strings.Contains(pattern, "{id}")
+			takesID := takesRecord(pattern)
 			var r response
 			if method == http.MethodGet {
 				r = intruder.get(path)
@@ -175,6 +215,8 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 					"type": {"fear"}, "text": {"planted"}, "due": {"tomorrow"}, "name": {"Bravo"}, "region": {"US"},
 					"tz": {"UTC"}, "weekly_goal": {"25"}, "today_size": {"10"}, "email": {"new@bravo.test"}, "role": {"agent"},
 					"password": {password}, "current": {password}, "password2": {password}, "q": {"Zelda"},
+					"audience": {"clients"}, "response": {"planted response"}, "user": {strconv.FormatInt(a.agent.ID, 10)},
+					"objection": {own.Key}, "care": {"planted"}, "care_type": {"passion"}, "feel": {"planted"},
 				})
 			}
 			covered++
@@ -214,6 +256,27 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if bs, _ := h.db.CallBlocks(ctx, a.org.ID, a.agent.ID); len(bs) != 1 {
 			t.Error("A's call block was deleted")
 		}
+		// A's playbook is as A left it, and B's has none of it.
+		pbA, _ := h.db.Playbook(ctx, a.org.ID)
+		if e, ok := pbA.Find(rapport.EntryObjection, own.Key); !ok || e.Retired || e.Text != own.Text || !e.Custom {
+			t.Errorf("A's own objection was touched: %+v", e)
+		}
+		if e, _ := pbA.Find(rapport.EntryObjection, "just-looking"); e.Text != "Covert browsing only." || e.Retired || !e.Edited {
+			t.Errorf("A's edit was touched: %+v", e)
+		}
+		pbB, _ := h.db.Playbook(ctx, b.org.ID)
+		if _, ok := pbB.Find(rapport.EntryObjection, own.Key); ok {
+			t.Error("B's playbook has A's own objection")
+		}
+		if e, _ := pbB.Find(rapport.EntryObjection, "just-looking"); e.Text != "We're just looking." || e.Edited {
+			t.Errorf("B's playbook took A's edit: %+v", e)
+		}
+		if as, _ := h.db.DrillAssignments(ctx, b.org.ID, a.agent.ID); len(as) != 0 {
+			t.Error("B assigned drills to A's agent")
+		}
+		if hist, _ := h.db.DrillHistory(ctx, a.org.ID, a.agent.ID, 10); len(hist) != 1 {
+			t.Errorf("A's drill history changed: %d attempts", len(hist))
+		}
 		// The review's pages and downloads, for B's team or with A's user
 		// ids, show nothing of A.
 		for _, id := range []int64{a.agent.ID, a.owner.ID} {
@@ -225,7 +288,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			}
 		}
 		for _, path := range []string{"/review?team=1", "/review.csv?team=1", "/review/funnel?team=1", "/review/funnel.csv?team=1&weeks=52",
-			"/review/leaderboard", "/review/blocks", "/today"} {
+			"/review/leaderboard", "/review/blocks", "/today", "/playbook", "/playbook?audience=recruits", "/practice"} {
 			r := intruder.get(path)
 			if r.status != http.StatusOK {
 				t.Errorf("%s: %d", path, r.status)
@@ -265,5 +328,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		wantBody(t, owner.get("/people/"+strconv.FormatInt(secret.ID, 10)), "Zelda", "Confidential divorce", "Afraid her ex")
 		wantBody(t, owner.get("/review.csv"), "\n2026-11-23,1,1,1,")
 		wantBody(t, owner.get("/review/funnel"), "Covert Source")
+		wantBody(t, owner.get("/playbook"), "Covert browsing only.", "Zelda&#39;s hush-hush objection.")
+		wantBody(t, owner.get("/practice"), "Practise the clandestine one", "whispered yes")
 	})
 }

@@ -98,6 +98,8 @@ type callPage struct {
 	Goal      rapport.WeekGoal
 	// Listed is false when calling someone who is not on Today.
 	Listed bool
+	// Guide is the playbook's questions and objections for the person.
+	Guide *convGuide
 }
 
 // SkipWith is the skip list with this person added, for the Skip link.
@@ -206,6 +208,17 @@ func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, a *account, 
 	if page.DoneToday, err = s.doneToday(r.Context(), a); err != nil {
 		return err
 	}
+	if page.Person != nil {
+		if page.Guide, err = s.guideFor(r.Context(), a, page.Person); err != nil {
+			return err
+		}
+		if c := page.Item.Card; c != nil && len(page.Guide.Groups) > 0 {
+			// The guide asks what is still unknown; the card need not.
+			card := *c
+			card.Questions = nil
+			page.Item.Card = &card
+		}
+	}
 	page.Size, page.Form = a.user.TodaySize, f
 	s.render(w, r, status, "call", page)
 	return nil
@@ -236,7 +249,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 		if skipStr != "" {
 			next += "?skip=" + skipStr
 		}
-		return redirect(w, r, next)
+		return redirect(w, r, afterLog(res, next))
 	}
 	page := &callPage{Base: s.basePage(r, a, "Call "+p.Name()), Opt: options, Skip: skipStr, Person: p}
 	if err := s.findOnToday(r.Context(), a, page); err != nil {

@@ -4,10 +4,13 @@
 (function () {
   "use strict";
 
+  // typing reports whether keys pressed in el are text: a radio or a
+  // checkbox (an objection picked, a quick pick) leaves the shortcuts on.
   function typing(el) {
     if (!el) return false;
     var tag = el.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+    if (tag === "INPUT") return !/^(radio|checkbox|button|submit|reset)$/.test(el.type);
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
   }
 
   // Keyboard shortcuts: any element with data-key="x" is clicked when x is
@@ -35,6 +38,19 @@
     if (el && !window.confirm(el.getAttribute("data-confirm"))) {
       e.preventDefault();
     }
+  });
+
+  // Opening a guide question (tapping it: asked) puts the cursor in its
+  // answer field.
+  document.addEventListener("click", function (e) {
+    var summary = e.target.closest("details.ask > summary");
+    if (!summary) return;
+    var details = summary.parentElement;
+    if (details.open) return;
+    setTimeout(function () {
+      var input = details.open && details.querySelector("input");
+      if (input) input.focus();
+    }, 0);
   });
 
   // A chosen date means the "A date" quick pick.
