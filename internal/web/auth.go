@@ -1,7 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/httpx"
@@ -127,6 +131,16 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	password := f.Values.Get("password")
+	// Failed sign-ins lock the account, and the address, for a while; a
+	// locked attempt is refused before the password is even looked at.
+	keys := store.ThrottleKeys(strings.ToLower(f.Get("email")), httpx.ClientIP(r))
+	locked, err := s.db.SignInLockedUntil(r.Context(), keys)
+	if err != nil {
+		return err
+	}
+	if !locked.IsZero() {
+		return s.signinLocked(w, r, f, locked)
+	}
 	u, err := s.db.UserByEmail(r.Context(), f.Get("email"))
 	switch {
 	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
@@ -139,6 +153,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if ok && u.DisabledAt.IsZero() {
+			if err := s.db.SignInSucceeded(r.Context(), strings.ToLower(f.Get("email"))); err != nil {
+				return err
+			}
 			if err := s.startSession(w, r, u); err != nil {
 				return err
 			}
@@ -146,9 +163,28 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.log.Info("sign-in failed", "ip", httpx.ClientIP(r))
+	if locked, err = s.db.SignInFailed(r.Context(), keys); err != nil {
+		return err
+	}
+	if !locked.IsZero() {
+		s.log.Warn("sign-in locked", "ip", httpx.ClientIP(r), "until", locked)
+		return s.signinLocked(w, r, f, locked)
+	}
 	f.addErr("password", "That email and password do not match an account.")
 	f.Values.Del("password")
 	s.render(w, r, http.StatusUnauthorized, "signin", &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f})
+	return nil
+}
+
+// signinLocked answers a sign-in while the account or address is locked:
+// 429 with when to try again.
+func (s *Server) signinLocked(w http.ResponseWriter, r *http.Request, f *form, until time.Time) error {
+	left := until.Sub(s.now())
+	wait := max(left.Round(time.Minute), time.Minute)
+	w.Header().Set("Retry-After", strconv.Itoa(int(left.Seconds())+1))
+	f.addErr("password", fmt.Sprintf("Too many failed sign-ins. Try again in %d minutes.", int(wait.Minutes())))
+	f.Values.Del("password")
+	s.render(w, r, http.StatusTooManyRequests, "signin", &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f})
 	return nil
 }
 

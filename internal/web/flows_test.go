@@ -357,3 +357,35 @@ func TestRolesAndSettings(t *testing.T) {
 		wantStatus(t, other.get("/today"), http.StatusSeeOther)
 	})
 }
+
+// TestSignInLockout: five wrong passwords lock the account for fifteen
+// minutes — even the right password is refused, with Retry-After — and
+// the lock lifts by itself.
+func TestSignInLockout(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		o := h.org("acme")
+		c := h.client()
+		for i := range 5 {
+			r := c.post("/signin", url.Values{"email": {o.agent.Email}, "password": {"not the password"}})
+			want := http.StatusUnauthorized
+			if i == 4 {
+				want = http.StatusTooManyRequests
+			}
+			if r.status != want {
+				t.Fatalf("attempt %d: %d, want %d", i+1, r.status, want)
+			}
+		}
+		r := c.post("/signin", url.Values{"email": {strings.ToUpper(o.agent.Email)}, "password": {password}})
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Try again in 15 minutes") {
+			t.Fatalf("the right password while locked: %d %q", r.status, r.header.Get("Retry-After"))
+		}
+		// Another account from the same address still signs in.
+		if r := c.post("/signin", url.Values{"email": {o.owner.Email}, "password": {password}}); r.status != http.StatusSeeOther {
+			t.Errorf("another account: %d", r.status)
+		}
+		h.clock.Advance(16 * time.Minute)
+		if r := h.client().post("/signin", url.Values{"email": {o.agent.Email}, "password": {password}}); r.status != http.StatusSeeOther {
+			t.Errorf("after the lock: %d", r.status)
+		}
+	})
+}
