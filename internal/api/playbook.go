@@ -321,7 +321,8 @@ func (s *Server) setRetired(w http.ResponseWriter, r *http.Request, a *account, 
 }
 
 // resetEntry drops the organisation's edit of a default, or deletes its
-// own entry. A default it never changed is already as reset.
+// own entry, or brings back a retired default. A default it never
+// changed is already as reset.
 func (s *Server) resetEntry(w http.ResponseWriter, r *http.Request, a *account) error {
 	if !a.user.CanManageUsers() {
 		return errNotEditor
@@ -330,7 +331,7 @@ func (s *Server) resetEntry(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	if e.Custom || e.Edited {
+	if e.Custom || e.Edited || e.Retired {
 		if err := s.db.ResetPlaybookEntry(r.Context(), a.org.ID, e.Kind, e.Key); err != nil {
 			return err
 		}

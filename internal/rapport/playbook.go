@@ -112,6 +112,9 @@ type Entry struct {
 
 var keyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,59}$`)
 
+// reservedKeys are path words of the pages and API routes beside entries.
+var reservedKeys = []string{"assign", "guide", "new", "retire", "restore", "reset"}
+
 // Normalize trims an entry's text.
 func (e *Entry) Normalize() {
 	e.Key = strings.TrimSpace(strings.ToLower(e.Key))
@@ -146,6 +149,8 @@ func (e *Entry) Validate() error {
 	}
 	if !keyRE.MatchString(e.Key) {
 		fe.Add("key", "Use lower-case letters, digits, - and _ (up to 60).")
+	} else if slices.Contains(reservedKeys, e.Key) {
+		fe.Add("key", "That word is kept for Rapport's own pages; choose another key.")
 	}
 	if e.Audience != AudienceClients && e.Audience != AudienceRecruits {
 		fe.Add("audience", "Choose clients or recruits.")

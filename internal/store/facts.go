@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -62,4 +63,47 @@ func (db *DB) personExists(ctx context.Context, q bun.IDB, orgID, personID int64
 		return rapport.NotFound("person")
 	}
 	return nil
+}
+
+// Reflect keeps what a user wrote after a live conversation, in one
+// transaction: what the person cares about most as a fact learned in that
+// conversation (care may be nil), and what the user would feel in their
+// place appended to the conversation's notes (feel may be "").
+func (db *DB) Reflect(ctx context.Context, orgID, actorID, conversationID int64, care *rapport.Fact, feel string) error {
+	feel = strings.TrimSpace(feel)
+	if len(feel) > 2000 {
+		return invalidField("feel", "Keep it under 2,000 characters.")
+	}
+	if care != nil {
+		if err := care.Validate(); err != nil {
+			return err
+		}
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		c := new(rapport.Conversation)
+		if err := db.forUpdate(tx.NewSelect().Model(c).Where("org_id = ? AND id = ?", orgID, conversationID)).Scan(ctx); err != nil {
+			return notFound(err, "conversation")
+		}
+		if care != nil {
+			now := db.now().UTC()
+			care.ID, care.OrgID, care.PersonID, care.UserID, care.ConversationID, care.CreatedAt = 0, orgID, c.PersonID, actorID, c.ID, now
+			if care.LearnedAt.IsZero() {
+				care.LearnedAt = c.OccurredAt
+			}
+			if _, err := tx.NewInsert().Model(care).Returning("id").Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if feel != "" {
+			notes := strings.TrimSpace(c.Notes)
+			if notes != "" {
+				notes += "\n\n"
+			}
+			notes += "Reflection: " + feel
+			if _, err := tx.NewUpdate().Model(c).Set("notes = ?", notes).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return db.refreshSearch(ctx, tx, orgID, c.PersonID)
+	})
 }

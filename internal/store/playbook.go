@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,6 +73,14 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *ra
 	e.Normalize()
 	if err := e.Validate(); err != nil {
 		return err
+	}
+	for _, d := range rapport.DefaultEntries {
+		if !e.Retired && e.SameContent(&d) {
+			// The default as it is: no copy, so that improvements to the
+			// default keep reaching the organisation.
+			_, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, e.Kind, e.Key).Exec(ctx)
+			return err
+		}
 	}
 	resp, _ := json.Marshal(e.Responses)
 	if e.Responses == nil {
@@ -281,6 +290,13 @@ func (db *DB) AssignDrills(ctx context.Context, orgID, byID, userID int64, keys 
 	if _, err := db.User(ctx, orgID, userID); err != nil {
 		return nil, err
 	}
+	var clean []string
+	for _, k := range keys {
+		if k = strings.TrimSpace(k); k != "" && !slices.Contains(clean, k) {
+			clean = append(clean, k)
+		}
+	}
+	keys = clean
 	if len(keys) == 0 {
 		return nil, invalidField("objections", "Choose at least one objection to practise.")
 	}

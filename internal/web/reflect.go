@@ -13,9 +13,6 @@ import (
 // picks) and what the user would feel in their place. Skipping is one tap
 // and goes where logging would have gone.
 
-// reflectionPrefix marks the empathy note among a person's facts.
-const reflectionPrefix = "Reflection: "
-
 // reflectTypes are the kinds of fact the first answer can be.
 var reflectTypes = rapport.FactTypes
 
@@ -76,10 +73,10 @@ func (s *Server) reflect(w http.ResponseWriter, r *http.Request, a *account) err
 		return err
 	}
 	next := nextOr(f.Get("next"), personURL(p.ID))
-	var facts []rapport.Fact
+	var care *rapport.Fact
 	if text := f.Get("care"); text != "" {
-		fact := rapport.Fact{PersonID: p.ID, Type: rapport.FactType(f.Get("care_type")), Text: text, LearnedAt: c.OccurredAt}
-		if err := fact.Validate(); err != nil {
+		care = &rapport.Fact{PersonID: p.ID, Type: rapport.FactType(f.Get("care_type")), Text: text, LearnedAt: c.OccurredAt}
+		if err := care.Validate(); err != nil {
 			fe := asFields(err)
 			if m := fe["type"]; m != "" {
 				f.addErr("care_type", m)
@@ -88,29 +85,23 @@ func (s *Server) reflect(w http.ResponseWriter, r *http.Request, a *account) err
 				f.addErr("care", m)
 			}
 		}
-		facts = append(facts, fact)
 	}
-	if text := f.Get("feel"); text != "" {
-		// Conversations have no way to add to their notes once logged, so
-		// the reflection is kept as a fact of its own.
-		fact := rapport.Fact{PersonID: p.ID, Type: rapport.FactOther, Text: reflectionPrefix + text, LearnedAt: c.OccurredAt}
-		if err := fact.Validate(); err != nil {
-			f.addErr("feel", fieldMessage(err, "text"))
-		}
-		facts = append(facts, fact)
+	feel := f.Get("feel")
+	if len(feel) > 2000 {
+		f.addErr("feel", "Keep it under 2,000 characters.")
 	}
 	if !f.Valid() {
 		s.render(w, r, http.StatusUnprocessableEntity, "reflect", &reflectPage{Base: s.basePage(r, a, "A moment on "+p.Name()),
 			Conversation: c, Person: p, Form: f, Types: reflectTypes, Next: next})
 		return nil
 	}
-	for i := range facts {
-		if err := s.db.AddFact(r.Context(), a.org.ID, a.user.ID, &facts[i]); err != nil {
+	if care != nil || feel != "" {
+		// The fact is learned in the conversation; the feeling goes on
+		// its notes.
+		if err := s.db.Reflect(r.Context(), a.org.ID, a.user.ID, c.ID, care, feel); err != nil {
 			return err
 		}
-	}
-	if len(facts) > 0 {
-		s.flash(w, r, "Reflection saved on "+p.Name()+"’s story.")
+		s.flash(w, r, "Reflection saved with the conversation.")
 	}
 	return redirect(w, r, next)
 }
