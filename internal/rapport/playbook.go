@@ -243,6 +243,22 @@ func (p *Playbook) Guide(a Audience, known map[FactType]bool) []GuideGroup {
 	return groups
 }
 
+// Essentials suggests, for each essential fact type not yet known about
+// a person of kind k, the first of the playbook's questions that uncovers
+// it (the built-in question when the organisation retired them all).
+func (p *Playbook) Essentials(k Kind, facts []Fact) []Question {
+	qs := UnknownEssentials(k, facts)
+	for i := range qs {
+		for _, e := range p.Questions(AudienceFor(k)) {
+			if string(e.Uncovers) == string(qs[i].Type) {
+				qs[i].Text = e.Text
+				break
+			}
+		}
+	}
+	return qs
+}
+
 // GuideGroup is a guide's questions that uncover one thing, and whether
 // it is already known about the person.
 type GuideGroup struct {

@@ -165,3 +165,16 @@ func TestPracticeStreak(t *testing.T) {
 		t.Errorf("streak across the zone = %d, want 2", n)
 	}
 }
+
+// TestEssentialsFromThePlaybook: the questions suggested for unknown
+// essentials are the organisation's first live question for each.
+func TestEssentialsFromThePlaybook(t *testing.T) {
+	edited := rapport.Entry{Kind: rapport.EntryQuestion, Key: "r-passion-business", Audience: rapport.AudienceRecruits,
+		Uncovers: rapport.UncoversPassion, Text: "What gets you up in the morning?"}
+	p := rapport.MergePlaybook([]rapport.Entry{edited})
+	qs := p.Essentials(rapport.KindRecruit, []rapport.Fact{{Type: rapport.FactFear, Text: "Losing clients"}})
+	if len(qs) != 2 || qs[0].Type != rapport.FactPassion || qs[0].Text != "What gets you up in the morning?" ||
+		qs[1].Type != rapport.FactMotivation || qs[1].Text != "Where do you want your business to be in five years?" {
+		t.Errorf("essentials = %+v", qs)
+	}
+}

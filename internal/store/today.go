@@ -301,6 +301,10 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 	for i := range events {
 		lastEvent[events[i].PersonID] = &events[i]
 	}
+	pb, err := db.Playbook(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range people {
 		var pf []rapport.Fact
 		for _, f := range facts {
@@ -308,7 +312,7 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 				pf = append(pf, f)
 			}
 		}
-		card := &rapport.ContextCard{Facts: rapport.GroupFacts(pf), Questions: rapport.UnknownEssentials(p.Kind, pf),
+		card := &rapport.ContextCard{Facts: rapport.GroupFacts(pf), Questions: pb.Essentials(p.Kind, pf),
 			LastConversation: last[p.ID], LastEvent: lastEvent[p.ID]}
 		for _, f := range fus {
 			if f.PersonID == p.ID {

@@ -478,8 +478,12 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 		followUpForm = newForm(nil)
 		followUpForm.Values.Set("due", "1w")
 	}
+	pb, err := s.db.Playbook(ctx, a.org.ID)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
-		Facts: rapport.GroupFacts(facts), Questions: rapport.UnknownEssentials(p.Kind, facts), FollowUps: fus,
+		Facts: rapport.GroupFacts(facts), Questions: pb.Essentials(p.Kind, facts), FollowUps: fus,
 		Timeline: tl, Referrals: refs, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
 	return nil
 }
