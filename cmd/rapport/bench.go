@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	users := fs.Int("users", 200, "with --load: concurrent signed-in users")
 	duration := fs.Duration("duration", 30*time.Second, "with --load: how long the mix runs")
 	db := fs.String("db", "", "with --load: an empty PostgreSQL database URL (default: a new SQLite file)")
+	think := fs.Duration("think", 2*time.Second, "with --load: average pause between a user's actions (-1s: none)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -32,12 +33,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				n = *people
 			}
 		})
-		res, err := bench.Load(ctx, bench.LoadOptions{DB: *db, Dir: *dir, Users: *users, People: n, Duration: *duration, Progress: stdout})
+		res, err := bench.Load(ctx, bench.LoadOptions{DB: *db, Dir: *dir, Users: *users, People: n, Duration: *duration, Think: *think, Progress: stdout})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s, %d users for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
-			res.Dialect, res.Users, res.Seconds, res.Requests, res.PerSecond, res.P50, res.P99, res.Errors, res.Locked)
+		fmt.Fprintf(stdout, "\n%s, %d users (pausing %v between actions) for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
+			res.Dialect, res.Users, *think, res.Seconds, res.Requests, res.PerSecond, res.P50, res.P99, res.Errors, res.Locked)
 		for _, a := range []string{"today", "search", "person", "log", "event"} {
 			t := res.ByAction[a]
 			fmt.Fprintf(stdout, "  %-8s %7d requests  p50 %7.1f ms  p99 %7.1f ms  %d errors\n", a, t.N, t.P50, t.P99, t.Errors)

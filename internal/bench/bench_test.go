@@ -33,7 +33,7 @@ func TestLoadShort(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.Open(t, time.Now)
-			res, err := Load(context.Background(), LoadOptions{Store: db, Users: 30, Accounts: 6, People: 3000, Duration: 3 * time.Second})
+			res, err := Load(context.Background(), LoadOptions{Store: db, Users: 30, Accounts: 6, People: 3000, Duration: 3 * time.Second, Think: 100 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,6 +43,10 @@ type LoadOptions struct {
 	// People is the size of the book; Duration how long the mix runs.
 	People   int
 	Duration time.Duration
+	// Think is how long a user pauses between actions, on average (each
+	// pause is drawn between half and one and a half times it): people
+	// read a page before the next click. Negative: no pause at all.
+	Think    time.Duration
 	Progress io.Writer
 }
 
@@ -58,6 +62,7 @@ type LoadResult struct {
 	Locked     int                   `json:"database_locked"`
 	ByAction   map[string]ActionTime `json:"by_action"`
 	FirstError string                `json:"first_error,omitempty"`
+	ThinkMS    int64                 `json:"think_ms"`
 	Dialect    string                `json:"dialect"`
 }
 
@@ -91,6 +96,9 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	if o.Duration <= 0 {
 		o.Duration = 30 * time.Second
+	}
+	if o.Think == 0 {
+		o.Think = 2 * time.Second
 	}
 	say := func(format string, args ...any) {
 		if o.Progress != nil {
@@ -200,6 +208,9 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 42))
 			var mine []sample
+			if o.Think > 0 {
+				time.Sleep(time.Duration(rng.Int64N(int64(o.Think))))
+			}
 			for n := 0; time.Now().Before(deadline); n++ {
 				if ctx.Err() != nil {
 					break
@@ -221,6 +232,13 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 				}
 				s.ms = float64(time.Since(t0).Microseconds()) / 1000
 				mine = append(mine, s)
+				if o.Think > 0 {
+					pause := o.Think/2 + time.Duration(rng.Int64N(int64(o.Think)))
+					select {
+					case <-time.After(pause):
+					case <-ctx.Done():
+					}
+				}
 			}
 			results[i] = mine
 		}()
@@ -228,7 +246,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 
-	res := &LoadResult{Users: o.Users, Seconds: elapsed, ByAction: map[string]ActionTime{}, Dialect: db.Dialect()}
+	res := &LoadResult{Users: o.Users, Seconds: elapsed, ByAction: map[string]ActionTime{}, Dialect: db.Dialect(), ThinkMS: o.Think.Milliseconds()}
 	var all []float64
 	byAction := map[string][]float64{}
 	errs := map[string]int{}
