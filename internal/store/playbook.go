@@ -37,9 +37,33 @@ func (r *playbookRow) entry() rapport.Entry {
 	return e
 }
 
+// playbookTTL is how long Playbook reuses what it read: the call session
+// and the person page show it on every request, and it changes rarely
+// (at once on this server; within the TTL on others).
+const playbookTTL = 30 * time.Second
+
+type cachedPlaybook struct {
+	p  *rapport.Playbook
+	at time.Time
+}
+
 // Playbook returns the organisation's playbook: the defaults with its
-// edits, its own entries after them, retired entries marked.
+// edits, its own entries after them, retired entries marked. Callers must
+// not change it.
 func (db *DB) Playbook(ctx context.Context, orgID int64) (*rapport.Playbook, error) {
+	now := db.now()
+	if v, ok := db.playbooks.Load(orgID); ok && now.Sub(v.(cachedPlaybook).at) < playbookTTL && !v.(cachedPlaybook).at.After(now) {
+		return v.(cachedPlaybook).p, nil
+	}
+	p, err := db.readPlaybook(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	db.playbooks.Store(orgID, cachedPlaybook{p: p, at: now})
+	return p, nil
+}
+
+func (db *DB) readPlaybook(ctx context.Context, orgID int64) (*rapport.Playbook, error) {
 	var rows []playbookRow
 	if err := db.ro.NewSelect().Model(&rows).Where("org_id = ?", orgID).Order("id").Scan(ctx); err != nil {
 		return nil, err
@@ -79,6 +103,7 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *ra
 			// The default as it is: no copy, so that improvements to the
 			// default keep reaching the organisation.
 			_, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, e.Kind, e.Key).Exec(ctx)
+			db.playbooks.Delete(orgID)
 			return err
 		}
 	}
@@ -96,6 +121,7 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *ra
 		Set("audience = EXCLUDED.audience, text = EXCLUDED.text, uncovers = EXCLUDED.uncovers, responses = EXCLUDED.responses").
 		Set("why = EXCLUDED.why, retired_at = EXCLUDED.retired_at, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
+	db.playbooks.Delete(orgID)
 	return err
 }
 
@@ -126,6 +152,7 @@ func (db *DB) RetirePlaybookEntry(ctx context.Context, orgID, actorID int64, kin
 // the default back (an organisation's own entry is deleted).
 func (db *DB) ResetPlaybookEntry(ctx context.Context, orgID int64, kind rapport.EntryKind, key string) error {
 	res, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, kind, key).Exec(ctx)
+	db.playbooks.Delete(orgID)
 	return affected(res, err, "playbook entry")
 }
 

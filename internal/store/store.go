@@ -47,6 +47,8 @@ type DB struct {
 	thresholds sync.Map
 	// pipelines caches each organisation's pipelines (see Pipelines).
 	pipelines sync.Map
+	// playbooks caches each organisation's playbook (see Playbook).
+	playbooks sync.Map
 }
 
 // Options configure Open.
