@@ -100,6 +100,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET " + p + "/today", s.keyed(s.today)},
 		{"GET " + p + "/users", s.keyed(s.listUsers)},
+		{"GET " + p + "/audit", s.keyed(s.listAudit)},
 		{"GET " + p + "/users/{id}", s.keyed(s.getUser)},
 		{"GET " + p + "/pipelines", s.keyed(s.listPipelines)},
 

@@ -52,7 +52,9 @@ func (s *Server) keyed(h keyedHandler) http.Handler {
 			return
 		}
 		a := &account{key: k, user: u, org: org, loc: u.Location(org)}
-		if err := h(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, a)), a); err != nil {
+		// The store attributes writes in the audit log to the key's user.
+		ctx := store.WithActor(context.WithValue(r.Context(), accountKey{}, a), u.ID)
+		if err := h(w, r.WithContext(ctx), a); err != nil {
 			s.fail(w, r, err)
 		}
 	})

@@ -227,7 +227,7 @@ func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	agents, err := s.db.CompanyAgents(ctx, a.org.ID, c.ID, companyAgents)
+	agents, err := s.db.CompanyAgents(ctx, a.org.ID, a.visibleTo(), c.ID, companyAgents)
 	if err != nil {
 		return err
 	}

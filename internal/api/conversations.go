@@ -23,15 +23,19 @@ type conversationJSON struct {
 	Temperature     rapport.Temperature `json:"temperature"`
 	NextStep        string              `json:"nextStep"`
 	// Objection is the playbook key of the objection that came up.
-	Objection  *string   `json:"objection"`
-	OccurredAt time.Time `json:"occurredAt"`
-	CreatedAt  time.Time `json:"createdAt"`
+	Objection *string `json:"objection"`
+	// DoNotCallConfirmed marks an outbound call to someone marked do not
+	// call, logged with the user's confirmation that it was wanted.
+	DoNotCallConfirmed bool      `json:"doNotCallConfirmed"`
+	OccurredAt         time.Time `json:"occurredAt"`
+	CreatedAt          time.Time `json:"createdAt"`
 }
 
 func toConversation(c *rapport.Conversation) conversationJSON {
 	return conversationJSON{ID: c.ID, PersonID: c.PersonID, UserID: idPtr(c.UserID), Channel: c.Channel, Direction: c.Direction,
 		Outcome: c.Outcome, Live: c.Live, DurationSeconds: c.DurationSeconds, Notes: c.Notes, Temperature: c.Temperature,
-		NextStep: c.NextStep, Objection: keyPtr(c.Objection), OccurredAt: c.OccurredAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
+		NextStep: c.NextStep, Objection: keyPtr(c.Objection), DoNotCallConfirmed: c.DNCConfirmed, OccurredAt: c.OccurredAt.UTC(),
+		CreatedAt: c.CreatedAt.UTC()}
 }
 
 func keyPtr(k string) *string {
@@ -83,6 +87,9 @@ type conversationInput struct {
 	PhoneID         int64               `json:"phoneId"`
 	Facts           []factInput         `json:"facts"`
 	FollowUp        *followUpInput      `json:"followUp"`
+	// ConfirmDoNotCall is required to log an outbound call to someone
+	// marked do not call: they called, or asked to be called.
+	ConfirmDoNotCall bool `json:"confirmDoNotCall"`
 }
 
 // logged is the answer to logging a conversation: it and what it changed.
@@ -102,7 +109,10 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	if in.PersonID == 0 {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Say who the conversation was with.", Fields: map[string]string{"personId": "Required."}}
 	}
-	li := &store.LogInput{Loc: a.loc, PhoneID: in.PhoneID, Conversation: rapport.Conversation{PersonID: in.PersonID,
+	if err := s.seePerson(r.Context(), a, in.PersonID); err != nil {
+		return err
+	}
+	li := &store.LogInput{Loc: a.loc, PhoneID: in.PhoneID, ConfirmDoNotCall: in.ConfirmDoNotCall, Conversation: rapport.Conversation{PersonID: in.PersonID,
 		Channel: in.Channel, Direction: in.Direction, Outcome: in.Outcome, DurationSeconds: in.DurationSeconds,
 		Notes: in.Notes, Temperature: in.Temperature, NextStep: in.NextStep, Objection: strings.TrimSpace(in.Objection)}}
 	if in.OccurredAt != nil {
@@ -162,7 +172,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, a *acco
 	if err != nil {
 		return err
 	}
-	c, err := s.db.Conversation(r.Context(), a.org.ID, id)
+	c, err := s.conversation(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -172,7 +182,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, a *acco
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.ConversationFilter{Cursor: q.Get("cursor")}
+	f := store.ConversationFilter{Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
 	var err error
 	if f.PersonID, err = queryID(q.Get("personId"), "personId"); err != nil {
 		return err

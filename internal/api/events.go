@@ -111,11 +111,12 @@ func toEvent(e *rapport.Event) eventJSON {
 }
 
 type eventAnswer struct {
-	Event     eventJSON  `json:"event"`
-	Person    personJSON `json:"person"`
-	Created   bool       `json:"created"`
-	Duplicate bool       `json:"duplicate"`
-	Warnings  []string   `json:"warnings"`
+	Event eventJSON `json:"event"`
+	// Person is nil when the event matched a colleague's private person.
+	Person    *personJSON `json:"person"`
+	Created   bool        `json:"created"`
+	Duplicate bool        `json:"duplicate"`
+	Warnings  []string    `json:"warnings"`
 }
 
 // createEvent records a lead-source event: 201 when it created the person,
@@ -141,8 +142,18 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account)
 	if warnings == nil {
 		warnings = []string{}
 	}
-	writeJSON(w, status, eventAnswer{Event: toEvent(res.Event), Person: toPerson(res.Person, nil), Created: res.Created,
-		Duplicate: res.Duplicate, Warnings: warnings})
+	out := eventAnswer{Event: toEvent(res.Event), Created: res.Created, Duplicate: res.Duplicate, Warnings: warnings}
+	// An event matches people across the organisation, so that a lead is
+	// one person however many sources send them; one the key's user may
+	// not see gets the event on their timeline, and the answer shows
+	// nothing of them.
+	if a.org.Sees(a.user, res.Person.OwnerID) {
+		pj := toPerson(res.Person, nil)
+		out.Person = &pj
+	} else {
+		out.Warnings = append(out.Warnings, "person: a colleague's private person; the event is on their timeline.")
+	}
+	writeJSON(w, status, out)
 	return nil
 }
 

@@ -30,11 +30,8 @@ type factInput struct {
 }
 
 func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
-		return err
-	}
-	if _, err := s.db.Person(r.Context(), a.org.ID, id); err != nil {
 		return err
 	}
 	facts, err := s.db.Facts(r.Context(), a.org.ID, id)
@@ -50,7 +47,7 @@ func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) e
 }
 
 func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -74,7 +71,7 @@ func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) 
 }
 
 func (s *Server) deleteFact(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,8 @@ func toFollowUp(f *rapport.FollowUp) followUpJSON {
 
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.FollowUpFilter{Status: rapport.FollowUpStatus(q.Get("status")), Owes: rapport.Owes(q.Get("owes")), Cursor: q.Get("cursor")}
+	f := store.FollowUpFilter{Status: rapport.FollowUpStatus(q.Get("status")), Owes: rapport.Owes(q.Get("owes")), Cursor: q.Get("cursor"),
+		VisibleTo: a.visibleTo()}
 	switch f.Status {
 	case "", rapport.FollowUpOpen, rapport.FollowUpDone, rapport.FollowUpCancelled:
 	default:
@@ -93,6 +94,9 @@ func (s *Server) createFollowUp(w http.ResponseWriter, r *http.Request, a *accou
 	if err != nil {
 		return err
 	}
+	if err := s.seePerson(r.Context(), a, f.PersonID); err != nil {
+		return err
+	}
 	if err := s.db.CreateFollowUp(r.Context(), a.org.ID, a.user.ID, f); err != nil {
 		return err
 	}
@@ -106,7 +110,7 @@ func (s *Server) getFollowUp(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	f, err := s.db.FollowUp(r.Context(), a.org.ID, id)
+	f, err := s.followUp(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -125,6 +129,9 @@ func (s *Server) cancelFollowUp(w http.ResponseWriter, r *http.Request, a *accou
 func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *account, status rapport.FollowUpStatus) error {
 	id, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if _, err := s.followUp(r.Context(), a, id); err != nil {
 		return err
 	}
 	if err := s.db.CloseFollowUp(r.Context(), a.org.ID, id, status); err != nil {

@@ -33,7 +33,7 @@ func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, 
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
 	f := store.PeopleFilter{Query: q.Get("q"), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Archived: q.Get("archived") == "true"}
+		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Archived: q.Get("archived") == "true", VisibleTo: a.visibleTo()}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown kind.", Fields: map[string]string{"kind": "Use lead, client, sphere or recruit."}}
 	}
@@ -70,7 +70,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Person(r.Context(), a.org.ID, id)
+	p, err := s.person(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -87,12 +87,17 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err := in.applyTo(p, a.org.Region); err != nil {
 		return err
 	}
+	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, 0); err != nil {
+		return err
+	}
 	if err := s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p); err != nil {
 		return err
 	}
 	return s.respondPerson(w, r, a, p.ID, http.StatusCreated)
 }
 
+// respondPerson answers a write with the person as it left them, even one
+// the key's user has just given to a colleague.
 func (s *Server) respondPerson(w http.ResponseWriter, r *http.Request, a *account, id int64, status int) error {
 	p, err := s.db.Person(r.Context(), a.org.ID, id)
 	if err != nil {
@@ -113,15 +118,19 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	p, err := s.db.Person(r.Context(), a.org.ID, id)
+	p, err := s.person(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
+	was := p.ReferredByID
 	var in personInput
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
 	if err := in.applyTo(p, a.org.Region); err != nil {
+		return err
+	}
+	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, was); err != nil {
 		return err
 	}
 	if err := s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p); err != nil {
@@ -139,7 +148,7 @@ func (s *Server) restorePerson(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account, archived bool) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}

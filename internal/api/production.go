@@ -56,7 +56,7 @@ func strPtr(s string) *string {
 }
 
 func (s *Server) getProduction(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}

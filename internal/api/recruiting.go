@@ -46,7 +46,8 @@ func toProspects(page *store.ProspectPage) []prospectJSON {
 // units), with the prospect list's filters.
 func (s *Server) listProspects(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.ProspectFilter{Market: strings.TrimSpace(q.Get("market")), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	f := store.ProspectFilter{Market: strings.TrimSpace(q.Get("market")), Sort: q.Get("sort"), Cursor: q.Get("cursor"),
+		VisibleTo: a.visibleTo()}
 	var err error
 	if f.CompanyID, err = queryID(q.Get("company"), "company"); err != nil {
 		return err
@@ -97,7 +98,7 @@ type referrerJSON struct {
 }
 
 func (s *Server) listReferrers(w http.ResponseWriter, r *http.Request, a *account) error {
-	refs, err := s.db.Referrers(r.Context(), a.org.ID)
+	refs, err := s.db.Referrers(r.Context(), a.org.ID, a.visibleTo())
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func (s *Server) listReferred(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	people, err := s.db.Referred(r.Context(), a.org.ID, id, min(max(limit, 1), 500))
+	people, err := s.db.Referred(r.Context(), a.org.ID, a.visibleTo(), id, min(max(limit, 1), 500))
 	if err != nil {
 		return err
 	}

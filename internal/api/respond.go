@@ -75,6 +75,7 @@ var fieldNames = map[string]string{
 	"occurred_at": "occurredAt", "due": "dueOn", "due_time": "dueTime", "owes": "owes", "note": "note",
 	"type": "type", "text": "text", "user": "userId", "cursor": "cursor", "source": "source", "users": "userIds",
 	"parent_id": "parentId", "company_id": "companyId", "mls_id": "mlsId", "postal_code": "postalCode",
+	"confirm_dnc": "confirmDoNotCall",
 }
 
 // jsonField turns "phone.1" into "phones[1].number", "fact.0.text" into
@@ -137,7 +138,7 @@ func decodeError(err error) error {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "A field has the wrong type.",
 			Fields: map[string]string{typ.Field: "Expected " + typ.Type.String() + ", got " + typ.Value + "."}}
 	case errors.As(err, &tooBig):
-		return rapport.Errorf(rapport.EINVALID, "The body is larger than %d bytes.", tooBig.Limit)
+		return rapport.Errorf(rapport.ETOOLARGE, "The body is larger than %d bytes.", tooBig.Limit)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown field " + name + ".", Fields: map[string]string{name: "Unknown field."}}

@@ -220,7 +220,7 @@ func checkSignals(t *testing.T, db *store.DB, org *rapport.Org, manager *rapport
 // referred a third; the four are at four different stages.
 func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 	ctx := context.Background()
-	refs, err := db.Referrers(ctx, org.ID)
+	refs, err := db.Referrers(ctx, org.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 		if r.Talked != 2 || r.Meeting != 1 {
 			t.Errorf("%s's referrals: talked to %d, met %d; want 2 and 1", r.Person.Name, r.Talked, r.Meeting)
 		}
-		referred, err := db.Referred(ctx, org.ID, r.Person.ID, 10)
+		referred, err := db.Referred(ctx, org.ID, 0, r.Person.ID, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +253,7 @@ func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 			stages[p.Stage.Key] = true
 			if next, ok := byID[p.ID]; ok && next.Total == 1 {
 				third = p.ID
-				more, err := db.Referred(ctx, org.ID, p.ID, 10)
+				more, err := db.Referred(ctx, org.ID, 0, p.ID, 10)
 				if err != nil || len(more) != 1 {
 					t.Fatalf("referred by %s: %v, %v", p.Name(), more, err)
 				}

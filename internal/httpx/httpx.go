@@ -24,6 +24,8 @@ func Status(code string) int {
 		return http.StatusUnauthorized
 	case rapport.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case rapport.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
 	case "":
 		return http.StatusOK
 	}

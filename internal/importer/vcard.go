@@ -394,8 +394,8 @@ func writeCard(w *bufio.Writer, p *rapport.Person) {
 	line("N:" + escape(p.LastName) + ";" + escape(p.FirstName) + ";;;")
 	for _, e := range p.Emails {
 		t := "INTERNET"
-		if e.Label != "" {
-			t += "," + strings.ToUpper(e.Label)
+		if l := typeParam(e.Label); l != "" {
+			t += "," + l
 		}
 		line("EMAIL;TYPE=" + t + ":" + e.Address)
 	}
@@ -434,6 +434,20 @@ func writeCard(w *bufio.Writer, p *rapport.Person) {
 	}
 	line("UID:rapport-" + fmt.Sprint(p.OrgID) + "-" + fmt.Sprint(p.ID))
 	line("END:VCARD")
+}
+
+// typeParam turns a label into a TYPE parameter value: letters, digits
+// and hyphens only, so that no label can end the line or the parameter.
+func typeParam(label string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-':
+			return r
+		}
+		return -1
+	}, label)
 }
 
 func escape(s string) string {

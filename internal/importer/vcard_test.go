@@ -84,3 +84,33 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestVCardExportKeepsValuesInTheirLines: nothing a user typed (a name,
+// notes, a tag or an email's label) can end its line and start another
+// property or card.
+func TestVCardExportKeepsValuesInTheirLines(t *testing.T) {
+	evil := "x\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Injected\r\nEMAIL:evil@x.test"
+	p := rapport.Person{FirstName: "Eve" + evil, Notes: "Notes" + evil, Tags: []string{"tag" + evil},
+		Emails: []rapport.Email{{Address: "eve@x.test", Label: "home" + evil}}}
+	var buf bytes.Buffer
+	if err := importer.WriteVCard(&buf, []rapport.Person{p}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	begins := 0
+	for _, l := range strings.Split(out, "\r\n") {
+		if l == "BEGIN:VCARD" {
+			begins++
+		}
+		if strings.HasPrefix(l, "FN:Injected") || strings.HasPrefix(l, "EMAIL:evil") {
+			t.Errorf("a value broke out of its line: %q", l)
+		}
+	}
+	if begins != 1 {
+		t.Errorf("%d cards:\n%s", begins, out)
+	}
+	back, err := importer.ParseVCards(strings.NewReader(out), "US", "", time.Now())
+	if err != nil || len(back) != 1 || len(back[0].Person.Emails) != 1 || back[0].Person.Emails[0].Address != "eve@x.test" {
+		t.Fatalf("read back %+v, %v", back, err)
+	}
+}

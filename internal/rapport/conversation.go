@@ -119,9 +119,12 @@ type Conversation struct {
 	Objection string `bun:"objection"`
 	// Live is derived from channel and outcome when the conversation is
 	// stored; it is the unit goals count.
-	Live       bool      `bun:"live"`
-	OccurredAt time.Time `bun:"occurred_at"`
-	CreatedAt  time.Time `bun:"created_at"`
+	Live bool `bun:"live"`
+	// DNCConfirmed marks an outbound call to someone marked do not call
+	// that the user confirmed they had called or asked for.
+	DNCConfirmed bool      `bun:"dnc_confirmed"`
+	OccurredAt   time.Time `bun:"occurred_at"`
+	CreatedAt    time.Time `bun:"created_at"`
 }
 
 // IsLive reports whether a conversation on channel ch ending with outcome o

@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	ERATELIMIT    = "rate_limited"
+	ETOOLARGE     = "too_large"
 	EINTERNAL     = "internal"
 )
 

@@ -15,9 +15,56 @@ type Org struct {
 	Slug string `bun:"slug"`
 	// Region is the ISO 3166 country whose phone numbering applies to
 	// numbers written without a country code.
-	Region    string    `bun:"region"`
-	TZ        string    `bun:"tz"`
-	CreatedAt time.Time `bun:"created_at"`
+	Region string `bun:"region"`
+	TZ     string `bun:"tz"`
+	// Visibility is who sees whose people.
+	Visibility Visibility `bun:"visibility"`
+	CreatedAt  time.Time  `bun:"created_at"`
+}
+
+// Visibility is an organisation's policy on who sees whose people.
+type Visibility string
+
+const (
+	// VisibilityAll: everyone in the organisation sees and works
+	// everyone's people.
+	VisibilityAll Visibility = "all"
+	// VisibilityOwn: agents see and change only the people they own, with
+	// those people's conversations, facts and follow-ups; owners and
+	// managers see everyone.
+	VisibilityOwn Visibility = "own"
+)
+
+// Visibilities lists the policies, the default first.
+var Visibilities = []Visibility{VisibilityAll, VisibilityOwn}
+
+// Valid reports whether v is a known policy.
+func (v Visibility) Valid() bool { return v == VisibilityAll || v == VisibilityOwn }
+
+// Label is how the settings page names the policy.
+func (v Visibility) Label() string {
+	if v == VisibilityOwn {
+		return "Agents see only the people they own; owners and managers see everyone"
+	}
+	return "Everyone sees everyone's people"
+}
+
+// OnlyOwner returns the user whose people alone u may see: u's own id for
+// an agent when the organisation keeps people private to their owner, and
+// 0, meaning everyone's, otherwise. Stores take it as the VisibleTo of
+// their filters.
+func (o *Org) OnlyOwner(u *User) int64 {
+	if o.Visibility == VisibilityOwn && u.Role == RoleAgent {
+		return u.ID
+	}
+	return 0
+}
+
+// Sees reports whether u may see and change a person of the organisation
+// owned by ownerID (0: no one).
+func (o *Org) Sees(u *User, ownerID int64) bool {
+	only := o.OnlyOwner(u)
+	return only == 0 || only == ownerID
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
@@ -33,6 +80,10 @@ func (o *Org) Normalize() {
 	}
 	if o.TZ == "" {
 		o.TZ = "America/Chicago"
+	}
+	o.Visibility = Visibility(strings.ToLower(strings.TrimSpace(string(o.Visibility))))
+	if o.Visibility == "" {
+		o.Visibility = VisibilityAll
 	}
 }
 
@@ -53,6 +104,9 @@ func (o *Org) Validate() error {
 	}
 	if err := ValidTZ(o.TZ); err != nil {
 		fe.Add("tz", err.Error())
+	}
+	if !o.Visibility.Valid() {
+		fe.Add("visibility", "Choose whether everyone sees everyone's people, or agents only their own.")
 	}
 	return fe.Err()
 }

@@ -17,6 +17,7 @@ const (
 	AuditMerge   = "merge"
 	AuditExport  = "export"
 	AuditImport  = "import"
+	AuditSignOut = "sign out"
 )
 
 // AuditEntry is one line of the audit log.
@@ -84,4 +85,17 @@ func (db *DB) AuditLog(ctx context.Context, orgID, before int64, limit int) ([]A
 	}
 	err := q.OrderExpr("id DESC").Limit(int64(min(max(limit, 1), 500))).Scan(ctx)
 	return es, err
+}
+
+// AuditPage is a page of at most limit (up to 200) entries, newest first,
+// before the entry with id before (0: from the newest), and the id to
+// pass as before for the next page (0 on the last page).
+func (db *DB) AuditPage(ctx context.Context, orgID, before int64, limit int) ([]AuditEntry, int64, error) {
+	limit = min(max(limit, 1), 200)
+	es, err := db.AuditLog(ctx, orgID, before, limit+1)
+	if err != nil || len(es) <= limit {
+		return es, 0, err
+	}
+	es = es[:limit]
+	return es, es[limit-1].ID, nil
 }

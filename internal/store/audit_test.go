@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -85,3 +86,67 @@ func TestAuditLog(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAuditPage pages through the log newest first, and stops.
+func TestAuditPage(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		for i := range 5 {
+			if err := f.db.Audit(ctx, f.org.ID, f.owner.ID, store.AuditExport, "person", int64(i+1), "vCard"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, _ := f.db.AuditLog(ctx, f.org.ID, 0, 100) // the five and the fixture's agent
+		var seen []int64
+		before := int64(0)
+		for range 10 {
+			es, next, err := f.db.AuditPage(ctx, f.org.ID, before, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				seen = append(seen, e.ID)
+			}
+			if next == 0 {
+				break
+			}
+			before = next
+		}
+		if len(seen) != len(all) || len(all) != 6 {
+			t.Fatalf("paged %v of %d", seen, len(all))
+		}
+		for i := range all {
+			if seen[i] != all[i].ID || i > 0 && seen[i] >= seen[i-1] {
+				t.Fatalf("paged out of order: %v", seen)
+			}
+		}
+	})
+}
+
+// TestSignOutEverywhere ends every session of one user, and only theirs,
+// in the audit log.
+func TestSignOutEverywhere(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		now := f.clock.Now().UTC()
+		sessions := map[string]int64{"a1": f.agent.ID, "a2": f.agent.ID, "o1": f.owner.ID}
+		for id, user := range sessions {
+			if err := f.db.CreateSession(ctx, &store.Session{ID: id, OrgID: f.org.ID, UserID: user, CreatedAt: now,
+				LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := f.db.DeleteUserSessions(ctx, f.org.ID, f.agent.ID)
+		if err != nil || n != 2 {
+			t.Fatalf("ended %d, %v", n, err)
+		}
+		for id, user := range sessions {
+			_, _, _, err := f.db.SessionUser(ctx, id)
+			if ended := rapport.ErrorCode(err) == rapport.ENOTFOUND; ended != (user == f.agent.ID) {
+				t.Errorf("session %s: %v", id, err)
+			}
+		}
+		log, _ := f.db.AuditLog(ctx, f.org.ID, 0, 1)
+		if e := log[0]; e.Action != store.AuditSignOut || e.UserID != f.agent.ID || e.EntityID != f.agent.ID {
+			t.Errorf("audit entry %+v", e)
+		}
+	})
+}

@@ -299,7 +299,7 @@ func BenchmarkRecruiting(b *testing.B) {
 		})
 		b.Run("referrers", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Referrers(ctx, bk.org.ID); err != nil {
+				if _, err := bk.db.Referrers(ctx, bk.org.ID, 0); err != nil {
 					b.Fatal(err)
 				}
 			}

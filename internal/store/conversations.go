@@ -23,7 +23,15 @@ type LogInput struct {
 	PhoneID int64
 	// Loc is the user's time zone, which decides which promises are due.
 	Loc *time.Location
+	// ConfirmDoNotCall is the user's word that an outbound call to someone
+	// marked do not call was wanted (they called, or asked to be called).
+	// Without it such a call is refused.
+	ConfirmDoNotCall bool
 }
+
+// confirmDoNotCall is why an unconfirmed outbound call to someone marked
+// do not call is refused, on the field that confirms it.
+const confirmDoNotCall = "They are marked do not call. Log this call only if they called you or asked you to call them, and say so."
 
 // LogResult says what logging changed besides the conversation itself.
 type LogResult struct {
@@ -63,6 +71,8 @@ func (in *LogInput) Check(now time.Time) error {
 // step, keeps promises it fulfilled, updates the person's activity (and
 // do-not-call flag on a do-not-call outcome), and moves them forward
 // through the early stages of their pipeline — all in one transaction.
+// An outbound call to someone already marked do not call is refused
+// unless in.ConfirmDoNotCall, and recorded as confirmed when it is.
 func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *LogInput) (*LogResult, error) {
 	now := db.now().UTC()
 	c := &in.Conversation
@@ -91,6 +101,12 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 		p := new(rapport.Person)
 		if err := db.forUpdate(tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID)).Scan(ctx); err != nil {
 			return notFound(err, "person")
+		}
+		if p.DoNotCall && c.Channel == rapport.ChannelCall && c.Direction == rapport.DirectionOutbound {
+			if !in.ConfirmDoNotCall {
+				return invalidField("confirm_dnc", confirmDoNotCall)
+			}
+			c.DNCConfirmed = true
 		}
 		if c.Objection != "" && objection.Audience != rapport.AudienceFor(p.Kind) {
 			return invalidField("objection", "That objection is for "+string(objection.Audience)+"; choose one for "+p.FirstName+".")
@@ -259,6 +275,9 @@ func (db *DB) WorkedSince(ctx context.Context, orgID, userID int64, since time.T
 // ConversationFilter narrows a conversation list.
 type ConversationFilter struct {
 	PersonID, UserID int64
+	// VisibleTo, when set, keeps the conversations with people that user
+	// owns (see PeopleFilter).
+	VisibleTo int64
 	// Since and Until bound when they happened: [Since, Until).
 	Since, Until time.Time
 	Limit        int
@@ -281,6 +300,7 @@ func (db *DB) Conversations(ctx context.Context, orgID int64, f ConversationFilt
 	if f.UserID != 0 {
 		q.Where("user_id = ?", f.UserID)
 	}
+	aboutOwnPerson(q, "conversation", f.VisibleTo)
 	if !f.Since.IsZero() {
 		q.Where("occurred_at >= ?", f.Since.UTC())
 	}

@@ -81,8 +81,9 @@ type DuplicateGroup struct {
 
 // Duplicates finds up to limit groups of the organisation's active people
 // who share an email, a personal phone, or a name (ignoring case, accents,
-// punctuation, word order and common nicknames).
-func (db *DB) Duplicates(ctx context.Context, orgID int64, limit int) ([]DuplicateGroup, error) {
+// punctuation, word order and common nicknames). With visibleTo set, only
+// people that user owns are compared (see PeopleFilter).
+func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int) ([]DuplicateGroup, error) {
 	type shared struct {
 		Value string `bun:"value"`
 		IDs   string `bun:"ids"`
@@ -94,6 +95,13 @@ func (db *DB) Duplicates(ctx context.Context, orgID int64, limit int) ([]Duplica
 		aggPeople = "STRING_AGG(id::text, ',')"
 	}
 	active := "person_id IN (SELECT id FROM people WHERE org_id = ? AND archived_at IS NULL)"
+	activeArgs := []any{orgID}
+	people := db.ro.NewSelect().Table("people").Where("org_id = ? AND name_key IS NOT NULL AND name_key <> '' AND archived_at IS NULL", orgID)
+	if visibleTo != 0 {
+		active = "person_id IN (SELECT id FROM people WHERE org_id = ? AND archived_at IS NULL AND owner_id = ?)"
+		activeArgs = append(activeArgs, visibleTo)
+		people.Where("owner_id = ?", visibleTo)
+	}
 	var groups []DuplicateGroup
 	seen := map[string]bool{}
 	add := func(reason string, rows []shared) {
@@ -114,21 +122,20 @@ func (db *DB) Duplicates(ctx context.Context, orgID int64, limit int) ([]Duplica
 	}
 	var rows []shared
 	if err := db.ro.NewSelect().Table("emails").ColumnExpr("address AS value, "+agg+" AS ids").
-		Where("org_id = ? AND "+active, orgID, orgID).GroupExpr("address").Having("COUNT(DISTINCT person_id) > 1").
+		Where("org_id = ? AND "+active, append([]any{orgID}, activeArgs...)...).GroupExpr("address").Having("COUNT(DISTINCT person_id) > 1").
 		Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	add("email", rows)
 	rows = nil
 	if err := db.ro.NewSelect().Table("phones").ColumnExpr("number AS value, "+agg+" AS ids").
-		Where("org_id = ? AND label NOT IN (?) AND "+active, orgID, bun.List(sharedLabels), orgID).GroupExpr("number").
+		Where("org_id = ? AND label NOT IN (?) AND "+active, append([]any{orgID, bun.List(sharedLabels)}, activeArgs...)...).GroupExpr("number").
 		Having("COUNT(DISTINCT person_id) > 1").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	add("phone", rows)
 	rows = nil
-	if err := db.ro.NewSelect().Table("people").ColumnExpr("name_key AS value, "+aggPeople+" AS ids").
-		Where("org_id = ? AND name_key IS NOT NULL AND name_key <> '' AND archived_at IS NULL", orgID).GroupExpr("name_key").
+	if err := people.ColumnExpr("name_key AS value, "+aggPeople+" AS ids").GroupExpr("name_key").
 		Having("COUNT(*) > 1").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		c := f.person(t, rapport.Person{FirstName: "Sam", LastName: "Jones", Phones: []rapport.Phone{{Number: "+13125550142"}}})
 		f.person(t, rapport.Person{FirstName: "Office", LastName: "Line", Phones: []rapport.Phone{{Number: "+13125550900", Label: "work"}}})
 		f.person(t, rapport.Person{FirstName: "Other", LastName: "Desk", Phones: []rapport.Phone{{Number: "+13125550900", Label: "work"}}})
-		groups, err := f.db.Duplicates(ctx, f.org.ID, 50)
+		groups, err := f.db.Duplicates(ctx, f.org.ID, 0, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		other := newFixture(t, f.db, f.clock, "other")
 		_, err = f.db.MergePeople(ctx, other.org.ID, other.agent.ID, a.ID, c.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		groups, _ = f.db.Duplicates(ctx, f.org.ID, 50)
+		groups, _ = f.db.Duplicates(ctx, f.org.ID, 0, 50)
 		if len(groups) != 1 || groups[0].Reason != "phone" {
 			t.Errorf("after merging: %+v", groups)
 		}

@@ -74,8 +74,11 @@ func (db *DB) CloseFollowUp(ctx context.Context, orgID, id int64, status rapport
 type FollowUpFilter struct {
 	UserID   int64 // 0: everyone's
 	PersonID int64
-	Status   rapport.FollowUpStatus // "" means open
-	Owes     rapport.Owes
+	// VisibleTo, when set, keeps the follow-ups about people that user
+	// owns (see PeopleFilter).
+	VisibleTo int64
+	Status    rapport.FollowUpStatus // "" means open
+	Owes      rapport.Owes
 	// DueFrom and DueTo bound the due day, inclusive, when set.
 	DueFrom, DueTo rapport.Day
 	Limit          int
@@ -101,6 +104,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, orgID int64, f FollowUpFilter) 
 	if f.UserID != 0 {
 		q.Where("user_id = ?", f.UserID)
 	}
+	aboutOwnPerson(q, "follow_up", f.VisibleTo)
 	if f.PersonID != 0 {
 		q.Where("person_id = ?", f.PersonID)
 	} else {

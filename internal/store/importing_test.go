@@ -100,7 +100,7 @@ func TestImportSession(t *testing.T) {
 		if got, _ := f.db.Person(ctx, other.org.ID, theirs.ID); got == nil || len(got.Phones) != 0 || got.FirstName != "Not" {
 			t.Errorf("the other organisation's person = %+v", got)
 		}
-		groups, err := f.db.Duplicates(ctx, f.org.ID, 10)
+		groups, err := f.db.Duplicates(ctx, f.org.ID, 0, 10)
 		if err != nil || len(groups) != 0 {
 			t.Errorf("duplicates after the import: %+v %v", groups, err)
 		}

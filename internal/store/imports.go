@@ -55,11 +55,15 @@ func (db *DB) ImportJob(ctx context.Context, orgID, id int64, withContent bool) 
 	return j, notFound(err, "import")
 }
 
-// ImportJobs lists the organisation's recent imports, newest first.
-func (db *DB) ImportJobs(ctx context.Context, orgID int64, limit int) ([]ImportJob, error) {
+// ImportJobs lists the organisation's recent imports, newest first: those
+// userID uploaded, when it is set.
+func (db *DB) ImportJobs(ctx context.Context, orgID, userID int64, limit int) ([]ImportJob, error) {
 	var js []ImportJob
-	err := db.ro.NewSelect().Model(&js).ExcludeColumn("content").Where("org_id = ?", orgID).
-		OrderExpr("id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
+	q := db.ro.NewSelect().Model(&js).ExcludeColumn("content").Where("org_id = ?", orgID)
+	if userID != 0 {
+		q.Where("user_id = ?", userID)
+	}
+	err := q.OrderExpr("id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
 	return js, err
 }
 

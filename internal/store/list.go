@@ -20,8 +20,12 @@ type PeopleFilter struct {
 	OwnerID int64
 	// ReferredByID lists the people someone referred.
 	ReferredByID int64
-	Tag          string
-	Archived     bool
+	// VisibleTo, when set, keeps only the people that user owns: an
+	// agent's view where the organisation keeps people private to their
+	// owner (rapport.Org.OnlyOwner).
+	VisibleTo int64
+	Tag       string
+	Archived  bool
 	// Sort is "name" (the default), "-created" (newest first) or
 	// "created" (oldest first, not with a search).
 	Sort string
@@ -174,6 +178,9 @@ func (db *DB) filtered(q *bun.SelectQuery, orgID int64, f PeopleFilter) *bun.Sel
 	if f.OwnerID != 0 {
 		q.Where("person.owner_id = ?", f.OwnerID)
 	}
+	if f.VisibleTo != 0 {
+		q.Where("person.owner_id = ?", f.VisibleTo)
+	}
 	if f.ReferredByID != 0 {
 		q.Where("person.referred_by_id = ?", f.ReferredByID)
 	}
@@ -301,9 +308,9 @@ func decodeCursor(s string) (cursor, error) {
 }
 
 // FindPeople returns up to limit people whose name or details match q, for
-// pickers such as "referred by".
-func (db *DB) FindPeople(ctx context.Context, orgID int64, q string, limit int) ([]rapport.Person, error) {
-	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit})
+// pickers such as "referred by"; visibleTo is as in PeopleFilter.
+func (db *DB) FindPeople(ctx context.Context, orgID, visibleTo int64, q string, limit int) ([]rapport.Person, error) {
+	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit, VisibleTo: visibleTo})
 	if err != nil {
 		return nil, err
 	}

@@ -83,12 +83,13 @@ func (db *DB) OrgBySlug(ctx context.Context, slug string) (*rapport.Org, error) 
 	return o, notFound(err, "organisation "+slug)
 }
 
-// UpdateOrg saves the organisation's name, region and time zone.
+// UpdateOrg saves the organisation's name, region, time zone and
+// visibility policy.
 func (db *DB) UpdateOrg(ctx context.Context, org *rapport.Org) error {
 	org.Normalize()
 	if err := org.Validate(); err != nil {
 		return err
 	}
-	_, err := db.rw.NewUpdate().Model(org).Column("name", "region", "tz").Where("id = ?", org.ID).Exec(ctx)
+	_, err := db.rw.NewUpdate().Model(org).Column("name", "region", "tz", "visibility").Where("id = ?", org.ID).Exec(ctx)
 	return err
 }

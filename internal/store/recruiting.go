@@ -25,6 +25,9 @@ type ProspectFilter struct {
 	NotTalkedDays int
 	StageID       int64
 	OwnerID       int64
+	// VisibleTo, when set, keeps only the agents that user owns (see
+	// PeopleFilter).
+	VisibleTo int64
 	// Sort is "volume" (the default) or "units", largest first.
 	Sort   string
 	Limit  int
@@ -124,6 +127,9 @@ func (db *DB) Prospects(ctx context.Context, orgID int64, f ProspectFilter) (*Pr
 	if f.OwnerID != 0 {
 		q.Where("person.owner_id = ?", f.OwnerID)
 	}
+	if f.VisibleTo != 0 {
+		q.Where("person.owner_id = ?", f.VisibleTo)
+	}
 	if f.StageID != 0 {
 		q.Where("person.stage_id = ?", f.StageID)
 	} else if joined, err := db.stageIDs(ctx, orgID, rapport.StageJoined); err != nil {
@@ -190,9 +196,10 @@ func (db *DB) stageIDs(ctx context.Context, orgID int64, key string) ([]int64, e
 }
 
 // CompanyAgents lists the agents at a company (a brokerage's offices
-// included), largest 12-month volume first.
-func (db *DB) CompanyAgents(ctx context.Context, orgID, companyID int64, limit int) (*ProspectPage, error) {
-	page, err := db.Prospects(ctx, orgID, ProspectFilter{CompanyID: companyID, Limit: limit})
+// included), largest 12-month volume first; visibleTo is as in
+// ProspectFilter.
+func (db *DB) CompanyAgents(ctx context.Context, orgID, visibleTo, companyID int64, limit int) (*ProspectPage, error) {
+	page, err := db.Prospects(ctx, orgID, ProspectFilter{CompanyID: companyID, Limit: limit, VisibleTo: visibleTo})
 	if err != nil {
 		return nil, err
 	}
@@ -296,8 +303,9 @@ type Referrer struct {
 }
 
 // Referrers lists the people who referred others to us, most referrals
-// first.
-func (db *DB) Referrers(ctx context.Context, orgID int64) ([]Referrer, error) {
+// first. With visibleTo set (see PeopleFilter), both the referrers and the
+// people they referred are that user's own.
+func (db *DB) Referrers(ctx context.Context, orgID, visibleTo int64) ([]Referrer, error) {
 	var rows []struct {
 		ReferredByID int64     `bun:"referred_by_id"`
 		StageID      int64     `bun:"stage_id"`
@@ -305,10 +313,13 @@ func (db *DB) Referrers(ctx context.Context, orgID int64) ([]Referrer, error) {
 		N            int       `bun:"n"`
 		Latest       time.Time `bun:"latest"`
 	}
-	if err := db.ro.NewSelect().Table("people").
+	q := db.ro.NewSelect().Table("people").
 		ColumnExpr("referred_by_id, stage_id, last_live_at IS NOT NULL AS talked, COUNT(*) AS n, MAX(created_at) AS latest").
-		Where("org_id = ? AND referred_by_id IS NOT NULL AND archived_at IS NULL", orgID).
-		GroupExpr("referred_by_id, stage_id, last_live_at IS NOT NULL").Scan(ctx, &rows); err != nil {
+		Where("org_id = ? AND referred_by_id IS NOT NULL AND archived_at IS NULL", orgID)
+	if visibleTo != 0 {
+		q.Where("owner_id = ? AND referred_by_id IN (SELECT id FROM people WHERE org_id = ? AND owner_id = ?)", visibleTo, orgID, visibleTo)
+	}
+	if err := q.GroupExpr("referred_by_id, stage_id, last_live_at IS NOT NULL").Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	pipes, err := db.Pipelines(ctx, orgID)
@@ -366,15 +377,19 @@ func sortReferrers(rs []Referrer) {
 }
 
 // Referred lists everyone a person referred, newest first, with their
-// stage.
-func (db *DB) Referred(ctx context.Context, orgID, referrerID int64, limit int) ([]rapport.Person, error) {
-	if err := db.personExists(ctx, db.ro, orgID, referrerID); err != nil {
+// stage. With visibleTo set (see PeopleFilter), the referrer and the
+// people listed are that user's own.
+func (db *DB) Referred(ctx context.Context, orgID, visibleTo, referrerID int64, limit int) ([]rapport.Person, error) {
+	if err := db.CheckVisible(ctx, orgID, visibleTo, referrerID); err != nil {
 		return nil, err
 	}
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
-		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", orgID, referrerID).
-		OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1))).Scan(ctx); err != nil {
+	q := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
+		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", orgID, referrerID)
+	if visibleTo != 0 {
+		q.Where("person.owner_id = ?", visibleTo)
+	}
+	if err := q.OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1))).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return people, db.decorate(ctx, orgID, people)
@@ -391,8 +406,17 @@ func (db *DB) ProductionHistory(ctx context.Context, orgID, personID int64) ([]r
 }
 
 // AddToToday puts a person on the user's Today by promising them a call
-// today (unless one is already open for today or earlier).
+// today (unless one is already open for today or earlier). Someone marked
+// do not call is refused: Today would never show them.
 func (db *DB) AddToToday(ctx context.Context, org *rapport.Org, user *rapport.User, personID int64, note string) error {
+	var dnc bool
+	if err := db.ro.NewSelect().Table("people").Column("do_not_call").Where("org_id = ? AND id = ?", org.ID, personID).
+		Scan(ctx, &dnc); err != nil {
+		return notFound(err, "person")
+	}
+	if dnc {
+		return rapport.Errorf(rapport.EINVALID, "They are marked do not call, so they cannot go on Today for a call.")
+	}
 	today := rapport.DayOf(db.now(), user.Location(org))
 	open, err := db.ro.NewSelect().Table("follow_ups").
 		Where("org_id = ? AND user_id = ? AND person_id = ? AND status = 'open' AND due_on <= ?", org.ID, user.ID, personID, today).Exists(ctx)

@@ -210,7 +210,7 @@ func TestReferralChainToHire(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		refs, err := f.db.Referrers(ctx, f.org.ID)
+		refs, err := f.db.Referrers(ctx, f.org.ID, 0)
 		if err != nil || len(refs) != 1 {
 			t.Fatalf("referrers = %+v %v", refs, err)
 		}
@@ -220,11 +220,11 @@ func TestReferralChainToHire(t *testing.T) {
 		if err := f.db.MoveOnBoard(ctx, f.org.ID, f.agent.ID, hank, joined.ID, "Signed Friday; Gina's referral"); err != nil {
 			t.Fatal(err)
 		}
-		refs, _ = f.db.Referrers(ctx, f.org.ID)
+		refs, _ = f.db.Referrers(ctx, f.org.ID, 0)
 		if r := refs[0]; r.Total != 3 || r.Talked != 2 || r.Meeting != 1 || r.Won != 1 {
 			t.Errorf("Gina after the hire = %+v", r)
 		}
-		referred, err := f.db.Referred(ctx, f.org.ID, gina.ID, 10)
+		referred, err := f.db.Referred(ctx, f.org.ID, 0, gina.ID, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +275,7 @@ func TestReferralChainToHire(t *testing.T) {
 		}
 		// The chain goes on: Hank refers Kay.
 		kay := f.person(t, rapport.Person{FirstName: "Kay", LastName: "Lowe", Kind: rapport.KindRecruit, ReferredByID: hank})
-		refs, _ = f.db.Referrers(ctx, f.org.ID)
+		refs, _ = f.db.Referrers(ctx, f.org.ID, 0)
 		if len(refs) != 2 || refs[1].Person.ID != hank || refs[1].Total != 1 {
 			t.Errorf("referrers after Kay = %+v", refs)
 		}

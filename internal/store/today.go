@@ -81,13 +81,17 @@ func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	// Follow-ups due today first, so that a long backlog of overdue ones
 	// cannot crowd out today's meetings and promises; then the backlog,
 	// longest overdue first. (Each list of queries goes as one statement.)
+	// A follow-up someone gave the user about a person the user may not
+	// see (the organisation keeps people private to their owner) is left
+	// out, as everywhere else.
+	only := org.OnlyOwner(user)
 	var fus []rapport.FollowUp
 	if err := db.unionAll(ctx, &fus,
-		db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today).
+		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today), "follow_up", only).
 			OrderExpr("due_time, id").Limit(4*per),
-		db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today).
+		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today), "follow_up", only).
 			OrderExpr("due_on, id").Limit(4*per)); err != nil {
 		return nil, err
 	}

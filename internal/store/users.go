@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -141,6 +142,23 @@ func (db *DB) TouchSession(ctx context.Context, id string, seen, expires time.Ti
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
 	_, err := db.rw.NewDelete().Table("sessions").Where("id = ?", id).Exec(ctx)
 	return err
+}
+
+// DeleteUserSessions ends every session of a user ("sign out
+// everywhere"), logged in the audit log, and returns how many there were.
+func (db *DB) DeleteUserSessions(ctx context.Context, orgID, userID int64) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewDelete().Table("sessions").Where("org_id = ? AND user_id = ?", orgID, userID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, orgID, userID, AuditSignOut, "user", userID, fmt.Sprintf("signed out everywhere: %d sessions ended", n))
+	})
+	return n, err
 }
 
 // DeleteExpiredSessions removes sessions past their expiry.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -208,15 +209,45 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *rapport
 	return nil
 }
 
+// signout ends this browser's session; with everywhere set (the button
+// in Settings), every session of its user.
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	msg := "You are signed out."
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.db.DeleteSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+		id := auth.HashToken(c.Value)
+		if f.Get("everywhere") != "" {
+			n, err := s.signOutEverywhere(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				msg = fmt.Sprintf("You are signed out everywhere: %d %s ended.", n, plural(int(n), "session", "sessions"))
+			}
+		}
+		if err := s.db.DeleteSession(r.Context(), id); err != nil {
 			return err
 		}
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
-	s.flash(w, r, "You are signed out.")
+	s.flash(w, r, msg)
 	return redirect(w, r, "/signin")
+}
+
+// signOutEverywhere ends every session of the user whose session id is
+// (none when it has already ended) and says how many there were.
+func (s *Server) signOutEverywhere(ctx context.Context, id string) (int64, error) {
+	sess, u, _, err := s.db.SessionUser(ctx, id)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return s.db.DeleteUserSessions(store.WithActor(ctx, u.ID), sess.OrgID, u.ID)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a *account) error {

@@ -31,7 +31,7 @@ func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogI
 			c.OccurredAt = t
 		}
 	}
-	in := &store.LogInput{Conversation: c, Loc: a.loc}
+	in := &store.LogInput{Conversation: c, Loc: a.loc, ConfirmDoNotCall: f.Checked("confirm_dnc")}
 	if id, err := strconv.ParseInt(f.Get("phone_id"), 10, 64); err == nil {
 		in.PhoneID = id
 	}
@@ -211,7 +211,7 @@ func (s *Server) conversationShow(w http.ResponseWriter, r *http.Request, a *acc
 	if err != nil {
 		return err
 	}
-	c, err := s.db.Conversation(r.Context(), a.org.ID, id)
+	c, err := s.conversation(r.Context(), a, id)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ type duplicatesPage struct {
 
 // duplicates lists people who are probably the same person.
 func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, a *account) error {
-	groups, err := s.db.Duplicates(r.Context(), a.org.ID, 50)
+	groups, err := s.db.Duplicates(r.Context(), a.org.ID, a.visibleTo(), 50)
 	if err != nil {
 		return err
 	}
@@ -38,6 +38,11 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request, a *account)
 	drop, _ := strconv.ParseInt(f.Get("drop"), 10, 64)
 	if keep == 0 || drop == 0 {
 		return rapport.Errorf(rapport.EINVALID, "Choose the two people to merge.")
+	}
+	for _, id := range []int64{keep, drop} {
+		if err := s.db.CheckVisible(r.Context(), a.org.ID, a.visibleTo(), id); err != nil {
+			return err
+		}
 	}
 	p, err := s.db.MergePeople(r.Context(), a.org.ID, a.user.ID, keep, drop)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func peopleFilter(r *http.Request, a *account) store.PeopleFilter {
 	q := r.URL.Query()
 	f := store.PeopleFilter{Query: strings.TrimSpace(q.Get("q")), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor")}
+		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
 	f.StageID, _ = strconv.ParseInt(q.Get("stage"), 10, 64)
 	f.OwnerID, _ = strconv.ParseInt(q.Get("owner"), 10, 64)
 	if q.Get("owner") == "me" {
@@ -34,6 +34,18 @@ func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account
 	f.Cursor, f.Limit = "", 200
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {
+		return err
+	}
+	// Logged before anything is sent: an export that cannot be logged
+	// does not happen.
+	what := "people as CSV"
+	if format != "csv" {
+		what = "people as vCards"
+	}
+	if q := r.URL.Query().Encode(); q != "" {
+		what += ", filtered by " + q
+	}
+	if err := s.db.Audit(r.Context(), a.org.ID, a.user.ID, store.AuditExport, "people", 0, what); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("rapport-people-%s", s.now().In(a.loc).Format("2006-01-02"))
@@ -84,6 +96,9 @@ func (s *Server) exportVCard(w http.ResponseWriter, r *http.Request, a *account)
 func (s *Server) personVCard(w http.ResponseWriter, r *http.Request, a *account) error {
 	p, err := s.personFromPath(r, a)
 	if err != nil {
+		return err
+	}
+	if err := s.db.Audit(r.Context(), a.org.ID, a.user.ID, store.AuditExport, "person", p.ID, "vCard of "+p.Name()); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/vcard; charset=utf-8")

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ type fuList struct {
 func (s *Server) followUpList(w http.ResponseWriter, r *http.Request, a *account) error {
 	ctx := r.Context()
 	scope := r.URL.Query().Get("scope")
-	filter := store.FollowUpFilter{UserID: a.user.ID, Limit: 500}
+	filter := store.FollowUpFilter{UserID: a.user.ID, Limit: 500, VisibleTo: a.visibleTo()}
 	if scope == "all" {
 		filter.UserID = 0
 	} else {
@@ -118,6 +118,9 @@ func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *accoun
 	}
 	f, err := parseForm(w, r)
 	if err != nil {
+		return err
+	}
+	if _, err := s.followUp(r.Context(), a, id); err != nil {
 		return err
 	}
 	err = s.db.CloseFollowUp(r.Context(), a.org.ID, id, status)

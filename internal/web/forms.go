@@ -14,6 +14,8 @@ import (
 // maxFormBytes bounds a form body; nothing a person types comes close.
 const maxFormBytes = 1 << 20
 
+var errTooLarge = rapport.Errorf(rapport.ETOOLARGE, "That form was too large to accept (over %d KB). Nothing was saved.", maxFormBytes>>10)
+
 // form is what the user submitted and what was wrong with it, so that a
 // form can be shown again exactly as typed with a message by each field.
 type form struct {
@@ -60,7 +62,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, rapport.Errorf(rapport.EINVALID, "That form was too large to accept.")
+			return nil, errTooLarge
 		}
 		return nil, rapport.Errorf(rapport.EINVALID, "The form could not be read.")
 	}

@@ -18,8 +18,12 @@ import (
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// maxUpload bounds an uploaded file.
-const maxUpload = 64 << 20
+// maxUpload bounds an uploaded file, and maxUploadBody the request that
+// carries it (the file and the multipart framing around it).
+const (
+	maxUpload     = 64 << 20
+	maxUploadBody = maxUpload + 1<<20
+)
 
 // previewRows is how many rows the preview shows.
 const previewRows = 20
@@ -50,7 +54,9 @@ func (s *Server) importsList(w http.ResponseWriter, r *http.Request, a *account)
 }
 
 func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
-	jobs, err := s.db.ImportJobs(r.Context(), a.org.ID, 20)
+	// Where people are private to their owner, an agent lists only their
+	// own uploads (see loadImport).
+	jobs, err := s.db.ImportJobs(r.Context(), a.org.ID, a.visibleTo(), 20)
 	if err != nil {
 		return err
 	}
@@ -58,17 +64,19 @@ func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, a *accoun
 	return nil
 }
 
-// importUpload stores an uploaded CSV or vCard file.
+// importUpload stores an uploaded CSV or vCard file. A file over
+// maxUpload is refused with 413 and nothing is kept.
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a *account) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
 	f := newForm(nil)
+	tooLarge := fmt.Sprintf("That file is larger than %d MB; split it, or use rapport import on the server.", maxUpload>>20)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			f.addErr("file", fmt.Sprintf("That file is larger than %d MB; split it, or use rapport import on the server.", maxUpload>>20))
-		} else {
-			f.addErr("file", "The upload could not be read; try again.")
+			f.addErr("file", tooLarge)
+			return s.renderImports(w, r, a, f, http.StatusRequestEntityTooLarge)
 		}
+		f.addErr("file", "The upload could not be read; try again.")
 		return s.renderImports(w, r, a, f, http.StatusUnprocessableEntity)
 	}
 	defer r.MultipartForm.RemoveAll()
@@ -84,7 +92,8 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a *account
 	}
 	switch {
 	case len(content) > maxUpload:
-		f.addErr("file", fmt.Sprintf("That file is larger than %d MB.", maxUpload>>20))
+		f.addErr("file", tooLarge)
+		return s.renderImports(w, r, a, f, http.StatusRequestEntityTooLarge)
 	case len(bytes.TrimSpace(content)) == 0:
 		f.addErr("file", "That file is empty.")
 	}
@@ -149,7 +158,7 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	job, err := s.db.ImportJob(r.Context(), a.org.ID, id, true)
+	job, err := s.loadImport(r.Context(), a, id, true)
 	if err != nil {
 		return err
 	}
@@ -160,7 +169,7 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	if page.Settings.ReferredBy != 0 {
-		if p, err := s.db.Person(r.Context(), a.org.ID, page.Settings.ReferredBy); err == nil {
+		if p, err := s.person(r.Context(), a, page.Settings.ReferredBy); err == nil {
 			page.Referrer = fmt.Sprintf("#%d %s", p.ID, p.Name())
 		}
 	}
@@ -244,6 +253,9 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
+	if _, err := s.loadImport(r.Context(), a, id, false); err != nil {
+		return err
+	}
 	st, err := s.settingsFromForm(r.Context(), a, f)
 	if err != nil {
 		return err
@@ -302,7 +314,7 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	job, err := s.db.ImportJob(r.Context(), a.org.ID, id, true)
+	job, err := s.loadImport(r.Context(), a, id, true)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,8 @@ func (s *Server) user(h userHandler) http.Handler {
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		ctx := context.WithValue(r.Context(), accountKey{}, a)
+		// The store attributes writes in the audit log to the user.
+		ctx := store.WithActor(context.WithValue(r.Context(), accountKey{}, a), a.user.ID)
 		if err := h(w, r.WithContext(ctx), a); err != nil {
 			s.fail(w, r, a, err)
 		}
@@ -174,6 +175,33 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 		if r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBodies bounds every request body: an import upload to
+// maxUploadBody, anything else to maxFormBytes, so that no handler can
+// read more whether or not it parses a form. A form that says it is
+// larger is refused with 413 before any handler runs; a body that turns
+// out larger fails when read (413 too, from parseForm). The API, mounted
+// under /api/v1/, bounds its own bodies.
+func (s *Server) limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limit, upload := int64(maxFormBytes), r.Method == http.MethodPost && r.URL.Path == "/import"
+		if upload {
+			limit = maxUploadBody
+		}
+		// An upload too large is told so on the upload form, by its handler.
+		if r.ContentLength > limit && !upload {
+			w.Header().Set("Connection", "close")
+			s.fail(w, r, nil, errTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -14,13 +14,14 @@ import (
 )
 
 // personFromPath loads the person named by the {id} path value, within the
-// user's organisation: another organisation's id is simply not found.
+// user's organisation and what they may see: another organisation's id, or
+// a colleague's private person, is simply not found.
 func (s *Server) personFromPath(r *http.Request, a *account) (*rapport.Person, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	return s.db.Person(r.Context(), a.org.ID, id)
+	return s.person(r.Context(), a, id)
 }
 
 func personURL(id int64) string { return "/people/" + strconv.FormatInt(id, 10) }
@@ -126,7 +127,7 @@ func (s *Server) peopleSuggest(w http.ResponseWriter, r *http.Request, a *accoun
 	}
 	out := []option{}
 	if len([]rune(q)) >= 2 {
-		people, err := s.db.FindPeople(r.Context(), a.org.ID, q, 8)
+		people, err := s.db.FindPeople(r.Context(), a.org.ID, a.visibleTo(), q, 8)
 		if err != nil {
 			return err
 		}
@@ -190,7 +191,7 @@ func (s *Server) personNew(w http.ResponseWriter, r *http.Request, a *account) e
 	f.Values.Set("owner", strconv.FormatInt(a.user.ID, 10))
 	// "Add someone they referred", from a referrer's page.
 	if id, err := strconv.ParseInt(q.Get("referred_by"), 10, 64); err == nil {
-		if ref, err := s.db.Person(r.Context(), a.org.ID, id); err == nil {
+		if ref, err := s.person(r.Context(), a, id); err == nil {
 			f.Values.Set("referred_by", fmt.Sprintf("#%d %s", ref.ID, ref.Name()))
 			f.Values.Set("source", "Referral")
 		}
@@ -199,21 +200,32 @@ func (s *Server) personNew(w http.ResponseWriter, r *http.Request, a *account) e
 }
 
 // resolveReferrer reads the referred-by field: "#123 Name", a bare id, or
-// a name that matches exactly one person.
+// a name that matches exactly one person the user may see.
 func (s *Server) resolveReferrer(ctx context.Context, a *account, f *form) int64 {
+	return s.resolveReferrerKeeping(ctx, a, f, 0)
+}
+
+// resolveReferrerKeeping is resolveReferrer for a person whose referrer
+// was keep: keeping them is allowed even when the user may not see them,
+// so that editing one's own person does not fail on a colleague's private
+// referrer.
+func (s *Server) resolveReferrerKeeping(ctx context.Context, a *account, f *form, keep int64) int64 {
 	v := strings.TrimSpace(f.Get("referred_by"))
 	if v == "" {
 		return 0
 	}
 	idPart := strings.TrimPrefix(strings.Fields(v)[0], "#")
 	if id, err := strconv.ParseInt(idPart, 10, 64); err == nil && id > 0 {
-		if _, err := s.db.Person(ctx, a.org.ID, id); err != nil {
+		if id == keep {
+			return id
+		}
+		if err := s.db.CheckVisible(ctx, a.org.ID, a.visibleTo(), id); err != nil {
 			f.addErr("referred_by", "No one with that number; pick from the suggestions.")
 			return 0
 		}
 		return id
 	}
-	people, err := s.db.FindPeople(ctx, a.org.ID, v, 6)
+	people, err := s.db.FindPeople(ctx, a.org.ID, a.visibleTo(), v, 6)
 	switch {
 	case err != nil || len(people) == 0:
 		f.addErr("referred_by", fmt.Sprintf("No one matches %q.", v))
@@ -246,16 +258,17 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 	}
 	if saved {
 		s.flash(w, r, p.Name()+" added.")
-		return redirect(w, r, personURL(p.ID))
+		return redirect(w, r, afterSave(a, p))
 	}
 	return s.renderPersonForm(w, r, a, nil, f, http.StatusUnprocessableEntity)
 }
 
-// savePerson resolves the referrer and saves the person from a posted form
-// with save. It reports false, with every problem on the form (the form's
-// own and the domain's, all at once), when the input needs correcting.
+// savePerson resolves the referrer (p.ReferredByID is the one they had,
+// if any) and saves the person from a posted form with save. It reports
+// false, with every problem on the form (the form's own and the domain's,
+// all at once), when the input needs correcting.
 func (s *Server) savePerson(ctx context.Context, a *account, f *form, p *rapport.Person, save func(*rapport.Person) error) (bool, error) {
-	p.ReferredByID = s.resolveReferrer(ctx, a, f)
+	p.ReferredByID = s.resolveReferrerKeeping(ctx, a, f, p.ReferredByID)
 	if p.CompanyID != 0 {
 		// The office chosen names the brokerage and office as well.
 		if c, err := s.db.Company(ctx, a.org.ID, p.CompanyID); err == nil {
@@ -303,7 +316,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	p := personFromForm(f, a.org)
-	p.ID = old.ID
+	p.ID, p.ReferredByID = old.ID, old.ReferredByID
 	// What the form does not show stays as it was.
 	p.ListUnits12m, p.SellUnits12m, p.ProductionPeriod = old.ListUnits12m, old.SellUnits12m, old.ProductionPeriod
 	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
@@ -316,7 +329,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	case saved:
 		s.flash(w, r, "Saved.")
-		return redirect(w, r, personURL(p.ID))
+		return redirect(w, r, afterSave(a, p))
 	}
 	return s.renderPersonForm(w, r, a, old, f, http.StatusUnprocessableEntity)
 }
@@ -325,6 +338,16 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 // person: what the user typed is kept, except the fields that calls change
 // (do not call, stage), which show their current values, and the form
 // carries the new version so that saving again goes through.
+// afterSave is where saving a person goes: their page, or, for someone the
+// user has just given to a colleague while people are private to their
+// owner, the people list.
+func afterSave(a *account, p *rapport.Person) string {
+	if !a.org.Sees(a.user, p.OwnerID) {
+		return "/people"
+	}
+	return personURL(p.ID)
+}
+
 func (s *Server) editConflict(w http.ResponseWriter, r *http.Request, a *account, f *form) error {
 	cur, err := s.personFromPath(r, a)
 	if err != nil {
@@ -368,7 +391,7 @@ func (s *Server) personRestore(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account, archived bool) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -384,7 +407,7 @@ func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account,
 }
 
 func (s *Server) personStage(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -457,7 +480,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	refs, err := s.db.Referred(ctx, a.org.ID, p.ID, 100)
+	refs, err := s.db.Referred(ctx, a.org.ID, a.visibleTo(), p.ID, 100)
 	if err != nil {
 		return err
 	}
@@ -489,7 +512,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 }
 
 func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -510,7 +533,7 @@ func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) 
 }
 
 func (s *Server) factDelete(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := pathID(r, "id")
+	id, err := s.personPathID(r, a)
 	if err != nil {
 		return err
 	}

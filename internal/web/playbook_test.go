@@ -356,8 +356,9 @@ func TestReviewObjections(t *testing.T) {
 		log(rapport.OutcomeAppointment, "just-looking", false)
 		log(rapport.OutcomeVoicemail, "just-looking", false)
 		log(rapport.OutcomeLive, "market-too-high", false)
-		log(rapport.OutcomeDoNotCall, "market-too-high", false)
 		log(rapport.OutcomeLive, "", false)
+		// Last: after it, calling Lou needs confirming.
+		log(rapport.OutcomeDoNotCall, "market-too-high", false)
 
 		rowRE := regexp.MustCompile(`(?s)<tr data-objection="([a-z-]+)"><th scope="row"><a href="([^"]+)">([^<]+)</a></th>` +
 			`<td class="num" data-label="Times">(\d+)</td><td class="num" data-label="Live">(\d+)</td><td class="num" data-label="Next step">(\d+)</td>` +

@@ -132,7 +132,7 @@ func (s *Server) renderCompany(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	agents, err := s.db.CompanyAgents(ctx, a.org.ID, c.ID, 100)
+	agents, err := s.db.CompanyAgents(ctx, a.org.ID, a.visibleTo(), c.ID, 100)
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func (s *Server) prospects(w http.ResponseWriter, r *http.Request, a *account) e
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := newForm(q)
-	fl := store.ProspectFilter{Market: q.Get("market"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	fl := store.ProspectFilter{Market: q.Get("market"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
 	if v := q.Get("company"); v != "" {
 		fl.CompanyID = int64(f.int("company", "Choose an office from the list."))
 	}
@@ -362,14 +362,20 @@ func (s *Server) addToToday(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return errNotFound
 	}
-	p, err := s.db.Person(r.Context(), a.org.ID, id)
+	p, err := s.person(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
-	if err := s.db.AddToToday(r.Context(), a.org, a.user, p.ID, "Picked from the prospect list"); err != nil {
+	err = s.db.AddToToday(r.Context(), a.org, a.user, p.ID, "Picked from the prospect list")
+	switch {
+	case rapport.ErrorCode(err) == rapport.EINVALID:
+		// Marked do not call since the list was shown.
+		s.flash(w, r, p.Name()+" is marked do not call, so they were not put on your Today.")
+	case err != nil:
 		return err
+	default:
+		s.flash(w, r, p.Name()+" is on your Today.")
 	}
-	s.flash(w, r, p.Name()+" is on your Today.")
 	return redirect(w, r, nextOr(f.Get("next"), "/recruiting"))
 }
 
@@ -386,7 +392,7 @@ type boardPage struct {
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, a *account) error {
 	mine := r.URL.Query().Get("mine") == "1"
-	owner := int64(0)
+	owner := a.visibleTo()
 	if mine {
 		owner = a.user.ID
 	}
@@ -420,7 +426,7 @@ func (s *Server) boardMove(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		stage = 0
 	}
-	p, err := s.db.Person(r.Context(), a.org.ID, id)
+	p, err := s.person(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -453,7 +459,7 @@ type referralsPage struct {
 }
 
 func (s *Server) referrals(w http.ResponseWriter, r *http.Request, a *account) error {
-	refs, err := s.db.Referrers(r.Context(), a.org.ID)
+	refs, err := s.db.Referrers(r.Context(), a.org.ID, a.visibleTo())
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,11 @@ func (s *Server) reflectTarget(r *http.Request, a *account) (*rapport.Conversati
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.db.Conversation(r.Context(), a.org.ID, id)
+	c, err := s.conversation(r.Context(), a, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.db.Person(r.Context(), a.org.ID, c.PersonID)
+	p, err := s.person(r.Context(), a, c.PersonID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -125,6 +125,7 @@ func (s *Server) routeTable() []route {
 		{"POST /settings/keys", s.user(s.keyCreate)},
 		{"POST /settings/keys/{id}/revoke", s.user(s.keyRevoke)},
 		{"GET /users", s.user(s.usersList)},
+		{"GET /audit", s.user(s.auditLog)},
 		{"POST /users", s.user(s.userCreate)},
 		{"GET /routing", s.user(s.routingList)},
 		{"POST /routing", s.user(s.routingCreate)},
@@ -185,15 +186,15 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// routes builds the handler: the route table behind cross-origin
-// protection, security headers and request logging.
+// routes builds the handler: the route table behind body limits,
+// cross-origin protection, security headers and request logging.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.routeTable() {
 		mux.Handle(r.pattern, r.handler)
 	}
 	cop := http.NewCrossOriginProtection()
-	return s.logRequests(s.secureHeaders(cop.Handler(mux)))
+	return s.logRequests(s.secureHeaders(cop.Handler(s.limitBodies(mux))))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

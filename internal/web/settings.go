@@ -15,6 +15,7 @@ type settingsPage struct {
 	PasswordForm *form
 	OrgForm      *form
 	TZs          []string
+	Visibilities []rapport.Visibility
 }
 
 func settingsForm(u *rapport.User) *form {
@@ -46,6 +47,7 @@ func orgForm(o *rapport.Org) *form {
 	f.Values.Set("name", o.Name)
 	f.Values.Set("region", o.Region)
 	f.Values.Set("tz", o.TZ)
+	f.Values.Set("visibility", string(o.Visibility))
 	return f
 }
 
@@ -60,7 +62,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 	if p.OrgForm == nil {
 		p.OrgForm = orgForm(a.org)
 	}
-	p.TZs = rapport.CommonTZs
+	p.TZs, p.Visibilities = rapport.CommonTZs, rapport.Visibilities
 	s.render(w, r, status, "settings", p)
 	return nil
 }
@@ -131,7 +133,8 @@ func (s *Server) passwordSave(w http.ResponseWriter, r *http.Request, a *account
 	return s.renderSettings(w, r, a, &settingsPage{PasswordForm: f}, http.StatusUnprocessableEntity)
 }
 
-// orgSave changes the organisation's name, phone region and time zone.
+// orgSave changes the organisation's name, phone region and time zone, and
+// (owners only) who sees whose people.
 func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) error {
 	if !a.user.CanManageUsers() {
 		return errForbidden
@@ -142,6 +145,12 @@ func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) err
 	}
 	o := *a.org
 	o.Name, o.Region, o.TZ = f.Get("name"), f.Get("region"), f.Get("tz")
+	if v := rapport.Visibility(f.Get("visibility")); v != "" && v != o.Visibility {
+		if a.user.Role != rapport.RoleOwner {
+			f.addErr("visibility", "Only an owner can change who sees whose people.")
+		}
+		o.Visibility = v
+	}
 	if o.Region != "" && !phone.ValidRegion(o.Region) {
 		f.addErr("region", "Use a two-letter country code such as US or CA.")
 	}
