@@ -150,3 +150,17 @@ func TestSignOutEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// TestVisibilityChangeIsAudited: who changed who sees whose people.
+func TestVisibilityChangeIsAudited(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.org.Visibility = rapport.VisibilityOwn
+		if err := f.db.UpdateOrg(store.WithActor(ctx, f.owner.ID), f.org); err != nil {
+			t.Fatal(err)
+		}
+		log, _ := f.db.AuditLog(ctx, f.org.ID, 0, 1)
+		if len(log) != 1 || log[0].Entity != "organisation" || log[0].UserName != "Olive Owner" || log[0].Summary != "visibility all → own" {
+			t.Errorf("audit = %+v", log)
+		}
+	})
+}

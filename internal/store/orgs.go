@@ -90,6 +90,18 @@ func (db *DB) UpdateOrg(ctx context.Context, org *rapport.Org) error {
 	if err := org.Validate(); err != nil {
 		return err
 	}
-	_, err := db.rw.NewUpdate().Model(org).Column("name", "region", "tz", "visibility").Where("id = ?", org.ID).Exec(ctx)
-	return err
+	return db.tx(ctx, func(tx bun.Tx) error {
+		var was string
+		if err := tx.NewSelect().Table("orgs").Column("visibility").Where("id = ?", org.ID).Scan(ctx, &was); err != nil {
+			return notFound(err, "organisation")
+		}
+		if _, err := tx.NewUpdate().Model(org).Column("name", "region", "tz", "visibility").Where("id = ?", org.ID).Exec(ctx); err != nil {
+			return err
+		}
+		summary := "settings"
+		if was != string(org.Visibility) {
+			summary = "visibility " + was + " → " + string(org.Visibility)
+		}
+		return db.audit(ctx, tx, org.ID, 0, AuditUpdate, "organisation", org.ID, summary)
+	})
 }
