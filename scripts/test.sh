@@ -15,7 +15,8 @@ for target in \
   ./internal/importer:FuzzReader \
   ./internal/importer:FuzzParseVCards \
   ./internal/phone:FuzzNormalize \
-  ./internal/api:FuzzEventDecoder; do
+  ./internal/api:FuzzEventDecoder \
+  ./internal/rapport:FuzzAssess; do
   pkg="${target%%:*}" name="${target##*:}"
   echo "fuzzing $name for $fuzztime"
   go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s
