@@ -37,8 +37,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s, %d users (pausing %v between actions) for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
-			res.Dialect, res.Users, *think, res.Seconds, res.Requests, res.PerSecond, res.P50, res.P99, res.Errors, res.Locked)
+		pauses := fmt.Sprintf("pausing %v between actions", *think)
+		if *think < 0 {
+			pauses = "without pauses"
+		}
+		fmt.Fprintf(stdout, "\n%s, %d users (%s) for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
+			res.Dialect, res.Users, pauses, res.Seconds, res.Requests, res.PerSecond, res.P50, res.P99, res.Errors, res.Locked)
 		for _, a := range []string{"today", "search", "person", "log", "event"} {
 			t := res.ByAction[a]
 			fmt.Fprintf(stdout, "  %-8s %7d requests  p50 %7.1f ms  p99 %7.1f ms  %d errors\n", a, t.N, t.P50, t.P99, t.Errors)
