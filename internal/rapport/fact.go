@@ -125,6 +125,21 @@ func GroupFacts(facts []Fact) []FactGroup {
 	return out
 }
 
+// Distinct leaves out facts that repeat an earlier one of the same type
+// word for word (a card shows what is known, once).
+func Distinct(facts []Fact) []Fact {
+	seen := map[string]bool{}
+	out := facts[:0:0]
+	for _, f := range facts {
+		k := string(f.Type) + "\x00" + strings.ToLower(strings.TrimSpace(f.Text))
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Question is an open question that would uncover an unknown kind of fact.
 type Question struct {
 	Type FactType

@@ -128,6 +128,19 @@ type Person struct {
 	Company *Company `bun:"-"`
 }
 
+// Workplace names where an agent works as reports write it: the office
+// alone when its name already says the brokerage ("Summit Realty -
+// Lincoln Park"), otherwise "Brokerage, Office".
+func (p *Person) Workplace() string {
+	switch {
+	case p.Office == "":
+		return p.Brokerage
+	case p.Brokerage == "" || strings.Contains(strings.ToLower(p.Office), strings.ToLower(p.Brokerage)):
+		return p.Office
+	}
+	return p.Brokerage + ", " + p.Office
+}
+
 // Hired reports whether the person is an agent who joined us: imports
 // then leave their office alone (a report that still lists them at their
 // old brokerage must not undo the hire).

@@ -178,3 +178,22 @@ func TestEssentialsFromThePlaybook(t *testing.T) {
 		t.Errorf("essentials = %+v", qs)
 	}
 }
+
+func TestWorkplaceAndDistinctFacts(t *testing.T) {
+	for _, c := range []struct{ b, o, want string }{
+		{"Windy City Homes", "Windy City Homes - Lakeview", "Windy City Homes - Lakeview"},
+		{"Summit Realty", "Lincoln Park", "Summit Realty, Lincoln Park"},
+		{"Summit Realty", "", "Summit Realty"},
+		{"", "Lakeside Homes", "Lakeside Homes"},
+	} {
+		p := rapport.Person{Brokerage: c.b, Office: c.o}
+		if got := p.Workplace(); got != c.want {
+			t.Errorf("%q + %q = %q, want %q", c.b, c.o, got, c.want)
+		}
+	}
+	fs := rapport.Distinct([]rapport.Fact{{Type: rapport.FactFear, Text: "Stairs"}, {Type: rapport.FactFear, Text: "stairs "},
+		{Type: rapport.FactPassion, Text: "Stairs"}})
+	if len(fs) != 2 {
+		t.Errorf("distinct = %+v", fs)
+	}
+}

@@ -316,7 +316,7 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 				pf = append(pf, f)
 			}
 		}
-		card := &rapport.ContextCard{Facts: rapport.GroupFacts(pf), Questions: pb.Essentials(p.Kind, pf),
+		card := &rapport.ContextCard{Facts: rapport.GroupFacts(rapport.Distinct(pf)), Questions: pb.Essentials(p.Kind, pf),
 			LastConversation: last[p.ID], LastEvent: lastEvent[p.ID]}
 		for _, f := range fus {
 			if f.PersonID == p.ID {
