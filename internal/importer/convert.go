@@ -18,8 +18,9 @@ type Problem struct {
 }
 
 // Row is one data row turned into a person. Values that could not be read
-// are left out and described in Problems; a row with nothing to know the
-// person by is Skip.
+// are described in Problems; they, and every value no field holds, are in
+// Kept, kept with the person as the row was (Cells, or Original for a
+// vCard). A row with nothing to know the person by is Skip.
 type Row struct {
 	Line     int
 	Person   rapport.Person
@@ -30,15 +31,25 @@ type Row struct {
 	// OfficeMLSID and Rank come from MLS rosters and production reports.
 	OfficeMLSID string
 	Rank        int
+	// Unnamed says the person's name was made up from their email or
+	// phone, for want of one.
+	Unnamed bool
+	// ReferredBy names the person who referred them.
+	ReferredBy string
+	Facts      []rapport.Fact
+	Kept       []rapport.KeptValue
+	Cells      []string
+	Original   string
 }
 
 // Converter turns records into rows for one mapping.
 type Converter struct {
 	m      Mapping
+	header []string
 	kind   rapport.Kind
 	phones *phone.Normalizer
 	now    time.Time
-	pairs  map[string]int // pair key -> type column index
+	pairs  map[string]int // pair key -> type or label column index
 }
 
 // NewConverter prepares to read rows mapped by m. Kind is the kind of
@@ -54,12 +65,19 @@ func NewConverter(m Mapping, kind rapport.Kind, region string, now time.Time) *C
 	}
 	c := &Converter{m: m, kind: kind, phones: phone.NewNormalizer(region), now: now, pairs: map[string]int{}}
 	for _, col := range m.Columns {
-		if col.Pair != "" && (col.Field == PhoneType || col.Field == EmailType) {
-			c.pairs[col.Pair] = col.Index
+		c.header = append(c.header, col.Name)
+		switch col.Field {
+		case PhoneType, EmailType, RelationLabel, EventLabel:
+			if col.Pair != "" {
+				c.pairs[col.Pair] = col.Index
+			}
 		}
 	}
 	return c
 }
+
+// Header is the file's header, as the mapping names its columns.
+func (c *Converter) Header() []string { return c.header }
 
 func cell(fields []string, i int) string {
 	if i < len(fields) {
@@ -68,117 +86,209 @@ func cell(fields []string, i int) string {
 	return ""
 }
 
+// label is the label a pair's type column gives a value, or the column's
+// own.
+func (c *Converter) label(col Column, fields []string) string {
+	if t, ok := c.pairs[col.Pair]; ok && col.Pair != "" {
+		if l := strings.ToLower(strings.Trim(cell(fields, t), "* ")); l != "" {
+			return l
+		}
+	}
+	return col.Label
+}
+
 // Convert reads one record.
 func (c *Converter) Convert(rec Record) Row {
-	r := Row{Line: rec.Line, Person: rapport.Person{Kind: c.kind}}
+	r := Row{Line: rec.Line, Person: rapport.Person{Kind: c.kind}, Cells: rec.Fields}
 	p := &r.Person
-	problem := func(col Column, format string, args ...any) {
-		r.Problems = append(r.Problems, Problem{Line: rec.Line, Column: col.Name, Reason: fmt.Sprintf(format, args...)})
+	keep := func(col Column, v, why string) {
+		r.Kept = append(r.Kept, rapport.KeptValue{Name: col.Name, Value: v, Why: why})
 	}
-	var full, middle, address string
+	problem := func(col Column, v, format string, args ...any) {
+		why := fmt.Sprintf(format, args...)
+		r.Problems = append(r.Problems, Problem{Line: rec.Line, Column: col.Name, Reason: why + " — kept as imported"})
+		keep(col, v, why)
+	}
+	// set fills a one-value field; a second column with another value for
+	// it is kept.
+	set := func(col Column, dst *string, v string) {
+		switch {
+		case *dst == "":
+			*dst = v
+		case !strings.EqualFold(*dst, v):
+			keep(col, v, "another column gave "+*dst)
+		}
+	}
+	join := func(dst *string, v, sep string) {
+		if *dst != "" {
+			*dst += sep
+		}
+		*dst += v
+	}
+	for _, i := range rec.Cleaned {
+		name := "(column " + strconv.Itoa(i+1) + ")"
+		if i < len(c.header) {
+			name = c.header[i]
+		}
+		r.Problems = append(r.Problems, Problem{Line: rec.Line, Column: name, Reason: "control characters (a NUL or the like) removed"})
+	}
+	var full, middle, suffix, address, spouse string
+	var spouseInfo, children []string
 	var listUnits, sellUnits int
 	for _, col := range c.m.Columns {
 		v := cell(rec.Fields, col.Index)
-		if v == "" {
+		if v == "" || col.Noise == "*" || (col.Noise != "" && strings.EqualFold(v, col.Noise)) {
 			continue
 		}
 		switch col.Field {
-		case FirstName:
-			p.FirstName = v
-		case LastName:
-			p.LastName = v
-		case MiddleName:
-			middle = v
-		case FullName:
-			full = v
-		case EmailF:
-			label := col.Label
-			if t, ok := c.pairs[col.Pair]; ok {
-				label = strings.ToLower(strings.Trim(cell(rec.Fields, t), "* "))
+		case Ignore:
+			keep(col, v, rapport.WhyNoField)
+		case PhoneType, EmailType, RelationLabel, EventLabel:
+			if _, ok := c.pairs[col.Pair]; !ok || col.Pair == "" {
+				keep(col, v, rapport.WhyNoField)
 			}
+			// Otherwise read with the value it labels.
+		case FirstName:
+			set(col, &p.FirstName, v)
+		case LastName:
+			set(col, &p.LastName, v)
+		case MiddleName:
+			set(col, &middle, v)
+		case NameSuffix:
+			set(col, &suffix, v)
+		case FullName:
+			set(col, &full, v)
+		case Nickname:
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactPreference, Text: "Goes by " + v})
+		case EmailF:
+			label := c.label(col, rec.Fields)
 			for _, e := range splitList(v) {
 				addr, err := rapport.NormalizeEmail(e)
 				if err != nil {
-					problem(col, "%s — left out", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
+					problem(col, e, "%s", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
 					continue
 				}
 				if !hasEmail(p.Emails, addr) {
-					p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: label})
+					p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: emailLabel(label)})
 				}
 			}
 		case PhoneF:
-			label := col.Label
-			if t, ok := c.pairs[col.Pair]; ok {
-				label = strings.ToLower(strings.Trim(cell(rec.Fields, t), "* "))
+			label := c.label(col, rec.Fields)
+			if notAPhone(label) {
+				// A fax or a pager is no way to talk to them.
+				keep(col, v, label)
+				continue
 			}
 			for _, raw := range splitPhones(v) {
 				n, err := c.phones.Normalize(raw)
 				if err != nil {
-					problem(col, "%s — left out", strings.TrimSuffix(err.Error(), "."))
+					problem(col, raw, "%s", strings.TrimSuffix(err.Error(), "."))
 					continue
 				}
 				if !hasPhone(p.Phones, n) {
-					p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: label})
+					p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: phoneLabel(label)})
 				}
 			}
 		case Street:
-			p.Street = v
+			join(&p.Street, v, ", ")
 		case City:
-			p.City = v
+			set(col, &p.City, v)
 		case State:
-			p.State = v
+			set(col, &p.State, v)
 		case PostalCode:
-			p.PostalCode = v
+			set(col, &p.PostalCode, v)
 		case Country:
-			p.Country = v
+			set(col, &p.Country, v)
 		case FullAddress:
+			if address != "" {
+				keep(col, v, "another column gave "+address)
+				continue
+			}
 			address = v
 		case Source:
-			p.Source = v
+			set(col, &p.Source, v)
 		case Tags:
 			p.Tags = append(p.Tags, splitTags(v)...)
 		case Notes:
-			if p.Notes != "" {
-				p.Notes += "\n"
-			}
-			p.Notes += v
+			join(&p.Notes, v, "\n")
 		case KindF:
 			k, ok := kindFrom(v)
 			if !ok {
-				problem(col, "%q is not a kind Rapport knows (lead, client, sphere, recruit); imported as %s", v, c.kind)
+				problem(col, v, "%q is not a kind Rapport knows (lead, client, sphere, recruit); imported as %s", v, c.kind)
 				continue
 			}
 			p.Kind = k
 		case StageF:
-			r.Stage = v
+			set(col, &r.Stage, v)
 		case OwnerF:
-			r.Owner = v
-		case Birthday, HomeDate:
+			set(col, &r.Owner, v)
+		case Birthday, HomeDate, Anniversary:
 			a, err := parseDate(v)
 			if err != nil {
-				problem(col, "%q is not a date we can read — left out", v)
+				problem(col, v, "%q is not a date we can read", v)
 				continue
 			}
-			if col.Field == Birthday {
-				p.Birthday = a
+			if a.IsZero() {
+				continue // Outlook's 0/0/00: no date
+			}
+			c.setDate(&r, col, col.Field, a, keep)
+		case Spouse:
+			set(col, &spouse, v)
+		case SpouseInfo:
+			spouseInfo = append(spouseInfo, v)
+		case Children:
+			children = append(children, v)
+		case JobTitle:
+			if honorifics[strings.ToLower(strings.TrimSuffix(v, "."))] {
+				keep(col, v, "a title before the name")
+				continue
+			}
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactOther, Text: "Job title: " + v})
+		case Hobby:
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactInterest, Text: v})
+		case ReferredBy:
+			set(col, &r.ReferredBy, v)
+		case Relation:
+			label := c.label(col, rec.Fields)
+			switch relationKind(label) {
+			case "spouse":
+				set(col, &spouse, v)
+			case "child":
+				children = append(children, v)
+			case "family":
+				r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: capitalize(label) + ": " + v})
+			case "referred by":
+				set(col, &r.ReferredBy, v)
+			default:
+				keep(col, v, label)
+			}
+		case Event:
+			label := c.label(col, rec.Fields)
+			a, err := parseDate(v)
+			if err != nil {
+				problem(col, v, "%q is not a date we can read", v)
+				continue
+			}
+			if f := eventField(label); f != Ignore {
+				c.setDate(&r, col, f, a, keep)
 			} else {
-				p.HomeAnniversary = a
+				keep(col, v, label)
 			}
 		case Brokerage:
-			p.Brokerage = v
+			set(col, &p.Brokerage, v)
 		case Office:
-			p.Office = v
+			set(col, &p.Office, v)
 		case LicenceYear:
 			y, err := strconv.Atoi(v)
 			if err != nil || y < 1950 || y > c.now.Year()+1 {
-				problem(col, "%q is not a year — left out", v)
+				problem(col, v, "%q is not a year", v)
 				continue
 			}
 			p.LicenceYear = y
 		case Units12m, ListUnits, SellUnits:
 			n, err := parseNumber(v)
 			if err != nil || n < 0 || n > 100000 {
-				problem(col, "%q is not a number of transactions — left out", v)
+				problem(col, v, "%q is not a number of transactions", v)
 				continue
 			}
 			switch col.Field {
@@ -192,42 +302,46 @@ func (c *Converter) Convert(rec Record) Row {
 		case Volume12m:
 			n, err := parseNumber(v)
 			if err != nil || n < 0 {
-				problem(col, "%q is not an amount — left out", v)
+				problem(col, v, "%q is not an amount", v)
 				continue
 			}
 			p.Volume12m = int64(n)
 		case MLSID:
-			p.MLSID = v
+			set(col, &p.MLSID, v)
 		case OfficeMLSID:
-			r.OfficeMLSID = v
+			set(col, &r.OfficeMLSID, v)
 		case Rank:
 			n, err := parseNumber(v)
 			if err != nil || n < 1 || n > 1_000_000 {
-				problem(col, "%q is not a rank — left out", v)
+				problem(col, v, "%q is not a rank", v)
 				continue
 			}
 			r.Rank = int(n)
 		case DoNotCall:
-			switch strings.ToLower(v) {
-			case "1", "y", "yes", "true", "x", "dnc", "do not call":
-				p.DoNotCall = true
-			case "0", "n", "no", "false":
-			default:
-				problem(col, "%q is not yes or no — left out", v)
-			}
-		case TimeZone:
-			if err := rapport.ValidTZ(v); err != nil {
-				problem(col, "%s — left out", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
+			dnc, ok := doNotCall(v)
+			if !ok {
+				problem(col, v, "%q is not yes or no", v)
 				continue
 			}
-			p.TZ = v
+			p.DoNotCall = p.DoNotCall || dnc
+		case TimeZone:
+			if err := rapport.ValidTZ(v); err != nil {
+				problem(col, v, "%s", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
+				continue
+			}
+			set(col, &p.TZ, v)
 		case CadenceDays:
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 3650 {
-				problem(col, "%q is not a number of days — left out", v)
+				problem(col, v, "%q is not a number of days", v)
 				continue
 			}
 			p.CadenceDays = n
+		}
+	}
+	for i := len(c.header); i < len(rec.Fields); i++ {
+		if v := strings.TrimSpace(rec.Fields[i]); v != "" {
+			r.Kept = append(r.Kept, rapport.KeptValue{Name: "(column " + strconv.Itoa(i+1) + ")", Value: v, Why: "beyond the header"})
 		}
 	}
 	p.ListUnits12m, p.SellUnits12m = listUnits, sellUnits
@@ -236,11 +350,38 @@ func (c *Converter) Convert(rec Record) Row {
 	}
 	if p.FirstName == "" && p.LastName == "" && full != "" {
 		p.FirstName, p.LastName = splitName(full)
-	} else if middle != "" && p.FirstName != "" {
+	} else if full != "" && !strings.EqualFold(full, strings.TrimSpace(p.FirstName+" "+p.LastName)) &&
+		!strings.EqualFold(full, strings.TrimSpace(p.FirstName+" "+middle+" "+p.LastName)) {
+		r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullName), Value: full, Why: "the name columns gave " + p.FirstName + " " + p.LastName})
+	}
+	if middle != "" && p.FirstName != "" {
 		p.FirstName += " " + middle
 	}
-	if address != "" && p.Street == "" && p.City == "" {
-		p.Street, p.City, p.State, p.PostalCode = splitAddress(address)
+	if suffix != "" && p.LastName != "" {
+		p.LastName += " " + suffix
+	}
+	if spouse != "" || len(spouseInfo) > 0 {
+		text := "Spouse: " + spouse
+		if len(spouseInfo) > 0 {
+			if spouse != "" {
+				text += " (" + strings.Join(spouseInfo, ", ") + ")"
+			} else {
+				text += strings.Join(spouseInfo, ", ")
+			}
+		}
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: text})
+	}
+	if len(children) > 0 {
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Children: " + strings.Join(children, ", ")})
+	}
+	if address != "" {
+		if p.Street == "" && p.City == "" {
+			p.Street, p.City, p.State, p.PostalCode = splitAddress(address)
+		} else if !strings.Contains(strings.ToLower(address), strings.ToLower(firstLine(p.Street))) {
+			// Another address than the person's own (the property they
+			// asked about?).
+			r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullAddress), Value: address})
+		}
 	}
 	if p.FirstName == "" && p.LastName == "" {
 		switch {
@@ -251,18 +392,152 @@ func (c *Converter) Convert(rec Record) Row {
 		case p.MLSID != "":
 			p.FirstName = "MLS " + p.MLSID
 		default:
-			r.Skip = true
-			r.Problems = append(r.Problems, Problem{Line: rec.Line, Reason: "no name, email, phone or MLS id — row skipped"})
+			r.skip("no name, email, phone or MLS id — row skipped")
 			return r
 		}
+		r.Unnamed = true
 		r.Problems = append(r.Problems, Problem{Line: rec.Line, Reason: "no name; imported as " + p.FirstName})
 	}
 	p.Normalize()
 	if len(p.FirstName) > 100 || len(p.LastName) > 100 {
-		r.Skip = true
-		r.Problems = append(r.Problems, Problem{Line: rec.Line, Reason: "a name longer than 100 characters — row skipped"})
+		r.skip("a name longer than 100 characters — row skipped")
 	}
 	return r
+}
+
+// skip leaves the row out, saying why; what its problems said would be
+// kept is not imported either.
+func (r *Row) skip(why string) {
+	r.Skip = true
+	for i := range r.Problems {
+		r.Problems[i].Reason = strings.TrimSuffix(r.Problems[i].Reason, " — kept as imported") + " — not imported"
+	}
+	r.Problems = append(r.Problems, Problem{Line: r.Line, Reason: why})
+}
+
+// setDate puts a date where its field says: a birthday and a home
+// anniversary are the person's, a wedding anniversary is a family fact.
+func (c *Converter) setDate(r *Row, col Column, f Field, a rapport.Anniversary, keep func(Column, string, string)) {
+	p := &r.Person
+	switch f {
+	case Birthday, HomeDate:
+		dst := &p.Birthday
+		if f == HomeDate {
+			dst = &p.HomeAnniversary
+		}
+		if !dst.IsZero() && *dst != a {
+			keep(col, a.String(), "another column gave "+dst.String())
+			return
+		}
+		*dst = a
+	case Anniversary:
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Wedding anniversary: " + a.Display()})
+	}
+}
+
+// nameOf is the header of the first column mapped to f.
+func (c *Converter) nameOf(f Field) string {
+	for _, col := range c.m.Columns {
+		if col.Field == f {
+			return col.Name
+		}
+	}
+	return f.Label()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, ",")
+	return strings.TrimSpace(s)
+}
+
+// notAPhone reports whether a phone label says the number is no way to
+// talk to the person: a fax, a pager, an assistant's line.
+func notAPhone(label string) bool {
+	for _, w := range []string{"fax", "pager", "telex", "isdn", "tty", "assistant"} {
+		if strings.Contains(label, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// phoneLabel reads the labels contact apps write ("Mobile", "iPhone",
+// "Cell", "Business").
+func phoneLabel(l string) string {
+	switch l = strings.ToLower(strings.TrimSpace(l)); l {
+	case "cell", "iphone", "mobile phone", "cell phone", "cellular":
+		return "mobile"
+	case "business", "office", "work phone", "direct":
+		return "work"
+	case "home phone":
+		return "home"
+	}
+	return l
+}
+
+func emailLabel(l string) string {
+	switch l = strings.ToLower(strings.TrimSpace(l)); l {
+	case "business", "office":
+		return "work"
+	case "internet", "smtp", "pref":
+		return ""
+	}
+	return l
+}
+
+// relationKind reads a relation's label (Google's "Relation 1 - Label",
+// Apple's X-ABRelatedNames, vCard 4's RELATED;TYPE=).
+func relationKind(label string) string {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "spouse", "partner", "wife", "husband", "domestic partner", "domestic_partner", "fiance", "fiancé", "fiancee", "fiancée":
+		return "spouse"
+	case "child", "son", "daughter", "kid", "children":
+		return "child"
+	case "mother", "father", "parent", "brother", "sister", "sibling", "relative", "grandmother", "grandfather",
+		"grandparent", "grandchild", "aunt", "uncle", "cousin", "niece", "nephew", "kin", "mom", "dad", "stepmother", "stepfather":
+		return "family"
+	case "referred by", "referred_by", "referrer":
+		return "referred by"
+	}
+	return ""
+}
+
+// eventField reads a dated event's label (Google's "Event 1 - Label").
+func eventField(label string) Field {
+	l := strings.ToLower(strings.TrimSpace(label))
+	switch {
+	case l == "anniversary" || strings.Contains(l, "wedding"):
+		return Anniversary
+	case l == "birthday":
+		return Birthday
+	case strings.Contains(l, "home") || strings.Contains(l, "closing") || strings.Contains(l, "purchase"):
+		return HomeDate
+	}
+	return Ignore
+}
+
+func capitalize(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// doNotCall reads a do-not-call or opt-out cell: what CRMs write for a
+// number on the do-not-call list (DNC, Yes, Opted Out…) and for one that
+// is not (No, Clear, Callable…).
+func doNotCall(v string) (dnc, ok bool) {
+	switch strings.ToLower(strings.Join(strings.Fields(strings.NewReplacer("-", " ", "_", " ").Replace(v)), " ")) {
+	case "1", "y", "yes", "true", "x", "dnc", "do not call", "on dnc", "on dnc list", "opted out", "opt out", "optout",
+		"unsubscribed", "blocked", "federal dnc", "state dnc", "national dnc", "internal dnc", "dnc list", "litigator",
+		"do not contact", "do not text", "stop":
+		return true, true
+	case "0", "n", "no", "false", "clear", "ok", "callable", "not dnc", "not on dnc", "subscribed", "opted in", "opt in",
+		"none", "valid", "allowed", "can call":
+		return false, true
+	}
+	return false, false
 }
 
 func hasEmail(es []rapport.Email, a string) bool {
@@ -419,6 +694,10 @@ var dateLayouts = []string{"2006-01-02", "01/02/2006", "1/2/2006", "01/02/06", "
 // parseDate reads a date as contact apps write it; a month and day without
 // a year is an anniversary with no year.
 func parseDate(v string) (rapport.Anniversary, error) {
+	if strings.Trim(v, "0/-. ") == "" {
+		// Outlook writes 0/0/00 for no date.
+		return rapport.Anniversary{}, nil
+	}
 	if a, err := rapport.ParseAnniversary(v); err == nil {
 		return a, nil
 	}

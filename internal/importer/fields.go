@@ -8,13 +8,16 @@ import (
 // Field is a Rapport field a column can hold.
 type Field string
 
-// The fields a column maps to. Phone and email columns repeat.
+// The fields a column maps to. Phone and email columns repeat; so do
+// street lines, notes and tags, which are joined.
 const (
 	Ignore       Field = ""
 	FirstName    Field = "first_name"
 	LastName     Field = "last_name"
 	MiddleName   Field = "middle_name"
+	NameSuffix   Field = "name_suffix"
 	FullName     Field = "full_name"
+	Nickname     Field = "nickname"
 	EmailF       Field = "email"
 	PhoneF       Field = "phone"
 	Street       Field = "street"
@@ -31,6 +34,13 @@ const (
 	OwnerF       Field = "owner"
 	Birthday     Field = "birthday"
 	HomeDate     Field = "home_anniversary"
+	Anniversary  Field = "anniversary"
+	Spouse       Field = "spouse"
+	SpouseInfo   Field = "spouse_contact"
+	Children     Field = "children"
+	JobTitle     Field = "job_title"
+	Hobby        Field = "interest"
+	ReferredBy   Field = "referred_by"
 	Brokerage    Field = "brokerage"
 	Office       Field = "office"
 	LicenceYear  Field = "licence_year"
@@ -47,20 +57,25 @@ const (
 	LicenceState Field = "licence"
 	OfficeMLSID  Field = "office_mls_id"
 	Rank         Field = "rank"
+	// Relation and Event hold a name or a date whose meaning a paired
+	// label column gives (Google's "Relation 1 - Label": "Spouse").
+	Relation      Field = "relation"
+	RelationLabel Field = "relation_label"
+	Event         Field = "event"
+	EventLabel    Field = "event_label"
 )
 
 // Fields lists the fields a user can map a column to, in menu order.
-var Fields = []Field{FirstName, LastName, MiddleName, FullName, EmailF, PhoneF, Street, City, State, PostalCode, Country,
-	FullAddress, Source, Tags, Notes, KindF, StageF, OwnerF, Birthday, HomeDate, Brokerage, Office, LicenceYear, Units12m,
-	Volume12m, MLSID, DoNotCall, TimeZone, CadenceDays, ListUnits, SellUnits, OfficeMLSID, Rank}
+var Fields = []Field{FirstName, LastName, MiddleName, NameSuffix, FullName, Nickname, EmailF, PhoneF, Street, City, State,
+	PostalCode, Country, FullAddress, Source, Tags, Notes, KindF, StageF, OwnerF, Birthday, HomeDate, Anniversary, Spouse,
+	SpouseInfo, Children, JobTitle, Hobby, ReferredBy, Brokerage, Office, LicenceYear, Units12m, Volume12m, MLSID, DoNotCall,
+	TimeZone, CadenceDays, ListUnits, SellUnits, OfficeMLSID, Rank}
 
 // Label names a field for people.
 func (f Field) Label() string {
-	if f == Ignore {
-		return "(ignore)"
-	}
-	s := strings.ReplaceAll(string(f), "_", " ")
 	switch f {
+	case Ignore:
+		return "(keep as imported)"
 	case Units12m:
 		return "units (12 months)"
 	case Volume12m:
@@ -73,8 +88,49 @@ func (f Field) Label() string {
 		return "rank (production report)"
 	case TimeZone:
 		return "time zone"
+	case Anniversary:
+		return "wedding anniversary"
+	case SpouseInfo:
+		return "spouse's email or phone"
+	case Hobby:
+		return "interest or hobby"
+	case DoNotCall:
+		return "do not call"
 	}
-	return s
+	return strings.ReplaceAll(string(f), "_", " ")
+}
+
+// Help says what a field does with a value, for rapport import --fields.
+func (f Field) Help() string {
+	switch f {
+	case FullName:
+		return `split into first and last ("Lopez, Maria", "Dr. Maria de la Cruz")`
+	case Nickname:
+		return `a preference fact: "Goes by …"`
+	case EmailF, PhoneF:
+		return "repeatable; several in one cell are split on ; or :::"
+	case Street, Notes, Tags:
+		return "repeatable; joined"
+	case FullAddress:
+		return `"123 Main St, Chicago, IL 60614", used when no street or city column`
+	case Anniversary:
+		return "a family fact"
+	case Spouse, SpouseInfo, Children:
+		return "a family fact (never the person's own email or phone)"
+	case JobTitle:
+		return "an other fact"
+	case Hobby:
+		return "an interest fact"
+	case ReferredBy:
+		return "linked to the person of that name, when there is exactly one"
+	case DoNotCall:
+		return "yes/no, DNC, opted out, unsubscribed… sets do-not-call"
+	case KindF:
+		return "lead, client, sphere or recruit"
+	case OwnerF:
+		return "a user's email or name"
+	}
+	return ""
 }
 
 // Column is what one column of a file holds.
@@ -88,6 +144,10 @@ type Column struct {
 	// Pair links "Phone 1 - Type" to "Phone 1 - Value": columns with the
 	// same Pair key go together.
 	Pair string
+	// Noise is a value of the column that says nothing (Outlook writes
+	// "Normal" in every row's Sensitivity); "*" for any value, for a
+	// column that only restates others (Outlook's E-mail Display Name).
+	Noise string
 }
 
 // Mapping says what each column of a file holds.
@@ -104,68 +164,117 @@ type Preset struct {
 	Kind string
 	// Signature columns identify the layout.
 	Signature []string
-	exact     map[string]Field
+	// Doc says where the layout is documented, for the README and
+	// rapport import --fields.
+	Doc   string
+	exact map[string]Field
+	// noise are column values that say nothing (see Column.Noise).
+	noise map[string]string
 }
 
-var pairRE = regexp.MustCompile(`^(e-?mail|phone|address|organization|website) (\d+) - (type|value|label|formatted|street|city|region|postal code|country|name)$`)
+// pairRE reads numbered, labelled columns: Google's "Phone 2 - Label",
+// "E-mail 1 - Value", "Relation 1 - Value"; Outlook's "E-mail 2 Address";
+// CRM exports' "Phone 1", "Email 2 Type".
+var pairRE = regexp.MustCompile(`^(e-?mail|phone|address|organization|website|relation|event|custom field|im) ?(\d+)(?: -)?(?: (type|value|label|formatted|street|city|region|postal code|country|name|title|department|po box|extended address|address|number))?$`)
 
 // Presets are the layouts Rapport knows by name.
 var Presets = []Preset{
 	{Name: "google", Label: "Google Contacts", Kind: "sphere",
-		Signature: []string{"given name", "family name", "e-mail 1 - value", "phone 1 - value", "group membership", "first name", "last name", "labels"},
+		Doc:       "Google Contacts → Export → Google CSV (and its pre-2023 layout with Given Name/Family Name/Group Membership)",
+		Signature: []string{"given name", "family name", "e-mail 1 - value", "phone 1 - value", "group membership", "first name", "last name", "labels", "organization name", "file as", "phonetic first name"},
 		exact: map[string]Field{"name": FullName, "given name": FirstName, "family name": LastName, "additional name": MiddleName,
-			"first name": FirstName, "last name": LastName, "middle name": MiddleName, "birthday": Birthday, "notes": Notes,
-			"group membership": Tags, "labels": Tags, "organization 1 - name": Brokerage, "organization name": Brokerage}},
+			"first name": FirstName, "last name": LastName, "middle name": MiddleName, "name suffix": NameSuffix, "nickname": Nickname,
+			"birthday": Birthday, "notes": Notes, "group membership": Tags, "labels": Tags, "organization name": Brokerage,
+			"organization title": JobTitle, "occupation": JobTitle, "hobby": Hobby},
+		noise: map[string]string{"file as": "*", "initials": "*", "sensitivity": "Normal", "priority": "Normal", "gender": "Unspecified"}},
 	{Name: "outlook", Label: "Outlook", Kind: "sphere",
-		Signature: []string{"e-mail address", "e-mail 2 address", "mobile phone", "home phone", "business phone", "home street", "categories"},
-		exact: map[string]Field{"first name": FirstName, "middle name": MiddleName, "last name": LastName, "e-mail address": EmailF,
-			"e-mail 2 address": EmailF, "e-mail 3 address": EmailF, "mobile phone": PhoneF, "home phone": PhoneF, "home phone 2": PhoneF,
-			"business phone": PhoneF, "business phone 2": PhoneF, "other phone": PhoneF, "primary phone": PhoneF, "car phone": PhoneF,
-			"home street": Street, "home city": City, "home state": State, "home postal code": PostalCode, "home country/region": Country,
-			"birthday": Birthday, "anniversary": Ignore, "notes": Notes, "categories": Tags, "company": Brokerage}},
+		Doc:       "Outlook → Export to a file → Comma Separated Values (the 92-column layout Outlook for Windows and Outlook.com write)",
+		Signature: []string{"e-mail address", "e-mail 2 address", "mobile phone", "home phone", "business phone", "home street", "categories", "e-mail display name", "business fax", "home country/region"},
+		exact: map[string]Field{"first name": FirstName, "middle name": MiddleName, "last name": LastName, "suffix": NameSuffix,
+			"e-mail address": EmailF, "e-mail 2 address": EmailF, "e-mail 3 address": EmailF, "mobile phone": PhoneF, "home phone": PhoneF,
+			"home phone 2": PhoneF, "business phone": PhoneF, "business phone 2": PhoneF, "other phone": PhoneF, "primary phone": PhoneF,
+			"car phone": PhoneF, "company main phone": PhoneF, "home street": Street, "home street 2": Street, "home street 3": Street,
+			"home city": City, "home state": State, "home postal code": PostalCode, "home country/region": Country, "home country": Country,
+			"birthday": Birthday, "anniversary": Anniversary, "notes": Notes, "categories": Tags, "company": Brokerage,
+			"job title": JobTitle, "spouse": Spouse, "children": Children, "referred by": ReferredBy, "hobby": Hobby,
+			// Everything about other addresses and numbers that are not
+			// the person's own line is kept as imported.
+			"business street": Ignore, "business city": Ignore, "business state": Ignore, "business postal code": Ignore,
+			"business country/region": Ignore, "business fax": Ignore, "home fax": Ignore, "other fax": Ignore, "pager": Ignore,
+			"assistant's phone": Ignore, "callback": Ignore, "isdn": Ignore, "radio phone": Ignore, "tty/tdd phone": Ignore, "telex": Ignore,
+			"e-mail type": Ignore, "e-mail 2 type": Ignore, "e-mail 3 type": Ignore, "e-mail display name": Ignore,
+			"e-mail 2 display name": Ignore, "e-mail 3 display name": Ignore, "title": Ignore},
+		noise: map[string]string{"e-mail type": "*", "e-mail 2 type": "*", "e-mail 3 type": "*", "e-mail display name": "*",
+			"e-mail 2 display name": "*", "e-mail 3 display name": "*", "initials": "*", "sensitivity": "Normal", "priority": "Normal",
+			"private": "False", "gender": "Unspecified"}},
+	{Name: "linkedin", Label: "LinkedIn connections", Kind: "sphere",
+		Doc:       "LinkedIn → Settings → Get a copy of your data → Connections (Connections.csv, with a Notes: block above the header)",
+		Signature: []string{"first name", "last name", "url", "email address", "company", "position", "connected on"},
+		exact: map[string]Field{"first name": FirstName, "last name": LastName, "email address": EmailF, "company": Brokerage,
+			"position": JobTitle, "url": Ignore, "connected on": Ignore}},
 	{Name: "crm", Label: "Generic CRM export", Kind: "lead",
+		Doc:       "a CRM's contact export with one column per field (Rapport's own export reads back this way)",
 		Signature: []string{"first name", "last name", "email", "phone", "source", "stage", "tags", "assigned to", "lead source"},
 		exact:     map[string]Field{}},
 	{Name: "reso", Label: "RESO Member roster", Kind: "recruit",
+		Doc:       "RESO Data Dictionary Member resource, as MLS roster exports name its fields",
 		Signature: []string{"membermlsid", "memberfirstname", "memberlastname", "memberemail", "membermobilephone", "officename", "officemlsid"},
 		exact: map[string]Field{"membermlsid": MLSID, "memberfirstname": FirstName, "memberlastname": LastName, "membermiddlename": MiddleName,
 			"memberfullname": FullName, "memberemail": EmailF, "membermobilephone": PhoneF, "memberofficephone": PhoneF,
 			"memberdirectphone": PhoneF, "memberhomephone": PhoneF, "memberpreferredphone": PhoneF, "memberstatelicense": LicenceState,
 			"officemlsid": OfficeMLSID, "officename": Office, "memberaddress1": Street, "membercity": City, "memberstateorprovince": State,
 			"memberpostalcode": PostalCode, "membercountry": Country, "memberkey": Ignore, "memberstatus": Ignore,
-			"memberdesignation": Ignore, "membernickname": Ignore, "officekey": Ignore, "memberaor": Ignore}},
+			"memberdesignation": Ignore, "membernickname": Nickname, "officekey": Ignore, "memberaor": Ignore, "memberfax": Ignore}},
 	{Name: "production", Label: "MLS production ranking report", Kind: "recruit",
+		Doc:       "an MLS or broker-metrics production ranking (rank, agent, office, sides, volume for 12 months)",
 		Signature: []string{"rank", "agent", "agent name", "total volume", "total units", "list units", "sell units", "average price", "mls id", "agent id", "office"},
 		exact: map[string]Field{"rank": Rank, "agent": FullName, "agent name": FullName, "mls id": MLSID, "agent id": MLSID, "agent mls id": MLSID,
 			"office": Office, "office name": Office, "brokerage": Brokerage, "list units": ListUnits, "list sides": ListUnits,
 			"sell units": SellUnits, "sell sides": SellUnits, "buy units": SellUnits, "total units": Units12m, "total sides": Units12m,
 			"total transactions": Units12m, "total volume": Volume12m, "volume": Volume12m, "average price": Ignore,
-			"avg price": Ignore, "list volume": Ignore, "sell volume": Ignore}},
+			"avg price": Ignore, "list volume": Ignore, "sell volume": Ignore},
+		noise: map[string]string{"average price": "*", "avg price": "*", "list volume": "*", "sell volume": "*"}},
 }
 
 // synonyms maps a normalised header to a field when no preset claims it.
 var synonyms = map[string]Field{
 	"first": FirstName, "first name": FirstName, "firstname": FirstName, "given name": FirstName, "fname": FirstName, "forename": FirstName,
 	"last": LastName, "last name": LastName, "lastname": LastName, "surname": LastName, "family name": LastName, "lname": LastName,
-	"middle": MiddleName, "middle name": MiddleName,
-	"name": FullName, "full name": FullName, "fullname": FullName, "contact": FullName, "contact name": FullName, "display name": FullName, "client": FullName, "lead name": FullName, "agent": FullName, "agent name": FullName,
-	"email": EmailF, "e-mail": EmailF, "email address": EmailF, "e-mail address": EmailF, "emails": EmailF, "primary email": EmailF, "work email": EmailF, "home email": EmailF, "personal email": EmailF, "other email": EmailF,
-	"phone": PhoneF, "phone number": PhoneF, "telephone": PhoneF, "tel": PhoneF, "mobile": PhoneF, "cell": PhoneF, "cell phone": PhoneF, "mobile phone": PhoneF,
-	"home phone": PhoneF, "work phone": PhoneF, "office phone": PhoneF, "business phone": PhoneF, "primary phone": PhoneF, "phones": PhoneF, "other phone": PhoneF, "direct phone": PhoneF,
-	"street": Street, "address 1": Street, "address line 1": Street, "street address": Street, "mailing address": Street,
+	"middle": MiddleName, "middle name": MiddleName, "suffix": NameSuffix, "name suffix": NameSuffix,
+	"name": FullName, "full name": FullName, "fullname": FullName, "contact": FullName, "contact name": FullName, "display name": FullName,
+	"client": FullName, "lead name": FullName, "agent": FullName, "agent name": FullName,
+	"nickname": Nickname, "nick name": Nickname, "goes by": Nickname, "preferred name": Nickname,
+	"email": EmailF, "e-mail": EmailF, "email address": EmailF, "e-mail address": EmailF, "emails": EmailF, "primary email": EmailF,
+	"work email": EmailF, "home email": EmailF, "personal email": EmailF, "other email": EmailF,
+	"phone": PhoneF, "phone number": PhoneF, "telephone": PhoneF, "tel": PhoneF, "mobile": PhoneF, "cell": PhoneF, "cell phone": PhoneF,
+	"mobile phone": PhoneF, "home phone": PhoneF, "work phone": PhoneF, "office phone": PhoneF, "business phone": PhoneF,
+	"primary phone": PhoneF, "phones": PhoneF, "other phone": PhoneF, "direct phone": PhoneF,
+	"street": Street, "address 1": Street, "address line 1": Street, "address line 2": Street, "address 2": Street, "street address": Street,
+	"mailing address": Street, "mailing street": Street, "primary address": Street, "home street": Street,
 	"address": FullAddress, "full address": FullAddress, "property address": FullAddress,
-	"city": City, "town": City, "state": State, "province": State, "region": State, "st": State,
+	"city": City, "town": City, "mailing city": City, "primary city": City, "home city": City,
+	"state": State, "province": State, "region": State, "st": State, "mailing state": State, "primary state": State, "state/province": State,
 	"zip": PostalCode, "zip code": PostalCode, "zipcode": PostalCode, "postal code": PostalCode, "postcode": PostalCode,
-	"country": Country,
-	"source":  Source, "lead source": Source, "origin": Source,
-	"tags": Tags, "tag": Tags, "labels": Tags, "groups": Tags, "categories": Tags,
-	"notes": Notes, "note": Notes, "comments": Notes, "description": Notes, "background": Notes,
-	"kind": KindF, "type": KindF, "contact type": KindF, "category": KindF,
-	"stage": StageF, "status": StageF, "pipeline stage": StageF, "lead status": StageF,
-	"owner": OwnerF, "assigned to": OwnerF, "agent email": OwnerF, "assigned agent": OwnerF, "owner email": OwnerF,
+	"zip/postal code": PostalCode, "mailing zip": PostalCode, "mailing zip code": PostalCode, "primary zip": PostalCode, "home postal code": PostalCode,
+	"country": Country, "mailing country": Country, "home country": Country, "country/region": Country,
+	"source": Source, "lead source": Source, "origin": Source, "lead origin": Source,
+	"tags": Tags, "tag": Tags, "labels": Tags, "groups": Tags, "categories": Tags, "hashtag": Tags, "hashtags": Tags, "lead tags": Tags,
+	"notes": Notes, "note": Notes, "comments": Notes, "description": Notes, "background": Notes, "agent notes": Notes, "insight": Notes,
+	"insights": Notes, "add to import note": Notes, "import note": Notes, "lead notes": Notes,
+	"kind": KindF, "type": KindF, "contact type": KindF, "category": KindF, "lead type": KindF,
+	"stage": StageF, "status": StageF, "pipeline stage": StageF, "lead status": StageF, "pipeline": StageF,
+	"owner": OwnerF, "assigned to": OwnerF, "agent email": OwnerF, "assigned agent": OwnerF, "owner email": OwnerF, "assigned user": OwnerF,
 	"birthday": Birthday, "birth date": Birthday, "birthdate": Birthday, "date of birth": Birthday, "dob": Birthday,
 	"home anniversary": HomeDate, "closing date": HomeDate, "close date": HomeDate, "purchase date": HomeDate, "home purchase date": HomeDate,
-	"brokerage": Brokerage, "company": Brokerage, "organization": Brokerage, "office name": Office, "office": Office,
+	"anniversary": Anniversary, "wedding anniversary": Anniversary,
+	"spouse": Spouse, "spouse name": Spouse, "spouse's name": Spouse, "partner": Spouse, "partner name": Spouse,
+	"children": Children, "kids": Children, "children's names": Children,
+	"job title": JobTitle, "title": JobTitle, "position": JobTitle, "occupation": JobTitle, "profession": JobTitle,
+	"organization title": JobTitle,
+	"hobby":              Hobby, "hobbies": Hobby, "interests": Hobby,
+	"referred by": ReferredBy, "referral": ReferredBy, "referrer": ReferredBy, "referred by name": ReferredBy,
+	"brokerage": Brokerage, "company": Brokerage, "organization": Brokerage, "organization name": Brokerage,
+	"office name": Office, "office": Office,
 	"licensed": LicenceYear, "licence year": LicenceYear, "license year": LicenceYear, "year licensed": LicenceYear,
 	"units": Units12m, "12 month units": Units12m, "total units": Units12m, "transactions": Units12m,
 	"volume": Volume12m, "12 month volume": Volume12m, "total volume": Volume12m, "production": Volume12m,
@@ -180,7 +289,7 @@ var labelWords = []string{"mobile", "cell", "home", "work", "business", "office"
 
 func normHeader(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
-	h = strings.NewReplacer("_", " ", ".", " ", "#", " ", "(", " ", ")", " ").Replace(h)
+	h = strings.NewReplacer("_", " ", ".", " ", "#", " ", "(", " ", ")", " ", ":", " ").Replace(h)
 	return strings.Join(strings.Fields(h), " ")
 }
 
@@ -188,34 +297,29 @@ func normHeader(h string) string {
 // best (or none), then maps every column: by the preset's own names, by
 // synonyms, and by shape ("Phone 2 - Value", "Home Phone").
 func DetectMapping(header []string) Mapping {
-	norm := make([]string, len(header))
-	for i, h := range header {
-		norm[i] = normHeader(h)
+	return MapWithPreset(header, DetectPreset(header))
+}
+
+// DetectPreset names the preset whose signature the header matches best,
+// or "" when none matches at least two of its columns.
+func DetectPreset(header []string) string {
+	norm := make(map[string]bool, len(header))
+	for _, h := range header {
+		norm[normHeader(h)] = true
 	}
-	var best *Preset
-	bestScore := 0
-	for i := range Presets {
-		p := &Presets[i]
+	best, bestScore := "", 1
+	for _, p := range Presets {
 		score := 0
 		for _, sig := range p.Signature {
-			for _, h := range norm {
-				if h == sig {
-					score++
-				}
+			if norm[sig] {
+				score++
 			}
 		}
 		if score > bestScore {
-			best, bestScore = p, score
+			best, bestScore = p.Name, score
 		}
 	}
-	if bestScore < 2 {
-		best = nil
-	}
-	name := ""
-	if best != nil {
-		name = best.Name
-	}
-	return MapWithPreset(header, name)
+	return best
 }
 
 // MapWithPreset maps the columns of header as the named preset would ("" or
@@ -227,6 +331,7 @@ func MapWithPreset(header []string, preset string) Mapping {
 		n := normHeader(h)
 		c := Column{Index: i, Name: h}
 		if p != nil {
+			c.Noise = p.noise[n]
 			if f, ok := p.exact[n]; ok {
 				c.Field = f
 				c.Label = labelFor(n)
@@ -234,37 +339,103 @@ func MapWithPreset(header []string, preset string) Mapping {
 				continue
 			}
 		}
-		if mm := pairRE.FindStringSubmatch(n); mm != nil {
-			kind, num, part := mm[1], mm[2], mm[3]
-			c.Pair = kind + num
-			switch {
-			case strings.HasPrefix(kind, "e"):
-				c.Field = map[bool]Field{true: EmailType, false: EmailF}[part == "type" || part == "label"]
-			case kind == "phone":
-				c.Field = map[bool]Field{true: PhoneType, false: PhoneF}[part == "type" || part == "label"]
-			case kind == "address":
-				c.Field = map[string]Field{"street": Street, "city": City, "region": State, "postal code": PostalCode, "country": Country,
-					"formatted": Ignore}[part]
-				if num != "1" {
-					c.Field = Ignore
-				}
-			case kind == "organization" && part == "name" && num == "1":
-				c.Field = Brokerage
-			}
+		if pairColumn(&c, n) {
 			m.Columns = append(m.Columns, c)
 			continue
 		}
-		if f, ok := synonyms[n]; ok {
-			c.Field = f
-			c.Label = labelFor(n)
-		} else if strings.Contains(n, "phone") || strings.Contains(n, "mobile") || strings.HasPrefix(n, "cell") {
-			c.Field, c.Label = PhoneF, labelFor(n)
-		} else if strings.Contains(n, "email") || strings.Contains(n, "e-mail") {
-			c.Field, c.Label = EmailF, labelFor(n)
-		}
+		c.Field, c.Label = guessField(n)
 		m.Columns = append(m.Columns, c)
 	}
 	return m
+}
+
+// pairColumn maps a numbered column ("Phone 2 - Label", "E-mail 1 -
+// Value", "Address 1 - City", "Relation 1 - Value") and reports whether
+// the header was one.
+func pairColumn(c *Column, n string) bool {
+	mm := pairRE.FindStringSubmatch(n)
+	if mm == nil {
+		return false
+	}
+	kind, num, part := mm[1], mm[2], mm[3]
+	c.Pair = kind + num
+	label := part == "type" || part == "label"
+	switch {
+	case strings.HasPrefix(kind, "e"):
+		c.Field = map[bool]Field{true: EmailType, false: EmailF}[label]
+		if part != "" && !label && part != "value" && part != "address" {
+			c.Field = Ignore
+		}
+	case kind == "phone":
+		c.Field = map[bool]Field{true: PhoneType, false: PhoneF}[label]
+		if part != "" && !label && part != "value" && part != "number" {
+			c.Field = Ignore
+		}
+	case kind == "address":
+		if part == "" {
+			c.Field = Street // "Address 2": the street's second line
+			return true
+		}
+		if num != "1" {
+			c.Field = Ignore // a second address: kept as imported
+			return true
+		}
+		c.Field = map[string]Field{"street": Street, "city": City, "region": State, "postal code": PostalCode, "country": Country,
+			"formatted": FullAddress, "po box": Street, "extended address": Street, "value": FullAddress}[part]
+	case kind == "organization" && num == "1":
+		c.Field = map[string]Field{"name": Brokerage, "title": JobTitle}[part]
+	case kind == "relation":
+		c.Field = map[bool]Field{true: RelationLabel, false: Relation}[label]
+	case kind == "event":
+		c.Field = map[bool]Field{true: EventLabel, false: Event}[label]
+	}
+	return true
+}
+
+// guessField maps a header no preset or pattern names, by its words:
+// "Valid Cell Phone" and "Phone DNC Status" are not phone numbers, and
+// "Spouse Email" is not the person's email.
+func guessField(n string) (Field, string) {
+	if f, ok := synonyms[n]; ok {
+		return f, labelFor(n)
+	}
+	words := strings.FieldsFunc(n, func(r rune) bool { return r == ' ' || r == '/' || r == '-' || r == '\'' })
+	has := func(ws ...string) bool {
+		for _, w := range words {
+			for _, x := range ws {
+				if w == x {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	phoneWord := has("phone", "phones", "mobile", "cell", "telephone", "tel", "cellphone")
+	emailWord := strings.Contains(n, "email") || strings.Contains(n, "e-mail")
+	optOut := has("optout", "opted", "unsubscribed", "unsubscribe") || strings.Contains(n, "opt out") || strings.Contains(n, "opt-out")
+	switch {
+	case has("fax", "pager", "telex", "isdn", "tty", "assistant", "assistants", "manager", "managers"):
+		return Ignore, ""
+	case has("spouse", "spouses", "partner", "partners", "wife", "husband"):
+		if phoneWord || emailWord {
+			return SpouseInfo, ""
+		}
+		if has("name", "first", "last") {
+			return Spouse, ""
+		}
+		return Ignore, ""
+	case has("dnc") || strings.Contains(n, "do not call") || strings.Contains(n, "do not text") ||
+		strings.Contains(n, "do not contact") || (optOut && !emailWord):
+		return DoNotCall, ""
+	case has("phonetic", "yomi", "status", "valid", "verified", "invalid", "type", "label", "count", "date", "ext", "extension",
+		"cc", "bcc", "bounced", "country", "code", "subscribed", "consent", "opt") || optOut:
+		return Ignore, ""
+	case phoneWord:
+		return PhoneF, labelFor(n)
+	case emailWord:
+		return EmailF, labelFor(n)
+	}
+	return Ignore, ""
 }
 
 func labelFor(n string) string {
@@ -290,6 +461,22 @@ func PresetNamed(name string) *Preset {
 		}
 	}
 	return nil
+}
+
+// FieldNamed returns the field a name (as --map and the API write it)
+// stands for: its own name or its label.
+func FieldNamed(name string) (Field, bool) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch n {
+	case "", "ignore", "keep", "(keep as imported)", "-":
+		return Ignore, true
+	}
+	for _, f := range Fields {
+		if string(f) == n || f.Label() == n || strings.ReplaceAll(string(f), "_", " ") == n {
+			return f, true
+		}
+	}
+	return Ignore, false
 }
 
 // Mapped reports whether any column holds field f.

@@ -31,6 +31,8 @@ type Options struct {
 	// Period is the last day of the 12 months a production report covers
 	// (default: today).
 	Period rapport.Day
+	// Origin names the file, for the rows kept as imported.
+	Origin string
 	// Progress, when set, is told how many rows are done now and then.
 	Progress func(rows int)
 	Now      time.Time
@@ -41,11 +43,14 @@ const MaxErrors = 1000
 
 // Report is what an import did, in the shape the CLI prints.
 type Report struct {
-	Rows       int       `json:"rows"`
-	Created    int       `json:"created"`
-	Updated    int       `json:"updated"`
-	Merged     int       `json:"merged"`
-	Skipped    int       `json:"skipped"`
+	Rows    int `json:"rows"`
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Merged  int `json:"merged"`
+	Skipped int `json:"skipped"`
+	// Kept counts the rows some of whose values no field holds: they are
+	// kept with the person as imported.
+	Kept       int       `json:"kept_as_imported"`
 	Errors     []Problem `json:"errors"`
 	ErrorCount int       `json:"error_count"`
 	Preset     string    `json:"preset"`
@@ -63,9 +68,11 @@ func (r *Report) problem(p Problem) {
 const batchRows = 500
 
 type batch struct {
-	seq  int
-	recs []Record
-	rows []Row
+	seq int
+	// header names the file's columns, for the rows kept as imported.
+	header []string
+	recs   []Record
+	rows   []Row
 	// imp are the rows to import, prepared by the session, and lines
 	// their line numbers.
 	imp   []store.ImportRow
@@ -81,7 +88,9 @@ func (b *batch) prepare(sess *store.ImportSession) {
 		if r.Skip {
 			continue
 		}
-		b.imp = append(b.imp, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner, OfficeMLSID: r.OfficeMLSID, Rank: r.Rank})
+		b.imp = append(b.imp, store.ImportRow{Line: r.Line, Person: r.Person, Stage: r.Stage, Owner: r.Owner, OfficeMLSID: r.OfficeMLSID,
+			Rank: r.Rank, Unnamed: r.Unnamed, Kept: r.Kept, Original: r.Original, Header: b.header, Cells: r.Cells,
+			ReferredBy: r.ReferredBy, Facts: r.Facts})
 		b.lines = append(b.lines, r.Line)
 		sess.Prepare(&b.imp[len(b.imp)-1])
 	}
@@ -115,9 +124,13 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 		now = time.Now()
 	}
 	conv := NewConverter(*m, opts.Kind, opts.Region, now)
-	rep := &Report{Preset: m.Preset, DryRun: opts.DryRun}
+	rep := newReport(m.Preset, opts.DryRun)
+	for _, p := range rd.Skipped {
+		rep.problem(p)
+	}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
-		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period})
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period,
+		RecordKind: rapport.RecordCSV, Origin: opts.Origin})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +141,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	go func() { // read
 		defer close(in)
 		seq := 0
-		b := &batch{seq: seq}
+		b := &batch{seq: seq, header: conv.Header()}
 		for {
 			rec, err := rd.Next()
 			if err == io.EOF {
@@ -146,7 +159,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 					return
 				}
 				seq++
-				b = &batch{seq: seq}
+				b = &batch{seq: seq, header: conv.Header()}
 			}
 		}
 		if len(b.recs) > 0 {
@@ -212,9 +225,17 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	if err != nil {
 		return nil, err
 	}
-	rep.Created, rep.Updated, rep.Merged = stats.Created, stats.Updated, stats.Merged
-	rep.Skipped += stats.Rejected
+	rep.finish(stats)
 	return rep, nil
+}
+
+func newReport(preset string, dryRun bool) *Report {
+	return &Report{Preset: preset, DryRun: dryRun, Errors: []Problem{}}
+}
+
+func (r *Report) finish(stats store.ImportStats) {
+	r.Created, r.Updated, r.Merged, r.Kept = stats.Created, stats.Updated, stats.Merged, stats.Kept
+	r.Skipped += stats.Rejected
 }
 
 func write(sess *store.ImportSession, b *batch, rep *Report) error {
@@ -266,11 +287,12 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 		return nil, fileError(err)
 	}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
-		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows), Period: opts.Period})
+		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows), Period: opts.Period,
+		RecordKind: rapport.RecordVCard, Origin: opts.Origin})
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Preset: "vcard", DryRun: opts.DryRun}
+	rep := newReport("vcard", opts.DryRun)
 	for lo := 0; lo < len(rows); lo += batchRows {
 		if err := write(sess, &batch{rows: rows[lo:min(lo+batchRows, len(rows))]}, rep); err != nil {
 			sess.Abort()
@@ -284,8 +306,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	if err != nil {
 		return nil, err
 	}
-	rep.Created, rep.Updated, rep.Merged = stats.Created, stats.Updated, stats.Merged
-	rep.Skipped += stats.Rejected
+	rep.finish(stats)
 	return rep, nil
 }
 

@@ -131,11 +131,11 @@ func TestMessyGenericFile(t *testing.T) {
 			t.Fatalf("report = %+v", rep)
 		}
 		want := map[string]bool{
-			`5|Mobile|"555-01" is not a valid phone number — left out`:        false,
-			`5|Birthday|"someday" is not a date we can read — left out`:       false,
-			`7|E-mail|"ghost@" is not an email address — left out`:            false,
-			`7|Mobile|"call me" is not a phone number we can read — left out`: false,
-			`7||no name, email, phone or MLS id — row skipped`:                false,
+			`5|Mobile|"555-01" is not a valid phone number — kept as imported`:    false,
+			`5|Birthday|"someday" is not a date we can read — kept as imported`:   false,
+			`7|E-mail|"ghost@" is not an email address — not imported`:            false,
+			`7|Mobile|"call me" is not a phone number we can read — not imported`: false,
+			`7||no name, email, phone or MLS id — row skipped`:                    false,
 		}
 		for _, p := range rep.Errors {
 			key := fmt.Sprintf("%d|%s|%s", p.Line, p.Column, p.Reason)

@@ -32,17 +32,30 @@ const maxFieldBytes = 64 << 10
 // semicolon or tab separated; CRLF or LF; quoted fields that span lines.
 type Reader struct {
 	csv *csv.Reader
-	// Header is the first row.
+	// Header is the header row: the first that names columns Rapport
+	// knows, which is not always the first (LinkedIn's Connections.csv
+	// starts with a note).
 	Header []string
+	// HeaderLine is the line the header is on, and Skipped the lines
+	// before it, for the report.
+	HeaderLine int
+	Skipped    []Problem
 	// Delimiter and Encoding say what was detected.
 	Delimiter rune
 	Encoding  string
+	// queue holds rows read while looking for the header.
+	queue []Record
 }
+
+// headerSearch is how many rows are read looking for the header row.
+const headerSearch = 30
 
 // Record is one data row and the line it starts on.
 type Record struct {
 	Line   int
 	Fields []string
+	// Cleaned are the columns control characters were removed from.
+	Cleaned []int
 }
 
 // ErrEmpty is returned for a file without a header row.
@@ -85,25 +98,95 @@ func NewReader(r io.Reader) (*Reader, error) {
 	c.LazyQuotes = true
 	c.ReuseRecord = true
 	rd.csv = c
-	hdr, err := c.Read()
-	if err == io.EOF {
-		return nil, ErrEmpty
-	}
-	if err != nil {
-		return nil, describeCSV(err)
-	}
-	for _, h := range hdr {
-		rd.Header = append(rd.Header, strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-	}
-	if len(rd.Header) == 0 || strings.Join(rd.Header, "") == "" {
-		return nil, fmt.Errorf("line 1: the header row is empty")
+	if err := rd.findHeader(); err != nil {
+		return nil, err
 	}
 	return rd, nil
+}
+
+// findHeader reads the header row: the first row at least two of whose
+// cells name columns Rapport knows. Rows above it (a note, a title) are
+// reported as skipped. A file where no row in the first headerSearch
+// looks like a header has its first row as the header.
+func (rd *Reader) findHeader() error {
+	var seen []Record
+	for len(seen) < headerSearch {
+		rec, err := rd.read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if headerScore(rec.Fields) >= 2 {
+			for _, s := range seen {
+				rd.Skipped = append(rd.Skipped, Problem{Line: s.Line, Reason: "above the header row; not imported: " + truncate(strings.Join(nonBlank(s.Fields...), " "), 80)})
+			}
+			rd.setHeader(rec)
+			return nil
+		}
+		seen = append(seen, rec)
+	}
+	if len(seen) == 0 {
+		return ErrEmpty
+	}
+	rd.setHeader(seen[0])
+	rd.queue = seen[1:]
+	return nil
+}
+
+func (rd *Reader) setHeader(rec Record) {
+	rd.HeaderLine = rec.Line
+	for _, h := range rec.Fields {
+		rd.Header = append(rd.Header, strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+	}
+	// Trailing empty header cells (a trailing comma) name nothing.
+	for len(rd.Header) > 1 && rd.Header[len(rd.Header)-1] == "" {
+		rd.Header = rd.Header[:len(rd.Header)-1]
+	}
+}
+
+// presetHeaders are the headers some preset names.
+var presetHeaders = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range Presets {
+		for _, sig := range p.Signature {
+			m[sig] = true
+		}
+		for h := range p.exact {
+			m[h] = true
+		}
+	}
+	return m
+}()
+
+// headerScore counts the cells of a row that name a column Rapport knows.
+func headerScore(cells []string) int {
+	n := 0
+	for _, c := range cells {
+		h := normHeader(c)
+		if h == "" || len(h) > 60 {
+			continue
+		}
+		if f, _ := guessField(h); f != Ignore || presetHeaders[h] || pairRE.MatchString(h) {
+			n++
+		}
+	}
+	return n
 }
 
 // Next returns the next row that holds anything, or io.EOF. Blank rows
 // (empty lines, or only delimiters and spaces) are skipped.
 func (rd *Reader) Next() (Record, error) {
+	if len(rd.queue) > 0 {
+		rec := rd.queue[0]
+		rd.queue = rd.queue[1:]
+		return rec, nil
+	}
+	return rd.read()
+}
+
+func (rd *Reader) read() (Record, error) {
 	for {
 		fields, err := rd.csv.Read()
 		if err != nil {
@@ -125,7 +208,14 @@ func (rd *Reader) Next() (Record, error) {
 		if blank {
 			continue
 		}
-		return Record{Line: line, Fields: append([]string(nil), fields...)}, nil
+		rec := Record{Line: line, Fields: append([]string(nil), fields...)}
+		for i, f := range rec.Fields {
+			if c := cleanText(f); len(c) != len(f) {
+				rec.Fields[i] = c
+				rec.Cleaned = append(rec.Cleaned, i)
+			}
+		}
+		return rec, nil
 	}
 }
 

@@ -2,10 +2,18 @@ package importer
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -19,18 +27,61 @@ type vprop struct {
 	group  string
 	name   string
 	params map[string][]string
-	value  string
-	line   int
+	// head is the property as written before the colon.
+	head  string
+	value string
+	line  int
+	// raw is the value's bytes as read, until the property is complete:
+	// folded lines and quoted-printable soft breaks are joined first, then
+	// the value is decoded.
+	raw []byte
+	qp  bool
 }
 
-// ParseVCards reads vCard 2.1, 3.0 and 4.0 — including the labels phones
-// export as itemN.X-ABLabel — into rows, one per card.
+// LooksLikeVCard reports whether the start of a file is a vCard file,
+// whatever its encoding.
+func LooksLikeVCard(head []byte) bool {
+	dec, _ := textDecoder(head)
+	if dec != nil {
+		head, _, _ = transform.Bytes(dec.NewDecoder(), head[:len(head)&^1])
+	}
+	head = bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
+	return bytes.HasPrefix(bytes.ToUpper(bytes.TrimSpace(head)), []byte("BEGIN:VCARD"))
+}
+
+// textDecoder tells a UTF-16 file by its byte-order mark, or without one
+// by the zero bytes of ASCII text; nil for anything else.
+func textDecoder(head []byte) (encoding.Encoding, string) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "UTF-16LE"
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "UTF-16BE"
+	case len(head) >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "UTF-16LE"
+	case len(head) >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "UTF-16BE"
+	}
+	return nil, ""
+}
+
+// ParseVCards reads vCard 2.1, 3.0 and 4.0 — in UTF-8, UTF-16 or an 8-bit
+// charset, quoted-printable or not, with the labels phones export as
+// itemN.X-ABLabel — into rows, one per card that is a person. Every value
+// of a card that no field holds is kept with the person; the card itself
+// is the row's Original.
 func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) ([]Row, error) {
 	if kind == "" {
 		kind = rapport.KindSphere
 	}
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(4)
+	var src io.Reader = br
+	if dec, _ := textDecoder(head); dec != nil {
+		src = transform.NewReader(br, dec.NewDecoder())
+	}
 	phones := phone.NewNormalizer(region)
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64<<10), maxVCardLine)
 	var rows []Row
 	var card []vprop
@@ -40,50 +91,56 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 	var startLine int
 	flush := func() {
 		if cur != nil {
+			cur.finish()
 			card = append(card, *cur)
 			cur = nil
 		}
 	}
 	for sc.Scan() {
 		lineNo++
-		line := strings.TrimRight(sc.Text(), "\r")
+		line := bytes.TrimRight(sc.Bytes(), "\r")
 		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
+			line = bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF"))
 		}
-		if (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) && cur != nil {
-			cur.value += line[1:] // folded continuation
+		if cur != nil && cur.qp && bytes.HasSuffix(cur.raw, []byte("=")) {
+			// A quoted-printable soft line break: the value goes on.
+			cur.raw = append(cur.raw[:len(cur.raw)-1], line...)
 			continue
 		}
-		if cur != nil && strings.HasSuffix(cur.value, "=") && qp(cur) {
-			cur.value = strings.TrimSuffix(cur.value, "=") + line // quoted-printable soft break
+		if cur != nil && len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			cur.raw = append(cur.raw, line[1:]...) // folded continuation
 			continue
 		}
 		flush()
-		if strings.TrimSpace(line) == "" {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		p, ok := parseVProp(line)
 		if !ok {
 			if inCard {
-				return nil, fmt.Errorf("line %d: %q is not a vCard property", lineNo, truncate(line, 40))
+				return nil, fmt.Errorf("line %d: %q is not a vCard property", lineNo, truncate(toUTF8(line, ""), 40))
 			}
 			continue
 		}
 		p.line = lineNo
 		switch {
-		case p.name == "BEGIN" && strings.EqualFold(p.value, "VCARD"):
+		case p.name == "BEGIN" && strings.EqualFold(strings.TrimSpace(string(p.raw)), "VCARD"):
 			inCard, card, startLine = true, nil, lineNo
-		case p.name == "END" && strings.EqualFold(p.value, "VCARD"):
+		case p.name == "END" && strings.EqualFold(strings.TrimSpace(string(p.raw)), "VCARD"):
 			if !inCard {
 				return nil, fmt.Errorf("line %d: END:VCARD without BEGIN:VCARD", lineNo)
 			}
-			rows = append(rows, cardRow(card, startLine, phones, kind))
+			row, _ := cardRow(card, startLine, phones, kind) // a card that is no one is a skipped row, saying why
+			rows = append(rows, row)
 			inCard = false
 		case inCard:
 			cur = &p
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d: a line longer than %d KB", lineNo+1, maxVCardLine>>10)
+		}
 		return nil, fmt.Errorf("line %d: %v", lineNo+1, err)
 	}
 	flush()
@@ -98,22 +155,17 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 
 func truncate(s string, n int) string {
 	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		return s[:n] + "…"
 	}
 	return s
 }
 
-func qp(p *vprop) bool {
-	for _, e := range p.params["ENCODING"] {
-		if strings.EqualFold(e, "QUOTED-PRINTABLE") {
-			return true
-		}
-	}
-	return false
-}
-
-// parseVProp splits "group.NAME;PARAM=a,b;PARAM2=c:value".
-func parseVProp(line string) (vprop, bool) {
+// parseVProp splits "group.NAME;PARAM=a,b;PARAM2=c:value". The value is
+// left raw, to be decoded when the property is complete.
+func parseVProp(line []byte) (vprop, bool) {
 	colon := -1
 	inQuote := false
 	for i, c := range line {
@@ -128,22 +180,29 @@ func parseVProp(line string) (vprop, bool) {
 	if colon <= 0 {
 		return vprop{}, false
 	}
-	head, value := line[:colon], line[colon+1:]
+	head := string(line[:colon])
+	if !utf8.ValidString(head) {
+		return vprop{}, false
+	}
 	parts := strings.Split(head, ";")
-	p := vprop{params: map[string][]string{}, value: value}
+	p := vprop{params: map[string][]string{}, head: head, raw: append([]byte(nil), line[colon+1:]...)}
 	name := parts[0]
 	if g, n, ok := strings.Cut(name, "."); ok {
 		p.group, name = strings.ToLower(g), n
 	}
 	p.name = strings.ToUpper(strings.TrimSpace(name))
-	if p.name == "" {
+	if p.name == "" || strings.ContainsAny(p.name, " \t\"") {
 		return vprop{}, false
 	}
 	for _, param := range parts[1:] {
 		k, v, ok := strings.Cut(param, "=")
 		if !ok {
-			// vCard 2.1: a bare type ("TEL;CELL:").
+			// vCard 2.1: a bare type ("TEL;CELL:") or encoding.
 			k, v = "TYPE", param
+			switch strings.ToUpper(strings.TrimSpace(param)) {
+			case "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT":
+				k = "ENCODING"
+			}
 		}
 		k = strings.ToUpper(strings.TrimSpace(k))
 		for _, one := range strings.Split(strings.Trim(v, `"`), ",") {
@@ -152,26 +211,95 @@ func parseVProp(line string) (vprop, bool) {
 			}
 		}
 	}
-	if qp(&p) {
-		p.value = decodeQP(p.value)
+	for _, e := range p.params["ENCODING"] {
+		p.qp = p.qp || strings.EqualFold(e, "QUOTED-PRINTABLE")
 	}
 	return p, true
 }
 
-func decodeQP(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' && i+2 < len(s) {
-			var c byte
-			if _, err := fmt.Sscanf(s[i+1:i+3], "%02X", &c); err == nil {
-				b.WriteByte(c)
-				i += 2
-				continue
+// finish decodes the complete value: quoted-printable to bytes, then the
+// bytes from the charset the property names (or, without one, UTF-8 if
+// they are valid UTF-8, otherwise Windows-1252, the usual 8-bit charset
+// of old exporters), then control characters dropped.
+func (p *vprop) finish() {
+	raw := p.raw
+	if p.qp {
+		raw = decodeQP(raw)
+	}
+	charset := ""
+	if cs := p.params["CHARSET"]; len(cs) > 0 {
+		charset = cs[0]
+	}
+	p.value = cleanText(toUTF8(raw, charset))
+	p.raw = nil
+}
+
+// toUTF8 decodes b from charset; text that is not what the charset says
+// falls back to UTF-8, then Windows-1252, so that nothing stored is ever
+// invalid UTF-8.
+func toUTF8(b []byte, charset string) string {
+	if charset != "" && !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "utf8") {
+		if enc, err := htmlindex.Get(charset); err == nil {
+			if out, _, err := transform.Bytes(enc.NewDecoder(), b); err == nil && utf8.Valid(out) {
+				return string(out)
 			}
 		}
-		b.WriteByte(s[i])
 	}
-	return b.String()
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string(fixUTF8(nil, b))
+}
+
+// cleanText drops control characters but tab and newline: a NUL or an
+// escape sequence in a name is never what anyone meant, and breaks what
+// reads the data later.
+func cleanText(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7F {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func decodeQP(s []byte) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' && i+2 < len(s) {
+			if hi, ok := unhex(s[i+1]); ok {
+				if lo, ok := unhex(s[i+2]); ok {
+					out = append(out, hi<<4|lo)
+					i += 2
+					continue
+				}
+			}
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // unescape undoes vCard text escaping.
@@ -216,36 +344,124 @@ func splitStructured(s string) []string {
 	return append(out, unescape(b.String()))
 }
 
+func (p vprop) types() []string {
+	var out []string
+	for _, t := range p.params["TYPE"] {
+		out = append(out, strings.ToLower(t))
+	}
+	return out
+}
+
+func (p vprop) hasType(ts ...string) bool {
+	for _, t := range p.types() {
+		for _, want := range ts {
+			if t == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// typeLabel is the label a phone or email's TYPE parameters, or its
+// Apple label, give it.
 func typeLabel(p vprop, labels map[string]string) string {
 	if l, ok := labels[p.group]; ok && p.group != "" {
 		return l
 	}
-	for _, t := range p.params["TYPE"] {
-		switch strings.ToLower(t) {
+	for _, t := range p.types() {
+		switch t {
 		case "cell", "mobile", "iphone":
 			return "mobile"
-		case "home":
-			return "home"
-		case "work":
-			return "work"
-		case "fax":
-			return "fax"
-		case "main":
-			return "main"
+		case "home", "work", "fax", "main", "pager", "other":
+			return t
 		}
 	}
 	return ""
 }
 
-// cardRow turns one card into a row.
-func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind) Row {
-	r := Row{Line: line, Person: rapport.Person{Kind: kind}}
-	p := &r.Person
-	problem := func(v vprop, format string, args ...any) {
-		r.Problems = append(r.Problems, Problem{Line: v.line, Column: v.name, Reason: fmt.Sprintf(format, args...)})
+// structural properties describe the card, not the person: nothing of
+// them is kept. Pictures, sounds and keys are not imported.
+var structural = map[string]bool{"VERSION": true, "PRODID": true, "REV": true, "UID": true, "X-ABUID": true, "CLIENTPIDMAP": true,
+	"X-ABLABEL": true, "X-ABSHOWAS": true, "X-MS-OL-DEFAULT-POSTAL-ADDRESS": true, "X-MS-CARDPICTURE": true, "MAILER": true,
+	"SORT-STRING": true, "X-ABADR": true, "X-ADDRESSING-GRAMMAR": true, "X-IMAGETYPE": true, "X-IMAGEHASH": true,
+	"X-SHAREDPHOTODISPLAYPREF": true, "X-ABPERSONFLAGS": true, "X-EVOLUTION-FILE-AS": true, "X-MS-OL-DESIGN": true, "KIND": true,
+	"X-ADDRESSBOOKSERVER-KIND": true, "PROFILE": true, "NAME": true, "PHOTO": true, "LOGO": true, "SOUND": true, "KEY": true,
+	"X-ABPHOTO": true, "X-WAB-GENDER": false, "X-MS-IMADDRESS": false, "X-ANDROID-CUSTOM": false, "SOURCE": true, "XML": true}
+
+// cardKind says what a card is: a person, or a group, an organisation or
+// a place (vCard 4's KIND, Apple's group and company cards).
+func cardKind(card []vprop) string {
+	for _, v := range card {
+		switch v.name {
+		case "KIND", "X-ADDRESSBOOKSERVER-KIND":
+			if k := strings.ToLower(strings.TrimSpace(v.value)); k != "individual" && k != "" {
+				return k
+			}
+		case "X-ABSHOWAS":
+			if strings.EqualFold(strings.TrimSpace(v.value), "COMPANY") {
+				return "org"
+			}
+		}
 	}
-	// Apple's phone exports label numbers in a separate property of the
-	// same group: "item1.TEL:…" with "item1.X-ABLabel:_$!<Mobile>!$_".
+	return "individual"
+}
+
+// cardText writes the card back out, decoded, for the record kept with
+// the person (pictures left out).
+func cardText(card []vprop) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCARD\n")
+	for _, v := range card {
+		if structural[v.name] && v.name != "VERSION" && v.name != "X-ABLABEL" {
+			continue
+		}
+		head := v.head
+		// The value is decoded now: drop what said how it was encoded.
+		if v.qp || len(v.params["CHARSET"]) > 0 {
+			parts := strings.Split(head, ";")
+			kept := parts[:1]
+			for _, p := range parts[1:] {
+				u := strings.ToUpper(p)
+				if strings.HasPrefix(u, "ENCODING=") || strings.HasPrefix(u, "CHARSET=") || u == "QUOTED-PRINTABLE" {
+					continue
+				}
+				kept = append(kept, p)
+			}
+			head = strings.Join(kept, ";")
+		}
+		b.WriteString(head + ":" + strings.ReplaceAll(v.value, "\n", `\n`) + "\n")
+	}
+	b.WriteString("END:VCARD")
+	return b.String()
+}
+
+// cardRow turns one card into a row; a card that is not a person (a
+// group, an organisation, a place) is a skipped row saying so.
+func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind) (Row, bool) {
+	r := Row{Line: line, Person: rapport.Person{Kind: kind}, Original: cardText(card)}
+	p := &r.Person
+	if k := cardKind(card); k != "individual" {
+		what := map[string]string{"group": "a group", "org": "an organisation", "organization": "an organisation",
+			"location": "a place"}[k]
+		if what == "" {
+			what = "a " + k
+		}
+		r.Skip = true
+		r.Problems = append(r.Problems, Problem{Line: line, Reason: fmt.Sprintf("%s card (%s), not a person — skipped", what, cardName(card))})
+		return r, false
+	}
+	keep := func(v vprop, value, why string) {
+		r.Kept = append(r.Kept, rapport.KeptValue{Name: v.name, Value: value, Why: why})
+	}
+	problem := func(v vprop, value, format string, args ...any) {
+		why := fmt.Sprintf(format, args...)
+		r.Problems = append(r.Problems, Problem{Line: v.line, Column: v.name, Reason: why + " — kept as imported"})
+		keep(v, value, why)
+	}
+	// Apple's exports label numbers, dates and related names in a separate
+	// property of the same group: "item1.TEL:…" with
+	// "item1.X-ABLabel:_$!<Mobile>!$_".
 	labels := map[string]string{}
 	for _, v := range card {
 		if v.name == "X-ABLABEL" && v.group != "" {
@@ -256,70 +472,199 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			labels[v.group] = l
 		}
 	}
-	var fn string
+	hasADR := false
 	for _, v := range card {
+		hasADR = hasADR || v.name == "ADR"
+	}
+	var fn, prefix, spouse string
+	var children []string
+	var prefEmails []rapport.Email
+	for _, v := range card {
+		val := strings.TrimSpace(unescape(v.value))
+		if structural[v.name] {
+			continue
+		}
+		if val == "" && v.name != "N" && v.name != "ADR" && v.name != "ORG" {
+			continue
+		}
 		switch v.name {
 		case "FN":
-			fn = strings.TrimSpace(unescape(v.value))
+			fn = val
 		case "N":
 			parts := splitStructured(v.value)
-			if len(parts) > 0 {
-				p.LastName = strings.TrimSpace(parts[0])
+			for len(parts) < 5 {
+				parts = append(parts, "")
 			}
-			if len(parts) > 1 {
-				p.FirstName = strings.TrimSpace(parts[1])
+			p.LastName = strings.TrimSpace(parts[0])
+			p.FirstName = strings.TrimSpace(strings.Join(nonBlank(parts[1], parts[2]), " "))
+			prefix = strings.TrimSpace(parts[3])
+			if suffix := strings.TrimSpace(parts[4]); suffix != "" && p.LastName != "" {
+				p.LastName += " " + suffix
+			}
+		case "NICKNAME":
+			for _, n := range splitList(val) {
+				r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactPreference, Text: "Goes by " + n})
 			}
 		case "EMAIL":
-			addr, err := rapport.NormalizeEmail(unescape(v.value))
+			addr, err := rapport.NormalizeEmail(val)
 			if err != nil {
-				problem(v, "%s — left out", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
+				problem(v, val, "%s", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
 				continue
 			}
-			if !hasEmail(p.Emails, addr) {
-				p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: typeLabel(v, labels)})
+			e := rapport.Email{Address: addr, Label: emailLabel(typeLabel(v, labels))}
+			if hasEmail(p.Emails, addr) || hasEmail(prefEmails, addr) {
+				continue
+			}
+			if v.hasType("pref") || len(v.params["PREF"]) > 0 {
+				prefEmails = append(prefEmails, e)
+			} else {
+				p.Emails = append(p.Emails, e)
 			}
 		case "TEL":
-			raw := strings.TrimPrefix(strings.TrimPrefix(unescape(v.value), "tel:"), "TEL:")
+			label := typeLabel(v, labels)
+			if notAPhone(label) || v.hasType("fax", "pager", "textphone") {
+				keep(v, val, "not a number to call")
+				continue
+			}
+			raw := strings.TrimPrefix(strings.TrimPrefix(val, "tel:"), "TEL:")
 			if i := strings.IndexAny(raw, ";"); i >= 0 {
-				raw = raw[:i] // tel:+1-555-555-0100;ext=2
+				keep(v, val, "the number's extension") // tel:+1-555-555-0100;ext=2
+				raw = raw[:i]
 			}
 			n, err := phones.Normalize(raw)
 			if err != nil {
-				problem(v, "%s — left out", strings.TrimSuffix(err.Error(), "."))
+				problem(v, val, "%s", strings.TrimSuffix(err.Error(), "."))
 				continue
 			}
 			if !hasPhone(p.Phones, n) {
-				p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: typeLabel(v, labels)})
+				p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: phoneLabel(label)})
 			}
 		case "ADR":
-			if p.Street != "" || p.City != "" {
-				continue
-			}
 			parts := splitStructured(v.value)
 			for len(parts) < 7 {
 				parts = append(parts, "")
 			}
-			p.Street = strings.TrimSpace(strings.Join(nonBlank(parts[1], parts[2]), " "))
-			p.City, p.State, p.PostalCode, p.Country = parts[3], parts[4], parts[5], parts[6]
-		case "BDAY", "ANNIVERSARY":
-			a, err := parseVDate(unescape(v.value))
-			if err != nil {
-				problem(v, "%q is not a date we can read — left out", v.value)
+			for i := range parts {
+				parts[i] = strings.TrimSpace(parts[i])
+			}
+			street := strings.Join(nonBlank(parts[2], parts[1], parts[0]), ", ")
+			if street == "" && parts[3] == "" && parts[5] == "" && parts[6] == "" {
 				continue
 			}
-			if v.name == "BDAY" {
-				p.Birthday = a
+			if p.Street != "" || p.City != "" {
+				keep(v, strings.Join(nonBlank(street, parts[3], strings.TrimSpace(parts[4]+" "+parts[5]), parts[6]), ", "), "another address")
+				continue
+			}
+			p.Street, p.City, p.State, p.PostalCode, p.Country = street, parts[3], parts[4], parts[5], parts[6]
+		case "LABEL":
+			if !hasADR {
+				keep(v, val, rapport.WhyNoField)
+			}
+		case "BDAY", "ANNIVERSARY", "X-ANNIVERSARY", "X-MS-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-ABDATE":
+			f := Anniversary
+			switch {
+			case v.name == "BDAY":
+				f = Birthday
+			case v.name == "X-ABDATE":
+				f = eventField(labels[v.group])
+			}
+			a, err := parseVDate(val)
+			if err != nil {
+				problem(v, val, "%q is not a date we can read", val)
+				continue
+			}
+			if f == Ignore {
+				keep(v, val, labels[v.group])
+				continue
+			}
+			switch f {
+			case Birthday:
+				if p.Birthday.IsZero() {
+					p.Birthday = a
+				} else if p.Birthday != a {
+					keep(v, val, "another birthday")
+				}
+			case HomeDate:
+				if p.HomeAnniversary.IsZero() {
+					p.HomeAnniversary = a
+				}
+			default:
+				r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Wedding anniversary: " + a.Display()})
 			}
 		case "NOTE":
 			if p.Notes != "" {
 				p.Notes += "\n"
 			}
-			p.Notes += unescape(v.value)
+			p.Notes += val
 		case "ORG":
-			p.Brokerage = strings.TrimSpace(splitStructured(v.value)[0])
+			parts := splitStructured(v.value)
+			if org := strings.TrimSpace(parts[0]); org != "" {
+				if p.Brokerage == "" {
+					p.Brokerage = org
+				} else {
+					keep(v, org, "another organisation")
+				}
+			}
+			if dept := strings.Join(nonBlank(parts[1:]...), ", "); dept != "" {
+				keep(v, dept, "department")
+			}
+		case "TITLE":
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactOther, Text: "Job title: " + val})
 		case "CATEGORIES":
-			p.Tags = append(p.Tags, splitTags(unescape(v.value))...)
+			p.Tags = append(p.Tags, splitTags(val)...)
+		case "TZ":
+			if rapport.ValidTZ(val) == nil && p.TZ == "" {
+				p.TZ = val
+			} else {
+				keep(v, val, rapport.WhyNoField)
+			}
+		case "X-ABRELATEDNAMES", "RELATED", "X-SPOUSE", "X-EVOLUTION-SPOUSE", "X-KADDRESSBOOK-X-SPOUSESNAME", "X-MS-SPOUSE",
+			"X-CHILDREN", "X-MS-CHILD":
+			label := labels[v.group]
+			if label == "" {
+				label = strings.Join(v.types(), ",")
+			}
+			switch v.name {
+			case "X-SPOUSE", "X-EVOLUTION-SPOUSE", "X-KADDRESSBOOK-X-SPOUSESNAME", "X-MS-SPOUSE":
+				label = "spouse"
+			case "X-CHILDREN", "X-MS-CHILD":
+				label = "child"
+			}
+			name := strings.TrimPrefix(strings.TrimPrefix(val, "text:"), "urn:")
+			switch relationKind(label) {
+			case "spouse":
+				if spouse == "" {
+					spouse = name
+				} else {
+					keep(v, name, label)
+				}
+			case "child":
+				children = append(children, name)
+			case "family":
+				r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: capitalize(label) + ": " + name})
+			case "referred by":
+				r.ReferredBy = name
+			default:
+				keep(v, name, label)
+			}
+		default:
+			// A URL, a social profile, a custom field: kept as imported.
+			why := labels[v.group]
+			if why == "" {
+				why = strings.Join(v.types(), ",")
+			}
+			keep(v, val, why)
 		}
+	}
+	p.Emails = append(prefEmails, p.Emails...)
+	if spouse != "" {
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Spouse: " + spouse})
+	}
+	if len(children) > 0 {
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Children: " + strings.Join(children, ", ")})
+	}
+	if prefix != "" {
+		r.Kept = append(r.Kept, rapport.KeptValue{Name: "N", Value: prefix, Why: "a title before the name"})
 	}
 	if p.FirstName == "" && p.LastName == "" && fn != "" {
 		p.FirstName, p.LastName = splitName(fn)
@@ -331,13 +676,31 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 		case len(p.Phones) > 0:
 			p.FirstName = phone.Display(p.Phones[0].Number, "US")
 		default:
-			r.Skip = true
-			r.Problems = append(r.Problems, Problem{Line: line, Reason: "no name, email or phone — card skipped"})
-			return r
+			r.skip("no name, email or phone — card skipped")
+			return r, false
 		}
+		r.Unnamed = true
 	}
 	p.Normalize()
-	return r
+	if len(p.FirstName) > 100 || len(p.LastName) > 100 {
+		r.skip("a name longer than 100 characters — card skipped")
+		return r, false
+	}
+	return r, true
+}
+
+// cardName names a card for the report: its FN, or its ORG.
+func cardName(card []vprop) string {
+	for _, name := range []string{"FN", "ORG", "N"} {
+		for _, v := range card {
+			if v.name == name {
+				if s := strings.Trim(strings.TrimSpace(unescape(v.value)), ";"); s != "" {
+					return s
+				}
+			}
+		}
+	}
+	return "no name"
 }
 
 func nonBlank(ss ...string) []string {
@@ -351,7 +714,7 @@ func nonBlank(ss ...string) []string {
 }
 
 // parseVDate reads vCard dates: 1984-11-23, 19841123, --1123, --11-23,
-// 1984-11-23T00:00:00Z.
+// 1984-11-23T00:00:00Z, and Apple's 1604-11-23 for a date without a year.
 func parseVDate(v string) (rapport.Anniversary, error) {
 	v = strings.TrimSpace(v)
 	if i := strings.IndexByte(v, 'T'); i > 0 {
@@ -362,6 +725,10 @@ func parseVDate(v string) (rapport.Anniversary, error) {
 	}
 	if len(v) == 8 && !strings.Contains(v, "-") {
 		v = v[:4] + "-" + v[4:6] + "-" + v[6:]
+	}
+	if strings.HasPrefix(v, "1604-") {
+		// Apple writes a birthday without a year in 1604.
+		v = strings.TrimPrefix(v, "1604-")
 	}
 	return parseDate(v)
 }

@@ -83,7 +83,10 @@ type Fact struct {
 	LearnedAt      time.Time `bun:"learned_at"`
 	ConversationID int64     `bun:"conversation_id,nullzero"`
 	UserID         int64     `bun:"user_id,nullzero"`
-	CreatedAt      time.Time `bun:"created_at"`
+	// Source says where a fact no conversation taught came from ("Imported
+	// from contacts.csv").
+	Source    string    `bun:"source"`
+	CreatedAt time.Time `bun:"created_at"`
 }
 
 // Validate checks a fact after trimming its text.

@@ -1,5 +1,50 @@
 package rapport
 
+import (
+	"strconv"
+	"strings"
+)
+
+// MergeConflicts lists what an incoming record says that MergeInto would
+// not take because the person already has something else there (another
+// name, address, birthday…): the values an import or event keeps with
+// the person rather than lose. Both must be normalised; call it before
+// MergeInto.
+func MergeConflicts(p, in *Person) []KeptValue {
+	var out []KeptValue
+	differs := func(name, have, got string) {
+		if have != "" && got != "" && !strings.EqualFold(have, got) {
+			out = append(out, KeptValue{Name: name, Value: got, Why: WhyDiffers})
+		}
+	}
+	differs("First name", p.FirstName, in.FirstName)
+	differs("Last name", p.LastName, in.LastName)
+	if p.Street != "" || p.City != "" || p.PostalCode != "" {
+		differs("Address", p.Address(), in.Address())
+	}
+	differs("Source", p.Source, in.Source)
+	differs("Time zone", p.TZ, in.TZ)
+	if p.Notes != "" && in.Notes != "" && !strings.Contains(p.Notes, in.Notes) {
+		out = append(out, KeptValue{Name: "Notes", Value: in.Notes, Why: WhyDiffers})
+	}
+	differs("Brokerage", p.Brokerage, in.Brokerage)
+	differs("Office", p.Office, in.Office)
+	differs("MLS id", p.MLSID, in.MLSID)
+	if !p.Birthday.IsZero() && !in.Birthday.IsZero() && p.Birthday != in.Birthday {
+		out = append(out, KeptValue{Name: "Birthday", Value: in.Birthday.String(), Why: WhyDiffers})
+	}
+	if !p.HomeAnniversary.IsZero() && !in.HomeAnniversary.IsZero() && p.HomeAnniversary != in.HomeAnniversary {
+		out = append(out, KeptValue{Name: "Home anniversary", Value: in.HomeAnniversary.String(), Why: WhyDiffers})
+	}
+	if p.LicenceYear != 0 && in.LicenceYear != 0 && p.LicenceYear != in.LicenceYear {
+		out = append(out, KeptValue{Name: "Licence year", Value: strconv.Itoa(in.LicenceYear), Why: WhyDiffers})
+	}
+	if p.CadenceDays != 0 && in.CadenceDays != 0 && p.CadenceDays != in.CadenceDays {
+		out = append(out, KeptValue{Name: "Keep in touch (days)", Value: strconv.Itoa(in.CadenceDays), Why: WhyDiffers})
+	}
+	return out
+}
+
 // MergeInto folds what an incoming record knows about a person into the
 // existing person without overwriting anything: blank fields are filled,
 // new phones, emails and tags are added, and everything already known

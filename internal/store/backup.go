@@ -36,7 +36,7 @@ var backupTables = []string{
 	"orgs", "users", "pipelines", "stages", "companies", "people", "phones", "emails", "person_tags",
 	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "events", "routing_rules", "routing_state",
 	"imports", "signals", "production", "call_blocks", "playbook_entries", "drill_attempts", "drill_assignments",
-	"audit_log",
+	"audit_log", "person_records",
 }
 
 // selfRefs are columns pointing into their own table: restored in a

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,96 @@ func nameKey(first, last string) string {
 	}
 	sort.Strings(words)
 	return strings.Join(words, " ")
+}
+
+// foldedName is a name folded for telling whether two records can be the
+// same person: the given names it may go by (nicknames read as the name
+// they stand for; both of a couple's "John & Mary") and last-name words.
+type foldedName struct {
+	first, last []string
+}
+
+func foldName(first, last string) foldedName {
+	words := strings.Fields(foldText(strings.ReplaceAll(first, "&", " and ")))
+	n := foldedName{last: strings.Fields(foldText(last))}
+	couple := slices.Contains(words, "and")
+	if len(n.last) == 0 && len(words) > 1 && !couple {
+		// The whole name in one field.
+		words, n.last = words[:1], words[1:]
+	}
+	for i, w := range words {
+		if i == 0 || words[i-1] == "and" {
+			if w == "and" {
+				continue
+			}
+			n.first = append(n.first, w)
+			if full, ok := nicknames[w]; ok {
+				n.first = append(n.first, full)
+			}
+		}
+	}
+	return n
+}
+
+func (n foldedName) empty() bool { return len(n.first) == 0 && len(n.last) == 0 }
+
+// namesCompatible reports whether two names can belong to one person, for
+// records that share only a phone: spouses on one home phone are two
+// people ("John Smith", "Mary Smith"), while "J. Smith", "Johnny Smith",
+// "John" and "Smith John" can all be John Smith. What is missing on
+// either side (no name at all, no last name) is no evidence against.
+func namesCompatible(a, b foldedName) bool {
+	if len(a.last) > 0 && len(b.last) > 0 && !shareWord(a.last, b.last) {
+		// Perhaps written the other way round.
+		return sameWords(append(slices.Clone(a.first), a.last...), append(slices.Clone(b.first), b.last...))
+	}
+	if len(a.first) == 0 || len(b.first) == 0 {
+		return true
+	}
+	for _, x := range a.first {
+		for _, y := range b.first {
+			if firstNamesMatch(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstNamesMatch: the same name, an initial of it, or a short form
+// ("alex" for "alexandra").
+func firstNamesMatch(x, y string) bool {
+	if x == y {
+		return true
+	}
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(x) == 1 {
+		return y[0] == x[0]
+	}
+	return len(x) >= 3 && strings.HasPrefix(y, x)
+}
+
+func shareWord(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sameWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // backfillNameKeys computes the name key of people written before there
@@ -190,6 +281,14 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 			Exec(ctx); err != nil {
 			return err
 		}
+		// Records kept as imported move over, but for one the kept person
+		// has already (the same row imported onto both).
+		if _, err := tx.NewUpdate().Table("person_records").Set("person_id = ?", keepID).
+			Where("org_id = ? AND person_id = ?", orgID, dropID).
+			Where("digest NOT IN (SELECT digest FROM person_records WHERE org_id = ? AND person_id = ?)", orgID, keepID).
+			Exec(ctx); err != nil {
+			return err
+		}
 		for _, table := range []string{"conversations", "facts", "follow_ups", "events", "stage_changes"} {
 			if _, err := tx.NewUpdate().Table(table).Set("person_id = ?", keepID).
 				Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
@@ -203,7 +302,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 		if err := db.indexSearch(ctx, tx, orgID, dropID, drop.SearchDoc, ""); err != nil {
 			return err
 		}
-		for _, table := range []string{"phones", "emails", "person_tags", "production"} {
+		for _, table := range []string{"phones", "emails", "person_tags", "production", "person_records"} {
 			if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, dropID).Exec(ctx); err != nil {
 				return err
 			}

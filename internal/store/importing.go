@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -34,6 +37,10 @@ type ImportOptions struct {
 	// the file cover (default: the import's day). A newer period replaces
 	// an agent's production and office; an older one only adds history.
 	Period rapport.Day
+	// RecordKind (rapport.RecordCSV or RecordVCard) and Origin (the file's
+	// name) describe the input records kept with people.
+	RecordKind string
+	Origin     string
 }
 
 // ImportRow is one person from a file, normalised by the importer.
@@ -46,6 +53,22 @@ type ImportRow struct {
 	// agent's place in a production report.
 	OfficeMLSID string
 	Rank        int
+	// Unnamed says the name was made up from an email or phone: it is
+	// no evidence about who the row is.
+	Unnamed bool
+	// Kept are the row's values that no field holds, and Original the row
+	// as it was (or, for a CSV row, Header and Cells to make it from when
+	// needed): kept with the person (see rapport.InputRecord).
+	Kept     []rapport.KeptValue
+	Original string
+	Header   []string
+	Cells    []string
+	// ReferredBy names the person who referred them: linked when exactly
+	// one person has that name.
+	ReferredBy string
+	// Facts are what the row says about the person's story (a spouse's
+	// name, a nickname), added unless the person has them already.
+	Facts []rapport.Fact
 
 	// Set by Prepare.
 	production bool
@@ -54,6 +77,7 @@ type ImportRow struct {
 	rejected   bool
 	keys       []string
 	hashes     []uint64
+	name       foldedName
 }
 
 // Outcome is what became of a row.
@@ -81,6 +105,8 @@ type RowResult struct {
 // ImportStats sum up an import.
 type ImportStats struct {
 	Created, Updated, Merged, Rejected int
+	// Kept counts the rows kept with their person as imported.
+	Kept int
 }
 
 // importBatch is how many new people are written at a time.
@@ -126,8 +152,23 @@ type ImportSession struct {
 	// deferred holds rows that matched someone already written, by that
 	// person's id in file order; they are merged a chunk at a time, in id
 	// order, so the reads walk the table instead of jumping about it.
-	deferred  map[int64][]rapport.Person
+	deferred  map[int64][]pendingRow
 	deferredN int
+
+	// house lists, for a phone number that several people of different
+	// names share (a couple's home phone), each of them: a row with that
+	// number is the one whose name fits, or someone new.
+	house map[uint64][]houseMember
+
+	// records and facts wait to be written with the next flush.
+	records []any
+	facts   []any
+	// factsOf are the facts known of people this import touched, to add
+	// each once.
+	factsOf map[int64]map[string]bool
+	// referrers are the people "Referred by" names found (0: no one, -1:
+	// more than one).
+	referrers map[string]int64
 
 	stats   ImportStats
 	w       *bulkWriter
@@ -175,7 +216,11 @@ var bulkIndexes = []string{"people_name", "people_name_key", "phones_number", "e
 func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts ImportOptions) (*ImportSession, error) {
 	s := &ImportSession{db: db, ctx: ctx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
 		seed: maphash.MakeSeed(), keys: newKeyTable(min(2*max(opts.Expected, 0), 1<<22)), pendingIdx: map[int64]int{}, seen: map[int64]bool{},
-		deferred: map[int64][]rapport.Person{}, prod: map[int64]rapport.Production{}, period: opts.Period}
+		deferred: map[int64][]pendingRow{}, prod: map[int64]rapport.Production{}, period: opts.Period,
+		house: map[uint64][]houseMember{}, factsOf: map[int64]map[string]bool{}}
+	if s.opts.RecordKind == "" {
+		s.opts.RecordKind = rapport.RecordCSV
+	}
 	if s.period.IsZero() {
 		s.period = rapport.DayOf(s.now, time.UTC)
 	}
@@ -316,7 +361,7 @@ func (s *ImportSession) prepare() error {
 func (s *ImportSession) preload() error {
 	for _, q := range []*bun.SelectQuery{
 		s.tx.NewSelect().Table("emails").ColumnExpr("person_id, 'e:' || address").Where("org_id = ?", s.orgID),
-		s.tx.NewSelect().Table("phones").ColumnExpr("person_id, 'p:' || number").Where("org_id = ? AND label NOT IN (?)", s.orgID, bun.List(sharedLabels)),
+		s.tx.NewSelect().Table("phones").ColumnExpr("person_id, 'p:' || number").Where("org_id = ? AND label <> 'fax'", s.orgID),
 		s.tx.NewSelect().Table("people").ColumnExpr("id, 'm:' || mls_id").Where("org_id = ? AND mls_id <> ''", s.orgID),
 	} {
 		rows, err := q.Rows(s.ctx)
@@ -387,7 +432,8 @@ func (s *ImportSession) hash(key string) uint64 { return maphash.String(s.seed, 
 var sharedLabels = []string{"work", "office", "business", "main", "fax", "company"}
 
 // contactKeys are the keys a person is matched by, in the order they are
-// trusted: the MLS id, then emails, then personal phones.
+// trusted: the MLS id and emails, each enough on its own, then phones
+// (but fax numbers), which match only under a compatible name.
 func contactKeys(p *rapport.Person) []string {
 	keys := make([]string, 0, len(p.Emails)+len(p.Phones)+1)
 	if p.MLSID != "" {
@@ -397,11 +443,45 @@ func contactKeys(p *rapport.Person) []string {
 		keys = append(keys, "e:"+e.Address)
 	}
 	for _, ph := range p.Phones {
-		if !rapport.SharedPhoneLabel(ph.Label) {
+		if ph.Label != "fax" {
 			keys = append(keys, "p:"+ph.Number)
 		}
 	}
 	return keys
+}
+
+// houseMember is one of the people sharing a phone, with their name.
+type houseMember struct {
+	id   int64
+	name foldedName
+}
+
+// personName folds a person's name for matching; a name made up from an
+// email or phone (an import's row without one) is no name.
+func personName(p *rapport.Person) foldedName {
+	if derivedName(p) {
+		return foldedName{}
+	}
+	return foldName(p.FirstName, p.LastName)
+}
+
+// derivedName reports whether the person's name is only what an import
+// or event made up from their email or phone.
+func derivedName(p *rapport.Person) bool {
+	if p.LastName != "" || p.FirstName == "" {
+		return p.FirstName == "" && p.LastName == ""
+	}
+	for _, e := range p.Emails {
+		if local, _, _ := strings.Cut(e.Address, "@"); local == p.FirstName {
+			return true
+		}
+	}
+	for _, ph := range p.Phones {
+		if d := digitsOf(p.FirstName); len(d) >= 7 && strings.HasSuffix(digitsOf(ph.Number), d) {
+			return true
+		}
+	}
+	return strings.HasPrefix(p.FirstName, "MLS ")
 }
 
 // sharesKey reports whether p really has one of keys (a hash match is
@@ -506,7 +586,7 @@ func (s *ImportSession) lookupBatch(rows []ImportRow) error {
 	if len(phones) > 0 {
 		var more []hit
 		if err := s.tx.NewSelect().Table("phones").ColumnExpr("person_id, 'p:' || number AS key").
-			Where("org_id = ? AND number IN (?) AND label NOT IN (?)", s.orgID, bun.List(phones), bun.List(sharedLabels)).Scan(s.ctx, &more); err != nil {
+			Where("org_id = ? AND number IN (?) AND label <> 'fax'", s.orgID, bun.List(phones)).Scan(s.ctx, &more); err != nil {
 			return err
 		}
 		hits = append(hits, more...)
@@ -547,6 +627,7 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 			p.OwnerID = id
 		} else {
 			r.notes = append(r.notes, fmt.Sprintf("no user %q here; owner left to the import's default", r.Owner))
+			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: "Owner", Value: r.Owner, Why: "no such user here"})
 		}
 	}
 	if p.OwnerID == 0 {
@@ -557,6 +638,7 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 			p.StageID = id
 		} else {
 			r.notes = append(r.notes, fmt.Sprintf("no stage %q in the %s pipeline; the first stage used", r.Stage, rapport.PipelineFor(p.Kind)))
+			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: "Stage", Value: r.Stage, Why: "no such stage here"})
 		}
 	}
 	if p.Brokerage == "" && p.Office != "" {
@@ -579,6 +661,9 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 	p.ScheduleTouch()
 	p.SearchDoc = searchDoc(p, nil, nil)
 	p.NameKey = nameKey(p.FirstName, p.LastName)
+	if !r.Unnamed {
+		r.name = foldName(p.FirstName, p.LastName)
+	}
 	r.keys = contactKeys(p)
 	r.hashes = make([]uint64, len(r.keys))
 	for i, k := range r.keys {
@@ -596,21 +681,23 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		return res, nil
 	}
 	p := &r.Person
-	// The first key that matches decides: MLS id, then email, then phone.
-	match, first := int64(0), 0
-	for i, h := range r.hashes {
-		if id, ok := s.keys.get(h); ok {
-			match, first = id, i
-			break
+	if r.ReferredBy != "" {
+		if err := s.resolveReferrer(r); err != nil {
+			return res, err
 		}
+		res.Notes = r.notes
 	}
+	match, first, weak := s.findMatch(r)
 	if match != 0 {
-		// An email or phone of the row that belongs to someone else stays
-		// theirs: a report with Lee's MLS id and Omar's email must not
-		// give Omar's email to Lee.
+		// An email of the row that belongs to someone else stays theirs:
+		// a report with Lee's MLS id and Omar's email must not give
+		// Omar's email to Lee. (A shared phone is kept by both: a couple's
+		// home phone is each one's.)
 		for i := first + 1; i < len(r.hashes); {
-			if id, ok := s.keys.get(r.hashes[i]); ok && id != match && s.leaveOut(r, i) {
-				continue
+			if r.keys[i][0] == 'e' {
+				if id, ok := s.keys.get(r.hashes[i]); ok && id != match && s.leaveOut(r, i) {
+					continue
+				}
 			}
 			i++
 		}
@@ -620,30 +707,133 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		return res, err
 	}
 	if match != 0 {
-		merged, err := s.mergeInto(match, p, r.keys)
+		merged, err := s.mergeInto(match, r, weak)
 		if err != nil {
 			return res, err
 		}
 		if merged != 0 {
 			res.PersonID, res.Outcome = match, merged
-			for _, h := range r.hashes {
-				if _, ok := s.keys.get(h); !ok {
-					s.keys.set(h, match)
-				}
-			}
+			s.claimKeys(r, match)
 			s.recordProduction(r, match)
 			return res, nil
 		}
 	}
-	if err := s.create(p); err != nil {
+	d := rowOf(r, p, 0)
+	if err := s.create(&d); err != nil {
 		return res, err
-	}
-	for _, h := range r.hashes {
-		s.keys.set(h, p.ID)
 	}
 	s.recordProduction(r, p.ID)
 	res.PersonID, res.Outcome = p.ID, Created
 	return res, nil
+}
+
+// findMatch finds the person the row is: the first of its keys someone
+// has. An MLS id or an email is enough; a phone is enough only under a
+// name that can be the same person's. It returns the person, the index of
+// the key, and, when the match is by phone to someone whose name is not
+// at hand (a person already in the database), the key's hash, to confirm
+// the name when the merge is applied.
+func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int, weak uint64) {
+	for i, h := range r.hashes {
+		id, ok := s.keys.get(h)
+		if !ok {
+			continue
+		}
+		if r.keys[i][0] != 'p' {
+			return id, i, 0
+		}
+		if members, ok := s.house[h]; ok {
+			if id := pickMember(members, r.name); id != 0 {
+				return id, i, 0
+			}
+			continue
+		}
+		if j, ok := s.pendingIdx[id]; ok {
+			other := personName(&s.pending[j])
+			if namesCompatible(r.name, other) {
+				return id, i, 0
+			}
+			// Two people on one number: from now on a row with it is
+			// whichever of them its name fits.
+			s.house[h] = []houseMember{{id: id, name: other}}
+			continue
+		}
+		return id, i, h
+	}
+	return 0, 0, 0
+}
+
+// resolveReferrer links the row to the person its "Referred by" names,
+// when exactly one active person has that name; otherwise the name is
+// kept with the row, and the report says why.
+func (s *ImportSession) resolveReferrer(r *ImportRow) error {
+	name := strings.TrimSpace(r.ReferredBy)
+	id, ok := s.referrers[name]
+	if !ok {
+		first, last := splitPersonName(name)
+		key := nameKey(first, last)
+		if key != "" {
+			var ids []int64
+			if err := s.tx.NewSelect().Table("people").Column("id").Where("org_id = ? AND name_key = ? AND archived_at IS NULL", s.orgID, key).
+				Limit(2).Scan(s.ctx, &ids); err != nil {
+				return err
+			}
+			if len(ids) == 1 {
+				id = ids[0]
+			} else if len(ids) > 1 {
+				id = -1
+			}
+		}
+		if s.referrers == nil {
+			s.referrers = map[string]int64{}
+		}
+		s.referrers[name] = id
+	}
+	switch {
+	case id > 0:
+		if r.Person.ReferredByID == 0 {
+			r.Person.ReferredByID = id
+		}
+		return nil
+	case id < 0:
+		r.notes = append(r.notes, fmt.Sprintf("referred by %q: more than one person has that name; kept as imported", name))
+	default:
+		r.notes = append(r.notes, fmt.Sprintf("referred by %q: no one of that name here; kept as imported", name))
+	}
+	r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: "Referred by", Value: name, Why: "no single person of that name"})
+	return nil
+}
+
+// splitPersonName splits "Maria Lopez" or "Lopez, Maria".
+func splitPersonName(full string) (first, last string) {
+	if l, f, ok := strings.Cut(full, ","); ok {
+		return strings.TrimSpace(f), strings.TrimSpace(l)
+	}
+	words := strings.Fields(full)
+	if len(words) < 2 {
+		return full, ""
+	}
+	return words[0], strings.Join(words[1:], " ")
+}
+
+// pickMember returns the first of the people sharing a phone whose name
+// fits, or 0.
+func pickMember(members []houseMember, name foldedName) int64 {
+	for _, m := range members {
+		if namesCompatible(name, m.name) {
+			return m.id
+		}
+	}
+	return 0
+}
+
+// claimKeys points the row's keys that no one has yet at the person.
+func (s *ImportSession) claimKeys(r *ImportRow, id int64) {
+	for _, h := range r.hashes {
+		if _, ok := s.keys.get(h); !ok {
+			s.keys.set(h, id)
+		}
+	}
 }
 
 // leaveOut drops the row's key i (an email or a phone) from the person it
@@ -803,25 +993,46 @@ func (s *ImportSession) stageNamed(kind rapport.Kind, name string) int64 {
 	return 0
 }
 
-// mergeInto folds p into the person with id (when they really share a key)
-// and says how: Merged, or 0 when the match was a hash collision. A person
-// not in the batch being built is merged later (see applyDeferred), and
-// the outcome then is counted there: mergeInto says Merged for now.
-func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (Outcome, error) {
+// pendingRow is what a row brings to a person, held until it is applied.
+type pendingRow struct {
+	person   *rapport.Person
+	keys     []string
+	hashes   []uint64
+	name     foldedName
+	line     int
+	kept     []rapport.KeptValue
+	original string
+	header   []string
+	cells    []string
+	facts    []rapport.Fact
+	// weak is the hash of the phone a row matched by, when the name of the
+	// person it matched was not at hand: the merge is applied only if the
+	// names fit.
+	weak uint64
+}
+
+func rowOf(r *ImportRow, p *rapport.Person, weak uint64) pendingRow {
+	return pendingRow{person: p, keys: r.keys, hashes: r.hashes, name: r.name, line: r.Line, kept: r.Kept,
+		original: r.Original, header: r.Header, cells: r.Cells, facts: r.Facts, weak: weak}
+}
+
+// mergeInto folds the row into the person with id (when they really share
+// a key) and says how: Merged, or 0 when the match was a hash collision.
+// A person not in the batch being built is merged later (see
+// applyDeferred), and the outcome then is counted there: mergeInto says
+// Merged for now.
+func (s *ImportSession) mergeInto(id int64, r *ImportRow, weak uint64) (Outcome, error) {
 	if i, ok := s.pendingIdx[id]; ok {
 		target := &s.pending[i]
-		if !sharesKey(target, keys) {
+		if !sharesKey(target, r.keys) {
 			return 0, nil
 		}
-		// Production first: it decides the office, which MergeInto would
-		// otherwise fill in without the office's name.
-		applyProduction(target, p, p.ProductionPeriod != "", false, s.period)
-		rapport.MergeInto(target, p)
-		target.SearchDoc = searchDoc(target, nil, nil)
-		target.NameKey = nameKey(target.FirstName, target.LastName)
+		d := rowOf(r, &r.Person, 0)
+		s.absorbPending(target, &d)
 		return Merged, nil
 	}
-	s.deferred[id] = append(s.deferred[id], *p)
+	p := r.Person
+	s.deferred[id] = append(s.deferred[id], rowOf(r, &p, weak))
 	s.deferredN++
 	s.stats.Merged-- // counted when applied
 	if s.deferredN >= deferAfter {
@@ -830,33 +1041,65 @@ func (s *ImportSession) mergeInto(id int64, p *rapport.Person, keys []string) (O
 	return Merged, nil
 }
 
+// absorb folds a row into the person t: production first (it decides
+// the office, which MergeInto would otherwise fill in without the office's
+// name), then what t lacked; what t had otherwise, and what no field
+// holds, is kept with t as the row's record. It reports whether t changed.
+func (s *ImportSession) absorb(t *rapport.Person, d *pendingRow, hired bool) bool {
+	in := d.person
+	production := in.ProductionPeriod != ""
+	c := applyProduction(t, in, production, hired, s.period)
+	kept := d.kept
+	for _, k := range rapport.MergeConflicts(t, in) {
+		if production && (k.Name == "Office" || k.Name == "Brokerage") {
+			continue // an older report's office: in the production history
+		}
+		if k.Name == "Source" && k.Value == s.opts.Source {
+			continue // the import's default, not something the row said
+		}
+		kept = append(kept[:len(kept):len(kept)], k)
+	}
+	c = rapport.MergeInto(t, in) || c
+	s.keepRecord(t.ID, d, kept)
+	s.addFacts(t.ID, d.facts)
+	return c
+}
+
+// absorbPending folds a row into someone this import is about to write.
+func (s *ImportSession) absorbPending(t *rapport.Person, d *pendingRow) {
+	s.absorb(t, d, false)
+	t.SearchDoc = searchDoc(t, nil, nil)
+	t.NameKey = nameKey(t.FirstName, t.LastName)
+}
+
 // applyDeferred merges the waiting rows into the people they matched, a
 // chunk of people at a time in id order. A row whose match turns out to
-// be a hash collision becomes a new person.
+// be a hash collision becomes a new person; one that matched by a shared
+// phone under another name is matched again among that phone's people,
+// and may wait for the next round.
 func (s *ImportSession) applyDeferred() error {
-	if s.deferredN == 0 {
-		return nil
-	}
-	if err := s.flush(); err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(s.deferred))
-	for id := range s.deferred {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	const chunk = 500
-	for lo := 0; lo < len(ids); lo += chunk {
-		if err := s.mergeChunk(ids[lo:min(lo+chunk, len(ids))]); err != nil {
+	for s.deferredN > 0 {
+		if err := s.flush(); err != nil {
 			return err
 		}
+		waiting := s.deferred
+		s.deferred, s.deferredN = map[int64][]pendingRow{}, 0
+		ids := make([]int64, 0, len(waiting))
+		for id := range waiting {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		const chunk = 500
+		for lo := 0; lo < len(ids); lo += chunk {
+			if err := s.mergeChunk(waiting, ids[lo:min(lo+chunk, len(ids))]); err != nil {
+				return err
+			}
+		}
 	}
-	clear(s.deferred)
-	s.deferredN = 0
 	return s.flush()
 }
 
-func (s *ImportSession) mergeChunk(ids []int64) error {
+func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) error {
 	var targets []rapport.Person
 	if err := s.tx.NewSelect().Model(&targets).Where("org_id = ? AND id IN (?)", s.orgID, bun.List(ids)).
 		Order("id").Scan(s.ctx); err != nil {
@@ -865,24 +1108,32 @@ func (s *ImportSession) mergeChunk(ids []int64) error {
 	if err := s.db.loadDetails(s.ctx, s.tx, s.orgID, targets); err != nil {
 		return err
 	}
+	if err := s.loadFacts(waiting, ids); err != nil {
+		return err
+	}
 	var rewrite []rapport.Person
 	for i := range targets {
 		t := &targets[i]
-		rows := s.deferred[t.ID]
-		delete(s.deferred, t.ID)
+		rows := waiting[t.ID]
+		delete(waiting, t.ID)
 		changed := false
 		for j := range rows {
-			p := &rows[j]
-			if !sharesKey(t, contactKeys(p)) {
+			d := &rows[j]
+			if !sharesKey(t, d.keys) {
 				// A hash collision: the row was someone else after all.
-				if err := s.create(p); err != nil {
+				if err := s.create(d); err != nil {
 					return err
 				}
 				s.stats.Created++
 				continue
 			}
-			c := applyProduction(t, p, p.ProductionPeriod != "", s.hired(t), s.period)
-			c = rapport.MergeInto(t, p) || c
+			if d.weak != 0 && !namesCompatible(d.name, personName(t)) {
+				if err := s.rehouse(d); err != nil {
+					return err
+				}
+				continue
+			}
+			c := s.absorb(t, d, s.hired(t))
 			if c && !changed {
 				changed = true
 				if !s.isNew(t.ID) && !s.seen[t.ID] {
@@ -912,8 +1163,8 @@ func (s *ImportSession) mergeChunk(ids []int64) error {
 	for _, id := range ids {
 		// Someone vanished meanwhile? Not inside the transaction; but
 		// keep the rows rather than lose them.
-		rows := s.deferred[id]
-		delete(s.deferred, id)
+		rows := waiting[id]
+		delete(waiting, id)
 		for j := range rows {
 			if err := s.create(&rows[j]); err != nil {
 				return err
@@ -924,8 +1175,50 @@ func (s *ImportSession) mergeChunk(ids []int64) error {
 	return s.w.rewrite(s.ctx, rewrite)
 }
 
-// create queues a new person to be written with the next batch.
-func (s *ImportSession) create(p *rapport.Person) error {
+// rehouse places a row that matched someone by a phone they share, under
+// a name that is not theirs: it is whichever of the number's people its
+// name fits (merged now, or in the next round), or someone new.
+func (s *ImportSession) rehouse(d *pendingRow) error {
+	h := d.weak
+	d.weak = 0
+	members, ok := s.house[h]
+	if !ok {
+		number := ""
+		for i, k := range d.hashes {
+			if k == h {
+				number = d.keys[i][2:]
+			}
+		}
+		var sharers []rapport.Person
+		if err := s.tx.NewSelect().Model(&sharers).Column("id", "first_name", "last_name").
+			Where("org_id = ? AND id IN (SELECT person_id FROM phones WHERE org_id = ? AND number = ?)", s.orgID, s.orgID, number).
+			Order("id").Scan(s.ctx); err != nil {
+			return err
+		}
+		for i := range sharers {
+			sharers[i].Phones = []rapport.Phone{{Number: number}}
+			members = append(members, houseMember{id: sharers[i].ID, name: personName(&sharers[i])})
+		}
+		s.house[h] = members
+	}
+	if id := pickMember(members, d.name); id != 0 {
+		if i, ok := s.pendingIdx[id]; ok {
+			s.absorbPending(&s.pending[i], d)
+			s.stats.Merged++
+			return nil
+		}
+		s.deferred[id] = append(s.deferred[id], *d)
+		s.deferredN++
+		return nil
+	}
+	s.stats.Created++
+	return s.create(d)
+}
+
+// create queues a new person to be written with the next batch, with
+// their record and facts, and points the keys no one has yet at them.
+func (s *ImportSession) create(d *pendingRow) error {
+	p := d.person
 	if s.db.dialect == Postgres {
 		if len(s.reserved) == 0 {
 			ids, err := s.db.reserveIDs(s.ctx, s.tx, "people", importBatch)
@@ -949,12 +1242,117 @@ func (s *ImportSession) create(p *rapport.Person) error {
 	}
 	s.pendingIdx[p.ID] = len(s.pending)
 	s.pending = append(s.pending, *p)
+	for i, h := range d.hashes {
+		if _, ok := s.keys.get(h); !ok {
+			s.keys.set(h, p.ID)
+		} else if members, ok := s.house[h]; ok && d.keys[i][0] == 'p' {
+			s.house[h] = append(members, houseMember{id: p.ID, name: d.name})
+		}
+	}
+	s.keepRecord(p.ID, d, d.kept)
+	s.addFacts(p.ID, d.facts)
+	return nil
+}
+
+// keepRecord keeps the row as it was with the person, when some of its
+// values are in no field of theirs.
+func (s *ImportSession) keepRecord(personID int64, d *pendingRow, kept []rapport.KeptValue) {
+	if len(kept) == 0 {
+		return
+	}
+	original := d.original
+	if original == "" && d.cells != nil {
+		original = rapport.CSVOriginal(d.header, d.cells)
+	}
+	if original == "" {
+		pairs := make([][2]string, len(kept))
+		for i, k := range kept {
+			pairs[i] = [2]string{k.Name, k.Value}
+		}
+		b, _ := json.Marshal(pairs)
+		original = string(b)
+	}
+	s.stats.Kept++
+	keptJSON, _ := json.Marshal(kept)
+	s.records = append(s.records, s.orgID, personID, s.opts.RecordKind, s.opts.Origin, d.line, original, string(keptJSON),
+		recordDigest(s.opts.RecordKind, original), s.db.timeValue(s.now))
+}
+
+// recordDigest tells two copies of one input apart from two inputs.
+func recordDigest(kind, original string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + original))
+	return hex.EncodeToString(sum[:16])
+}
+
+var recordColumns = []string{"org_id", "person_id", "kind", "origin", "line", "original", "kept", "digest", "created_at"}
+
+// addFacts queues the facts the person does not have yet.
+func (s *ImportSession) addFacts(personID int64, facts []rapport.Fact) {
+	if len(facts) == 0 {
+		return
+	}
+	known := s.factsOf[personID]
+	if known == nil {
+		known = map[string]bool{}
+		s.factsOf[personID] = known
+	}
+	source := "Imported"
+	if s.opts.Origin != "" {
+		source = "Imported from " + s.opts.Origin
+	}
+	for _, f := range facts {
+		k := factKey(f.Type, f.Text)
+		if known[k] {
+			continue
+		}
+		known[k] = true
+		s.facts = append(s.facts, s.orgID, personID, string(f.Type), f.Text, s.db.timeValue(s.now), nullID(s.actorID), source,
+			s.db.timeValue(s.now))
+	}
+}
+
+var factColumns = []string{"org_id", "person_id", "type", "text", "learned_at", "user_id", "source", "created_at"}
+
+func factKey(t rapport.FactType, text string) string {
+	return string(t) + "\x00" + strings.ToLower(strings.Join(strings.Fields(text), " "))
+}
+
+// loadFacts reads the facts of the people of a chunk that rows with facts
+// are about to be merged into, so each fact is added once.
+func (s *ImportSession) loadFacts(waiting map[int64][]pendingRow, ids []int64) error {
+	var need []int64
+	for _, id := range ids {
+		if s.factsOf[id] != nil {
+			continue
+		}
+		for _, d := range waiting[id] {
+			if len(d.facts) > 0 {
+				need = append(need, id)
+				break
+			}
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	var facts []rapport.Fact
+	if err := s.tx.NewSelect().Model(&facts).Column("person_id", "type", "text").
+		Where("org_id = ? AND person_id IN (?)", s.orgID, bun.List(need)).Scan(s.ctx); err != nil {
+		return err
+	}
+	for _, id := range need {
+		s.factsOf[id] = map[string]bool{}
+	}
+	for _, f := range facts {
+		s.factsOf[f.PersonID][factKey(f.Type, f.Text)] = true
+	}
 	return nil
 }
 
 // flush writes the queued people with their phones, emails and tags,
-// then the production history gathered (which may be for people written
-// earlier: a report of people already known writes no one new).
+// then the production history, records and facts gathered (which may be
+// for people written earlier: a report of people already known writes no
+// one new).
 func (s *ImportSession) flush() error {
 	if len(s.pending) > 0 {
 		if err := s.w.people(s.ctx, s.pending); err != nil {
@@ -963,7 +1361,22 @@ func (s *ImportSession) flush() error {
 		s.pending = s.pending[:0]
 		clear(s.pendingIdx)
 	}
-	return s.flushProduction()
+	if err := s.flushProduction(); err != nil {
+		return err
+	}
+	if len(s.records) > 0 {
+		if err := s.w.insertAll(s.ctx, "person_records", recordColumns, s.records); err != nil {
+			return err
+		}
+		s.records = s.records[:0]
+	}
+	if len(s.facts) > 0 {
+		if err := s.w.insertAll(s.ctx, "facts", factColumns, s.facts); err != nil {
+			return err
+		}
+		s.facts = s.facts[:0]
+	}
+	return nil
 }
 
 // flushProduction writes the production history gathered so far: a
@@ -988,6 +1401,7 @@ var productionColumns = []string{"org_id", "person_id", "period", "rank", "list_
 var upserts = map[string]string{
 	"production": " ON CONFLICT (org_id, person_id, period) DO UPDATE SET rank = excluded.rank, list_units = excluded.list_units," +
 		" sell_units = excluded.sell_units, units = excluded.units, volume = excluded.volume, office = excluded.office",
+	"person_records": " ON CONFLICT (org_id, person_id, digest) DO NOTHING",
 }
 
 // Finish writes what is left, queues the new people for search indexing

@@ -45,7 +45,7 @@ func TestImportInTheBrowserFlow(t *testing.T) {
 		res = c.get(path)
 		wantStatus(t, res, http.StatusOK)
 		// "Contact" and "Kind" are read by their names; "Mail" and "Cell" too.
-		wantBody(t, res, "Maria Lopez", "(312) 555-0142", html.EscapeString(`"555-01" is not a valid phone number — left out`), "client")
+		wantBody(t, res, "Maria Lopez", "(312) 555-0142", html.EscapeString(`"555-01" is not a valid phone number — kept as imported`), "client")
 		// The user maps a column by hand and names the source.
 		res = c.post(path, url.Values{"preset": {"auto"}, "source": {"Open house"}, "owner": {strconv.FormatInt(a.agent.ID, 10)},
 			"col_0": {"full_name"}, "col_1": {"email"}, "col_2": {"phone"}, "col_3": {""}})
