@@ -2,9 +2,11 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -48,8 +50,11 @@ type Converter struct {
 	header []string
 	kind   rapport.Kind
 	phones *phone.Normalizer
-	now    time.Time
-	pairs  map[string]int // pair key -> type or label column index
+	region string
+	// delim is the file's delimiter, to join cells a stray one split.
+	delim rune
+	now   time.Time
+	pairs map[string]int // pair key -> type or label column index
 }
 
 // NewConverter prepares to read rows mapped by m. Kind is the kind of
@@ -63,7 +68,8 @@ func NewConverter(m Mapping, kind rapport.Kind, region string, now time.Time) *C
 			kind = rapport.KindLead
 		}
 	}
-	c := &Converter{m: m, kind: kind, phones: phone.NewNormalizer(region), now: now, pairs: map[string]int{}}
+	c := &Converter{m: m, kind: kind, phones: phone.NewNormalizer(region), region: strings.ToUpper(region), delim: ',', now: now,
+		pairs: map[string]int{}}
 	for _, col := range m.Columns {
 		c.header = append(c.header, col.Name)
 		switch col.Field {
@@ -75,6 +81,9 @@ func NewConverter(m Mapping, kind rapport.Kind, region string, now time.Time) *C
 	}
 	return c
 }
+
+// SetDelimiter says what separates the file's cells (a comma unless said).
+func (c *Converter) SetDelimiter(d rune) { c.delim = d }
 
 // Header is the file's header, as the mapping names its columns.
 func (c *Converter) Header() []string { return c.header }
@@ -101,6 +110,13 @@ func (c *Converter) label(col Column, fields []string) string {
 func (c *Converter) Convert(rec Record) Row {
 	r := Row{Line: rec.Line, Person: rapport.Person{Kind: c.kind}, Cells: rec.Fields}
 	p := &r.Person
+	if fitted, why, ok := c.fit(rec.Fields); !ok {
+		r.skip(why)
+		return r
+	} else if why != "" {
+		r.Problems = append(r.Problems, Problem{Line: rec.Line, Reason: why})
+		rec.Fields = fitted
+	}
 	keep := func(col Column, v, why string) {
 		r.Kept = append(r.Kept, rapport.KeptValue{Name: col.Name, Value: v, Why: why})
 	}
@@ -132,7 +148,8 @@ func (c *Converter) Convert(rec Record) Row {
 		}
 		r.Problems = append(r.Problems, Problem{Line: rec.Line, Column: name, Reason: "control characters (a NUL or the like) removed"})
 	}
-	var full, middle, suffix, address, spouse string
+	var full, middle, suffix, spouse string
+	var addrs addresses
 	var spouseInfo, children []string
 	var listUnits, sellUnits int
 	for _, col := range c.m.Columns {
@@ -168,6 +185,10 @@ func (c *Converter) Convert(rec Record) Row {
 					problem(col, e, "%s", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
 					continue
 				}
+				if placeholderEmail(addr) {
+					problem(col, e, "%s is a CRM's placeholder, not an address", addr)
+					continue
+				}
 				if !hasEmail(p.Emails, addr) {
 					p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: emailLabel(label)})
 				}
@@ -189,22 +210,23 @@ func (c *Converter) Convert(rec Record) Row {
 					p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: phoneLabel(label)})
 				}
 			}
-		case Street:
-			join(&p.Street, v, ", ")
-		case City:
-			set(col, &p.City, v)
-		case State:
-			set(col, &p.State, v)
-		case PostalCode:
-			set(col, &p.PostalCode, v)
-		case Country:
-			set(col, &p.Country, v)
-		case FullAddress:
-			if address != "" {
-				keep(col, v, "another column gave "+address)
-				continue
+		case Street, City, State, PostalCode, Country, FullAddress:
+			a := addrs.group(col.Group)
+			a.cols = append(a.cols, colValue{col, v})
+			switch col.Field {
+			case Street:
+				join(&a.street, v, ", ")
+			case City:
+				set(col, &a.city, v)
+			case State:
+				set(col, &a.state, v)
+			case PostalCode:
+				set(col, &a.postal, v)
+			case Country:
+				set(col, &a.country, v)
+			default:
+				set(col, &a.full, v)
 			}
-			address = v
 		case Source:
 			set(col, &p.Source, v)
 		case Tags:
@@ -233,7 +255,7 @@ func (c *Converter) Convert(rec Record) Row {
 			}
 			c.setDate(&r, col, col.Field, a, keep)
 		case Spouse:
-			set(col, &spouse, v)
+			join(&spouse, v, " ") // Spouse First Name, Spouse Last Name
 		case SpouseInfo:
 			spouseInfo = append(spouseInfo, v)
 		case Children:
@@ -349,7 +371,11 @@ func (c *Converter) Convert(rec Record) Row {
 		p.Units12m = listUnits + sellUnits
 	}
 	if p.FirstName == "" && p.LastName == "" && full != "" {
-		p.FirstName, p.LastName = splitName(full)
+		var title string
+		p.FirstName, p.LastName, title = splitName(full)
+		if title != "" {
+			r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullName), Value: full, Why: "a title before the name"})
+		}
 	} else if full != "" && !strings.EqualFold(full, strings.TrimSpace(p.FirstName+" "+p.LastName)) &&
 		!strings.EqualFold(full, strings.TrimSpace(p.FirstName+" "+middle+" "+p.LastName)) {
 		r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullName), Value: full, Why: "the name columns gave " + p.FirstName + " " + p.LastName})
@@ -357,8 +383,8 @@ func (c *Converter) Convert(rec Record) Row {
 	if middle != "" && p.FirstName != "" {
 		p.FirstName += " " + middle
 	}
-	if suffix != "" && p.LastName != "" {
-		p.LastName += " " + suffix
+	if suffix != "" {
+		r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(NameSuffix), Value: suffix, Why: "after the name"})
 	}
 	if spouse != "" || len(spouseInfo) > 0 {
 		text := "Spouse: " + spouse
@@ -374,14 +400,11 @@ func (c *Converter) Convert(rec Record) Row {
 	if len(children) > 0 {
 		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Children: " + strings.Join(children, ", ")})
 	}
-	if address != "" {
-		if p.Street == "" && p.City == "" {
-			p.Street, p.City, p.State, p.PostalCode = splitAddress(address)
-		} else if !strings.Contains(strings.ToLower(address), strings.ToLower(firstLine(p.Street))) {
-			// Another address than the person's own (the property they
-			// asked about?).
-			r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullAddress), Value: address})
-		}
+	c.placeAddress(&r, addrs)
+	if p.FirstName == "" && p.LastName == "" && p.Brokerage != "" && p.MLSID == "" {
+		// A company's row (a title company, a lender) names no one.
+		r.skip(fmt.Sprintf("an organisation (%s), not a person — row skipped", p.Brokerage))
+		return r
 	}
 	if p.FirstName == "" && p.LastName == "" {
 		switch {
@@ -413,6 +436,176 @@ func (r *Row) skip(why string) {
 		r.Problems[i].Reason = strings.TrimSuffix(r.Problems[i].Reason, " — kept as imported") + " — not imported"
 	}
 	r.Problems = append(r.Problems, Problem{Line: r.Line, Reason: why})
+}
+
+type colValue struct {
+	col Column
+	v   string
+}
+
+// addressParts is one address of a row: its parts, and the cells they
+// came from.
+type addressParts struct {
+	group                                      int
+	street, city, state, postal, country, full string
+	cols                                       []colValue
+}
+
+// addresses are a row's addresses, in the order of their group.
+type addresses []*addressParts
+
+func (as *addresses) group(g int) *addressParts {
+	for _, a := range *as {
+		if a.group == g {
+			return a
+		}
+	}
+	a := &addressParts{group: g}
+	*as = append(*as, a)
+	slices.SortFunc(*as, func(x, y *addressParts) int { return x.group - y.group })
+	return a
+}
+
+// placeAddress gives the person the first of the row's addresses (home
+// before business before other, in Outlook's terms) and keeps the others.
+// A one-line address is split when no part came on its own; a US ZIP code
+// that lost its leading zero to a spreadsheet gets it back, with a note.
+func (c *Converter) placeAddress(r *Row, addrs addresses) {
+	p := &r.Person
+	chosen := false
+	for _, a := range addrs {
+		if chosen {
+			for _, cv := range a.cols {
+				r.Kept = append(r.Kept, rapport.KeptValue{Name: cv.col.Name, Value: cv.v, Why: "another address"})
+			}
+			continue
+		}
+		chosen = true
+		p.Street, p.City, p.State, p.PostalCode, p.Country = a.street, a.city, a.state, a.postal, a.country
+		if a.full != "" {
+			if p.Street == "" && p.City == "" {
+				p.Street, p.City, p.State, p.PostalCode = splitAddress(a.full)
+			} else if !strings.Contains(fold(a.full), fold(firstLine(p.Street))) {
+				r.Kept = append(r.Kept, rapport.KeptValue{Name: c.nameOf(FullAddress), Value: a.full, Why: "another address"})
+			}
+		}
+		if len(p.PostalCode) == 4 && allDigits(p.PostalCode) && c.region == "US" {
+			r.Problems = append(r.Problems, Problem{Line: r.Line, Column: c.nameOf(PostalCode),
+				Reason: fmt.Sprintf("ZIP code %s lost its leading zero (a spreadsheet read it as a number); read as 0%s", p.PostalCode, p.PostalCode)})
+			p.PostalCode = "0" + p.PostalCode
+		}
+	}
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// fold lower-cases s and keeps only its letters and digits, for comparing
+// what people wrote.
+func fold(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+}
+
+// freeText are the fields a value with a stray delimiter in it can
+// belong to: the ones people write sentences and lists in.
+var freeText = map[Field]bool{Ignore: true, Street: true, FullAddress: true, Notes: true, Tags: true, Brokerage: true, Office: true,
+	JobTitle: true, Hobby: true}
+
+// fit checks that a row has no more cells than the header has columns.
+// A row with one cell too many (a comma in an unquoted value) is put
+// right when exactly one way of joining two neighbouring cells, in a
+// column that takes free text, gives every column a value it can hold;
+// otherwise it is refused, never shifted into the wrong fields. why says
+// what was done or why it was refused.
+func (c *Converter) fit(fields []string) (fitted []string, why string, ok bool) {
+	n := len(fields)
+	for n > len(c.header) && strings.TrimSpace(fields[n-1]) == "" {
+		n--
+	}
+	if n <= len(c.header) {
+		return fields, "", true
+	}
+	refuse := fmt.Sprintf("%d cells where the header has %d columns (a comma in a value without quotes?); row not imported — quote the value and import the row again",
+		n, len(c.header))
+	if n > len(c.header)+1 {
+		return nil, refuse, false
+	}
+	var found []string
+	at := -1
+	for _, col := range c.m.Columns {
+		j := col.Index
+		if !freeText[col.Field] || j+1 >= n {
+			continue
+		}
+		joined := make([]string, 0, n-1)
+		joined = append(joined, fields[:j]...)
+		joined = append(joined, fields[j]+string(c.delim)+fields[j+1])
+		joined = append(joined, fields[j+2:n]...)
+		if c.shapesFit(joined) {
+			if found != nil {
+				return nil, refuse, false // more than one way: no way to know
+			}
+			found, at = joined, j
+		}
+	}
+	if found == nil {
+		return nil, refuse, false
+	}
+	return found, fmt.Sprintf("one cell more than the header has columns: %q and %q joined in %s (quote values with commas in them)",
+		strings.TrimSpace(fields[at]), strings.TrimSpace(fields[at+1]), c.header[at]), true
+}
+
+// shapesFit reports whether every cell of a row holds a value its column
+// can: an email where an email goes, a date where a date goes, a state
+// that is a word.
+func (c *Converter) shapesFit(fields []string) bool {
+	for _, col := range c.m.Columns {
+		v := cell(fields, col.Index)
+		if v == "" {
+			continue
+		}
+		ok := true
+		switch col.Field {
+		case EmailF:
+			for _, e := range splitList(v) {
+				_, err := rapport.NormalizeEmail(e)
+				ok = ok && err == nil
+			}
+		case PhoneF:
+			for _, raw := range splitPhones(v) {
+				_, err := c.phones.Normalize(raw)
+				ok = ok && err == nil
+			}
+		case PostalCode:
+			ok = len(v) <= 10 && strings.ContainsAny(v, "0123456789") && strings.Trim(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz -") == ""
+		case State, Country, City:
+			ok = len(v) <= 40 && !strings.ContainsAny(v, "0123456789@"+string(c.delim))
+		case FirstName, LastName, FullName, MiddleName:
+			ok = !strings.ContainsAny(v, "0123456789@")
+		case Birthday, HomeDate, Anniversary:
+			_, err := parseDate(v)
+			ok = err == nil
+		case Units12m, ListUnits, SellUnits, Volume12m, Rank, LicenceYear, CadenceDays:
+			_, err := parseNumber(v)
+			ok = err == nil
+		case DoNotCall:
+			_, ok = doNotCall(v)
+		case KindF:
+			_, ok = kindFrom(v)
+		case TimeZone:
+			ok = rapport.ValidTZ(v) == nil
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // setDate puts a date where its field says: a birthday and a home
@@ -448,6 +641,23 @@ func (c *Converter) nameOf(f Field) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, ",")
 	return strings.TrimSpace(s)
+}
+
+// placeholderEmail reports whether an address is one a CRM made up for a
+// lead without one (CINC's noemail-import-…@cincimport.com and the like):
+// matching people by it would merge strangers.
+func placeholderEmail(addr string) bool {
+	local, domain, _ := strings.Cut(addr, "@")
+	switch domain {
+	case "cincimport.com", "noemail.com", "no-email.com", "noemail.invalid", "example.invalid", "none.com", "nomail.com":
+		return true
+	}
+	for _, p := range []string{"noemail", "no-email", "no_email", "nomail", "none", "unknown", "donotreply", "noreply"} {
+		if local == p || strings.HasPrefix(local, p+"-") || strings.HasPrefix(local, p+"+") || strings.HasPrefix(local, p+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // notAPhone reports whether a phone label says the number is no way to
@@ -529,7 +739,7 @@ func capitalize(s string) string {
 // is not (No, Clear, Callable…).
 func doNotCall(v string) (dnc, ok bool) {
 	switch strings.ToLower(strings.Join(strings.Fields(strings.NewReplacer("-", " ", "_", " ").Replace(v)), " ")) {
-	case "1", "y", "yes", "true", "x", "dnc", "do not call", "on dnc", "on dnc list", "opted out", "opt out", "optout",
+	case "1", "y", "yes", "true", "x", "dnc", "do not call", "on dnc", "on dnc list", "opted out", "opt out", "optout", "out",
 		"unsubscribed", "blocked", "federal dnc", "state dnc", "national dnc", "internal dnc", "dnc list", "litigator",
 		"do not contact", "do not text", "stop":
 		return true, true
@@ -588,7 +798,7 @@ func splitTags(v string) []string {
 	for _, t := range splitList(v) {
 		t = strings.TrimSpace(strings.TrimPrefix(t, "* "))
 		switch strings.ToLower(t) {
-		case "mycontacts", "starred", "":
+		case "mycontacts", "my contacts", "starred", "":
 			continue
 		}
 		out = append(out, t)
@@ -613,23 +823,25 @@ func kindFrom(v string) (rapport.Kind, bool) {
 var honorifics = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "dr": true, "mx": true, "prof": true}
 
 // splitName splits a full name: "Lopez, Maria" or "Dr. Maria de la Cruz
-// Jr." (first word first, the rest last, titles dropped).
-func splitName(full string) (first, last string) {
+// Jr." (first word first, the rest last), and says which title before
+// the name it left out.
+func splitName(full string) (first, last, title string) {
 	full = strings.Join(strings.Fields(full), " ")
 	if l, f, ok := strings.Cut(full, ","); ok && !strings.Contains(strings.TrimSpace(f), ",") {
 		f = strings.TrimSpace(f)
 		if !isSuffix(f) {
-			return f, strings.TrimSpace(l)
+			return f, strings.TrimSpace(l), ""
 		}
 	}
 	words := strings.Fields(full)
+	var titles []string
 	for len(words) > 1 && honorifics[strings.ToLower(strings.TrimSuffix(words[0], "."))] {
-		words = words[1:]
+		titles, words = append(titles, words[0]), words[1:]
 	}
 	if len(words) == 1 {
-		return words[0], ""
+		return words[0], "", strings.Join(titles, " ")
 	}
-	return words[0], strings.Join(words[1:], " ")
+	return words[0], strings.Join(words[1:], " "), strings.Join(titles, " ")
 }
 
 func isSuffix(s string) bool {
@@ -688,8 +900,11 @@ func isPostal(w string) bool {
 	return digits >= 5
 }
 
-var dateLayouts = []string{"2006-01-02", "01/02/2006", "1/2/2006", "01/02/06", "1/2/06", "2006/01/02", "Jan 2, 2006", "January 2, 2006",
-	"2 Jan 2006", "2 January 2006", "Jan 2 2006", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05"}
+// dateLayouts are the dates contact apps and CRMs write: ISO, the US
+// month first with slashes, Europe's day first with dots, and in words.
+var dateLayouts = []string{"2006-01-02", "01/02/2006", "1/2/2006", "01/02/06", "1/2/06", "2006/01/02", "02.01.2006", "2.1.2006",
+	"02.01.06", "Jan 2, 2006", "January 2, 2006", "2 Jan 2006", "02 Jan 2006", "2 January 2006", "Jan 2 2006",
+	"2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05", "01/02/2006 3:04 PM", "1/2/2006 3:04 PM", "1/2/2006 15:04"}
 
 // parseDate reads a date as contact apps write it; a month and day without
 // a year is an anniversary with no year.

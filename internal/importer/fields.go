@@ -2,6 +2,7 @@ package importer
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -148,6 +149,11 @@ type Column struct {
 	// "Normal" in every row's Sensitivity); "*" for any value, for a
 	// column that only restates others (Outlook's E-mail Display Name).
 	Noise string
+	// Group ranks the address a column belongs to (Outlook's home,
+	// business and other addresses; Google's Address 1, 2…): the person's
+	// address is the first group with anything in it, and the others are
+	// kept as imported.
+	Group int
 }
 
 // Mapping says what each column of a file holds.
@@ -170,12 +176,32 @@ type Preset struct {
 	exact map[string]Field
 	// noise are column values that say nothing (see Column.Noise).
 	noise map[string]string
+	// groups maps address columns to their field and group.
+	groups map[string]grouped
 }
+
+type grouped struct {
+	field Field
+	group int
+}
+
+// outlookAddresses are Outlook's home (first), business and other
+// addresses.
+var outlookAddresses = func() map[string]grouped {
+	m := map[string]grouped{}
+	for g, prefix := range []string{"home", "business", "other"} {
+		for suffix, f := range map[string]Field{"street": Street, "street 2": Street, "street 3": Street, "city": City, "state": State,
+			"postal code": PostalCode, "country/region": Country, "country": Country, "address po box": Street} {
+			m[prefix+" "+suffix] = grouped{f, g + 1}
+		}
+	}
+	return m
+}()
 
 // pairRE reads numbered, labelled columns: Google's "Phone 2 - Label",
 // "E-mail 1 - Value", "Relation 1 - Value"; Outlook's "E-mail 2 Address";
 // CRM exports' "Phone 1", "Email 2 Type".
-var pairRE = regexp.MustCompile(`^(e-?mail|phone|address|organization|website|relation|event|custom field|im) ?(\d+)(?: -)?(?: (type|value|label|formatted|street|city|region|postal code|country|name|title|department|po box|extended address|address|number))?$`)
+var pairRE = regexp.MustCompile(`^(e-?mail|phone|address|organization|website|relation|event|custom field|im) ?(\d+)(?: -)?(?: (type|value|label|formatted|street|city|region|state|postal code|zip|zip code|country|name|title|department|po box|extended address|address|number))?$`)
 
 // Presets are the layouts Rapport knows by name.
 var Presets = []Preset{
@@ -190,6 +216,7 @@ var Presets = []Preset{
 	{Name: "outlook", Label: "Outlook", Kind: "sphere",
 		Doc:       "Outlook → Export to a file → Comma Separated Values (the 92-column layout Outlook for Windows and Outlook.com write)",
 		Signature: []string{"e-mail address", "e-mail 2 address", "mobile phone", "home phone", "business phone", "home street", "categories", "e-mail display name", "business fax", "home country/region"},
+		groups:    outlookAddresses,
 		exact: map[string]Field{"first name": FirstName, "middle name": MiddleName, "last name": LastName, "suffix": NameSuffix,
 			"e-mail address": EmailF, "e-mail 2 address": EmailF, "e-mail 3 address": EmailF, "mobile phone": PhoneF, "home phone": PhoneF,
 			"home phone 2": PhoneF, "business phone": PhoneF, "business phone 2": PhoneF, "other phone": PhoneF, "primary phone": PhoneF,
@@ -197,10 +224,9 @@ var Presets = []Preset{
 			"home city": City, "home state": State, "home postal code": PostalCode, "home country/region": Country, "home country": Country,
 			"birthday": Birthday, "anniversary": Anniversary, "notes": Notes, "categories": Tags, "company": Brokerage,
 			"job title": JobTitle, "spouse": Spouse, "children": Children, "referred by": ReferredBy, "hobby": Hobby,
-			// Everything about other addresses and numbers that are not
-			// the person's own line is kept as imported.
-			"business street": Ignore, "business city": Ignore, "business state": Ignore, "business postal code": Ignore,
-			"business country/region": Ignore, "business fax": Ignore, "home fax": Ignore, "other fax": Ignore, "pager": Ignore,
+			// Numbers that are not the person's own line are kept as
+			// imported.
+			"business fax": Ignore, "home fax": Ignore, "other fax": Ignore, "pager": Ignore,
 			"assistant's phone": Ignore, "callback": Ignore, "isdn": Ignore, "radio phone": Ignore, "tty/tdd phone": Ignore, "telex": Ignore,
 			"e-mail type": Ignore, "e-mail 2 type": Ignore, "e-mail 3 type": Ignore, "e-mail display name": Ignore,
 			"e-mail 2 display name": Ignore, "e-mail 3 display name": Ignore, "title": Ignore},
@@ -250,7 +276,12 @@ var synonyms = map[string]Field{
 	"mobile phone": PhoneF, "home phone": PhoneF, "work phone": PhoneF, "office phone": PhoneF, "business phone": PhoneF,
 	"primary phone": PhoneF, "phones": PhoneF, "other phone": PhoneF, "direct phone": PhoneF,
 	"street": Street, "address 1": Street, "address line 1": Street, "address line 2": Street, "address 2": Street, "street address": Street,
-	"mailing address": Street, "mailing street": Street, "primary address": Street, "home street": Street,
+	"mailing address": Street, "mailing street": Street, "mailing street address": Street, "primary address": Street, "home street": Street,
+	// Outlook's German field names (Excel in a German locale).
+	"vorname": FirstName, "nachname": LastName, "weitere vornamen": MiddleName, "e-mail-adresse": EmailF, "e-mail 2: adresse": EmailF,
+	"mobiltelefon": PhoneF, "telefon privat": PhoneF, "telefon geschäftlich": PhoneF, "straße privat": Street, "ort privat": City,
+	"postleitzahl privat": PostalCode, "bundesland/kanton privat": State, "land/region privat": Country, "geburtstag": Birthday,
+	"notizen": Notes, "firma": Brokerage, "position": JobTitle, "kategorien": Tags, "jahrestag": Anniversary, "partner": Spouse,
 	"address": FullAddress, "full address": FullAddress, "property address": FullAddress,
 	"city": City, "town": City, "mailing city": City, "primary city": City, "home city": City,
 	"state": State, "province": State, "region": State, "st": State, "mailing state": State, "primary state": State, "state/province": State,
@@ -264,12 +295,13 @@ var synonyms = map[string]Field{
 	"kind": KindF, "type": KindF, "contact type": KindF, "category": KindF, "lead type": KindF,
 	"stage": StageF, "status": StageF, "pipeline stage": StageF, "lead status": StageF, "pipeline": StageF,
 	"owner": OwnerF, "assigned to": OwnerF, "agent email": OwnerF, "assigned agent": OwnerF, "owner email": OwnerF, "assigned user": OwnerF,
+	"agent assigned": OwnerF, "lead owner": OwnerF, "contact owner": OwnerF, "assigned to agent": OwnerF,
 	"birthday": Birthday, "birth date": Birthday, "birthdate": Birthday, "date of birth": Birthday, "dob": Birthday,
 	"home anniversary": HomeDate, "closing date": HomeDate, "close date": HomeDate, "purchase date": HomeDate, "home purchase date": HomeDate,
 	"anniversary": Anniversary, "wedding anniversary": Anniversary,
-	"spouse": Spouse, "spouse name": Spouse, "spouse's name": Spouse, "partner": Spouse, "partner name": Spouse,
+	"spouse": Spouse, "spouse name": Spouse, "spouse's name": Spouse, "partner name": Spouse,
 	"children": Children, "kids": Children, "children's names": Children,
-	"job title": JobTitle, "title": JobTitle, "position": JobTitle, "occupation": JobTitle, "profession": JobTitle,
+	"job title": JobTitle, "title": JobTitle, "occupation": JobTitle, "profession": JobTitle,
 	"organization title": JobTitle,
 	"hobby":              Hobby, "hobbies": Hobby, "interests": Hobby,
 	"referred by": ReferredBy, "referral": ReferredBy, "referrer": ReferredBy, "referred by name": ReferredBy,
@@ -332,6 +364,11 @@ func MapWithPreset(header []string, preset string) Mapping {
 		c := Column{Index: i, Name: h}
 		if p != nil {
 			c.Noise = p.noise[n]
+			if g, ok := p.groups[n]; ok {
+				c.Field, c.Group = g.field, g.group
+				m.Columns = append(m.Columns, c)
+				continue
+			}
 			if f, ok := p.exact[n]; ok {
 				c.Field = f
 				c.Label = labelFor(n)
@@ -346,7 +383,34 @@ func MapWithPreset(header []string, preset string) Mapping {
 		c.Field, c.Label = guessField(n)
 		m.Columns = append(m.Columns, c)
 	}
+	m.settle()
 	return m
+}
+
+// settle decides what a header's columns mean together. "Address" next
+// to City, State or Zip columns is the street line, not a whole address.
+// An "Agent" column is the person's name in an agent roster, but the
+// agent they are assigned to where another column names the person.
+func (m *Mapping) settle() {
+	if !m.Mapped(Street) && (m.Mapped(City) || m.Mapped(PostalCode)) {
+		for i := range m.Columns {
+			if m.Columns[i].Field == FullAddress {
+				m.Columns[i].Field = Street
+			}
+		}
+	}
+	names := 0
+	for _, c := range m.Columns {
+		if c.Field == FirstName || c.Field == LastName || c.Field == FullName {
+			names++
+		}
+	}
+	for i := range m.Columns {
+		c := &m.Columns[i]
+		if c.Field == FullName && names > 1 && strings.Contains(normHeader(c.Name), "agent") {
+			c.Field = OwnerF
+		}
+	}
 }
 
 // pairColumn maps a numbered column ("Phone 2 - Label", "E-mail 1 -
@@ -361,7 +425,7 @@ func pairColumn(c *Column, n string) bool {
 	c.Pair = kind + num
 	label := part == "type" || part == "label"
 	switch {
-	case strings.HasPrefix(kind, "e"):
+	case kind == "email" || kind == "e-mail":
 		c.Field = map[bool]Field{true: EmailType, false: EmailF}[label]
 		if part != "" && !label && part != "value" && part != "address" {
 			c.Field = Ignore
@@ -376,12 +440,12 @@ func pairColumn(c *Column, n string) bool {
 			c.Field = Street // "Address 2": the street's second line
 			return true
 		}
-		if num != "1" {
-			c.Field = Ignore // a second address: kept as imported
-			return true
-		}
-		c.Field = map[string]Field{"street": Street, "city": City, "region": State, "postal code": PostalCode, "country": Country,
-			"formatted": FullAddress, "po box": Street, "extended address": Street, "value": FullAddress}[part]
+		// The first address that has anything is the person's; the others
+		// are kept as imported.
+		c.Group, _ = strconv.Atoi(num)
+		c.Field = map[string]Field{"street": Street, "city": City, "region": State, "state": State, "postal code": PostalCode,
+			"zip": PostalCode, "zip code": PostalCode, "country": Country, "formatted": FullAddress, "po box": Street,
+			"extended address": Street, "value": FullAddress}[part]
 	case kind == "organization" && num == "1":
 		c.Field = map[string]Field{"name": Brokerage, "title": JobTitle}[part]
 	case kind == "relation":
@@ -412,7 +476,11 @@ func guessField(n string) (Field, string) {
 	}
 	phoneWord := has("phone", "phones", "mobile", "cell", "telephone", "tel", "cellphone")
 	emailWord := strings.Contains(n, "email") || strings.Contains(n, "e-mail")
-	optOut := has("optout", "opted", "unsubscribed", "unsubscribe") || strings.Contains(n, "opt out") || strings.Contains(n, "opt-out")
+	// "Unsubscribed" alone is a mailing list's word; with a phone word
+	// it is about calls and texts.
+	channel := phoneWord || has("call", "calls", "calling", "text", "texts", "sms")
+	optOut := has("optout", "opted") || strings.Contains(n, "opt out") || strings.Contains(n, "opt-out") ||
+		(has("unsubscribed", "unsubscribe") && channel)
 	switch {
 	case has("fax", "pager", "telex", "isdn", "tty", "assistant", "assistants", "manager", "managers"):
 		return Ignore, ""
@@ -428,7 +496,7 @@ func guessField(n string) (Field, string) {
 		strings.Contains(n, "do not contact") || (optOut && !emailWord):
 		return DoNotCall, ""
 	case has("phonetic", "yomi", "status", "valid", "verified", "invalid", "type", "label", "count", "date", "ext", "extension",
-		"cc", "bcc", "bounced", "country", "code", "subscribed", "consent", "opt") || optOut:
+		"cc", "bcc", "bounced", "country", "code", "subscribed", "unsubscribed", "unsubscribe", "consent", "opt") || optOut:
 		return Ignore, ""
 	case phoneWord:
 		return PhoneF, labelFor(n)
@@ -477,6 +545,25 @@ func FieldNamed(name string) (Field, bool) {
 		}
 	}
 	return Ignore, false
+}
+
+// conflictFields name, as the store's merges do, the fields whose values
+// a merge may keep as imported rather than apply.
+var conflictFields = map[Field]string{FirstName: "First name", LastName: "Last name", FullName: "First name", Street: "Address",
+	FullAddress: "Address", Source: "Source", TimeZone: "Time zone", Notes: "Notes", Brokerage: "Brokerage", Office: "Office",
+	MLSID: "MLS id", Birthday: "Birthday", HomeDate: "Home anniversary", LicenceYear: "Licence year",
+	CadenceDays: "Keep in touch (days)", OwnerF: "Owner", StageF: "Stage"}
+
+// conflictColumns names the file's column for each field a merge may keep
+// (the first column of each).
+func (m Mapping) conflictColumns() map[string]string {
+	out := map[string]string{}
+	for _, c := range m.Columns {
+		if name, ok := conflictFields[c.Field]; ok && out[name] == "" {
+			out[name] = c.Name
+		}
+	}
+	return out
 }
 
 // Mapped reports whether any column holds field f.

@@ -124,13 +124,14 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 		now = time.Now()
 	}
 	conv := NewConverter(*m, opts.Kind, opts.Region, now)
+	conv.SetDelimiter(rd.Delimiter)
 	rep := newReport(m.Preset, opts.DryRun)
 	for _, p := range rd.Skipped {
 		rep.problem(p)
 	}
 	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period,
-		RecordKind: rapport.RecordCSV, Origin: opts.Origin})
+		RecordKind: rapport.RecordCSV, Origin: opts.Origin, Columns: m.conflictColumns()})
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	if err != nil {
 		return nil, err
 	}
-	rep.finish(stats)
+	rep.finish(stats, sess.Notes())
 	return rep, nil
 }
 
@@ -233,9 +234,12 @@ func newReport(preset string, dryRun bool) *Report {
 	return &Report{Preset: preset, DryRun: dryRun, Errors: []Problem{}}
 }
 
-func (r *Report) finish(stats store.ImportStats) {
+func (r *Report) finish(stats store.ImportStats, notes []store.RowNote) {
 	r.Created, r.Updated, r.Merged, r.Kept = stats.Created, stats.Updated, stats.Merged, stats.Kept
 	r.Skipped += stats.Rejected
+	for _, n := range notes {
+		r.problem(Problem{Line: n.Line, Column: n.Column, Reason: n.Note})
+	}
 }
 
 func write(sess *store.ImportSession, b *batch, rep *Report) error {
@@ -306,7 +310,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	if err != nil {
 		return nil, err
 	}
-	rep.finish(stats)
+	rep.finish(stats, sess.Notes())
 	return rep, nil
 }
 

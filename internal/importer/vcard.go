@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,7 +85,11 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 	phones := phone.NewNormalizer(region)
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64<<10), maxVCardLine)
-	var rows []Row
+	type parsed struct {
+		props []vprop
+		line  int
+	}
+	var cards []parsed
 	var card []vprop
 	inCard := false
 	lineNo := 0
@@ -130,8 +136,7 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 			if !inCard {
 				return nil, fmt.Errorf("line %d: END:VCARD without BEGIN:VCARD", lineNo)
 			}
-			row, _ := cardRow(card, startLine, phones, kind) // a card that is no one is a skipped row, saying why
-			rows = append(rows, row)
+			cards = append(cards, parsed{card, startLine})
 			inCard = false
 		case inCard:
 			cur = &p
@@ -147,8 +152,23 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 	if inCard {
 		return nil, fmt.Errorf("line %d: the last card has no END:VCARD", lineNo)
 	}
-	if len(rows) == 0 {
+	if len(cards) == 0 {
 		return nil, fmt.Errorf("no vCards found (a card starts with BEGIN:VCARD)")
+	}
+	// vCard 4 relates people by their UID ("RELATED;TYPE=spouse:
+	// urn:uuid:…"): the name of a card of the same file stands in.
+	names := map[string]string{}
+	for _, c := range cards {
+		for _, v := range c.props {
+			if v.name == "UID" {
+				names[strings.TrimPrefix(strings.TrimSpace(v.value), "urn:uuid:")] = cardName(c.props)
+			}
+		}
+	}
+	rows := make([]Row, 0, len(cards))
+	for _, c := range cards {
+		row, _ := cardRow(c.props, c.line, phones, kind, names) // a card that is no one is a skipped row, saying why
+		rows = append(rows, row)
 	}
 	return rows, nil
 }
@@ -344,6 +364,20 @@ func splitStructured(s string) []string {
 	return append(out, unescape(b.String()))
 }
 
+// pref is the property's preference: 1 for the most preferred, 100 for
+// none said.
+func (p vprop) pref() int {
+	if ps := p.params["PREF"]; len(ps) > 0 {
+		if n, err := strconv.Atoi(ps[0]); err == nil && n > 0 {
+			return n
+		}
+	}
+	if p.hasType("pref") {
+		return 1
+	}
+	return 100
+}
+
 func (p vprop) types() []string {
 	var out []string
 	for _, t := range p.params["TYPE"] {
@@ -438,7 +472,7 @@ func cardText(card []vprop) string {
 
 // cardRow turns one card into a row; a card that is not a person (a
 // group, an organisation, a place) is a skipped row saying so.
-func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind) (Row, bool) {
+func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind, uids map[string]string) (Row, bool) {
 	r := Row{Line: line, Person: rapport.Person{Kind: kind}, Original: cardText(card)}
 	p := &r.Person
 	if k := cardKind(card); k != "individual" {
@@ -478,7 +512,7 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 	}
 	var fn, prefix, spouse string
 	var children []string
-	var prefEmails []rapport.Email
+	var emailPref []int
 	for _, v := range card {
 		val := strings.TrimSpace(unescape(v.value))
 		if structural[v.name] {
@@ -498,8 +532,8 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			p.LastName = strings.TrimSpace(parts[0])
 			p.FirstName = strings.TrimSpace(strings.Join(nonBlank(parts[1], parts[2]), " "))
 			prefix = strings.TrimSpace(parts[3])
-			if suffix := strings.TrimSpace(parts[4]); suffix != "" && p.LastName != "" {
-				p.LastName += " " + suffix
+			if suffix := strings.TrimSpace(parts[4]); suffix != "" {
+				keep(v, suffix, "after the name")
 			}
 		case "NICKNAME":
 			for _, n := range splitList(val) {
@@ -511,15 +545,11 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 				problem(v, val, "%s", strings.TrimSuffix(rapport.ErrorMessage(err), "."))
 				continue
 			}
-			e := rapport.Email{Address: addr, Label: emailLabel(typeLabel(v, labels))}
-			if hasEmail(p.Emails, addr) || hasEmail(prefEmails, addr) {
+			if hasEmail(p.Emails, addr) {
 				continue
 			}
-			if v.hasType("pref") || len(v.params["PREF"]) > 0 {
-				prefEmails = append(prefEmails, e)
-			} else {
-				p.Emails = append(p.Emails, e)
-			}
+			p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: emailLabel(typeLabel(v, labels))})
+			emailPref = append(emailPref, v.pref())
 		case "TEL":
 			label := typeLabel(v, labels)
 			if notAPhone(label) || v.hasType("fax", "pager", "textphone") {
@@ -630,7 +660,10 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			case "X-CHILDREN", "X-MS-CHILD":
 				label = "child"
 			}
-			name := strings.TrimPrefix(strings.TrimPrefix(val, "text:"), "urn:")
+			name := strings.TrimPrefix(val, "text:")
+			if id, ok := strings.CutPrefix(name, "urn:uuid:"); ok && uids[id] != "" {
+				name = uids[id]
+			}
 			switch relationKind(label) {
 			case "spouse":
 				if spouse == "" {
@@ -647,6 +680,10 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			default:
 				keep(v, name, label)
 			}
+		case "X-ANDROID-CUSTOM":
+			if !androidCustom(&r, val) {
+				keep(v, val, rapport.WhyNoField)
+			}
 		default:
 			// A URL, a social profile, a custom field: kept as imported.
 			why := labels[v.group]
@@ -656,7 +693,18 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			keep(v, val, why)
 		}
 	}
-	p.Emails = append(prefEmails, p.Emails...)
+	// The preferred address first (vCard 4's PREF=1, 2…; 3.0's
+	// TYPE=pref), the rest as written.
+	order := make([]int, len(p.Emails))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return emailPref[a] - emailPref[b] })
+	sorted := make([]rapport.Email, len(p.Emails))
+	for i, j := range order {
+		sorted[i] = p.Emails[j]
+	}
+	p.Emails = sorted
 	if spouse != "" {
 		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Spouse: " + spouse})
 	}
@@ -667,7 +715,10 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 		r.Kept = append(r.Kept, rapport.KeptValue{Name: "N", Value: prefix, Why: "a title before the name"})
 	}
 	if p.FirstName == "" && p.LastName == "" && fn != "" {
-		p.FirstName, p.LastName = splitName(fn)
+		var title string
+		if p.FirstName, p.LastName, title = splitName(fn); title != "" {
+			r.Kept = append(r.Kept, rapport.KeptValue{Name: "FN", Value: fn, Why: "a title before the name"})
+		}
 	}
 	if p.FirstName == "" && p.LastName == "" {
 		switch {
@@ -680,6 +731,7 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			return r, false
 		}
 		r.Unnamed = true
+		r.Problems = append(r.Problems, Problem{Line: line, Reason: "no name; imported as " + p.FirstName})
 	}
 	p.Normalize()
 	if len(p.FirstName) > 100 || len(p.LastName) > 100 {
@@ -687,6 +739,71 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 		return r, false
 	}
 	return r, true
+}
+
+// androidRelations are the relation types of Android's contacts
+// (ContactsContract.CommonDataKinds.Relation), as labels.
+var androidRelations = map[string]string{"1": "assistant", "2": "brother", "3": "child", "4": "domestic partner", "5": "father",
+	"6": "friend", "7": "manager", "8": "mother", "9": "parent", "10": "partner", "11": "referred by", "12": "relative",
+	"13": "sister", "14": "spouse"}
+
+// androidCustom reads what Android's own export writes as
+// X-ANDROID-CUSTOM: a nickname, a relation, a dated event. It reports
+// whether it took the value.
+func androidCustom(r *Row, val string) bool {
+	parts := strings.Split(val, ";")
+	if len(parts) < 2 || strings.TrimSpace(parts[1]) == "" {
+		return false
+	}
+	data := strings.TrimSpace(parts[1])
+	typ, custom := "", ""
+	if len(parts) > 2 {
+		typ = strings.TrimSpace(parts[2])
+	}
+	if len(parts) > 3 {
+		custom = strings.TrimSpace(parts[3])
+	}
+	switch strings.TrimPrefix(parts[0], "vnd.android.cursor.item/") {
+	case "nickname":
+		r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactPreference, Text: "Goes by " + data})
+		return true
+	case "relation":
+		label := androidRelations[typ]
+		if typ == "0" {
+			label = strings.ToLower(custom)
+		}
+		switch relationKind(label) {
+		case "spouse":
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Spouse: " + data})
+		case "child":
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Children: " + data})
+		case "family":
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: capitalize(label) + ": " + data})
+		case "referred by":
+			r.ReferredBy = data
+		default:
+			return false
+		}
+		return true
+	case "contact_event":
+		a, err := parseVDate(data)
+		if err != nil {
+			return false
+		}
+		switch typ {
+		case "1": // anniversary
+			r.Facts = append(r.Facts, rapport.Fact{Type: rapport.FactFamily, Text: "Wedding anniversary: " + a.Display()})
+		case "3": // birthday
+			if !r.Person.Birthday.IsZero() {
+				return r.Person.Birthday == a
+			}
+			r.Person.Birthday = a
+		default:
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // cardName names a card for the report: its FN, or its ORG.

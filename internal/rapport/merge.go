@@ -14,7 +14,7 @@ func MergeConflicts(p, in *Person) []KeptValue {
 	var out []KeptValue
 	differs := func(name, have, got string) {
 		if have != "" && got != "" && !strings.EqualFold(have, got) {
-			out = append(out, KeptValue{Name: name, Value: got, Why: WhyDiffers})
+			out = append(out, KeptValue{Name: name, Value: got, Why: AlreadyHad(have)})
 		}
 	}
 	differs("First name", p.FirstName, in.FirstName)
@@ -25,22 +25,22 @@ func MergeConflicts(p, in *Person) []KeptValue {
 	differs("Source", p.Source, in.Source)
 	differs("Time zone", p.TZ, in.TZ)
 	if p.Notes != "" && in.Notes != "" && !strings.Contains(p.Notes, in.Notes) {
-		out = append(out, KeptValue{Name: "Notes", Value: in.Notes, Why: WhyDiffers})
+		out = append(out, KeptValue{Name: "Notes", Value: in.Notes, Why: "other notes"})
 	}
 	differs("Brokerage", p.Brokerage, in.Brokerage)
 	differs("Office", p.Office, in.Office)
 	differs("MLS id", p.MLSID, in.MLSID)
 	if !p.Birthday.IsZero() && !in.Birthday.IsZero() && p.Birthday != in.Birthday {
-		out = append(out, KeptValue{Name: "Birthday", Value: in.Birthday.String(), Why: WhyDiffers})
+		out = append(out, KeptValue{Name: "Birthday", Value: in.Birthday.String(), Why: AlreadyHad(p.Birthday.String())})
 	}
 	if !p.HomeAnniversary.IsZero() && !in.HomeAnniversary.IsZero() && p.HomeAnniversary != in.HomeAnniversary {
-		out = append(out, KeptValue{Name: "Home anniversary", Value: in.HomeAnniversary.String(), Why: WhyDiffers})
+		out = append(out, KeptValue{Name: "Home anniversary", Value: in.HomeAnniversary.String(), Why: AlreadyHad(p.HomeAnniversary.String())})
 	}
 	if p.LicenceYear != 0 && in.LicenceYear != 0 && p.LicenceYear != in.LicenceYear {
-		out = append(out, KeptValue{Name: "Licence year", Value: strconv.Itoa(in.LicenceYear), Why: WhyDiffers})
+		out = append(out, KeptValue{Name: "Licence year", Value: strconv.Itoa(in.LicenceYear), Why: AlreadyHad(strconv.Itoa(p.LicenceYear))})
 	}
 	if p.CadenceDays != 0 && in.CadenceDays != 0 && p.CadenceDays != in.CadenceDays {
-		out = append(out, KeptValue{Name: "Keep in touch (days)", Value: strconv.Itoa(in.CadenceDays), Why: WhyDiffers})
+		out = append(out, KeptValue{Name: "Keep in touch (days)", Value: strconv.Itoa(in.CadenceDays), Why: AlreadyHad(strconv.Itoa(p.CadenceDays))})
 	}
 	return out
 }

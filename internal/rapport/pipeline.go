@@ -1,6 +1,9 @@
 package rapport
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // PipelineKind names one of an organisation's pipelines.
 type PipelineKind string
@@ -155,4 +158,30 @@ type StageChange struct {
 	ConversationID int64     `bun:"conversation_id,nullzero"`
 	Reason         string    `bun:"reason"`
 	At             time.Time `bun:"at"`
+}
+
+// StageAlias reads the stage names other CRMs export ("Past Client",
+// "Hot Prospect", "Under Agreement") as a stage of Rapport's default
+// pipelines, with the kind of person such a stage implies (a past client
+// is a client, not a lead); "" when the name means nothing to us.
+func StageAlias(name string) (key string, kind Kind) {
+	switch n := strings.ToLower(strings.Join(strings.Fields(strings.NewReplacer("-", " ", "_", " ").Replace(name)), " ")); n {
+	case "lead", "new", "new lead", "fresh", "unworked", "registered", "new inquiry":
+		return StageNewLead, KindLead
+	case "attempting", "attempted", "attempting contact", "contacting", "no contact", "not contacted":
+		return StageAttempting, KindLead
+	case "engaged", "contacted", "spoke", "talking", "qualified", "prospect", "hot prospect", "warm", "hot":
+		return StageConversation, KindLead
+	case "appointment", "appointment set", "appt set", "met", "showing":
+		return StageAppointment, KindLead
+	case "active", "active client", "active buyer", "active seller", "listing", "searching":
+		return StageActive, KindClient
+	case "under contract", "pending", "under agreement", "in escrow", "escrow":
+		return StageUnderContract, KindClient
+	case "closed", "past client", "sold", "closed won", "won", "settled":
+		return StageClosed, KindClient
+	case "nurture", "long term", "long term nurture", "cold", "watch", "drip", "not ready":
+		return StageNurture, KindLead
+	}
+	return "", ""
 }

@@ -25,12 +25,12 @@ type KeptValue struct {
 	Why string `json:"why,omitempty"`
 }
 
-// Why values of KeptValue.
-const (
-	WhyNoField = ""
-	// WhyDiffers: the person already had another value for this field.
-	WhyDiffers = "differs"
-)
+// WhyNoField is KeptValue.Why for a value no field of Rapport's holds.
+const WhyNoField = ""
+
+// AlreadyHad is KeptValue.Why for a value that differs from the one the
+// person had, which was kept.
+func AlreadyHad(have string) string { return "already had " + have }
 
 // InputRecord is an input as it arrived — a row of a file, a vCard, a
 // lead event — kept with the person it became, so that nothing it said is

@@ -41,6 +41,19 @@ type ImportOptions struct {
 	// name) describe the input records kept with people.
 	RecordKind string
 	Origin     string
+	// Columns name, for the report, the file's column each field came
+	// from ("Source" → "Lead Source"), as rapport.MergeConflicts and the
+	// owner and stage name them.
+	Columns map[string]string
+}
+
+// RowNote is something the import says of a row after the row was added:
+// what a merge into someone already there kept as imported rather than
+// applied.
+type RowNote struct {
+	Line   int
+	Column string
+	Note   string
 }
 
 // ImportRow is one person from a file, normalised by the importer.
@@ -169,6 +182,8 @@ type ImportSession struct {
 	// referrers are the people "Referred by" names found (0: no one, -1:
 	// more than one).
 	referrers map[string]int64
+	// late are the notes of merges applied after their rows were added.
+	late []RowNote
 
 	stats   ImportStats
 	w       *bulkWriter
@@ -450,10 +465,29 @@ func contactKeys(p *rapport.Person) []string {
 	return keys
 }
 
-// houseMember is one of the people sharing a phone, with their name.
+// houseMember is one of the people sharing a phone, with their name and
+// whether they are not to be called (as far as this import knows).
 type houseMember struct {
-	id   int64
-	name foldedName
+	id      int64
+	name    foldedName
+	dnc     bool
+	display string
+}
+
+// sharedDNC notes a row that shares its phone (key i) with someone marked
+// do not call, or is itself marked and shares it with someone who is not:
+// one of them is called on a number the other asked not to be called on.
+func (s *ImportSession) sharedDNC(r *ImportRow, i int, members []houseMember) {
+	for _, m := range members {
+		if m.dnc != r.Person.DoNotCall && m.display != "" {
+			if r.Person.DoNotCall {
+				r.notes = append(r.notes, fmt.Sprintf("phone %s, marked do not call here, is shared with %s, who is not", r.keys[i][2:], m.display))
+			} else {
+				r.notes = append(r.notes, fmt.Sprintf("phone %s is shared with %s, who is marked do not call", r.keys[i][2:], m.display))
+			}
+			return
+		}
+	}
 }
 
 // personName folds a person's name for matching; a name made up from an
@@ -627,18 +661,32 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 			p.OwnerID = id
 		} else {
 			r.notes = append(r.notes, fmt.Sprintf("no user %q here; owner left to the import's default", r.Owner))
-			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: "Owner", Value: r.Owner, Why: "no such user here"})
+			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: s.column("Owner"), Value: r.Owner, Why: "no such user here"})
 		}
 	}
 	if p.OwnerID == 0 {
 		p.OwnerID = s.opts.OwnerID
 	}
 	if r.Stage != "" {
-		if id := s.stageNamed(p.Kind, r.Stage); id != 0 {
+		id := s.stageNamed(p.Kind, r.Stage)
+		if key, kind := rapport.StageAlias(r.Stage); id == 0 && key != "" && p.Kind != rapport.KindRecruit && p.Kind != rapport.KindSphere {
+			// Another CRM's name for one of our stages; a past client is
+			// a client.
+			if kind == rapport.KindClient {
+				p.Kind = kind
+			}
+			if st := s.pi.byKey[rapport.PipelineFor(p.Kind)][key]; st != nil {
+				id = st.ID
+				if a, b := strings.ToLower(r.Stage), strings.ToLower(st.Name); !strings.Contains(a, b) && !strings.Contains(b, a) {
+					r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: s.column("Stage"), Value: r.Stage, Why: "read as " + st.Name})
+				}
+			}
+		}
+		if id != 0 {
 			p.StageID = id
 		} else {
 			r.notes = append(r.notes, fmt.Sprintf("no stage %q in the %s pipeline; the first stage used", r.Stage, rapport.PipelineFor(p.Kind)))
-			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: "Stage", Value: r.Stage, Why: "no such stage here"})
+			r.Kept = append(r.Kept[:len(r.Kept):len(r.Kept)], rapport.KeptValue{Name: s.column("Stage"), Value: r.Stage, Why: "no such stage here"})
 		}
 	}
 	if p.Brokerage == "" && p.Office != "" {
@@ -671,11 +719,11 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 	}
 }
 
-func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
+func (s *ImportSession) addRow(r *ImportRow) (res RowResult, err error) {
 	if !r.prepared {
 		s.Prepare(r)
 	}
-	res := RowResult{Notes: r.notes}
+	defer func() { res.Notes = r.notes }()
 	if r.rejected {
 		res.Outcome = Rejected
 		return res, nil
@@ -685,7 +733,6 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 		if err := s.resolveReferrer(r); err != nil {
 			return res, err
 		}
-		res.Notes = r.notes
 	}
 	match, first, weak := s.findMatch(r)
 	if match != 0 {
@@ -701,7 +748,6 @@ func (s *ImportSession) addRow(r *ImportRow) (RowResult, error) {
 			}
 			i++
 		}
-		res.Notes = r.notes
 	}
 	if err := s.resolveCompany(r); err != nil {
 		return res, err
@@ -746,16 +792,19 @@ func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int, weak uint64)
 			if id := pickMember(members, r.name); id != 0 {
 				return id, i, 0
 			}
+			s.sharedDNC(r, i, members)
 			continue
 		}
 		if j, ok := s.pendingIdx[id]; ok {
-			other := personName(&s.pending[j])
+			t := &s.pending[j]
+			other := personName(t)
 			if namesCompatible(r.name, other) {
 				return id, i, 0
 			}
 			// Two people on one number: from now on a row with it is
 			// whichever of them its name fits.
-			s.house[h] = []houseMember{{id: id, name: other}}
+			s.house[h] = []houseMember{{id: id, name: other, dnc: t.DoNotCall, display: t.Name()}}
+			s.sharedDNC(r, i, s.house[h])
 			continue
 		}
 		return id, i, h
@@ -1005,6 +1054,8 @@ type pendingRow struct {
 	header   []string
 	cells    []string
 	facts    []rapport.Fact
+	// owner and stage are what the row named.
+	owner, stage string
 	// weak is the hash of the phone a row matched by, when the name of the
 	// person it matched was not at hand: the merge is applied only if the
 	// names fit.
@@ -1013,7 +1064,7 @@ type pendingRow struct {
 
 func rowOf(r *ImportRow, p *rapport.Person, weak uint64) pendingRow {
 	return pendingRow{person: p, keys: r.keys, hashes: r.hashes, name: r.name, line: r.Line, kept: r.Kept,
-		original: r.Original, header: r.Header, cells: r.Cells, facts: r.Facts, weak: weak}
+		original: r.Original, header: r.Header, cells: r.Cells, facts: r.Facts, weak: weak, owner: r.Owner, stage: r.Stage}
 }
 
 // mergeInto folds the row into the person with id (when they really share
@@ -1050,14 +1101,28 @@ func (s *ImportSession) absorb(t *rapport.Person, d *pendingRow, hired bool) boo
 	production := in.ProductionPeriod != ""
 	c := applyProduction(t, in, production, hired, s.period)
 	kept := d.kept
-	for _, k := range rapport.MergeConflicts(t, in) {
+	conflicts := rapport.MergeConflicts(t, in)
+	if d.owner != "" && in.OwnerID != 0 && t.OwnerID != 0 && in.OwnerID != t.OwnerID {
+		conflicts = append(conflicts, rapport.KeptValue{Name: "Owner", Value: d.owner, Why: "already had another owner"})
+	}
+	if d.stage != "" && in.StageID != 0 && t.StageID != 0 && in.StageID != t.StageID {
+		have := ""
+		if st := s.pi.byID[t.StageID]; st != nil {
+			have = st.Name
+		}
+		conflicts = append(conflicts, rapport.KeptValue{Name: "Stage", Value: d.stage, Why: rapport.AlreadyHad(have)})
+	}
+	for _, k := range conflicts {
 		if production && (k.Name == "Office" || k.Name == "Brokerage") {
 			continue // an older report's office: in the production history
 		}
 		if k.Name == "Source" && k.Value == s.opts.Source {
 			continue // the import's default, not something the row said
 		}
+		k.Name = s.column(k.Name)
 		kept = append(kept[:len(kept):len(kept)], k)
+		s.late = append(s.late, RowNote{Line: d.line, Column: k.Name,
+			Note: fmt.Sprintf("%q kept as imported (%s %s)", k.Value, t.Name(), k.Why)})
 	}
 	c = rapport.MergeInto(t, in) || c
 	s.keepRecord(t.ID, d, kept)
@@ -1246,7 +1311,7 @@ func (s *ImportSession) create(d *pendingRow) error {
 		if _, ok := s.keys.get(h); !ok {
 			s.keys.set(h, p.ID)
 		} else if members, ok := s.house[h]; ok && d.keys[i][0] == 'p' {
-			s.house[h] = append(members, houseMember{id: p.ID, name: d.name})
+			s.house[h] = append(members, houseMember{id: p.ID, name: d.name, dnc: p.DoNotCall, display: p.Name()})
 		}
 	}
 	s.keepRecord(p.ID, d, d.kept)
@@ -1459,6 +1524,21 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 		s.db.analyze(s.ctx, "people", "phones", "emails", "person_tags")
 	}
 	return s.stats, nil
+}
+
+// column names the file's column a field came from.
+func (s *ImportSession) column(field string) string {
+	if col := s.opts.Columns[field]; col != "" {
+		return col
+	}
+	return field
+}
+
+// Notes returns what the import said of rows after they were added (see
+// RowNote), in line order; call it after Finish.
+func (s *ImportSession) Notes() []RowNote {
+	slices.SortStableFunc(s.late, func(a, b RowNote) int { return a.Line - b.Line })
+	return s.late
 }
 
 // Abort abandons the import; nothing of it is written.
