@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/importer"
@@ -15,15 +19,32 @@ import (
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// importCmd imports a CSV file and prints one JSON report.
+// mapFlags collects --map "Header=field", repeated.
+type mapFlags map[string]string
+
+func (m mapFlags) String() string { return "" }
+
+func (m mapFlags) Set(v string) error {
+	header, field, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(header) == "" {
+		return fmt.Errorf("write Header=field, such as \"Cell #=phone\"")
+	}
+	m[strings.TrimSpace(header)] = strings.TrimSpace(field)
+	return nil
+}
+
+// importCmd imports a CSV or vCard file and prints one JSON report.
 func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg config.Config
 	var slug, file, preset, owner, source, referredBy, kind, period string
-	var dryRun bool
+	var dryRun, listFields bool
+	remap := mapFlags{}
 	err := flags("import", args, stderr, &cfg, []string{"db"}, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "org", "", "organisation slug (required)")
-		fs.StringVar(&file, "file", "", "CSV file to import, or - for standard input (required)")
-		fs.StringVar(&preset, "preset", "", "file layout: google, outlook, crm, reso, production (detected when empty)")
+		fs.StringVar(&file, "file", "", "CSV or vCard file to import, or - for standard input (required)")
+		fs.StringVar(&preset, "preset", "", "file layout: "+strings.Join(importer.PresetNames(), ", ")+" (detected when empty)")
+		fs.Var(remap, "map", `map a column by hand, "Header=field" (repeat for more; field "" keeps it as imported); --fields lists the fields`)
+		fs.BoolVar(&listFields, "fields", false, "list the fields a column can be mapped to, and the presets, then exit")
 		fs.StringVar(&owner, "owner", "", "email of the user who owns people whose row names no owner")
 		fs.StringVar(&source, "source", "", "source of people whose row names none")
 		fs.StringVar(&referredBy, "referred-by", "", "id of the person who gave the list; everyone imported is linked to them")
@@ -33,6 +54,9 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	})
 	if err != nil {
 		return err
+	}
+	if listFields {
+		return printFields(stdout)
 	}
 	if slug == "" || file == "" {
 		fmt.Fprintln(stderr, "rapport import: --org and --file are required")
@@ -47,7 +71,11 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return describe(err)
 	}
-	opts := importer.Options{Preset: preset, Region: org.Region, Source: source, DryRun: dryRun, Kind: rapport.Kind(kind)}
+	opts := importer.Options{Preset: preset, Region: org.Region, Source: source, DryRun: dryRun, Kind: rapport.Kind(kind), Remap: remap,
+		Origin: filepath.Base(file)}
+	if file == "-" {
+		opts.Origin = "standard input"
+	}
 	if kind != "" && !opts.Kind.Valid() {
 		return fmt.Errorf("--kind %q: use lead, client, sphere or recruit", kind)
 	}
@@ -89,7 +117,18 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		src = f
 	}
-	rep, err := importer.Import(ctx, db, org.ID, actor, src, opts)
+	// A vCard file is told by what it holds, not by its name.
+	br := bufio.NewReaderSize(src, 4096)
+	head, _ := br.Peek(512)
+	var rep *importer.Report
+	if importer.LooksLikeVCard(head) {
+		if len(remap) > 0 || preset != "" {
+			return fmt.Errorf("%s is a vCard file: --map and --preset are for CSV files", file)
+		}
+		rep, err = importer.ImportVCards(ctx, db, org.ID, actor, br, opts)
+	} else {
+		rep, err = importer.Import(ctx, db, org.ID, actor, br, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %s (nothing was imported)", file, describe(err))
 	}
@@ -110,6 +149,25 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 	}
 	return nil
+}
+
+// printFields lists what --map and --preset accept.
+func printFields(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tWHAT IT IS")
+	fmt.Fprintln(tw, "\"\" (or ignore)\tkept with the person as imported")
+	for _, f := range importer.Fields {
+		line := f.Label()
+		if h := f.Help(); h != "" {
+			line += " — " + h
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", f, line)
+	}
+	fmt.Fprintln(tw, "\nPRESET\tLAYOUT")
+	for _, p := range importer.Presets {
+		fmt.Fprintf(tw, "%s\t%s: %s\n", p.Name, p.Label, p.Doc)
+	}
+	return tw.Flush()
 }
 
 // orgOwner returns the id of the organisation's first owner, who is the

@@ -159,3 +159,65 @@ func TestKilledImportLeavesNothing(t *testing.T) {
 		t.Fatalf("after a full import: %d people (%s)", c, out)
 	}
 }
+
+// TestImportCommandReadsWhatPeopleHave: a vCard file is read as one
+// whatever its name, columns are mapped by hand with --map, --fields says
+// what they can be mapped to, and the report's problems are a list even
+// when there are none.
+func TestImportCommandReadsWhatPeopleHave(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "import.db")
+	runCmd(t, "", "org", "add", "--db", db, "--name", "Acme", "--slug", "acme")
+	runCmd(t, "a long enough secret\n", "user", "add", "--db", db, "--org", "acme", "--email", "owner@acme.test", "--role", "owner", "--password-stdin")
+
+	// A vCard 2.1 card from an old phone, in Latin-1 quoted-printable,
+	// saved with a name that says nothing.
+	card := filepath.Join(dir, "export.dat")
+	os.WriteFile(card, []byte("BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen\r\n"+
+		"TEL;CELL:+1 312 555 0142\r\nTEL;WORK;FAX:+1 312 555 0143\r\nEND:VCARD\r\n"), 0o644)
+	code, out, errOut := runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", card)
+	if code != 0 || !strings.Contains(out, `"preset":"vcard"`) || !strings.Contains(out, `"created":1`) || !strings.Contains(out, `"errors":[]`) {
+		t.Fatalf("vcard: %d %s %s", code, out, errOut)
+	}
+	s, err := store.Open(context.Background(), store.Options{URL: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, err := s.IndexBacklog(context.Background()); n > 0 || err != nil; n, err = s.IndexBacklog(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	org, _ := s.OrgBySlug(context.Background(), "acme")
+	for _, q := range []string{"Müller", "muller", "Jürgen"} {
+		page, err := s.ListPeople(context.Background(), org.ID, store.PeopleFilter{Query: q})
+		if err != nil || len(page.People) != 1 || page.People[0].Name() != "Jürgen Müller" {
+			t.Errorf("search %q: %v %+v", q, err, page)
+		}
+	}
+	s.Close()
+
+	// Columns no preset knows, mapped by hand.
+	file := filepath.Join(dir, "list.csv")
+	os.WriteFile(file, []byte("Who,Cell #,Mail,Kids\nAnn Lee,(312) 555-0101,ann@example.com,Tom and Ida\n"), 0o644)
+	code, out, errOut = runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file, "--dry-run",
+		"--map", "Who=full_name", "--map", "Cell #=phone", "--map", "Mail=email", "--map", "Kids=children")
+	if code != 0 || !strings.Contains(out, `"created":1`) || !strings.Contains(out, `"errors":[]`) || strings.Contains(out, `"kept_as_imported":1`) {
+		t.Fatalf("--map: %d %s %s", code, out, errOut)
+	}
+	for _, bad := range []struct{ flag, want string }{
+		{"Nope=phone", `No column "Nope" in the file; its columns are "Who", "Cell #", "Mail", "Kids".`},
+		{"Who=shoe size", `No field "shoe size"`},
+		{"Who", "write Header=field"},
+	} {
+		if code, _, errOut := runCmd(t, "", "import", "--db", db, "--org", "acme", "--file", file, "--map", bad.flag); code == 0 || !strings.Contains(errOut, bad.want) {
+			t.Errorf("--map %s: %d %s", bad.flag, code, errOut)
+		}
+	}
+	code, out, _ = runCmd(t, "", "import", "--fields")
+	for _, want := range []string{"spouse_contact", "do_not_call", "follow_up_boss", "kvcore", "lofty", "cinc", "sierra", "linkedin", "outlook"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("--fields lacks %s: %d %s", want, code, out)
+		}
+	}
+}

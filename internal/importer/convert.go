@@ -240,6 +240,9 @@ func (c *Converter) Convert(rec Record) Row {
 				continue
 			}
 			p.Kind = k
+			if !strings.EqualFold(v, string(k)) && !strings.EqualFold(v, string(k)+"s") {
+				keep(col, v, "read as "+string(k)) // "Seller", "Past client": more than the kind says
+			}
 		case StageF:
 			set(col, &r.Stage, v)
 		case OwnerF:

@@ -25,9 +25,10 @@ const corpusDir = "../../testdata/intake"
 // expectation is a corpus file's sidecar: what a correct import makes of
 // the file (the keys are described in the corpus README).
 type expectation struct {
-	Rows       int `json:"rows"`
-	Cards      int `json:"cards"`
-	HeaderLine int `json:"headerLine"`
+	Layout     string `json:"layout"`
+	Rows       int    `json:"rows"`
+	Cards      int    `json:"cards"`
+	HeaderLine int    `json:"headerLine"`
 	People     []struct {
 		Lines          []int    `json:"lines"`
 		First          string   `json:"first"`
@@ -153,6 +154,16 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 	}
 	if err != nil {
 		t.Fatalf("import: %v", err)
+	}
+	layout := map[string]string{"google_legacy": "google", "google_outlook_csv": "outlook", "generic": "",
+		"vcard21": "vcard", "vcard21_android": "vcard", "vcard30": "vcard", "vcard40": "vcard", "apple": "vcard", "google_vcard": "vcard",
+		"outlook_vcard": "vcard"}
+	wantPreset, aliased := layout[want.Layout]
+	if !aliased {
+		wantPreset = want.Layout
+	}
+	if rep.Preset != wantPreset && !(wantPreset == "" && rep.Preset == "crm") {
+		t.Errorf("read as %q, want %q", rep.Preset, wantPreset)
 	}
 	if records := max(want.Rows, want.Cards); records != 0 && rep.Rows != records {
 		t.Errorf("%d rows read, want %d (report %+v)", rep.Rows, records, rep)

@@ -116,8 +116,10 @@ func (f Field) Help() string {
 		return `"123 Main St, Chicago, IL 60614", used when no street or city column`
 	case Anniversary:
 		return "a family fact"
-	case Spouse, SpouseInfo, Children:
-		return "a family fact (never the person's own email or phone)"
+	case Spouse, Children:
+		return "a family fact"
+	case SpouseInfo:
+		return "goes with the spouse in their family fact, never the person's own email or phone"
 	case JobTitle:
 		return "an other fact"
 	case Hobby:
@@ -206,8 +208,9 @@ var pairRE = regexp.MustCompile(`^(e-?mail|phone|address|organization|website|re
 // Presets are the layouts Rapport knows by name.
 var Presets = []Preset{
 	{Name: "google", Label: "Google Contacts", Kind: "sphere",
-		Doc:       "Google Contacts → Export → Google CSV (and its pre-2023 layout with Given Name/Family Name/Group Membership)",
-		Signature: []string{"given name", "family name", "e-mail 1 - value", "phone 1 - value", "group membership", "first name", "last name", "labels", "organization name", "file as", "phonetic first name"},
+		Doc: "Google Contacts → Export → Google CSV (and its pre-2023 layout with Given Name/Family Name/Group Membership)",
+		Signature: []string{"given name", "family name", "e-mail 1 - value", "phone 1 - value", "group membership", "labels", "organization name",
+			"file as", "phonetic first name", "e-mail 1 - label", "phone 1 - label", "name prefix", "e-mail 1 - type", "phone 1 - type"},
 		exact: map[string]Field{"name": FullName, "given name": FirstName, "family name": LastName, "additional name": MiddleName,
 			"first name": FirstName, "last name": LastName, "middle name": MiddleName, "name suffix": NameSuffix, "nickname": Nickname,
 			"birthday": Birthday, "notes": Notes, "group membership": Tags, "labels": Tags, "organization name": Brokerage,
@@ -235,12 +238,47 @@ var Presets = []Preset{
 			"private": "False", "gender": "Unspecified"}},
 	{Name: "linkedin", Label: "LinkedIn connections", Kind: "sphere",
 		Doc:       "LinkedIn → Settings → Get a copy of your data → Connections (Connections.csv, with a Notes: block above the header)",
-		Signature: []string{"first name", "last name", "url", "email address", "company", "position", "connected on"},
+		Signature: []string{"url", "position", "connected on"},
 		exact: map[string]Field{"first name": FirstName, "last name": LastName, "email address": EmailF, "company": Brokerage,
 			"position": JobTitle, "url": Ignore, "connected on": Ignore}},
+	{Name: "outlook_de", Label: "Outlook (German)", Kind: "sphere",
+		Doc:       "Outlook's CSV export in a German locale (Vorname, Nachname, E-Mail-Adresse, Mobiltelefon, Straße privat…), often semicolon-separated",
+		Signature: []string{"vorname", "nachname", "e-mail-adresse", "mobiltelefon", "telefon privat", "straße privat", "ort privat", "postleitzahl privat"}},
+	{Name: "follow_up_boss", Label: "Follow Up Boss", Kind: "lead",
+		Doc:       "Follow Up Boss people export (Email N / Email N Type, Phone N / Phone N Type, Address 1 …, Background)",
+		Signature: []string{"email 1 type", "phone 1 type", "address 1 street", "address 1 zip", "background", "lead source", "assigned to", "stage", "email 1", "phone 1"}},
+	{Name: "kvcore", Label: "kvCORE", Kind: "lead",
+		Doc:       "kvCORE contact import/export (Primary Address/City/State/Zip, Agent Notes, Hashtag, Spouse Email)",
+		Signature: []string{"second email", "spouse email", "cell phone 1", "cell phone 2", "primary address", "primary city", "primary state", "primary zip", "agent notes", "referrer", "hashtag"}},
+	{Name: "lofty", Label: "Lofty (Chime)", Kind: "lead",
+		Doc:       "Lofty lead import (Mailing Street Address/City/State/Zip Code, Phone DNC Status, Insight)",
+		Signature: []string{"phone dnc status", "mailing street address", "mailing city", "mailing state", "mailing zip code", "insight"}},
+	{Name: "cinc", Label: "CINC", Kind: "lead",
+		Doc:       "CINC lead import (CC Email, Valid Cell Phone, Zip/Postal Code, Insight, Agent Assigned, Pipeline)",
+		Signature: []string{"cc email", "valid cell phone", "zip/postal code", "agent assigned", "listing agent", "partner", "pipeline", "insight"},
+		exact:     map[string]Field{"listing agent": Ignore, "partner": Spouse}},
+	{Name: "sierra", Label: "Sierra Interactive", Kind: "lead",
+		Doc:       "Sierra Interactive lead import (Full Name, Secondary Email/Phone, Assigned Agent, Short Summary, Add to Import Note)",
+		Signature: []string{"full name", "secondary email", "secondary phone", "assigned agent", "short summary", "add to import note", "lead source"},
+		exact:     map[string]Field{"short summary": Notes, "secondary email": EmailF, "secondary phone": PhoneF}},
+	{Name: "boomtown", Label: "BoomTown", Kind: "lead",
+		Doc:       "BoomTown lead export (layout inferred: Agent, Status, Do Not Call, Email Opt Out, Registered)",
+		Signature: []string{"do not call", "email opt out", "registered", "agent"}},
+	{Name: "real_geeks", Label: "Real Geeks", Kind: "lead",
+		Doc:       "Real Geeks lead manager export (layout inferred: Name, Role, Agent, Status, Address, Created)",
+		Signature: []string{"role", "agent", "created"},
+		exact:     map[string]Field{"role": KindF}},
+	{Name: "liondesk", Label: "LionDesk", Kind: "lead",
+		Doc:       "LionDesk contact export (layout inferred: Secondary Email, Office Phone, Address 1/2, Hotness, Unsubscribed)",
+		Signature: []string{"secondary email", "office phone", "hotness", "unsubscribed"},
+		exact:     map[string]Field{"secondary email": EmailF}},
+	{Name: "wise_agent", Label: "Wise Agent", Kind: "lead",
+		Doc:       "Wise Agent contact export (layout inferred: Categories, Rank, Spouse First/Last Name, Spouse Email/Phone, Do Not Call)",
+		Signature: []string{"rank", "spouse first name", "spouse last name", "spouse phone"},
+		exact:     map[string]Field{"rank": Ignore}},
 	{Name: "crm", Label: "Generic CRM export", Kind: "lead",
 		Doc:       "a CRM's contact export with one column per field (Rapport's own export reads back this way)",
-		Signature: []string{"first name", "last name", "email", "phone", "source", "stage", "tags", "assigned to", "lead source"},
+		Signature: []string{"source", "stage", "tags", "assigned to", "lead source", "owner", "status"},
 		exact:     map[string]Field{}},
 	{Name: "reso", Label: "RESO Member roster", Kind: "recruit",
 		Doc:       "RESO Data Dictionary Member resource, as MLS roster exports name its fields",
@@ -339,7 +377,7 @@ func DetectPreset(header []string) string {
 	for _, h := range header {
 		norm[normHeader(h)] = true
 	}
-	best, bestScore := "", 1
+	best, bestScore, bestShare := "", 1, 0.0
 	for _, p := range Presets {
 		score := 0
 		for _, sig := range p.Signature {
@@ -347,8 +385,11 @@ func DetectPreset(header []string) string {
 				score++
 			}
 		}
-		if score > bestScore {
-			best, bestScore = p.Name, score
+		// The most columns of its signature, and at equal counts the
+		// larger share of them (a short, distinctive signature wins).
+		share := float64(score) / float64(len(p.Signature))
+		if score > bestScore || score == bestScore && score > 1 && share > bestShare {
+			best, bestScore, bestShare = p.Name, score, share
 		}
 	}
 	return best
@@ -519,6 +560,15 @@ func labelFor(n string) string {
 		}
 	}
 	return ""
+}
+
+// PresetNames are the presets' names, in order.
+func PresetNames() []string {
+	out := make([]string, len(Presets))
+	for i, p := range Presets {
+		out[i] = p.Name
+	}
+	return out
 }
 
 // PresetNamed returns the preset with the given name, or nil.

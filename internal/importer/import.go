@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +19,10 @@ type Options struct {
 	// says what every column holds and wins over the preset.
 	Preset  string
 	Mapping *Mapping
+	// Remap maps columns by hand, by their header ("Cell #" →
+	// "phone"), over what the preset or detection chose; a field name
+	// of "" (or "ignore") keeps the column as imported.
+	Remap map[string]string
 	// Kind is the kind of people whose row says none ("" for the preset's).
 	Kind rapport.Kind
 	// Region reads phone numbers without a country code.
@@ -110,11 +116,16 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 		mm := DetectMapping(rd.Header)
 		if opts.Preset != "" && opts.Preset != "auto" {
 			if PresetNamed(opts.Preset) == nil {
-				return nil, rapport.Errorf(rapport.EINVALID, "No preset %q; use google, outlook, crm, reso or production.", opts.Preset)
+				return nil, rapport.Errorf(rapport.EINVALID, "No preset %q; use one of %s.", opts.Preset, strings.Join(PresetNames(), ", "))
 			}
 			mm = MapWithPreset(rd.Header, opts.Preset)
 		}
 		m = &mm
+	}
+	if len(opts.Remap) > 0 {
+		if err := m.remap(opts.Remap); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkMapping(m); err != nil {
 		return nil, err
@@ -265,6 +276,34 @@ func write(sess *store.ImportSession, b *batch, rep *Report) error {
 			rep.problem(Problem{Line: b.lines[j], Reason: n})
 		}
 		j++
+	}
+	return nil
+}
+
+// remap applies columns mapped by hand.
+func (m *Mapping) remap(by map[string]string) error {
+	for header, name := range by {
+		f, ok := FieldNamed(name)
+		if !ok {
+			return rapport.Errorf(rapport.EINVALID, "No field %q; rapport import --fields lists them.", name)
+		}
+		found := false
+		for i := range m.Columns {
+			if strings.EqualFold(strings.TrimSpace(m.Columns[i].Name), strings.TrimSpace(header)) {
+				m.Columns[i].Field, m.Columns[i].Noise, m.Columns[i].Group = f, "", 0
+				if f != PhoneF && f != EmailF {
+					m.Columns[i].Pair = ""
+				}
+				found = true
+			}
+		}
+		if !found {
+			names := make([]string, len(m.Columns))
+			for i, c := range m.Columns {
+				names[i] = strconv.Quote(c.Name)
+			}
+			return rapport.Errorf(rapport.EINVALID, "No column %q in the file; its columns are %s.", header, strings.Join(names, ", "))
+		}
 	}
 	return nil
 }

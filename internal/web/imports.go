@@ -102,7 +102,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a *account
 	}
 	format := "csv"
 	name := path.Base(hdr.Filename)
-	if strings.HasSuffix(strings.ToLower(name), ".vcf") || bytes.Contains(content[:min(len(content), 1024)], []byte("BEGIN:VCARD")) {
+	if importer.LooksLikeVCard(content[:min(len(content), 1024)]) || strings.HasSuffix(strings.ToLower(name), ".vcf") {
 		format = "vcard"
 	} else if _, err := importer.NewReader(bytes.NewReader(content)); err != nil {
 		f.addErr("file", "This is not a CSV file we can read: "+err.Error())
@@ -334,6 +334,7 @@ func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSett
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
+		Origin: job.FileName,
 		Progress: func(n int) { progress.Store(job.ID, n) }}
 	var rep *importer.Report
 	var err error
