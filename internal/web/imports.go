@@ -334,7 +334,7 @@ func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSett
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
-		Origin: job.FileName,
+		Origin:   job.FileName,
 		Progress: func(n int) { progress.Store(job.ID, n) }}
 	var rep *importer.Report
 	var err error
