@@ -58,7 +58,7 @@ type Field struct {
 // Fields reads the original input as name/value pairs: a CSV row's
 // columns, a vCard's properties, an event's top-level fields (nested
 // objects as JSON).
-func (r *InputRecord) Fields() []Field {
+func (r InputRecord) Fields() []Field {
 	switch r.Kind {
 	case RecordCSV:
 		var pairs [][2]string

@@ -15,9 +15,11 @@ const (
 	AuditArchive = "archive"
 	AuditRestore = "restore"
 	AuditMerge   = "merge"
-	AuditExport  = "export"
-	AuditImport  = "import"
-	AuditSignOut = "sign out"
+	// AuditDistinct: people said to be different people, not duplicates.
+	AuditDistinct = "distinct"
+	AuditExport   = "export"
+	AuditImport   = "import"
+	AuditSignOut  = "sign out"
 )
 
 // AuditEntry is one line of the audit log.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ var backupTables = []string{
 	"orgs", "users", "pipelines", "stages", "companies", "people", "phones", "emails", "person_tags",
 	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "events", "routing_rules", "routing_state",
 	"imports", "signals", "production", "call_blocks", "playbook_entries", "drill_attempts", "drill_assignments",
-	"audit_log", "person_records",
+	"audit_log", "person_records", "distinct_people",
 }
 
 // selfRefs are columns pointing into their own table: restored in a
@@ -294,6 +295,7 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 			}
 		}
 		later := map[string][][2]any{} // table -> (id, value) for self references, per column
+		withID := map[string]bool{}    // tables with an id column of their own, whose sequence is reset
 		for {
 			var t backupTable
 			if err := dec.Decode(&t); errors.Is(err, io.EOF) {
@@ -307,6 +309,7 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 			if err := db.restoreTable(ctx, tx, dec, t, later); err != nil {
 				return fmt.Errorf("restore %s: %w", t.Table, err)
 			}
+			withID[t.Table] = slices.Contains(t.Columns, "id")
 			st.Tables++
 			st.Rows += t.Rows
 		}
@@ -320,8 +323,8 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 		}
 		if db.dialect == Postgres {
 			for _, table := range backupTables {
-				if table == "person_tags" || table == "routing_state" {
-					continue // no id column of their own
+				if !withID[table] {
+					continue
 				}
 				if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM %s", table, table)); err != nil {
 					return err

@@ -231,6 +231,10 @@ func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int)
 		return nil, err
 	}
 	add("name", rows)
+	groups, err := db.leaveOutDistinct(ctx, orgID, groups)
+	if err != nil {
+		return nil, err
+	}
 	if len(groups) > limit {
 		groups = groups[:limit]
 	}
@@ -244,6 +248,74 @@ func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int)
 		}
 	}
 	return groups, nil
+}
+
+// leaveOutDistinct drops the groups whose people someone has said are
+// all different people.
+func (db *DB) leaveOutDistinct(ctx context.Context, orgID int64, groups []DuplicateGroup) ([]DuplicateGroup, error) {
+	var ids []int64
+	for _, g := range groups {
+		for _, p := range g.People {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return groups, nil
+	}
+	var pairs []struct {
+		A int64 `bun:"a_id"`
+		B int64 `bun:"b_id"`
+	}
+	if err := db.ro.NewSelect().Table("distinct_people").Column("a_id", "b_id").
+		Where("org_id = ? AND a_id IN (?) AND b_id IN (?)", orgID, bun.List(ids), bun.List(ids)).Scan(ctx, &pairs); err != nil {
+		return nil, err
+	}
+	distinct := map[[2]int64]bool{}
+	for _, p := range pairs {
+		distinct[[2]int64{p.A, p.B}] = true
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		all := true
+		for i := range g.People {
+			for j := i + 1; j < len(g.People); j++ {
+				a, b := min(g.People[i].ID, g.People[j].ID), max(g.People[i].ID, g.People[j].ID)
+				all = all && distinct[[2]int64{a, b}]
+			}
+		}
+		if !all {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// MarkDistinct records that the people are different people (a couple
+// who share a phone, namesakes), so Duplicates stops offering them.
+func (db *DB) MarkDistinct(ctx context.Context, orgID, actorID int64, ids []int64) error {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if len(ids) < 2 {
+		return rapport.Errorf(rapport.EINVALID, "Choose at least two people.")
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		n, err := tx.NewSelect().Table("people").Where("org_id = ? AND id IN (?)", orgID, bun.List(ids)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n != int64(len(ids)) {
+			return rapport.Errorf(rapport.ENOTFOUND, "Person not found.")
+		}
+		now := db.now().UTC()
+		for i := range ids {
+			for j := i + 1; j < len(ids); j++ {
+				if _, err := tx.NewRaw("INSERT INTO distinct_people (org_id, a_id, b_id, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+					orgID, ids[i], ids[j], nullID(actorFrom(ctx, actorID)), db.timeValue(now)).Exec(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		return db.audit(ctx, tx, orgID, actorID, AuditDistinct, "person", ids[0], fmt.Sprintf("#%s are different people", rapport.FormatIDs(ids)))
+	})
 }
 
 // MergePeople folds drop into keep: keep gains what it lacked (nothing it

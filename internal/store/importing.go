@@ -561,6 +561,9 @@ func (s *ImportSession) Add(rows []ImportRow) ([]RowResult, error) {
 			return nil, err
 		}
 	}
+	if err := s.loadHouses(rows); err != nil {
+		return nil, err
+	}
 	out := make([]RowResult, len(rows))
 	for i := range rows {
 		res, err := s.addRow(&rows[i])
@@ -734,7 +737,7 @@ func (s *ImportSession) addRow(r *ImportRow) (res RowResult, err error) {
 			return res, err
 		}
 	}
-	match, first, weak := s.findMatch(r)
+	match, first := s.findMatch(r)
 	if match != 0 {
 		// An email of the row that belongs to someone else stays theirs:
 		// a report with Lee's MLS id and Omar's email must not give
@@ -753,7 +756,7 @@ func (s *ImportSession) addRow(r *ImportRow) (res RowResult, err error) {
 		return res, err
 	}
 	if match != 0 {
-		merged, err := s.mergeInto(match, r, weak)
+		merged, err := s.mergeInto(match, r)
 		if err != nil {
 			return res, err
 		}
@@ -764,7 +767,7 @@ func (s *ImportSession) addRow(r *ImportRow) (res RowResult, err error) {
 			return res, nil
 		}
 	}
-	d := rowOf(r, p, 0)
+	d := rowOf(r, p)
 	if err := s.create(&d); err != nil {
 		return res, err
 	}
@@ -775,22 +778,21 @@ func (s *ImportSession) addRow(r *ImportRow) (res RowResult, err error) {
 
 // findMatch finds the person the row is: the first of its keys someone
 // has. An MLS id or an email is enough; a phone is enough only under a
-// name that can be the same person's. It returns the person, the index of
-// the key, and, when the match is by phone to someone whose name is not
-// at hand (a person already in the database), the key's hash, to confirm
-// the name when the merge is applied.
-func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int, weak uint64) {
+// name that can be the same person's (the people of a number already in
+// the database are in house, see loadHouses). It returns the person and
+// the index of the key.
+func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int) {
 	for i, h := range r.hashes {
 		id, ok := s.keys.get(h)
 		if !ok {
 			continue
 		}
 		if r.keys[i][0] != 'p' {
-			return id, i, 0
+			return id, i
 		}
 		if members, ok := s.house[h]; ok {
 			if id := pickMember(members, r.name); id != 0 {
-				return id, i, 0
+				return id, i
 			}
 			s.sharedDNC(r, i, members)
 			continue
@@ -799,7 +801,7 @@ func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int, weak uint64)
 			t := &s.pending[j]
 			other := personName(t)
 			if namesCompatible(r.name, other) {
-				return id, i, 0
+				return id, i
 			}
 			// Two people on one number: from now on a row with it is
 			// whichever of them its name fits.
@@ -807,9 +809,70 @@ func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int, weak uint64)
 			s.sharedDNC(r, i, s.house[h])
 			continue
 		}
-		return id, i, h
+		return id, i
 	}
-	return 0, 0, 0
+	return 0, 0
+}
+
+// loadHouses reads, for the phone numbers of a batch that match someone
+// already written (and where nothing surer, an email or an MLS id,
+// matches first), everyone who has that number, with their names: a row
+// with the number is then whichever of them its name fits, or someone
+// new. One query a batch, and none when no row matches by phone alone.
+func (s *ImportSession) loadHouses(rows []ImportRow) error {
+	var numbers []string
+	want := map[string]uint64{}
+	for i := range rows {
+		r := &rows[i]
+		if r.rejected {
+			continue
+		}
+		for j, h := range r.hashes {
+			id, ok := s.keys.get(h)
+			if !ok {
+				continue
+			}
+			if r.keys[j][0] != 'p' {
+				break // an email or MLS id decides
+			}
+			if _, known := s.house[h]; known {
+				continue
+			}
+			if _, pending := s.pendingIdx[id]; pending {
+				continue // their name is at hand
+			}
+			if _, ok := want[r.keys[j][2:]]; !ok {
+				want[r.keys[j][2:]] = h
+				numbers = append(numbers, r.keys[j][2:])
+			}
+		}
+	}
+	if len(numbers) == 0 {
+		return nil
+	}
+	var sharers []struct {
+		Number    string `bun:"number"`
+		ID        int64  `bun:"id"`
+		FirstName string `bun:"first_name"`
+		LastName  string `bun:"last_name"`
+		DoNotCall bool   `bun:"do_not_call"`
+	}
+	if err := s.tx.NewSelect().TableExpr("phones AS ph").
+		Join("JOIN people AS p ON p.org_id = ph.org_id AND p.id = ph.person_id").
+		ColumnExpr("ph.number, p.id, p.first_name, p.last_name, p.do_not_call").
+		Where("ph.org_id = ? AND ph.number IN (?) AND ph.label <> 'fax'", s.orgID, bun.List(numbers)).
+		OrderExpr("p.id").Scan(s.ctx, &sharers); err != nil {
+		return err
+	}
+	for _, sh := range sharers {
+		h := want[sh.Number]
+		if slices.ContainsFunc(s.house[h], func(m houseMember) bool { return m.id == sh.ID }) {
+			continue
+		}
+		p := rapport.Person{FirstName: sh.FirstName, LastName: sh.LastName, Phones: []rapport.Phone{{Number: sh.Number}}}
+		s.house[h] = append(s.house[h], houseMember{id: sh.ID, name: personName(&p), dnc: sh.DoNotCall, display: p.Name()})
+	}
+	return nil
 }
 
 // resolveReferrer links the row to the person its "Referred by" names,
@@ -1056,15 +1119,11 @@ type pendingRow struct {
 	facts    []rapport.Fact
 	// owner and stage are what the row named.
 	owner, stage string
-	// weak is the hash of the phone a row matched by, when the name of the
-	// person it matched was not at hand: the merge is applied only if the
-	// names fit.
-	weak uint64
 }
 
-func rowOf(r *ImportRow, p *rapport.Person, weak uint64) pendingRow {
+func rowOf(r *ImportRow, p *rapport.Person) pendingRow {
 	return pendingRow{person: p, keys: r.keys, hashes: r.hashes, name: r.name, line: r.Line, kept: r.Kept,
-		original: r.Original, header: r.Header, cells: r.Cells, facts: r.Facts, weak: weak, owner: r.Owner, stage: r.Stage}
+		original: r.Original, header: r.Header, cells: r.Cells, facts: r.Facts, owner: r.Owner, stage: r.Stage}
 }
 
 // mergeInto folds the row into the person with id (when they really share
@@ -1072,18 +1131,18 @@ func rowOf(r *ImportRow, p *rapport.Person, weak uint64) pendingRow {
 // A person not in the batch being built is merged later (see
 // applyDeferred), and the outcome then is counted there: mergeInto says
 // Merged for now.
-func (s *ImportSession) mergeInto(id int64, r *ImportRow, weak uint64) (Outcome, error) {
+func (s *ImportSession) mergeInto(id int64, r *ImportRow) (Outcome, error) {
 	if i, ok := s.pendingIdx[id]; ok {
 		target := &s.pending[i]
 		if !sharesKey(target, r.keys) {
 			return 0, nil
 		}
-		d := rowOf(r, &r.Person, 0)
+		d := rowOf(r, &r.Person)
 		s.absorbPending(target, &d)
 		return Merged, nil
 	}
 	p := r.Person
-	s.deferred[id] = append(s.deferred[id], rowOf(r, &p, weak))
+	s.deferred[id] = append(s.deferred[id], rowOf(r, &p))
 	s.deferredN++
 	s.stats.Merged-- // counted when applied
 	if s.deferredN >= deferAfter {
@@ -1139,9 +1198,7 @@ func (s *ImportSession) absorbPending(t *rapport.Person, d *pendingRow) {
 
 // applyDeferred merges the waiting rows into the people they matched, a
 // chunk of people at a time in id order. A row whose match turns out to
-// be a hash collision becomes a new person; one that matched by a shared
-// phone under another name is matched again among that phone's people,
-// and may wait for the next round.
+// be a hash collision becomes a new person.
 func (s *ImportSession) applyDeferred() error {
 	for s.deferredN > 0 {
 		if err := s.flush(); err != nil {
@@ -1192,12 +1249,6 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 				s.stats.Created++
 				continue
 			}
-			if d.weak != 0 && !namesCompatible(d.name, personName(t)) {
-				if err := s.rehouse(d); err != nil {
-					return err
-				}
-				continue
-			}
 			c := s.absorb(t, d, s.hired(t))
 			if c && !changed {
 				changed = true
@@ -1238,46 +1289,6 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 		}
 	}
 	return s.w.rewrite(s.ctx, rewrite)
-}
-
-// rehouse places a row that matched someone by a phone they share, under
-// a name that is not theirs: it is whichever of the number's people its
-// name fits (merged now, or in the next round), or someone new.
-func (s *ImportSession) rehouse(d *pendingRow) error {
-	h := d.weak
-	d.weak = 0
-	members, ok := s.house[h]
-	if !ok {
-		number := ""
-		for i, k := range d.hashes {
-			if k == h {
-				number = d.keys[i][2:]
-			}
-		}
-		var sharers []rapport.Person
-		if err := s.tx.NewSelect().Model(&sharers).Column("id", "first_name", "last_name").
-			Where("org_id = ? AND id IN (SELECT person_id FROM phones WHERE org_id = ? AND number = ?)", s.orgID, s.orgID, number).
-			Order("id").Scan(s.ctx); err != nil {
-			return err
-		}
-		for i := range sharers {
-			sharers[i].Phones = []rapport.Phone{{Number: number}}
-			members = append(members, houseMember{id: sharers[i].ID, name: personName(&sharers[i])})
-		}
-		s.house[h] = members
-	}
-	if id := pickMember(members, d.name); id != 0 {
-		if i, ok := s.pendingIdx[id]; ok {
-			s.absorbPending(&s.pending[i], d)
-			s.stats.Merged++
-			return nil
-		}
-		s.deferred[id] = append(s.deferred[id], *d)
-		s.deferredN++
-		return nil
-	}
-	s.stats.Created++
-	return s.create(d)
 }
 
 // create queues a new person to be written with the next batch, with

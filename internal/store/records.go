@@ -43,3 +43,41 @@ func (db *DB) Records(ctx context.Context, orgID, personID int64) ([]rapport.Inp
 	}
 	return out, nil
 }
+
+// PhoneSharer is someone who shares one of a person's own numbers (a
+// spouse on the home phone): two people, linked.
+type PhoneSharer struct {
+	rapport.PersonRef
+	Number string
+}
+
+// PhoneSharers returns the active people who share a personal number
+// (not an office's or a fax) with the person; with visibleTo set, only
+// those that user owns.
+func (db *DB) PhoneSharers(ctx context.Context, orgID, visibleTo, personID int64) ([]PhoneSharer, error) {
+	var rows []struct {
+		ID        int64  `bun:"id"`
+		FirstName string `bun:"first_name"`
+		LastName  string `bun:"last_name"`
+		Number    string `bun:"number"`
+	}
+	q := db.ro.NewSelect().TableExpr("phones AS mine").
+		Join("JOIN phones AS theirs ON theirs.org_id = mine.org_id AND theirs.number = mine.number AND theirs.person_id <> mine.person_id").
+		Join("JOIN people AS p ON p.org_id = theirs.org_id AND p.id = theirs.person_id").
+		ColumnExpr("DISTINCT p.id, p.first_name, p.last_name, theirs.number").
+		Where("mine.org_id = ? AND mine.person_id = ?", orgID, personID).
+		Where("mine.label NOT IN (?) AND theirs.label NOT IN (?)", bun.List(sharedLabels), bun.List(sharedLabels)).
+		Where("p.archived_at IS NULL").OrderExpr("p.id").Limit(20)
+	if visibleTo != 0 {
+		q.Where("p.owner_id = ?", visibleTo)
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]PhoneSharer, len(rows))
+	for i, r := range rows {
+		p := rapport.Person{FirstName: r.FirstName, LastName: r.LastName}
+		out[i] = PhoneSharer{PersonRef: rapport.PersonRef{ID: r.ID, Name: p.Name()}, Number: r.Number}
+	}
+	return out, nil
+}

@@ -160,6 +160,11 @@ var webAccess = map[string]access{
 			return url.Values{"keep": {itoa(keep)}, "drop": {itoa(drop)}}
 		}
 	}),
+	"POST /duplicates/distinct": record.with(func(a *access) {
+		a.form = func(fx *authzFixture, c caller) url.Values {
+			return url.Values{"id": {itoa(fx.ids["person"]), itoa(fx.ids["twin"])}}
+		}
+	}),
 	"GET /import":      mine,
 	"POST /import":     mine.with(func(a *access) { a.upload = true }),
 	"GET /import/{id}": record,

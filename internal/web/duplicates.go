@@ -54,3 +54,28 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	return redirect(w, r, "/duplicates")
 }
+
+// markDistinct records that the people of a group are different people
+// (a couple on one phone), so that the group is not offered again.
+func (s *Server) markDistinct(w http.ResponseWriter, r *http.Request, a *account) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, v := range f.Values["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return rapport.Errorf(rapport.EINVALID, "Choose the people who are different.")
+		}
+		if err := s.db.CheckVisible(r.Context(), a.org.ID, a.visibleTo(), id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := s.db.MarkDistinct(r.Context(), a.org.ID, a.user.ID, ids); err != nil {
+		return err
+	}
+	s.flash(w, r, "Kept apart: they will not be offered as duplicates again.")
+	return redirect(w, r, "/duplicates")
+}

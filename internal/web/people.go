@@ -438,12 +438,16 @@ func mapValues(m map[string]string) []string {
 type personPage struct {
 	Base
 	lookups
-	Person       *rapport.Person
-	Facts        []rapport.FactGroup
-	Questions    []rapport.Question
-	FollowUps    []rapport.FollowUp
-	Timeline     []store.TimelineItem
-	Referrals    []rapport.Person
+	Person    *rapport.Person
+	Facts     []rapport.FactGroup
+	Questions []rapport.Question
+	FollowUps []rapport.FollowUp
+	Timeline  []store.TimelineItem
+	Referrals []rapport.Person
+	// Sharers share one of the person's own numbers; Records are the
+	// inputs they came from, as imported, with what no field holds.
+	Sharers      []store.PhoneSharer
+	Records      []rapport.InputRecord
 	Production   []rapport.Production
 	Chart        *barChart
 	Trend        string
@@ -484,6 +488,14 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
+	sharers, err := s.db.PhoneSharers(ctx, a.org.ID, a.visibleTo(), p.ID)
+	if err != nil {
+		return err
+	}
+	records, err := s.db.Records(ctx, a.org.ID, p.ID)
+	if err != nil {
+		return err
+	}
 	var hist []rapport.Production
 	if p.Kind == rapport.KindRecruit {
 		if hist, err = s.db.ProductionHistory(ctx, a.org.ID, p.ID); err != nil {
@@ -507,7 +519,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	}
 	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
 		Facts: rapport.GroupFacts(facts), Questions: pb.Essentials(p.Kind, facts), FollowUps: fus,
-		Timeline: tl, Referrals: refs, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
+		Timeline: tl, Referrals: refs, Sharers: sharers, Records: records, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
 	return nil
 }
 

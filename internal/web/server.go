@@ -94,6 +94,7 @@ func (s *Server) routeTable() []route {
 		{"GET /people/{id}/vcard", s.user(s.personVCard)},
 		{"GET /duplicates", s.user(s.duplicates)},
 		{"POST /duplicates/merge", s.user(s.mergePeople)},
+		{"POST /duplicates/distinct", s.user(s.markDistinct)},
 		{"GET /import", s.user(s.importsList)},
 		{"POST /import", s.user(s.importUpload)},
 		{"GET /import/{id}", s.user(s.importJob)},

@@ -21,3 +21,17 @@ CREATE TABLE person_records (
 
 -- Facts an import brought (a spouse's name, a nickname) say where from.
 ALTER TABLE facts ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+-- Two people someone looked at in Duplicates and decided are different
+-- (a couple on one home phone): that group is not offered again. a_id is
+-- the smaller id.
+CREATE TABLE distinct_people (
+    org_id INTEGER NOT NULL,
+    a_id INTEGER NOT NULL,
+    b_id INTEGER NOT NULL,
+    created_by INTEGER,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (org_id, a_id, b_id),
+    FOREIGN KEY (org_id, a_id) REFERENCES people (org_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (org_id, b_id) REFERENCES people (org_id, id) ON DELETE CASCADE
+);
