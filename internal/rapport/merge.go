@@ -68,7 +68,8 @@ func MergeInto(p, in *Person) bool {
 			changed = true
 		}
 	}
-	if tags := NormalizeTags(append(append([]string{}, p.Tags...), in.Tags...)); len(tags) != len(p.Tags) {
+	// Tags are one tag whatever their case; the spelling already kept wins.
+	if tags := CleanTags(append(append([]string{}, p.Tags...), in.Tags...)); len(tags) != len(p.Tags) {
 		p.Tags, changed = tags, true
 	}
 	return changed

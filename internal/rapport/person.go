@@ -263,6 +263,26 @@ func NormalizeTags(tags []string) []string {
 	return out
 }
 
+// CleanTags trims tags and drops duplicates and empties as NormalizeTags
+// does, but keeps each tag's case as first written ("VIP", "Zillow Flex"):
+// tags that differ only in case are one tag, and the list is sorted
+// without regard to case. Tags a source sends are kept this way.
+func CleanTags(tags []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range tags {
+		t = strings.Join(strings.Fields(t), " ")
+		key := strings.ToLower(t)
+		if t == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, t)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
+	return out
+}
+
 // ParseTags splits a comma-separated tag list.
 func ParseTags(s string) []string { return NormalizeTags(strings.Split(s, ",")) }
 
