@@ -97,8 +97,8 @@ func TestEventsEndpoint(t *testing.T) {
 		// Only an event that names no one is refused, and even that is
 		// held; the rest are recorded, saying what was not as sent.
 		for body, warning := range map[string]string{
-			`{"type": "Waved", "person": {"firstName": "Xena"}}`:                              `"Waved" is not a type`,
-			`{"person": {"firstName": "Yves"}}`:                                               "type: none sent; recorded as General Inquiry",
+			`{"type": "Waved", "person": {"firstName": "Xena"}}`:                             `"Waved" is not a type`,
+			`{"person": {"firstName": "Yves"}}`:                                              "type: none sent; recorded as General Inquiry",
 			`{"type": "Inquiry", "occurredAt": "yesterday", "person": {"firstName": "Zed"}}`: `occurredAt: "yesterday"`,
 		} {
 			r := h.call(a.key, "POST", "/api/v1/events", body)
