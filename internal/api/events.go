@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/intake"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -63,25 +65,25 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	ev := readEvent(body, a.org.Region, s.now())
-	if ev.in.PersonID != 0 && s.seePerson(r.Context(), a, ev.in.PersonID) != nil {
+	ev := intake.Read(body, a.org.Region, s.now())
+	if id := ev.Input.PersonID; id != 0 && s.seePerson(r.Context(), a, id) != nil {
 		// An id the key's user may not see is treated as one no one has,
 		// so that ids cannot be probed.
-		ev.warnings = append(ev.warnings, "person.id: no person here has the id "+strconv.FormatInt(ev.in.PersonID, 10)+"; matched by name, email and phone instead.")
-		ev.in.PersonID = 0
-		p := &ev.in.Person
-		if ev.held == "" && p.FirstName == "" && p.LastName == "" && len(p.Emails) == 0 && len(p.Phones) == 0 {
-			ev.held = "No name, email, phone or person id that could be read."
+		ev.Warnings = append(ev.Warnings, "person.id: no person here has the id "+strconv.FormatInt(id, 10)+"; matched by name, email and phone instead.")
+		ev.Input.PersonID = 0
+		p := &ev.Input.Person
+		if ev.Held == "" && p.FirstName == "" && p.LastName == "" && len(p.Emails) == 0 && len(p.Phones) == 0 {
+			ev.Held = "No name, email, phone or person id that could be read."
 		}
 	}
-	if ev.held != "" {
+	if ev.Held != "" {
 		return s.holdEvent(w, r, a, ev)
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.in)
+	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
 	if err != nil {
 		return err
 	}
-	return s.answerEvent(w, r, a, res, ev.warnings)
+	return s.answerEvent(w, r, a, res, ev.Warnings)
 }
 
 // answerEvent answers with what recording an event did.
@@ -116,12 +118,8 @@ func (s *Server) answerEvent(w http.ResponseWriter, r *http.Request, a *account,
 // holdEvent keeps an event that names no one, and says where it is. The
 // same event held before is not held twice; one since attached answers as
 // the event it became.
-func (s *Server) holdEvent(w http.ResponseWriter, r *http.Request, a *account, ev *eventRead) error {
-	h := &rapport.HeldEvent{DedupeKey: ev.in.Event.DedupeKey, Type: ev.in.Event.Type, Source: ev.in.Event.Source,
-		Message: clip(ev.in.Event.Message, 500), Reason: ev.held, Payload: ev.payload}
-	if ev.notJSON {
-		h.Type = ""
-	}
+func (s *Server) holdEvent(w http.ResponseWriter, r *http.Request, a *account, ev *intake.Event) error {
+	h := ev.HeldEvent()
 	if _, err := s.db.HoldEvent(r.Context(), a.org.ID, h); err != nil {
 		return err
 	}
@@ -133,14 +131,14 @@ func (s *Server) holdEvent(w http.ResponseWriter, r *http.Request, a *account, e
 		return s.answerEvent(w, r, a, res, nil)
 	}
 	field, msg := "person", "Send the person's name, email or phone. "
-	if ev.notJSON {
+	if ev.NotJSON {
 		field, msg = "body", "The body is not valid JSON. "
-	} else if strings.HasPrefix(ev.held, "The body") {
+	} else if strings.HasPrefix(ev.Held, "The body") {
 		field, msg = "body", "Send the event as a JSON object. "
 	}
 	return &rapport.Error{Code: rapport.EINVALID,
 		Message: msg + "The event is kept, held under Intake (held event " + strconv.FormatInt(h.ID, 10) + ") for an owner or manager to attach to a person.",
-		Fields:  map[string]string{field: ev.held}}
+		Fields:  map[string]string{field: ev.Held}}
 }
 
 // readBody reads a request body of up to limit bytes.
@@ -180,7 +178,11 @@ func toHeld(h *rapport.HeldEvent) heldJSON {
 	if json.Valid([]byte(h.Payload)) {
 		out.Payload = json.RawMessage(h.Payload)
 	} else {
-		out.Payload, _ = json.Marshal(h.Payload)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(h.Payload)
+		out.Payload = bytes.TrimSpace(b.Bytes())
 	}
 	return out
 }
@@ -235,50 +237,20 @@ func (s *Server) attachHeld(w http.ResponseWriter, r *http.Request, a *account) 
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	ev, err := heldInput(h, &in, a.org.Region, s.now())
+	ev, err := intake.Attach(h, in.PersonID, in.Person, a.org.Region, s.now())
 	if err != nil {
 		return err
 	}
-	if ev.in.PersonID != 0 {
-		if err := s.seePerson(r.Context(), a, ev.in.PersonID); err != nil {
+	if in.PersonID != 0 {
+		if err := s.seePerson(r.Context(), a, in.PersonID); err != nil {
 			return &rapport.Error{Code: rapport.EINVALID, Message: "No person here has that id.", Fields: map[string]string{"personId": "Not a person of this organisation."}}
 		}
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.in)
+	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
 	if err != nil {
 		return err
 	}
-	return s.answerEvent(w, r, a, res, ev.warnings)
-}
-
-// heldInput reads a held event again, with the person someone named.
-func heldInput(h *rapport.HeldEvent, in *attachInput, region string, now time.Time) (*eventRead, error) {
-	if h.Resolved() {
-		return nil, rapport.Errorf(rapport.ECONFLICT, "Someone already attached or dismissed this event.")
-	}
-	ev := readEvent([]byte(h.Payload), region, now)
-	// The event keeps its own identity (and so its dedupe key), whatever
-	// person it is attached to.
-	ev.in.Event.DedupeKey, ev.in.HeldID = h.DedupeKey, h.ID
-	if ev.notJSON {
-		ev.in.Event.Type = "General Inquiry"
-	}
-	ev.in.PersonID = in.PersonID
-	if len(in.Person) > 0 && string(in.Person) != "null" {
-		wrapped := append(append([]byte(`{"person":`), in.Person...), '}')
-		named := readEvent(wrapped, region, now)
-		if named.held != "" {
-			return nil, &rapport.Error{Code: rapport.EINVALID, Message: "Give the person a name, an email or a phone we can read.",
-				Fields: map[string]string{"person": named.held}}
-		}
-		ev.in.Person = named.in.Person
-		ev.warnings = append(ev.warnings, named.warnings...)
-	}
-	if ev.in.PersonID == 0 && (len(in.Person) == 0 || string(in.Person) == "null") {
-		return nil, &rapport.Error{Code: rapport.EINVALID, Message: "Say whom the event is about: personId, or a person.",
-			Fields: map[string]string{"personId": "Send personId or person."}}
-	}
-	return ev, nil
+	return s.answerEvent(w, r, a, res, ev.Warnings)
 }
 
 // dismissHeld closes a held event without recording it.

@@ -116,10 +116,10 @@ func TestEventsHoldWhatNamesNoOne(t *testing.T) {
 		}
 		// A retry is the same held event.
 		want(t, h.call(a.key, "POST", "/api/v1/events", body), http.StatusBadRequest)
-		r = h.call(a.key, "POST", "/api/v1/events", "name=Ann&email=ann%40example.com")
+		r = h.call(a.key, "POST", "/api/v1/events", "<lead><name>Ann Example</name><email>ann@example.com</email></lead>")
 		want(t, r, http.StatusBadRequest)
 		if r.errField() != "body" {
-			t.Errorf("form body: %s", r.body)
+			t.Errorf("XML body: %s", r.body)
 		}
 		// Agents do not place leads; owners and managers see them all.
 		want(t, h.call(a.key, "GET", "/api/v1/events/held", nil), http.StatusForbidden)
@@ -134,7 +134,7 @@ func TestEventsHoldWhatNamesNoOne(t *testing.T) {
 		}
 		json.Unmarshal(r.body, &list)
 		if len(list.Items) != 2 || list.Items[0].Source != "Facebook Lead Ads" || list.Items[0].Message != "What is my condo worth?" ||
-			!strings.Contains(string(list.Items[0].Payload), `"call me"`) || !strings.Contains(string(list.Items[1].Payload), "ann%40example.com") {
+			!strings.Contains(string(list.Items[0].Payload), `"call me"`) || !strings.Contains(string(list.Items[1].Payload), "<email>ann@example.com</email>") {
 			t.Fatalf("held = %s", r.body)
 		}
 		seller, form := list.Items[0].ID, list.Items[1].ID
@@ -223,10 +223,10 @@ func TestEventsReadPersonAsSourcesSendIt(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.tenant("acme")
 		for i, c := range []struct {
-			person     string
+			person      string
 			first, last string
-			emails     []string
-			phones     []string
+			emails      []string
+			phones      []string
 		}{
 			{`{"name": "Maria Lopez", "emails": [{"value": "maria@example.com"}]}`, "Maria", "Lopez", []string{"maria@example.com"}, nil},
 			{`{"name": "Lopez, Ana", "emails": ["ana@example.com", "ana@work.example"]}`, "Ana", "Lopez", []string{"ana@example.com", "ana@work.example"}, nil},
@@ -247,6 +247,17 @@ func TestEventsReadPersonAsSourcesSendIt(t *testing.T) {
 			if p.FirstName != c.first || p.LastName != c.last || !slices.Equal(emails, c.emails) || !slices.Equal(phones, c.phones) {
 				t.Errorf("%s: got %s %s %v %v", c.person, p.FirstName, p.LastName, emails, phones)
 			}
+		}
+		// A URL-encoded form, as Zillow's rental leads come, with the names
+		// Zapier gives flattened fields.
+		form := "name=Rae%20Form&email=rae%40example.com&phone=312-555-0148&listingStreet=246%20Oak%20Ave&numBedroomsSought=2&leadType=tourRequest"
+		if ans := h.postEvent(t, a.key, form, http.StatusCreated); ans.Person.LastName != "Form" || len(ans.Person.Phones) != 1 ||
+			ans.detail("listingStreet") != "246 Oak Ave" || !ans.warned("URL-encoded form") {
+			t.Errorf("form: %+v", ans)
+		}
+		flat := `{"type": "Registration", "person__firstName": "Fla", "person__lastName": "Tten", "person__emails__0__value": "flat@example.com", "person__tags": "Zapier"}`
+		if ans := h.postEvent(t, a.key, flat, http.StatusCreated); ans.Person.FirstName != "Fla" || len(ans.Person.Emails) != 1 || !slices.Equal(ans.Person.Tags, []string{"Zapier"}) {
+			t.Errorf("flattened: %+v", ans)
 		}
 		// A byte-order mark, as Windows tools write before JSON.
 		bom := "\uFEFF" + `{"type": "Registration", "person": {"name": "Bea Mark", "emails": ["bea@example.com"]}}`
@@ -310,11 +321,11 @@ func TestEventsAssignedUser(t *testing.T) {
 			t.Errorf("by id as text: %+v", ans)
 		}
 		for sent, named := range map[string]string{
-			`"assignedUserId": 999999`:                                  "999999",
-			fmt.Sprintf(`"assignedUserId": %d`, other.owner.ID):         fmt.Sprint(other.owner.ID), // another organisation's user
-			`"assignedTo": "Nobody Here"`:                               `"Nobody Here"`,
-			fmt.Sprintf(`"assignedTo": %q`, other.agent.Email):          other.agent.Email,
-			`"assignedTo": "Owner acme", "assignedUserId": 123456789`:   "123456789",
+			`"assignedUserId": 999999`:                                "999999",
+			fmt.Sprintf(`"assignedUserId": %d`, other.owner.ID):       fmt.Sprint(other.owner.ID), // another organisation's user
+			`"assignedTo": "Nobody Here"`:                             `"Nobody Here"`,
+			fmt.Sprintf(`"assignedTo": %q`, other.agent.Email):        other.agent.Email,
+			`"assignedTo": "Owner acme", "assignedUserId": 123456789`: "123456789",
 		} {
 			ans := h.postEvent(t, a.key, fmt.Sprintf(`{"type": "Registration", "person": {"firstName": "Rou Ted", "emails": %q, %s}}`, fmt.Sprint(len(sent), "@example.com"), sent), http.StatusCreated)
 			if !ans.warned(named) {

@@ -1,4 +1,4 @@
-package api
+package intake
 
 import (
 	"strings"
@@ -29,15 +29,15 @@ func FuzzEventDecoder(f *testing.F) {
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ev := readEvent(body, "US", now)
-		if ev.in.Event.DedupeKey == "" || ev.in.Event.Type == "" || !utf8.ValidString(ev.payload) || strings.ContainsRune(ev.payload, 0) {
-			t.Fatalf("event = %+v", ev.in.Event)
+		ev := Read(body, "US", now)
+		if ev.Input.Event.DedupeKey == "" || ev.Input.Event.Type == "" || !utf8.ValidString(ev.Payload) || strings.ContainsRune(ev.Payload, 0) {
+			t.Fatalf("event = %+v", ev.Input.Event)
 		}
-		p := ev.in.Person
-		if ev.held == "" && strings.TrimSpace(p.FirstName+p.LastName) == "" && ev.in.PersonID == 0 {
+		p := ev.Input.Person
+		if ev.Held == "" && strings.TrimSpace(p.FirstName+p.LastName) == "" && ev.Input.PersonID == 0 {
 			t.Fatalf("a person with no name: %+v", p)
 		}
-		if ev.held == "" && ev.in.PersonID == 0 {
+		if ev.Held == "" && ev.Input.PersonID == 0 {
 			// What the store checks must hold, or the lead would be refused there.
 			q := p
 			q.Kind = rapport.KindLead
