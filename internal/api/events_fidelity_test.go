@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -27,6 +28,8 @@ type eventReply struct {
 		Property    string
 		Description string
 		Details     []struct{ Label, Value string }
+		OccurredAt  time.Time
+		Historical  bool
 	}
 	Person *struct {
 		ID        int64

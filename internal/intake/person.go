@@ -3,6 +3,7 @@ package intake
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -180,8 +181,12 @@ func sameName(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
-// contact is an email or phone as sent, with its label.
-type contact struct{ value, label string }
+// contact is an email or phone as sent, with its label, and whether the
+// source marked it primary (the primary one is listed first).
+type contact struct {
+	value, label string
+	primary      bool
+}
 
 // contacts reads emails or phones sent as a string ("a@x.com, b@x.com"),
 // a list of strings, a list of {value, type} objects, or one object.
@@ -202,8 +207,9 @@ func (r *leadReader) contacts(path string, v any, valueNames ...string) []contac
 		case map[string]any:
 			val, _ := take(e, append([]string{"value"}, valueNames...)...)
 			label, _ := take(e, "type", "label")
-			take(e, "isPrimary", "primary", "status")
-			c := contact{value: r.text(fmt.Sprintf("%s[%d].value", path, i), val), label: r.text(fmt.Sprintf("%s[%d].type", path, i), label)}
+			primary, _ := take(e, "isPrimary", "primary")
+			c := contact{value: r.text(fmt.Sprintf("%s[%d].value", path, i), val), label: r.text(fmt.Sprintf("%s[%d].type", path, i), label),
+				primary: primary == true || scalar(primary) == "1" || strings.EqualFold(scalar(primary), "true")}
 			if c.value != "" {
 				out = append(out, c)
 			}
@@ -226,6 +232,7 @@ func (r *leadReader) contacts(path string, v any, valueNames ...string) []contac
 	} else {
 		one(0, v)
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].primary && !out[j].primary })
 	return out
 }
 
