@@ -36,7 +36,7 @@ for target in \
   ./internal/importer:FuzzReader \
   ./internal/importer:FuzzParseVCards \
   ./internal/phone:FuzzNormalize \
-  ./internal/api:FuzzEventDecoder \
+  ./internal/intake:FuzzEventDecoder \
   ./internal/rapport:FuzzAssess; do
   pkg="${target%%:*}" name="${target##*:}"
   echo "fuzzing $name for $fuzztime"

@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/store"
@@ -51,15 +52,44 @@ func New(o Options) *Server {
 		burst = 120
 	}
 	s.limits = newLimiter(rate, burst, s.now)
-	mux := http.NewServeMux()
+	routes := http.NewServeMux()
 	for _, r := range s.routeTable() {
-		mux.Handle(r.pattern, r.handler)
+		routes.Handle(r.pattern, r.handler)
 	}
-	mux.Handle(Prefix+"/", s.keyed(func(w http.ResponseWriter, r *http.Request, a *account) error {
+	// What no route serves: a path we have, asked with another method, is
+	// 405 with the methods it takes; anything else is 404. Both in JSON,
+	// after the key is checked, like every other answer.
+	unserved := s.keyed(func(w http.ResponseWriter, r *http.Request, a *account) error {
+		if allow := allowed(routes, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return errMethod
+		}
 		return errRoute
-	}))
-	s.handler = mux
+	})
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := routes.Handler(r); pattern != "" {
+			routes.ServeHTTP(w, r)
+			return
+		}
+		unserved.ServeHTTP(w, r)
+	})
 	return s
+}
+
+// methods are those the API's routes use, in the order Allow lists them.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed lists the methods routes serves r's path with.
+func allowed(routes *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := routes.Handler(probe); pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -116,6 +146,9 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/referrals", s.keyed(s.listReferrers)},
 
 		{"POST " + p + "/events", s.keyed(s.createEvent)},
+		{"GET " + p + "/events/held", s.keyed(s.listHeld)},
+		{"POST " + p + "/events/held/{id}/attach", s.keyed(s.attachHeld)},
+		{"POST " + p + "/events/held/{id}/dismiss", s.keyed(s.dismissHeld)},
 		{"GET " + p + "/reports/speed-to-lead", s.keyed(s.speedToLead)},
 		{"GET " + p + "/reports/review", s.keyed(s.review)},
 		{"GET " + p + "/reports/funnel", s.keyed(s.funnel)},

@@ -95,7 +95,11 @@ func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
 }
 
 // allow takes a token for key and sets the X-RateLimit-* headers (and
-// Retry-After when it refuses).
+// Retry-After when it refuses). The three headers describe one window, the
+// key's bucket: Limit is its size (the requests a key may make at once),
+// Remaining the whole requests left in it now, and Reset the seconds until
+// it is full again, Remaining back at Limit. The steady rate is what fills
+// it; Retry-After is the seconds until the next request is allowed.
 func (l *limiter) allow(w http.ResponseWriter, key int64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -113,7 +117,7 @@ func (l *limiter) allow(w http.ResponseWriter, key int64) bool {
 		b.tokens--
 	}
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(l.perMinute))
+	h.Set("X-RateLimit-Limit", strconv.Itoa(l.burst))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(b.tokens)))
 	h.Set("X-RateLimit-Reset", strconv.Itoa(int(math.Ceil((float64(l.burst)-b.tokens)/rate))))
 	if !ok {

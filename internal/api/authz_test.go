@@ -182,12 +182,19 @@ var apiAccess = map[string]access{
 		}
 		a.echoes = []string{"zelda@"} // another organisation gets a lead of its own
 	}),
-	"GET /api/v1/reports/speed-to-lead": mine,
-	"GET /api/v1/reports/review":        mine,
-	"GET /api/v1/reports/funnel":        mine,
-	"GET /api/v1/reports/leaderboard":   managing,
-	"GET /api/v1/reports/objections":    mine,
-	"GET /api/v1/audit":                 managing,
+	// Held events: an organisation's owners and managers place them.
+	"GET /api/v1/events/held": managing,
+	"POST /api/v1/events/held/{id}/attach": managingRecord.with(func(a *access) {
+		a.body = sends(map[string]any{"person": map[string]any{"firstName": "Pat", "lastName": "Placed"}})
+		a.destroys = 1
+	}),
+	"POST /api/v1/events/held/{id}/dismiss": managingRecord.with(func(a *access) { a.destroys = 1 }),
+	"GET /api/v1/reports/speed-to-lead":     mine,
+	"GET /api/v1/reports/review":            mine,
+	"GET /api/v1/reports/funnel":            mine,
+	"GET /api/v1/reports/leaderboard":       managing,
+	"GET /api/v1/reports/objections":        mine,
+	"GET /api/v1/audit":                     managing,
 
 	"GET /api/v1/playbook":       mine,
 	"GET /api/v1/playbook/guide": record.with(func(a *access) { a.query = aboutSecret("person") }),
@@ -306,8 +313,20 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		}
 		blocks[u] = b.ID
 	}
+	// Two held events (one to attach, one to dismiss): what an agent's
+	// lead source sent without naming anyone.
+	var held [2]int64
+	for i, msg := range []string{"Held whisper one", "Held whisper two"} {
+		he := &rapport.HeldEvent{DedupeKey: fmt.Sprint(slug, i), Type: "General Inquiry", Source: "Zillow", Message: msg, Reason: "No name.",
+			Payload: fmt.Sprintf(`{"type":"Inquiry","source":"Zillow","message":%q}`, msg)}
+		if _, err := h.db.HoldEvent(ctx, fx.org.ID, he); err != nil {
+			t.Fatal(err)
+		}
+		held[i] = he.ID
+	}
 	fx.ids = map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
-		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col]}
+		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
+		"held": held[0], "held2": held[1]}
 	fx.ownerBlock = blocks[fx.owner.ID]
 	return fx
 }
@@ -315,7 +334,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // idKinds says what {id} is, by the path's first part; a route whose part
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-	"companies": "company", "signals": "signal", "blocks": "block"}
+	"companies": "company", "signals": "signal", "blocks": "block", "events": "held"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {
@@ -332,6 +351,8 @@ func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (st
 		switch {
 		case pattern == "POST /api/v1/followups/{id}/cancel":
 			id = ids["followup2"] // the first is done by then
+		case pattern == "POST /api/v1/events/held/{id}/dismiss":
+			id = ids["held2"] // the first is attached by then
 		case kind == "block" && c == asOwner:
 			id = fx.ownerBlock // blocks are each user's own
 		}
@@ -352,7 +373,7 @@ var privateLeaks = []string{"Zelda", "Secretkeeper", "zelda@", "3125550177", "Hu
 	"Private callback", "Private coffee", "Xavier", "Hiddenlister"}
 
 func (fx *apiFixture) orgLeaks() []string {
-	return append([]string{"Olivia", "Ownedbyme", "Open Realty", "New manager", "We only list in spring", "What happens in spring",
+	return append([]string{"Olivia", "Ownedbyme", "Open Realty", "New manager", "We only list in spring", "What happens in spring", "Held whisper",
 		fx.owner.Name, fx.agent.Name, fx.colleague.Name, fx.key}, privateLeaks...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,24 +31,45 @@ func toBlock(b *rapport.CallBlock, loc *time.Location) blockJSON {
 // midnight ends at "24:00").
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
-// blockInput is a block to add. Weekday is a day's name ("tuesday", or
-// "tue") or its number, 0 being Sunday as in the database.
+// blockInput is a block to add. Weekday is a day's name or its number.
 type blockInput struct {
 	Weekday json.RawMessage `json:"weekday"`
 	Start   string          `json:"start"`
 	End     string          `json:"end"`
 }
 
+// weekdayAbbrevs are the short names people write besides a day's first
+// three letters.
+var weekdayAbbrevs = map[string]time.Weekday{"tues": time.Tuesday, "weds": time.Wednesday, "thur": time.Thursday, "thurs": time.Thursday}
+
+// parseWeekday reads a block's day as people write it: its name in any
+// case ("Tuesday"), its first three letters ("tue") or a common short form
+// ("tues", "thurs"), or its number. Numbers count from Sunday as 0, as in
+// cron and JavaScript, and 7 is Sunday too, so ISO 8601's 1 (Monday) to 7
+// (Sunday) reads the same; a number may be sent as text ("2").
 func parseWeekday(raw json.RawMessage) (time.Weekday, bool) {
-	var n int
-	if err := json.Unmarshal(raw, &n); err == nil {
-		return time.Weekday(n), n >= int(time.Sunday) && n <= int(time.Saturday)
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return 0, false
 	}
-	s = strings.ToLower(strings.TrimSpace(s))
+	var s string
+	switch x := v.(type) {
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		s = strings.ToLower(strings.TrimSpace(x))
+	default:
+		return 0, false // null, true, a list: not a day
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n > 7 {
+			return 0, false
+		}
+		return time.Weekday(n % 7), true
+	}
+	if d, ok := weekdayAbbrevs[s]; ok {
+		return d, true
+	}
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if name := weekdayName(d); s != "" && (s == name || s == name[:3]) {
 			return d, true
@@ -86,7 +108,7 @@ func (s *Server) createBlock(w http.ResponseWriter, r *http.Request, a *account)
 	fe := rapport.FieldErrors{}
 	wd, ok := parseWeekday(in.Weekday)
 	if !ok {
-		fe.Add("weekday", "Choose a day of the week: monday to sunday, or 0 (Sunday) to 6 (Saturday).")
+		fe.Add("weekday", "Choose a day of the week: monday to sunday (mon to sun will do), or a number, 0 or 7 being Sunday and 1 Monday.")
 	}
 	start, ok := rapport.ParseClock(strings.TrimSpace(in.Start))
 	if !ok {

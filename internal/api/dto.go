@@ -64,6 +64,16 @@ type recruitJSON struct {
 	Volume12m   int64  `json:"volume12m"`
 }
 
+// recruitInput is the recruiting profile to set: in a PATCH, the fields
+// it names change and the rest stay.
+type recruitInput struct {
+	Brokerage   Optional[string] `json:"brokerage"`
+	Office      Optional[string] `json:"office"`
+	LicenceYear Optional[int]    `json:"licenceYear"`
+	Units12m    Optional[int]    `json:"units12m"`
+	Volume12m   Optional[int64]  `json:"volume12m"`
+}
+
 type activityJSON struct {
 	FirstAttemptAt *time.Time `json:"firstAttemptAt"`
 	LastAttemptAt  *time.Time `json:"lastAttemptAt"`
@@ -81,6 +91,7 @@ type personJSON struct {
 	Kind            rapport.Kind `json:"kind"`
 	Stage           *stageJSON   `json:"stage"`
 	Source          string       `json:"source"`
+	MLSID           string       `json:"mlsId"`
 	OwnerID         *int64       `json:"ownerId"`
 	ReferredByID    *int64       `json:"referredById"`
 	DoNotCall       bool         `json:"doNotCall"`
@@ -133,7 +144,7 @@ func stageOf(st *rapport.Stage) *stageJSON {
 
 func toPerson(p *rapport.Person, stages map[int64]*rapport.Stage) personJSON {
 	out := personJSON{
-		ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Name: p.Name(), Kind: p.Kind, Source: p.Source,
+		ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Name: p.Name(), Kind: p.Kind, Source: p.Source, MLSID: p.MLSID,
 		OwnerID: idPtr(p.OwnerID), ReferredByID: idPtr(p.ReferredByID), DoNotCall: p.DoNotCall, TimeZone: p.TZ,
 		Address: addressJSON{p.Street, p.City, p.State, p.PostalCode, p.Country}, Notes: p.Notes, Tags: p.Tags,
 		Birthday: annPtr(p.Birthday), HomeAnniversary: annPtr(p.HomeAnniversary), CadenceDays: p.CadenceDays,
@@ -155,7 +166,7 @@ func toPerson(p *rapport.Person, stages map[int64]*rapport.Stage) personJSON {
 	for _, e := range p.Emails {
 		out.Emails = append(out.Emails, emailJSON{ID: e.ID, Address: e.Address, Label: e.Label})
 	}
-	if p.Kind == rapport.KindRecruit || p.Brokerage != "" || p.Units12m != 0 || p.Volume12m != 0 {
+	if p.Kind == rapport.KindRecruit || p.Brokerage != "" || p.Office != "" || p.LicenceYear != 0 || p.Units12m != 0 || p.Volume12m != 0 {
 		out.Recruit = &recruitJSON{p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m}
 	}
 	return out
@@ -168,6 +179,7 @@ type personInput struct {
 	Kind            Optional[rapport.Kind] `json:"kind"`
 	StageID         Optional[int64]        `json:"stageId"`
 	Source          Optional[string]       `json:"source"`
+	MLSID           Optional[string]       `json:"mlsId"`
 	OwnerID         Optional[int64]        `json:"ownerId"`
 	ReferredByID    Optional[int64]        `json:"referredById"`
 	DoNotCall       Optional[bool]         `json:"doNotCall"`
@@ -180,7 +192,7 @@ type personInput struct {
 	Birthday        Optional[string]       `json:"birthday"`
 	HomeAnniversary Optional[string]       `json:"homeAnniversary"`
 	CadenceDays     Optional[int]          `json:"cadenceDays"`
-	Recruit         Optional[recruitJSON]  `json:"recruit"`
+	Recruit         Optional[recruitInput] `json:"recruit"`
 	Version         Optional[int64]        `json:"version"`
 }
 
@@ -208,6 +220,12 @@ func (in *personInput) applyTo(p *rapport.Person, region string) error {
 	}
 	id(in.StageID, &p.StageID)
 	str(in.Source, &p.Source)
+	if in.MLSID.Set {
+		p.MLSID = strings.TrimSpace(in.MLSID.Value)
+		if len(p.MLSID) > 64 {
+			fe.Add("mls_id", "Keep the MLS id under 64 characters.")
+		}
+	}
 	id(in.OwnerID, &p.OwnerID)
 	id(in.ReferredByID, &p.ReferredByID)
 	if in.DoNotCall.Set {
@@ -226,8 +244,22 @@ func (in *personInput) applyTo(p *rapport.Person, region string) error {
 		p.Street, p.City, p.State, p.PostalCode, p.Country = a.Street, a.City, a.State, a.PostalCode, a.Country
 	}
 	if in.Recruit.Set {
+		// null clears the profile; an object changes the fields it names.
 		r := in.Recruit.Value
-		p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m = r.Brokerage, r.Office, r.LicenceYear, r.Units12m, r.Volume12m
+		if in.Recruit.Null {
+			p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m = "", "", 0, 0, 0
+		}
+		str(r.Brokerage, &p.Brokerage)
+		str(r.Office, &p.Office)
+		if r.LicenceYear.Set {
+			p.LicenceYear = r.LicenceYear.Value
+		}
+		if r.Units12m.Set {
+			p.Units12m = r.Units12m.Value
+		}
+		if r.Volume12m.Set {
+			p.Volume12m = r.Volume12m.Value
+		}
 	}
 	ann := func(o Optional[string], dst *rapport.Anniversary, field string) {
 		if !o.Set {

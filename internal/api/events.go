@@ -1,113 +1,49 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/intake"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// flexNumber accepts a number written as a JSON number or a string
-// ("450000", "$450,000"), as lead sources send both.
-type flexNumber float64
-
-func (f *flexNumber) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	s = strings.NewReplacer("$", "", ",", "", " ", "").Replace(s)
-	if s == "" || s == "null" {
-		*f = 0
-		return nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("%q is not a number", string(b))
-	}
-	*f = flexNumber(v)
-	return nil
-}
-
-type valueType struct {
+type detailJSON struct {
+	Label string `json:"label"`
 	Value string `json:"value"`
-	Type  string `json:"type"`
-}
-
-type eventAddress struct {
-	Type    string `json:"type"`
-	Street  string `json:"street"`
-	City    string `json:"city"`
-	State   string `json:"state"`
-	Code    string `json:"code"`
-	Country string `json:"country"`
-}
-
-type eventPerson struct {
-	FirstName  string         `json:"firstName"`
-	LastName   string         `json:"lastName"`
-	Emails     []valueType    `json:"emails"`
-	Phones     []valueType    `json:"phones"`
-	Addresses  []eventAddress `json:"addresses"`
-	Tags       []string       `json:"tags"`
-	Stage      string         `json:"stage"`
-	Source     string         `json:"source"`
-	SourceURL  string         `json:"sourceUrl"`
-	Price      flexNumber     `json:"price"`
-	AssignedTo string         `json:"assignedTo"`
-}
-
-type eventProperty struct {
-	Street    string     `json:"street"`
-	City      string     `json:"city"`
-	State     string     `json:"state"`
-	Code      string     `json:"code"`
-	MLSNumber string     `json:"mlsNumber"`
-	Price     flexNumber `json:"price"`
-	URL       string     `json:"url"`
-	Type      string     `json:"type"`
-	Bedrooms  flexNumber `json:"bedrooms"`
-	Bathrooms flexNumber `json:"bathrooms"`
-}
-
-// eventPayload is the event shape lead sources already send to real-estate
-// CRMs. Fields Rapport does not use are accepted and kept in the payload.
-type eventPayload struct {
-	Source         string          `json:"source"`
-	System         string          `json:"system"`
-	Type           string          `json:"type"`
-	Message        string          `json:"message"`
-	Description    string          `json:"description"`
-	OccurredAt     string          `json:"occurredAt"`
-	PageURL        string          `json:"pageUrl"`
-	Person         *eventPerson    `json:"person"`
-	Property       *eventProperty  `json:"property"`
-	PropertySearch json.RawMessage `json:"propertySearch"`
-	Campaign       json.RawMessage `json:"campaign"`
 }
 
 type eventJSON struct {
-	ID          int64     `json:"id"`
-	PersonID    int64     `json:"personId"`
-	Type        string    `json:"type"`
-	Source      string    `json:"source"`
-	System      string    `json:"system,omitempty"`
-	Message     string    `json:"message"`
-	Description string    `json:"description,omitempty"`
-	PageURL     string    `json:"pageUrl,omitempty"`
-	Property    string    `json:"property,omitempty"`
-	OccurredAt  time.Time `json:"occurredAt"`
-	Historical  bool      `json:"historical"`
+	ID          int64        `json:"id"`
+	PersonID    int64        `json:"personId"`
+	Type        string       `json:"type"`
+	Source      string       `json:"source"`
+	System      string       `json:"system,omitempty"`
+	Message     string       `json:"message"`
+	Description string       `json:"description,omitempty"`
+	Note        string       `json:"note,omitempty"`
+	PageURL     string       `json:"pageUrl,omitempty"`
+	Property    string       `json:"property,omitempty"`
+	Details     []detailJSON `json:"details"`
+	OccurredAt  time.Time    `json:"occurredAt"`
+	Historical  bool         `json:"historical"`
 }
 
 func toEvent(e *rapport.Event) eventJSON {
-	return eventJSON{ID: e.ID, PersonID: e.PersonID, Type: e.Type, Source: e.Source, System: e.System, Message: e.Message,
-		Description: e.Description, PageURL: e.PageURL, Property: e.Property, OccurredAt: e.OccurredAt.UTC(), Historical: e.Historical}
+	out := eventJSON{ID: e.ID, PersonID: e.PersonID, Type: e.Type, Source: e.Source, System: e.System, Message: e.Message,
+		Description: e.Description, Note: e.Note, PageURL: e.PageURL, Property: e.Property, OccurredAt: e.OccurredAt.UTC(),
+		Historical: e.Historical, Details: []detailJSON{}}
+	for _, d := range e.Details {
+		out.Details = append(out.Details, detailJSON(d))
+	}
+	return out
 }
 
 type eventAnswer struct {
@@ -121,35 +57,57 @@ type eventAnswer struct {
 
 // createEvent records a lead-source event: 201 when it created the person,
 // 200 when it updated an existing one or was a repeat of one recorded.
+// An event that names no one Rapport can know is held for an owner or
+// manager to attach, and answered 400 saying so: the source learns its
+// mapping lacks the person, and the lead is not lost.
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account) error {
-	var body eventPayload
-	if err := decode(w, r, &body, true); err != nil {
-		return err
-	}
-	in, warnings, err := eventInput(&body, a.org.Region, s.now())
+	body, err := readBody(w, r, maxBody)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, in)
+	ev := intake.Read(body, a.org.Region, s.now())
+	if id := ev.Input.PersonID; id != 0 && s.seePerson(r.Context(), a, id) != nil {
+		// An id the key's user may not see is treated as one no one has,
+		// so that ids cannot be probed.
+		ev.Warnings = append(ev.Warnings, "person.id: no person here has the id "+strconv.FormatInt(id, 10)+"; matched by name, email and phone instead.")
+		ev.Input.PersonID = 0
+		p := &ev.Input.Person
+		if ev.Held == "" && p.FirstName == "" && p.LastName == "" && len(p.Emails) == 0 && len(p.Phones) == 0 {
+			ev.Held = "No name, email, phone or person id that could be read."
+		}
+	}
+	if ev.Held != "" {
+		return s.holdEvent(w, r, a, ev)
+	}
+	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
 	if err != nil {
 		return err
 	}
+	return s.answerEvent(w, r, a, res, ev.Warnings)
+}
+
+// answerEvent answers with what recording an event did.
+func (s *Server) answerEvent(w http.ResponseWriter, r *http.Request, a *account, res *store.EventResult, warnings []string) error {
 	status := http.StatusOK
 	if res.Created && !res.Duplicate {
 		status = http.StatusCreated
-		w.Header().Set("Location", Prefix+"/people/"+strconv.FormatInt(res.Person.ID, 10))
 	}
-	if warnings == nil {
-		warnings = []string{}
-	}
-	out := eventAnswer{Event: toEvent(res.Event), Created: res.Created, Duplicate: res.Duplicate, Warnings: warnings}
+	out := eventAnswer{Event: toEvent(res.Event), Created: res.Created, Duplicate: res.Duplicate,
+		Warnings: append(append([]string{}, warnings...), res.Warnings...)}
 	// An event matches people across the organisation, so that a lead is
 	// one person however many sources send them; one the key's user may
 	// not see gets the event on their timeline, and the answer shows
 	// nothing of them.
 	if a.org.Sees(a.user, res.Person.OwnerID) {
-		pj := toPerson(res.Person, nil)
+		stages, err := s.stages(r, a)
+		if err != nil {
+			return err
+		}
+		pj := toPerson(res.Person, stages)
 		out.Person = &pj
+		if status == http.StatusCreated {
+			w.Header().Set("Location", Prefix+"/people/"+strconv.FormatInt(res.Person.ID, 10))
+		}
 	} else {
 		out.Warnings = append(out.Warnings, "person: a colleague's private person; the event is on their timeline.")
 	}
@@ -157,164 +115,160 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account)
 	return nil
 }
 
-// eventInput checks and normalises an event. Phones and emails that cannot
-// be read are reported as warnings rather than refusing the lead, unless
-// nothing is left to know the person by.
-func eventInput(b *eventPayload, region string, now time.Time) (*store.EventInput, []string, error) {
-	fe := rapport.FieldErrors{}
-	typ, known := rapport.CanonicalEventType(b.Type)
+// holdEvent keeps an event that names no one, and says where it is. The
+// same event held before is not held twice; one since attached answers as
+// the event it became.
+func (s *Server) holdEvent(w http.ResponseWriter, r *http.Request, a *account, ev *intake.Event) error {
+	h := ev.HeldEvent()
+	if _, err := s.db.HoldEvent(r.Context(), a.org.ID, h); err != nil {
+		return err
+	}
+	if h.EventID != 0 {
+		res, err := s.db.HeldEventResult(r.Context(), a.org.ID, h)
+		if err != nil {
+			return err
+		}
+		return s.answerEvent(w, r, a, res, nil)
+	}
+	field, msg := "person", "Send the person's name, email or phone. "
+	if ev.NotJSON {
+		field, msg = "body", "The body is not valid JSON. "
+	} else if strings.HasPrefix(ev.Held, "The body") {
+		field, msg = "body", "Send the event as a JSON object. "
+	}
+	return &rapport.Error{Code: rapport.EINVALID,
+		Message: msg + "The event is kept, held under Intake (held event " + strconv.FormatInt(h.ID, 10) + ") for an owner or manager to attach to a person.",
+		Fields:  map[string]string{field: ev.Held}}
+}
+
+// readBody reads a request body of up to limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
 	switch {
-	case typ == "":
-		fe.Add("type", "Say what happened, e.g. Inquiry or Registration.")
-	case !known:
-		fe.Add("type", fmt.Sprintf("Unknown type %q; use one of: %s.", b.Type, strings.Join(rapport.EventTypes, ", ")))
+	case errors.As(err, &tooBig):
+		return nil, rapport.Errorf(rapport.ETOOLARGE, "The body is larger than %d bytes.", tooBig.Limit)
+	case err != nil:
+		return nil, rapport.Errorf(rapport.EINVALID, "The body could not be read.")
+	case len(strings.TrimSpace(strings.TrimPrefix(string(b), "\uFEFF"))) == 0:
+		return nil, rapport.Errorf(rapport.EINVALID, "The body is empty; send a JSON object.")
 	}
-	if b.Person == nil {
-		fe.Add("person", "Send the person the event is about.")
-	}
-	var occurred time.Time
-	if b.OccurredAt != "" {
-		t, err := parseWhen(b.OccurredAt)
-		if err != nil {
-			fe.Add("occurredAt", "Use an RFC 3339 time such as 2026-11-23T14:05:00Z.")
-		}
-		occurred = t
-	}
-	if err := fe.Err(); err != nil {
-		return nil, nil, err
-	}
-	bp := b.Person
-	p := rapport.Person{FirstName: bp.FirstName, LastName: bp.LastName, Source: firstNonEmpty(bp.Source, b.Source), Tags: bp.Tags}
-	var warnings []string
-	for i, e := range bp.Emails {
-		if strings.TrimSpace(e.Value) == "" {
-			continue
-		}
-		addr, err := rapport.NormalizeEmail(e.Value)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("person.emails[%d]: %s", i, rapport.ErrorMessage(err)))
-			continue
-		}
-		if !hasEmail(p.Emails, addr) {
-			p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: strings.ToLower(e.Type)})
-		}
-	}
-	for i, ph := range bp.Phones {
-		if strings.TrimSpace(ph.Value) == "" {
-			continue
-		}
-		n, err := phone.Normalize(ph.Value, region)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("person.phones[%d]: %s", i, err.Error()))
-			continue
-		}
-		if !hasPhone(p.Phones, n) {
-			p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: strings.ToLower(ph.Type)})
-		}
-	}
-	for _, ad := range bp.Addresses {
-		if ad.Street != "" || ad.City != "" {
-			p.Street, p.City, p.State, p.PostalCode, p.Country = ad.Street, ad.City, ad.State, ad.Code, ad.Country
-			break
-		}
-	}
-	if strings.TrimSpace(p.FirstName+p.LastName) == "" && len(p.Emails) == 0 && len(p.Phones) == 0 {
-		return nil, warnings, &rapport.Error{Code: rapport.EINVALID, Message: "The person needs a name, an email or a phone we can read.",
-			Fields: map[string]string{"person": "No name, email or usable phone."}}
-	}
-	if strings.TrimSpace(p.FirstName+p.LastName) == "" {
-		// Known by contact details only, for now.
-		p.FirstName = nameFromContact(&p)
-	}
-	ev := rapport.Event{Type: typ, Source: firstNonEmpty(b.Source, bp.Source), System: b.System, Message: strings.TrimSpace(b.Message),
-		Description: strings.TrimSpace(b.Description), PageURL: b.PageURL, Property: propertyLine(b.Property, bp.Price), OccurredAt: occurred}
-	raw, _ := json.Marshal(b)
-	ev.Payload = string(raw)
-	key := sha256.New()
-	key.Write(raw)
-	if b.OccurredAt == "" {
-		// Without a time of its own, a retry is known by its content on
-		// the day it arrived.
-		key.Write([]byte(now.UTC().Format("2006-01-02")))
-	}
-	ev.DedupeKey = hex.EncodeToString(key.Sum(nil))
-	return &store.EventInput{Event: ev, Person: p, Stage: bp.Stage, AssignedTo: bp.AssignedTo}, warnings, nil
+	return b, nil
 }
 
-func parseWhen(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad time %q", s)
+var errNotPlacer = rapport.Errorf(rapport.EFORBIDDEN, "Only owners and managers can see and place held events.")
+
+type heldJSON struct {
+	ID         int64           `json:"id"`
+	ReceivedAt time.Time       `json:"receivedAt"`
+	Reason     string          `json:"reason"`
+	Type       string          `json:"type"`
+	Source     string          `json:"source"`
+	Message    string          `json:"message"`
+	Payload    json.RawMessage `json:"payload"`
+	ResolvedAt *time.Time      `json:"resolvedAt"`
+	PersonID   *int64          `json:"personId"`
+	EventID    *int64          `json:"eventId"`
 }
 
-func nameFromContact(p *rapport.Person) string {
-	if len(p.Emails) > 0 {
-		return strings.SplitN(p.Emails[0].Address, "@", 2)[0]
-	}
-	return p.Phones[0].Number
-}
-
-// propertyLine describes the listing in a line: "123 Main St, Chicago, IL
-// 60614 · MLS 123 · $450K · 3 bd / 2 ba".
-func propertyLine(pr *eventProperty, price flexNumber) string {
-	var parts []string
-	if pr != nil {
-		addr := strings.Join(nonEmpty(pr.Street, pr.City, strings.TrimSpace(pr.State+" "+pr.Code)), ", ")
-		if addr != "" {
-			parts = append(parts, addr)
-		}
-		if pr.MLSNumber != "" {
-			parts = append(parts, "MLS "+pr.MLSNumber)
-		}
-		if pr.Price > 0 {
-			price = pr.Price
-		}
-		if pr.Bedrooms > 0 || pr.Bathrooms > 0 {
-			parts = append(parts, fmt.Sprintf("%g bd / %g ba", float64(pr.Bedrooms), float64(pr.Bathrooms)))
-		}
-	}
-	if price > 0 {
-		parts = append(parts, rapport.Money(int64(price)))
-	}
-	return strings.Join(parts, " · ")
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
+func toHeld(h *rapport.HeldEvent) heldJSON {
+	out := heldJSON{ID: h.ID, ReceivedAt: h.ReceivedAt.UTC(), Reason: h.Reason, Type: h.Type, Source: h.Source, Message: h.Message,
+		ResolvedAt: timePtr(h.ResolvedAt), PersonID: idPtr(h.PersonID), EventID: idPtr(h.EventID)}
+	// The body as it came: JSON when it was, else a string holding it.
+	if json.Valid([]byte(h.Payload)) {
+		out.Payload = json.RawMessage(h.Payload)
+	} else {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(h.Payload)
+		out.Payload = bytes.TrimSpace(b.Bytes())
 	}
 	return out
 }
 
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s = strings.TrimSpace(s); s != "" {
-			return s
-		}
+// listHeld lists held events: those waiting, oldest first, or with
+// resolved=true those attached or dismissed, newest first. Owners and
+// managers only, who place leads.
+func (s *Server) listHeld(w http.ResponseWriter, r *http.Request, a *account) error {
+	if !a.user.CanManageUsers() {
+		return errNotPlacer
 	}
-	return ""
+	limit, err := queryInt(r.URL.Query().Get("limit"), "limit", 50)
+	if err != nil {
+		return err
+	}
+	hs, err := s.db.HeldEvents(r.Context(), a.org.ID, r.URL.Query().Get("resolved") == "true", min(max(limit, 1), 200))
+	if err != nil {
+		return err
+	}
+	items := make([]heldJSON, len(hs))
+	for i := range hs {
+		items[i] = toHeld(&hs[i])
+	}
+	writeJSON(w, http.StatusOK, newList(items, ""))
+	return nil
 }
 
-func hasEmail(es []rapport.Email, a string) bool {
-	for _, e := range es {
-		if e.Address == a {
-			return true
-		}
-	}
-	return false
+// attachInput names the person a held event is about: an existing one by
+// id, or the name, emails and phones to find or make them by (in the
+// events API's person shape).
+type attachInput struct {
+	PersonID int64           `json:"personId"`
+	Person   json.RawMessage `json:"person"`
 }
 
-func hasPhone(ps []rapport.Phone, n string) bool {
-	for _, p := range ps {
-		if p.Number == n {
-			return true
+// attachHeld records a held event against a person: the one named by id,
+// or the one its person fields match or make. The answer is the events
+// endpoint's.
+func (s *Server) attachHeld(w http.ResponseWriter, r *http.Request, a *account) error {
+	if !a.user.CanManageUsers() {
+		return errNotPlacer
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	h, err := s.db.HeldEvent(r.Context(), a.org.ID, id)
+	if err != nil {
+		return err
+	}
+	var in attachInput
+	if err := decode(w, r, &in, false); err != nil {
+		return err
+	}
+	ev, err := intake.Attach(h, in.PersonID, in.Person, a.org.Region, s.now())
+	if err != nil {
+		return err
+	}
+	if in.PersonID != 0 {
+		if err := s.seePerson(r.Context(), a, in.PersonID); err != nil {
+			return &rapport.Error{Code: rapport.EINVALID, Message: "No person here has that id.", Fields: map[string]string{"personId": "Not a person of this organisation."}}
 		}
 	}
-	return false
+	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
+	if err != nil {
+		return err
+	}
+	return s.answerEvent(w, r, a, res, ev.Warnings)
+}
+
+// dismissHeld closes a held event without recording it.
+func (s *Server) dismissHeld(w http.ResponseWriter, r *http.Request, a *account) error {
+	if !a.user.CanManageUsers() {
+		return errNotPlacer
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DismissHeld(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+		return err
+	}
+	h, err := s.db.HeldEvent(r.Context(), a.org.ID, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toHeld(h))
+	return nil
 }

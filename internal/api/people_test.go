@@ -260,14 +260,20 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		want(t, h.call(aOwner, "POST", "/api/v1/drills/assignments", map[string]any{"userId": a.agent.ID, "objections": []string{ownKey, "happy-here"},
 			"note": "Hushhush drill"}), http.StatusCreated)
 
+		// Intake: an event that names no one is held for A's owner to place.
+		want(t, h.call(a.key, "POST", "/api/v1/events", map[string]any{"type": "Inquiry", "message": "Hushhush held lead"}), http.StatusBadRequest)
+		r = h.call(aOwner, "GET", "/api/v1/events/held", nil)
+		want(t, r, http.StatusOK)
+		held := num(r.json(t)["items"].([]any)[0].(map[string]any), "id")
+
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
 			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
-			"company": office, "signal": signal, "block": block}
+			"company": office, "signal": signal, "block": block, "held": held}
 		// What {id} is, by the path's first part. A route whose part is
 		// missing here fails, so that no new route passes by answering 404
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-			"companies": "company", "signals": "signal", "blocks": "block"}
+			"companies": "company", "signals": "signal", "blocks": "block", "events": "held"}
 		// Bodies that would be accepted with A's own key.
 		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{
@@ -282,6 +288,8 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"POST /api/v1/people/{id}/restore":           nil,
 			"POST /api/v1/followups/{id}/done":           nil,
 			"POST /api/v1/followups/{id}/cancel":         nil,
+			"POST /api/v1/events/held/{id}/attach":       map[string]any{"person": map[string]any{"firstName": "Hijacker"}},
+			"POST /api/v1/events/held/{id}/dismiss":      nil,
 		}
 		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
@@ -344,8 +352,12 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"/api/v1/conversations?personId=" + fmt.Sprint(pid), "/api/v1/followups?personId=" + fmt.Sprint(pid),
 			"/api/v1/companies", "/api/v1/companies?q=hushhush", "/api/v1/companies?market=Covert%20Market", "/api/v1/prospects",
 			"/api/v1/prospects?market=Covert%20Market", "/api/v1/referrals", "/api/v1/people?q=xavier", "/api/v1/blocks",
-			"/api/v1/drills", "/api/v1/drills/assignments"} {
-			r := h.call(b.key, "GET", path, nil)
+			"/api/v1/drills", "/api/v1/drills/assignments", "/api/v1/events/held", "/api/v1/events/held?resolved=true"} {
+			key := b.key
+			if strings.HasPrefix(path, "/api/v1/events/held") {
+				key = bOwner // held events are for owners and managers
+			}
+			r := h.call(key, "GET", path, nil)
 			want(t, r, http.StatusOK)
 			for _, leak := range leaks {
 				if strings.Contains(string(r.body), leak) {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -16,6 +18,10 @@ import (
 const maxBody = 1 << 20
 
 var errRoute = rapport.NotFound("endpoint")
+
+// errMethod answers a path the API serves, asked with a method it does
+// not take there (the Allow header lists those it does).
+var errMethod = rapport.Errorf(rapport.EMETHOD, "This endpoint does not take that method; the Allow header lists those it does.")
 
 // apiError is the body of every error answer.
 type apiError struct {
@@ -112,7 +118,13 @@ func decodeLimit(w http.ResponseWriter, r *http.Request, v any, lenient bool, li
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return rapport.Errorf(rapport.EINVALID, "Send JSON with Content-Type: application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, limit))
+	// A byte-order mark before the JSON (as some Windows tools write) is
+	// not part of it.
+	if b, err := body.Peek(3); err == nil && string(b) == "\uFEFF" {
+		body.Discard(3)
+	}
+	dec := json.NewDecoder(body)
 	if !lenient {
 		dec.DisallowUnknownFields()
 	}
@@ -135,15 +147,65 @@ func decodeError(err error) error {
 	case errors.As(err, &syntax):
 		return rapport.Errorf(rapport.EINVALID, "The body is not valid JSON (at byte %d).", syntax.Offset)
 	case errors.As(err, &typ):
+		// Said in JSON's terms: the field's Go type means nothing to the
+		// caller (and is none of their business).
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
 		return &rapport.Error{Code: rapport.EINVALID, Message: "A field has the wrong type.",
-			Fields: map[string]string{typ.Field: "Expected " + typ.Type.String() + ", got " + typ.Value + "."}}
+			Fields: map[string]string{field: "Expected " + jsonKind(typ.Type) + ", got " + jsonValueKind(typ.Value) + "."}}
 	case errors.As(err, &tooBig):
 		return rapport.Errorf(rapport.ETOOLARGE, "The body is larger than %d bytes.", tooBig.Limit)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown field " + name + ".", Fields: map[string]string{name: "Unknown field."}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return rapport.Errorf(rapport.EINVALID, "The body is not valid JSON (it ends too soon).")
 	}
-	return rapport.Errorf(rapport.EINVALID, "The body could not be read: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	// Anything else the decoder says may name our types; say it plainly.
+	return rapport.Errorf(rapport.EINVALID, "The body could not be read as the JSON this endpoint takes.")
+}
+
+// jsonKind names what JSON a Go type reads: "a number", "text", "a list".
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number of zero or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another kind of value"
+}
+
+// jsonValueKind names the JSON the decoder met, as it reports it
+// ("number", "string", "array", "object", "bool", or "number 1.5").
+func jsonValueKind(v string) string {
+	kind, rest, _ := strings.Cut(v, " ")
+	name := map[string]string{"number": "a number", "string": "text", "array": "a list", "object": "an object", "bool": "true or false", "null": "null"}[kind]
+	if name == "" {
+		return "another kind of value"
+	}
+	if rest != "" && kind == "number" {
+		return name + " (" + rest + ")"
+	}
+	return name
 }
 
 // list is the shape of every list answer.

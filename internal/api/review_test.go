@@ -679,7 +679,7 @@ func TestCallBlocks(t *testing.T) {
 		// Every problem is reported, by its field.
 		for body, fields := range map[string][]string{
 			`{"weekday": "funday", "start": "5pm", "end": "25:00"}`:    {"weekday", "start", "end"},
-			`{"weekday": 7, "start": "17:00", "end": "19:00"}`:         {"weekday"},
+			`{"weekday": 8, "start": "17:00", "end": "19:00"}`:         {"weekday"},
 			`{"weekday": -1, "start": "17:00", "end": "19:00"}`:        {"weekday"},
 			`{"start": "17:00", "end": "19:00"}`:                       {"weekday"},
 			`{"weekday": "tuesday", "start": "19:00", "end": "17:00"}`: {"end"},

@@ -26,6 +26,8 @@ func Status(code string) int {
 		return http.StatusTooManyRequests
 	case rapport.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case rapport.EMETHOD:
+		return http.StatusMethodNotAllowed
 	case "":
 		return http.StatusOK
 	}

@@ -96,7 +96,7 @@ func TestGoogleContacts(t *testing.T) {
 		}
 		m := got[0]
 		if m.Kind != rapport.KindSphere || len(m.Emails) != 2 || m.Emails[0].Label != "home" || len(m.Phones) != 3 || m.Phones[0].Label != "mobile" ||
-			m.Phones[2].Label != "work" || m.Birthday.String() != "1984-11-23" || m.City != "Evanston" || fmt.Sprint(m.Tags) != "[buyers]" ||
+			m.Phones[2].Label != "work" || m.Birthday.String() != "1984-11-23" || m.City != "Evanston" || fmt.Sprint(m.Tags) != "[Buyers]" ||
 			m.Notes != "Met at the open house.\nLoves sailing." || m.OwnerID != f.agent.ID {
 			t.Errorf("maria = %+v", m)
 		}

@@ -15,6 +15,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	ERATELIMIT    = "rate_limited"
 	ETOOLARGE     = "too_large"
+	EMETHOD       = "method_not_allowed"
 	EINTERNAL     = "internal"
 )
 

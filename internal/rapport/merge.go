@@ -113,6 +113,7 @@ func MergeInto(p, in *Person) bool {
 			changed = true
 		}
 	}
+	// Tags are one tag whatever their case; the spelling already kept wins.
 	if tags := NormalizeTags(append(append([]string{}, p.Tags...), in.Tags...)); len(tags) != len(p.Tags) {
 		p.Tags, changed = tags, true
 	}

@@ -247,19 +247,23 @@ func (p *Person) Normalize() {
 	}
 }
 
-// NormalizeTags lower-cases, trims, de-duplicates and sorts tags.
+// NormalizeTags trims tags and drops empties and repeats, keeping each
+// tag's case as first written ("VIP", "Zillow Flex"): tags that differ
+// only in case are one tag, matched without regard to case, and the list
+// is sorted without regard to case.
 func NormalizeTags(tags []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range tags {
-		t = strings.ToLower(strings.Join(strings.Fields(t), " "))
-		if t == "" || seen[t] {
+		t = strings.Join(strings.Fields(t), " ")
+		key := strings.ToLower(t)
+		if t == "" || seen[key] {
 			continue
 		}
-		seen[t] = true
+		seen[key] = true
 		out = append(out, t)
 	}
-	sort.Strings(out)
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
 	return out
 }
 

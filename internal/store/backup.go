@@ -35,7 +35,7 @@ const BackupFormat = "rapport-backup"
 // are search indexes, rebuilt from the people they index.
 var backupTables = []string{
 	"orgs", "users", "pipelines", "stages", "companies", "people", "phones", "emails", "person_tags",
-	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "events", "routing_rules", "routing_state",
+	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "events", "held_events", "routing_rules", "routing_state",
 	"imports", "signals", "production", "call_blocks", "playbook_entries", "drill_attempts", "drill_assignments",
 	"audit_log", "person_records", "distinct_people",
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,10 +18,19 @@ import (
 type EventInput struct {
 	Event  rapport.Event
 	Person rapport.Person
+	// PersonID names the person directly (the source knows our id, or
+	// someone attached a held event to them); when no person of the
+	// organisation has it, the person is matched as usual.
+	PersonID int64
 	// Stage names a stage of the Clients pipeline for a new person.
 	Stage string
-	// AssignedTo names a user (email or name) to own a new person.
-	AssignedTo string
+	// AssignedUserID and AssignedTo name a user (by id; by email or name)
+	// to own a new person; the id wins.
+	AssignedUserID int64
+	AssignedTo     string
+	// HeldID is the held event this one comes from: it is marked attached
+	// in the same transaction, and only once.
+	HeldID int64
 }
 
 // EventResult says what recording an event did.
@@ -32,6 +43,9 @@ type EventResult struct {
 	Duplicate bool
 	// Routed is set when the new person's owner came from routing rules.
 	Routed bool
+	// Warnings say what the event asked for that was not done: an
+	// assignee or stage Rapport does not know, a person id no one has.
+	Warnings []string
 }
 
 // RecordEvent records a lead-source event against the person it names,
@@ -57,8 +71,10 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 		in.Person.Source = ev.Source
 	}
 	in.Person.Normalize()
-	if err := in.Person.Validate(now); err != nil {
-		return nil, err
+	if in.Person.FirstName != "" || in.Person.LastName != "" || in.PersonID == 0 {
+		if err := in.Person.Validate(now); err != nil {
+			return nil, err
+		}
 	}
 	res := &EventResult{Event: ev}
 	err := db.tx(ctx, func(tx bun.Tx) error {
@@ -71,7 +87,7 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 		if err := notFound(err, "event"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			return err
 		}
-		ids, err := db.contactMatches(ctx, tx, orgID, &in.Person)
+		ids, err := db.eventMatches(ctx, tx, orgID, in, res)
 		if err != nil {
 			return err
 		}
@@ -94,7 +110,15 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 				p.ArchivedAt = time.Time{}
 			}
 			res.Person = p
+			// Who owns them and where they are in the pipeline is the
+			// organisation's to decide once they are known.
+			if in.Stage != "" || in.AssignedTo != "" || in.AssignedUserID != 0 {
+				res.Warnings = append(res.Warnings, "person: already known here, so their owner and stage stay as they are; the assignee and stage sent were not applied.")
+			}
 		} else {
+			if in.Person.FirstName == "" && in.Person.LastName == "" {
+				return rapport.Errorf(rapport.EINVALID, "The person needs a name, an email or a phone we can read.")
+			}
 			p := &in.Person
 			if err := db.placeNewLead(ctx, tx, orgID, in, res); err != nil {
 				return err
@@ -115,6 +139,11 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 			}
 			return err
 		}
+		if in.HeldID != 0 {
+			if err := db.attachHeld(ctx, tx, orgID, actorID, in.HeldID, ev); err != nil {
+				return err
+			}
+		}
 		return db.refreshSearch(ctx, tx, orgID, res.Person.ID)
 	})
 	if err == errRetryDuplicate {
@@ -125,6 +154,7 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 		return nil, err
 	}
 	if res.Duplicate {
+		res.Warnings = nil
 		if res.Person, err = db.Person(ctx, orgID, ev.PersonID); err != nil {
 			return nil, err
 		}
@@ -132,12 +162,30 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 	return res, nil
 }
 
+// eventMatches returns the people an event is about: the one it names by
+// id, when the organisation has them, else those sharing an email or a
+// phone with it.
+func (db *DB) eventMatches(ctx context.Context, tx bun.Tx, orgID int64, in *EventInput, res *EventResult) ([]int64, error) {
+	if in.PersonID != 0 {
+		n, err := tx.NewSelect().Table("people").Where("org_id = ? AND id = ?", orgID, in.PersonID).Count(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return []int64{in.PersonID}, nil
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("person.id: no person here has the id %d; matched by name, email and phone instead.", in.PersonID))
+	}
+	return db.contactMatches(ctx, tx, orgID, &in.Person)
+}
+
 var errRetryDuplicate = rapport.Errorf(rapport.ECONFLICT, "event recorded concurrently")
 
 // placeNewLead chooses the stage and owner of a person an event creates:
 // the named stage when it is one of the Clients pipeline's, and the
-// assigned user when the source names one of ours, else routing (for live
-// events) or no one (for historical ones).
+// assigned user when the source names one of ours (by id, else by email or
+// name), else routing (for live events) or no one (for historical ones).
+// What it cannot honour it says in a warning, naming the value sent.
 func (db *DB) placeNewLead(ctx context.Context, tx bun.Tx, orgID int64, in *EventInput, res *EventResult) error {
 	p := &in.Person
 	if name := strings.TrimSpace(in.Stage); name != "" {
@@ -145,22 +193,47 @@ func (db *DB) placeNewLead(ctx context.Context, tx bun.Tx, orgID int64, in *Even
 		if err != nil {
 			return err
 		}
-		for _, s := range pi.byKey[rapport.PipelineClients] {
+		stages := pi.byKey[rapport.PipelineClients]
+		for _, s := range stages {
 			if strings.EqualFold(s.Name, name) || strings.EqualFold(s.Key, name) {
 				p.StageID = s.ID
 			}
 		}
+		if first := pi.byID[pi.initial(rapport.KindLead)]; p.StageID == 0 && first != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("person.stage: %q is not a stage of the Clients pipeline; they start at %s.", name, first.Name))
+		}
 	}
-	if who := strings.TrimSpace(in.AssignedTo); who != "" {
+	who := strings.TrimSpace(in.AssignedTo)
+	if in.AssignedUserID != 0 || who != "" {
 		var users []rapport.User
 		if err := tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", orgID).Scan(ctx); err != nil {
 			return err
 		}
+		var byID, byName int64
 		for _, u := range users {
-			if strings.EqualFold(u.Email, who) || (u.Name != "" && strings.EqualFold(u.Name, who)) {
-				p.OwnerID = u.ID
-				return nil
+			if in.AssignedUserID != 0 && u.ID == in.AssignedUserID {
+				byID = u.ID
 			}
+			if who != "" && (strings.EqualFold(u.Email, who) || (u.Name != "" && strings.EqualFold(u.Name, who))) {
+				byName = u.ID
+			}
+		}
+		instead := "routed instead"
+		if in.Event.Historical {
+			instead = "left unassigned, as the event is historical"
+		}
+		if in.AssignedUserID != 0 && byID == 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("person.assignedUserId: %d is not an active user of this organisation; %s.", in.AssignedUserID, instead))
+		}
+		if who != "" && byName == 0 && byID == 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("person.assignedTo: %q is not an active user of this organisation; %s.", who, instead))
+		}
+		if who != "" && byName != 0 && byID != 0 && byName != byID {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("person.assignedTo: %q names someone other than assignedUserId; assignedUserId was followed.", who))
+		}
+		if owner := cmp.Or(byID, byName); owner != 0 {
+			p.OwnerID = owner
+			return nil
 		}
 	}
 	if in.Event.Historical {
@@ -222,10 +295,11 @@ func (db *DB) personTx(ctx context.Context, tx bun.Tx, orgID, id int64) (*rappor
 	return &people[0], nil
 }
 
-// Events returns a person's events, newest first.
+// Events returns a person's events, newest first, each with the body it
+// arrived as (the person page shows it on request).
 func (db *DB) Events(ctx context.Context, orgID, personID int64, limit int) ([]rapport.Event, error) {
 	var es []rapport.Event
-	err := db.ro.NewSelect().Model(&es).ExcludeColumn("payload").Where("org_id = ? AND person_id = ?", orgID, personID).
+	err := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", orgID, personID).
 		OrderExpr("occurred_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
 	return es, err
 }

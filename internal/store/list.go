@@ -117,7 +117,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 		var q *bun.SelectQuery
 		switch tag := normTag(f.Tag); {
 		case tag != "":
-			q = db.ro.NewSelect().Table("person_tags").Column("person_id").Where("org_id = ? AND tag = ?", orgID, tag)
+			q = db.ro.NewSelect().Table("person_tags").Column("person_id").Where("org_id = ? AND lower(tag) = lower(?)", orgID, tag)
 		case f.StageID != 0 && !f.Archived:
 			q = db.ro.NewSelect().Table("people").Column("id").Where("org_id = ? AND stage_id = ? AND archived_at IS NULL", orgID, f.StageID)
 		}
@@ -185,11 +185,14 @@ func (db *DB) filtered(q *bun.SelectQuery, orgID int64, f PeopleFilter) *bun.Sel
 		q.Where("person.referred_by_id = ?", f.ReferredByID)
 	}
 	if tag := normTag(f.Tag); tag != "" {
-		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND t.tag = ?)", tag)
+		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND lower(t.tag) = lower(?))", tag)
 	}
 	return q
 }
 
+// normTag folds a tag filter's spaces. Tags are matched without regard to
+// case, by the database's lower() on both sides (so that the index on
+// lower(tag) serves it): a lead source's "VIP" is found by "vip".
 func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
 
 // listNewest pages through a broad search newest first: it reads matching

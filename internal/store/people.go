@@ -362,7 +362,7 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 	}
 	var tags []personTag
 	if err := q.NewSelect().Model(&tags).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
-		Order("person_id", "tag").Scan(ctx); err != nil {
+		OrderExpr("person_id, lower(tag), tag").Scan(ctx); err != nil {
 		return err
 	}
 	for _, t := range tags {

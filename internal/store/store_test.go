@@ -171,7 +171,7 @@ func TestPersonLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.FirstName != "Maria" || got.Name() != "Maria Núñez" || len(got.Phones) != 2 || got.Phones[0].Label != "mobile" ||
-			len(got.Emails) != 1 || fmt.Sprint(got.Tags) != "[buyer first-time]" || got.Birthday.String() != "1984-11-23" {
+			len(got.Emails) != 1 || fmt.Sprint(got.Tags) != "[Buyer first-time]" || got.Birthday.String() != "1984-11-23" {
 			t.Fatalf("person = %+v", got)
 		}
 		if got.Stage == nil || got.Stage.Key != rapport.StageNewLead || got.Owner == nil || got.Owner.ID != f.agent.ID ||

@@ -211,6 +211,13 @@ var webAccess = map[string]access{
 	"POST /routing/{id}/delete":  managingRecord.with(func(a *access) { a.destroys = 1 }),
 	"GET /reports/speed-to-lead": mine,
 	"GET /audit":                 managing,
+	// Held leads: owners and managers place them.
+	"GET /intake/held": managing,
+	"POST /intake/held/{id}/attach": managingRecord.with(func(a *access) {
+		a.form = fixed("first_name", "Pat", "last_name", "Placed", "email", "pat.placed@example.com")
+		a.destroys = 1
+	}),
+	"POST /intake/held/{id}/dismiss": managingRecord.with(func(a *access) { a.destroys = 1 }),
 
 	"GET /review":                     mine,
 	"GET /review.csv":                 mine,
@@ -387,7 +394,18 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 			}
 		}
 	}
-	fx.ids = map[string]int64{"person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	// Two held events: what the colleague's lead source sent without
+	// naming anyone (one to attach, one to dismiss).
+	var held [2]int64
+	for i, msg := range []string{"Held whisper one", "Held whisper two"} {
+		he := &rapport.HeldEvent{DedupeKey: slug + itoa(int64(i)), Type: "General Inquiry", Source: "Zillow", Message: msg, Reason: "No name.",
+			Payload: `{"type":"Inquiry","source":"Zillow","message":"` + msg + `"}`}
+		if _, err := h.db.HoldEvent(ctx, fx.org.ID, he); err != nil {
+			t.Fatal(err)
+		}
+		held[i] = he.ID
+	}
+	fx.ids = map[string]int64{"held": held[0], "held2": held[1], "person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": keys[col], "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": fx.owner.ID, "callblock": blocks[col], "recruit": recruit.ID, "meeting": meeting,
 		"appointment": appointment}
@@ -417,7 +435,7 @@ var privateLeaks = []string{"Zelda", "Secretkeeper", "zelda@", "555-0177", "3125
 // another organisation.
 func orgLeaks(fx *authzFixture) []string {
 	return append([]string{"Olivia", "Ownedbyme", "Open Realty", "New manager", "We only list in spring", "What happens in spring",
-		"Covert Source", fx.owner.Name, fx.agent.Name, fx.manager.Name, fx.colleague.Name, fx.key}, privateLeaks...)
+		"Covert Source", "Held whisper", fx.owner.Name, fx.agent.Name, fx.manager.Name, fx.colleague.Name, fx.key}, privateLeaks...)
 }
 
 // genericForm is a form most routes accept, so that a request that got

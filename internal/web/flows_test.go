@@ -171,7 +171,7 @@ func TestPersonFormKeepsInputAndSavesNothingOnError(t *testing.T) {
 		}
 		res = c.get(res.location)
 		wantStatus(t, res, http.StatusOK)
-		wantBody(t, res, "Maria López", "(312) 555-0142", "20 7946 0958", "buyer", "first-time", "29 Feb 1984",
+		wantBody(t, res, "Maria López", "(312) 555-0142", "20 7946 0958", "Buyer", "first-time", "29 Feb 1984",
 			"Moving from Denver &lt;script&gt;alert(1)&lt;/script&gt;")
 		if strings.Contains(res.body, "<script>alert(1)") {
 			t.Error("notes rendered unescaped")

@@ -75,7 +75,12 @@ func (h *harness) records(o *orgFixture) *records {
 	if err := h.db.AddCallBlock(ctx, o.org.ID, block); err != nil {
 		t.Fatal(err)
 	}
-	return &records{key: own.Key, ids: map[string]int64{"person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	held := &rapport.HeldEvent{DedupeKey: "rec-" + o.org.Slug, Type: "General Inquiry", Source: "Zillow", Message: "Held", Reason: "No name.",
+		Payload: `{"type":"Inquiry","message":"Held"}`}
+	if _, err := h.db.HoldEvent(ctx, o.org.ID, held); err != nil {
+		t.Fatal(err)
+	}
+	return &records{key: own.Key, ids: map[string]int64{"held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID}}
 }
@@ -98,7 +103,7 @@ func (c *client) postFile(path, name string, content []byte) response {
 var idOf = []struct{ prefix, kind string }{
 	{"/people/", "person"}, {"/call/", "person"}, {"/conversations/", "conversation"}, {"/followups/", "followup"},
 	{"/settings/keys/", "apikey"}, {"/routing/", "rule"}, {"/import/", "import"}, {"/companies/", "company"},
-	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"},
+	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
 }
 
 // request turns a route pattern into a method and a path naming rec's

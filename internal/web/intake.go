@@ -149,6 +149,9 @@ type speedPage struct {
 	Days   int
 	Report rapport.SpeedReport
 	Names  map[int64]string
+	// Held is how many events wait for an owner or manager to place
+	// (shown to them only).
+	Held int
 }
 
 // OwnerName names a row's owner.
@@ -183,6 +186,13 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "speed", &speedPage{Base: s.withFlash(w, r, a, "Speed to lead", "reports"), Nav: newReviewNav("speed", a, nil, reviewWeek{}), Days: days, Report: rep, Names: l.UserNames})
+	held := 0
+	if a.user.CanManageUsers() {
+		if held, err = s.db.CountHeld(r.Context(), a.org.ID); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusOK, "speed", &speedPage{Base: s.withFlash(w, r, a, "Speed to lead", "reports"), Nav: newReviewNav("speed", a, nil, reviewWeek{}),
+		Days: days, Report: rep, Names: l.UserNames, Held: held})
 	return nil
 }

@@ -92,3 +92,59 @@ func TestDuplicatesPageAndMerge(t *testing.T) {
 		wantBody(t, c.get("/duplicates"), "No likely duplicates")
 	})
 }
+
+// Items 14 and 17: what an event said beyond its fields is on the
+// person's timeline (its note, its details, the body as received), and an
+// event that named no one waits under Speed to lead → Held leads, for
+// owners and managers, who attach it (to someone found by email, or made)
+// or dismiss it.
+func TestHeldLeadsAndEventDetails(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		in := &store.EventInput{Event: rapport.Event{DedupeKey: "d1", Type: "Viewed Page", Source: "IDX", Note: "Came back three times",
+			Details: rapport.Details{{Label: "Page title", Value: "8 Birch Ct"}, {Label: "Time on page", Value: "95 s"}},
+			Payload: `{"type":"Viewed Page","pageTitle":"8 Birch Ct","pageDuration":95}`},
+			Person: rapport.Person{FirstName: "Pia", Emails: []rapport.Email{{Address: "pia@example.com"}}}}
+		ev, err := h.db.RecordEvent(ctx, a.org.ID, a.owner.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := h.signedIn(a.manager.Email)
+		wantBody(t, m.get("/people/"+strconv.FormatInt(ev.Person.ID, 10)), "Came back three times", "<dt>Page title</dt><dd>8 Birch Ct</dd>",
+			"<dt>Time on page</dt><dd>95 s</dd>", "As received", "&#34;pageDuration&#34;:95")
+
+		for i, msg := range []string{"What is my condo worth?", "test please ignore"} {
+			held := &rapport.HeldEvent{DedupeKey: "h" + strconv.Itoa(i), Type: "Seller Inquiry", Source: "Facebook Lead Ads", Message: msg,
+				Reason:  "No name, email, phone or person id that could be read.",
+				Payload: `{"type":"Seller Inquiry","source":"Facebook Lead Ads","message":"` + msg + `","person":{"phones":[{"value":"call me"}]}}`}
+			if _, err := h.db.HoldEvent(ctx, a.org.ID, held); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantBody(t, m.get("/reports/speed-to-lead"), "Held leads", "<strong>2</strong> events name no one")
+		if strings.Contains(h.signedIn(a.agent.Email).get("/reports/speed-to-lead").body, "Held leads") {
+			t.Error("an agent is told of held leads")
+		}
+		wantStatus(t, h.signedIn(a.agent.Email).get("/intake/held"), http.StatusForbidden)
+		res := m.get("/intake/held")
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, "What is my condo worth?", "No name, email, phone or person id", "&#34;call me&#34;")
+		held, _ := h.db.HeldEvents(ctx, a.org.ID, false, 10)
+		first, second := strconv.FormatInt(held[0].ID, 10), strconv.FormatInt(held[1].ID, 10)
+		// Nothing to know them by: the form says so.
+		res = m.post("/intake/held/"+first+"/attach", url.Values{"phone": {"call me"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, "Not attached")
+		// Pia's email: the event goes to her.
+		res = m.post("/intake/held/"+first+"/attach", url.Values{"email": {"PIA@example.com"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		if res.location != "/people/"+strconv.FormatInt(ev.Person.ID, 10) {
+			t.Errorf("attached to %s", res.location)
+		}
+		wantBody(t, m.get(res.location), "What is my condo worth?", "<strong>Seller Inquiry</strong> from Facebook Lead Ads")
+		wantStatus(t, m.post("/intake/held/"+first+"/attach", url.Values{"email": {"pia@example.com"}}), http.StatusConflict)
+		wantStatus(t, m.post("/intake/held/"+second+"/dismiss", nil), http.StatusSeeOther)
+		res = m.get("/intake/held")
+		wantBody(t, res, "Nothing held", "attached", "dismissed")
+	})
+}

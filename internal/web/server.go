@@ -132,6 +132,9 @@ func (s *Server) routeTable() []route {
 		{"POST /routing", s.user(s.routingCreate)},
 		{"POST /routing/{id}/delete", s.user(s.routingDelete)},
 		{"GET /reports/speed-to-lead", s.user(s.speedReport)},
+		{"GET /intake/held", s.user(s.heldList)},
+		{"POST /intake/held/{id}/attach", s.user(s.heldAttach)},
+		{"POST /intake/held/{id}/dismiss", s.user(s.heldDismiss)},
 
 		{"GET /review", s.user(s.review)},
 		{"GET /review.csv", s.user(s.reviewCSV)},

@@ -40,6 +40,8 @@ var idKinds = map[string]string{
 	"POST /review/blocks/{id}/delete":  "callblock",
 	"GET /conversations/{id}/reflect":  "conversation",
 	"POST /conversations/{id}/reflect": "conversation",
+	"POST /intake/held/{id}/attach":    "held",
+	"POST /intake/held/{id}/dismiss":   "held2",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -155,8 +157,13 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if _, err := h.db.AssignDrills(ctx, a.org.ID, a.owner.ID, a.agent.ID, []string{own.Key}, "Practise the clandestine one"); err != nil {
 			t.Fatal(err)
 		}
+		held := &rapport.HeldEvent{DedupeKey: "hushhush", Type: "General Inquiry", Source: "Zillow", Message: "Hushhush held lead", Reason: "No name.",
+			Payload: `{"type":"Inquiry","message":"Hushhush held lead"}`}
+		if _, err := h.db.HoldEvent(ctx, a.org.ID, held); err != nil {
+			t.Fatal(err)
+		}
 		keys := map[string]string{"kind": string(rapport.EntryObjection), "key": own.Key}
-		ids := map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
+		ids := map[string]int64{"held": held.ID, "held2": held.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
 			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
 			"callblock": block.ID}
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
@@ -206,6 +213,9 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		}
 		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 {
 			t.Error("A's routing rule was touched")
+		}
+		if hs, _ := h.db.HeldEvents(ctx, a.org.ID, false, 10); len(hs) != 1 {
+			t.Error("A's held event was placed")
 		}
 		if j, _ := h.db.ImportJob(ctx, a.org.ID, job.ID, false); j.Status != store.ImportUploaded || j.Settings != "{}" {
 			t.Errorf("A's import was touched: %+v", j)
