@@ -17,7 +17,9 @@ func MergeConflicts(p, in *Person) []KeptValue {
 			out = append(out, KeptValue{Name: name, Value: got, Why: AlreadyHad(have)})
 		}
 	}
-	differs("First name", p.FirstName, in.FirstName)
+	if !shortFor(p.FirstName, in.FirstName) {
+		differs("First name", p.FirstName, in.FirstName)
+	}
 	differs("Last name", p.LastName, in.LastName)
 	if p.Street != "" || p.City != "" || p.PostalCode != "" {
 		differs("Address", p.Address(), in.Address())
@@ -43,6 +45,17 @@ func MergeConflicts(p, in *Person) []KeptValue {
 		out = append(out, KeptValue{Name: "Keep in touch (days)", Value: strconv.Itoa(in.CadenceDays), Why: AlreadyHad(strconv.Itoa(p.CadenceDays))})
 	}
 	return out
+}
+
+// shortFor reports whether one first name is the other's initial or
+// short form ("J.", "Jon" for "Jonathan", "John" for "Johnny"): nothing
+// worth keeping apart.
+func shortFor(a, b string) bool {
+	a, b = strings.ToLower(strings.TrimSuffix(a, ".")), strings.ToLower(strings.TrimSuffix(b, "."))
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return a != "" && strings.HasPrefix(b, a) && (len(a) == 1 || len(a) >= 3)
 }
 
 // MergeInto folds what an incoming record knows about a person into the

@@ -96,6 +96,16 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 			if err != nil {
 				return err
 			}
+			// What the source says otherwise than we know is kept with
+			// them, not applied and not lost.
+			if kept := rapport.MergeConflicts(p, &in.Person); len(kept) > 0 {
+				if err := db.keepRecord(ctx, tx, orgID, p.ID, rapport.RecordEvent, or(ev.Source, "a lead source"), ev.Payload, kept); err != nil {
+					return err
+				}
+				for _, k := range kept {
+					res.Warnings = append(res.Warnings, fmt.Sprintf("person: %s %q kept as imported (%s %s).", k.Name, k.Value, p.Name(), k.Why))
+				}
+			}
 			if rapport.MergeInto(p, &in.Person) {
 				if err := db.updatePerson(ctx, tx, orgID, actorID, p, "Event"); err != nil {
 					return err
@@ -176,7 +186,12 @@ func (db *DB) eventMatches(ctx context.Context, tx bun.Tx, orgID int64, in *Even
 		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf("person.id: no person here has the id %d; matched by name, email and phone instead.", in.PersonID))
 	}
-	return db.contactMatches(ctx, tx, orgID, &in.Person)
+	ids, others, err := db.contactMatches(ctx, tx, orgID, &in.Person)
+	if len(others) > 0 && len(ids) == 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("person.phones: the number is also %s's, under another name; this is someone new who shares it.",
+			strings.Join(others, "'s and ")))
+	}
+	return ids, err
 }
 
 var errRetryDuplicate = rapport.Errorf(rapport.ECONFLICT, "event recorded concurrently")
@@ -247,39 +262,52 @@ func (db *DB) placeNewLead(ctx context.Context, tx bun.Tx, orgID int64, in *Even
 	return nil
 }
 
-// contactMatches returns the ids of the organisation's people who share an
-// email or a phone with p, oldest first.
-func (db *DB) contactMatches(ctx context.Context, q bun.IDB, orgID int64, p *rapport.Person) ([]int64, error) {
+// contactMatches returns the person an event's p is, by the rule imports
+// follow: an email is enough (the oldest person with one of p's emails);
+// else a phone under a name that can be the same person's (a couple on
+// one home phone are two people). It also names the people who share a
+// phone with p under another name, for the answer to say so.
+func (db *DB) contactMatches(ctx context.Context, q bun.IDB, orgID int64, p *rapport.Person) (ids []int64, others []string, err error) {
 	var emails, phones []string
 	for _, e := range p.Emails {
 		emails = append(emails, e.Address)
 	}
 	for _, ph := range p.Phones {
-		if !rapport.SharedPhoneLabel(ph.Label) {
+		if ph.Label != "fax" {
 			phones = append(phones, ph.Number)
 		}
 	}
-	set := newIDSet()
 	if len(emails) > 0 {
-		var ids []int64
 		if err := q.NewSelect().Table("emails").Column("person_id").Where("org_id = ? AND address IN (?)", orgID, bun.List(emails)).
-			Scan(ctx, &ids); err != nil {
-			return nil, err
+			OrderExpr("person_id").Limit(1).Scan(ctx, &ids); err != nil {
+			return nil, nil, err
 		}
-		set.add(ids...)
-	}
-	if len(phones) > 0 {
-		var ids []int64
-		if err := q.NewSelect().Table("phones").Column("person_id").
-			Where("org_id = ? AND number IN (?) AND label NOT IN (?)", orgID, bun.List(phones), bun.List(sharedLabels)).
-			Scan(ctx, &ids); err != nil {
-			return nil, err
+		if len(ids) > 0 {
+			return ids, nil, nil
 		}
-		set.add(ids...)
 	}
-	out := set.list
-	sortIDs(out)
-	return out, nil
+	if len(phones) == 0 {
+		return nil, nil, nil
+	}
+	var sharers []rapport.Person
+	if err := q.NewSelect().Model(&sharers).Column("id", "first_name", "last_name").
+		Where("org_id = ? AND id IN (SELECT person_id FROM phones WHERE org_id = ? AND number IN (?) AND label <> 'fax')", orgID, orgID, bun.List(phones)).
+		Order("id").Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	if len(sharers) > 0 {
+		if err := db.loadDetails(ctx, q, orgID, sharers); err != nil {
+			return nil, nil, err
+		}
+	}
+	name := personName(p)
+	for i := range sharers {
+		if namesCompatible(name, personName(&sharers[i])) {
+			return []int64{sharers[i].ID}, nil, nil
+		}
+		others = append(others, sharers[i].Name())
+	}
+	return nil, others, nil
 }
 
 // personTx loads a person with phones, emails and tags inside a transaction.

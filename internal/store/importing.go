@@ -1341,12 +1341,7 @@ func (s *ImportSession) keepRecord(personID int64, d *pendingRow, kept []rapport
 		original = rapport.CSVOriginal(d.header, d.cells)
 	}
 	if original == "" {
-		pairs := make([][2]string, len(kept))
-		for i, k := range kept {
-			pairs[i] = [2]string{k.Name, k.Value}
-		}
-		b, _ := json.Marshal(pairs)
-		original = string(b)
+		original = keptOriginal(kept)
 	}
 	s.stats.Kept++
 	keptJSON, _ := json.Marshal(kept)

@@ -25,6 +25,33 @@ type recordRow struct {
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
+// keepRecord keeps one input with a person, with the values of it that
+// no field of theirs holds (once: the same input again is not kept twice).
+func (db *DB) keepRecord(ctx context.Context, q bun.IDB, orgID, personID int64, kind, origin, original string, kept []rapport.KeptValue) error {
+	keptJSON, err := json.Marshal(kept)
+	if err != nil {
+		return err
+	}
+	if original == "" {
+		original = keptOriginal(kept)
+	}
+	_, err = q.NewInsert().Model(&recordRow{OrgID: orgID, PersonID: personID, Kind: kind, Origin: origin, Original: original,
+		Kept: string(keptJSON), Digest: recordDigest(kind, original), CreatedAt: db.now().UTC()}).
+		On("CONFLICT (org_id, person_id, digest) DO NOTHING").Exec(ctx)
+	return err
+}
+
+// keptOriginal stands for an input that did not come with its original:
+// the values kept, as name/value pairs.
+func keptOriginal(kept []rapport.KeptValue) string {
+	pairs := make([][2]string, len(kept))
+	for i, k := range kept {
+		pairs[i] = [2]string{k.Name, k.Value}
+	}
+	b, _ := json.Marshal(pairs)
+	return string(b)
+}
+
 // Records returns what was kept of the inputs a person came from (rows,
 // cards, events with values no field holds), newest first.
 func (db *DB) Records(ctx context.Context, orgID, personID int64) ([]rapport.InputRecord, error) {
