@@ -110,6 +110,35 @@ type personJSON struct {
 	CreatedAt       time.Time    `json:"createdAt"`
 	UpdatedAt       time.Time    `json:"updatedAt"`
 	ArchivedAt      *time.Time   `json:"archivedAt"`
+	// Imported is set on a single person's answer (see recordJSON).
+	Imported []recordJSON `json:"imported,omitempty"`
+}
+
+// recordJSON is an input a person came from, kept as imported.
+type recordJSON struct {
+	Kind       string              `json:"kind"`
+	Origin     string              `json:"origin"`
+	Line       int                 `json:"line,omitempty"`
+	ImportedAt time.Time           `json:"importedAt"`
+	Kept       []rapport.KeptValue `json:"kept"`
+	Original   string              `json:"original"`
+	Fields     []fieldJSON         `json:"fields,omitempty"`
+}
+
+type fieldJSON struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func toRecords(rs []rapport.InputRecord) []recordJSON {
+	out := make([]recordJSON, len(rs))
+	for i, r := range rs {
+		out[i] = recordJSON{Kind: r.Kind, Origin: r.Origin, Line: r.Line, ImportedAt: r.CreatedAt.UTC(), Kept: r.Kept, Original: r.Original}
+		for _, f := range r.Fields() {
+			out[i].Fields = append(out[i].Fields, fieldJSON{f.Name, f.Value})
+		}
+	}
+	return out
 }
 
 func timePtr(t time.Time) *time.Time {

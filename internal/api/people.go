@@ -74,7 +74,13 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toPerson(p, nil))
+	records, err := s.db.Records(r.Context(), a.org.ID, p.ID)
+	if err != nil {
+		return err
+	}
+	out := toPerson(p, nil)
+	out.Imported = toRecords(records)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
