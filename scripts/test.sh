@@ -35,6 +35,7 @@ fuzz() {
 for target in \
   ./internal/importer:FuzzReader \
   ./internal/importer:FuzzParseVCards \
+  ./internal/importer:FuzzRoundTrip \
   ./internal/phone:FuzzNormalize \
   ./internal/intake:FuzzEventDecoder \
   ./internal/rapport:FuzzAssess; do

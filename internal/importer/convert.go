@@ -110,6 +110,14 @@ func (c *Converter) label(col Column, fields []string) string {
 func (c *Converter) Convert(rec Record) Row {
 	r := Row{Line: rec.Line, Person: rapport.Person{Kind: c.kind}, Cells: rec.Fields}
 	p := &r.Person
+	if c.m.Preset == "rapport" {
+		// Our own export wrote formula-like cells with an apostrophe.
+		fields := make([]string, len(rec.Fields))
+		for i, f := range rec.Fields {
+			fields[i] = unneutralize(f)
+		}
+		rec.Fields = fields
+	}
 	if fitted, why, ok := c.fit(rec.Fields); !ok {
 		r.skip(why)
 		return r

@@ -10,11 +10,14 @@ import (
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// exportColumns are the CSV export's columns; Rapport's own import reads
-// them back (as the generic CRM layout).
-var exportColumns = []string{"First Name", "Last Name", "Kind", "Stage", "Email", "Email 2", "Email 3", "Mobile Phone",
-	"Phone 2", "Phone 3", "Street", "City", "State", "Postal Code", "Country", "Source", "Tags", "Owner", "Birthday",
-	"Home Anniversary", "Brokerage", "Office", "MLS ID", "Units", "Volume", "Do Not Call", "Notes", "Created"}
+// exportColumns are the CSV export's columns. Every email and phone is
+// written (the first three with their labels, the rest together), and the
+// values kept as imported, so that Rapport's own import (the "rapport"
+// preset) reads an export back to the same people.
+var exportColumns = []string{"First Name", "Last Name", "Kind", "Stage", "Email 1", "Email 2", "Email 3", "More Emails",
+	"Phone 1", "Phone 1 Label", "Phone 2", "Phone 2 Label", "Phone 3", "Phone 3 Label", "More Phones", "Street", "City", "State",
+	"Postal Code", "Country", "Source", "Tags", "Owner", "Birthday", "Home Anniversary", "Brokerage", "Office", "MLS ID", "Units",
+	"Volume", "Do Not Call", "Cadence Days", "Time Zone", "Notes", "Kept As Imported", "Created"}
 
 // CSVWriter writes people as CSV, safely: a cell that a spreadsheet would
 // read as a formula (starting with =, +, -, @, a tab or a carriage return)
@@ -34,18 +37,29 @@ func NewCSVWriter(w io.Writer, region string, stages map[int64]*rapport.Stage, u
 	return cw, cw.w.Write(exportColumns)
 }
 
-// Write adds people.
-func (cw *CSVWriter) Write(people []rapport.Person) error {
+// Write adds people, with what was kept of each as imported (by person
+// id; nil for none).
+func (cw *CSVWriter) Write(people []rapport.Person, kept map[int64][]rapport.KeptValue) error {
 	for i := range people {
 		p := &people[i]
-		nth := func(n int, f func(int) string, count int) string {
-			if n < count {
-				return f(n)
+		var emails, phones [3]string
+		var labels [3]string
+		var moreEmails, morePhones []string
+		for j, e := range p.Emails {
+			if j < 3 {
+				emails[j] = e.Address
+			} else {
+				moreEmails = append(moreEmails, e.Address)
 			}
-			return ""
 		}
-		email := func(n int) string { return p.Emails[n].Address }
-		tel := func(n int) string { return phone.Display(p.Phones[n].Number, cw.region) }
+		for j, ph := range p.Phones {
+			n := phone.Display(ph.Number, cw.region)
+			if j < 3 {
+				phones[j], labels[j] = n, ph.Label
+			} else {
+				morePhones = append(morePhones, n)
+			}
+		}
 		stage := ""
 		if st := cw.stages[p.StageID]; st != nil {
 			stage = st.Name
@@ -60,12 +74,15 @@ func (cw *CSVWriter) Write(people []rapport.Person) error {
 			}
 			return strconv.FormatInt(n, 10)
 		}
-		rec := []string{p.FirstName, p.LastName, string(p.Kind), stage,
-			nth(0, email, len(p.Emails)), nth(1, email, len(p.Emails)), nth(2, email, len(p.Emails)),
-			nth(0, tel, len(p.Phones)), nth(1, tel, len(p.Phones)), nth(2, tel, len(p.Phones)),
-			p.Street, p.City, p.State, p.PostalCode, p.Country, p.Source, strings.Join(p.Tags, ", "), cw.users[p.OwnerID],
+		var k []string
+		for _, v := range kept[p.ID] {
+			k = append(k, v.Name+": "+v.Value)
+		}
+		rec := []string{p.FirstName, p.LastName, string(p.Kind), stage, emails[0], emails[1], emails[2], strings.Join(moreEmails, "; "),
+			phones[0], labels[0], phones[1], labels[1], phones[2], labels[2], strings.Join(morePhones, "; "),
+			p.Street, p.City, p.State, p.PostalCode, p.Country, p.Source, strings.Join(p.Tags, "; "), cw.users[p.OwnerID],
 			p.Birthday.String(), p.HomeAnniversary.String(), p.Brokerage, p.Office, p.MLSID, num(int64(p.Units12m)),
-			num(p.Volume12m), dnc, p.Notes, p.CreatedAt.UTC().Format("2006-01-02")}
+			num(p.Volume12m), dnc, num(int64(p.CadenceDays)), p.TZ, p.Notes, strings.Join(k, "; "), p.CreatedAt.UTC().Format("2006-01-02")}
 		for i, v := range rec {
 			rec[i] = Neutralize(v)
 		}
@@ -82,14 +99,24 @@ func (cw *CSVWriter) Flush() error {
 	return cw.w.Error()
 }
 
-// Neutralize makes a cell safe to open in a spreadsheet.
+// Neutralize makes a cell safe to open in a spreadsheet. A cell that
+// starts with an apostrophe gets one more, so that reading an export back
+// (unneutralize) takes exactly one off and loses nothing.
 func Neutralize(v string) string {
 	if v == "" {
 		return v
 	}
 	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '+', '-', '@', '\t', '\r', '\'':
 		return "'" + v
+	}
+	return v
+}
+
+// unneutralize undoes Neutralize, for Rapport's own exports.
+func unneutralize(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.IndexByte("=+-@\t\r'", v[1]) >= 0 {
+		return v[1:]
 	}
 	return v
 }

@@ -897,11 +897,13 @@ func writeCard(w *bufio.Writer, p *rapport.Person) {
 		line("ADR;TYPE=HOME:;;" + escape(p.Street) + ";" + escape(p.City) + ";" + escape(p.State) + ";" + escape(p.PostalCode) + ";" + escape(p.Country))
 	}
 	if !p.Birthday.IsZero() {
-		if p.Birthday.Year == 0 {
-			line("BDAY:--" + strings.ReplaceAll(p.Birthday.MonthDay(), "-", ""))
-		} else {
-			line("BDAY:" + p.Birthday.String())
-		}
+		line("BDAY:" + vDate(p.Birthday))
+	}
+	if !p.HomeAnniversary.IsZero() {
+		// Apple's way to write a dated event with a label, which Apple's
+		// apps and Rapport read back.
+		line("item1.X-ABDATE:" + vDate(p.HomeAnniversary))
+		line("item1.X-ABLabel:Home purchase")
 	}
 	if p.Brokerage != "" {
 		line("ORG:" + escape(p.Brokerage))
@@ -918,6 +920,15 @@ func writeCard(w *bufio.Writer, p *rapport.Person) {
 	}
 	line("UID:rapport-" + fmt.Sprint(p.OrgID) + "-" + fmt.Sprint(p.ID))
 	line("END:VCARD")
+}
+
+// vDate writes a date as vCard does: 1984-11-23, or --1123 without a
+// year.
+func vDate(a rapport.Anniversary) string {
+	if a.Year == 0 {
+		return "--" + strings.ReplaceAll(a.MonthDay(), "-", "")
+	}
+	return a.String()
 }
 
 // typeParam turns a label into a TYPE parameter value: letters, digits

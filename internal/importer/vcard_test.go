@@ -75,7 +75,7 @@ func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	var buf bytes.Buffer
 	w, _ := importer.NewCSVWriter(&buf, "US", nil, nil)
 	w.Write([]rapport.Person{{FirstName: "=HYPERLINK(\"http://evil\")", LastName: "+1", Notes: "@SUM(A1)", Source: "-2", Kind: rapport.KindLead,
-		Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+442079460958"}}}})
+		Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+442079460958"}}}}, nil)
 	w.Flush()
 	out := buf.String()
 	for _, want := range []string{`"'=HYPERLINK(""http://evil"")"`, "'+1", "'@SUM(A1)", "'-2", "(312) 555-0142", "'+44 20 7946 0958"} {

@@ -108,3 +108,25 @@ func (db *DB) PhoneSharers(ctx context.Context, orgID, visibleTo, personID int64
 	}
 	return out, nil
 }
+
+// KeptOf returns what was kept as imported of each of the people, for an
+// export.
+func (db *DB) KeptOf(ctx context.Context, orgID int64, ids []int64) (map[int64][]rapport.KeptValue, error) {
+	out := map[int64][]rapport.KeptValue{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []recordRow
+	if err := db.ro.NewSelect().Model(&rows).Column("person_id", "kept").Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
+		OrderExpr("person_id, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		var kept []rapport.KeptValue
+		if err := json.Unmarshal([]byte(r.Kept), &kept); err != nil {
+			return nil, err
+		}
+		out[r.PersonID] = append(out[r.PersonID], kept...)
+	}
+	return out, nil
+}

@@ -67,7 +67,16 @@ func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account
 			return nil // the download has begun; the partial file is all we can say
 		}
 		if csvw != nil {
-			if err := csvw.Write(page.People); err != nil {
+			ids := make([]int64, len(page.People))
+			for i := range page.People {
+				ids[i] = page.People[i].ID
+			}
+			kept, err := s.db.KeptOf(r.Context(), a.org.ID, ids)
+			if err != nil {
+				s.log.Error("export", "err", err)
+				return nil
+			}
+			if err := csvw.Write(page.People, kept); err != nil {
 				return nil
 			}
 		} else if err := importer.WriteVCard(w, page.People); err != nil {
