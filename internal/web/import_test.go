@@ -143,3 +143,41 @@ func TestProductionReportWithPeriod(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonPageShowsHouseholdAndWhatWasKept: after an Outlook export with
+// a couple on one home phone, each person's page says who shares the
+// phone and what of their row no field holds; Duplicates offers the couple
+// once, and saying they are different people stops it.
+func TestPersonPageShowsHouseholdAndWhatWasKept(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		file := "First Name,Last Name,Home Phone,Spouse,Web Page,Business Fax\r\n" +
+			"Maria,Jensen,(312) 555-0150,Erik Jensen,www.example.org/mj,\r\n" +
+			"Erik,Jensen,(312) 555-0150,Maria Jensen,,(312) 555-0154\r\n"
+		c := h.signedIn(a.owner.Email)
+		res := c.upload("/import", "contacts.csv", []byte(file))
+		path := res.location
+		wantStatus(t, c.post(path, url.Values{"preset": {"auto"}, "owner": {strconv.FormatInt(a.owner.ID, 10)}, "start": {"1"}}), http.StatusSeeOther)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(c.get(path).body, "rows:") {
+				break
+			}
+		}
+		people, err := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Limit: 10})
+		if err != nil || len(people.People) != 2 {
+			t.Fatalf("people = %+v %v", people, err)
+		}
+		ids := map[string]int64{}
+		for _, p := range people.People {
+			ids[p.FirstName] = p.ID
+		}
+		maria := c.get("/people/" + strconv.FormatInt(ids["Maria"], 10))
+		wantBody(t, maria, "Shares a phone with", "Erik Jensen", "Kept as imported", "Imported from contacts.csv, line 2", "Web Page",
+			"www.example.org/mj", "Spouse: Erik Jensen", "Imported from contacts.csv")
+		wantBody(t, c.get("/people/"+strconv.FormatInt(ids["Erik"], 10)), "Maria Jensen", "Business Fax", "(312) 555-0154")
+		wantBody(t, c.get("/duplicates"), "Same phone", "They are different people")
+		res = c.post("/duplicates/distinct", url.Values{"id": {strconv.FormatInt(ids["Maria"], 10), strconv.FormatInt(ids["Erik"], 10)}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantBody(t, c.get("/duplicates"), "No likely duplicates")
+	})
+}
