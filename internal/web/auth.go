@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
@@ -132,10 +131,15 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	password := f.Values.Get("password")
-	// Failed sign-ins lock the account, and the address, for a while; a
-	// locked attempt is refused before the password is even looked at.
-	keys := store.ThrottleKeys(strings.ToLower(f.Get("email")), httpx.ClientIP(r))
-	locked, err := s.db.SignInLockedUntil(r.Context(), keys)
+	// The attempt is counted before the password is looked at (see
+	// store.BeginSignIn): a browser this account has signed in from
+	// before is throttled on its own, strangers' browsers together, and
+	// the address for every account.
+	attempt := store.SignInAttempt{Email: f.Get("email"), Address: httpx.ClientIP(r)}
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		attempt.DeviceToken = c.Value
+	}
+	ticket, locked, err := s.db.BeginSignIn(r.Context(), attempt)
 	if err != nil {
 		return err
 	}
@@ -154,21 +158,26 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if ok && u.DisabledAt.IsZero() {
-			if err := s.db.SignInSucceeded(r.Context(), strings.ToLower(f.Get("email"))); err != nil {
+			if err := s.db.SignInSucceeded(r.Context(), ticket); err != nil {
 				return err
 			}
+			token, err := s.db.RememberDevice(r.Context(), u, attempt.DeviceToken)
+			if err != nil {
+				return err
+			}
+			http.SetCookie(w, s.cookie(r, deviceCookie, token, store.DeviceTTL))
 			if err := s.startSession(w, r, u); err != nil {
 				return err
 			}
 			return redirect(w, r, safeNext(f.Get("next")))
 		}
 	}
-	s.log.Info("sign-in failed", "ip", httpx.ClientIP(r))
-	if locked, err = s.db.SignInFailed(r.Context(), keys); err != nil {
+	s.log.Info("sign-in failed", "ip", httpx.ClientIP(r), "known_browser", ticket.Device)
+	if locked, err = s.db.SignInFailed(r.Context(), ticket); err != nil {
 		return err
 	}
 	if !locked.IsZero() {
-		s.log.Warn("sign-in locked", "ip", httpx.ClientIP(r), "until", locked)
+		s.log.Warn("sign-in locked", "ip", httpx.ClientIP(r), "known_browser", ticket.Device, "until", locked)
 		return s.signinLocked(w, r, f, locked)
 	}
 	f.addErr("password", "That email and password do not match an account.")

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -103,11 +106,34 @@ func (s *Server) passwordSave(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	ok, err := auth.CheckPassword(a.user.PasswordHash, f.Values.Get("current"))
+	// Guesses at the current password are throttled as sign-ins are.
+	ticket, locked, err := s.db.BeginConfirm(r.Context(), a.user.ID, httpx.ClientIP(r))
 	if err != nil {
 		return err
 	}
-	if !ok {
+	ok := false
+	if locked.IsZero() {
+		if ok, err = auth.CheckPassword(a.user.PasswordHash, f.Values.Get("current")); err != nil {
+			return err
+		}
+		if ok {
+			err = s.db.SignInSucceeded(r.Context(), ticket)
+		} else {
+			locked, err = s.db.SignInFailed(r.Context(), ticket)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case !locked.IsZero():
+		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Sub(s.now()).Seconds())+1))
+		f.addErr("current", fmt.Sprintf("Too many wrong passwords. Try again in %d minutes.", int(max(locked.Sub(s.now()).Round(time.Minute), time.Minute).Minutes())))
+		f.Values.Del("current")
+		f.Values.Del("password")
+		f.Values.Del("password2")
+		return s.renderSettings(w, r, a, &settingsPage{PasswordForm: f}, http.StatusTooManyRequests)
+	case !ok:
 		f.addErr("current", "That is not your current password.")
 	}
 	next := f.Values.Get("password")
