@@ -74,7 +74,12 @@ func TestSignInAndOut(t *testing.T) {
 		if res.location != "/people?kind=lead" {
 			t.Errorf("after sign in: %q", res.location)
 		}
-		cookie := res.header.Get("Set-Cookie")
+		cookie := ""
+		for _, c := range res.header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, "rapport_session=") {
+				cookie = c
+			}
+		}
 		for _, want := range []string{"rapport_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
 			if !strings.Contains(cookie, want) {
 				t.Errorf("session cookie %q lacks %s", cookie, want)

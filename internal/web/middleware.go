@@ -19,7 +19,7 @@ const (
 	// deviceCookie marks a browser that has signed in before, for the
 	// sign-in throttle (see store.BeginSignIn).
 	deviceCookie = "rapport_device"
-	flashCookie   = "rapport_flash"
+	flashCookie  = "rapport_flash"
 	// sessionTTL is how long a session lasts without use; it slides
 	// forward while the user keeps working.
 	sessionTTL = 30 * 24 * time.Hour
