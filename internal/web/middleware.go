@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -295,14 +296,37 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 func safeNext(next string) string { return nextOr(next, "/today") }
 
 // nextOr returns next when it is a path of this site, otherwise fallback.
+// Browsers read "//host", "/\host" and "\/host" as another site, and ignore
+// tabs and newlines in a URL, so any backslash or control character, in
+// the value or in its decoded path, refuses it; the path that is kept is
+// cleaned as http.Redirect would clean it ("/./x" is "/x"), and checked
+// after cleaning.
 func nextOr(next, fallback string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || badURLChars(next) {
 		return fallback
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || badURLChars(u.Path) ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return fallback
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return fallback
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
+}
+
+func badURLChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7F || c == '\\' {
+			return true
+		}
+	}
+	return false
 }
 
 var errForbidden = &rapport.Error{Code: rapport.EFORBIDDEN, Message: "Only owners and managers can do that."}
