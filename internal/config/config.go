@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,6 +27,9 @@ type Config struct {
 	// APIRate and APIBurst bound each API key: a burst refilled per minute.
 	APIRate  string
 	APIBurst string
+	// TrustedProxies are the addresses (CIDRs) of the reverse proxies in
+	// front of Rapport, whose X-Forwarded-For is believed.
+	TrustedProxies string
 }
 
 // Default values, before the environment and flags.
@@ -52,6 +56,8 @@ func (c *Config) settings() []setting {
 		{flag: "secure-cookies", env: "RAPPORT_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS proxy)", boolean: &c.SecureCookies},
 		{flag: "api-rate", env: "RAPPORT_API_RATE", usage: "API requests per minute per key", str: &c.APIRate, def: "600"},
 		{flag: "api-burst", env: "RAPPORT_API_BURST", usage: "API requests a key may burst", str: &c.APIBurst, def: "120"},
+		{flag: "trusted-proxies", env: "RAPPORT_TRUSTED_PROXIES",
+			usage: "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
 	}
 }
 
@@ -109,6 +115,9 @@ func (c *Config) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("no database: set RAPPORT_DB or --db")
 	}
+	if _, err := c.Proxies(); err != nil {
+		return err
+	}
 	for name, v := range map[string]string{"api-rate": c.APIRate, "api-burst": c.APIBurst} {
 		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1) {
 			return fmt.Errorf("%s %q: use a whole number above zero", name, v)
@@ -122,6 +131,28 @@ func (c *Config) APILimits() (rate, burst int) {
 	rate, _ = strconv.Atoi(c.APIRate)
 	burst, _ = strconv.Atoi(c.APIBurst)
 	return rate, burst
+}
+
+// Proxies reads TrustedProxies: addresses ("10.0.0.5") and CIDRs
+// ("10.0.0.0/8", "fd00::/8").
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(c.TrustedProxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: use an address such as 10.0.0.5 or a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Level is the log level.
@@ -147,7 +178,8 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("db", RedactURL(c.DB)),
-		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies))
+		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies),
+		slog.String("trusted_proxies", c.TrustedProxies))
 }
 
 // RedactURL hides the password in a database URL.

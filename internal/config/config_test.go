@@ -42,3 +42,17 @@ func TestDefaults(t *testing.T) {
 		t.Error("unrequested flag registered")
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c := Config{TrustedProxies: " 10.0.0.0/8, 192.168.1.7 ,fd00::/8,"}
+	ps, err := c.Proxies()
+	if err != nil || len(ps) != 3 || ps[1].String() != "192.168.1.7/32" {
+		t.Fatalf("proxies = %v, %v", ps, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.example", "10.0.0"} {
+		c := Config{TrustedProxies: bad, LogFormat: "text", LogLevel: "info", DB: "x.db"}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "trusted proxy") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

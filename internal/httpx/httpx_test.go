@@ -1,0 +1,48 @@
+package httpx_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/httpx"
+)
+
+// TestTrustProxies: behind a trusted proxy the client is the last address
+// of X-Forwarded-For that is not a proxy; from anywhere else the header is
+// ignored, so that no one can pose as another address.
+func TestTrustProxies(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	var got string
+	h := httpx.TrustProxies(proxies, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = httpx.ClientIP(r) }))
+	for _, c := range []struct{ remote, xff, want string }{
+		{"10.0.0.5:4321", "203.0.113.7", "203.0.113.7"},
+		{"10.0.0.5:4321", "198.51.100.1, 203.0.113.7", "203.0.113.7"}, // the client lied about the first hop
+		{"10.0.0.5:4321", "203.0.113.7, 10.0.0.9", "203.0.113.7"},     // two proxies
+		{"[fd00::1]:443", "2001:db8::5", "2001:db8::5"},
+		{"10.0.0.5:4321", "", "10.0.0.5"}, // no header: the proxy itself
+		{"10.0.0.5:4321", "not an address", "10.0.0.5"},
+		{"203.0.113.50:5555", "10.0.0.1", "203.0.113.50"}, // not from a proxy: ignored
+		{"203.0.113.50:5555", "198.51.100.1", "203.0.113.50"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got != c.want {
+			t.Errorf("from %s with %q: client %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+	// With no proxies configured, the header is never read.
+	bare := httpx.TrustProxies(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = httpx.ClientIP(r) }))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "10.0.0.5:1"
+	r.Header.Set("X-Forwarded-For", "203.0.113.7")
+	bare.ServeHTTP(httptest.NewRecorder(), r)
+	if got != "10.0.0.5" {
+		t.Errorf("without proxies: %s", got)
+	}
+}
