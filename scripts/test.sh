@@ -36,6 +36,7 @@ for target in \
   ./internal/importer:FuzzReader \
   ./internal/importer:FuzzParseVCards \
   ./internal/importer:FuzzRoundTrip \
+  ./internal/store:FuzzBackupRoundTrip \
   ./internal/phone:FuzzNormalize \
   ./internal/intake:FuzzEventDecoder \
   ./internal/rapport:FuzzAssess; do

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -67,6 +69,12 @@ func New(o Options) *Server {
 		return errRoute
 	})
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A filter holding what no text can (a NUL, bytes that are not
+		// UTF-8) is refused with its name before anything reads it.
+		if field, problem := httpx.ValuesProblem(r.URL.Query()); field != "" {
+			s.fail(w, r, &rapport.Error{Code: rapport.EINVALID, Message: field + ": " + problem, Fields: map[string]string{field: problem}})
+			return
+		}
 		if _, pattern := routes.Handler(r); pattern != "" {
 			routes.ServeHTTP(w, r)
 			return

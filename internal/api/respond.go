@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -118,13 +118,19 @@ func decodeLimit(w http.ResponseWriter, r *http.Request, v any, lenient bool, li
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return rapport.Errorf(rapport.EINVALID, "Send JSON with Content-Type: application/json.")
 	}
-	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, limit))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return decodeError(err)
+	}
 	// A byte-order mark before the JSON (as some Windows tools write) is
 	// not part of it.
-	if b, err := body.Peek(3); err == nil && string(b) == "\uFEFF" {
-		body.Discard(3)
+	raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
+	// A NUL or bytes that are not UTF-8 in any string: refused, with the
+	// field, before anything reads it.
+	if field, problem := httpx.JSONProblem(raw); field != "" {
+		return &rapport.Error{Code: rapport.EINVALID, Message: field + ": " + problem, Fields: map[string]string{field: problem}}
 	}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if !lenient {
 		dec.DisallowUnknownFields()
 	}

@@ -444,8 +444,8 @@ func samples(ctx context.Context, db *store.DB, orgID int64, n int) ([]string, [
 		case 0:
 			qs = append(qs, p.FirstName+" "+p.LastName)
 		case 1:
-			last := strings.ToLower(p.LastName)
-			qs = append(qs, last[:min(len(last), 3+rng.IntN(3))])
+			last := []rune(strings.ToLower(p.LastName))
+			qs = append(qs, string(last[:min(len(last), 3+rng.IntN(3))]))
 		case 2:
 			if len(p.Phones) > 0 {
 				d := p.Phones[0].Number[2:]

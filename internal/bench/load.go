@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/demo"
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
@@ -145,7 +147,10 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	// Users are at addresses of their own, as people are: the server
+	// trusts loopback as its proxy, and each user's sign-in says where
+	// they are (one address for all would be an office of hundreds).
+	srv := &http.Server{Handler: httpx.TrustProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, app), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
@@ -163,26 +168,32 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	// Everyone signs in first (password hashing is deliberately slow and
-	// bounded; it is not part of the mix).
+	// bounded; it is not part of the mix). The browsers of one user sign
+	// in one after another, as a person does; users sign in at once.
 	var wg sync.WaitGroup
 	signErr := make(chan error, o.Users)
-	for i, c := range clients {
+	for u := range min(len(users), len(clients)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			form := strings.NewReader("email=" + users[i%len(users)].Email + "&password=" + strings.ReplaceAll(password, " ", "+"))
-			req, _ := http.NewRequest("POST", base+"/signin", form)
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			resp, err := c.Do(req)
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusSeeOther {
-					err = fmt.Errorf("sign in: %d", resp.StatusCode)
+			for i := u; i < len(clients); i += len(users) {
+				c := clients[i]
+				form := strings.NewReader("email=" + users[u].Email + "&password=" + strings.ReplaceAll(password, " ", "+"))
+				req, _ := http.NewRequest("POST", base+"/signin", form)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256))
+				resp, err := c.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusSeeOther {
+						err = fmt.Errorf("sign in: %d", resp.StatusCode)
+					}
 				}
-			}
-			if err != nil {
-				signErr <- err
+				if err != nil {
+					signErr <- err
+					return
+				}
 			}
 		}()
 	}

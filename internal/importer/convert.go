@@ -197,7 +197,11 @@ func (c *Converter) Convert(rec Record) Row {
 					problem(col, e, "%s is a CRM's placeholder, not an address", addr)
 					continue
 				}
-				if !hasEmail(p.Emails, addr) {
+				switch {
+				case hasEmail(p.Emails, addr):
+				case len(p.Emails) >= rapport.MaxEmails:
+					keep(col, e, fmt.Sprintf("no room: a person keeps %d addresses", rapport.MaxEmails))
+				default:
 					p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: emailLabel(label)})
 				}
 			}
@@ -214,7 +218,11 @@ func (c *Converter) Convert(rec Record) Row {
 					problem(col, raw, "%s", strings.TrimSuffix(err.Error(), "."))
 					continue
 				}
-				if !hasPhone(p.Phones, n) {
+				switch {
+				case hasPhone(p.Phones, n):
+				case len(p.Phones) >= rapport.MaxPhones:
+					keep(col, raw, fmt.Sprintf("no room: a person keeps %d numbers", rapport.MaxPhones))
+				default:
 					p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: phoneLabel(label)})
 				}
 			}

@@ -548,6 +548,10 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			if hasEmail(p.Emails, addr) {
 				continue
 			}
+			if len(p.Emails) >= rapport.MaxEmails {
+				keep(v, val, fmt.Sprintf("no room: a person keeps %d addresses", rapport.MaxEmails))
+				continue
+			}
 			p.Emails = append(p.Emails, rapport.Email{Address: addr, Label: emailLabel(typeLabel(v, labels))})
 			emailPref = append(emailPref, v.pref())
 		case "TEL":
@@ -566,7 +570,11 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 				problem(v, val, "%s", strings.TrimSuffix(err.Error(), "."))
 				continue
 			}
-			if !hasPhone(p.Phones, n) {
+			switch {
+			case hasPhone(p.Phones, n):
+			case len(p.Phones) >= rapport.MaxPhones:
+				keep(v, val, fmt.Sprintf("no room: a person keeps %d numbers", rapport.MaxPhones))
+			default:
 				p.Phones = append(p.Phones, rapport.Phone{Number: n, Label: phoneLabel(label)})
 			}
 		case "ADR":

@@ -1,6 +1,7 @@
 package rapport
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -43,6 +44,22 @@ func MergeConflicts(p, in *Person) []KeptValue {
 	}
 	if p.CadenceDays != 0 && in.CadenceDays != 0 && p.CadenceDays != in.CadenceDays {
 		out = append(out, KeptValue{Name: "Keep in touch (days)", Value: strconv.Itoa(in.CadenceDays), Why: AlreadyHad(strconv.Itoa(p.CadenceDays))})
+	}
+	// Numbers and addresses beyond what a person may hold.
+	phones, emails := len(p.Phones), len(p.Emails)
+	for _, ph := range in.Phones {
+		if !hasPhone(p.Phones, ph.Number) {
+			if phones++; phones > MaxPhones {
+				out = append(out, KeptValue{Name: "Phone", Value: ph.Number, Why: fmt.Sprintf("no room: a person keeps %d numbers", MaxPhones)})
+			}
+		}
+	}
+	for _, e := range in.Emails {
+		if !hasEmail(p.Emails, e.Address) {
+			if emails++; emails > MaxEmails {
+				out = append(out, KeptValue{Name: "Email", Value: e.Address, Why: fmt.Sprintf("no room: a person keeps %d addresses", MaxEmails)})
+			}
+		}
 	}
 	return out
 }
@@ -115,13 +132,13 @@ func MergeInto(p, in *Person) bool {
 		p.DoNotCall, changed = true, true
 	}
 	for _, ph := range in.Phones {
-		if !hasPhone(p.Phones, ph.Number) {
+		if !hasPhone(p.Phones, ph.Number) && len(p.Phones) < MaxPhones {
 			p.Phones = append(p.Phones, Phone{Number: ph.Number, Label: ph.Label})
 			changed = true
 		}
 	}
 	for _, e := range in.Emails {
-		if !hasEmail(p.Emails, e.Address) {
+		if !hasEmail(p.Emails, e.Address) && len(p.Emails) < MaxEmails {
 			p.Emails = append(p.Emails, Email{Address: e.Address, Label: e.Label})
 			changed = true
 		}

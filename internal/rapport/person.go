@@ -1,11 +1,13 @@
 package rapport
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Kind says what a person is to us.
@@ -176,6 +178,13 @@ type Email struct {
 	Position int    `bun:"position"`
 }
 
+// MaxPhones and MaxEmails bound a person's numbers and addresses: no one
+// has more, and a list without a bound is a way to fill the database.
+const (
+	MaxPhones = 20
+	MaxEmails = 20
+)
+
 // Name is the person's full name.
 func (p *Person) Name() string {
 	n := strings.TrimSpace(p.FirstName + " " + p.LastName)
@@ -232,12 +241,13 @@ func (p *Person) Address() string {
 func (p *Person) Normalize() {
 	for _, s := range []*string{&p.FirstName, &p.LastName, &p.Source, &p.TZ, &p.Street, &p.City,
 		&p.State, &p.PostalCode, &p.Country, &p.Brokerage, &p.Office, &p.MLSID} {
-		*s = strings.Join(strings.Fields(*s), " ")
+		*s = strings.Join(strings.Fields(CleanText(*s)), " ")
 	}
-	p.Notes = strings.TrimSpace(p.Notes)
+	p.Notes = strings.TrimSpace(CleanText(p.Notes))
 	p.SortName = strings.ToLower(strings.TrimSpace(p.FirstName + " " + p.LastName))
 	p.Tags = NormalizeTags(p.Tags)
 	for i := range p.Phones {
+		p.Phones[i].Label = CleanText(p.Phones[i].Label)
 		p.Phones[i].Position = i
 		p.Phones[i].Label = strings.ToLower(strings.TrimSpace(p.Phones[i].Label))
 	}
@@ -245,6 +255,28 @@ func (p *Person) Normalize() {
 		p.Emails[i].Position = i
 		p.Emails[i].Label = strings.ToLower(strings.TrimSpace(p.Emails[i].Label))
 	}
+}
+
+// CleanText drops what no stored text may hold — control characters
+// other than a tab or a line break (a NUL byte breaks what reads the data
+// later), and bytes that are not UTF-8 — from text whatever door it came
+// in by. The doors themselves refuse such text with the field it was in.
+func CleanText(s string) string {
+	clean := utf8.ValidString(s)
+	for i := 0; clean && i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
+			clean = false
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7F {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // NormalizeTags trims tags and drops empties and repeats, keeping each
@@ -255,7 +287,7 @@ func NormalizeTags(tags []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range tags {
-		t = strings.Join(strings.Fields(t), " ")
+		t = strings.Join(strings.Fields(CleanText(t)), " ")
 		key := strings.ToLower(t)
 		if t == "" || seen[key] {
 			continue
@@ -313,6 +345,12 @@ func (p *Person) Validate(now time.Time) error {
 		if len(t) > 50 {
 			fe.Add("tags", "Keep each tag under 50 characters.")
 		}
+	}
+	if len(p.Phones) > MaxPhones {
+		fe.Add("phones", fmt.Sprintf("Keep to %d phone numbers.", MaxPhones))
+	}
+	if len(p.Emails) > MaxEmails {
+		fe.Add("emails", fmt.Sprintf("Keep to %d email addresses.", MaxEmails))
 	}
 	seen := map[string]bool{}
 	for i, ph := range p.Phones {

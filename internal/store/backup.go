@@ -370,19 +370,37 @@ func (db *DB) restoreTable(ctx context.Context, tx bun.Tx, dec *json.Decoder, t 
 		}
 	}
 	const batch = 200
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.Columns)), ", ") + ")"
 	var vals []any
 	n := 0
+	// Values are bound, never written into the statement's text, so that
+	// whatever a column holds (a NUL byte from an older version, say) goes
+	// back exactly.
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		q := "INSERT INTO " + t.Table + " (" + strings.Join(t.Columns, ", ") + ") "
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + t.Table + " (" + strings.Join(t.Columns, ", ") + ") ")
 		if db.dialect == Postgres && idCol >= 0 {
-			q += "OVERRIDING SYSTEM VALUE "
+			q.WriteString("OVERRIDING SYSTEM VALUE ")
 		}
-		q += "VALUES " + strings.TrimSuffix(strings.Repeat(ph+", ", n), ", ")
-		if _, err := tx.ExecContext(ctx, q, vals...); err != nil {
+		q.WriteString("VALUES ")
+		arg := 0
+		for row := range n {
+			if row > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for c := range t.Columns {
+				if c > 0 {
+					q.WriteString(", ")
+				}
+				arg++
+				q.WriteString(db.placeholder(arg))
+			}
+			q.WriteByte(')')
+		}
+		if _, err := tx.Tx.ExecContext(ctx, q.String(), vals...); err != nil {
 			return err
 		}
 		vals, n = vals[:0], 0

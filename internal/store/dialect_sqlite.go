@@ -43,7 +43,10 @@ func openSQLite(path string) (rw, ro *bun.DB, err error) {
 		db := bun.NewDB(w, sqlitedialect.New())
 		return db, db, nil
 	}
-	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas)
+	// The path goes into a file: URI, where "#" would end it and "%"
+	// escape what follows: a directory named "a#1" must not open "a".
+	uri := "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+	w, err := sql.Open("sqlite", uri+"?"+sqlitePragmas)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,7 +54,7 @@ func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", uri+"?"+sqlitePragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, nil, err

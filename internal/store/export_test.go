@@ -28,3 +28,11 @@ func (db *DB) WriterChecksForeignKeys(ctx context.Context) (bool, error) {
 	err := db.rw.NewRaw("PRAGMA foreign_keys").Scan(ctx, &on)
 	return on, err
 }
+
+// SetNotesRaw writes a person's notes as they are, past every check, as
+// an older version of Rapport could have stored them.
+func (db *DB) SetNotesRaw(ctx context.Context, orgID, personID int64, notes string) error {
+	_, err := db.rw.DB.ExecContext(ctx, "UPDATE people SET notes = "+db.placeholder(1)+" WHERE org_id = "+db.placeholder(2)+" AND id = "+db.placeholder(3),
+		notes, orgID, personID)
+	return err
+}

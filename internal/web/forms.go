@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -65,6 +66,10 @@ func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) {
 			return nil, errTooLarge
 		}
 		return nil, rapport.Errorf(rapport.EINVALID, "The form could not be read.")
+	}
+	if field, problem := httpx.ValuesProblem(r.PostForm); field != "" {
+		return nil, &rapport.Error{Code: rapport.EINVALID, Message: "The form's " + field + " field: " + problem,
+			Fields: map[string]string{field: problem}}
 	}
 	return newForm(r.PostForm), nil
 }

@@ -311,3 +311,25 @@ func TestEveryFormHasABodyLimit(t *testing.T) {
 		wantStatus(t, res, http.StatusSeeOther)
 	})
 }
+
+// TestTextNoFieldCanHoldIsRefused: a NUL or bytes that are not UTF-8 in a
+// form field or a query parameter answer 400 naming it, and save nothing.
+func TestTextNoFieldCanHoldIsRefused(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		c := h.signedIn(a.agent.Email)
+		res := c.post("/people", url.Values{"first_name": {"Nul\x00Byte"}, "kind": {"lead"}})
+		wantStatus(t, res, http.StatusBadRequest)
+		wantBody(t, res, "first_name")
+		res = c.post("/people", url.Values{"first_name": {"J\xe4ger"}, "kind": {"lead"}})
+		wantStatus(t, res, http.StatusBadRequest)
+		for _, q := range []string{"q=%00", "q=%FF%FE", "kind=lead%00"} {
+			res := c.get("/people?" + q)
+			wantStatus(t, res, http.StatusBadRequest)
+		}
+		page, err := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Limit: 10})
+		if err != nil || len(page.People) != 0 {
+			t.Errorf("saved: %+v %v", page, err)
+		}
+	})
+}

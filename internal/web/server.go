@@ -6,8 +6,11 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -198,7 +201,23 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(r.pattern, r.handler)
 	}
 	cop := http.NewCrossOriginProtection()
-	return s.logRequests(s.secureHeaders(cop.Handler(s.limitBodies(mux))))
+	return s.logRequests(s.secureHeaders(cop.Handler(s.limitBodies(s.checkQuery(mux)))))
+}
+
+// checkQuery refuses a page whose query string holds what no text can (a
+// NUL, bytes that are not UTF-8), naming the parameter, before any
+// handler reads it. The API answers for itself, in JSON.
+func (s *Server) checkQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			if field, problem := httpx.ValuesProblem(r.URL.Query()); field != "" {
+				s.fail(w, r, nil, &rapport.Error{Code: rapport.EINVALID, Message: "The address's " + field + " parameter: " + problem,
+					Fields: map[string]string{field: problem}})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
