@@ -184,6 +184,9 @@ type ImportSession struct {
 	referrers map[string]int64
 	// late are the notes of merges applied after their rows were added.
 	late []RowNote
+	// sharers are, for the phones that several people already there
+	// have, all of them (a phone key names only the oldest).
+	sharers map[uint64][]int64
 
 	stats   ImportStats
 	w       *bulkWriter
@@ -390,11 +393,7 @@ func (s *ImportSession) preload() error {
 				rows.Close()
 				return err
 			}
-			// Two people sharing a key: the older one (the lower id)
-			// is the match, as lookupBatch decides.
-			if old, ok := s.keys.get(s.hash(key)); !ok || id < old {
-				s.keys.set(s.hash(key), id)
-			}
+			s.loadKey(key, id)
 		}
 		if err := rows.Close(); err != nil {
 			return err
@@ -637,11 +636,31 @@ func (s *ImportSession) lookupBatch(rows []ImportRow) error {
 		hits = append(hits, more...)
 	}
 	for _, h := range hits {
-		if old, ok := s.keys.get(s.hash(h.Key)); !ok || h.PersonID < old {
-			s.keys.set(s.hash(h.Key), h.PersonID)
-		}
+		s.loadKey(h.Key, h.PersonID)
 	}
 	return nil
+}
+
+// loadKey records that the person already there has key. Two people
+// sharing a key: the older one (the lower id) is the match; for a phone,
+// both are remembered, as its household (see loadHouses).
+func (s *ImportSession) loadKey(key string, id int64) {
+	h := s.hash(key)
+	old, ok := s.keys.get(h)
+	if ok && old != id && key[0] == 'p' {
+		if s.sharers == nil {
+			s.sharers = map[uint64][]int64{}
+		}
+		if len(s.sharers[h]) == 0 {
+			s.sharers[h] = []int64{old}
+		}
+		if !slices.Contains(s.sharers[h], id) {
+			s.sharers[h] = append(s.sharers[h], id)
+		}
+	}
+	if !ok || id < old {
+		s.keys.set(h, id)
+	}
 }
 
 // Prepare does the work on a row that needs nothing written before it:
@@ -814,14 +833,17 @@ func (s *ImportSession) findMatch(r *ImportRow) (id int64, key int) {
 	return 0, 0
 }
 
-// loadHouses reads, for the phone numbers of a batch that match someone
-// already written (and where nothing surer, an email or an MLS id,
-// matches first), everyone who has that number, with their names: a row
-// with the number is then whichever of them its name fits, or someone
-// new. One query a batch, and none when no row matches by phone alone.
+// loadHouses reads, for the phones of a batch that match someone already
+// written (and where nothing surer, an email or an MLS id, matches first),
+// the people who have that phone, with their names: a row with the phone
+// is then whichever of them its name fits, or someone new. Who has a
+// phone is known from loading the keys (every sharer of it, see loadKey),
+// so the names are read by id — one query a batch, by primary key, which
+// stays cheap while a bulk import has the phone index dropped — and none
+// when no row matches by phone alone.
 func (s *ImportSession) loadHouses(rows []ImportRow) error {
-	var numbers []string
-	want := map[string]uint64{}
+	var ids []int64
+	want := map[uint64][]int64{}
 	for i := range rows {
 		r := &rows[i]
 		if r.rejected {
@@ -841,36 +863,37 @@ func (s *ImportSession) loadHouses(rows []ImportRow) error {
 			if _, pending := s.pendingIdx[id]; pending {
 				continue // their name is at hand
 			}
-			if _, ok := want[r.keys[j][2:]]; !ok {
-				want[r.keys[j][2:]] = h
-				numbers = append(numbers, r.keys[j][2:])
+			if _, ok := want[h]; ok {
+				continue
 			}
+			members := s.sharers[h]
+			if len(members) == 0 {
+				members = []int64{id}
+			}
+			want[h] = members
+			ids = append(ids, members...)
 		}
 	}
-	if len(numbers) == 0 {
+	if len(ids) == 0 {
 		return nil
 	}
-	var sharers []struct {
-		Number    string `bun:"number"`
-		ID        int64  `bun:"id"`
-		FirstName string `bun:"first_name"`
-		LastName  string `bun:"last_name"`
-		DoNotCall bool   `bun:"do_not_call"`
-	}
-	if err := s.tx.NewSelect().TableExpr("phones AS ph").
-		Join("JOIN people AS p ON p.org_id = ph.org_id AND p.id = ph.person_id").
-		ColumnExpr("ph.number, p.id, p.first_name, p.last_name, p.do_not_call").
-		Where("ph.org_id = ? AND ph.number IN (?) AND ph.label <> 'fax'", s.orgID, bun.List(numbers)).
-		OrderExpr("p.id").Scan(s.ctx, &sharers); err != nil {
+	var people []rapport.Person
+	if err := s.tx.NewSelect().Model(&people).Column("id", "first_name", "last_name", "do_not_call").
+		Where("org_id = ? AND id IN (?)", s.orgID, bun.List(ids)).Scan(s.ctx); err != nil {
 		return err
 	}
-	for _, sh := range sharers {
-		h := want[sh.Number]
-		if slices.ContainsFunc(s.house[h], func(m houseMember) bool { return m.id == sh.ID }) {
-			continue
+	byID := make(map[int64]*rapport.Person, len(people))
+	for i := range people {
+		byID[people[i].ID] = &people[i]
+	}
+	for h, members := range want {
+		for _, id := range members {
+			p := byID[id]
+			if p == nil {
+				continue
+			}
+			s.house[h] = append(s.house[h], houseMember{id: id, name: personName(p), dnc: p.DoNotCall, display: p.Name()})
 		}
-		p := rapport.Person{FirstName: sh.FirstName, LastName: sh.LastName, Phones: []rapport.Phone{{Number: sh.Number}}}
-		s.house[h] = append(s.house[h], houseMember{id: sh.ID, name: personName(&p), dnc: sh.DoNotCall, display: p.Name()})
 	}
 	return nil
 }
