@@ -22,6 +22,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -84,7 +85,7 @@ func flags(name string, args []string, stderr io.Writer, cfg *config.Config, whi
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
 	db, err := store.Open(ctx, store.Options{URL: cfg.DB, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.DB), err)
+		return nil, fmt.Errorf("open database %s: %w", redact.URL(cfg.DB), err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
@@ -94,7 +95,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 }
 
 func quietLogger(stderr io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: redact.Attr}))
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -102,12 +103,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := flags("migrate", args, stderr, &cfg, []string{"db", "log-level", "log-format"}, nil); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, &cfg, slog.New(slog.NewTextHandler(stderr, nil)))
+	db, err := openStore(ctx, &cfg, cfg.Logger(stderr))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(stdout, "database %s is up to date\n", config.RedactURL(cfg.DB))
+	fmt.Fprintf(stdout, "database %s is up to date\n", redact.URL(cfg.DB))
 	return nil
 }
 

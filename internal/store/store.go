@@ -23,6 +23,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 //go:embed migrations
@@ -81,11 +82,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.rw, db.ro, err = openSQLite(opts.URL)
 	}
 	if err != nil {
-		return nil, err
+		// A driver's error may quote the connection string, password and all.
+		return nil, redact.Error(err, opts.URL)
 	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+		return nil, redact.Error(fmt.Errorf("connect to %s: %w", db.dialect, err), opts.URL)
 	}
 	return db, nil
 }

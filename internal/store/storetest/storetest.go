@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -90,7 +91,7 @@ func Each(t *testing.T, now func() time.Time, fn func(t *testing.T, db *store.DB
 }
 
 func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: redact.Attr}))
 }
 
 // OpenSQLite opens and migrates a SQLite database in a temporary directory.
@@ -141,7 +142,7 @@ func open(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{URL: dsn, Now: now, Logger: quietLogger()})
 	if err != nil {
-		t.Fatalf("open %s: %v", dsn, err)
+		t.Fatalf("open %s: %v", redact.URL(dsn), err)
 	}
 	t.Cleanup(func() { db.Close() })
 	if err := db.Migrate(ctx); err != nil {
