@@ -283,7 +283,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go cleanSessions(ctx, db, log)
 	go db.RunIndexer(ctx, 2*time.Second)
-	go db.WatchImports(ctx)
+	go db.WatchImports(ctx, store.ImportStale/2)
 
 	errc := make(chan error, 1)
 	go func() {

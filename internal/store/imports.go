@@ -192,16 +192,16 @@ func (db *DB) FailInterruptedImports(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
-// WatchImports fails interrupted imports every half ImportStale until ctx
-// ends, for servers sharing a PostgreSQL database: one that stops while
-// the others run leaves imports that no start-up would fail. On SQLite
-// there is no other server to stop, and this server's own imports cannot
-// beat (see KeepImportAlive): it returns at once.
-func (db *DB) WatchImports(ctx context.Context) {
+// WatchImports fails interrupted imports every interval until ctx ends,
+// for servers sharing a PostgreSQL database: one that stops while the
+// others run leaves imports that no start-up would fail. On SQLite there
+// is no other server to stop, and this server's own imports cannot beat
+// (see KeepImportAlive): it returns at once.
+func (db *DB) WatchImports(ctx context.Context, every time.Duration) {
 	if db.dialect == SQLite {
 		return
 	}
-	t := time.NewTicker(ImportStale / 2)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

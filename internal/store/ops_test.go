@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -113,6 +114,34 @@ func TestKeepImportAlive(t *testing.T) {
 		time.Sleep(30 * time.Millisecond)
 		if got := importStatus(t, f.db, f.org.ID, id).HeartbeatAt; !got.Equal(want) {
 			t.Errorf("%s: heartbeat at %v, want %v (and none after stop)", f.db.Dialect(), got, want)
+		}
+	})
+}
+
+// TestWatchImports: on PostgreSQL a live server fails, while it runs, the
+// imports of a server that stopped beating; on SQLite, whose one server
+// cannot beat while importing, it does not watch.
+func TestWatchImports(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		other := storetest.NewClock(start.Add(store.ImportStale + time.Second))
+		b := storetest.Reopen(t, f.db, other.Now)
+		id := runningImport(t, f, f.db)
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { b.WatchImports(wctx, 5*time.Millisecond); close(done) }()
+		want := store.ImportFailed
+		if b.Dialect() == store.SQLite {
+			want = store.ImportRunning
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for importStatus(t, b, f.org.ID, id).Status != want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+		<-done
+		if got := importStatus(t, b, f.org.ID, id).Status; got != want {
+			t.Errorf("%s: %s, want %s", b.Dialect(), got, want)
 		}
 	})
 }
@@ -256,6 +285,28 @@ func TestHealthRemembersFailedWrites(t *testing.T) {
 			if err := f.db.Health(ctx); !errors.As(err, &he) || he.Reason != "database cannot write: disk full" || !strings.Contains(he.Err.Error(), f.db.Name()) {
 				t.Errorf("a disk nearly out of room: %v", err)
 			}
+		}
+	})
+}
+
+// TestHealthWhileAnImportHoldsTheWriter: a long import (on SQLite it holds
+// the only write connection) makes the health check wait a bounded time,
+// and waiting is not a failure.
+func TestHealthWhileAnImportHoldsTheWriter(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Abort()
+		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		began := time.Now()
+		if err := f.db.Health(hctx); err != nil {
+			t.Errorf("health during an import: %v", err)
+		}
+		if took := time.Since(began); took > 5*time.Second {
+			t.Errorf("health took %s during an import", took)
 		}
 	})
 }
