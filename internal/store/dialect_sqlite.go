@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -24,11 +25,14 @@ var sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_prag
 // sqliteCacheSize is each connection's page cache: negative, in KiB.
 const sqliteCacheSize = -32000
 
-// sqlitePath is the file a SQLite URL names.
+// sqlitePath is the file a SQLite URL names, made absolute for messages.
 func sqlitePath(url string) string {
 	url = strings.TrimPrefix(url, "sqlite://")
 	url = strings.TrimPrefix(url, "file:")
 	path, _, _ := strings.Cut(url, "?")
+	if abs, err := filepath.Abs(path); err == nil && path != ":memory:" && path != "" {
+		return abs
+	}
 	return path
 }
 

@@ -74,9 +74,11 @@ func lockServer(path string) (*serverLock, error) {
 
 // release gives the lock back.
 func (l *serverLock) release() error {
-	if l == nil {
+	if l == nil || l.f == nil {
 		return nil
 	}
-	unlock(l.f)
-	return l.f.Close()
+	f := l.f
+	l.f = nil
+	unlock(f)
+	return f.Close()
 }
