@@ -23,6 +23,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -83,19 +84,30 @@ func flags(name string, args []string, stderr io.Writer, cfg *config.Config, whi
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
-	db, err := store.Open(ctx, store.Options{URL: cfg.DB, Logger: log})
+	return openDB(ctx, store.Options{URL: cfg.DB, Logger: log})
+}
+
+// openDB opens and migrates a database; its errors name it.
+func openDB(ctx context.Context, opts store.Options) (*store.DB, error) {
+	db, err := store.Open(ctx, opts)
+	if errors.Is(err, store.ErrServerRunning) {
+		return nil, err // it names the file and what to do
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.DB), err)
+		return nil, fmt.Errorf("open database %s: %w", redact.URL(opts.URL), err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
-		return nil, err
+		if strings.Contains(err.Error(), db.Name()) {
+			return nil, err // it says which database already
+		}
+		return nil, fmt.Errorf("migrate database %s: %w", db.Name(), err)
 	}
 	return db, nil
 }
 
 func quietLogger(stderr io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: redact.Attr}))
 }
 
 func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -103,12 +115,12 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := flags("migrate", args, stderr, &cfg, []string{"db", "log-level", "log-format"}, nil); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, &cfg, slog.New(slog.NewTextHandler(stderr, nil)))
+	db, err := openStore(ctx, &cfg, cfg.Logger(stderr))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(stdout, "database %s is up to date\n", config.RedactURL(cfg.DB))
+	fmt.Fprintf(stdout, "database %s is up to date\n", redact.URL(cfg.DB))
 	return nil
 }
 
@@ -217,11 +229,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := cfg.Logger(stderr)
 	log.Info("starting rapport", "version", version(), "config", cfg)
-	db, err := openStore(ctx, &cfg, log)
+	// Exclusive: a second server on one SQLite file is refused, naming it.
+	db, err := openDB(ctx, store.Options{URL: cfg.DB, Logger: log, Exclusive: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// Before announcing anything: a server on a database that cannot take
+	// a write would answer every change with an error.
+	if err := db.CheckWritable(ctx); err != nil {
+		return err
+	}
+	if n, err := db.FailInterruptedImports(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("imports interrupted by a server's stop were marked failed; nothing of them was written", "count", n)
+	}
 	var signIn string
 	if withDemo {
 		if signIn, err = prepareDemo(ctx, db, log); err != nil {
@@ -262,11 +285,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go cleanSessions(ctx, db, log)
 	go db.RunIndexer(ctx, 2*time.Second)
-	if n, err := db.FailInterruptedImports(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Warn("imports interrupted by the last stop were marked failed; nothing of them was written", "count", n)
-	}
+	go db.WatchImports(ctx, store.ImportStale/2)
 
 	errc := make(chan error, 1)
 	go func() {

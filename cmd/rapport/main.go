@@ -19,6 +19,8 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 func main() {
@@ -59,7 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, errUsage):
 		return 2
 	default:
-		fmt.Fprintln(stderr, "rapport:", err)
+		// Errors may quote a connection string (a driver's, a URL's).
+		fmt.Fprintln(stderr, "rapport:", redact.Text(err.Error()))
 		return 1
 	}
 }

@@ -9,10 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 // Config is every setting of the server and the operator commands.
@@ -164,32 +165,21 @@ func (c *Config) Level() (slog.Level, error) {
 	return l, nil
 }
 
-// Logger builds the structured logger the settings ask for.
+// Logger builds the structured logger the settings ask for. Every line
+// passes through redact.Attr: no URL or setting it logs carries a secret.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
 	level, _ := c.Level()
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// LogValue shows the settings with the database password redacted.
+// LogValue shows the settings with the database URL's secrets masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("db", RedactURL(c.DB)),
+		slog.String("addr", c.Addr), slog.String("db", redact.URL(c.DB)),
 		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies),
 		slog.String("trusted_proxies", c.TrustedProxies))
-}
-
-// RedactURL hides the password in a database URL.
-func RedactURL(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unreadable URL)"
-	}
-	return u.Redacted()
 }

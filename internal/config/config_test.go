@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"strings"
 	"testing"
+
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 func TestEnvironmentThenFlags(t *testing.T) {
@@ -21,7 +24,7 @@ func TestEnvironmentThenFlags(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.LogValue().String(); strings.Contains(got, "secret") || RedactURL(c.DB) != "postgres://u:xxxxx@db/rapport" {
+	if got := c.LogValue().String(); strings.Contains(got, "secret") || redact.URL(c.DB) != "postgres://u:xxxxx@db/rapport" {
 		t.Errorf("password not redacted: %s", got)
 	}
 	c.LogFormat = "xml"
@@ -40,6 +43,32 @@ func TestDefaults(t *testing.T) {
 	}
 	if fs.Lookup("log-level") != nil {
 		t.Error("unrequested flag registered")
+	}
+}
+
+// TestSecretsNeverLogged: the configuration dump and every line of the
+// configured logger mask a password in the database URL's userinfo and in
+// its query (?password=, ?sslpassword=).
+func TestSecretsNeverLogged(t *testing.T) {
+	const secret = "hunter2hunter2"
+	for _, dsn := range []string{
+		"postgres://rapport:" + secret + "@db.internal:5432/rapport?sslmode=require",
+		"postgres://rapport@db.internal:5432/rapport?sslmode=require&password=" + secret,
+		"postgresql://rapport@db.internal/rapport?sslpassword=" + secret + "&password=" + secret,
+	} {
+		for _, format := range []string{"text", "json"} {
+			c := Config{DB: dsn, LogLevel: "info", LogFormat: format}
+			var buf strings.Builder
+			log := c.Logger(&buf)
+			log.Info("starting rapport", "config", c)
+			log.Info("open "+dsn, "db", dsn, "err", errors.New("cannot parse `"+dsn+"`"))
+			if strings.Contains(buf.String(), secret) {
+				t.Errorf("%s log leaks the password of %s:\n%s", format, dsn, buf.String())
+			}
+			if !strings.Contains(buf.String(), "db.internal") {
+				t.Errorf("%s log lost the host: %s", format, buf.String())
+			}
+		}
 	}
 }
 

@@ -27,6 +27,16 @@ func (db *DB) isForeignKey(err error) bool {
 	return sqliteForeignKey(err)
 }
 
+// storageFault names what is wrong with the storage when err says a write
+// failed for its sake ("disk full", "read-only", "I/O error"), and is
+// empty for any other error.
+func (db *DB) storageFault(err error) string {
+	if db.dialect == Postgres {
+		return pgStorageFault(err)
+	}
+	return sqliteStorageFault(err)
+}
+
 // searchIDs returns up to max+1 ids of the organisation's people matching
 // the search.
 func (db *DB) searchIDs(ctx context.Context, orgID int64, q searchQuery, max int) ([]int64, error) {

@@ -33,6 +33,20 @@ func pgErrCode(err error) string {
 	return ""
 }
 
+// pgStorageFault reads the SQLSTATE: disk_full, read_only_sql_transaction
+// (a standby, or default_transaction_read_only), io_error.
+func pgStorageFault(err error) string {
+	switch pgErrCode(err) {
+	case "53100":
+		return "disk full"
+	case "25006":
+		return "read-only"
+	case "58030":
+		return "I/O error"
+	}
+	return ""
+}
+
 // tsQuery is the tsquery text for the search tokens: each a prefix, all
 // required ('jan':* & 'doe':*). Tokens hold only letters and digits.
 func tsQuery(tokens []string) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -24,14 +25,31 @@ var sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_prag
 // sqliteCacheSize is each connection's page cache: negative, in KiB.
 const sqliteCacheSize = -32000
 
+// sqlitePath is the file a SQLite URL names, made absolute for messages.
+func sqlitePath(url string) string {
+	url = strings.TrimPrefix(url, "sqlite://")
+	url = strings.TrimPrefix(url, "file:")
+	path, _, _ := strings.Cut(url, "?")
+	if abs, err := filepath.Abs(path); err == nil && path != ":memory:" && path != "" {
+		return abs
+	}
+	return path
+}
+
 func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	path = strings.TrimPrefix(path, "sqlite://")
 	path = strings.TrimPrefix(path, "file:")
 	if path == "" {
 		return nil, nil, errors.New("no SQLite database path given")
 	}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		return nil, nil, fmt.Errorf("SQLite path %q: options are set by Rapport, give a plain file path", path)
+	pragmas := sqlitePragmas
+	if p, opts, ok := strings.Cut(path, "?"); ok {
+		// Read-only is the one option a caller may choose (a copy to look
+		// into); the rest are Rapport's.
+		if opts != "mode=ro" {
+			return nil, nil, fmt.Errorf("SQLite path %q: options are set by Rapport, give a plain file path (or add ?mode=ro to open it read-only)", path)
+		}
+		path, pragmas = p, "mode=ro&"+pragmas
 	}
 	if path == ":memory:" {
 		// One connection, or every connection would see its own database.
@@ -46,7 +64,7 @@ func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	// The path goes into a file: URI, where "#" would end it and "%"
 	// escape what follows: a directory named "a#1" must not open "a".
 	uri := "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
-	w, err := sql.Open("sqlite", uri+"?"+sqlitePragmas)
+	w, err := sql.Open("sqlite", uri+"?"+pragmas)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,7 +72,7 @@ func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", uri+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, nil, err
@@ -87,6 +105,18 @@ func sqliteUnique(err error) bool {
 
 func sqliteForeignKey(err error) bool {
 	return sqliteErrCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+func sqliteStorageFault(err error) string {
+	switch sqliteErrCode(err) & 0xff {
+	case sqlite3.SQLITE_FULL:
+		return "disk full"
+	case sqlite3.SQLITE_READONLY:
+		return "read-only"
+	case sqlite3.SQLITE_IOERR:
+		return "I/O error"
+	}
+	return ""
 }
 
 // ftsPrefixMax is the longest prefix SQLite's full-text index keeps a

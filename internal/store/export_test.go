@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strconv"
+	"testing"
+)
 
 // SetMaxNarrow changes how many search matches are listed by name, so that
 // tests can reach the newest-first path with a small book.
@@ -35,4 +39,43 @@ func (db *DB) SetNotesRaw(ctx context.Context, orgID, personID int64, notes stri
 	_, err := db.rw.DB.ExecContext(ctx, "UPDATE people SET notes = "+db.placeholder(1)+" WHERE org_id = "+db.placeholder(2)+" AND id = "+db.placeholder(3),
 		notes, orgID, personID)
 	return err
+}
+
+// FillDisk makes the database refuse writes that need more room, as a
+// full disk does, while small updates in place still succeed: SQLite may
+// not grow its file any more; PostgreSQL, which a test cannot fill,
+// answers every new upload with disk_full (SQLSTATE 53100) from a trigger
+// on the imports table, as it does when it cannot extend a table.
+// restore undoes it.
+func (db *DB) FillDisk(t testing.TB) (restore func()) {
+	t.Helper()
+	ctx := context.Background()
+	if db.dialect == SQLite {
+		var pages int64
+		if err := db.rw.NewRaw("PRAGMA page_count").Scan(ctx, &pages); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.rw.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.FormatInt(pages, 10)); err != nil {
+			t.Fatal(err)
+		}
+		return func() { db.rw.ExecContext(ctx, "PRAGMA max_page_count = 4294967294") }
+	}
+	for _, q := range []string{
+		`CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+			RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$`,
+		"CREATE TRIGGER test_disk_full BEFORE INSERT ON imports FOR EACH ROW EXECUTE FUNCTION test_disk_full()",
+	} {
+		if _, err := db.rw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() { db.rw.ExecContext(ctx, "DROP TRIGGER test_disk_full ON imports") }
+}
+
+// SetMinFree changes the free space below which health reports the disk
+// full.
+func SetMinFree(n uint64) (restore func()) {
+	old := minFreeBytes
+	minFreeBytes = n
+	return func() { minFreeBytes = old }
 }

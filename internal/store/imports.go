@@ -34,7 +34,21 @@ type ImportJob struct {
 	CreatedAt     time.Time `bun:"created_at"`
 	StartedAt     time.Time `bun:"started_at,nullzero"`
 	FinishedAt    time.Time `bun:"finished_at,nullzero"`
+	// HeartbeatAt is when the server running the import last said so.
+	HeartbeatAt time.Time `bun:"heartbeat_at,nullzero"`
 }
+
+// A server running an import beats every ImportHeartbeat; an import whose
+// heartbeat stopped for ImportStale is taken for interrupted by any server.
+// Twelve beats missed in a row is no hiccup: the server is gone, or cut
+// off from the database (where its import cannot commit either).
+const (
+	ImportHeartbeat = 5 * time.Second
+	ImportStale     = time.Minute
+)
+
+// interruptedImport is what a failed import says when its server stopped.
+const interruptedImport = "The server stopped during the import; nothing was imported. Start it again."
 
 // CreateImportJob stores an uploaded file.
 func (db *DB) CreateImportJob(ctx context.Context, j *ImportJob) error {
@@ -86,7 +100,8 @@ func (db *DB) StartImportJob(ctx context.Context, orgID, id int64) error {
 	if _, err := db.ImportJob(ctx, orgID, id, false); err != nil {
 		return err
 	}
-	res, err := db.rw.NewUpdate().Table("imports").Set("status = ?, started_at = ?", ImportRunning, db.now().UTC()).
+	now := db.now().UTC()
+	res, err := db.rw.NewUpdate().Table("imports").Set("status = ?, started_at = ?, heartbeat_at = ?", ImportRunning, now, now).
 		Where("org_id = ? AND id = ? AND status = ?", orgID, id, ImportUploaded).Exec(ctx)
 	if err := affected(res, err, "import"); err != nil {
 		return rapport.Errorf(rapport.ECONFLICT, "This import has already started.")
@@ -105,15 +120,99 @@ func (db *DB) FinishImportJob(ctx context.Context, orgID, id int64, report, fail
 	return err
 }
 
-// FailInterruptedImports marks imports left running by a stopped server as
-// failed: their transaction died with the process, so nothing of them was
-// written.
+// BeatImport says that this server is still running the import. It
+// reports false when the import is no longer running: finished, or failed
+// by another server that took this one for gone.
+func (db *DB) BeatImport(ctx context.Context, orgID, id int64) (bool, error) {
+	res, err := db.rw.NewUpdate().Table("imports").Set("heartbeat_at = ?", db.now().UTC()).
+		Where("org_id = ? AND id = ? AND status = ?", orgID, id, ImportRunning).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// KeepImportAlive beats for the import every interval until stop is
+// called. On SQLite it does nothing: the import holds the only write
+// connection from start to end, so a beat could only wait behind it, and
+// a SQLite file has one server (Options.Exclusive), which fails every
+// running import when it starts, none while it runs.
+func (db *DB) KeepImportAlive(orgID, id int64, every time.Duration) (stop func()) {
+	if db.dialect == SQLite {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			running, err := db.BeatImport(ctx, orgID, id)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				db.log.Warn("import heartbeat", "import", id, "err", err)
+			case !running:
+				// Its result is still recorded when it ends.
+				db.log.Warn("import taken for interrupted by another server while still running here", "import", id)
+				return
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// FailInterruptedImports marks failed the imports whose server stopped:
+// their transaction died with it, so nothing of them was written. The
+// sole server of a SQLite file (Options.Exclusive) knows every running
+// import to be a dead server's; otherwise an import is failed once its
+// heartbeat has been silent for ImportStale, so that a server starting,
+// or watching (WatchImports), leaves alone the imports other live servers
+// sharing the database are running.
 func (db *DB) FailInterruptedImports(ctx context.Context) (int64, error) {
-	res, err := db.rw.NewUpdate().Table("imports").
-		Set("status = ?, error = ?, finished_at = ?", ImportFailed, "The server stopped during the import; nothing was imported. Start it again.", db.now().UTC()).
-		Where("status = ?", ImportRunning).Exec(ctx)
+	now := db.now().UTC()
+	q := db.rw.NewUpdate().Table("imports").
+		Set("status = ?, error = ?, finished_at = ?", ImportFailed, interruptedImport, now).
+		Where("status = ?", ImportRunning)
+	if db.lock == nil {
+		q.Where("COALESCE(heartbeat_at, started_at, created_at) < ?", now.Add(-ImportStale))
+	}
+	res, err := q.Exec(ctx)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// WatchImports fails interrupted imports every interval until ctx ends,
+// for servers sharing a PostgreSQL database: one that stops while the
+// others run leaves imports that no start-up would fail. On SQLite there
+// is no other server to stop, and this server's own imports cannot beat
+// (see KeepImportAlive): it returns at once.
+func (db *DB) WatchImports(ctx context.Context, every time.Duration) {
+	if db.dialect == SQLite {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := db.FailInterruptedImports(ctx); err != nil && ctx.Err() == nil {
+			db.log.Warn("fail interrupted imports", "err", err)
+		} else if n > 0 {
+			db.log.Warn("imports whose server stopped answering were marked failed; nothing of them was written", "count", n)
+		}
+	}
 }

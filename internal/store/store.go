@@ -23,6 +23,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 //go:embed migrations
@@ -49,6 +50,14 @@ type DB struct {
 	pipelines sync.Map
 	// playbooks caches each organisation's playbook (see Playbook).
 	playbooks sync.Map
+	// name is the SQLite file or the PostgreSQL URL without its secrets,
+	// for messages.
+	name string
+	// lock is the SQLite server lock, held with Options.Exclusive: this
+	// process is then the only server of the file.
+	lock *serverLock
+	// health remembers write failures and the last write check.
+	health healthState
 }
 
 // Options configure Open.
@@ -60,6 +69,12 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the store's own logs; slog.Default when nil.
 	Logger *slog.Logger
+	// Exclusive claims a SQLite file for this process alone, as rapport
+	// serve does: Open fails with ErrServerRunning while another process
+	// holds the claim, and the claim ends with Close or the process. The
+	// operator's commands (backup, import) open without it, beside a
+	// running server. PostgreSQL ignores it: servers share its database.
+	Exclusive bool
 }
 
 // Open connects to the database named by opts.URL. It does not migrate.
@@ -73,26 +88,38 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	var err error
 	if isPostgresURL(opts.URL) {
-		db.dialect = Postgres
+		db.dialect, db.name = Postgres, redact.URL(opts.URL)
 		db.rw, err = openPostgres(opts.URL)
 		db.ro = db.rw
 	} else {
-		db.dialect = SQLite
+		db.dialect, db.name = SQLite, sqlitePath(opts.URL)
+		if opts.Exclusive && db.name != ":memory:" {
+			// Before the file is touched: a refused server changes nothing.
+			if db.lock, err = lockServer(db.name); err != nil {
+				return nil, err
+			}
+		}
 		db.rw, db.ro, err = openSQLite(opts.URL)
 	}
 	if err != nil {
-		return nil, err
+		db.lock.release()
+		// A driver's error may quote the connection string, password and all.
+		return nil, redact.Error(err, opts.URL)
 	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+		return nil, redact.Error(fmt.Errorf("connect to %s: %w", db.dialect, err), opts.URL)
 	}
+	db.rw.AddQueryHook(faultHook{db})
 	return db, nil
 }
 
 func isPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
+
+// Name is the SQLite file, or the PostgreSQL URL without its secrets.
+func (db *DB) Name() string { return db.name }
 
 // Dialect returns SQLite or Postgres.
 func (db *DB) Dialect() string { return db.dialect }
@@ -111,13 +138,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pools.
+// Close closes the connection pools, then gives back the server lock.
 func (db *DB) Close() error {
 	err := db.rw.Close()
 	if db.ro != db.rw {
 		err = errors.Join(err, db.ro.Close())
 	}
-	return err
+	return errors.Join(err, db.lock.release())
 }
 
 // Migrate applies every embedded migration not yet applied. Migrations are
@@ -140,10 +167,15 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	if err := m.Init(ctx); err != nil {
+	if err := m.Init(ctx); err != nil && db.storageFault(err) != "" {
+		return fmt.Errorf("prepare migrations: %w", db.cannotWrite(err))
+	} else if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
 	group, err := m.Migrate(ctx)
+	if err != nil && db.storageFault(err) != "" {
+		return fmt.Errorf("migrate: %w", db.cannotWrite(err))
+	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -331,6 +331,8 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 
 func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSettings) {
 	defer progress.Delete(job.ID)
+	// Other servers sharing the database leave a beating import alone.
+	stopBeating := s.db.KeepImportAlive(org.ID, job.ID, store.ImportHeartbeat)
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
@@ -357,6 +359,7 @@ func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSett
 		report = string(b)
 		s.log.Info("import done", "import", job.ID, "rows", rep.Rows, "created", rep.Created, "updated", rep.Updated)
 	}
+	stopBeating()
 	if err := s.db.FinishImportJob(ctx, org.ID, job.ID, report, failure); err != nil {
 		s.log.Error("record import result", "import", job.ID, "err", err)
 	}

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -220,10 +221,18 @@ func (s *Server) checkQuery(next http.Handler) http.Handler {
 	})
 }
 
+// healthz answers 200 "ok" when the database answers and takes writes,
+// and 503 with the reason otherwise ("database unavailable", "database
+// cannot write: disk full"…); the store logs the details when the answer
+// changes. See store.Health for what is checked and what it costs.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if err := s.db.Ping(r.Context()); err != nil {
-		s.log.Warn("health check failed", "err", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+	if err := s.db.Health(r.Context()); err != nil {
+		reason := "database unavailable"
+		var he *store.HealthError
+		if errors.As(err, &he) {
+			reason = he.Reason
+		}
+		http.Error(w, reason, http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

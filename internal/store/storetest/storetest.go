@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -90,7 +91,7 @@ func Each(t *testing.T, now func() time.Time, fn func(t *testing.T, db *store.DB
 }
 
 func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: redact.Attr}))
 }
 
 // OpenSQLite opens and migrates a SQLite database in a temporary directory.
@@ -138,14 +139,70 @@ func OpenPostgres(t testing.TB, now func() time.Time) *store.DB {
 
 func open(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, store.Options{URL: dsn, Now: now, Logger: quietLogger()})
-	if err != nil {
-		t.Fatalf("open %s: %v", dsn, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
+	db := openOnly(t, dsn, now)
+	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// openOnly opens without migrating.
+func openOnly(t testing.TB, dsn string, now func() time.Time) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Options{URL: dsn, Now: now, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("open %s: %v", redact.URL(dsn), err)
+	}
+	dsns.Store(db, dsn)
+	t.Cleanup(func() { dsns.Delete(db); db.Close() })
+	return db
+}
+
+// dsns remembers the connection string each opened database came from,
+// so that a test can open a second handle on it.
+var dsns sync.Map // *store.DB -> string
+
+// DSN is the connection string db was opened with (a SQLite path, or a
+// PostgreSQL URL with its own schema), for tests that open the same
+// database otherwise: another handle, a child process.
+func DSN(t testing.TB, db *store.DB) string {
+	t.Helper()
+	dsn, ok := dsns.Load(db)
+	if !ok {
+		t.Fatal("storetest.DSN: the database was not opened by storetest")
+	}
+	return dsn.(string)
+}
+
+// Reopen opens a second handle on db's database, with its own clock: as a
+// second server sharing it would.
+func Reopen(t testing.TB, db *store.DB, now func() time.Time) *store.DB {
+	t.Helper()
+	return open(t, DSN(t, db), now)
+}
+
+// ReadOnlyDSN is a connection string for db's database that cannot write:
+// SQLite's mode=ro, PostgreSQL's default_transaction_read_only (as on a
+// standby).
+func ReadOnlyDSN(t testing.TB, db *store.DB) string {
+	t.Helper()
+	dsn := DSN(t, db)
+	if db.Dialect() == store.SQLite {
+		return "file:" + dsn + "?mode=ro"
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// ReopenReadOnly opens a handle on db's database (migrated already) that
+// cannot write.
+func ReopenReadOnly(t testing.TB, db *store.DB, now func() time.Time) *store.DB {
+	t.Helper()
+	return openOnly(t, ReadOnlyDSN(t, db), now)
 }

@@ -1,0 +1,312 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
+)
+
+// runningImport uploads a file and starts importing it through db.
+func runningImport(t *testing.T, f *fixture, db *store.DB) int64 {
+	t.Helper()
+	j := &store.ImportJob{OrgID: f.org.ID, UserID: f.owner.ID, FileName: "list.csv", Format: "csv", Content: []byte("Name\nAnn\n"), Settings: "{}"}
+	if err := db.CreateImportJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.StartImportJob(ctx, f.org.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	return j.ID
+}
+
+func importStatus(t *testing.T, db *store.DB, orgID, id int64) *store.ImportJob {
+	t.Helper()
+	j, err := db.ImportJob(ctx, orgID, id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestImportHeartbeat: two servers share one database, each with its own
+// clock. The one starting up (or watching) fails only the imports whose
+// heartbeat stopped for longer than store.ImportStale; the import the
+// other server is running and beating for is left alone, however long it
+// runs, and the server running it hears that it was taken for gone.
+func TestImportHeartbeat(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		other := storetest.NewClock(start)
+		b := storetest.Reopen(t, f.db, other.Now)
+
+		live := runningImport(t, f, f.db)
+		dead := runningImport(t, f, f.db)
+		for _, d := range []time.Duration{30 * time.Second, store.ImportStale / 2, store.ImportStale - time.Second} {
+			f.clock.Set(start.Add(d))
+			if running, err := f.db.BeatImport(ctx, f.org.ID, live); err != nil || !running {
+				t.Fatalf("beat at +%s: %v %v", d, running, err)
+			}
+		}
+		if j := importStatus(t, b, f.org.ID, live); !j.HeartbeatAt.Equal(start.Add(store.ImportStale - time.Second)) {
+			t.Errorf("heartbeat = %v", j.HeartbeatAt)
+		}
+		// The other server starts 30 s after the first beat stopped for
+		// the import that no longer beats: both are within the threshold.
+		other.Set(start.Add(30 * time.Second))
+		if n, err := b.FailInterruptedImports(ctx); err != nil || n != 0 {
+			t.Fatalf("within the threshold: failed %d (%v)", n, err)
+		}
+		// Past the threshold for the silent one only.
+		other.Set(start.Add(store.ImportStale + time.Second))
+		if n, err := b.FailInterruptedImports(ctx); err != nil || n != 1 {
+			t.Fatalf("one silent for longer than %s: failed %d (%v)", store.ImportStale, n, err)
+		}
+		if j := importStatus(t, b, f.org.ID, dead); j.Status != store.ImportFailed || !strings.Contains(j.Error, "nothing was imported") {
+			t.Errorf("the silent import: %s %q", j.Status, j.Error)
+		}
+		if j := importStatus(t, b, f.org.ID, live); j.Status != store.ImportRunning {
+			t.Errorf("the beating import: %s %q", j.Status, j.Error)
+		}
+		// The first server stops beating; after the threshold the import is
+		// taken for interrupted, and a late beat says so.
+		other.Set(start.Add(2*store.ImportStale - time.Second + time.Millisecond))
+		if n, _ := b.FailInterruptedImports(ctx); n != 1 {
+			t.Fatalf("after its server went silent: failed %d", n)
+		}
+		if running, err := f.db.BeatImport(ctx, f.org.ID, live); err != nil || running {
+			t.Errorf("a beat for an import another server failed: running=%v %v", running, err)
+		}
+		// What the import itself reports still wins when it ends.
+		if err := f.db.FinishImportJob(ctx, f.org.ID, live, `{"rows":1}`, ""); err != nil {
+			t.Fatal(err)
+		}
+		if j := importStatus(t, b, f.org.ID, live); j.Status != store.ImportDone {
+			t.Errorf("finished after being taken for gone: %s", j.Status)
+		}
+	})
+}
+
+// TestKeepImportAlive beats on its own until stopped, on PostgreSQL. On
+// SQLite the import holds the only writer, so it does not try (the sole
+// server fails every running import at start instead).
+func TestKeepImportAlive(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		id := runningImport(t, f, f.db)
+		f.clock.Set(start.Add(time.Hour))
+		stop := f.db.KeepImportAlive(f.org.ID, id, 5*time.Millisecond)
+		want := start
+		if f.db.Dialect() == store.Postgres {
+			want = start.Add(time.Hour)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for !importStatus(t, f.db, f.org.ID, id).HeartbeatAt.Equal(want) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+		f.clock.Set(start.Add(2 * time.Hour))
+		time.Sleep(30 * time.Millisecond)
+		if got := importStatus(t, f.db, f.org.ID, id).HeartbeatAt; !got.Equal(want) {
+			t.Errorf("%s: heartbeat at %v, want %v (and none after stop)", f.db.Dialect(), got, want)
+		}
+	})
+}
+
+// TestWatchImports: on PostgreSQL a live server fails, while it runs, the
+// imports of a server that stopped beating; on SQLite, whose one server
+// cannot beat while importing, it does not watch.
+func TestWatchImports(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		other := storetest.NewClock(start.Add(store.ImportStale + time.Second))
+		b := storetest.Reopen(t, f.db, other.Now)
+		id := runningImport(t, f, f.db)
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { b.WatchImports(wctx, 5*time.Millisecond); close(done) }()
+		want := store.ImportFailed
+		if b.Dialect() == store.SQLite {
+			want = store.ImportRunning
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for importStatus(t, b, f.org.ID, id).Status != want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+		<-done
+		if got := importStatus(t, b, f.org.ID, id).Status; got != want {
+			t.Errorf("%s: %s, want %s", b.Dialect(), got, want)
+		}
+	})
+}
+
+// TestSoleSQLiteServerFailsEveryRunningImport: the server holding a SQLite
+// file's lock is its only server, so an import running at its start was
+// a stopped server's, however fresh its heartbeat.
+func TestSoleSQLiteServerFailsEveryRunningImport(t *testing.T) {
+	clock := storetest.NewClock(start)
+	db := storetest.OpenSQLite(t, clock.Now)
+	f := newFixture(t, db, clock, "acme")
+	id := runningImport(t, f, db)
+	sole, err := store.Open(ctx, store.Options{URL: storetest.DSN(t, db), Now: clock.Now, Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sole.Close()
+	if n, err := sole.FailInterruptedImports(ctx); err != nil || n != 1 {
+		t.Fatalf("failed %d (%v)", n, err)
+	}
+	if j := importStatus(t, db, f.org.ID, id); j.Status != store.ImportFailed {
+		t.Errorf("status %s", j.Status)
+	}
+}
+
+// TestOneServerPerSQLiteFile: a second server (Exclusive) on one SQLite
+// file is refused with a message naming the file, the process holding it
+// and PostgreSQL as the way to run several; commands beside the server
+// open it as before; the lock ends with Close. PostgreSQL takes several.
+func TestOneServerPerSQLiteFile(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dsn := storetest.DSN(t, b.Open(t, nil))
+			first, err := store.Open(ctx, store.Options{URL: dsn, Exclusive: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer first.Close()
+			second, err := store.Open(ctx, store.Options{URL: dsn, Exclusive: true})
+			if b.Name == store.Postgres {
+				if err != nil {
+					t.Fatalf("a second server on PostgreSQL: %v", err)
+				}
+				second.Close()
+				return
+			}
+			if err == nil {
+				second.Close()
+				t.Fatal("a second server opened the SQLite file")
+			}
+			abs, _ := filepath.EvalSymlinks(dsn)
+			msg := err.Error()
+			if !errors.Is(err, store.ErrServerRunning) || !strings.Contains(msg, abs) || !strings.Contains(msg, "PostgreSQL") ||
+				!strings.Contains(msg, "process "+strconv.Itoa(os.Getpid())) {
+				t.Errorf("second server: %v", err)
+			}
+			// Another spelling of the same file: a symbolic link.
+			link := filepath.Join(t.TempDir(), "link.db")
+			if err := os.Symlink(dsn, link); err != nil {
+				t.Fatal(err)
+			}
+			if s, err := store.Open(ctx, store.Options{URL: link, Exclusive: true}); !errors.Is(err, store.ErrServerRunning) {
+				if s != nil {
+					s.Close()
+				}
+				t.Errorf("through a symbolic link: %v", err)
+			}
+			// A backup or an import beside the server.
+			tool, err := store.Open(ctx, store.Options{URL: dsn})
+			if err != nil {
+				t.Fatalf("a command beside the server: %v", err)
+			}
+			tool.Close()
+			first.Close()
+			again, err := store.Open(ctx, store.Options{URL: dsn, Exclusive: true})
+			if err != nil {
+				t.Fatalf("after the first stopped: %v", err)
+			}
+			again.Close()
+		})
+	}
+}
+
+// TestHealthOfADatabaseThatCannotWrite: a database that answers but
+// cannot take a write (SQLite opened read-only, PostgreSQL read-only as a
+// standby is) fails the health check and the start-up check, which name
+// it; a writable one passes.
+func TestHealthOfADatabaseThatCannotWrite(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		if err := f.db.Health(ctx); err != nil {
+			t.Fatalf("a writable database: %v", err)
+		}
+		if err := f.db.CheckWritable(ctx); err != nil {
+			t.Fatalf("a writable database: %v", err)
+		}
+		ro := storetest.ReopenReadOnly(t, f.db, f.clock.Now)
+		if err := ro.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+		err := ro.Health(ctx)
+		var he *store.HealthError
+		if !errors.As(err, &he) || he.Reason != "database cannot write: read-only" {
+			t.Fatalf("read-only: %v", err)
+		}
+		err = ro.CheckWritable(ctx)
+		if err == nil || !strings.Contains(err.Error(), ro.Name()) || !strings.Contains(err.Error(), "cannot be written") {
+			t.Errorf("start-up check: %v", err)
+		}
+		if strings.Contains(ro.Name(), "rapport_ci@") && strings.Contains(ro.Name(), ":rapport_ci@") {
+			t.Errorf("the name shows the password: %s", ro.Name())
+		}
+	})
+}
+
+// TestHealthRemembersFailedWrites: on a full disk the small health write
+// may still fit while real writes fail; health reports those failures for
+// a minute after the last one, and a disk almost out of room.
+func TestHealthRemembersFailedWrites(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		restore := f.db.FillDisk(t)
+		var he *store.HealthError
+		big := &store.ImportJob{OrgID: f.org.ID, UserID: f.owner.ID, FileName: "big.csv", Format: "csv",
+			Content: []byte(strings.Repeat("Name\n", 20000)), Settings: "{}"}
+		if err := f.db.CreateImportJob(ctx, big); err == nil {
+			t.Fatal("a write on a full disk succeeded")
+		}
+		if err := f.db.Health(ctx); !errors.As(err, &he) || he.Reason != "database cannot write: disk full" {
+			t.Fatalf("after a write failed on a full disk: %v", err)
+		}
+		restore()
+		f.clock.Advance(59 * time.Second)
+		if err := f.db.Health(ctx); err == nil {
+			t.Error("a minute has not passed")
+		}
+		f.clock.Advance(2 * time.Second)
+		if err := f.db.Health(ctx); err != nil {
+			t.Errorf("a minute after the last failure, with room again: %v", err)
+		}
+		if f.db.Dialect() == store.SQLite {
+			defer store.SetMinFree(1 << 62)()
+			if err := f.db.Health(ctx); !errors.As(err, &he) || he.Reason != "database cannot write: disk full" || !strings.Contains(he.Err.Error(), f.db.Name()) {
+				t.Errorf("a disk nearly out of room: %v", err)
+			}
+		}
+	})
+}
+
+// TestHealthWhileAnImportHoldsTheWriter: a long import (on SQLite it holds
+// the only write connection) makes the health check wait a bounded time,
+// and waiting is not a failure.
+func TestHealthWhileAnImportHoldsTheWriter(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Abort()
+		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		began := time.Now()
+		if err := f.db.Health(hctx); err != nil {
+			t.Errorf("health during an import: %v", err)
+		}
+		if took := time.Since(began); took > 5*time.Second {
+			t.Errorf("health took %s during an import", took)
+		}
+	})
+}
