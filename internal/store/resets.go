@@ -94,7 +94,7 @@ func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may 
 		}
 		link = &ResetLink{User: u, Token: token, ExpiresAt: r.ExpiresAt}
 		return db.audit(ctx, tx, orgID, actorID, AuditResetLink, "user", u.ID,
-			u.DisplayName()+" ("+u.Email+"): a password reset link, valid for an hour"+note)
+			who(u)+": a password reset link, valid for an hour"+note)
 	})
 	return link, err
 }

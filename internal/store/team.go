@@ -169,7 +169,7 @@ func (db *DB) DisableUser(ctx context.Context, orgID int64, by *rapport.User, us
 		if _, err := tx.NewDelete().Table("password_resets").Where("org_id = ? AND user_id = ? AND used_at IS NULL", orgID, u.ID).Exec(ctx); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, orgID, actorOf(by), AuditDisable, "user", u.ID, u.DisplayName()+" ("+u.Email+"): "+h.Summary()+byOperator(by))
+		return db.audit(ctx, tx, orgID, actorOf(by), AuditDisable, "user", u.ID, who(u)+": "+h.Summary()+byOperator(by))
 	})
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (db *DB) EnableUser(ctx context.Context, orgID int64, by *rapport.User, use
 		if _, err := tx.NewUpdate().Table("users").Set("disabled_at = NULL").Where("org_id = ? AND id = ?", orgID, u.ID).Exec(ctx); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, orgID, actorOf(by), AuditEnable, "user", u.ID, u.DisplayName()+" ("+u.Email+") can sign in again"+byOperator(by))
+		return db.audit(ctx, tx, orgID, actorOf(by), AuditEnable, "user", u.ID, who(u)+" can sign in again"+byOperator(by))
 	})
 	return u, err
 }
@@ -293,9 +293,17 @@ func (db *DB) SetUserRole(ctx context.Context, orgID int64, by *rapport.User, us
 			return err
 		}
 		return db.audit(ctx, tx, orgID, actorOf(by), AuditRole, "user", u.ID,
-			fmt.Sprintf("%s (%s): %s → %s%s", u.DisplayName(), u.Email, was, role, byOperator(by)))
+			fmt.Sprintf("%s: %s → %s%s", who(u), was, role, byOperator(by)))
 	})
 	return u, err
+}
+
+// who names a user in the audit log: their name and email.
+func who(u *rapport.User) string {
+	if u.Name == "" {
+		return u.Email
+	}
+	return u.Name + " (" + u.Email + ")"
 }
 
 func actorOf(by *rapport.User) int64 {
