@@ -195,6 +195,9 @@ func TestDisableUser(t *testing.T) {
 		if err := f.db.CreateAPIKey(ctx, &store.APIKey{OrgID: f.org.ID, UserID: alex.ID, Prefix: "rk_x", Hash: "h-x"}); rapport.ErrorCode(err) != rapport.ECONFLICT {
 			t.Errorf("a key for the disabled user: %v", err)
 		}
+		if _, err := f.db.AssignDrills(ctx, f.org.ID, f.owner.ID, alex.ID, []string{"just-looking"}, ""); rapport.ErrorCode(err) != rapport.EINVALID {
+			t.Errorf("drills for the disabled user: %v", err)
+		}
 		_, err = f.db.DisableUser(ctx, f.org.ID, f.owner, alex.ID, bea.ID)
 		wantCode(t, err, rapport.ECONFLICT)
 
