@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
@@ -190,6 +191,15 @@ func (s *Server) memberReset(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	return s.renderMember(w, r, a, &memberPage{Member: link.User, ResetURL: s.siteURL(r) + link.Path(), ResetExpires: link.ExpiresAt},
 		http.StatusOK)
+}
+
+// logPath is the request's path as logs may keep it: a reset link's
+// token is a password in all but name, so it is left out.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/reset/") {
+		return "/reset/…"
+	}
+	return r.URL.Path
 }
 
 // siteURL is the address this request came to, for links to copy.

@@ -1,15 +1,20 @@
 package web_test
 
 import (
+	"bytes"
 	"html"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/web"
 )
 
 // teamFixture is an organisation with a second agent, Bea, to take over
@@ -281,3 +286,49 @@ func TestTeamKeysPage(t *testing.T) {
 }
 
 func owner(h *harness, fx *teamFixture) *client { return h.signedIn(fx.owner.Email) }
+
+// TestResetTokenNotLogged: a reset link's token never reaches the
+// request log, used or not.
+func TestResetTokenNotLogged(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		fx := h.team("acme")
+		var logs syncBuf
+		app, err := web.New(web.Options{DB: h.db, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(app)
+		defer srv.Close()
+		h.srv = srv
+		link, err := h.db.IssuePasswordReset(ctx, fx.org.ID, fx.agent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := h.client()
+		wantStatus(t, c.get(link.Path()), http.StatusOK)
+		wantStatus(t, c.post(link.Path(), url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, c.post(link.Path(), url.Values{"password": {"a brand new secret"}, "password2": {"a brand new secret"}}), http.StatusSeeOther)
+		wantStatus(t, c.get(link.Path()), http.StatusNotFound)
+		if out := logs.String(); strings.Contains(out, link.Token) || !strings.Contains(out, "path=/reset/…") {
+			t.Errorf("the log:\n%s", out)
+		}
+	})
+}
+
+// syncBuf is a buffer the server's goroutines may write to at once.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
