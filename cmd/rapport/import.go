@@ -170,15 +170,15 @@ func printFields(w io.Writer) error {
 	return tw.Flush()
 }
 
-// orgOwner returns the id of the organisation's first owner, who is the
-// actor of operator commands.
+// orgOwner returns the id of the organisation's first active owner, who
+// is the actor of operator commands.
 func orgOwner(ctx context.Context, db *store.DB, orgID int64) (int64, error) {
 	users, err := db.Users(ctx, orgID)
 	if err != nil {
 		return 0, err
 	}
 	for _, u := range users {
-		if u.Role == rapport.RoleOwner {
+		if u.Role == rapport.RoleOwner && u.Active() {
 			return u.ID, nil
 		}
 	}

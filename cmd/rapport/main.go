@@ -4,6 +4,8 @@
 //	rapport migrate                 apply database migrations
 //	rapport org add ...             add an organisation
 //	rapport user add ...            add a user to an organisation
+//	rapport user disable|enable ... offboard someone (handing their people over), or let them back
+//	rapport user role|reset ...     change a role; make a one-time password reset link
 //	rapport token create ...        make an API key (printed once)
 //	rapport import ...              import people from a CSV file
 //	rapport bench [--people N]      measure Rapport at scale on this machine
@@ -39,6 +41,10 @@ Usage:
   rapport migrate [--db PATH-OR-URL]
   rapport org add --name NAME --slug SLUG [--region US] [--tz America/Chicago]
   rapport user add --org SLUG --email EMAIL --role owner|manager|agent [--name NAME] --password-stdin
+  rapport user disable --org SLUG --email EMAIL [--hand-to EMAIL]
+  rapport user enable --org SLUG --email EMAIL
+  rapport user role --org SLUG --email EMAIL --role owner|manager|agent
+  rapport user reset --org SLUG --email EMAIL [--url https://crm.example.com]
   rapport token create --org SLUG --email EMAIL [--name NAME]
   rapport import --org SLUG --file F [--preset NAME] [--owner EMAIL] [--source NAME] [--referred-by PERSON_ID] [--dry-run]
   rapport bench [--people N] [--requests N]
@@ -83,8 +89,19 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return orgAdd(ctx, rest[1:], stdout, stderr)
 		}
 	case "user":
-		if len(rest) > 0 && rest[0] == "add" {
-			return userAdd(ctx, rest[1:], stdin, stdout, stderr)
+		if len(rest) > 0 {
+			switch rest[0] {
+			case "add":
+				return userAdd(ctx, rest[1:], stdin, stdout, stderr)
+			case "disable":
+				return userDisable(ctx, rest[1:], stdout, stderr)
+			case "enable":
+				return userEnable(ctx, rest[1:], stdout, stderr)
+			case "role":
+				return userRole(ctx, rest[1:], stdout, stderr)
+			case "reset":
+				return userReset(ctx, rest[1:], stdout, stderr)
+			}
 		}
 	case "import":
 		return importCmd(ctx, rest, stdin, stdout, stderr)

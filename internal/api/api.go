@@ -140,6 +140,12 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/users", s.keyed(s.listUsers)},
 		{"GET " + p + "/audit", s.keyed(s.listAudit)},
 		{"GET " + p + "/users/{id}", s.keyed(s.getUser)},
+		{"PATCH " + p + "/users/{id}", s.keyed(s.updateUser)},
+		{"POST " + p + "/users/{id}/disable", s.keyed(s.disableUser)},
+		{"POST " + p + "/users/{id}/enable", s.keyed(s.enableUser)},
+		{"POST " + p + "/users/{id}/reset", s.keyed(s.resetUser)},
+		{"GET " + p + "/keys", s.keyed(s.listKeys)},
+		{"POST " + p + "/keys/{id}/revoke", s.keyed(s.revokeKey)},
 		{"GET " + p + "/pipelines", s.keyed(s.listPipelines)},
 
 		{"GET " + p + "/companies", s.keyed(s.listCompanies)},

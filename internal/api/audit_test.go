@@ -15,6 +15,8 @@ import (
 func TestAuditLog(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a, b := h.tenant("acme"), h.tenant("bravo")
+		// Making a key is logged too: the owner's comes first.
+		owner := h.key(a.org.ID, a.owner.ID)
 		r := h.call(a.key, "POST", "/api/v1/people", map[string]any{"firstName": "Audrey", "lastName": "Trail", "kind": "lead"})
 		want(t, r, http.StatusCreated)
 		id := num(r.json(t), "id")
@@ -25,7 +27,6 @@ func TestAuditLog(t *testing.T) {
 
 		r = h.call(a.key, "GET", "/api/v1/audit", nil)
 		want(t, r, http.StatusForbidden)
-		owner := h.key(a.org.ID, a.owner.ID)
 		r = h.call(owner, "GET", "/api/v1/audit", nil)
 		want(t, r, http.StatusOK)
 		items := r.json(t)["items"].([]any)
@@ -43,6 +44,9 @@ func TestAuditLog(t *testing.T) {
 		}
 		if first := items[0].(map[string]any); first["entity"] != "person" || num(first, "userId") != a.agent.ID {
 			t.Errorf("first entry %v", first)
+		}
+		if len(got) < 3 || !strings.Contains(got[2], `create`) || !strings.HasSuffix(got[2], "for Owner acme") {
+			t.Errorf("the owner's key is not logged:\n%s", strings.Join(got, "\n"))
 		}
 		theirs := h.call(h.key(b.org.ID, b.owner.ID), "GET", "/api/v1/audit", nil)
 		want(t, theirs, http.StatusOK)

@@ -157,7 +157,19 @@ var apiAccess = map[string]access{
 	"GET /api/v1/today":      mine,
 	"GET /api/v1/users":      mine,
 	"GET /api/v1/users/{id}": shared,
-	"GET /api/v1/pipelines":  mine,
+	// Running the team, on a member (who holds nothing) and on someone
+	// disabled; the finer rules are TestTeamAPI's.
+	"PATCH /api/v1/users/{id}":       managingRecord.with(func(a *access) { a.body = sends(map[string]any{"role": "manager"}) }),
+	"POST /api/v1/users/{id}/reset":  managingRecord,
+	"POST /api/v1/users/{id}/enable": managingRecord,
+	"POST /api/v1/users/{id}/disable": managingRecord.with(func(a *access) {
+		a.body = func(fx *apiFixture, c caller) any { return map[string]any{"handTo": fx.owner.ID} }
+		a.destroys = 1
+	}),
+	// Owners and managers list and revoke every key; agents their own.
+	"GET /api/v1/keys":              mine,
+	"POST /api/v1/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
+	"GET /api/v1/pipelines":         mine,
 
 	"GET /api/v1/companies":               mine,
 	"POST /api/v1/companies":              mine.with(func(a *access) { a.body = sends(map[string]any{"kind": "office", "name": "Planted Office"}) }),
@@ -324,7 +336,22 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		}
 		held[i] = he.ID
 	}
-	fx.ids = map[string]int64{"person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
+	// A member to act on, someone who left, and the colleague's key.
+	member := &rapport.User{OrgID: fx.org.ID, Email: "member@" + slug + ".test", Name: "Member " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
+	gone := &rapport.User{OrgID: fx.org.ID, Email: "gone@" + slug + ".test", Name: "Gone " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
+	for _, u := range []*rapport.User{member, gone} {
+		if err := h.db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.db.DisableUser(ctx, fx.org.ID, nil, gone.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	colKey := &store.APIKey{OrgID: fx.org.ID, UserID: col, Name: "Colleague feed", Prefix: "rk_col", Hash: "hash-col-" + slug}
+	if err := h.db.CreateAPIKey(ctx, colKey); err != nil {
+		t.Fatal(err)
+	}
+	fx.ids = map[string]int64{"member": member.ID, "disabled": gone.ID, "key": colKey.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
 		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
 		"held": held[0], "held2": held[1]}
 	fx.ownerBlock = blocks[fx.owner.ID]
@@ -334,7 +361,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // idKinds says what {id} is, by the path's first part; a route whose part
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-	"companies": "company", "signals": "signal", "blocks": "block", "events": "held"}
+	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {
@@ -355,6 +382,10 @@ func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (st
 			id = ids["held2"] // the first is attached by then
 		case kind == "block" && c == asOwner:
 			id = fx.ownerBlock // blocks are each user's own
+		case pattern == "POST /api/v1/users/{id}/enable":
+			id = ids["disabled"]
+		case kind == "user" && pattern != "GET /api/v1/users/{id}":
+			id = ids["member"] // not the owner, who may not act on themselves
 		}
 		path = strings.ReplaceAll(path, "{id}", fmt.Sprint(id))
 	}

@@ -115,11 +115,12 @@ type userJSON struct {
 	WeeklyGoal int          `json:"weeklyGoal"`
 	TodaySize  int          `json:"todaySize"`
 	Active     bool         `json:"active"`
+	DisabledAt *time.Time   `json:"disabledAt"`
 }
 
 func toUser(u *rapport.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, TimeZone: u.TZ, WeeklyGoal: u.WeeklyGoal,
-		TodaySize: u.TodaySize, Active: u.DisabledAt.IsZero()}
+		TodaySize: u.TodaySize, Active: u.DisabledAt.IsZero(), DisabledAt: timePtr(u.DisabledAt)}
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a *account) error {

@@ -269,11 +269,13 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
 			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
 			"company": office, "signal": signal, "block": block, "held": held}
+		aKeys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID)
+		ids["key"] = aKeys[0].ID
 		// What {id} is, by the path's first part. A route whose part is
 		// missing here fails, so that no new route passes by answering 404
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-			"companies": "company", "signals": "signal", "blocks": "block", "events": "held"}
+			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key"}
 		// Bodies that would be accepted with A's own key.
 		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{
@@ -290,6 +292,11 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"POST /api/v1/followups/{id}/cancel":         nil,
 			"POST /api/v1/events/held/{id}/attach":       map[string]any{"person": map[string]any{"firstName": "Hijacker"}},
 			"POST /api/v1/events/held/{id}/dismiss":      nil,
+			"PATCH /api/v1/users/{id}":                   map[string]any{"role": "agent"},
+			"POST /api/v1/users/{id}/disable":            map[string]any{"handTo": a.agent.ID},
+			"POST /api/v1/users/{id}/enable":             nil,
+			"POST /api/v1/users/{id}/reset":              nil,
+			"POST /api/v1/keys/{id}/revoke":              nil,
 		}
 		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
@@ -374,6 +381,20 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			}
 		}
 		h.checkReportsApart(a, b, leaks)
+		// B's keys are B's; A's owner and A's key are as they were.
+		r = h.call(bOwner, "GET", "/api/v1/keys", nil)
+		want(t, r, http.StatusOK)
+		for _, it := range r.json(t)["items"].([]any) {
+			if name, _ := it.(map[string]any)["userName"].(string); !strings.HasSuffix(name, " bravo") {
+				t.Errorf("B's keys: %s", r.body)
+			}
+		}
+		if u, _ := h.db.User(ctx, a.org.ID, a.owner.ID); !u.Active() || u.Role != rapport.RoleOwner {
+			t.Errorf("A's owner was changed: %+v", u)
+		}
+		if k, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID); !k[0].RevokedAt.IsZero() {
+			t.Error("A's key was revoked")
+		}
 		// B cannot hang an office under A's brokerage, nor reach A's agent
 		// through a production report: the same MLS id and email make
 		// someone new in B.

@@ -90,6 +90,35 @@ func (u *User) CanGrant(r Role) bool {
 	return false
 }
 
+// Running the team. Owners disable and re-enable anyone but themselves,
+// make password reset links for anyone but themselves, and change roles
+// (their own too, while another owner remains). Managers look after
+// agents: they disable, re-enable and make reset links for agents only,
+// and change no one's role. Agents do none of it. Whatever the rules
+// allow, an organisation always keeps an active owner (the store holds
+// to that, with the rows locked).
+
+// Active reports whether the user may sign in.
+func (u *User) Active() bool { return u.DisabledAt.IsZero() }
+
+// CanManageMember reports whether u may disable, re-enable or make a
+// password reset link for other, a member of the same organisation.
+func (u *User) CanManageMember(other *User) bool {
+	if u.ID == other.ID || u.OrgID != other.OrgID || !u.Active() {
+		return false
+	}
+	switch u.Role {
+	case RoleOwner:
+		return true
+	case RoleManager:
+		return other.Role == RoleAgent
+	}
+	return false
+}
+
+// CanChangeRoles reports whether u may change someone's role: owners only.
+func (u *User) CanChangeRoles() bool { return u.Role == RoleOwner && u.Active() }
+
 // Location returns the user's time zone, falling back to the organisation's.
 func (u *User) Location(org *Org) *time.Location {
 	return LoadTZ(u.TZ, org.Location())

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -24,18 +25,40 @@ type APIKey struct {
 	RevokedAt  time.Time `bun:"revoked_at,nullzero"`
 }
 
-// CreateAPIKey stores a key for a user of the organisation.
+// CreateAPIKey stores a key for an active user of the organisation,
+// logged in the audit log (by the acting user in ctx, if any).
 func (db *DB) CreateAPIKey(ctx context.Context, k *APIKey) error {
 	k.Name = strings.TrimSpace(k.Name)
 	if len(k.Name) > 100 {
 		return invalidField("name", "Keep the name under 100 characters.")
 	}
-	if _, err := db.User(ctx, k.OrgID, k.UserID); err != nil {
-		return err
+	return db.tx(ctx, func(tx bun.Tx) error {
+		u := new(rapport.User)
+		if err := tx.NewSelect().Model(u).Where("org_id = ? AND id = ?", k.OrgID, k.UserID).Scan(ctx); err != nil {
+			return notFound(err, "user")
+		}
+		if !u.Active() {
+			return rapport.Errorf(rapport.ECONFLICT, "%s is disabled: a key of theirs would not work.", u.DisplayName())
+		}
+		k.ID, k.CreatedAt = 0, db.now().UTC()
+		if _, err := tx.NewInsert().Model(k).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		summary := keyLabel(k)
+		if actorFrom(ctx, 0) != u.ID {
+			summary += ", for " + u.DisplayName()
+		}
+		return db.audit(ctx, tx, k.OrgID, 0, AuditCreate, "API key", k.ID, summary)
+	})
+}
+
+// keyLabel names a key in the audit log by its name and prefix (which
+// lists show; the key itself is never kept).
+func keyLabel(k *APIKey) string {
+	if k.Name == "" {
+		return k.Prefix + "…"
 	}
-	k.ID, k.CreatedAt = 0, db.now().UTC()
-	_, err := db.rw.NewInsert().Model(k).Returning("id").Exec(ctx)
-	return err
+	return fmt.Sprintf("%q (%s…)", k.Name, k.Prefix)
 }
 
 // APIKeys lists a user's keys, newest first.
@@ -81,4 +104,84 @@ func (db *DB) APIKeyUser(ctx context.Context, hash string) (*APIKey, *rapport.Us
 		}
 	}
 	return k, u, o, nil
+}
+
+// TeamKey is an API key with whose it is, for owners and managers.
+type TeamKey struct {
+	APIKey
+	UserName   string
+	UserActive bool
+}
+
+// OrgAPIKeys lists every key of the organisation, newest first, with
+// whose each is.
+func (db *DB) OrgAPIKeys(ctx context.Context, orgID int64) ([]TeamKey, error) {
+	var ks []APIKey
+	if err := db.ro.NewSelect().Model(&ks).Where("org_id = ?", orgID).OrderExpr("id DESC").Scan(ctx); err != nil {
+		return nil, err
+	}
+	users, err := db.Users(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*rapport.User{}
+	for i := range users {
+		byID[users[i].ID] = &users[i]
+	}
+	out := make([]TeamKey, len(ks))
+	for i, k := range ks {
+		out[i] = TeamKey{APIKey: k}
+		if u := byID[k.UserID]; u != nil {
+			out[i].UserName, out[i].UserActive = u.DisplayName(), u.Active()
+		}
+	}
+	return out, nil
+}
+
+// APIKey returns one key of the organisation: by's own, or anyone's when
+// by is an owner or manager; anyone else's is not found.
+func (db *DB) APIKey(ctx context.Context, orgID int64, by *rapport.User, id int64) (*APIKey, error) {
+	k := new(APIKey)
+	q := db.ro.NewSelect().Model(k).Where("org_id = ? AND id = ?", orgID, id)
+	if !by.CanManageUsers() {
+		q.Where("user_id = ?", by.ID)
+	}
+	return k, notFound(q.Scan(ctx), "API key")
+}
+
+// RevokeKey ends a key at by's request: their own, or, for owners and
+// managers, anyone's in the organisation (anyone else's is not found).
+// A key already revoked stays as it was.
+func (db *DB) RevokeKey(ctx context.Context, orgID int64, by *rapport.User, id int64) (*APIKey, error) {
+	k := new(APIKey)
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		q := db.forUpdate(tx.NewSelect().Model(k).Where("org_id = ? AND id = ?", orgID, id))
+		if !by.CanManageUsers() {
+			q.Where("user_id = ?", by.ID)
+		}
+		if err := q.Scan(ctx); err != nil {
+			return notFound(err, "API key")
+		}
+		if !k.RevokedAt.IsZero() {
+			return nil
+		}
+		k.RevokedAt = db.now().UTC()
+		if _, err := tx.NewUpdate().Table("api_keys").Set("revoked_at = ?", k.RevokedAt).Where("org_id = ? AND id = ?", orgID, k.ID).Exec(ctx); err != nil {
+			return err
+		}
+		summary := "revoked"
+		if k.UserID != by.ID {
+			var name string
+			if err := tx.NewSelect().Table("users").ColumnExpr("CASE WHEN name <> '' THEN name ELSE email END").
+				Where("org_id = ? AND id = ?", orgID, k.UserID).Scan(ctx, &name); err != nil {
+				return err
+			}
+			summary = "revoked " + name + "'s key " + keyLabel(k)
+		}
+		return db.audit(ctx, tx, orgID, by.ID, AuditRevoke, "API key", k.ID, summary)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }

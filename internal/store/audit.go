@@ -20,6 +20,15 @@ const (
 	AuditExport   = "export"
 	AuditImport   = "import"
 	AuditSignOut  = "sign out"
+	// Running the team.
+	AuditDisable = "disable"
+	AuditEnable  = "enable"
+	AuditRole    = "change role"
+	// AuditResetLink: a password reset link made for someone;
+	// AuditResetPassword: a password set through one.
+	AuditResetLink     = "reset link"
+	AuditResetPassword = "reset password"
+	AuditRevoke        = "revoke"
 )
 
 // AuditEntry is one line of the audit log.

@@ -310,7 +310,7 @@ func (s *ImportSession) prepare() error {
 		return err
 	}
 	var users []rapport.User
-	if err := tx.NewSelect().Model(&users).Where("org_id = ?", s.orgID).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", s.orgID).Scan(ctx); err != nil {
 		return err
 	}
 	s.users = map[string]int64{}

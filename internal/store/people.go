@@ -40,7 +40,7 @@ func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport
 
 // createPerson inserts a normalised, valid person inside a transaction.
 func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64, p *rapport.Person, reason string) error {
-	if err := db.checkPerson(ctx, tx, p, 0); err != nil {
+	if err := db.checkPerson(ctx, tx, p, 0, 0); err != nil {
 		return err
 	}
 	now := db.now().UTC()
@@ -70,8 +70,9 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 
 // checkPerson settles p's stage — the one asked for when it fits their
 // kind's pipeline; else the stage they had (was), when it still fits; else
-// their kind's first stage — and checks their owner and referrer.
-func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was int64) error {
+// their kind's first stage — and checks their owner and referrer. A new
+// owner must be an active user; the owner they had (wasOwner) may stay.
+func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was, wasOwner int64) error {
 	pi, err := db.pipelineInfo(ctx, tx, p.OrgID)
 	if err != nil {
 		return err
@@ -84,15 +85,19 @@ func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was
 	} else if err := pi.check(p.Kind, p.StageID); err != nil {
 		return err
 	}
-	return db.checkRefs(ctx, tx, p)
+	return db.checkRefs(ctx, tx, p, wasOwner)
 }
 
 // checkRefs verifies that the owner and the referrer belong to p's
 // organisation, so a bad id is a field error rather than a constraint
-// failure.
-func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person) error {
+// failure; a new owner (other than wasOwner) must be active.
+func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person, wasOwner int64) error {
 	if p.OwnerID != 0 {
-		ok, err := q.NewSelect().Table("users").Where("org_id = ? AND id = ?", p.OrgID, p.OwnerID).Exists(ctx)
+		sel := q.NewSelect().Table("users").Where("org_id = ? AND id = ?", p.OrgID, p.OwnerID)
+		if p.OwnerID != wasOwner {
+			sel.Where("disabled_at IS NULL")
+		}
+		ok, err := sel.Exists(ctx)
 		if err != nil {
 			return err
 		}
@@ -193,7 +198,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 	if p.Version != 0 && p.Version != old.Version {
 		return ErrChanged
 	}
-	if err := db.checkPerson(ctx, tx, p, old.StageID); err != nil {
+	if err := db.checkPerson(ctx, tx, p, old.StageID, old.OwnerID); err != nil {
 		return err
 	}
 	p.CreatedAt, p.CreatedBy, p.ArchivedAt, p.ArrivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt, old.ArrivedAt

@@ -314,8 +314,10 @@ func (a *DrillAssignment) Keys() []string { return strings.Split(a.Objections, "
 
 // AssignDrills asks a user of the organisation to practise objections.
 func (db *DB) AssignDrills(ctx context.Context, orgID, byID, userID int64, keys []string, note string) (*DrillAssignment, error) {
-	if _, err := db.User(ctx, orgID, userID); err != nil {
+	if u, err := db.User(ctx, orgID, userID); err != nil {
 		return nil, err
+	} else if !u.Active() {
+		return nil, invalidField("user", u.DisplayName()+" is disabled.")
 	}
 	var clean []string
 	for _, k := range keys {

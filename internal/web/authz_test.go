@@ -128,10 +128,13 @@ var webAccess = map[string]access{
 		return url.Values{"org_name": {"Second"}, "slug": {"second"}, "region": {"US"}, "tz": {"America/Chicago"}, "name": {"Mallory"},
 			"email": {"mallory@second.test"}, "password": {password}, "password2": {password}}
 	}},
-	"GET /signin":   {public: true, anon: http.StatusOK},
-	"POST /signin":  {public: true, anon: http.StatusUnauthorized},
-	"POST /signout": {public: true, anon: http.StatusSeeOther},
-	"/":             {public: true, anon: http.StatusNotFound, path: "/no-such-page"},
+	// A reset link that does not work: unknown, used and expired alike.
+	"GET /reset/{token}":  {public: true, anon: http.StatusNotFound, path: "/reset/no-such-link"},
+	"POST /reset/{token}": {public: true, anon: http.StatusNotFound, path: "/reset/no-such-link"},
+	"GET /signin":         {public: true, anon: http.StatusOK},
+	"POST /signin":        {public: true, anon: http.StatusUnauthorized},
+	"POST /signout":       {public: true, anon: http.StatusSeeOther},
+	"/":                   {public: true, anon: http.StatusNotFound, path: "/no-such-page"},
 
 	"GET /{$}":       mine,
 	"GET /today":     mine,
@@ -192,19 +195,31 @@ var webAccess = map[string]access{
 	"GET /conversations/{id}/reflect":      record,
 	"POST /conversations/{id}/reflect":     record,
 
-	"GET /followups":                  mine,
-	"POST /followups/{id}/done":       record.with(func(a *access) { a.destroys = 1 }),
-	"POST /followups/{id}/cancel":     record.with(func(a *access) { a.destroys = 1 }),
-	"GET /settings":                   mine,
-	"POST /settings":                  mine,
-	"POST /settings/password":         mine,
-	"POST /settings/org":              managing,
-	"GET /settings/keys":              mine,
-	"POST /settings/keys":             mine,
+	"GET /followups":              mine,
+	"POST /followups/{id}/done":   record.with(func(a *access) { a.destroys = 1 }),
+	"POST /followups/{id}/cancel": record.with(func(a *access) { a.destroys = 1 }),
+	"GET /settings":               mine,
+	"POST /settings":              mine,
+	"POST /settings/password":     mine,
+	"POST /settings/org":          managing,
+	"GET /settings/keys":          mine,
+	"POST /settings/keys":         mine,
+	// An agent revokes their own keys; owners and managers anyone's.
 	"POST /settings/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
 	"GET /users":                      mine,
 	"POST /users":                     managing,
-	"GET /routing":                    managing,
+	// Running the team: a member's page, and what an owner (or, for
+	// agents, a manager) does to them. The finer rules (managers and
+	// agents only, the last owner, oneself) are TestTeamRoleRules'.
+	"GET /users/{id}":         managingRecord,
+	"POST /users/{id}/role":   managingRecord,
+	"POST /users/{id}/reset":  managingRecord,
+	"POST /users/{id}/enable": managingRecord,
+	"POST /users/{id}/disable": managingRecord.with(func(a *access) {
+		a.form = func(fx *authzFixture, c caller) url.Values { return url.Values{"hand_to": {itoa(fx.owner.ID)}} }
+		a.destroys = 1
+	}),
+	"GET /routing": managing,
 	"POST /routing": managing.with(func(a *access) {
 		a.other = refused // routing to A's agent
 	}),
@@ -405,7 +420,15 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		}
 		held[i] = he.ID
 	}
-	fx.ids = map[string]int64{"held": held[0], "held2": held[1], "person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	// Someone who left, for re-enabling.
+	gone := &rapport.User{OrgID: fx.org.ID, Email: "gone@" + slug + ".test", Name: "Gone " + slug, Role: rapport.RoleAgent, PasswordHash: h.hash}
+	if err := h.db.CreateUser(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.DisableUser(ctx, fx.org.ID, nil, gone.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	fx.ids = map[string]int64{"member": fx.manager.ID, "disabled": gone.ID, "held": held[0], "held2": held[1], "person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": keys[col], "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": fx.owner.ID, "callblock": blocks[col], "recruit": recruit.ID, "meeting": meeting,
 		"appointment": appointment}

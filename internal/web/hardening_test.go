@@ -24,6 +24,8 @@ type records struct {
 	ids map[string]int64 // by kind: person, fact, conversation, ...
 	// key is an objection of the organisation's own.
 	key string
+	// token is a working password reset link's, for the agent.
+	token string
 }
 
 // records fills o's organisation with one of everything.
@@ -80,7 +82,11 @@ func (h *harness) records(o *orgFixture) *records {
 	if _, err := h.db.HoldEvent(ctx, o.org.ID, held); err != nil {
 		t.Fatal(err)
 	}
-	return &records{key: own.Key, ids: map[string]int64{"held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	link, err := h.db.IssuePasswordReset(ctx, o.org.ID, o.agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID}}
 }
@@ -104,6 +110,7 @@ var idOf = []struct{ prefix, kind string }{
 	{"/people/", "person"}, {"/call/", "person"}, {"/conversations/", "conversation"}, {"/followups/", "followup"},
 	{"/settings/keys/", "apikey"}, {"/routing/", "rule"}, {"/import/", "import"}, {"/companies/", "company"},
 	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
+	{"/users/", "user"},
 }
 
 // request turns a route pattern into a method and a path naming rec's
@@ -132,6 +139,7 @@ func (rec *records) request(t *testing.T, pattern string) (string, string, bool)
 	path = strings.ReplaceAll(path, "{fid}", strconv.FormatInt(rec.ids["fact"], 10))
 	path = strings.ReplaceAll(path, "{kind}", string(rapport.EntryObjection))
 	path = strings.ReplaceAll(path, "{key}", rec.key)
+	path = strings.ReplaceAll(path, "{token}", rec.token)
 	if strings.Contains(path, "{") {
 		t.Errorf("%s: no value for its path values", pattern)
 		return "", "", false

@@ -13,6 +13,8 @@ import (
 type keysPage struct {
 	Base
 	Keys []store.APIKey
+	// Team is every key of the organisation, for owners and managers.
+	Team []store.TeamKey
 	// NewKey is shown once, right after it is made.
 	NewKey string
 	Form   *form
@@ -22,6 +24,11 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a *account, 
 	keys, err := s.db.APIKeys(r.Context(), a.org.ID, a.user.ID)
 	if err != nil {
 		return err
+	}
+	if a.user.CanManageUsers() {
+		if page.Team, err = s.db.OrgAPIKeys(r.Context(), a.org.ID); err != nil {
+			return err
+		}
 	}
 	page.Base, page.Keys = s.withFlash(w, r, a, "API keys", "settings"), keys
 	if page.Form == nil {
@@ -53,16 +60,22 @@ func (s *Server) keyCreate(w http.ResponseWriter, r *http.Request, a *account) e
 	return s.renderKeys(w, r, a, &keysPage{NewKey: key}, http.StatusOK)
 }
 
+// keyRevoke ends a key: one's own, or (owners and managers) anyone's in
+// the organisation. The form may say where to go back to.
 func (s *Server) keyRevoke(w http.ResponseWriter, r *http.Request, a *account) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.db.RevokeAPIKey(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.RevokeKey(r.Context(), a.org.ID, a.user, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Key revoked. Anything using it can no longer reach Rapport.")
-	return redirect(w, r, "/settings/keys")
+	return redirect(w, r, nextOr(f.Get("next"), "/settings/keys"))
 }
 
 type routingPage struct {

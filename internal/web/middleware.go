@@ -148,7 +148,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, a *account, err er
 	code := rapport.ErrorCode(err)
 	status := httpx.Status(code)
 	if status == http.StatusInternalServerError {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", logPath(r), "err", err)
 	}
 	if code == rapport.EUNAUTHORIZED && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
@@ -240,7 +240,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				s.log.Error("panic", "method", r.Method, "path", logPath(r), "panic", v)
 				if sw.status == 0 {
 					http.Error(sw, "Internal Server Error", http.StatusInternalServerError)
 				}
@@ -248,7 +248,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if strings.HasPrefix(r.URL.Path, "/static/") {
 				return
 			}
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			s.log.Info("request", "method", r.Method, "path", logPath(r), "status", sw.status,
 				"ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		next.ServeHTTP(sw, r)

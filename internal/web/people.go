@@ -31,6 +31,8 @@ func personURL(id int64) string { return "/people/" + strconv.FormatInt(id, 10) 
 type lookups struct {
 	Pipelines []rapport.Pipeline
 	Stages    map[int64]*rapport.Stage
+	// Users are those who can sign in, for pickers; UserNames names
+	// everyone, disabled users too, for history.
 	Users     []rapport.User
 	UserNames map[int64]string
 }
@@ -41,13 +43,17 @@ func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 	if l.Pipelines, err = s.db.Pipelines(ctx, a.org.ID); err != nil {
 		return l, err
 	}
-	if l.Users, err = s.db.Users(ctx, a.org.ID); err != nil {
+	users, err := s.db.Users(ctx, a.org.ID)
+	if err != nil {
 		return l, err
 	}
 	l.Stages = store.Stages(l.Pipelines)
 	l.UserNames = map[int64]string{}
-	for _, u := range l.Users {
+	for _, u := range users {
 		l.UserNames[u.ID] = u.DisplayName()
+		if u.Active() {
+			l.Users = append(l.Users, u)
+		}
 	}
 	return l, nil
 }

@@ -42,6 +42,11 @@ var idKinds = map[string]string{
 	"POST /conversations/{id}/reflect": "conversation",
 	"POST /intake/held/{id}/attach":    "held",
 	"POST /intake/held/{id}/dismiss":   "held2",
+	"GET /users/{id}":                  "user",
+	"POST /users/{id}/role":            "member",
+	"POST /users/{id}/reset":           "member",
+	"POST /users/{id}/disable":         "member",
+	"POST /users/{id}/enable":          "disabled",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -162,8 +167,15 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if _, err := h.db.HoldEvent(ctx, a.org.ID, held); err != nil {
 			t.Fatal(err)
 		}
+		gone := &rapport.User{OrgID: a.org.ID, Email: "gone@alpha.test", Name: "Gone alpha", Role: rapport.RoleAgent, PasswordHash: h.hash}
+		if err := h.db.CreateUser(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.db.DisableUser(ctx, a.org.ID, nil, gone.ID, 0); err != nil {
+			t.Fatal(err)
+		}
 		keys := map[string]string{"kind": string(rapport.EntryObjection), "key": own.Key}
-		ids := map[string]int64{"held": held.ID, "held2": held.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
+		ids := map[string]int64{"member": a.manager.ID, "disabled": gone.ID, "held": held.ID, "held2": held.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
 			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
 			"callblock": block.ID}
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
@@ -211,8 +223,14 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
 			t.Error("A's API key was touched")
 		}
-		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 {
+		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 || rules[0].UserIDs != rapport.FormatIDs([]int64{a.agent.ID}) {
 			t.Error("A's routing rule was touched")
+		}
+		if m, _ := h.db.User(ctx, a.org.ID, a.manager.ID); m == nil || !m.Active() || m.Role != rapport.RoleManager {
+			t.Errorf("A's manager was disabled or changed: %+v", m)
+		}
+		if g, _ := h.db.User(ctx, a.org.ID, gone.ID); g == nil || g.Active() {
+			t.Error("A's departed agent was re-enabled")
 		}
 		if hs, _ := h.db.HeldEvents(ctx, a.org.ID, false, 10); len(hs) != 1 {
 			t.Error("A's held event was placed")
