@@ -208,6 +208,14 @@ func (db *DB) SignInFailed(ctx context.Context, t *SignInTicket) (time.Time, err
 	return until, nil
 }
 
+// ForgiveSignIns lifts the lock strangers' failures put on an account's
+// unknown browsers, for someone who has just proved who they are (a
+// password reset link).
+func (db *DB) ForgiveSignIns(ctx context.Context, email string) error {
+	_, err := db.rw.NewDelete().Model((*throttleRow)(nil)).Where("key = ?", strangerRule.scope+strings.ToLower(strings.TrimSpace(email))).Exec(ctx)
+	return err
+}
+
 // RememberDevice marks the browser as one the user signs in from: it
 // returns the token for its cookie (a new one unless the browser's token
 // is already this user's).

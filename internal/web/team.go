@@ -258,10 +258,20 @@ func (s *Server) resetSave(w http.ResponseWriter, r *http.Request) error {
 	if u, err = s.db.ResetPassword(r.Context(), token, hash); err != nil {
 		return err
 	}
-	// A new password undoes a lockout of the account (not of the address).
-	if err := s.db.SignInSucceeded(r.Context(), u.Email); err != nil {
+	// A reset link proves who they are: strangers' failures no longer lock
+	// them out, and this browser is theirs from now on (not the address's
+	// lock, which is about others).
+	if err := s.db.ForgiveSignIns(r.Context(), u.Email); err != nil {
 		return err
 	}
+	var device string
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		device = c.Value
+	}
+	if device, err = s.db.RememberDevice(r.Context(), u, device); err != nil {
+		return err
+	}
+	http.SetCookie(w, s.cookie(r, deviceCookie, device, store.DeviceTTL))
 	if err := s.startSession(w, r, u); err != nil {
 		return err
 	}
