@@ -21,8 +21,9 @@ type detailJSON struct {
 }
 
 type eventJSON struct {
-	ID          int64        `json:"id"`
-	PersonID    int64        `json:"personId"`
+	ID int64 `json:"id"`
+	// PersonID is nil when the person is a colleague's private one.
+	PersonID    *int64       `json:"personId"`
 	Type        string       `json:"type"`
 	Source      string       `json:"source"`
 	System      string       `json:"system,omitempty"`
@@ -37,7 +38,7 @@ type eventJSON struct {
 }
 
 func toEvent(e *rapport.Event) eventJSON {
-	out := eventJSON{ID: e.ID, PersonID: e.PersonID, Type: e.Type, Source: e.Source, System: e.System, Message: e.Message,
+	out := eventJSON{ID: e.ID, PersonID: idPtr(e.PersonID), Type: e.Type, Source: e.Source, System: e.System, Message: e.Message,
 		Description: e.Description, Note: e.Note, PageURL: e.PageURL, Property: e.Property, OccurredAt: e.OccurredAt.UTC(),
 		Historical: e.Historical, Details: []detailJSON{}}
 	for _, d := range e.Details {
@@ -105,10 +106,12 @@ func (s *Server) answerEvent(w http.ResponseWriter, r *http.Request, a *account,
 		}
 		pj := toPerson(res.Person, stages)
 		out.Person = &pj
+		out.Warnings = append(out.Warnings, res.PersonWarnings...)
 		if status == http.StatusCreated {
 			w.Header().Set("Location", Prefix+"/people/"+strconv.FormatInt(res.Person.ID, 10))
 		}
 	} else {
+		out.Event.PersonID = nil
 		out.Warnings = append(out.Warnings, "person: a colleague's private person; the event is on their timeline.")
 	}
 	writeJSON(w, status, out)

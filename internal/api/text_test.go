@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 // TestTextThatNoFieldCanHold: a NUL or bytes that are not UTF-8 in any
@@ -46,6 +48,48 @@ func TestTextThatNoFieldCanHold(t *testing.T) {
 		r = h.call(a.key, "POST", "/api/v1/people", `{"firstName":"Many","phones":[`+strings.Join(phones, ",")+`]}`)
 		if r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "20 phone") {
 			t.Errorf("21 phones: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestEventsSayNothingOfAPrivatePerson: where people are private to their
+// owner, an event an agent's key sends about a colleague's person lands on
+// that person's timeline, and the answer gives neither their id nor their
+// values (not even as what was kept rather than applied).
+func TestEventsSayNothingOfAPrivatePerson(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.tenant("acme")
+		a.org.Visibility = rapport.VisibilityOwn
+		if err := h.db.UpdateOrg(ctx, a.org); err != nil {
+			t.Fatal(err)
+		}
+		colleague := &rapport.User{OrgID: a.org.ID, Email: "col@acme.test", Name: "Col", Role: rapport.RoleAgent, PasswordHash: "x"}
+		if err := h.db.CreateUser(ctx, colleague); err != nil {
+			t.Fatal(err)
+		}
+		secret := &rapport.Person{FirstName: "Private", LastName: "Person", Kind: rapport.KindLead, OwnerID: colleague.ID, City: "Secretville",
+			Emails: []rapport.Email{{Address: "private@example.com"}}}
+		if err := h.db.CreatePerson(ctx, a.org.ID, colleague.ID, secret); err != nil {
+			t.Fatal(err)
+		}
+		agentKey := h.key(a.org.ID, a.agent.ID)
+		r := h.call(agentKey, "POST", "/api/v1/events", map[string]any{"source": "Zillow", "type": "Inquiry",
+			"person": map[string]any{"firstName": "Someone", "lastName": "Else", "emails": []string{"private@example.com"},
+				"addresses": []map[string]any{{"street": "1 Main", "city": "Elsewhere"}}}})
+		if r.status != http.StatusOK {
+			t.Fatalf("event: %d %s", r.status, r.body)
+		}
+		body := string(r.body)
+		for _, leak := range []string{fmt.Sprint(secret.ID), "Private", "Secretville", `"person":{`} {
+			if strings.Contains(body, `"personId":`+leak) || leak != fmt.Sprint(secret.ID) && strings.Contains(body, leak) {
+				t.Errorf("the answer shows %q: %s", leak, body)
+			}
+		}
+		if ev := r.json(t)["event"].(map[string]any); ev["personId"] != nil {
+			t.Errorf("event personId = %v", ev["personId"])
+		}
+		if r.header.Get("Location") != "" {
+			t.Errorf("Location: %s", r.header.Get("Location"))
 		}
 	})
 }

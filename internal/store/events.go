@@ -46,6 +46,10 @@ type EventResult struct {
 	// Warnings say what the event asked for that was not done: an
 	// assignee or stage Rapport does not know, a person id no one has.
 	Warnings []string
+	// PersonWarnings say what was kept about the person rather than
+	// applied; they quote the person's own values, so an answer shows them
+	// only to someone who may see the person.
+	PersonWarnings []string
 }
 
 // RecordEvent records a lead-source event against the person it names,
@@ -103,7 +107,7 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 					return err
 				}
 				for _, k := range kept {
-					res.Warnings = append(res.Warnings, fmt.Sprintf("person: %s %q kept as imported (%s %s).", k.Name, k.Value, p.Name(), k.Why))
+					res.PersonWarnings = append(res.PersonWarnings, fmt.Sprintf("person: %s %q kept as imported (%s %s).", k.Name, k.Value, p.Name(), k.Why))
 				}
 			}
 			if rapport.MergeInto(p, &in.Person) {
@@ -164,7 +168,7 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 		return nil, err
 	}
 	if res.Duplicate {
-		res.Warnings = nil
+		res.Warnings, res.PersonWarnings = nil, nil
 		if res.Person, err = db.Person(ctx, orgID, ev.PersonID); err != nil {
 			return nil, err
 		}
@@ -188,8 +192,7 @@ func (db *DB) eventMatches(ctx context.Context, tx bun.Tx, orgID int64, in *Even
 	}
 	ids, others, err := db.contactMatches(ctx, tx, orgID, &in.Person)
 	if len(others) > 0 && len(ids) == 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("person.phones: the number is also %s's, under another name; this is someone new who shares it.",
-			strings.Join(others, "'s and ")))
+		res.Warnings = append(res.Warnings, "person.phones: the number is also someone else's here, under another name; this is someone new who shares it.")
 	}
 	return ids, err
 }
