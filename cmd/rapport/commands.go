@@ -348,12 +348,15 @@ func prepareDemo(ctx context.Context, db *store.DB, log *slog.Logger) (string, e
 		}
 		log.Info("demo brokerage created", "took", time.Since(start).Round(time.Millisecond))
 	default:
-		if _, err := db.UserByEmail(ctx, demo.OwnerEmail); rapport.ErrorCode(err) == rapport.ENOTFOUND {
-			log.Warn("--demo ignored: the database already holds organisations and no demo owner")
+		org, err := db.OrgBySlug(ctx, demo.OrgSlug)
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			log.Warn("--demo ignored: the database already holds organisations and no demo brokerage")
 			return "", nil
+		} else if err != nil {
+			return "", err
 		}
 		for _, du := range demo.Users {
-			u, err := db.UserByEmail(ctx, du.Email)
+			u, err := db.MemberByEmail(ctx, org.ID, du.Email)
 			if rapport.ErrorCode(err) == rapport.ENOTFOUND {
 				continue
 			}
@@ -412,8 +415,8 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return describe(err)
 	}
-	u, err := db.UserByEmail(ctx, email)
-	if err != nil || u.OrgID != org.ID {
+	u, err := db.MemberByEmail(ctx, org.ID, email)
+	if err != nil {
 		return fmt.Errorf("no user %s in %s", email, slug)
 	}
 	key, prefix, hash := auth.NewAPIKey()

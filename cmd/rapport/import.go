@@ -89,8 +89,8 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	if owner != "" {
-		u, err := db.UserByEmail(ctx, owner)
-		if err != nil || u.OrgID != org.ID {
+		u, err := db.MemberByEmail(ctx, org.ID, owner)
+		if err != nil {
 			return fmt.Errorf("--owner: no user %s in %s", owner, slug)
 		}
 		opts.OwnerID = u.ID

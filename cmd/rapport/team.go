@@ -49,8 +49,8 @@ func member(ctx context.Context, db *store.DB, slug, email string) (*rapport.Org
 	if err != nil {
 		return nil, nil, describe(err)
 	}
-	u, err := db.UserByEmail(ctx, email)
-	if err != nil || u.OrgID != org.ID {
+	u, err := db.MemberByEmail(ctx, org.ID, email)
+	if err != nil {
 		return nil, nil, fmt.Errorf("no user %s in %s", email, slug)
 	}
 	return org, u, nil

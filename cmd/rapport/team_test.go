@@ -44,8 +44,8 @@ func TestUserTeamCommands(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	org, _ := db.OrgBySlug(ctx, "acme")
-	ann, _ := db.UserByEmail(ctx, "ann@acme.test")
-	bo, _ := db.UserByEmail(ctx, "bo@acme.test")
+	ann, _ := db.MemberByEmail(ctx, org.ID, "ann@acme.test")
+	bo, _ := db.MemberByEmail(ctx, org.ID, "bo@acme.test")
 	p := &rapport.Person{FirstName: "Paula", Kind: rapport.KindLead, OwnerID: ann.ID}
 	if err := db.CreatePerson(ctx, org.ID, ann.ID, p); err != nil {
 		t.Fatal(err)

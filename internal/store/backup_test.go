@@ -83,7 +83,7 @@ func TestBackupRoundTrip(t *testing.T) {
 			if err != nil || len(page.People) != 1 {
 				t.Errorf("search in the copy: %+v %v", page, err)
 			}
-			if u, err := dst.UserByEmail(ctx, demo.OwnerEmail); err != nil || u.PasswordHash != "hash" || u.OrgID != org.ID {
+			if u, err := dst.MemberByEmail(ctx, org.ID, demo.OwnerEmail); err != nil || u.PasswordHash != "hash" || u.OrgID != org.ID {
 				t.Errorf("owner in the copy: %+v %v", u, err)
 			}
 			p := &rapport.Person{FirstName: "After", Kind: rapport.KindLead}

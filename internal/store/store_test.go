@@ -106,11 +106,23 @@ func TestOrganisationsAndUsers(t *testing.T) {
 		wantCode(t, f.db.CreateOrg(ctx, dup, nil), rapport.ECONFLICT)
 		wantCode(t, f.db.CreateUser(ctx, &rapport.User{OrgID: f.org.ID, Email: "AGENT@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}), rapport.ECONFLICT)
 		wantCode(t, f.db.CreateFirstOrg(ctx, &rapport.Org{Name: "Second", Slug: "second"}, nil), rapport.ECONFLICT)
-		u, err := f.db.UserByEmail(ctx, " Agent@ACME.test ")
+		u, err := f.db.MemberByEmail(ctx, f.org.ID, " Agent@ACME.test ")
 		if err != nil || u.ID != f.agent.ID || u.WeeklyGoal != 25 || u.TodaySize != 10 {
-			t.Fatalf("UserByEmail = %+v, %v", u, err)
+			t.Fatalf("MemberByEmail = %+v, %v", u, err)
 		}
 		other := newFixture(t, f.db, f.clock, "other")
+		// The same address in another organisation is another account,
+		// and saying so to no one: adding it there works.
+		twin := &rapport.User{OrgID: other.org.ID, Email: "agent@acme.test", Role: rapport.RoleAgent, PasswordHash: "y"}
+		if err := f.db.CreateUser(ctx, twin); err != nil {
+			t.Fatalf("the same address in another organisation: %v", err)
+		}
+		if us, err := f.db.UsersByEmail(ctx, "agent@acme.test"); err != nil || len(us) != 2 || us[0].ID != f.agent.ID {
+			t.Fatalf("UsersByEmail = %+v, %v", us, err)
+		}
+		if _, err := f.db.MemberByEmail(ctx, other.org.ID, "agent@acme.test"); err != nil {
+			t.Fatal(err)
+		}
 		_, err = f.db.User(ctx, other.org.ID, f.agent.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
 		users, err := f.db.Users(ctx, f.org.ID)

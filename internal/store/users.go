@@ -38,15 +38,27 @@ func (db *DB) insertUser(ctx context.Context, tx bun.Tx, u *rapport.User) error 
 	return nil
 }
 
-// UserByEmail finds a user by email across organisations, for signing in.
-// Email addresses are unique across the whole installation.
-func (db *DB) UserByEmail(ctx context.Context, email string) (*rapport.User, error) {
-	u := new(rapport.User)
+// UsersByEmail finds the accounts with an email address, in every
+// organisation, for signing in (the password says which is meant), oldest
+// first.
+func (db *DB) UsersByEmail(ctx context.Context, email string) ([]rapport.User, error) {
+	e, err := rapport.NormalizeEmail(email)
+	if err != nil {
+		return nil, nil
+	}
+	var us []rapport.User
+	err = db.ro.NewSelect().Model(&us).Where("email = ?", e).Order("id").Scan(ctx)
+	return us, err
+}
+
+// MemberByEmail finds the organisation's user with an email address.
+func (db *DB) MemberByEmail(ctx context.Context, orgID int64, email string) (*rapport.User, error) {
 	e, err := rapport.NormalizeEmail(email)
 	if err != nil {
 		return nil, rapport.NotFound("user")
 	}
-	err = db.ro.NewSelect().Model(u).Where("email = ?", e).Scan(ctx)
+	u := new(rapport.User)
+	err = db.ro.NewSelect().Model(u).Where("org_id = ? AND email = ?", orgID, e).Scan(ctx)
 	return u, notFound(err, "user")
 }
 

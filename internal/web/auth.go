@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,6 +109,9 @@ type signinPage struct {
 	Form *form
 	// Kept is what the user had written when their session ended.
 	Kept string
+	// Orgs are the organisations to choose from when one email and
+	// password open accounts in several.
+	Orgs []rapport.Org
 }
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) error {
@@ -146,31 +150,61 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	if !locked.IsZero() {
 		return s.signinLocked(w, r, f, locked)
 	}
-	u, err := s.db.UserByEmail(r.Context(), f.Get("email"))
-	switch {
-	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
-		auth.CheckNoUser(password)
-	case err != nil:
+	// The same address may have an account in more than one organisation:
+	// the password says which (and, when it opens several, the user
+	// chooses among those).
+	users, err := s.db.UsersByEmail(r.Context(), f.Get("email"))
+	if err != nil {
 		return err
-	default:
-		ok, err := auth.CheckPassword(u.PasswordHash, password)
+	}
+	var opened []rapport.User
+	if len(users) == 0 {
+		auth.CheckNoUser(password)
+	}
+	for _, cand := range users {
+		ok, err := auth.CheckPassword(cand.PasswordHash, password)
 		if err != nil {
 			return err
 		}
-		if ok && u.DisabledAt.IsZero() {
-			if err := s.db.SignInSucceeded(r.Context(), ticket); err != nil {
-				return err
-			}
-			token, err := s.db.RememberDevice(r.Context(), u, attempt.DeviceToken)
+		if ok && cand.DisabledAt.IsZero() {
+			opened = append(opened, cand)
+		}
+	}
+	if chosen := f.Get("org"); chosen != "" && len(opened) > 1 {
+		opened = slices.DeleteFunc(opened, func(u rapport.User) bool { return strconv.FormatInt(u.OrgID, 10) != chosen })
+	}
+	if len(opened) > 1 {
+		// Several organisations: the password is right for each, so the
+		// choice shows only what this person may open.
+		if err := s.db.SignInSucceeded(r.Context(), ticket); err != nil {
+			return err
+		}
+		var orgs []rapport.Org
+		for _, u := range opened {
+			org, err := s.db.Org(r.Context(), u.OrgID)
 			if err != nil {
 				return err
 			}
-			http.SetCookie(w, s.cookie(r, deviceCookie, token, store.DeviceTTL))
-			if err := s.startSession(w, r, u); err != nil {
-				return err
-			}
-			return redirect(w, r, safeNext(f.Get("next")))
+			orgs = append(orgs, *org)
 		}
+		f.Values.Del("password")
+		s.render(w, r, http.StatusOK, "signin", &signinPage{Base: s.basePage(r, nil, "Sign in"), Form: f, Orgs: orgs})
+		return nil
+	}
+	if len(opened) == 1 {
+		u := &opened[0]
+		if err := s.db.SignInSucceeded(r.Context(), ticket); err != nil {
+			return err
+		}
+		token, err := s.db.RememberDevice(r.Context(), u, attempt.DeviceToken)
+		if err != nil {
+			return err
+		}
+		http.SetCookie(w, s.cookie(r, deviceCookie, token, store.DeviceTTL))
+		if err := s.startSession(w, r, u); err != nil {
+			return err
+		}
+		return redirect(w, r, safeNext(f.Get("next")))
 	}
 	s.log.Info("sign-in failed", "ip", httpx.ClientIP(r), "known_browser", ticket.Device)
 	if locked, err = s.db.SignInFailed(r.Context(), ticket); err != nil {

@@ -48,7 +48,7 @@ func TestFirstRunSetup(t *testing.T) {
 		if res.status != http.StatusSeeOther || res.location != "/signin" {
 			t.Fatalf("second setup: %d %s", res.status, res.location)
 		}
-		if _, err := h.db.UserByEmail(ctx, "mallory@evil.test"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if us, err := h.db.UsersByEmail(ctx, "mallory@evil.test"); err != nil || len(us) != 0 {
 			t.Fatalf("second setup created a user: %v", err)
 		}
 	})
@@ -426,5 +426,43 @@ func TestSignInLockout(t *testing.T) {
 		if r := h.client().post("/signin", url.Values{"email": {o.manager.Email}, "password": {password}}); r.status != http.StatusTooManyRequests {
 			t.Errorf("the right password after the burst: %d", r.status)
 		}
+	})
+}
+
+// TestOneAddressInTwoOrganisations: adding a user whose address has an
+// account in another organisation works like any other (nothing says so);
+// signing in, the password decides which account, and one password that
+// opens both asks which organisation, naming only those two.
+func TestOneAddressInTwoOrganisations(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a, b := h.org("acme"), h.org("beta")
+		res := h.signedIn(b.manager.Email).post("/users", url.Values{"name": {"Ann"}, "email": {a.agent.Email}, "role": {"agent"}, "password": {"another long secret"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		// Different passwords: each opens its own organisation.
+		c := h.client()
+		wantStatus(t, c.post("/signin", url.Values{"email": {a.agent.Email}, "password": {"another long secret"}}), http.StatusSeeOther)
+		wantBody(t, c.get("/today"), b.org.Name)
+		c = h.client()
+		wantStatus(t, c.post("/signin", url.Values{"email": {a.agent.Email}, "password": {password}}), http.StatusSeeOther)
+		wantBody(t, c.get("/today"), a.org.Name)
+		// The same password for both: choose.
+		u, err := h.db.MemberByEmail(ctx, b.org.ID, a.agent.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.SetPassword(ctx, b.org.ID, u.ID, h.hash, ""); err != nil {
+			t.Fatal(err)
+		}
+		h.org("gamma") // a third organisation, which must not be named
+		c = h.client()
+		res = c.post("/signin", url.Values{"email": {a.agent.Email}, "password": {password}})
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, "more than one organisation", a.org.Name, b.org.Name)
+		if strings.Contains(res.body, "Org gamma") {
+			t.Error("the choice names an organisation the account is not in")
+		}
+		res = c.post("/signin", url.Values{"email": {a.agent.Email}, "password": {password}, "org": {strconv.FormatInt(b.org.ID, 10)}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantBody(t, c.get("/today"), b.org.Name)
 	})
 }
