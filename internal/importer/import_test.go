@@ -249,3 +249,28 @@ func TestUnusableFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestFilesOutOfBounds: a file with thousands of columns, or a row of
+// megabytes, is refused at once with its line, before any work grows
+// with it.
+func TestFilesOutOfBounds(t *testing.T) {
+	wide := strings.Repeat("a,", 200000) + "a\n" + strings.Repeat("1,", 200000) + "1\n"
+	start := time.Now()
+	_, err := importer.NewReader(strings.NewReader(wide))
+	if err == nil || !strings.Contains(err.Error(), "line 1: 200001 columns") {
+		t.Errorf("200,001 columns: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Logf("refusing took %v", d)
+	}
+	rd, err := importer.NewReader(strings.NewReader("Name,Notes\nAnn,\"" + strings.Repeat("x", 60000) + "\"\n" +
+		"Bob,ok\n" + strings.Repeat("y,", 600) + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd.Next()
+	rd.Next()
+	if _, err := rd.Next(); err == nil || !strings.Contains(err.Error(), "line 4: 601 columns") {
+		t.Errorf("a wide row: %v", err)
+	}
+}

@@ -27,6 +27,14 @@ const sniffSize = 64 << 10
 // it claims to be (or a quote was never closed).
 const maxFieldBytes = 64 << 10
 
+// MaxColumns and maxRecordBytes bound a row: no contact export has more
+// columns than Outlook's 92 by much, and a file with thousands is not one
+// (or is built to make the preview's work grow with it).
+const (
+	MaxColumns     = 500
+	maxRecordBytes = 1 << 20
+)
+
 // Reader reads a CSV file of any common shape: UTF-8 with or without a
 // byte-order mark, UTF-16 with one, or Latin-1/Windows-1252; comma,
 // semicolon or tab separated; CRLF or LF; quoted fields that span lines.
@@ -196,6 +204,16 @@ func (rd *Reader) read() (Record, error) {
 			return Record{}, describeCSV(err)
 		}
 		line, _ := rd.csv.FieldPos(0)
+		if len(fields) > MaxColumns {
+			return Record{}, fmt.Errorf("line %d: %d columns; Rapport reads files of at most %d columns — is this a contact list?", line, len(fields), MaxColumns)
+		}
+		size := 0
+		for _, f := range fields {
+			size += len(f)
+		}
+		if size > maxRecordBytes {
+			return Record{}, fmt.Errorf("line %d: a row of %d KB; Rapport reads rows of at most %d KB — is a quote left open?", line, size>>10, maxRecordBytes>>10)
+		}
 		blank := true
 		for i, f := range fields {
 			if len(f) > maxFieldBytes {

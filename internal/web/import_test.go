@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/web"
 )
 
 func (c *client) upload(path, name string, content []byte) response {
@@ -179,5 +180,35 @@ func TestPersonPageShowsHouseholdAndWhatWasKept(t *testing.T) {
 		res = c.post("/duplicates/distinct", url.Values{"id": {strconv.FormatInt(ids["Maria"], 10), strconv.FormatInt(ids["Erik"], 10)}})
 		wantStatus(t, res, http.StatusSeeOther)
 		wantBody(t, c.get("/duplicates"), "No likely duplicates")
+	})
+}
+
+// TestImportPreviewIsBoundedAndKept: a file with thousands of columns is
+// refused at upload with a clear message; a preview is made once for a
+// choice of settings, however often the page is viewed, and again when
+// the settings change.
+func TestImportPreviewIsBoundedAndKept(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		a := h.org("acme")
+		c := h.signedIn(a.owner.Email)
+		wide := strings.Repeat("c,", 200000) + "c\n" + strings.Repeat("1,", 200000) + "1\n"
+		res := c.upload("/import", "wide.csv", []byte(wide))
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, "at most 500 columns")
+
+		res = c.upload("/import", "list.csv", []byte("Name,Email\nAnn Lee,ann@example.com\n"))
+		path := res.location
+		before := web.PreviewsMade()
+		for range 5 {
+			wantBody(t, c.get(path), "Ann Lee")
+		}
+		if made := web.PreviewsMade() - before; made != 1 {
+			t.Errorf("%d previews made for five views", made)
+		}
+		wantStatus(t, c.post(path, url.Values{"preset": {"auto"}, "source": {"Fair"}, "owner": {strconv.FormatInt(a.owner.ID, 10)}}), http.StatusSeeOther)
+		wantBody(t, c.get(path), "Ann Lee")
+		if made := web.PreviewsMade() - before; made != 2 {
+			t.Errorf("%d previews made after the settings changed, want 2", made)
+		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -39,6 +40,10 @@ type importSettings struct {
 	// Period is the last day of the 12 months a production report covers.
 	Period string `json:"period,omitempty"`
 }
+
+// previewsMade counts previews made, for the tests that check one is
+// made once.
+var previewsMade atomic.Int64
 
 // progress holds how far running imports have got, in this process.
 var progress sync.Map // import id -> int rows done
@@ -158,9 +163,16 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	job, err := s.loadImport(r.Context(), a, id, true)
+	// The file itself (up to 64 MB) is read only when its preview must be
+	// made or its rows counted.
+	job, err := s.loadImport(r.Context(), a, id, false)
 	if err != nil {
 		return err
+	}
+	if !(job.Status == store.ImportUploaded && s.previews.has(job.ID, job.Settings)) && job.Status != store.ImportDone {
+		if job, err = s.loadImport(r.Context(), a, id, true); err != nil {
+			return err
+		}
 	}
 	page := &importJobPage{Base: s.withFlash(w, r, a, "Import "+job.FileName, "people"), Job: job, Fields: importer.Fields,
 		Presets: importer.Presets, Kinds: rapport.Kinds, Form: newForm(nil)}
@@ -176,7 +188,16 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	page.Rows = bytes.Count(job.Content, []byte("\n"))
 	switch job.Status {
 	case store.ImportUploaded:
-		s.preview(a, page)
+		err = s.previews.show(s, a, page, func() error {
+			j, err := s.loadImport(r.Context(), a, id, true)
+			if err == nil {
+				page.Job.Content = j.Content
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	case store.ImportRunning:
 		if v, ok := progress.Load(job.ID); ok {
 			page.Done = v.(int)
@@ -190,9 +211,78 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	return nil
 }
 
+// previewCache keeps each uploaded file's preview for the settings it was
+// made with: viewing the page again (or polling it) costs nothing, and a
+// new choice of mapping makes it once more. It holds few entries; an
+// evicted one is made again when next viewed.
+type previewCache struct {
+	mu      sync.Mutex
+	entries map[int64]*previewEntry
+}
+
+type previewEntry struct {
+	settings string
+	header   []string
+	mapping  importer.Mapping
+	rows     []importer.Row
+	count    int
+	problem  string
+}
+
+const previewCacheSize = 64
+
+// show fills the page's preview from the cache, making it if need be
+// (load reads the file, when the page was served without it).
+func (c *previewCache) show(s *Server, a *account, page *importJobPage, load func() error) error {
+	key := page.Job.Settings
+	c.mu.Lock()
+	e := c.entries[page.Job.ID]
+	c.mu.Unlock()
+	if e == nil || e.settings != key {
+		if page.Job.Content == nil {
+			if err := load(); err != nil {
+				return err
+			}
+		}
+		s.preview(a, page)
+		e = &previewEntry{settings: key, header: page.Header, mapping: page.Mapping, rows: page.Preview, count: page.Rows, problem: page.Problem}
+		c.mu.Lock()
+		if c.entries == nil {
+			c.entries = map[int64]*previewEntry{}
+		}
+		if len(c.entries) >= previewCacheSize {
+			for id := range c.entries {
+				delete(c.entries, id) // any one: made again when viewed
+				break
+			}
+		}
+		c.entries[page.Job.ID] = e
+		c.mu.Unlock()
+		return nil
+	}
+	page.Header, page.Mapping, page.Preview, page.Rows, page.Problem = e.header, e.mapping, e.rows, e.count, e.problem
+	return nil
+}
+
+// has reports whether the file's preview for these settings is kept.
+func (c *previewCache) has(id int64, settings string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[id]
+	return e != nil && e.settings == settings
+}
+
+// forget drops a file's preview (it is being imported).
+func (c *previewCache) forget(id int64) {
+	c.mu.Lock()
+	delete(c.entries, id)
+	c.mu.Unlock()
+}
+
 // preview maps the file's columns and converts its first rows, so every
 // problem they have shows before anything is imported.
 func (s *Server) preview(a *account, page *importJobPage) {
+	previewsMade.Add(1)
 	job := page.Job
 	if job.Format == "vcard" {
 		rows, err := importer.ParseVCards(bytes.NewReader(job.Content), a.org.Region, rapport.Kind(page.Settings.Kind), s.now())
@@ -325,6 +415,7 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	var st importSettings
 	json.Unmarshal([]byte(job.Settings), &st)
 	progress.Store(job.ID, 0)
+	s.previews.forget(job.ID)
 	go s.runImport(a.org, job, st)
 	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 }

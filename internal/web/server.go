@@ -38,6 +38,7 @@ type Server struct {
 	secureCookies bool
 	api           http.Handler
 	handler       http.Handler
+	previews      previewCache
 }
 
 // New builds the server, parsing every template once.
