@@ -6,30 +6,18 @@
 # plain tests run it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Rapport builds with Go 1.27.3 (go.mod): the go command fetches it from the
+# module proxy when the machine's own Go is older, even where the machine
+# is set never to switch (GOTOOLCHAIN=local).
+export GOTOOLCHAIN=go1.27.3
 
 go test ./...
 
 fuzztime="${FUZZTIME:-10s}"
 [ "$fuzztime" = "0" ] && exit 0
-# fuzz runs one target. Go 1.26's fuzz coordinator can end a run that
-# found nothing with a bare "context deadline exceeded" when the time is up
-# while a worker is busy (go.dev/issue/75804, fixed in Go 1.27): such a
-# run wrote no failing input, and is tried once more. Anything else fails.
+# fuzz runs one target, exploring for $fuzztime.
 fuzz() {
-  local pkg="$1" name="$2" log status
-  log="$(mktemp)"
-  set +e
-  go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s 2>&1 | tee "$log"
-  status="${PIPESTATUS[0]}"
-  set -e
-  if [ "$status" -ne 0 ] && grep -q "context deadline exceeded" "$log" && ! grep -q "Failing input written" "$log"; then
-    rm -f "$log"
-    echo "fuzzing $name ended on Go's fuzz deadline race with nothing found; once more"
-    go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s
-    return
-  fi
-  rm -f "$log"
-  return "$status"
+  go test "$1" -run '^$' -fuzz "^${2}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s
 }
 
 for target in \

@@ -135,12 +135,52 @@ func decodeLimit(w http.ResponseWriter, r *http.Request, v any, lenient bool, li
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field == "" {
+			// A field read by its own UnmarshalJSON (Optional) reports no
+			// path since Go 1.27: find which field it was.
+			typ.Field = typeErrorField(raw, v)
+		}
 		return decodeError(err)
 	}
 	if dec.More() {
 		return rapport.Errorf(rapport.EINVALID, "The body holds more than one JSON value.")
 	}
 	return nil
+}
+
+// typeErrorField finds the top-level field of a JSON object whose value
+// does not fit its field of v (a pointer to a struct), with the path
+// inside it when the decoder gives one.
+func typeErrorField(raw []byte, v any) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	t = t.Elem()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		value, ok := obj[name]
+		if !ok {
+			continue
+		}
+		var typ *json.UnmarshalTypeError
+		if err := json.Unmarshal(value, reflect.New(f.Type).Interface()); errors.As(err, &typ) {
+			if typ.Field != "" {
+				return name + "." + typ.Field
+			}
+			return name
+		}
+	}
+	return ""
 }
 
 func decodeError(err error) error {

@@ -38,6 +38,8 @@ type vprop struct {
 	// the value is decoded.
 	raw []byte
 	qp  bool
+	// cleaned says control characters were dropped from the value.
+	cleaned bool
 }
 
 // LooksLikeVCard reports whether the start of a file is a vCard file,
@@ -250,7 +252,9 @@ func (p *vprop) finish() {
 	if cs := p.params["CHARSET"]; len(cs) > 0 {
 		charset = cs[0]
 	}
-	p.value = cleanText(toUTF8(raw, charset))
+	text := toUTF8(raw, charset)
+	p.value = cleanText(text)
+	p.cleaned = len(p.value) != len(text)
 	p.raw = nil
 }
 
@@ -517,6 +521,9 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 		val := strings.TrimSpace(unescape(v.value))
 		if structural[v.name] {
 			continue
+		}
+		if v.cleaned {
+			r.Problems = append(r.Problems, Problem{Line: v.line, Column: v.name, Reason: "control characters (a NUL or the like) removed"})
 		}
 		if val == "" && v.name != "N" && v.name != "ADR" && v.name != "ORG" {
 			continue
