@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // SetMaxNarrow changes how many search matches are listed by name, so that
@@ -79,3 +80,25 @@ func SetMinFree(n uint64) (restore func()) {
 	minFreeBytes = n
 	return func() { minFreeBytes = old }
 }
+
+// BulkInsert writes rows with the import's bulk writer, in one
+// transaction, as an import does.
+func (db *DB) BulkInsert(ctx context.Context, table string, cols []string, values []any) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	w := newBulkWriter(db, tx)
+	defer w.close()
+	if err := w.insertAll(ctx, table, cols, values); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// SQLLiteral is sqlLiteral, for its test.
+var SQLLiteral = sqlLiteral
+
+// TimeValue is a time as the bulk writer binds it.
+func TimeValue(db *DB, t time.Time) any { return db.timeValue(t) }
