@@ -26,7 +26,7 @@ type backlogEntry struct {
 // many ids it covered (0 when nothing is pending). Each chunk commits on its
 // own, so a crash loses at most the chunk in progress, which is done again.
 func (db *DB) IndexBacklog(ctx context.Context) (int, error) {
-	if db.dialect == Postgres {
+	if !db.searchBacklog() {
 		return 0, nil
 	}
 	done := 0
@@ -56,7 +56,7 @@ func (db *DB) IndexBacklog(ctx context.Context) (int, error) {
 
 // SearchPending counts the organisation's people not yet searchable.
 func (db *DB) SearchPending(ctx context.Context, orgID int64) (int64, error) {
-	if db.dialect == Postgres {
+	if !db.searchBacklog() {
 		return 0, nil
 	}
 	var n int64

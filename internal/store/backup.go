@@ -92,10 +92,7 @@ func (db *DB) ExportOrg(ctx context.Context, slug string, w io.Writer) (BackupSt
 
 func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupStats, error) {
 	var st BackupStats
-	opts := &sql.TxOptions{ReadOnly: true}
-	if db.dialect == Postgres {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
+	opts := db.snapshot()
 	// One read transaction: on SQLite (WAL) and PostgreSQL (repeatable
 	// read) every table is read as of the same moment.
 	tx, err := db.ro.BeginTx(ctx, opts)
@@ -181,14 +178,7 @@ func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupSt
 // tableColumns lists a table's stored columns (generated ones are left
 // out: the database computes them again).
 func (db *DB) tableColumns(ctx context.Context, q bun.IDB, table string) ([]string, error) {
-	var cols []string
-	var err error
-	if db.dialect == Postgres {
-		err = q.NewRaw("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"+
-			" AND is_generated = 'NEVER' ORDER BY ordinal_position", table).Scan(ctx, &cols)
-	} else {
-		err = q.NewRaw("SELECT name FROM pragma_table_info(?) ORDER BY cid", table).Scan(ctx, &cols)
-	}
+	cols, err := db.columnsOf(ctx, q, table)
 	if err == nil && len(cols) == 0 {
 		err = fmt.Errorf("table %s has no columns", table)
 	}
@@ -289,10 +279,8 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 			}
 			return err
 		}
-		if db.dialect == SQLite {
-			if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
-				return err
-			}
+		if err := db.deferForeignKeys(ctx, tx); err != nil {
+			return err
 		}
 		later := map[string][][2]any{} // table -> (id, value) for self references, per column
 		withID := map[string]bool{}    // tables with an id column of their own, whose sequence is reset
@@ -321,15 +309,14 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 				}
 			}
 		}
-		if db.dialect == Postgres {
-			for _, table := range backupTables {
-				if !withID[table] {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM %s", table, table)); err != nil {
+		for _, table := range backupTables {
+			if withID[table] {
+				if err := db.resetSequence(ctx, tx, table); err != nil {
 					return err
 				}
 			}
+		}
+		if !db.searchBacklog() {
 			return nil
 		}
 		// SQLite: queue every organisation's people for the search index.
@@ -381,8 +368,8 @@ func (db *DB) restoreTable(ctx context.Context, tx bun.Tx, dec *json.Decoder, t 
 		}
 		var q strings.Builder
 		q.WriteString("INSERT INTO " + t.Table + " (" + strings.Join(t.Columns, ", ") + ") ")
-		if db.dialect == Postgres && idCol >= 0 {
-			q.WriteString("OVERRIDING SYSTEM VALUE ")
+		if idCol >= 0 {
+			q.WriteString(db.keepingIDs())
 		}
 		q.WriteString("VALUES ")
 		arg := 0

@@ -120,23 +120,6 @@ func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people
 // import can pick a plan that reads the whole organisation.
 const analyzeAfter = 1000
 
-// analyze refreshes the planner's statistics for tables. A failure only
-// costs speed, so it is logged, not returned.
-func (db *DB) analyze(ctx context.Context, tables ...string) {
-	if db.dialect == SQLite {
-		// SQLite decides for itself which tables' statistics are stale.
-		if _, err := db.rw.ExecContext(ctx, "PRAGMA optimize"); err != nil {
-			db.log.Warn("optimize", "err", err)
-		}
-		return
-	}
-	for _, t := range tables {
-		if _, err := db.rw.ExecContext(ctx, "ANALYZE "+t); err != nil {
-			db.log.Warn("analyze", "table", t, "err", err)
-		}
-	}
-}
-
 // insertBatches inserts rows with multi-row INSERTs of bulkBatch rows.
 func insertBatches[T any](ctx context.Context, tx bun.Tx, rows []T) error {
 	for lo := 0; lo < len(rows); lo += bulkBatch {

@@ -52,7 +52,7 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 	lits := w.lits[:0]
 	shared := false
 	for c := range nc {
-		lit, ok := "", n > 1 && w.db.dialect == SQLite
+		lit, ok := "", n > 1 && w.db.bindsAreCostly()
 		if ok {
 			lit, ok = sqlLiteral(values[c])
 		}
@@ -81,13 +81,7 @@ func (w *bulkWriter) insert(ctx context.Context, table string, cols []string, va
 			clear(w.stmts)
 		}
 		var b strings.Builder
-		if w.db.dialect == SQLite {
-			// A failed row ends the whole import anyway. Saying so spares
-			// SQLite a journal to undo a part-done statement with.
-			b.WriteString("INSERT OR ROLLBACK INTO ")
-		} else {
-			b.WriteString("INSERT INTO ")
-		}
+		b.WriteString(w.db.bulkInsertVerb())
 		b.WriteString(table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 		arg := 0
 		for r := 0; r < n; r++ {

@@ -179,12 +179,7 @@ func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int)
 		Value string `bun:"value"`
 		IDs   string `bun:"ids"`
 	}
-	agg := "GROUP_CONCAT(DISTINCT person_id)"
-	aggPeople := "GROUP_CONCAT(id)"
-	if db.dialect == Postgres {
-		agg = "STRING_AGG(DISTINCT person_id::text, ',')"
-		aggPeople = "STRING_AGG(id::text, ',')"
-	}
+	agg, aggPeople := db.aggregateIDs("DISTINCT person_id"), db.aggregateIDs("id")
 	active := "person_id IN (SELECT id FROM people WHERE org_id = ? AND archived_at IS NULL)"
 	activeArgs := []any{orgID}
 	people := db.ro.NewSelect().Table("people").Where("org_id = ? AND name_key IS NOT NULL AND name_key <> '' AND archived_at IS NULL", orgID)

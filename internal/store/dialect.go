@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -189,4 +191,150 @@ func (db *DB) conflict(err error, field, msg string) error {
 		return &rapport.Error{Code: rapport.ECONFLICT, Message: msg, Fields: map[string]string{field: msg}}
 	}
 	return err
+}
+
+// — How work differs, by what each database is. —
+
+// oneWriter reports whether the database has one write connection, held
+// by an import from start to end, and is served by one server (SQLite; see
+// Options.Exclusive): imports cannot beat a heartbeat while they run, take
+// their people's ids after the largest under the write lock, and may drop
+// and rebuild indexes.
+func (db *DB) oneWriter() bool { return db.dialect == SQLite }
+
+// searchBacklog reports whether people wait for a background indexer to
+// become searchable (SQLite's FTS5 table, filled a chunk at a time);
+// PostgreSQL's search document is indexed as people are written.
+func (db *DB) searchBacklog() bool { return db.dialect == SQLite }
+
+// diskFile names the file on this machine that holds the database, or ""
+// (PostgreSQL, or SQLite in memory).
+func (db *DB) diskFile() string {
+	if db.dialect == SQLite && db.name != ":memory:" {
+		return db.name
+	}
+	return ""
+}
+
+// readOnlyHint says where to look when the database refused a write as
+// read-only.
+func (db *DB) readOnlyHint() string {
+	if db.dialect == SQLite {
+		return " (the server's user must be able to write the file, its directory and its -wal and -shm files)"
+	}
+	return " (a standby, or a database or role with default_transaction_read_only on)"
+}
+
+// snapshot are the options of a transaction that reads every table as of
+// one moment: WAL gives SQLite that; PostgreSQL needs repeatable read.
+func (db *DB) snapshot() *sql.TxOptions {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return opts
+}
+
+// columnsOf lists a table's columns, in order, but generated ones.
+func (db *DB) columnsOf(ctx context.Context, q bun.IDB, table string) ([]string, error) {
+	var cols []string
+	var err error
+	if db.dialect == Postgres {
+		err = q.NewRaw("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"+
+			" AND is_generated = 'NEVER' ORDER BY ordinal_position", table).Scan(ctx, &cols)
+	} else {
+		err = q.NewRaw("SELECT name FROM pragma_table_info(?) ORDER BY cid", table).Scan(ctx, &cols)
+	}
+	return cols, err
+}
+
+// deferForeignKeys makes a transaction check foreign keys at commit, for
+// a restore that writes rows before the rows they point to (PostgreSQL's
+// are checked per statement, and a restore writes parents first).
+func (db *DB) deferForeignKeys(ctx context.Context, tx bun.Tx) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON")
+	return err
+}
+
+// keepingIDs is what an INSERT that writes its own ids says: PostgreSQL's
+// identity columns refuse them otherwise.
+func (db *DB) keepingIDs() string {
+	if db.dialect == Postgres {
+		return "OVERRIDING SYSTEM VALUE "
+	}
+	return ""
+}
+
+// resetSequence moves a table's id sequence past the ids a restore wrote
+// (SQLite takes the next after the largest by itself).
+func (db *DB) resetSequence(ctx context.Context, tx bun.Tx, table string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM %s", table, table))
+	return err
+}
+
+// lockForSetup keeps two first-run setups from both seeing no
+// organisation (SQLite's write transaction already does).
+func (db *DB) lockForSetup(ctx context.Context, tx bun.Tx) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "LOCK TABLE orgs IN SHARE ROW EXCLUSIVE MODE")
+	return err
+}
+
+// aggregateIDs is an SQL aggregate of ids as comma-separated text (expr
+// may start with DISTINCT).
+func (db *DB) aggregateIDs(expr string) string {
+	if db.dialect == Postgres {
+		return "STRING_AGG(" + expr + "::text, ',')"
+	}
+	return "GROUP_CONCAT(" + expr + ")"
+}
+
+// bulkInsertVerb begins a bulk INSERT. On SQLite a failed row ends the
+// whole import anyway: saying so spares it a journal to undo a part-done
+// statement with.
+func (db *DB) bulkInsertVerb() string {
+	if db.dialect == SQLite {
+		return "INSERT OR ROLLBACK INTO "
+	}
+	return "INSERT INTO "
+}
+
+// bindsAreCostly reports whether binding a value costs enough that a bulk
+// insert writes the values every row shares into the statement (SQLite).
+func (db *DB) bindsAreCostly() bool { return db.dialect == SQLite }
+
+// analyze refreshes the planner's statistics for tables. A failure only
+// costs speed, so it is logged, not returned.
+func (db *DB) analyze(ctx context.Context, tables ...string) {
+	if db.dialect == SQLite {
+		// SQLite decides for itself which tables' statistics are stale.
+		if _, err := db.rw.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+			db.log.Warn("optimize", "err", err)
+		}
+		return
+	}
+	for _, t := range tables {
+		if _, err := db.rw.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			db.log.Warn("analyze", "table", t, "err", err)
+		}
+	}
+}
+
+// analyzeInImport refreshes the planner's statistics inside an import's
+// transaction, where the database allows it (SQLite: with the import
+// rather than after it), and reports whether it did.
+func (db *DB) analyzeInImport(ctx context.Context, tx bun.Tx) (bool, error) {
+	if db.dialect != SQLite {
+		return false, nil
+	}
+	_, err := tx.ExecContext(ctx, "PRAGMA optimize")
+	return true, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -102,3 +103,28 @@ var SQLLiteral = sqlLiteral
 
 // TimeValue is a time as the bulk writer binds it.
 func TimeValue(db *DB, t time.Time) any { return db.timeValue(t) }
+
+// Schema lists the database's tables with their columns, sorted, but
+// SQLite's own and its full-text index's shadow tables.
+func (db *DB) Schema(ctx context.Context) (map[string][]string, error) {
+	var tables []string
+	var err error
+	if db.dialect == Postgres {
+		err = db.ro.NewRaw("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'").Scan(ctx, &tables)
+	} else {
+		err = db.ro.NewRaw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").Scan(ctx, &tables)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range tables {
+		cols, err := db.columnsOf(ctx, db.ro, t)
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(cols)
+		out[t] = cols
+	}
+	return out, nil
+}

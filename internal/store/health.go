@@ -72,10 +72,8 @@ func (db *DB) CheckWritable(ctx context.Context) error {
 func (db *DB) cannotWrite(err error) error {
 	hint := ""
 	switch kind := db.storageFault(err); {
-	case kind == "read-only" && db.dialect == SQLite:
-		hint = " (the server's user must be able to write the file, its directory and its -wal and -shm files)"
 	case kind == "read-only":
-		hint = " (a standby, or a database or role with default_transaction_read_only on)"
+		hint = db.readOnlyHint()
 	case kind != "":
 		hint = " (" + kind + ")"
 	}
@@ -123,10 +121,10 @@ func (db *DB) health1(ctx context.Context) error {
 		return &HealthError{Reason: "database cannot write: " + kind,
 			Err: fmt.Errorf("a write failed %s ago: %w", now.Sub(at).Round(time.Second), fault)}
 	}
-	if db.dialect == SQLite && db.name != ":memory:" {
-		if free, ok := freeBytes(db.name); ok && free < minFreeBytes {
+	if file := db.diskFile(); file != "" {
+		if free, ok := freeBytes(file); ok && free < minFreeBytes {
 			return &HealthError{Reason: "database cannot write: disk full",
-				Err: fmt.Errorf("%d KiB free on the disk holding %s", free>>10, db.name)}
+				Err: fmt.Errorf("%d KiB free on the disk holding %s", free>>10, file)}
 		}
 	}
 	if h.checkedAt.IsZero() || now.Sub(h.checkedAt) >= healthCheckEvery || now.Before(h.checkedAt) {

@@ -202,7 +202,8 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 // their record and facts, and points the keys no one has yet at them.
 func (s *ImportSession) create(d *pendingRow) error {
 	p := d.person
-	if s.db.dialect == Postgres {
+	if !s.db.oneWriter() {
+		// Ids come from the sequence, a batch at a time.
 		if len(s.reserved) == 0 {
 			ids, err := s.db.reserveIDs(s.ctx, s.tx, "people", importBatch)
 			if err != nil {

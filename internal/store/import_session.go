@@ -234,8 +234,8 @@ func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts Import
 		s.period = rapport.DayOf(s.now, time.UTC)
 	}
 	var err error
-	if db.dialect == SQLite {
-		err = s.beginSQLite()
+	if db.oneWriter() {
+		err = s.beginOnWriter()
 	} else {
 		s.tx, err = db.rw.BeginTx(ctx, nil)
 	}
@@ -249,11 +249,11 @@ func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts Import
 	return s, nil
 }
 
-// beginSQLite pins the write connection and sets it up for a bulk write:
+// beginOnWriter pins the write connection and sets it up for a bulk write:
 // foreign keys unchecked (the session checks stages, owners and referrers
 // itself, and writes each person before their phones), the statement
 // journal in memory, and a larger page cache. release puts it back.
-func (s *ImportSession) beginSQLite() error {
+func (s *ImportSession) beginOnWriter() error {
 	conn, err := s.db.rw.Conn(s.ctx)
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (s *ImportSession) prepare() error {
 		return err
 	}
 	var top int64
-	if s.db.dialect == SQLite {
+	if s.db.oneWriter() {
 		// The transaction holds the write lock: ids after the largest are ours.
 		if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM people").Scan(ctx, &top); err != nil {
 			return err
@@ -351,7 +351,7 @@ func (s *ImportSession) prepare() error {
 			return err
 		}
 	}
-	if s.db.dialect == SQLite {
+	if s.db.oneWriter() {
 		s.firstID, s.nextID = top+1, top+1
 		// Everyone this import creates waits for the search indexer; the
 		// range is narrowed to what was created when the import finishes.
@@ -434,12 +434,13 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 	if err := s.rebuildIndexes(); err != nil {
 		return fail(err)
 	}
-	fresh := s.stats.Created >= analyzeAfter
-	if fresh && s.db.dialect == SQLite {
-		// The planner's statistics, refreshed with the import rather than
-		// after it. (The import's pages reach the database file at the
-		// next checkpoint, which the next write after it runs.)
-		if _, err := s.tx.ExecContext(s.ctx, "PRAGMA optimize"); err != nil {
+	// The planner's statistics, refreshed with the import where that can
+	// be done (on SQLite the import's pages reach the database file at the
+	// next checkpoint, which the next write after it runs), else after it.
+	fresh, analyzed := s.stats.Created >= analyzeAfter, false
+	if fresh {
+		var err error
+		if analyzed, err = s.db.analyzeInImport(s.ctx, s.tx); err != nil {
 			return fail(err)
 		}
 	}
@@ -454,7 +455,7 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 		return s.stats, err
 	}
 	s.db.thresholds.Delete(s.orgID)
-	if fresh && s.db.dialect == Postgres {
+	if fresh && !analyzed {
 		s.db.analyze(s.ctx, "people", "phones", "emails", "person_tags")
 	}
 	return s.stats, nil

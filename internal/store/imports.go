@@ -139,7 +139,7 @@ func (db *DB) BeatImport(ctx context.Context, orgID, id int64) (bool, error) {
 // a SQLite file has one server (Options.Exclusive), which fails every
 // running import when it starts, none while it runs.
 func (db *DB) KeepImportAlive(orgID, id int64, every time.Duration) (stop func()) {
-	if db.dialect == SQLite {
+	if db.oneWriter() {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -198,7 +198,7 @@ func (db *DB) FailInterruptedImports(ctx context.Context) (int64, error) {
 // is no other server to stop, and this server's own imports cannot beat
 // (see KeepImportAlive): it returns at once.
 func (db *DB) WatchImports(ctx context.Context, every time.Duration) {
-	if db.dialect == SQLite {
+	if db.oneWriter() {
 		return
 	}
 	t := time.NewTicker(every)

@@ -19,10 +19,8 @@ func (db *DB) CreateOrg(ctx context.Context, org *rapport.Org, owner *rapport.Us
 // cannot both become owners.
 func (db *DB) CreateFirstOrg(ctx context.Context, org *rapport.Org, owner *rapport.User) error {
 	return db.tx(ctx, func(tx bun.Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "LOCK TABLE orgs IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-				return err
-			}
+		if err := db.lockForSetup(ctx, tx); err != nil {
+			return err
 		}
 		n, err := tx.NewSelect().Table("orgs").Count(ctx)
 		if err != nil {
