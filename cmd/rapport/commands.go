@@ -20,10 +20,11 @@ import (
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
-	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
+	"github.com/rapport-crm/rapport/internal/runner"
+	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -251,16 +252,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// Background work — imports users start, the sweeps below — runs in
+	// one runner, stopped after the last request in flight.
+	jobs := runner.New(ctx, log)
 	rate, burst := cfg.APILimits()
 	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst})
-	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, API: apiServer})
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs})
 	if err != nil {
 		return err
 	}
 	proxies, _ := cfg.Proxies() // checked by Validate
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           httpx.TrustProxies(proxies, app),
+		Handler:           server.New(app, apiServer, proxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -283,9 +287,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if signIn != "" {
 		fmt.Fprintln(stdout, signIn)
 	}
-	go cleanSessions(ctx, db, log)
-	go db.RunIndexer(ctx, 2*time.Second)
-	go db.WatchImports(ctx, store.ImportStale/2)
+	jobs.Every("clean sessions", time.Hour, func(ctx context.Context) error {
+		n, err := db.DeleteExpiredSessions(ctx)
+		if n > 0 {
+			log.Info("expired sessions removed", "count", n)
+		}
+		return err
+	})
+	jobs.Every("forget sign-in failures", time.Hour, func(ctx context.Context) error {
+		_, err := db.ForgetSignInFailures(ctx)
+		return err
+	})
+	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
+	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })
 
 	errc := make(chan error, 1)
 	go func() {
@@ -305,6 +319,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// Imports in progress run to their end (each is one transaction that a
+	// stop would throw away); sweeps stop at once.
+	if !jobs.Stop(shutdownCtx) {
+		log.Warn("stopped with background work still running")
 	}
 	log.Info("stopped")
 	return nil
@@ -374,24 +393,6 @@ func prepareDemo(ctx context.Context, db *store.DB, log *slog.Logger) (string, e
 		msg = "Sign in as " + demo.OwnerEmail + " with the password in RAPPORT_DEMO_PASSWORD"
 	}
 	return msg + " (other demo users: " + demo.ManagerEmail + " — the hiring manager, for Recruiting — and agents priya@demo.test, diego@demo.test; same password)", nil
-}
-
-// cleanSessions removes expired sessions every hour.
-func cleanSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := db.DeleteExpiredSessions(ctx); err != nil {
-				log.Warn("clean sessions", "err", err)
-			} else if n > 0 {
-				log.Info("expired sessions removed", "count", n)
-			}
-		}
-	}
 }
 
 // tokenCreate makes an API key for a user and prints it once.

@@ -68,7 +68,7 @@ func New(o Options) *Server {
 		}
 		return errRoute
 	})
-	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.handler = httpx.LogRequests(s.log, nil, httpx.SecureHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A filter holding what no text can (a NUL, bytes that are not
 		// UTF-8) is refused with its name before anything reads it.
 		if field, problem := httpx.ValuesProblem(r.URL.Query()); field != "" {
@@ -80,7 +80,7 @@ func New(o Options) *Server {
 			return
 		}
 		unserved.ServeHTTP(w, r)
-	})
+	})))
 	return s
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -321,12 +322,13 @@ func history(ctx context.Context, db *store.DB, org *rapport.Org, users []rappor
 
 // measure times the pages over HTTP, each over o.Requests requests.
 func measure(ctx context.Context, db *store.DB, org *rapport.Org, users []rapport.User, o Options, res *Result, say func(string, ...any)) error {
-	apiSrv := api.New(api.Options{DB: db, RatePerMinute: 1 << 30, Burst: 1 << 30})
-	app, err := web.New(web.Options{DB: db, API: apiSrv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	apiSrv := api.New(api.Options{DB: db, RatePerMinute: 1 << 30, Burst: 1 << 30, Logger: quiet})
+	app, err := web.New(web.Options{DB: db, Logger: quiet})
 	if err != nil {
 		return err
 	}
-	srv := httptest.NewServer(app)
+	srv := httptest.NewServer(server.New(app, apiSrv, nil))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -24,8 +24,8 @@ import (
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/demo"
-	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -139,7 +139,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	say("seeded %d people for %d accounts (%s)", o.People, o.Accounts, db.Dialect())
 
 	apiSrv := api.New(api.Options{DB: db, RatePerMinute: 1 << 30, Burst: 1 << 30, Logger: quiet})
-	app, err := web.New(web.Options{DB: db, API: apiSrv, Logger: quiet})
+	app, err := web.New(web.Options{DB: db, Logger: quiet})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	// Users are at addresses of their own, as people are: the server
 	// trusts loopback as its proxy, and each user's sign-in says where
 	// they are (one address for all would be an office of hundreds).
-	srv := &http.Server{Handler: httpx.TrustProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, app), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: server.New(app, apiSrv, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

@@ -45,9 +45,6 @@ type importSettings struct {
 // made once.
 var previewsMade atomic.Int64
 
-// progress holds how far running imports have got, in this process.
-var progress sync.Map // import id -> int rows done
-
 type importsPage struct {
 	Base
 	Jobs []store.ImportJob
@@ -199,9 +196,7 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 			return err
 		}
 	case store.ImportRunning:
-		if v, ok := progress.Load(job.ID); ok {
-			page.Done = v.(int)
-		}
+		page.Done, _ = s.jobs.Progress(importKey(job.ID))
 	case store.ImportDone:
 		page.Report = new(importer.Report)
 		json.Unmarshal([]byte(job.Report), page.Report)
@@ -414,21 +409,33 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	var st importSettings
 	json.Unmarshal([]byte(job.Settings), &st)
-	progress.Store(job.ID, 0)
+	key := importKey(job.ID)
+	s.jobs.SetProgress(key, 0)
 	s.previews.forget(job.ID)
-	go s.runImport(a.org, job, st)
+	org := a.org
+	s.jobs.Go(key, func(ctx context.Context) error {
+		s.runImport(ctx, org, job, st)
+		return nil
+	})
 	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 }
 
-func (s *Server) runImport(org *rapport.Org, job *store.ImportJob, st importSettings) {
-	defer progress.Delete(job.ID)
+// importKey names an import among the runner's jobs.
+func importKey(id int64) string { return "import:" + strconv.FormatInt(id, 10) }
+
+// runImport runs an import job to its end: the runner's context is not
+// its own (an import is one transaction that a stop would throw away), so
+// it runs on even while the server stops, which waits for it.
+func (s *Server) runImport(_ context.Context, org *rapport.Org, job *store.ImportJob, st importSettings) {
+	key := importKey(job.ID)
+	defer s.jobs.Done(key)
 	// Other servers sharing the database leave a beating import alone.
 	stopBeating := s.db.KeepImportAlive(org.ID, job.ID, store.ImportHeartbeat)
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
 		Origin:   job.FileName,
-		Progress: func(n int) { progress.Store(job.ID, n) }}
+		Progress: func(n int) { s.jobs.SetProgress(key, n) }}
 	var rep *importer.Report
 	var err error
 	if job.Format == "vcard" {

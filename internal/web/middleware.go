@@ -165,36 +165,13 @@ type errorPage struct {
 	Message string
 }
 
-// secureHeaders sets the headers every answer carries. The policy allows
-// no inline script and no framing.
-func (s *Server) secureHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; Base-uri 'none'; object-src 'none'")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // limitBodies bounds every request body: an import upload to
 // maxUploadBody, anything else to maxFormBytes, so that no handler can
 // read more whether or not it parses a form. A form that says it is
 // larger is refused with 413 before any handler runs; a body that turns
-// out larger fails when read (413 too, from parseForm). The API, mounted
-// under /api/v1/, bounds its own bodies.
+// out larger fails when read (413 too, from parseForm).
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
-			next.ServeHTTP(w, r)
-			return
-		}
 		limit, upload := int64(maxFormBytes), r.Method == http.MethodPost && r.URL.Path == "/import"
 		if upload {
 			limit = maxUploadBody
@@ -207,51 +184,6 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// logRequests logs each request with its status and duration, and turns
-// a panic into a 500 rather than a dropped connection.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "method", r.Method, "path", logPath(r), "panic", v)
-				if sw.status == 0 {
-					http.Error(sw, "Internal Server Error", http.StatusInternalServerError)
-				}
-			}
-			if strings.HasPrefix(r.URL.Path, "/static/") {
-				return
-			}
-			s.log.Info("request", "method", r.Method, "path", logPath(r), "status", sw.status,
-				"ms", float64(time.Since(start).Microseconds())/1000)
-		}()
-		next.ServeHTTP(sw, r)
 	})
 }
 

@@ -4,14 +4,15 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/runner"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -24,8 +25,9 @@ type Options struct {
 	// SecureCookies marks cookies Secure even when the request itself is
 	// not TLS (behind a proxy that terminates TLS).
 	SecureCookies bool
-	// API, when set, is served under /api/v1/.
-	API http.Handler
+	// Jobs runs the work the pages start in the background (imports); a
+	// runner of its own when nil (tests).
+	Jobs *runner.Runner
 }
 
 // Server is the web application.
@@ -36,16 +38,19 @@ type Server struct {
 	views         *views
 	assets        *assets
 	secureCookies bool
-	api           http.Handler
+	jobs          *runner.Runner
 	handler       http.Handler
 	previews      previewCache
 }
 
 // New builds the server, parsing every template once.
 func New(o Options) (*Server, error) {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, api: o.API}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.jobs == nil {
+		s.jobs = runner.New(context.Background(), s.log)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -185,10 +190,6 @@ func (s *Server) routeTable() []route {
 
 		{"/", notFound},
 	}
-	if s.api != nil {
-		// The API authenticates with keys, not the session cookie.
-		routes = append(routes, route{"/api/v1/", s.api})
-	}
 	return routes
 }
 
@@ -210,20 +211,18 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(r.pattern, r.handler)
 	}
 	cop := http.NewCrossOriginProtection()
-	return s.logRequests(s.secureHeaders(cop.Handler(s.limitBodies(s.checkQuery(mux)))))
+	return httpx.LogRequests(s.log, logPath, httpx.SecureHeaders(cop.Handler(s.limitBodies(s.checkQuery(mux)))))
 }
 
 // checkQuery refuses a page whose query string holds what no text can (a
 // NUL, bytes that are not UTF-8), naming the parameter, before any
-// handler reads it. The API answers for itself, in JSON.
+// handler reads it.
 func (s *Server) checkQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
-			if field, problem := httpx.ValuesProblem(r.URL.Query()); field != "" {
-				s.fail(w, r, nil, &rapport.Error{Code: rapport.EINVALID, Message: "The address's " + field + " parameter: " + problem,
-					Fields: map[string]string{field: problem}})
-				return
-			}
+		if field, problem := httpx.ValuesProblem(r.URL.Query()); field != "" {
+			s.fail(w, r, nil, &rapport.Error{Code: rapport.EINVALID, Message: "The address's " + field + " parameter: " + problem,
+				Fields: map[string]string{field: problem}})
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -57,12 +58,11 @@ func TestSignOutEverywhere(t *testing.T) {
 func TestAPIKeyShownOnceAndRevokedAtOnce(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
-		app, err := web.New(web.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog(),
-			API: api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()})})
+		app, err := web.New(web.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(app)
+		srv := httptest.NewServer(server.New(app, api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()}), nil))
 		defer srv.Close()
 		h.srv = srv
 		c := h.signedIn(a.agent.Email)
