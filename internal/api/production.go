@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -343,15 +344,7 @@ func productionRow(in *productionRowJSON, i int, region string, now time.Time, f
 		}
 	}
 	if p.FirstName == "" && p.LastName == "" {
-		// Named the way file imports name them.
-		switch {
-		case len(p.Emails) > 0:
-			p.FirstName = strings.SplitN(p.Emails[0].Address, "@", 2)[0]
-		case len(p.Phones) > 0:
-			p.FirstName = phone.Display(p.Phones[0].Number, region)
-		case p.MLSID != "":
-			p.FirstName = "MLS " + p.MLSID
-		default:
+		if p.FirstName = importer.UnnamedName(&p, region); p.FirstName == "" {
 			fe.Add(field("firstName"), "Give the agent's name, email, phone or MLS id.")
 		}
 	}

@@ -423,20 +423,8 @@ func (c *Converter) Convert(rec Record) Row {
 		r.skip(fmt.Sprintf("an organisation (%s), not a person — row skipped", p.Brokerage))
 		return r
 	}
-	if p.FirstName == "" && p.LastName == "" {
-		switch {
-		case len(p.Emails) > 0:
-			p.FirstName = strings.SplitN(p.Emails[0].Address, "@", 2)[0]
-		case len(p.Phones) > 0:
-			p.FirstName = phone.Display(p.Phones[0].Number, "US")
-		case p.MLSID != "":
-			p.FirstName = "MLS " + p.MLSID
-		default:
-			r.skip("no name, email, phone or MLS id — row skipped")
-			return r
-		}
-		r.Unnamed = true
-		r.Problems = append(r.Problems, Problem{Line: rec.Line, Reason: "no name; imported as " + p.FirstName})
+	if !r.nameUnnamed(c.region, "no name, email, phone or MLS id — row skipped") {
+		return r
 	}
 	p.Normalize()
 	if len(p.FirstName) > 100 || len(p.LastName) > 100 {

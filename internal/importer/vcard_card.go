@@ -82,9 +82,10 @@ func cardText(card []vprop) string {
 	return b.String()
 }
 
-// cardRow turns one card into a row; a card that is not a person (a
+// cardRow turns one card into a row (region is the organisation's, for
+// writing a phone as its name); a card that is not a person (a
 // group, an organisation, a place) is a skipped row saying so.
-func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind, uids map[string]string) (Row, bool) {
+func cardRow(card []vprop, line int, phones *phone.Normalizer, region string, kind rapport.Kind, uids map[string]string) (Row, bool) {
 	r := Row{Line: line, Person: rapport.Person{Kind: kind}, Original: cardText(card)}
 	p := &r.Person
 	if k := cardKind(card); k != "individual" {
@@ -343,18 +344,8 @@ func cardRow(card []vprop, line int, phones *phone.Normalizer, kind rapport.Kind
 			r.Kept = append(r.Kept, rapport.KeptValue{Name: "FN", Value: fn, Why: "a title before the name"})
 		}
 	}
-	if p.FirstName == "" && p.LastName == "" {
-		switch {
-		case len(p.Emails) > 0:
-			p.FirstName = strings.SplitN(p.Emails[0].Address, "@", 2)[0]
-		case len(p.Phones) > 0:
-			p.FirstName = phone.Display(p.Phones[0].Number, "US")
-		default:
-			r.skip("no name, email or phone — card skipped")
-			return r, false
-		}
-		r.Unnamed = true
-		r.Problems = append(r.Problems, Problem{Line: line, Reason: "no name; imported as " + p.FirstName})
+	if !r.nameUnnamed(region, "no name, email or phone — card skipped") {
+		return r, false
 	}
 	p.Normalize()
 	if len(p.FirstName) > 100 || len(p.LastName) > 100 {

@@ -168,7 +168,7 @@ func ParseVCards(r io.Reader, region string, kind rapport.Kind, now time.Time) (
 	}
 	rows := make([]Row, 0, len(cards))
 	for _, c := range cards {
-		row, _ := cardRow(c.props, c.line, phones, kind, names) // a card that is no one is a skipped row, saying why
+		row, _ := cardRow(c.props, c.line, phones, region, kind, names) // a card that is no one is a skipped row, saying why
 		rows = append(rows, row)
 	}
 	return rows, nil
