@@ -319,14 +319,14 @@ func (c *Converter) Convert(rec Record) Row {
 			set(col, &p.Office, v)
 		case LicenceYear:
 			y, err := strconv.Atoi(v)
-			if err != nil || y < 1950 || y > c.now.Year()+1 {
+			if err != nil || !rapport.ValidLicenceYear(y, c.now) {
 				problem(col, v, "%q is not a year", v)
 				continue
 			}
 			p.LicenceYear = y
 		case Units12m, ListUnits, SellUnits:
 			n, err := parseNumber(v)
-			if err != nil || n < 0 || n > 100000 {
+			if err != nil || !rapport.ValidUnits12m(n) {
 				problem(col, v, "%q is not a number of transactions", v)
 				continue
 			}
@@ -340,7 +340,7 @@ func (c *Converter) Convert(rec Record) Row {
 			}
 		case Volume12m:
 			n, err := parseNumber(v)
-			if err != nil || n < 0 {
+			if err != nil || !rapport.ValidVolume12m(n) {
 				problem(col, v, "%q is not an amount", v)
 				continue
 			}
@@ -351,7 +351,7 @@ func (c *Converter) Convert(rec Record) Row {
 			set(col, &r.OfficeMLSID, v)
 		case Rank:
 			n, err := parseNumber(v)
-			if err != nil || n < 1 || n > 1_000_000 {
+			if err != nil || !rapport.ValidRank(n) {
 				problem(col, v, "%q is not a rank", v)
 				continue
 			}
