@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -295,11 +296,14 @@ func productionRow(in *productionRowJSON, i int, region string, now time.Time, f
 		}
 		return 0
 	}
-	r.Rank = int(num(in.Rank, "rank", 1_000_000, true))
-	p.ListUnits12m = int(num(in.ListUnits, "listUnits", 100_000, true))
-	p.SellUnits12m = int(num(in.SellUnits, "sellUnits", 100_000, true))
-	p.Units12m = int(num(in.Units, "units", 100_000, true))
-	p.Volume12m = num(in.Volume, "volume", 1e13, false)
+	// The bounds are the domain's (rapport.ValidRank and the like). A rank
+	// of 0 is taken as none, as a missing one is: 0 is how a production
+	// keeps no rank.
+	r.Rank = int(num(in.Rank, "rank", rapport.MaxRank, true))
+	p.ListUnits12m = int(num(in.ListUnits, "listUnits", rapport.MaxUnits12m, true))
+	p.SellUnits12m = int(num(in.SellUnits, "sellUnits", rapport.MaxUnits12m, true))
+	p.Units12m = int(num(in.Units, "units", rapport.MaxUnits12m, true))
+	p.Volume12m = num(in.Volume, "volume", rapport.MaxVolume12m, false)
 	if p.Units12m == 0 {
 		p.Units12m = p.ListUnits12m + p.SellUnits12m
 	}
@@ -343,15 +347,7 @@ func productionRow(in *productionRowJSON, i int, region string, now time.Time, f
 		}
 	}
 	if p.FirstName == "" && p.LastName == "" {
-		// Named the way file imports name them.
-		switch {
-		case len(p.Emails) > 0:
-			p.FirstName = strings.SplitN(p.Emails[0].Address, "@", 2)[0]
-		case len(p.Phones) > 0:
-			p.FirstName = phone.Display(p.Phones[0].Number, region)
-		case p.MLSID != "":
-			p.FirstName = "MLS " + p.MLSID
-		default:
+		if p.FirstName = importer.UnnamedName(&p, region); p.FirstName == "" {
 			fe.Add(field("firstName"), "Give the agent's name, email, phone or MLS id.")
 		}
 	}
