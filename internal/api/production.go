@@ -350,6 +350,8 @@ func productionRow(in *productionRowJSON, i int, region string, now time.Time, f
 		if p.FirstName = importer.UnnamedName(&p, region); p.FirstName == "" {
 			fe.Add(field("firstName"), "Give the agent's name, email, phone or MLS id.")
 		}
+		// A name made up from a contact is no evidence of who they are.
+		r.Unnamed = true
 	}
 	if err := p.Validate(now); err != nil {
 		var e *rapport.Error

@@ -326,14 +326,14 @@ func (p *Person) Validate(now time.Time) error {
 	if p.CadenceDays < 0 || p.CadenceDays > 3650 {
 		fe.Add("cadence_days", "Use a number of days between 0 (none) and 3650.")
 	}
-	if p.LicenceYear != 0 && (p.LicenceYear < 1950 || p.LicenceYear > now.Year()+1) {
+	if p.LicenceYear != 0 && !ValidLicenceYear(p.LicenceYear, now) {
 		fe.Add("licence_year", "Use a year between 1950 and this year.")
 	}
-	if p.Units12m < 0 || p.Units12m > 100000 {
+	if !ValidUnits12m(float64(p.Units12m)) {
 		fe.Add("units_12m", "Use a number of transactions between 0 and 100000.")
 	}
-	if p.Volume12m < 0 {
-		fe.Add("volume_12m", "Volume cannot be negative.")
+	if !ValidVolume12m(float64(p.Volume12m)) {
+		fe.Add("volume_12m", "Use a volume between 0 and ten trillion.")
 	}
 	if len(p.Notes) > 20000 {
 		fe.Add("notes", "Keep the notes under 20,000 characters.")
