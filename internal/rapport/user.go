@@ -76,7 +76,7 @@ func (u *User) DisplayName() string {
 
 // CanManageUsers reports whether u may add users and change the
 // organisation's settings.
-func (u *User) CanManageUsers() bool { return u.Role == RoleOwner || u.Role == RoleManager }
+func (u *User) CanManageUsers() bool { return u.Role.Manages() }
 
 // CanGrant reports whether u may give another user role r: owners grant
 // any role, managers grant manager and agent.
