@@ -375,14 +375,14 @@ func prepareDemo(ctx context.Context, db *store.DB, log *slog.Logger) (string, e
 			return "", err
 		}
 		for _, du := range demo.Users {
-			u, err := db.MemberByEmail(ctx, org.ID, du.Email)
+			u, err := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, du.Email)
 			if rapport.ErrorCode(err) == rapport.ENOTFOUND {
 				continue
 			}
 			if err != nil {
 				return "", err
 			}
-			if err := db.SetPassword(ctx, u.OrgID, u.ID, hash, ""); err != nil {
+			if err := db.SetPassword(ctx, rapport.Actor{Org: u.OrgID}, u.ID, hash, ""); err != nil {
 				return "", err
 			}
 		}
@@ -416,7 +416,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return describe(err)
 	}
-	u, err := db.MemberByEmail(ctx, org.ID, email)
+	u, err := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, email)
 	if err != nil {
 		return fmt.Errorf("no user %s in %s", email, slug)
 	}

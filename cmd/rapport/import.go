@@ -89,7 +89,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	if owner != "" {
-		u, err := db.MemberByEmail(ctx, org.ID, owner)
+		u, err := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, owner)
 		if err != nil {
 			return fmt.Errorf("--owner: no user %s in %s", owner, slug)
 		}
@@ -100,7 +100,7 @@ func importCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if err != nil {
 			return fmt.Errorf("--referred-by: use the person's id, a number")
 		}
-		if _, err := db.Person(ctx, org.ID, id); err != nil {
+		if _, err := db.Person(ctx, rapport.Actor{Org: org.ID}, id); err != nil {
 			return fmt.Errorf("--referred-by: no person %d in %s", id, slug)
 		}
 		opts.ReferredByID = id
@@ -173,7 +173,7 @@ func printFields(w io.Writer) error {
 // orgOwner returns the id of the organisation's first active owner, who
 // is the actor of operator commands.
 func orgOwner(ctx context.Context, db *store.DB, orgID int64) (int64, error) {
-	users, err := db.Users(ctx, orgID)
+	users, err := db.Users(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return 0, err
 	}

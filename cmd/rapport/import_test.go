@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -190,7 +191,7 @@ func TestImportCommandReadsWhatPeopleHave(t *testing.T) {
 	}
 	org, _ := s.OrgBySlug(context.Background(), "acme")
 	for _, q := range []string{"Müller", "muller", "Jürgen"} {
-		page, err := s.ListPeople(context.Background(), org.ID, store.PeopleFilter{Query: q})
+		page, err := s.ListPeople(context.Background(), rapport.Actor{Org: org.ID}, store.PeopleFilter{Query: q})
 		if err != nil || len(page.People) != 1 || page.People[0].Name() != "Jürgen Müller" {
 			t.Errorf("search %q: %v %+v", q, err, page)
 		}

@@ -49,7 +49,7 @@ func member(ctx context.Context, db *store.DB, slug, email string) (*rapport.Org
 	if err != nil {
 		return nil, nil, describe(err)
 	}
-	u, err := db.MemberByEmail(ctx, org.ID, email)
+	u, err := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, email)
 	if err != nil {
 		return nil, nil, fmt.Errorf("no user %s in %s", email, slug)
 	}
@@ -80,7 +80,7 @@ func userDisable(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		to = t.ID
 	}
-	h, err := db.DisableUser(ctx, org.ID, nil, u.ID, to)
+	h, err := db.DisableUser(ctx, rapport.Actor{Org: org.ID}, u.ID, to)
 	if rapport.ErrorCode(err) == rapport.EINVALID {
 		return fmt.Errorf("--hand-to: %s", strings.Join(fieldMessages(err), " "))
 	}
@@ -119,7 +119,7 @@ func userEnable(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if _, err := db.EnableUser(ctx, org.ID, nil, u.ID); err != nil {
+	if _, err := db.EnableUser(ctx, rapport.Actor{Org: org.ID}, u.ID); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "enabled %s in %s: they can sign in again (their people stay with whoever took them over)\n", u.Email, org.Slug)
@@ -143,7 +143,7 @@ func userRole(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	was := u.Role
-	if u, err = db.SetUserRole(ctx, org.ID, nil, u.ID, rapport.Role(c.role)); err != nil {
+	if u, err = db.SetUserRole(ctx, rapport.Actor{Org: org.ID}, u.ID, rapport.Role(c.role)); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "%s in %s: %s → %s\n", u.Email, org.Slug, was, u.Role)
@@ -168,7 +168,7 @@ func userReset(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	link, err := db.CreatePasswordReset(ctx, org.ID, nil, u.ID)
+	link, err := db.CreatePasswordReset(ctx, rapport.Actor{Org: org.ID}, u.ID)
 	if err != nil {
 		return describe(err)
 	}

@@ -44,10 +44,10 @@ func TestUserTeamCommands(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	org, _ := db.OrgBySlug(ctx, "acme")
-	ann, _ := db.MemberByEmail(ctx, org.ID, "ann@acme.test")
-	bo, _ := db.MemberByEmail(ctx, org.ID, "bo@acme.test")
+	ann, _ := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, "ann@acme.test")
+	bo, _ := db.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, "bo@acme.test")
 	p := &rapport.Person{FirstName: "Paula", Kind: rapport.KindLead, OwnerID: ann.ID}
-	if err := db.CreatePerson(ctx, org.ID, ann.ID, p); err != nil {
+	if err := db.CreatePerson(ctx, rapport.Member(org, ann), p); err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(ok("", "token", "create", "--org", "acme", "--email", "ann@acme.test", "--name", "Zapier"))
@@ -59,7 +59,7 @@ func TestUserTeamCommands(t *testing.T) {
 	if !strings.Contains(out, "disabled ann@acme.test in acme: 1 person handed to bo@acme.test; 0 sessions ended, 1 API key revoked") {
 		t.Errorf("disable: %q", out)
 	}
-	if got, _ := db.Person(ctx, org.ID, p.ID); got.OwnerID != bo.ID {
+	if got, _ := db.Person(ctx, rapport.Actor{Org: org.ID}, p.ID); got.OwnerID != bo.ID {
 		t.Errorf("owner = %d", got.OwnerID)
 	}
 	if _, _, _, err := db.APIKeyUser(ctx, auth.HashToken(token)); rapport.ErrorCode(err) != rapport.ENOTFOUND {
@@ -94,7 +94,7 @@ func TestUserTeamCommands(t *testing.T) {
 		t.Errorf("the link: %+v %v", u, err)
 	}
 
-	log, _ := db.AuditLog(ctx, org.ID, 0, 10)
+	log, _ := db.AuditLog(ctx, rapport.Actor{Org: org.ID}, 0, 10)
 	var got []string
 	for _, e := range log {
 		if e.Entity == "user" && e.Action != store.AuditCreate {

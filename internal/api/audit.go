@@ -34,7 +34,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	es, next, err := s.db.AuditPage(r.Context(), a.org.ID, before, limit)
+	es, next, err := s.db.AuditPage(r.Context(), a.actor, before, limit)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ type account struct {
 	user *rapport.User
 	org  *rapport.Org
 	loc  *time.Location
+	// actor is the key's user acting in their organisation, for the store.
+	actor rapport.Actor
 }
 
 type keyedHandler func(w http.ResponseWriter, r *http.Request, a *account) error
@@ -51,7 +53,7 @@ func (s *Server) keyed(h keyedHandler) http.Handler {
 			s.fail(w, r, &rapport.Error{Code: rapport.ERATELIMIT, Message: "Too many requests for this key; wait as Retry-After says."})
 			return
 		}
-		a := &account{key: k, user: u, org: org, loc: u.Location(org)}
+		a := &account{key: k, user: u, org: org, loc: u.Location(org), actor: rapport.Member(org, u)}
 		// The store attributes writes in the audit log to the key's user.
 		ctx := store.WithActor(context.WithValue(r.Context(), accountKey{}, a), u.ID)
 		if err := h(w, r.WithContext(ctx), a); err != nil {

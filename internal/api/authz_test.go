@@ -274,7 +274,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	col := fx.colleague.ID
 	add := func(p *rapport.Person) *rapport.Person {
 		t.Helper()
-		if err := h.db.CreatePerson(ctx, fx.org.ID, p.OwnerID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Actor{Org: fx.org.ID, User: p.OwnerID}, p); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -284,11 +284,11 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	fx.mine = add(&rapport.Person{FirstName: "Olivia", LastName: "Ownedbyme", Kind: rapport.KindClient, OwnerID: fx.agent.ID})
 	own := &rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "We only list in spring.",
 		Responses: []string{"That makes sense. What happens in spring?"}}
-	if err := h.db.SavePlaybookEntry(ctx, fx.org.ID, fx.owner.ID, own); err != nil {
+	if err := h.db.SavePlaybookEntry(ctx, rapport.Member(fx.org, fx.owner), own); err != nil {
 		t.Fatal(err)
 	}
 	fx.key = own.Key
-	res, err := h.db.LogConversation(ctx, fx.org.ID, col, &store.LogInput{
+	res, err := h.db.LogConversation(ctx, rapport.Actor{Org: fx.org.ID, User: col}, &store.LogInput{
 		Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive,
 			Notes: "Confidential divorce", Objection: own.Key},
 		Facts:    []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
@@ -299,20 +299,20 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	}
 	// A second follow-up, for cancelling after the first is done.
 	second := &rapport.FollowUp{PersonID: secret.ID, DueOn: rapport.DayOf(h.clock.Now(), time.UTC).AddDays(9), Note: "Private coffee"}
-	if err := h.db.CreateFollowUp(ctx, fx.org.ID, col, second); err != nil {
+	if err := h.db.CreateFollowUp(ctx, rapport.Actor{Org: fx.org.ID, User: col}, second); err != nil {
 		t.Fatal(err)
 	}
-	facts, _ := h.db.Facts(ctx, fx.org.ID, secret.ID)
-	fus, _ := h.db.FollowUps(ctx, fx.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+	facts, _ := h.db.Facts(ctx, rapport.Actor{Org: fx.org.ID}, secret.ID)
+	fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: fx.org.ID}, store.FollowUpFilter{PersonID: secret.ID})
 	if len(facts) != 1 || len(fus) != 2 {
 		t.Fatalf("%d facts, %d follow-ups", len(facts), len(fus))
 	}
 	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Open Realty - Downtown", Market: "Chicago"}
-	if err := h.db.CreateCompany(ctx, fx.org.ID, office); err != nil {
+	if err := h.db.CreateCompany(ctx, rapport.Actor{Org: fx.org.ID}, office); err != nil {
 		t.Fatal(err)
 	}
 	signal := &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(h.clock.Now(), time.UTC), Title: "New manager"}
-	if err := h.db.AddSignal(ctx, fx.org.ID, fx.owner.ID, signal); err != nil {
+	if err := h.db.AddSignal(ctx, rapport.Member(fx.org, fx.owner), signal); err != nil {
 		t.Fatal(err)
 	}
 	add(&rapport.Person{FirstName: "Xavier", LastName: "Hiddenlister", Kind: rapport.KindRecruit, OwnerID: col, CompanyID: office.ID,
@@ -320,7 +320,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	blocks := map[int64]int64{}
 	for _, u := range []int64{col, fx.owner.ID} {
 		b := &rapport.CallBlock{UserID: u, Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}
-		if err := h.db.AddCallBlock(ctx, fx.org.ID, b); err != nil {
+		if err := h.db.AddCallBlock(ctx, rapport.Actor{Org: fx.org.ID}, b); err != nil {
 			t.Fatal(err)
 		}
 		blocks[u] = b.ID
@@ -331,7 +331,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	for i, msg := range []string{"Held whisper one", "Held whisper two"} {
 		he := &rapport.HeldEvent{DedupeKey: fmt.Sprint(slug, i), Type: "General Inquiry", Source: "Zillow", Message: msg, Reason: "No name.",
 			Payload: fmt.Sprintf(`{"type":"Inquiry","source":"Zillow","message":%q}`, msg)}
-		if _, err := h.db.HoldEvent(ctx, fx.org.ID, he); err != nil {
+		if _, err := h.db.HoldEvent(ctx, rapport.Actor{Org: fx.org.ID}, he); err != nil {
 			t.Fatal(err)
 		}
 		held[i] = he.ID
@@ -344,7 +344,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.db.DisableUser(ctx, fx.org.ID, nil, gone.ID, 0); err != nil {
+	if _, err := h.db.DisableUser(ctx, rapport.Actor{Org: fx.org.ID}, gone.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	colKey := &store.APIKey{OrgID: fx.org.ID, UserID: col, Name: "Colleague feed", Prefix: "rk_col", Hash: "hash-col-" + slug}
@@ -585,20 +585,20 @@ func apiLeaks(t *testing.T, call string, r reply, what []string) {
 func (fx *apiFixture) checkPrivateUntouched(t *testing.T, h *harness) {
 	t.Helper()
 	org, pid := fx.org.ID, fx.ids["person"]
-	p, err := h.db.Person(ctx, org, pid)
+	p, err := h.db.Person(ctx, rapport.Actor{Org: org}, pid)
 	if err != nil || p.FirstName != "Zelda" || p.Archived() || p.OwnerID != fx.colleague.ID || p.Notes != "Hush notes" {
 		t.Errorf("the private person changed: %+v, %v", p, err)
 	}
-	if facts, _ := h.db.Facts(ctx, org, pid); len(facts) != 1 {
+	if facts, _ := h.db.Facts(ctx, rapport.Actor{Org: org}, pid); len(facts) != 1 {
 		t.Errorf("the private person has %d facts", len(facts))
 	}
-	if fus, _ := h.db.FollowUps(ctx, org, store.FollowUpFilter{PersonID: pid}); len(fus) != 2 {
+	if fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: org}, store.FollowUpFilter{PersonID: pid}); len(fus) != 2 {
 		t.Errorf("the private person has %d open follow-ups", len(fus))
 	}
-	if cs, _, _ := h.db.Conversations(ctx, org, store.ConversationFilter{PersonID: pid}); len(cs) != 1 || cs[0].Notes != "Confidential divorce" {
+	if cs, _, _ := h.db.Conversations(ctx, rapport.Actor{Org: org}, store.ConversationFilter{PersonID: pid}); len(cs) != 1 || cs[0].Notes != "Confidential divorce" {
 		t.Errorf("the private person's conversations changed: %+v", cs)
 	}
-	if bs, _ := h.db.CallBlocks(ctx, org, fx.colleague.ID); len(bs) != 1 {
+	if bs, _ := h.db.CallBlocks(ctx, rapport.Actor{Org: org}, fx.colleague.ID); len(bs) != 1 {
 		t.Error("the colleague's call block was deleted")
 	}
 }

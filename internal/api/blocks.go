@@ -88,7 +88,7 @@ func parseEnd(s string) (int, bool) {
 }
 
 func (s *Server) listBlocks(w http.ResponseWriter, r *http.Request, a *account) error {
-	bs, err := s.db.CallBlocks(r.Context(), a.org.ID, a.user.ID)
+	bs, err := s.db.CallBlocks(r.Context(), a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) createBlock(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	b := &rapport.CallBlock{UserID: a.user.ID, Weekday: wd, Start: start, End: end}
-	if err := s.db.AddCallBlock(r.Context(), a.org.ID, b); err != nil {
+	if err := s.db.AddCallBlock(r.Context(), a.actor, b); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/blocks")
@@ -137,7 +137,7 @@ func (s *Server) deleteBlock(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteCallBlock(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+	if err := s.db.DeleteCallBlock(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -148,7 +148,7 @@ func (s *Server) listCompanies(w http.ResponseWriter, r *http.Request, a *accoun
 	if f.ParentID, err = queryID(q.Get("parentId"), "parentId"); err != nil {
 		return err
 	}
-	rows, err := s.db.Companies(r.Context(), a.org.ID, f)
+	rows, err := s.db.Companies(r.Context(), a.actor, f)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) createCompany(w http.ResponseWriter, r *http.Request, a *accoun
 	}
 	c := &rapport.Company{}
 	in.applyTo(c)
-	if err := s.db.CreateCompany(r.Context(), a.org.ID, c); err != nil {
+	if err := s.db.CreateCompany(r.Context(), a.actor, c); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/companies/"+strconv.FormatInt(c.ID, 10))
@@ -203,7 +203,7 @@ func (s *Server) createCompany(w http.ResponseWriter, r *http.Request, a *accoun
 
 // respondCompany answers with the company as it is stored now.
 func (s *Server) respondCompany(w http.ResponseWriter, r *http.Request, a *account, id int64, status int) error {
-	c, err := s.db.Company(r.Context(), a.org.ID, id)
+	c, err := s.db.Company(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -223,15 +223,15 @@ func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	ctx := r.Context()
-	c, err := s.db.Company(ctx, a.org.ID, id)
+	c, err := s.db.Company(ctx, a.actor, id)
 	if err != nil {
 		return err
 	}
-	agents, err := s.db.CompanyAgents(ctx, a.org.ID, a.visibleTo(), c.ID, companyAgents)
+	agents, err := s.db.CompanyAgents(ctx, a.actor, c.ID, companyAgents)
 	if err != nil {
 		return err
 	}
-	signals, err := s.db.Signals(ctx, a.org.ID, c.ID, companySignals)
+	signals, err := s.db.Signals(ctx, a.actor, c.ID, companySignals)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, a *account) 
 		out.AgentsNext = &agents.Next
 	}
 	if c.Kind == rapport.CompanyBrokerage {
-		offices, err := s.db.Companies(ctx, a.org.ID, store.CompanyFilter{ParentID: c.ID})
+		offices, err := s.db.Companies(ctx, a.actor, store.CompanyFilter{ParentID: c.ID})
 		if err != nil {
 			return err
 		}
@@ -262,7 +262,7 @@ func (s *Server) updateCompany(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	c, err := s.db.Company(r.Context(), a.org.ID, id)
+	c, err := s.db.Company(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (s *Server) updateCompany(w http.ResponseWriter, r *http.Request, a *accoun
 			Fields: map[string]string{"kind": "A brokerage stays a brokerage and an office an office."}}
 	}
 	in.applyTo(c)
-	if err := s.db.UpdateCompany(r.Context(), a.org.ID, c); err != nil {
+	if err := s.db.UpdateCompany(r.Context(), a.actor, c); err != nil {
 		return err
 	}
 	return s.respondCompany(w, r, a, id, http.StatusOK)
@@ -292,7 +292,7 @@ func (s *Server) listSignals(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	signals, err := s.db.Signals(r.Context(), a.org.ID, id, min(max(limit, 1), 200))
+	signals, err := s.db.Signals(r.Context(), a.actor, id, min(max(limit, 1), 200))
 	if err != nil {
 		return err
 	}
@@ -311,7 +311,7 @@ func (s *Server) createSignal(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	// Another organisation's company is missing before the body is read.
-	c, err := s.db.Company(r.Context(), a.org.ID, id)
+	c, err := s.db.Company(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (s *Server) createSignal(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	sg := &rapport.Signal{CompanyID: c.ID, On: rapport.Day(strings.TrimSpace(in.On)), Title: in.Title, Note: in.Note}
-	if err := s.db.AddSignal(r.Context(), a.org.ID, a.user.ID, sg); err != nil {
+	if err := s.db.AddSignal(r.Context(), a.actor, sg); err != nil {
 		return err
 	}
 	sg.Company = c
@@ -334,7 +334,7 @@ func (s *Server) deleteSignal(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteSignal(r.Context(), a.org.ID, id); err != nil {
+	if err := s.db.DeleteSignal(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
@@ -36,7 +37,7 @@ func TestPersonMLSIDAndLicence(t *testing.T) {
 		if p["mlsId"] != "MLS-4471" || rec["licenceYear"] != 2014.0 || rec["brokerage"] != "Summit Realty" {
 			t.Fatalf("created = %s", r.body)
 		}
-		stored, _ := h.db.Person(ctx, a.org.ID, id)
+		stored, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, id)
 		if stored.MLSID != "MLS-4471" || stored.LicenceYear != 2014 {
 			t.Errorf("stored = %+v", stored)
 		}

@@ -128,7 +128,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 		}
 		li.FollowUp = fu
 	}
-	res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, li)
+	res, err := s.db.LogConversation(r.Context(), a.actor, li)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	if out.KeptFollowUp == nil {
 		out.KeptFollowUp = []int64{}
 	}
-	facts, err := s.db.Facts(r.Context(), a.org.ID, in.PersonID)
+	facts, err := s.db.Facts(r.Context(), a.actor, in.PersonID)
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, a *acco
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.ConversationFilter{Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
+	f := store.ConversationFilter{Cursor: q.Get("cursor")}
 	var err error
 	if f.PersonID, err = queryID(q.Get("personId"), "personId"); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, a *ac
 	if f.Until, err = queryTime(q.Get("until"), "until", a.loc); err != nil {
 		return err
 	}
-	cs, next, err := s.db.Conversations(r.Context(), a.org.ID, f)
+	cs, next, err := s.db.Conversations(r.Context(), a.actor, f)
 	if err != nil {
 		return err
 	}

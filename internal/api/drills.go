@@ -73,11 +73,11 @@ func (s *Server) practise(w http.ResponseWriter, r *http.Request, a *account) er
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Choose the objection to answer.", Fields: map[string]string{"objection": "Required."}}
 	}
 	ctx := r.Context()
-	d, fb, err := s.db.Practise(ctx, a.org.ID, a.user.ID, in.Objection, in.Response)
+	d, fb, err := s.db.Practise(ctx, a.actor, in.Objection, in.Response)
 	if err != nil {
 		return err
 	}
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -117,15 +117,15 @@ func (s *Server) listDrills(w http.ResponseWriter, r *http.Request, a *account) 
 			Fields: map[string]string{"limit": "Out of range."}}
 	}
 	ctx := r.Context()
-	ds, err := s.db.DrillHistory(ctx, a.org.ID, a.user.ID, limit)
+	ds, err := s.db.DrillHistory(ctx, a.actor, a.user.ID, limit)
 	if err != nil {
 		return err
 	}
-	days, err := s.db.PracticeDays(ctx, a.org.ID, a.user.ID)
+	days, err := s.db.PracticeDays(ctx, a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account
 	if in.UserID == 0 {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Say who should practise.", Fields: map[string]string{"userId": "Required."}}
 	}
-	d, err := s.db.AssignDrills(r.Context(), a.org.ID, a.user.ID, in.UserID, in.Objections, in.Note)
+	d, err := s.db.AssignDrills(r.Context(), a.actor, in.UserID, in.Objections, in.Note)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request, a *acco
 	if err != nil {
 		return err
 	}
-	ds, err := s.db.DrillAssignments(r.Context(), a.org.ID, u.ID)
+	ds, err := s.db.DrillAssignments(r.Context(), a.actor, u.ID)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account)
 	if ev.Held != "" {
 		return s.holdEvent(w, r, a, ev)
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
+	res, err := s.db.RecordEvent(r.Context(), a.actor, &ev.Input)
 	if err != nil {
 		return err
 	}
@@ -123,11 +123,11 @@ func (s *Server) answerEvent(w http.ResponseWriter, r *http.Request, a *account,
 // the event it became.
 func (s *Server) holdEvent(w http.ResponseWriter, r *http.Request, a *account, ev *intake.Event) error {
 	h := ev.HeldEvent()
-	if _, err := s.db.HoldEvent(r.Context(), a.org.ID, h); err != nil {
+	if _, err := s.db.HoldEvent(r.Context(), a.actor, h); err != nil {
 		return err
 	}
 	if h.EventID != 0 {
-		res, err := s.db.HeldEventResult(r.Context(), a.org.ID, h)
+		res, err := s.db.HeldEventResult(r.Context(), a.actor, h)
 		if err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (s *Server) listHeld(w http.ResponseWriter, r *http.Request, a *account) er
 	if err != nil {
 		return err
 	}
-	hs, err := s.db.HeldEvents(r.Context(), a.org.ID, r.URL.Query().Get("resolved") == "true", min(max(limit, 1), 200))
+	hs, err := s.db.HeldEvents(r.Context(), a.actor, r.URL.Query().Get("resolved") == "true", min(max(limit, 1), 200))
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Server) attachHeld(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	h, err := s.db.HeldEvent(r.Context(), a.org.ID, id)
+	h, err := s.db.HeldEvent(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func (s *Server) attachHeld(w http.ResponseWriter, r *http.Request, a *account) 
 			return &rapport.Error{Code: rapport.EINVALID, Message: "No person here has that id.", Fields: map[string]string{"personId": "Not a person of this organisation."}}
 		}
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
+	res, err := s.db.RecordEvent(r.Context(), a.actor, &ev.Input)
 	if err != nil {
 		return err
 	}
@@ -265,10 +265,10 @@ func (s *Server) dismissHeld(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DismissHeld(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+	if err := s.db.DismissHeld(r.Context(), a.actor, id); err != nil {
 		return err
 	}
-	h, err := s.db.HeldEvent(r.Context(), a.org.ID, id)
+	h, err := s.db.HeldEvent(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}

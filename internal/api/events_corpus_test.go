@@ -147,7 +147,7 @@ func checkHeld(t *testing.T, h *harness, a *tenant, name string, body []byte, r 
 		t.Errorf("%s: %d %s, want it held", name, r.status, r.body)
 		return
 	}
-	held, err := h.db.HeldEvents(ctx, a.org.ID, false, 10)
+	held, err := h.db.HeldEvents(ctx, rapport.Actor{Org: a.org.ID}, false, 10)
 	if err != nil || len(held) != 1 || held[0].Payload != string(bytes.TrimPrefix(body, []byte("\uFEFF"))) {
 		t.Errorf("%s: held %+v, %v", name, held, err)
 	}

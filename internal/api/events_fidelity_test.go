@@ -173,7 +173,7 @@ func TestEventsHoldWhatNamesNoOne(t *testing.T) {
 			t.Errorf("still held: %s", r.body)
 		}
 		r = h.call(owner, "GET", "/api/v1/events/held?resolved=true", nil)
-		if n, _ := h.db.CountHeld(ctx, a.org.ID); n != 0 || !strings.Contains(string(r.body), fmt.Sprintf(`"personId":%d`, placed.Person.ID)) {
+		if n, _ := h.db.CountHeld(ctx, rapport.Actor{Org: a.org.ID}); n != 0 || !strings.Contains(string(r.body), fmt.Sprintf(`"personId":%d`, placed.Person.ID)) {
 			t.Errorf("resolved = %s", r.body)
 		}
 		// Another organisation's owner places none of them.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
@@ -74,7 +75,7 @@ func TestEventsEndpoint(t *testing.T) {
 			"person": {"firstName": "M", "phones": [{"value": "+1 312-555-0142"}], "emails": [{"value": "maria@work.example"}]}}`
 		r = h.call(a.key, "POST", "/api/v1/events", view)
 		want(t, r, http.StatusOK)
-		p, _ := h.db.Person(ctx, a.org.ID, ans.Person.ID)
+		p, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ans.Person.ID)
 		if p.FirstName != "Maria" || len(p.Emails) != 2 {
 			t.Errorf("merged = %+v", p)
 		}

@@ -34,7 +34,7 @@ func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	facts, err := s.db.Facts(r.Context(), a.org.ID, id)
+	facts, err := s.db.Facts(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) 
 		}
 		f.LearnedAt = in.LearnedAt.UTC()
 	}
-	if err := s.db.AddFact(r.Context(), a.org.ID, a.user.ID, f); err != nil {
+	if err := s.db.AddFact(r.Context(), a.actor, f); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/people/"+strconv.FormatInt(id, 10)+"/facts")
@@ -79,7 +79,7 @@ func (s *Server) deleteFact(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteFact(r.Context(), a.org.ID, id, fid); err != nil {
+	if err := s.db.DeleteFact(r.Context(), a.actor, id, fid); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

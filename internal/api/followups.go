@@ -38,8 +38,7 @@ func toFollowUp(f *rapport.FollowUp) followUpJSON {
 
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.FollowUpFilter{Status: rapport.FollowUpStatus(q.Get("status")), Owes: rapport.Owes(q.Get("owes")), Cursor: q.Get("cursor"),
-		VisibleTo: a.visibleTo()}
+	f := store.FollowUpFilter{Status: rapport.FollowUpStatus(q.Get("status")), Owes: rapport.Owes(q.Get("owes")), Cursor: q.Get("cursor")}
 	switch f.Status {
 	case "", rapport.FollowUpOpen, rapport.FollowUpDone, rapport.FollowUpCancelled:
 	default:
@@ -70,7 +69,7 @@ func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request, a *accoun
 			*dst = d
 		}
 	}
-	fus, next, err := s.db.FollowUpsPage(r.Context(), a.org.ID, f)
+	fus, next, err := s.db.FollowUpsPage(r.Context(), a.actor, f)
 	if err != nil {
 		return err
 	}
@@ -97,7 +96,7 @@ func (s *Server) createFollowUp(w http.ResponseWriter, r *http.Request, a *accou
 	if err := s.seePerson(r.Context(), a, f.PersonID); err != nil {
 		return err
 	}
-	if err := s.db.CreateFollowUp(r.Context(), a.org.ID, a.user.ID, f); err != nil {
+	if err := s.db.CreateFollowUp(r.Context(), a.actor, f); err != nil {
 		return err
 	}
 	w.Header().Set("Location", Prefix+"/followups/"+strconv.FormatInt(f.ID, 10))
@@ -134,7 +133,7 @@ func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *accoun
 	if _, err := s.followUp(r.Context(), a, id); err != nil {
 		return err
 	}
-	if err := s.db.CloseFollowUp(r.Context(), a.org.ID, id, status); err != nil {
+	if err := s.db.CloseFollowUp(r.Context(), a.actor, id, status); err != nil {
 		return err
 	}
 	return s.getFollowUp(w, r, a)

@@ -63,7 +63,7 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 	for i := range entries {
 		people[i] = entries[i].Person
 	}
-	cards, err := s.db.ContextCards(ctx, a.org.ID, people)
+	cards, err := s.db.ContextCards(ctx, a.actor, people)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 		}
 		out.Items = append(out.Items, it)
 	}
-	live, err := s.db.LiveTimes(ctx, a.org.ID, a.user.ID, rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks))
+	live, err := s.db.LiveTimes(ctx, a.actor, a.user.ID, rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks))
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func toUser(u *rapport.User) userJSON {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a *account) error {
-	us, err := s.db.Users(r.Context(), a.org.ID)
+	us, err := s.db.Users(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, a *account) err
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), a.org.ID, id)
+	u, err := s.db.User(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ type pipelineStageJSON struct {
 }
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request, a *account) error {
-	ps, err := s.db.Pipelines(r.Context(), a.org.ID)
+	ps, err := s.db.Pipelines(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) speedToLead(w http.ResponseWriter, r *http.Request, a *account)
 	if from.IsZero() {
 		from = to.AddDate(0, 0, -30)
 	}
-	rep, err := s.db.SpeedToLead(r.Context(), a.org.ID, from, to)
+	rep, err := s.db.SpeedToLead(r.Context(), a.actor, from, to)
 	if err != nil {
 		return err
 	}

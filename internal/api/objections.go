@@ -63,7 +63,7 @@ func (s *Server) objectionReport(w http.ResponseWriter, r *http.Request, a *acco
 	}
 	week := rapport.DayOf(rapport.WeekStart(at, a.loc), a.loc)
 	from, to := week.AddDays(-7*(weeks-1)).Start(a.loc), week.AddDays(7).Start(a.loc)
-	stats, err := s.db.ObjectionStats(r.Context(), a.org.ID, userIDs(users), from, to)
+	stats, err := s.db.ObjectionStats(r.Context(), a.actor, userIDs(users), from, to)
 	if err != nil {
 		return err
 	}

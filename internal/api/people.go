@@ -17,7 +17,7 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, error) {
-	ps, err := s.db.Pipelines(r.Context(), a.org.ID)
+	ps, err := s.db.Pipelines(r.Context(), a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, 
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
 	f := store.PeopleFilter{Query: q.Get("q"), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Archived: q.Get("archived") == "true", VisibleTo: a.visibleTo()}
+		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Archived: q.Get("archived") == "true"}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown kind.", Fields: map[string]string{"kind": "Use lead, client, sphere or recruit."}}
 	}
@@ -49,7 +49,7 @@ func (s *Server) listPeople(w http.ResponseWriter, r *http.Request, a *account) 
 	} else if f.OwnerID, err = queryID(q.Get("owner"), "owner"); err != nil {
 		return err
 	}
-	page, err := s.db.ListPeople(r.Context(), a.org.ID, f)
+	page, err := s.db.ListPeople(r.Context(), a.actor, f)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	records, err := s.db.Records(r.Context(), a.org.ID, p.ID)
+	records, err := s.db.Records(r.Context(), a.actor, p.ID)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, 0); err != nil {
 		return err
 	}
-	if err := s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p); err != nil {
+	if err := s.db.CreatePerson(r.Context(), a.actor, p); err != nil {
 		return err
 	}
 	return s.respondPerson(w, r, a, p.ID, http.StatusCreated)
@@ -105,7 +105,7 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a *account
 // respondPerson answers a write with the person as it left them, even one
 // the key's user has just given to a colleague.
 func (s *Server) respondPerson(w http.ResponseWriter, r *http.Request, a *account, id int64, status int) error {
-	p, err := s.db.Person(r.Context(), a.org.ID, id)
+	p, err := s.db.Person(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, a *account
 	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, was); err != nil {
 		return err
 	}
-	if err := s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p); err != nil {
+	if err := s.db.UpdatePerson(r.Context(), a.actor, p); err != nil {
 		return err
 	}
 	return s.respondPerson(w, r, a, id, http.StatusOK)
@@ -158,7 +158,7 @@ func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account,
 	if err != nil {
 		return err
 	}
-	if err := s.db.ArchivePerson(r.Context(), a.org.ID, id, archived); err != nil {
+	if err := s.db.ArchivePerson(r.Context(), a.actor, id, archived); err != nil {
 		return err
 	}
 	return s.respondPerson(w, r, a, id, http.StatusOK)

@@ -32,8 +32,8 @@ func TestAuthentication(t *testing.T) {
 		}
 		res.Body.Close()
 		// A revoked key stops working.
-		keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID)
-		if err := h.db.RevokeAPIKey(ctx, a.org.ID, a.agent.ID, keys[0].ID); err != nil {
+		keys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
+		if err := h.db.RevokeAPIKey(ctx, rapport.Member(a.org, a.agent), keys[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		want(t, h.call(a.key, "GET", "/api/v1/people", nil), http.StatusUnauthorized)
@@ -269,7 +269,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		ids := map[string]int64{"person": pid, "conversation": num(lg["conversation"].(map[string]any), "id"),
 			"fact": num(lg["facts"].([]any)[0].(map[string]any), "id"), "followup": num(lg["followUp"].(map[string]any), "id"), "user": a.owner.ID,
 			"company": office, "signal": signal, "block": block, "held": held}
-		aKeys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID)
+		aKeys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
 		ids["key"] = aKeys[0].ID
 		// What {id} is, by the path's first part. A route whose part is
 		// missing here fails, so that no new route passes by answering 404
@@ -389,10 +389,10 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 				t.Errorf("B's keys: %s", r.body)
 			}
 		}
-		if u, _ := h.db.User(ctx, a.org.ID, a.owner.ID); !u.Active() || u.Role != rapport.RoleOwner {
+		if u, _ := h.db.User(ctx, rapport.Actor{Org: a.org.ID}, a.owner.ID); !u.Active() || u.Role != rapport.RoleOwner {
 			t.Errorf("A's owner was changed: %+v", u)
 		}
-		if k, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID); !k[0].RevokedAt.IsZero() {
+		if k, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID); !k[0].RevokedAt.IsZero() {
 			t.Error("A's key was revoked")
 		}
 		// B cannot hang an office under A's brokerage, nor reach A's agent
@@ -408,26 +408,26 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if rep.Created != 1 || *rep.Results[0].PersonID == xavier {
 			t.Errorf("B's report reached A's agent: %+v", rep)
 		}
-		if x, _ := h.db.Person(ctx, a.org.ID, xavier); x.FirstName != "Xavier" || x.Units12m != 30 || x.ProductionPeriod != "2026-09-30" || x.Company == nil || x.Company.ID != office {
+		if x, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, xavier); x.FirstName != "Xavier" || x.Units12m != 30 || x.ProductionPeriod != "2026-09-30" || x.Company == nil || x.Company.ID != office {
 			t.Errorf("A's agent changed: %+v", x)
 		}
-		if c, _ := h.db.Company(ctx, a.org.ID, office); c == nil || c.Name != "Hushhush Realty - Gold Coast" || c.ParentID != brokerage {
+		if c, _ := h.db.Company(ctx, rapport.Actor{Org: a.org.ID}, office); c == nil || c.Name != "Hushhush Realty - Gold Coast" || c.ParentID != brokerage {
 			t.Errorf("A's office changed: %+v", c)
 		}
-		if _, err := h.db.Signal(ctx, a.org.ID, signal); err != nil {
+		if _, err := h.db.Signal(ctx, rapport.Actor{Org: a.org.ID}, signal); err != nil {
 			t.Errorf("A's signal: %v", err)
 		}
-		if hist, _ := h.db.ProductionHistory(ctx, a.org.ID, xavier); len(hist) != 1 {
+		if hist, _ := h.db.ProductionHistory(ctx, rapport.Actor{Org: a.org.ID}, xavier); len(hist) != 1 {
 			t.Errorf("A's agent has %d periods", len(hist))
 		}
 		// Conversations and follow-ups cannot be attached to A's person by B.
 		want(t, h.call(b.key, "POST", "/api/v1/conversations", map[string]any{"personId": pid, "channel": "text"}), http.StatusNotFound)
 		want(t, h.call(b.key, "POST", "/api/v1/followups", map[string]any{"personId": pid, "due": "tomorrow"}), http.StatusNotFound)
-		got, _ := h.db.Person(ctx, a.org.ID, pid)
+		got, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, pid)
 		if got.FirstName != "Zelda" {
 			t.Errorf("A's person changed: %+v", got)
 		}
-		page, _ := h.db.ListPeople(ctx, b.org.ID, store.PeopleFilter{})
+		page, _ := h.db.ListPeople(ctx, rapport.Actor{Org: b.org.ID}, store.PeopleFilter{})
 		if len(page.People) != 1 || page.People[0].FirstName != "Planted" { // B's own, from its report
 			t.Errorf("B has %+v", page.People)
 		}
@@ -565,7 +565,7 @@ func (h *harness) checkPlaybookApart(a, b *tenant, pid int64, ownKey string, lea
 	if e := decodeAs[entryBody](t, r); !e.Custom || e.Text != "Bravo's way" || len(e.Responses) != 1 {
 		t.Errorf("B's entry = %s", r.body)
 	}
-	pb, err := h.db.Playbook(ctx, a.org.ID)
+	pb, err := h.db.Playbook(ctx, rapport.Actor{Org: a.org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,10 +575,10 @@ func (h *harness) checkPlaybookApart(a, b *tenant, pid int64, ownKey string, lea
 	if e, _ := pb.Find(rapport.EntryObjection, "happy-here"); e.Text != "Hushhush family here." || e.Retired {
 		t.Errorf("A's happy-here = %+v", e)
 	}
-	if ds, _ := h.db.DrillHistory(ctx, a.org.ID, a.agent.ID, 10); len(ds) != 1 {
+	if ds, _ := h.db.DrillHistory(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID, 10); len(ds) != 1 {
 		t.Errorf("A's agent's drills: %d", len(ds))
 	}
-	if as, _ := h.db.DrillAssignments(ctx, a.org.ID, a.agent.ID); len(as) != 1 || as[0].Note != "Hushhush drill" {
+	if as, _ := h.db.DrillAssignments(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID); len(as) != 1 || as[0].Note != "Hushhush drill" {
 		t.Errorf("A's agent's assignments: %+v", as)
 	}
 }

@@ -84,7 +84,7 @@ func (s *Server) listPlaybook(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) playbookGuide(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	facts, err := s.db.Facts(ctx, a.org.ID, pid)
+	facts, err := s.db.Facts(ctx, a.actor, pid)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) playbookGuide(w http.ResponseWriter, r *http.Request, a *accoun
 	for _, f := range facts {
 		known[f.Type] = true
 	}
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (s *Server) pathEntry(r *http.Request, a *account) (rapport.Entry, error) {
 	if err != nil {
 		return rapport.Entry{}, err
 	}
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return rapport.Entry{}, err
 	}
@@ -216,7 +216,7 @@ func (s *Server) getEntry(w http.ResponseWriter, r *http.Request, a *account) er
 
 // savedEntry answers with the entry as the playbook now has it.
 func (s *Server) savedEntry(w http.ResponseWriter, r *http.Request, a *account, kind rapport.EntryKind, key string, status int) error {
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Server) putEntry(w http.ResponseWriter, r *http.Request, a *account) er
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (s *Server) putEntry(w http.ResponseWriter, r *http.Request, a *account) er
 		}
 		e.Retired = cur.Retired
 	}
-	if err := s.db.SavePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e); err != nil {
+	if err := s.db.SavePlaybookEntry(r.Context(), a.actor, e); err != nil {
 		return err
 	}
 	status := http.StatusOK
@@ -288,7 +288,7 @@ func (s *Server) createEntry(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	e := in.entry(kind, "")
-	if err := s.db.SavePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e); err != nil {
+	if err := s.db.SavePlaybookEntry(r.Context(), a.actor, e); err != nil {
 		return err
 	}
 	return s.savedEntry(w, r, a, kind, e.Key, http.StatusCreated)
@@ -313,7 +313,7 @@ func (s *Server) setRetired(w http.ResponseWriter, r *http.Request, a *account, 
 		return err
 	}
 	if e.Retired != retired {
-		if err := s.db.RetirePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e.Kind, e.Key, retired); err != nil {
+		if err := s.db.RetirePlaybookEntry(r.Context(), a.actor, e.Kind, e.Key, retired); err != nil {
 			return err
 		}
 	}
@@ -332,7 +332,7 @@ func (s *Server) resetEntry(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	if e.Custom || e.Edited || e.Retired {
-		if err := s.db.ResetPlaybookEntry(r.Context(), a.org.ID, e.Kind, e.Key); err != nil {
+		if err := s.db.ResetPlaybookEntry(r.Context(), a.actor, e.Kind, e.Key); err != nil {
 			return err
 		}
 	}

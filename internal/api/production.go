@@ -61,7 +61,7 @@ func (s *Server) getProduction(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	hist, err := s.db.ProductionHistory(r.Context(), a.org.ID, id)
+	hist, err := s.db.ProductionHistory(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (s *Server) importProduction(w http.ResponseWriter, r *http.Request, a *acc
 		return err
 	}
 	ctx := r.Context()
-	sess, err := s.db.BeginImport(ctx, a.org.ID, a.user.ID, store.ImportOptions{OwnerID: a.user.ID, Source: productionSource,
+	sess, err := s.db.BeginImport(ctx, a.actor, store.ImportOptions{OwnerID: a.user.ID, Source: productionSource,
 		DryRun: in.DryRun, Expected: len(rows), Period: period})
 	if err != nil {
 		return err

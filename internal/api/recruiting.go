@@ -46,8 +46,7 @@ func toProspects(page *store.ProspectPage) []prospectJSON {
 // units), with the prospect list's filters.
 func (s *Server) listProspects(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.ProspectFilter{Market: strings.TrimSpace(q.Get("market")), Sort: q.Get("sort"), Cursor: q.Get("cursor"),
-		VisibleTo: a.visibleTo()}
+	f := store.ProspectFilter{Market: strings.TrimSpace(q.Get("market")), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	var err error
 	if f.CompanyID, err = queryID(q.Get("company"), "company"); err != nil {
 		return err
@@ -72,7 +71,7 @@ func (s *Server) listProspects(w http.ResponseWriter, r *http.Request, a *accoun
 		return err
 	}
 	f.Limit = min(max(f.Limit, 1), 200)
-	page, err := s.db.Prospects(r.Context(), a.org.ID, f)
+	page, err := s.db.Prospects(r.Context(), a.actor, f)
 	if err != nil {
 		return err
 	}
@@ -98,7 +97,7 @@ type referrerJSON struct {
 }
 
 func (s *Server) listReferrers(w http.ResponseWriter, r *http.Request, a *account) error {
-	refs, err := s.db.Referrers(r.Context(), a.org.ID, a.visibleTo())
+	refs, err := s.db.Referrers(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func (s *Server) listReferred(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	people, err := s.db.Referred(r.Context(), a.org.ID, a.visibleTo(), id, min(max(limit, 1), 500))
+	people, err := s.db.Referred(r.Context(), a.actor, id, min(max(limit, 1), 500))
 	if err != nil {
 		return err
 	}

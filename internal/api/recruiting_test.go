@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -289,7 +290,7 @@ func TestProductionImport(t *testing.T) {
 		if r.errField() != "rows" || !strings.Contains(string(r.body), "5000") {
 			t.Errorf("too many rows = %s", r.body)
 		}
-		if page, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{}); len(page.People) != 0 {
+		if page, _ := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{}); len(page.People) != 0 {
 			t.Fatalf("refused requests wrote %d people", len(page.People))
 		}
 
@@ -312,7 +313,7 @@ func TestProductionImport(t *testing.T) {
 		if !rep.DryRun || rep.Created != 3 || rep.Updated != 1 || rep.Results[0].PersonID != nil || *rep.Results[3].PersonID != rosa {
 			t.Fatalf("dry run = %+v", rep)
 		}
-		if page, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{}); len(page.People) != 1 {
+		if page, _ := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{}); len(page.People) != 1 {
 			t.Fatalf("a dry run wrote: %d people", len(page.People))
 		}
 		rep = h.report(a.key, "2026-06-30", june, false)
@@ -330,16 +331,16 @@ func TestProductionImport(t *testing.T) {
 		if ids["rosa"] != rosa {
 			t.Errorf("Rosa's row made someone new")
 		}
-		pat, _ := h.db.Person(ctx, a.org.ID, ids["pat"])
+		pat, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["pat"])
 		if pat.Kind != "recruit" || pat.Units12m != 42 || pat.Volume12m != 18_450_000 || pat.OwnerID != a.agent.ID || pat.Source != "Production report" ||
 			pat.Company == nil || pat.Company.MLSID != "O1" || pat.Company.Parent == nil || pat.Company.Parent.Name != "Summit Realty" {
 			t.Fatalf("pat = %+v (company %+v)", pat, pat.Company)
 		}
-		omar, _ := h.db.Person(ctx, a.org.ID, ids["omar"])
+		omar, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["omar"])
 		if omar.Volume12m != 4_000_000 || len(omar.Phones) != 1 || omar.Phones[0].Label != "office" || omar.Emails[0].Address != "omar@lakeside.example" {
 			t.Errorf("omar = %+v", omar)
 		}
-		if r, _ := h.db.Person(ctx, a.org.ID, rosa); r.MLSID != "A500" || r.Units12m != 8 || r.ProductionPeriod != "2026-06-30" {
+		if r, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, rosa); r.MLSID != "A500" || r.Units12m != 8 || r.ProductionPeriod != "2026-06-30" {
 			t.Errorf("rosa = %+v", r)
 		}
 
@@ -358,13 +359,13 @@ func TestProductionImport(t *testing.T) {
 		if *rep.Results[0].PersonID != ids["pat"] || *rep.Results[1].PersonID != ids["lee"] || *rep.Results[2].PersonID != ids["omar"] {
 			t.Fatalf("September matched %+v, want pat %d, lee %d, omar %d", rep.Results, ids["pat"], ids["lee"], ids["omar"])
 		}
-		pat, _ = h.db.Person(ctx, a.org.ID, ids["pat"])
+		pat, _ = h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["pat"])
 		if pat.Units12m != 50 || pat.Volume12m != 21_000_000 || pat.ListUnits12m != 25 || pat.ProductionPeriod != "2026-09-30" ||
 			pat.Company == nil || pat.Company.Name != "North Shore Properties - Evanston" {
 			t.Errorf("pat after September = %d/%d period %s office %+v", pat.Units12m, pat.Volume12m, pat.ProductionPeriod, pat.Company)
 		}
-		lee, _ := h.db.Person(ctx, a.org.ID, ids["lee"])
-		omar, _ = h.db.Person(ctx, a.org.ID, ids["omar"])
+		lee, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["lee"])
+		omar, _ = h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["omar"])
 		if lee.Units12m != 11 || omar.Units12m != 22 || omar.Volume12m != 9_500_000 {
 			t.Errorf("lee %d units, omar %d units %d", lee.Units12m, omar.Units12m, omar.Volume12m)
 		}
@@ -374,7 +375,7 @@ func TestProductionImport(t *testing.T) {
 		if rep.Created != 0 || rep.Results[0].Outcome != "matched" {
 			t.Fatalf("March = %+v", rep)
 		}
-		pat, _ = h.db.Person(ctx, a.org.ID, ids["pat"])
+		pat, _ = h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, ids["pat"])
 		if pat.Units12m != 50 || pat.Volume12m != 21_000_000 || pat.ProductionPeriod != "2026-09-30" || pat.Company.Name != "North Shore Properties - Evanston" {
 			t.Errorf("an older report changed pat: %d/%d period %s office %s", pat.Units12m, pat.Volume12m, pat.ProductionPeriod, pat.Company.Name)
 		}

@@ -72,7 +72,7 @@ func (s *Server) reportUsers(r *http.Request, a *account) ([]rapport.User, error
 	case !a.user.CanManageUsers():
 		return nil, errNotManager
 	}
-	all, err := s.db.Users(r.Context(), a.org.ID)
+	all, err := s.db.Users(r.Context(), a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *Server) userFor(r *http.Request, a *account, id int64, forbidden error)
 	case !a.user.CanManageUsers():
 		return nil, forbidden
 	}
-	return s.db.User(r.Context(), a.org.ID, id)
+	return s.db.User(r.Context(), a.actor, id)
 }
 
 func userIDs(users []rapport.User) []int64 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 var chicago = mustLoc("America/Chicago")
@@ -56,7 +58,7 @@ type history struct {
 func (h *harness) reviewHistory(tn *tenant) history {
 	h.t.Helper()
 	t := h.t
-	u, err := h.db.User(ctx, tn.org.ID, tn.agent.ID)
+	u, err := h.db.User(ctx, rapport.Actor{Org: tn.org.ID}, tn.agent.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

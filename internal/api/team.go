@@ -59,11 +59,11 @@ func (s *Server) disableUser(w http.ResponseWriter, r *http.Request, a *account)
 			return err
 		}
 	}
-	h, err := s.db.DisableUser(r.Context(), a.org.ID, a.user, id, in.HandTo)
+	h, err := s.db.DisableUser(r.Context(), a.actor, id, in.HandTo)
 	if err != nil {
 		return renamed(err, "hand_to", "handTo")
 	}
-	u, err := s.db.User(r.Context(), a.org.ID, id)
+	u, err := s.db.User(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) enableUser(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	u, err := s.db.EnableUser(r.Context(), a.org.ID, a.user, id)
+	u, err := s.db.EnableUser(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -106,9 +106,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, a *account) 
 	}
 	var u *rapport.User
 	if in.Role != nil {
-		u, err = s.db.SetUserRole(r.Context(), a.org.ID, a.user, id, *in.Role)
+		u, err = s.db.SetUserRole(r.Context(), a.actor, id, *in.Role)
 	} else {
-		u, err = s.db.User(r.Context(), a.org.ID, id)
+		u, err = s.db.User(r.Context(), a.actor, id)
 	}
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	link, err := s.db.CreatePasswordReset(r.Context(), a.org.ID, a.user, id)
+	link, err := s.db.CreatePasswordReset(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func toKey(k *store.APIKey, userName string) keyJSON {
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a *account) error {
 	var items []keyJSON
 	if a.user.CanManageUsers() {
-		ks, err := s.db.OrgAPIKeys(r.Context(), a.org.ID)
+		ks, err := s.db.OrgAPIKeys(r.Context(), a.actor)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a *account) er
 			items = append(items, toKey(&ks[i].APIKey, ks[i].UserName))
 		}
 	} else {
-		ks, err := s.db.APIKeys(r.Context(), a.org.ID, a.user.ID)
+		ks, err := s.db.APIKeys(r.Context(), a.actor, a.user.ID)
 		if err != nil {
 			return err
 		}
@@ -197,11 +197,11 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	k, err := s.db.RevokeKey(r.Context(), a.org.ID, a.user, id)
+	k, err := s.db.RevokeKey(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), a.org.ID, k.UserID)
+	u, err := s.db.User(r.Context(), a.actor, k.UserID)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func TestTeamAPI(t *testing.T) {
 		bea, beaKey := add("Bea", rapport.RoleAgent)
 		mia, miaKey := add("Mia", rapport.RoleManager)
 		p := &rapport.Person{FirstName: "Paula", Kind: rapport.KindLead, OwnerID: a.agent.ID}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p); err != nil {
 			t.Fatal(err)
 		}
 		user := func(u *rapport.User, action string) string {
@@ -61,7 +61,7 @@ func TestTeamAPI(t *testing.T) {
 		}
 		// Their key is refused on its very next request.
 		want(t, h.call(a.key, "GET", "/api/v1/today", nil), http.StatusUnauthorized)
-		if got, _ := h.db.Person(ctx, a.org.ID, p.ID); got.OwnerID != bea.ID {
+		if got, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, p.ID); got.OwnerID != bea.ID {
 			t.Errorf("owner = %d", got.OwnerID)
 		}
 		want(t, h.call(owner, "POST", user(a.agent, "disable"), map[string]any{"handTo": bea.ID}), http.StatusConflict)
@@ -133,7 +133,7 @@ func TestTeamAPI(t *testing.T) {
 			t.Errorf("revoked: %s", r.body)
 		}
 		want(t, h.call(agentKey, "GET", "/api/v1/keys", nil), http.StatusUnauthorized)
-		log, _ := h.db.AuditLog(ctx, a.org.ID, 0, 1)
+		log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: a.org.ID}, 0, 1)
 		if log[0].Action != store.AuditRevoke || log[0].UserName != "Mia" || !strings.Contains(log[0].Summary, "Zed's key") {
 			t.Errorf("audit: %+v", log[0])
 		}

@@ -69,7 +69,7 @@ func TestEventsSayNothingOfAPrivatePerson(t *testing.T) {
 		}
 		secret := &rapport.Person{FirstName: "Private", LastName: "Person", Kind: rapport.KindLead, OwnerID: colleague.ID, City: "Secretville",
 			Emails: []rapport.Email{{Address: "private@example.com"}}}
-		if err := h.db.CreatePerson(ctx, a.org.ID, colleague.ID, secret); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, colleague), secret); err != nil {
 			t.Fatal(err)
 		}
 		agentKey := h.key(a.org.ID, a.agent.ID)

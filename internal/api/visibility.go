@@ -20,13 +20,13 @@ func (a *account) visibleTo() int64 { return a.org.OnlyOwner(a.user) }
 
 // person loads a person the key's user may see.
 func (s *Server) person(ctx context.Context, a *account, id int64) (*rapport.Person, error) {
-	return s.db.VisiblePerson(ctx, a.org, a.user, id)
+	return s.db.Person(ctx, a.actor, id)
 }
 
 // seePerson reports a not-found error unless the key's user may see the
 // person with this id.
 func (s *Server) seePerson(ctx context.Context, a *account, id int64) error {
-	return s.db.CheckVisible(ctx, a.org.ID, a.visibleTo(), id)
+	return s.db.CheckVisible(ctx, a.actor, id)
 }
 
 // personPathID returns the {id} of the path when it names a person the
@@ -41,12 +41,12 @@ func (s *Server) personPathID(r *http.Request, a *account) (int64, error) {
 
 // conversation loads a conversation with a person the key's user may see.
 func (s *Server) conversation(ctx context.Context, a *account, id int64) (*rapport.Conversation, error) {
-	return s.db.VisibleConversation(ctx, a.org, a.user, id)
+	return s.db.Conversation(ctx, a.actor, id)
 }
 
 // followUp loads a follow-up with a person the key's user may see.
 func (s *Server) followUp(ctx context.Context, a *account, id int64) (*rapport.FollowUp, error) {
-	return s.db.VisibleFollowUp(ctx, a.org, a.user, id)
+	return s.db.FollowUp(ctx, a.actor, id)
 }
 
 // checkReferrer refuses a referrer the key's user may not see, unless the

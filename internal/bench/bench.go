@@ -305,7 +305,7 @@ func rawInsert(ctx context.Context, path, csvPath string) (float64, error) {
 // history gives the agents a working book: follow-ups due and overdue,
 // and a week of calls.
 func history(ctx context.Context, db *store.DB, org *rapport.Org, users []rapport.User) error {
-	page, err := db.ListPeople(ctx, org.ID, store.PeopleFilter{Sort: "created", Limit: 200})
+	page, err := db.ListPeople(ctx, rapport.Actor{Org: org.ID}, store.PeopleFilter{Sort: "created", Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func history(ctx context.Context, db *store.DB, org *rapport.Org, users []rappor
 	today := rapport.DayOf(time.Now(), org.Location())
 	for i, p := range page.People {
 		u := users[1+i%3]
-		if err := db.CreateFollowUp(ctx, org.ID, u.ID, &rapport.FollowUp{PersonID: p.ID, DueOn: today.AddDays(rng.IntN(10) - 7)}); err != nil {
+		if err := db.CreateFollowUp(ctx, rapport.Member(org, &u), &rapport.FollowUp{PersonID: p.ID, DueOn: today.AddDays(rng.IntN(10) - 7)}); err != nil {
 			return err
 		}
 	}
@@ -433,7 +433,7 @@ func nextCursor(base, path, key string) string {
 // samples picks what people type into search — a full name, the start of a
 // last name, a phone as written, an email — and people to open.
 func samples(ctx context.Context, db *store.DB, orgID int64, n int) ([]string, []int64, error) {
-	page, err := db.ListPeople(ctx, orgID, store.PeopleFilter{Sort: "-created", Limit: 200})
+	page, err := db.ListPeople(ctx, rapport.Actor{Org: orgID}, store.PeopleFilter{Sort: "-created", Limit: 200})
 	if err != nil {
 		return nil, nil, err
 	}

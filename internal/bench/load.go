@@ -372,7 +372,7 @@ func loadSetup(ctx context.Context, db *store.DB, accounts, people int) (*rappor
 	g := demo.NewGenerator(7, time.Now())
 	for lo := 0; lo < people; lo += 10_000 {
 		book := g.Book(min(10_000, people-lo), owners)
-		if err := db.BulkCreatePeople(ctx, org.ID, users[0].ID, book); err != nil {
+		if err := db.BulkCreatePeople(ctx, rapport.Member(org, &users[0]), book); err != nil {
 			return nil, nil, "", err
 		}
 	}

@@ -28,13 +28,13 @@ const (
 func (s *seeder) companies(ctx context.Context) error {
 	for _, c := range competitors {
 		b := &rapport.Company{Kind: rapport.CompanyBrokerage, Name: c.name, Market: c.market, Website: c.website}
-		if err := s.db.CreateCompany(ctx, s.org.ID, b); err != nil {
+		if err := s.db.CreateCompany(ctx, rapport.Actor{Org: s.org.ID}, b); err != nil {
 			return err
 		}
 		for _, o := range c.offices {
 			oc := &rapport.Company{Kind: rapport.CompanyOffice, ParentID: b.ID, Name: o.name, Market: o.market, Street: o.street,
 				City: o.city, State: "IL", PostalCode: o.zip, Website: c.website, MLSID: o.mlsID, Parent: b}
-			if err := s.db.CreateCompany(ctx, s.org.ID, oc); err != nil {
+			if err := s.db.CreateCompany(ctx, rapport.Actor{Org: s.org.ID}, oc); err != nil {
 				return err
 			}
 			s.offices = append(s.offices, oc)
@@ -73,11 +73,11 @@ func (s *seeder) referralChain(ctx context.Context, m *rapport.User) (*chain, er
 		people[i] = p
 	}
 	people[0].ReferredByID, people[1].ReferredByID = c.hired.ID, c.hired.ID
-	if err := s.db.BulkCreatePeople(ctx, s.org.ID, m.ID, people[:2]); err != nil {
+	if err := s.db.BulkCreatePeople(ctx, rapport.Member(s.org, m), people[:2]); err != nil {
 		return nil, err
 	}
 	people[2].ReferredByID = people[0].ID
-	if err := s.db.BulkCreatePeople(ctx, s.org.ID, m.ID, people[2:]); err != nil {
+	if err := s.db.BulkCreatePeople(ctx, rapport.Member(s.org, m), people[2:]); err != nil {
 		return nil, err
 	}
 	c.a, c.b, c.c = &people[0], &people[1], &people[2]
@@ -193,7 +193,7 @@ func (s *seeder) production(ctx context.Context, m *rapport.User, c *chain) erro
 // Every agent in it is already in the book: a row that creates someone or
 // is rejected is a mistake in the demo.
 func (s *seeder) importReport(ctx context.Context, m *rapport.User, period rapport.Day, rows []store.ImportRow) error {
-	sess, err := s.db.BeginImport(ctx, s.org.ID, m.ID, store.ImportOptions{OwnerID: m.ID, Source: "MLS production report",
+	sess, err := s.db.BeginImport(ctx, rapport.Member(s.org, m), store.ImportOptions{OwnerID: m.ID, Source: "MLS production report",
 		Expected: len(rows), Period: period})
 	if err != nil {
 		return err
@@ -251,7 +251,7 @@ func (s *seeder) recruiting(ctx context.Context, m *rapport.User, c *chain) erro
 		{CompanyID: s.office(expiredOffice).ID, On: today.AddDays(-45), Title: expiredTitle,
 			Note: "The Harper team (about 40 closings a year) left for a virtual brokerage."},
 	} {
-		if err := s.db.AddSignal(ctx, s.org.ID, m.ID, &sg); err != nil {
+		if err := s.db.AddSignal(ctx, rapport.Member(s.org, m), &sg); err != nil {
 			return err
 		}
 	}
@@ -310,13 +310,13 @@ func (s *seeder) recruiting(ctx context.Context, m *rapport.User, c *chain) erro
 				conv.DurationSeconds = 60 * 60
 			}
 		}
-		if _, err := s.db.LogConversation(ctx, s.org.ID, m.ID, &store.LogInput{Conversation: conv, Facts: t.facts,
+		if _, err := s.db.LogConversation(ctx, rapport.Member(s.org, m), &store.LogInput{Conversation: conv, Facts: t.facts,
 			FollowUp: t.followUp, Loc: s.loc}); err != nil {
 			return err
 		}
 	}
 	stage := map[string]int64{}
-	pipes, err := s.db.Pipelines(ctx, s.org.ID)
+	pipes, err := s.db.Pipelines(ctx, rapport.Actor{Org: s.org.ID})
 	if err != nil {
 		return err
 	}
@@ -337,7 +337,7 @@ func (s *seeder) recruiting(ctx context.Context, m *rapport.User, c *chain) erro
 		{hired, rapport.StageJoined, "Signed with us. Starts on the 1st and brings two listings."},
 		{notNow, rapport.StageNotNow, "Happy where they are until retirement; check back in the spring."},
 	} {
-		if err := s.db.MoveOnBoard(ctx, s.org.ID, m.ID, mv.p.ID, stage[mv.stage], mv.reason); err != nil {
+		if err := s.db.MoveOnBoard(ctx, rapport.Member(s.org, m), mv.p.ID, stage[mv.stage], mv.reason); err != nil {
 			return fmt.Errorf("move to %s: %w", mv.stage, err)
 		}
 	}

@@ -57,7 +57,7 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 	}
 	manager := &users[1]
 	manager.RecruitLiveTarget, manager.RecruitMeetingTarget, manager.RecruitOfferTarget = 15, 3, 1
-	if err := db.SetRecruitingTargets(ctx, org.ID, manager); err != nil {
+	if err := db.SetRecruitingTargets(ctx, rapport.Actor{Org: org.ID}, manager); err != nil {
 		return nil, fmt.Errorf("set recruiting targets: %w", err)
 	}
 	if err := reviewSetup(ctx, db, org.ID, users); err != nil {
@@ -122,11 +122,11 @@ func practice(ctx context.Context, db *store.DB, orgID int64, users []rapport.Us
 			continue
 		}
 		for _, r := range responses {
-			if _, _, err := db.Practise(ctx, orgID, u.ID, r.objection, r.response); err != nil {
+			if _, _, err := db.Practise(ctx, rapport.Actor{Org: orgID, User: u.ID}, r.objection, r.response); err != nil {
 				return err
 			}
 		}
-		if _, err := db.AssignDrills(ctx, orgID, manager, u.ID, []string{"have-an-agent", "wait-for-rates", "sell-ourselves"},
+		if _, err := db.AssignDrills(ctx, rapport.Actor{Org: orgID, User: manager}, u.ID, []string{"have-an-agent", "wait-for-rates", "sell-ourselves"},
 			"Three that came up in last week's calls — practise them before Thursday's block."); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func reviewSetup(ctx context.Context, db *store.DB, orgID int64, users []rapport
 		for _, b := range blocks {
 			b.UserID = u.ID
 			b.CreatedAt = u.CreatedAt.AddDate(0, 0, -70) // in use since before the history
-			if err := db.AddCallBlock(ctx, orgID, &b); err != nil {
+			if err := db.AddCallBlock(ctx, rapport.Actor{Org: orgID}, &b); err != nil {
 				return err
 			}
 		}
@@ -199,7 +199,7 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		// reports (see production).
 		people[i].Brokerage, people[i].Office = "", ""
 	}
-	if err := s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, people); err != nil {
+	if err := s.db.BulkCreatePeople(ctx, rapport.Member(s.org, u), people); err != nil {
 		return err
 	}
 	// Referrals: a few people were introduced by someone already in the book.
@@ -215,7 +215,7 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		p.CreatedAt = s.now.Add(-time.Duration(2+i*3) * 24 * time.Hour).UTC()
 		referred = append(referred, p)
 	}
-	if err := s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, referred); err != nil {
+	if err := s.db.BulkCreatePeople(ctx, rapport.Member(s.org, u), referred); err != nil {
 		return err
 	}
 	s.owned[u.ID] = append(people, referred...)
@@ -228,7 +228,7 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		p.CreatedAt = s.now.Add(-ago - time.Duration(i)*time.Second).UTC()
 		fresh = append(fresh, p)
 	}
-	return s.db.BulkCreatePeople(ctx, s.org.ID, u.ID, fresh)
+	return s.db.BulkCreatePeople(ctx, rapport.Member(s.org, u), fresh)
 }
 
 type plannedCall struct {
@@ -354,7 +354,7 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 		c.Objection = objs[int(p.ID/4)%len(objs)].Key
 	}
 	in.Conversation = c
-	if _, err := s.db.LogConversation(ctx, s.org.ID, pc.user, &in); err != nil {
+	if _, err := s.db.LogConversation(ctx, rapport.Actor{Org: s.org.ID, User: pc.user}, &in); err != nil {
 		return err
 	}
 	if s.promised == nil {
@@ -387,7 +387,7 @@ func (s *seeder) today(ctx context.Context, u *rapport.User) error {
 	g := s.g
 	add := func(p *rapport.Person, f rapport.FollowUp) error {
 		f.PersonID = p.ID
-		return s.db.CreateFollowUp(ctx, s.org.ID, u.ID, &f)
+		return s.db.CreateFollowUp(ctx, rapport.Member(s.org, u), &f)
 	}
 	for i := 0; i < 2; i++ {
 		if err := add(&people[g.IntN(len(people))], rapport.FollowUp{DueOn: today, Note: "call back as promised"}); err != nil {
@@ -404,14 +404,14 @@ func (s *seeder) today(ctx context.Context, u *rapport.User) error {
 		return err
 	}
 	// A birthday today.
-	p, err := s.db.Person(ctx, s.org.ID, people[g.IntN(len(people))].ID)
+	p, err := s.db.Person(ctx, rapport.Actor{Org: s.org.ID}, people[g.IntN(len(people))].ID)
 	if err != nil {
 		return err
 	}
 	y, m, d := s.now.In(s.loc).Date()
 	p.Birthday = rapport.Anniversary{Year: y - 30 - g.IntN(30), Month: m, Day: d}
-	if err := s.db.AddFact(ctx, s.org.ID, u.ID, &rapport.Fact{PersonID: p.ID, Type: rapport.FactFamily, Text: "Celebrates birthdays with a big family dinner"}); err != nil {
+	if err := s.db.AddFact(ctx, rapport.Member(s.org, u), &rapport.Fact{PersonID: p.ID, Type: rapport.FactFamily, Text: "Celebrates birthdays with a big family dinner"}); err != nil {
 		return err
 	}
-	return s.db.UpdatePerson(ctx, s.org.ID, u.ID, p)
+	return s.db.UpdatePerson(ctx, rapport.Member(s.org, u), p)
 }

@@ -24,7 +24,7 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("seeded in %v", time.Since(start))
-		users, err := db.Users(ctx, org.ID)
+		users, err := db.Users(ctx, rapport.Actor{Org: org.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,11 +47,11 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 			if len(entries) != u.TodaySize {
 				t.Errorf("%s: Today has %d people, want %d", u.Email, len(entries), u.TodaySize)
 			}
-			live, _ := db.LiveTimes(ctx, org.ID, u.ID, seedNow.AddDate(0, 0, -56))
+			live, _ := db.LiveTimes(ctx, rapport.Actor{Org: org.ID}, u.ID, seedNow.AddDate(0, 0, -56))
 			if len(live) < 40 {
 				t.Errorf("%s: only %d live conversations in eight weeks", u.Email, len(live))
 			}
-			overdue, _ := db.FollowUps(ctx, org.ID, store.FollowUpFilter{UserID: u.ID, DueTo: rapport.DayOf(seedNow, org.Location()).AddDays(-1)})
+			overdue, _ := db.FollowUps(ctx, rapport.Actor{Org: org.ID}, store.FollowUpFilter{UserID: u.ID, DueTo: rapport.DayOf(seedNow, org.Location()).AddDays(-1)})
 			if len(overdue) == 0 {
 				t.Errorf("%s: no overdue follow-ups", u.Email)
 			}
@@ -83,7 +83,7 @@ func allPeople(t *testing.T, db *store.DB, orgID int64) []rapport.Person {
 	var out []rapport.Person
 	cursor := ""
 	for {
-		page, err := db.ListPeople(context.Background(), orgID, store.PeopleFilter{Limit: 200, Cursor: cursor})
+		page, err := db.ListPeople(context.Background(), rapport.Actor{Org: orgID}, store.PeopleFilter{Limit: 200, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func allPeople(t *testing.T, db *store.DB, orgID int64) []rapport.Person {
 // and every agent prospect at one of those offices, with an MLS id.
 func checkCompanies(t *testing.T, db *store.DB, org *rapport.Org, people []rapport.Person) {
 	ctx := context.Background()
-	brokerages, err := db.Companies(ctx, org.ID, store.CompanyFilter{Kind: rapport.CompanyBrokerage})
+	brokerages, err := db.Companies(ctx, rapport.Actor{Org: org.ID}, store.CompanyFilter{Kind: rapport.CompanyBrokerage})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func checkCompanies(t *testing.T, db *store.DB, org *rapport.Org, people []rappo
 		if b.Website == "" || b.Market == "" {
 			t.Errorf("%s: website %q, market %q", b.Name, b.Website, b.Market)
 		}
-		offs, err := db.Companies(ctx, org.ID, store.CompanyFilter{ParentID: b.ID})
+		offs, err := db.Companies(ctx, rapport.Actor{Org: org.ID}, store.CompanyFilter{ParentID: b.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func checkCompanies(t *testing.T, db *store.DB, org *rapport.Org, people []rappo
 			}
 		}
 	}
-	markets, _ := db.Markets(ctx, org.ID)
+	markets, _ := db.Markets(ctx, rapport.Actor{Org: org.ID})
 	if len(markets) < 2 {
 		t.Errorf("markets = %v", markets)
 	}
@@ -155,7 +155,7 @@ func checkProduction(t *testing.T, db *store.DB, org *rapport.Org, people []rapp
 		if p.ProductionPeriod != recent || p.Units12m == 0 || p.Volume12m == 0 || p.ListUnits12m+p.SellUnits12m != p.Units12m {
 			t.Errorf("%s: %d units (%d list, %d sell), volume %d for %s", p.Name(), p.Units12m, p.ListUnits12m, p.SellUnits12m, p.Volume12m, p.ProductionPeriod)
 		}
-		hist, err := db.ProductionHistory(ctx, org.ID, p.ID)
+		hist, err := db.ProductionHistory(ctx, rapport.Actor{Org: org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func checkProduction(t *testing.T, db *store.DB, org *rapport.Org, people []rapp
 // agents at its office on the hiring manager's Today.
 func checkSignals(t *testing.T, db *store.DB, org *rapport.Org, manager *rapport.User) {
 	ctx := context.Background()
-	signals, err := db.Signals(ctx, org.ID, 0, 10)
+	signals, err := db.Signals(ctx, rapport.Actor{Org: org.ID}, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func checkSignals(t *testing.T, db *store.DB, org *rapport.Org, manager *rapport
 // referred a third; the four are at four different stages.
 func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 	ctx := context.Background()
-	refs, err := db.Referrers(ctx, org.ID, 0)
+	refs, err := db.Referrers(ctx, rapport.Actor{Org: org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 	}
 	stageOf := func(id int64) string {
 		t.Helper()
-		st, err := db.PersonStage(ctx, org.ID, id)
+		st, err := db.PersonStage(ctx, rapport.Actor{Org: org.ID}, id)
 		if err != nil || st == nil {
 			t.Fatalf("stage of %d: %v, %v", id, st, err)
 		}
@@ -243,7 +243,7 @@ func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 		if r.Talked != 2 || r.Meeting != 1 {
 			t.Errorf("%s's referrals: talked to %d, met %d; want 2 and 1", r.Person.Name, r.Talked, r.Meeting)
 		}
-		referred, err := db.Referred(ctx, org.ID, 0, r.Person.ID, 10)
+		referred, err := db.Referred(ctx, rapport.Actor{Org: org.ID}, r.Person.ID, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +253,7 @@ func checkReferrals(t *testing.T, db *store.DB, org *rapport.Org) {
 			stages[p.Stage.Key] = true
 			if next, ok := byID[p.ID]; ok && next.Total == 1 {
 				third = p.ID
-				more, err := db.Referred(ctx, org.ID, 0, p.ID, 10)
+				more, err := db.Referred(ctx, rapport.Actor{Org: org.ID}, p.ID, 10)
 				if err != nil || len(more) != 1 {
 					t.Fatalf("referred by %s: %v, %v", p.Name(), more, err)
 				}

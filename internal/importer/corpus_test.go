@@ -168,13 +168,13 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 	if records := max(want.Rows, want.Cards); records != 0 && rep.Rows != records {
 		t.Errorf("%d rows read, want %d (report %+v)", rep.Rows, records, rep)
 	}
-	page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Limit: 500})
+	page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var people []rapport.Person
 	for _, p := range page.People {
-		full, err := f.db.Person(ctx, f.org.ID, p.ID)
+		full, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,14 +187,14 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 		}
 		t.Errorf("%d people %q, want %d", len(people), names, len(want.People))
 	}
-	users, _ := f.db.Users(ctx, f.org.ID)
+	users, _ := f.db.Users(ctx, rapport.Actor{Org: f.org.ID})
 	csv := readCorpusCSV(t, raw)
 	// Nothing lost: every value of every row is somewhere, or named in the
 	// report.
 	var all strings.Builder
 	for i := range people {
-		facts, _ := f.db.Facts(ctx, f.org.ID, people[i].ID)
-		records, _ := f.db.Records(ctx, f.org.ID, people[i].ID)
+		facts, _ := f.db.Facts(ctx, rapport.Actor{Org: f.org.ID}, people[i].ID)
+		records, _ := f.db.Records(ctx, rapport.Actor{Org: f.org.ID}, people[i].ID)
 		all.WriteString(haystack(&people[i], facts, records))
 		all.WriteString(fold(ownerName(users, people[i].OwnerID)) + " | ")
 	}
@@ -308,7 +308,7 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 				t.Errorf("%s: notes %q lack %q", label, p.Notes, s)
 			}
 		}
-		facts, err := f.db.Facts(ctx, f.org.ID, p.ID)
+		facts, err := f.db.Facts(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +321,7 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 				t.Errorf("%s: facts %q lack %q", label, have, fa)
 			}
 		}
-		records, err := f.db.Records(ctx, f.org.ID, p.ID)
+		records, err := f.db.Records(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

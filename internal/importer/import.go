@@ -140,7 +140,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	for _, p := range rd.Skipped {
 		rep.problem(p)
 	}
-	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
+	sess, err := db.BeginImport(ctx, rapport.Actor{Org: orgID, User: actorID}, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period,
 		RecordKind: rapport.RecordCSV, Origin: opts.Origin, Columns: m.conflictColumns()})
 	if err != nil {
@@ -329,7 +329,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	if err != nil {
 		return nil, fileError(err)
 	}
-	sess, err := db.BeginImport(ctx, orgID, actorID, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
+	sess, err := db.BeginImport(ctx, rapport.Actor{Org: orgID, User: actorID}, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows), Period: opts.Period,
 		RecordKind: rapport.RecordVCard, Origin: opts.Origin})
 	if err != nil {

@@ -68,13 +68,13 @@ func (f *fixture) find(t *testing.T, q string) []rapport.Person {
 			break
 		}
 	}
-	page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: q, Limit: 200})
+	page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: q, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []rapport.Person
 	for _, p := range page.People {
-		full, _ := f.db.Person(ctx, f.org.ID, p.ID)
+		full, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		out = append(out, *full)
 	}
 	return out
@@ -111,7 +111,7 @@ func TestMessyGenericFile(t *testing.T) {
 		// Someone already in Rapport, whom the file must not duplicate or overwrite.
 		old := &rapport.Person{FirstName: "Sam", LastName: "Carter", Kind: rapport.KindClient, Source: "Referral", OwnerID: f.owner.ID,
 			Phones: []rapport.Phone{{Number: "+13125550177"}}}
-		if err := f.db.CreatePerson(ctx, f.org.ID, f.owner.ID, old); err != nil {
+		if err := f.db.CreatePerson(ctx, rapport.Member(f.org, f.owner), old); err != nil {
 			t.Fatal(err)
 		}
 		rows := []string{
@@ -157,11 +157,11 @@ func TestMessyGenericFile(t *testing.T) {
 			j.Stage == nil || j.Stage.Key != rapport.StageAttempting || j.OwnerID != f.agent.ID || j.Notes != `Wants a "big" kitchen` {
 			t.Errorf("josé = %+v (stage %+v)", j, j.Stage)
 		}
-		sam, _ := f.db.Person(ctx, f.org.ID, old.ID)
+		sam, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, old.ID)
 		if sam.Source != "Referral" || sam.Kind != rapport.KindClient || len(sam.Emails) != 1 || sam.OwnerID != f.owner.ID || fmt.Sprint(sam.Tags) != "[seller]" {
 			t.Errorf("sam after merge = %+v", sam)
 		}
-		page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Limit: 50})
+		page, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Limit: 50})
 		if len(page.People) != 2 {
 			t.Errorf("%d people, want 2", len(page.People))
 		}
@@ -200,7 +200,7 @@ func TestRosterAndProductionReport(t *testing.T) {
 func TestDryRunAndReferredBy(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		giver := &rapport.Person{FirstName: "Dana", LastName: "Giver", Kind: rapport.KindSphere}
-		f.db.CreatePerson(ctx, f.org.ID, f.owner.ID, giver)
+		f.db.CreatePerson(ctx, rapport.Member(f.org, f.owner), giver)
 		file := "First Name,Last Name,Email\nAnn,One,ann@example.com\nBob,Two,bob@example.com\nAnn,Again,ANN@example.com\n"
 		rep := f.run(t, file, importer.Options{DryRun: true, ReferredByID: giver.ID})
 		if rep.Created != 2 || rep.Merged != 1 || !rep.DryRun {
@@ -213,7 +213,7 @@ func TestDryRunAndReferredBy(t *testing.T) {
 		if rep.Created != 2 || rep.Merged != 1 {
 			t.Fatalf("import = %+v", rep)
 		}
-		refs, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{ReferredByID: giver.ID})
+		refs, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{ReferredByID: giver.ID})
 		if len(refs.People) != 2 {
 			t.Errorf("%d people link to the giver, want 2", len(refs.People))
 		}

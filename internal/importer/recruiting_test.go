@@ -14,7 +14,7 @@ import (
 // stageKeyed returns the recruiting stage with the key.
 func stageKeyed(t *testing.T, f *fixture, key string) *rapport.Stage {
 	t.Helper()
-	pipes, err := f.db.Pipelines(ctx, f.org.ID)
+	pipes, err := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +69,11 @@ func TestRecruitingImports(t *testing.T) {
 		// will also carry for another agent's MLS id.
 		known := &rapport.Person{FirstName: "Rosa", LastName: "Reyes", Kind: rapport.KindRecruit, OwnerID: f.agent.ID,
 			Emails: []rapport.Email{{Address: "rosa@old-brokerage.example"}}, Phones: []rapport.Phone{{Number: "+17735550155", Label: "mobile"}}}
-		if err := f.db.CreatePerson(ctx, f.org.ID, f.owner.ID, known); err != nil {
+		if err := f.db.CreatePerson(ctx, rapport.Member(f.org, f.owner), known); err != nil {
 			t.Fatal(err)
 		}
 
-		offices, err := f.db.Companies(ctx, f.org.ID, store.CompanyFilter{Kind: rapport.CompanyOffice})
+		offices, err := f.db.Companies(ctx, rapport.Actor{Org: f.org.ID}, store.CompanyFilter{Kind: rapport.CompanyOffice})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestRecruitingImports(t *testing.T) {
 		if want := []string{"Lakeside Homes/O3/1", "North Shore Properties - Evanston/O2/1", "Summit Realty - Lincoln Park/O1/2"}; !slices.Equal(officeNames, want) {
 			t.Errorf("offices = %v, want %v", officeNames, want)
 		}
-		brokerages, _ := f.db.Companies(ctx, f.org.ID, store.CompanyFilter{Kind: rapport.CompanyBrokerage})
+		brokerages, _ := f.db.Companies(ctx, rapport.Actor{Org: f.org.ID}, store.CompanyFilter{Kind: rapport.CompanyBrokerage})
 		if len(brokerages) != 2 { // Summit Realty and North Shore Properties; Lakeside Homes names no brokerage
 			t.Errorf("brokerages = %+v", brokerages)
 		}
@@ -96,11 +96,11 @@ func TestRecruitingImports(t *testing.T) {
 
 		// Pat is now in a meeting with us; Nia joined us.
 		meeting, joined := stageKeyed(t, f, rapport.StageMeeting), stageKeyed(t, f, rapport.StageJoined)
-		if err := f.db.SetStage(ctx, f.org.ID, f.owner.ID, pat.ID, meeting.ID, "Coffee booked"); err != nil {
+		if err := f.db.SetStage(ctx, rapport.Member(f.org, f.owner), pat.ID, meeting.ID, "Coffee booked"); err != nil {
 			t.Fatal(err)
 		}
 		nia := byMLS(t, f, "A300")
-		if err := f.db.SetStage(ctx, f.org.ID, f.owner.ID, nia.ID, joined.ID, "Signed"); err != nil {
+		if err := f.db.SetStage(ctx, rapport.Member(f.org, f.owner), nia.ID, joined.ID, "Signed"); err != nil {
 			t.Fatal(err)
 		}
 		niaCompany := nia.CompanyID
@@ -135,7 +135,7 @@ func TestRecruitingImports(t *testing.T) {
 		if omar := byMLS(t, f, "A400"); omar.Units12m != 12 || omar.Volume12m != 4_000_000 {
 			t.Errorf("omar = %d units, %d (the row with his email but Lee's MLS id went to Lee)", omar.Units12m, omar.Volume12m)
 		}
-		rosa, _ := f.db.Person(ctx, f.org.ID, known.ID)
+		rosa, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, known.ID)
 		if rosa.MLSID != "A500" || rosa.Units12m != 8 || rosa.Company == nil || rosa.Company.Name != "Lakeside Homes" || len(rosa.Emails) != 1 {
 			t.Errorf("rosa = %+v", rosa)
 		}
@@ -152,7 +152,7 @@ func TestRecruitingImports(t *testing.T) {
 		if rep.Created != 1 || rep.Updated != 4 || rep.ErrorCount != 0 {
 			t.Fatalf("September report = %+v", rep)
 		}
-		pat, _ = f.db.Person(ctx, f.org.ID, pat.ID)
+		pat, _ = f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, pat.ID)
 		if pat.Units12m != 50 || pat.Volume12m != 21_000_000 || pat.ListUnits12m != 25 || pat.ProductionPeriod != "2026-09-30" {
 			t.Errorf("pat's production = %d/%d/%d period %s", pat.Units12m, pat.Volume12m, pat.ListUnits12m, pat.ProductionPeriod)
 		}
@@ -162,7 +162,7 @@ func TestRecruitingImports(t *testing.T) {
 		if pat.Company == nil || pat.Company.MLSID != "O2" || pat.Office != "North Shore Properties - Evanston" {
 			t.Errorf("pat's office after the move = %+v (%q)", pat.Company, pat.Office)
 		}
-		nia, _ = f.db.Person(ctx, f.org.ID, nia.ID)
+		nia, _ = f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, nia.ID)
 		if !nia.Hired() || nia.CompanyID != niaCompany || nia.Units12m != 10 {
 			t.Errorf("nia after the report: hired=%v company %d (was %d), units %d", nia.Hired(), nia.CompanyID, niaCompany, nia.Units12m)
 		}
@@ -174,11 +174,11 @@ func TestRecruitingImports(t *testing.T) {
 		if rep.ErrorCount != 0 {
 			t.Fatalf("March report = %+v", rep)
 		}
-		pat, _ = f.db.Person(ctx, f.org.ID, pat.ID)
+		pat, _ = f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, pat.ID)
 		if pat.Units12m != 50 || pat.ProductionPeriod != "2026-09-30" || pat.Company.MLSID != "O2" || pat.StageID != meeting.ID {
 			t.Errorf("an older report changed pat: %d units, period %s, office %s", pat.Units12m, pat.ProductionPeriod, pat.Company.MLSID)
 		}
-		hist, err := f.db.ProductionHistory(ctx, f.org.ID, pat.ID)
+		hist, err := f.db.ProductionHistory(ctx, rapport.Actor{Org: f.org.ID}, pat.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,14 +198,14 @@ func TestRecruitingImports(t *testing.T) {
 		if rep.Created != 0 || rep.Updated != 0 {
 			t.Errorf("the same report again = %+v", rep)
 		}
-		if again, _ := f.db.ProductionHistory(ctx, f.org.ID, pat.ID); len(again) != 3 {
+		if again, _ := f.db.ProductionHistory(ctx, rapport.Actor{Org: f.org.ID}, pat.ID); len(again) != 3 {
 			t.Errorf("history after a repeat = %d periods", len(again))
 		}
 
 		// Ranking: by volume, by units, within an office, with a floor.
 		names := func(fl store.ProspectFilter) []string {
 			t.Helper()
-			page, err := f.db.Prospects(ctx, f.org.ID, fl)
+			page, err := f.db.Prospects(ctx, rapport.Actor{Org: f.org.ID}, fl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,11 +233,11 @@ func TestRecruitingImports(t *testing.T) {
 			t.Errorf("in a meeting = %v, want %v", got, want)
 		}
 		// Paging keeps the rank running.
-		page, err := f.db.Prospects(ctx, f.org.ID, store.ProspectFilter{Limit: 2})
+		page, err := f.db.Prospects(ctx, rapport.Actor{Org: f.org.ID}, store.ProspectFilter{Limit: 2})
 		if err != nil || len(page.People) != 2 || page.Next == "" {
 			t.Fatalf("first page = %+v %v", page, err)
 		}
-		page, err = f.db.Prospects(ctx, f.org.ID, store.ProspectFilter{Limit: 2, Cursor: page.Next})
+		page, err = f.db.Prospects(ctx, rapport.Actor{Org: f.org.ID}, store.ProspectFilter{Limit: 2, Cursor: page.Next})
 		if err != nil || page.Rank != 3 || len(page.People) != 2 || page.People[0].FirstName != "Lee" {
 			t.Errorf("second page = rank %d %+v %v", page.Rank, page.People, err)
 		}

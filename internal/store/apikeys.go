@@ -62,14 +62,16 @@ func keyLabel(k *APIKey) string {
 }
 
 // APIKeys lists a user's keys, newest first.
-func (db *DB) APIKeys(ctx context.Context, orgID, userID int64) ([]APIKey, error) {
+func (db *DB) APIKeys(ctx context.Context, act rapport.Actor, userID int64) ([]APIKey, error) {
+	orgID := act.Org
 	var ks []APIKey
 	err := db.ro.NewSelect().Model(&ks).Where("org_id = ? AND user_id = ?", orgID, userID).OrderExpr("id DESC").Scan(ctx)
 	return ks, err
 }
 
 // RevokeAPIKey ends one of a user's keys.
-func (db *DB) RevokeAPIKey(ctx context.Context, orgID, userID, id int64) error {
+func (db *DB) RevokeAPIKey(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID, userID := act.Org, act.User
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("api_keys").Set("revoked_at = ?", db.now().UTC()).
 			Where("org_id = ? AND user_id = ? AND id = ? AND revoked_at IS NULL", orgID, userID, id).Exec(ctx)
@@ -87,7 +89,7 @@ func (db *DB) APIKeyUser(ctx context.Context, hash string) (*APIKey, *rapport.Us
 	if err := db.ro.NewSelect().Model(k).Where("hash = ? AND revoked_at IS NULL", hash).Scan(ctx); err != nil {
 		return nil, nil, nil, notFound(err, "API key")
 	}
-	u, err := db.User(ctx, k.OrgID, k.UserID)
+	u, err := db.User(ctx, rapport.Actor{Org: k.OrgID}, k.UserID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -115,12 +117,13 @@ type TeamKey struct {
 
 // OrgAPIKeys lists every key of the organisation, newest first, with
 // whose each is.
-func (db *DB) OrgAPIKeys(ctx context.Context, orgID int64) ([]TeamKey, error) {
+func (db *DB) OrgAPIKeys(ctx context.Context, act rapport.Actor) ([]TeamKey, error) {
+	orgID := act.Org
 	var ks []APIKey
 	if err := db.ro.NewSelect().Model(&ks).Where("org_id = ?", orgID).OrderExpr("id DESC").Scan(ctx); err != nil {
 		return nil, err
 	}
-	users, err := db.Users(ctx, orgID)
+	users, err := db.Users(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -138,26 +141,28 @@ func (db *DB) OrgAPIKeys(ctx context.Context, orgID int64) ([]TeamKey, error) {
 	return out, nil
 }
 
-// APIKey returns one key of the organisation: by's own, or anyone's when
-// by is an owner or manager; anyone else's is not found.
-func (db *DB) APIKey(ctx context.Context, orgID int64, by *rapport.User, id int64) (*APIKey, error) {
+// APIKey returns one key of the organisation: the actor's own, or anyone's
+// when they are an owner or manager; anyone else's is not found.
+func (db *DB) APIKey(ctx context.Context, act rapport.Actor, id int64) (*APIKey, error) {
+	orgID := act.Org
 	k := new(APIKey)
 	q := db.ro.NewSelect().Model(k).Where("org_id = ? AND id = ?", orgID, id)
-	if !by.CanManageUsers() {
-		q.Where("user_id = ?", by.ID)
+	if !act.Manages() {
+		q.Where("user_id = ?", act.User)
 	}
 	return k, notFound(q.Scan(ctx), "API key")
 }
 
-// RevokeKey ends a key at by's request: their own, or, for owners and
+// RevokeKey ends a key at the actor's request: their own, or, for owners and
 // managers, anyone's in the organisation (anyone else's is not found).
 // A key already revoked stays as it was.
-func (db *DB) RevokeKey(ctx context.Context, orgID int64, by *rapport.User, id int64) (*APIKey, error) {
+func (db *DB) RevokeKey(ctx context.Context, act rapport.Actor, id int64) (*APIKey, error) {
+	orgID := act.Org
 	k := new(APIKey)
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		q := db.forUpdate(tx.NewSelect().Model(k).Where("org_id = ? AND id = ?", orgID, id))
-		if !by.CanManageUsers() {
-			q.Where("user_id = ?", by.ID)
+		if !act.Manages() {
+			q.Where("user_id = ?", act.User)
 		}
 		if err := q.Scan(ctx); err != nil {
 			return notFound(err, "API key")
@@ -170,7 +175,7 @@ func (db *DB) RevokeKey(ctx context.Context, orgID int64, by *rapport.User, id i
 			return err
 		}
 		summary := "revoked"
-		if k.UserID != by.ID {
+		if k.UserID != act.User {
 			var name string
 			if err := tx.NewSelect().Table("users").ColumnExpr("CASE WHEN name <> '' THEN name ELSE email END").
 				Where("org_id = ? AND id = ?", orgID, k.UserID).Scan(ctx, &name); err != nil {
@@ -178,7 +183,7 @@ func (db *DB) RevokeKey(ctx context.Context, orgID int64, by *rapport.User, id i
 			}
 			summary = "revoked " + name + "'s key " + keyLabel(k)
 		}
-		return db.audit(ctx, tx, orgID, by.ID, AuditRevoke, "API key", k.ID, summary)
+		return db.audit(ctx, tx, orgID, act.User, AuditRevoke, "API key", k.ID, summary)
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/uptrace/bun"
 )
 
@@ -82,13 +83,15 @@ func (db *DB) audit(ctx context.Context, q bun.IDB, orgID, actorID int64, action
 
 // Audit records something done outside the store's write paths (an
 // export, say).
-func (db *DB) Audit(ctx context.Context, orgID, actorID int64, action, entity string, entityID int64, summary string) error {
+func (db *DB) Audit(ctx context.Context, act rapport.Actor, action string, entity string, entityID int64, summary string) error {
+	orgID, actorID := act.Org, act.User
 	return db.audit(ctx, db.rw, orgID, actorID, action, entity, entityID, summary)
 }
 
 // AuditLog lists the organisation's audit entries, newest first, before
 // the entry with id before (0: from the newest).
-func (db *DB) AuditLog(ctx context.Context, orgID, before int64, limit int) ([]AuditEntry, error) {
+func (db *DB) AuditLog(ctx context.Context, act rapport.Actor, before int64, limit int) ([]AuditEntry, error) {
+	orgID := act.Org
 	var es []AuditEntry
 	q := db.ro.NewSelect().Model(&es).Where("org_id = ?", orgID)
 	if before > 0 {
@@ -101,9 +104,10 @@ func (db *DB) AuditLog(ctx context.Context, orgID, before int64, limit int) ([]A
 // AuditPage is a page of at most limit (up to 200) entries, newest first,
 // before the entry with id before (0: from the newest), and the id to
 // pass as before for the next page (0 on the last page).
-func (db *DB) AuditPage(ctx context.Context, orgID, before int64, limit int) ([]AuditEntry, int64, error) {
+func (db *DB) AuditPage(ctx context.Context, act rapport.Actor, before int64, limit int) ([]AuditEntry, int64, error) {
+	orgID := act.Org
 	limit = min(max(limit, 1), 200)
-	es, err := db.AuditLog(ctx, orgID, before, limit+1)
+	es, err := db.AuditLog(ctx, rapport.Actor{Org: orgID}, before, limit+1)
 	if err != nil || len(es) <= limit {
 		return es, 0, err
 	}

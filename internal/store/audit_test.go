@@ -20,24 +20,24 @@ func TestAuditLog(t *testing.T) {
 		a := f.person(t, rapport.Person{FirstName: "Ana", Emails: []rapport.Email{{Address: "ana@x.test"}}})
 		b := f.person(t, rapport.Person{FirstName: "Anna", Emails: []rapport.Email{{Address: "anna@x.test"}}})
 		a.Notes = "Changed"
-		if err := f.db.UpdatePerson(ctx, f.org.ID, f.owner.ID, a); err != nil {
+		if err := f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), a); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.db.ArchivePerson(store.WithActor(ctx, f.owner.ID), f.org.ID, b.ID, true); err != nil {
+		if err := f.db.ArchivePerson(store.WithActor(ctx, f.owner.ID), rapport.Actor{Org: f.org.ID}, b.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.db.ArchivePerson(ctx, f.org.ID, b.ID, false); err != nil {
+		if err := f.db.ArchivePerson(ctx, rapport.Actor{Org: f.org.ID}, b.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.db.MergePeople(ctx, f.org.ID, f.owner.ID, a.ID, b.ID); err != nil {
+		if _, err := f.db.MergePeople(ctx, rapport.Member(f.org, f.owner), a.ID, b.ID); err != nil {
 			t.Fatal(err)
 		}
 		f.log(t, a.ID, store.LogInput{Conversation: call(rapport.OutcomeLive), Facts: []rapport.Fact{{Type: rapport.FactFear, Text: "Stairs"}}})
-		facts, _ := f.db.Facts(ctx, f.org.ID, a.ID)
-		if err := f.db.DeleteFact(store.WithActor(ctx, f.agent.ID), f.org.ID, a.ID, facts[0].ID); err != nil {
+		facts, _ := f.db.Facts(ctx, rapport.Actor{Org: f.org.ID}, a.ID)
+		if err := f.db.DeleteFact(store.WithActor(ctx, f.agent.ID), rapport.Actor{Org: f.org.ID}, a.ID, facts[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		s, err := f.db.BeginImport(ctx, f.org.ID, f.agent.ID, store.ImportOptions{Expected: 1})
+		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.agent), store.ImportOptions{Expected: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestAuditLog(t *testing.T) {
 		if _, err := f.db.ExportOrg(ctx, f.org.Slug, &buf); err != nil {
 			t.Fatal(err)
 		}
-		log, err := f.db.AuditLog(ctx, f.org.ID, 0, 100)
+		log, err := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, 0, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,11 +74,11 @@ func TestAuditLog(t *testing.T) {
 		if strings.Join(got[:len(want)], "\n") != strings.Join(want, "\n") || !strings.HasPrefix(got[len(got)-1], "export organisation by : all its data") {
 			t.Errorf("audit log:\n%s", strings.Join(got, "\n"))
 		}
-		if theirs, _ := f.db.AuditLog(ctx, other.org.ID, 0, 100); len(theirs) != 1 || theirs[0].Entity != "user" {
+		if theirs, _ := f.db.AuditLog(ctx, rapport.Actor{Org: other.org.ID}, 0, 100); len(theirs) != 1 || theirs[0].Entity != "user" {
 			t.Errorf("the other organisation's log = %+v", theirs)
 		}
 		// Paging back from an entry.
-		older, _ := f.db.AuditLog(ctx, f.org.ID, log[1].ID, 100)
+		older, _ := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, log[1].ID, 100)
 		if len(older) != len(log)-2 {
 			t.Errorf("older entries = %d of %d", len(older), len(log))
 		}
@@ -91,15 +91,15 @@ func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAuditPage(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		for i := range 5 {
-			if err := f.db.Audit(ctx, f.org.ID, f.owner.ID, store.AuditExport, "person", int64(i+1), "vCard"); err != nil {
+			if err := f.db.Audit(ctx, rapport.Member(f.org, f.owner), store.AuditExport, "person", int64(i+1), "vCard"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		all, _ := f.db.AuditLog(ctx, f.org.ID, 0, 100) // the five and the fixture's agent
+		all, _ := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, 0, 100) // the five and the fixture's agent
 		var seen []int64
 		before := int64(0)
 		for range 10 {
-			es, next, err := f.db.AuditPage(ctx, f.org.ID, before, 2)
+			es, next, err := f.db.AuditPage(ctx, rapport.Actor{Org: f.org.ID}, before, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +134,7 @@ func TestSignOutEverywhere(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		n, err := f.db.DeleteUserSessions(ctx, f.org.ID, f.agent.ID)
+		n, err := f.db.DeleteUserSessions(ctx, rapport.Actor{Org: f.org.ID}, f.agent.ID)
 		if err != nil || n != 2 {
 			t.Fatalf("ended %d, %v", n, err)
 		}
@@ -144,7 +144,7 @@ func TestSignOutEverywhere(t *testing.T) {
 				t.Errorf("session %s: %v", id, err)
 			}
 		}
-		log, _ := f.db.AuditLog(ctx, f.org.ID, 0, 1)
+		log, _ := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, 0, 1)
 		if e := log[0]; e.Action != store.AuditSignOut || e.UserID != f.agent.ID || e.EntityID != f.agent.ID {
 			t.Errorf("audit entry %+v", e)
 		}
@@ -158,7 +158,7 @@ func TestVisibilityChangeIsAudited(t *testing.T) {
 		if err := f.db.UpdateOrg(store.WithActor(ctx, f.owner.ID), f.org); err != nil {
 			t.Fatal(err)
 		}
-		log, _ := f.db.AuditLog(ctx, f.org.ID, 0, 1)
+		log, _ := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, 0, 1)
 		if len(log) != 1 || log[0].Entity != "organisation" || log[0].UserName != "Olive Owner" || log[0].Summary != "visibility all → own" {
 			t.Errorf("audit = %+v", log)
 		}

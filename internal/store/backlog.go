@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/uptrace/bun"
 )
 
@@ -55,7 +56,8 @@ func (db *DB) IndexBacklog(ctx context.Context) (int, error) {
 }
 
 // SearchPending counts the organisation's people not yet searchable.
-func (db *DB) SearchPending(ctx context.Context, orgID int64) (int64, error) {
+func (db *DB) SearchPending(ctx context.Context, act rapport.Actor) (int64, error) {
+	orgID := act.Org
 	if !db.searchBacklog() {
 		return 0, nil
 	}

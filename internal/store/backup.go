@@ -87,7 +87,7 @@ func (db *DB) ExportOrg(ctx context.Context, slug string, w io.Writer) (BackupSt
 	if err != nil {
 		return st, err
 	}
-	return st, db.Audit(ctx, org.ID, 0, AuditExport, "organisation", org.ID, fmt.Sprintf("all its data: %d rows", st.Rows))
+	return st, db.Audit(ctx, rapport.Actor{Org: org.ID, User: 0}, AuditExport, "organisation", org.ID, fmt.Sprintf("all its data: %d rows", st.Rows))
 }
 
 func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupStats, error) {

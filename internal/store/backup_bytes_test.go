@@ -36,11 +36,11 @@ func TestBackupKeepsEveryByte(t *testing.T) {
 	f := newFixture(t, src, storetest.NewClock(now()), "bytes")
 	p := f.person(t, rapport.Person{FirstName: "Nul", LastName: "Byte"})
 	odd := "a\x00b\x01c 'quoted' \"double\" \\back\\ \u2028 \x7f ; DROP TABLE people; --"
-	if err := src.SetNotesRaw(ctx, f.org.ID, p.ID, odd); err != nil {
+	if err := src.SetNotesRaw(ctx, rapport.Actor{Org: f.org.ID}, p.ID, odd); err != nil {
 		t.Fatal(err)
 	}
 	dst := backupAndRestore(t, src, storetest.OpenSQLite, now)
-	got, err := dst.Person(ctx, f.org.ID, p.ID)
+	got, err := dst.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestBackupKeepsEveryByte(t *testing.T) {
 		t.Fatalf("notes came back %q, want %q", got.Notes, odd)
 	}
 	got.Notes = "clean now"
-	if err := dst.UpdatePerson(ctx, f.org.ID, f.owner.ID, got); err != nil {
+	if err := dst.UpdatePerson(ctx, rapport.Member(f.org, f.owner), got); err != nil {
 		t.Fatalf("changing the restored person: %v", err)
 	}
 }
@@ -64,15 +64,15 @@ func FuzzBackupRoundTrip(f *testing.F) {
 		src := storetest.OpenSQLite(t, now)
 		fx := newFixture(t, src, storetest.NewClock(now()), "fuzz")
 		p := &rapport.Person{FirstName: first, LastName: last, Notes: notes, City: city, Tags: []string{tag}, Kind: rapport.KindLead}
-		if err := src.CreatePerson(ctx, fx.org.ID, fx.owner.ID, p); err != nil {
+		if err := src.CreatePerson(ctx, rapport.Member(fx.org, fx.owner), p); err != nil {
 			return // refused as a person: nothing stored
 		}
-		stored, err := src.Person(ctx, fx.org.ID, p.ID)
+		stored, err := src.Person(ctx, rapport.Actor{Org: fx.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dst := backupAndRestore(t, src, storetest.OpenSQLite, now)
-		got, err := dst.Person(ctx, fx.org.ID, p.ID)
+		got, err := dst.Person(ctx, rapport.Actor{Org: fx.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

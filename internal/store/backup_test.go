@@ -79,15 +79,15 @@ func TestBackupRoundTrip(t *testing.T) {
 				t.Fatalf("backups differ in length: %d and %d lines", len(al), len(cl))
 			}
 			// The copy works: search, users, new rows after the old ids.
-			page, err := dst.ListPeople(ctx, other.org.ID, store.PeopleFilter{Query: "zoë"})
+			page, err := dst.ListPeople(ctx, rapport.Actor{Org: other.org.ID}, store.PeopleFilter{Query: "zoë"})
 			if err != nil || len(page.People) != 1 {
 				t.Errorf("search in the copy: %+v %v", page, err)
 			}
-			if u, err := dst.MemberByEmail(ctx, org.ID, demo.OwnerEmail); err != nil || u.PasswordHash != "hash" || u.OrgID != org.ID {
+			if u, err := dst.MemberByEmail(ctx, rapport.Actor{Org: org.ID}, demo.OwnerEmail); err != nil || u.PasswordHash != "hash" || u.OrgID != org.ID {
 				t.Errorf("owner in the copy: %+v %v", u, err)
 			}
 			p := &rapport.Person{FirstName: "After", Kind: rapport.KindLead}
-			if err := dst.CreatePerson(ctx, org.ID, 0, p); err != nil {
+			if err := dst.CreatePerson(ctx, rapport.Actor{Org: org.ID, User: 0}, p); err != nil {
 				t.Fatalf("a new person in the copy: %v", err)
 			}
 			// Not into a database with data; not from a damaged file.
@@ -99,7 +99,7 @@ func TestBackupRoundTrip(t *testing.T) {
 			if _, err := empty.Restore(ctx, strings.NewReader(plain[:len(plain)*2/3])); err == nil {
 				t.Error("a truncated backup restored")
 			}
-			if n, _ := empty.Users(ctx, org.ID); len(n) != 0 {
+			if n, _ := empty.Users(ctx, rapport.Actor{Org: org.ID}); len(n) != 0 {
 				t.Errorf("a failed restore left %d users", len(n))
 			}
 			if _, err := empty.Restore(ctx, strings.NewReader("{\"format\":\"something else\"}\n")); rapport.ErrorCode(err) != rapport.EINVALID {

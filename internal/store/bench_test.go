@@ -116,7 +116,7 @@ func buildBook(tb testing.TB, backend storetest.Backend) (*benchBook, error) {
 	n := benchPeople()
 	for lo := 0; lo < n; lo += 100_000 {
 		people := g.Book(min(100_000, n-lo), owners)
-		if err := db.BulkCreatePeople(ctx, bk.org.ID, owner.ID, people); err != nil {
+		if err := db.BulkCreatePeople(ctx, rapport.Member(bk.org, owner), people); err != nil {
 			return nil, err
 		}
 		for _, p := range people {
@@ -132,7 +132,7 @@ func buildBook(tb testing.TB, backend storetest.Backend) (*benchBook, error) {
 	for i := 0; i < 2000; i++ {
 		f := &rapport.FollowUp{PersonID: bk.ids[rng.IntN(len(bk.ids))], DueOn: today.AddDays(rng.IntN(40) - 20),
 			UserID: owners[rng.IntN(len(owners))]}
-		if err := db.CreateFollowUp(ctx, bk.org.ID, f.UserID, f); err != nil {
+		if err := db.CreateFollowUp(ctx, rapport.Actor{Org: bk.org.ID, User: f.UserID}, f); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +141,7 @@ func buildBook(tb testing.TB, backend storetest.Backend) (*benchBook, error) {
 		in := &store.LogInput{Loc: loc, Conversation: rapport.Conversation{PersonID: bk.ids[rng.IntN(len(bk.ids))],
 			Channel: rapport.ChannelCall, Outcome: outcomes[rng.IntN(3)],
 			OccurredAt: benchNow.Add(-time.Duration(rng.Int64N(int64(7 * 24 * time.Hour))))}}
-		if _, err := db.LogConversation(ctx, bk.org.ID, owners[rng.IntN(len(owners))], in); err != nil {
+		if _, err := db.LogConversation(ctx, rapport.Actor{Org: bk.org.ID, User: owners[rng.IntN(len(owners))]}, in); err != nil {
 			return nil, err
 		}
 	}
@@ -170,7 +170,7 @@ func BenchmarkPersonByID(b *testing.B) {
 		ctx := context.Background()
 		i := 0
 		for b.Loop() {
-			if _, err := bk.db.Person(ctx, bk.org.ID, bk.ids[(i*7919)%len(bk.ids)]); err != nil {
+			if _, err := bk.db.Person(ctx, rapport.Actor{Org: bk.org.ID}, bk.ids[(i*7919)%len(bk.ids)]); err != nil {
 				b.Fatal(err)
 			}
 			i++
@@ -193,7 +193,7 @@ func BenchmarkToday(b *testing.B) {
 			for i := range entries {
 				people[i] = entries[i].Person
 			}
-			if _, err := bk.db.ContextCards(ctx, bk.org.ID, people); err != nil {
+			if _, err := bk.db.ContextCards(ctx, rapport.Actor{Org: bk.org.ID}, people); err != nil {
 				b.Fatal(err)
 			}
 			n = len(entries)
@@ -225,7 +225,7 @@ func BenchmarkSearch(b *testing.B) {
 		// The cursor of page 50, walked once.
 		deep := store.PeopleFilter{}
 		for i := 0; i < 49; i++ {
-			page, err := bk.db.ListPeople(ctx, bk.org.ID, deep)
+			page, err := bk.db.ListPeople(ctx, rapport.Actor{Org: bk.org.ID}, deep)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -239,7 +239,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.Run(c.name, func(b *testing.B) {
 				var got int
 				for b.Loop() {
-					page, err := bk.db.ListPeople(ctx, bk.org.ID, c.f)
+					page, err := bk.db.ListPeople(ctx, rapport.Actor{Org: bk.org.ID}, c.f)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -261,7 +261,7 @@ func BenchmarkRecruiting(b *testing.B) {
 		ctx := context.Background()
 		b.Run("prospects-by-volume", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Prospects(ctx, bk.org.ID, store.ProspectFilter{}); err != nil {
+				if _, err := bk.db.Prospects(ctx, rapport.Actor{Org: bk.org.ID}, store.ProspectFilter{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -269,7 +269,7 @@ func BenchmarkRecruiting(b *testing.B) {
 		// The cursor of page 20 by units, found once.
 		cursor := ""
 		for range 19 {
-			page, err := bk.db.Prospects(ctx, bk.org.ID, store.ProspectFilter{Sort: "units", Cursor: cursor})
+			page, err := bk.db.Prospects(ctx, rapport.Actor{Org: bk.org.ID}, store.ProspectFilter{Sort: "units", Cursor: cursor})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -277,7 +277,7 @@ func BenchmarkRecruiting(b *testing.B) {
 		}
 		b.Run("prospects-by-units-page-20", func(b *testing.B) {
 			for b.Loop() {
-				page, err := bk.db.Prospects(ctx, bk.org.ID, store.ProspectFilter{Sort: "units", Cursor: cursor})
+				page, err := bk.db.Prospects(ctx, rapport.Actor{Org: bk.org.ID}, store.ProspectFilter{Sort: "units", Cursor: cursor})
 				if err != nil || page.Rank != 951 {
 					b.Fatalf("rank %d, %v", page.Rank, err)
 				}
@@ -285,21 +285,21 @@ func BenchmarkRecruiting(b *testing.B) {
 		})
 		b.Run("prospects-min-units-not-talked-90d", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Prospects(ctx, bk.org.ID, store.ProspectFilter{MinUnits: 20, NotTalkedDays: 90}); err != nil {
+				if _, err := bk.db.Prospects(ctx, rapport.Actor{Org: bk.org.ID}, store.ProspectFilter{MinUnits: 20, NotTalkedDays: 90}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run("board", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.RecruitingBoard(ctx, bk.org.ID, 0, 20); err != nil {
+				if _, err := bk.db.RecruitingBoard(ctx, rapport.Actor{Org: bk.org.ID}, 0, 20); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run("referrers", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Referrers(ctx, bk.org.ID, 0); err != nil {
+				if _, err := bk.db.Referrers(ctx, rapport.Actor{Org: bk.org.ID}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -314,7 +314,7 @@ func BenchmarkReview(b *testing.B) {
 	eachBackend(b, func(b *testing.B, bk *benchBook) {
 		ctx := context.Background()
 		loc := bk.org.Location()
-		users, err := bk.db.Users(ctx, bk.org.ID)
+		users, err := bk.db.Users(ctx, rapport.Actor{Org: bk.org.ID})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,7 +19,8 @@ const bulkBatch = 500
 //
 // Validation problems are reported together, with fields named
 // "row.N.field" (N counting from 0), before anything is written.
-func (db *DB) BulkCreatePeople(ctx context.Context, orgID, actorID int64, people []rapport.Person) error {
+func (db *DB) BulkCreatePeople(ctx context.Context, act rapport.Actor, people []rapport.Person) error {
+	orgID, actorID := act.Org, act.User
 	fe := rapport.FieldErrors{}
 	for i := range people {
 		p := &people[i]

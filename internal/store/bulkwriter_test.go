@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -24,7 +25,7 @@ func TestBulkWriter(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for before := int64(0); ; {
-			entries, err := f.db.AuditLog(ctx, f.org.ID, before, 200)
+			entries, err := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, before, 200)
 			if err != nil {
 				t.Fatal(err)
 			}

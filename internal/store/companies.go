@@ -11,7 +11,8 @@ import (
 
 // CreateCompany adds a brokerage or an office (of a brokerage of the same
 // organisation).
-func (db *DB) CreateCompany(ctx context.Context, orgID int64, c *rapport.Company) error {
+func (db *DB) CreateCompany(ctx context.Context, act rapport.Actor, c *rapport.Company) error {
+	orgID := act.Org
 	c.OrgID = orgID
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -34,7 +35,8 @@ func (db *DB) CreateCompany(ctx context.Context, orgID int64, c *rapport.Company
 }
 
 // UpdateCompany saves a company's details.
-func (db *DB) UpdateCompany(ctx context.Context, orgID int64, c *rapport.Company) error {
+func (db *DB) UpdateCompany(ctx context.Context, act rapport.Actor, c *rapport.Company) error {
+	orgID := act.Org
 	c.OrgID = orgID
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -76,7 +78,8 @@ func (db *DB) checkParent(ctx context.Context, q bun.IDB, c *rapport.Company) er
 }
 
 // Company returns a company with its brokerage (for an office).
-func (db *DB) Company(ctx context.Context, orgID, id int64) (*rapport.Company, error) {
+func (db *DB) Company(ctx context.Context, act rapport.Actor, id int64) (*rapport.Company, error) {
+	orgID := act.Org
 	cs, err := db.companiesByID(ctx, orgID, []int64{id})
 	if err != nil {
 		return nil, err
@@ -159,7 +162,8 @@ type CompanyRow struct {
 }
 
 // Companies lists the organisation's companies by name.
-func (db *DB) Companies(ctx context.Context, orgID int64, f CompanyFilter) ([]CompanyRow, error) {
+func (db *DB) Companies(ctx context.Context, act rapport.Actor, f CompanyFilter) ([]CompanyRow, error) {
+	orgID := act.Org
 	var cs []rapport.Company
 	q := db.ro.NewSelect().Model(&cs).Where("org_id = ?", orgID)
 	if f.Kind != "" {
@@ -246,7 +250,8 @@ func (db *DB) allCompanies(ctx context.Context, orgID int64) (map[int64]*rapport
 }
 
 // Markets lists the markets the organisation's companies are in.
-func (db *DB) Markets(ctx context.Context, orgID int64) ([]string, error) {
+func (db *DB) Markets(ctx context.Context, act rapport.Actor) ([]string, error) {
+	orgID := act.Org
 	var ms []string
 	err := db.ro.NewSelect().Table("companies").ColumnExpr("DISTINCT market").Where("org_id = ? AND market <> ''", orgID).
 		OrderExpr("market").Scan(ctx, &ms)
@@ -268,13 +273,14 @@ func (db *DB) companyScope(ctx context.Context, orgID int64, c *rapport.Company)
 }
 
 // AddSignal records a signal about a company.
-func (db *DB) AddSignal(ctx context.Context, orgID, userID int64, s *rapport.Signal) error {
+func (db *DB) AddSignal(ctx context.Context, act rapport.Actor, s *rapport.Signal) error {
+	orgID, userID := act.Org, act.User
 	s.OrgID, s.CreatedBy = orgID, userID
 	s.Normalize()
 	if err := s.Validate(db.now()); err != nil {
 		return err
 	}
-	if _, err := db.Company(ctx, orgID, s.CompanyID); err != nil {
+	if _, err := db.Company(ctx, rapport.Actor{Org: orgID}, s.CompanyID); err != nil {
 		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
 			return invalidField("company_id", "Choose one of your brokerages or offices.")
 		}
@@ -286,13 +292,15 @@ func (db *DB) AddSignal(ctx context.Context, orgID, userID int64, s *rapport.Sig
 }
 
 // DeleteSignal removes a signal.
-func (db *DB) DeleteSignal(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteSignal(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID := act.Org
 	res, err := db.rw.NewDelete().Model((*rapport.Signal)(nil)).Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
 	return affected(res, err, "signal")
 }
 
 // Signal returns one signal.
-func (db *DB) Signal(ctx context.Context, orgID, id int64) (*rapport.Signal, error) {
+func (db *DB) Signal(ctx context.Context, act rapport.Actor, id int64) (*rapport.Signal, error) {
+	orgID := act.Org
 	s := new(rapport.Signal)
 	if err := db.ro.NewSelect().Model(s).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 		return nil, notFound(err, "signal")
@@ -302,11 +310,12 @@ func (db *DB) Signal(ctx context.Context, orgID, id int64) (*rapport.Signal, err
 
 // Signals lists signals newest first: about one company and, for a
 // brokerage, its offices (companyID 0: all of them), each with its company.
-func (db *DB) Signals(ctx context.Context, orgID, companyID int64, limit int) ([]rapport.Signal, error) {
+func (db *DB) Signals(ctx context.Context, act rapport.Actor, companyID int64, limit int) ([]rapport.Signal, error) {
+	orgID := act.Org
 	var ss []rapport.Signal
 	q := db.ro.NewSelect().Model(&ss).Where("org_id = ?", orgID)
 	if companyID != 0 {
-		c, err := db.Company(ctx, orgID, companyID)
+		c, err := db.Company(ctx, rapport.Actor{Org: orgID}, companyID)
 		if err != nil {
 			return nil, err
 		}

@@ -73,7 +73,8 @@ func (in *LogInput) Check(now time.Time) error {
 // through the early stages of their pipeline — all in one transaction.
 // An outbound call to someone already marked do not call is refused
 // unless in.ConfirmDoNotCall, and recorded as confirmed when it is.
-func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *LogInput) (*LogResult, error) {
+func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInput) (*LogResult, error) {
+	orgID, actorID := act.Org, act.User
 	now := db.now().UTC()
 	c := &in.Conversation
 	c.ID, c.OrgID, c.UserID = 0, orgID, actorID
@@ -82,7 +83,7 @@ func (db *DB) LogConversation(ctx context.Context, orgID, actorID int64, in *Log
 	}
 	var objection rapport.Entry
 	if c.Objection != "" {
-		pb, err := db.Playbook(ctx, orgID)
+		pb, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 		if err != nil {
 			return nil, err
 		}
@@ -246,15 +247,24 @@ func (db *DB) advanceStage(ctx context.Context, tx bun.Tx, p *rapport.Person, c 
 }
 
 // Conversation returns one conversation of the organisation.
-func (db *DB) Conversation(ctx context.Context, orgID, id int64) (*rapport.Conversation, error) {
+func (db *DB) Conversation(ctx context.Context, act rapport.Actor, id int64) (*rapport.Conversation, error) {
+	orgID := act.Org
 	c := new(rapport.Conversation)
-	err := db.ro.NewSelect().Model(c).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
-	return c, notFound(err, "conversation")
+	if err := db.ro.NewSelect().Model(c).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+		return nil, notFound(err, "conversation")
+	}
+	if act.Only != 0 {
+		if err := db.CheckVisible(ctx, act, c.PersonID); err != nil {
+			return nil, rapport.NotFound("conversation")
+		}
+	}
+	return c, nil
 }
 
 // LiveTimes returns when the user's live conversations since since
 // happened, for goals and streaks.
-func (db *DB) LiveTimes(ctx context.Context, orgID, userID int64, since time.Time) ([]time.Time, error) {
+func (db *DB) LiveTimes(ctx context.Context, act rapport.Actor, userID int64, since time.Time) ([]time.Time, error) {
+	orgID := act.Org
 	var ts []time.Time
 	err := db.ro.NewSelect().Table("conversations").Column("occurred_at").
 		Where("org_id = ? AND user_id = ? AND live = ? AND occurred_at >= ?", orgID, userID, true, since.UTC()).
@@ -264,7 +274,8 @@ func (db *DB) LiveTimes(ctx context.Context, orgID, userID int64, since time.Tim
 
 // WorkedSince counts the people the user worked since a moment (an
 // outbound touch or a live conversation): "done today" on Today.
-func (db *DB) WorkedSince(ctx context.Context, orgID, userID int64, since time.Time) (int, error) {
+func (db *DB) WorkedSince(ctx context.Context, act rapport.Actor, userID int64, since time.Time) (int, error) {
+	orgID := act.Org
 	var n int
 	err := db.ro.NewSelect().Table("conversations").ColumnExpr("COUNT(DISTINCT person_id)").
 		Where("org_id = ? AND user_id = ? AND occurred_at >= ? AND (direction = 'outbound' OR live = ?)", orgID, userID, since.UTC(), true).
@@ -275,9 +286,6 @@ func (db *DB) WorkedSince(ctx context.Context, orgID, userID int64, since time.T
 // ConversationFilter narrows a conversation list.
 type ConversationFilter struct {
 	PersonID, UserID int64
-	// VisibleTo, when set, keeps the conversations with people that user
-	// owns (see PeopleFilter).
-	VisibleTo int64
 	// Since and Until bound when they happened: [Since, Until).
 	Since, Until time.Time
 	Limit        int
@@ -286,7 +294,8 @@ type ConversationFilter struct {
 }
 
 // Conversations lists conversations newest first, a page at a time.
-func (db *DB) Conversations(ctx context.Context, orgID int64, f ConversationFilter) ([]rapport.Conversation, string, error) {
+func (db *DB) Conversations(ctx context.Context, act rapport.Actor, f ConversationFilter) ([]rapport.Conversation, string, error) {
+	orgID := act.Org
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
@@ -300,7 +309,7 @@ func (db *DB) Conversations(ctx context.Context, orgID int64, f ConversationFilt
 	if f.UserID != 0 {
 		q.Where("user_id = ?", f.UserID)
 	}
-	aboutOwnPerson(q, "conversation", f.VisibleTo)
+	aboutOwnPerson(q, "conversation", act.Only)
 	if !f.Since.IsZero() {
 		q.Where("occurred_at >= ?", f.Since.UTC())
 	}

@@ -13,7 +13,7 @@ func TestLogLiveConversation(t *testing.T) {
 		p := f.person(t, rapport.Person{FirstName: "Maria", LastName: "Lopez", Phones: []rapport.Phone{{Number: "+13125550142"}}})
 		// A promised callback due today is kept by the live conversation.
 		promise := &rapport.FollowUp{PersonID: p.ID, DueOn: rapport.DayOf(f.clock.Now(), chicago), Note: "call back"}
-		if err := f.db.CreateFollowUp(ctx, f.org.ID, f.agent.ID, promise); err != nil {
+		if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), promise); err != nil {
 			t.Fatal(err)
 		}
 		conv := call(rapport.OutcomeLive)
@@ -27,12 +27,12 @@ func TestLogLiveConversation(t *testing.T) {
 		if !res.Conversation.Live || len(res.Kept) != 1 || res.Kept[0] != promise.ID || res.NewStage == nil || res.NewStage.Key != rapport.StageConversation {
 			t.Fatalf("result = %+v (stage %+v)", res, res.NewStage)
 		}
-		got, _ := f.db.Person(ctx, f.org.ID, p.ID)
+		got, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		now := f.clock.Now()
 		if !got.FirstAttemptAt.Equal(now) || !got.LastLiveAt.Equal(now) || !got.LastTouchAt.Equal(now) || got.Stage.Key != rapport.StageConversation {
 			t.Fatalf("activity = %v %v %v %s", got.FirstAttemptAt, got.LastLiveAt, got.LastTouchAt, got.Stage.Key)
 		}
-		kept, _ := f.db.FollowUp(ctx, f.org.ID, promise.ID)
+		kept, _ := f.db.FollowUp(ctx, rapport.Actor{Org: f.org.ID}, promise.ID)
 		if kept.Status != rapport.FollowUpDone || !kept.DoneAt.Equal(now) {
 			t.Errorf("promise = %+v", kept)
 		}
@@ -56,7 +56,7 @@ func TestLogLiveConversation(t *testing.T) {
 		}
 		// What was said is searchable.
 		for _, q := range []string{"sailing", "schools", "michigan"} {
-			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: q})
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: q})
 			if err != nil || len(page.People) != 1 {
 				t.Errorf("search %q found %d (%v)", q, len(page.People), err)
 			}
@@ -67,9 +67,9 @@ func TestLogLiveConversation(t *testing.T) {
 func TestLogOutcomesChangeThePerson(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		p := f.person(t, rapport.Person{FirstName: "Sam", Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+13125550143"}}})
-		full, _ := f.db.Person(ctx, f.org.ID, p.ID)
+		full, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		f.log(t, p.ID, store.LogInput{Conversation: call(rapport.OutcomeBadNumber), PhoneID: full.Phones[0].ID})
-		got, _ := f.db.Person(ctx, f.org.ID, p.ID)
+		got, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if !got.Phones[0].Bad || got.Phones[1].Bad || len(got.CallablePhones()) != 1 {
 			t.Errorf("phones after bad number = %+v", got.Phones)
 		}
@@ -77,15 +77,15 @@ func TestLogOutcomesChangeThePerson(t *testing.T) {
 			t.Errorf("a bad number moved the stage to %s", got.Stage.Key)
 		}
 		f.log(t, p.ID, store.LogInput{Conversation: call(rapport.OutcomeDoNotCall)})
-		got, _ = f.db.Person(ctx, f.org.ID, p.ID)
+		got, _ = f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if !got.DoNotCall {
 			t.Error("a do-not-call outcome did not mark the person")
 		}
 		// Editing the person keeps what the calls learned.
-		if err := f.db.UpdatePerson(ctx, f.org.ID, f.agent.ID, got); err != nil {
+		if err := f.db.UpdatePerson(ctx, rapport.Member(f.org, f.agent), got); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = f.db.Person(ctx, f.org.ID, p.ID)
+		got, _ = f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if !got.Phones[0].Bad || got.FirstAttemptAt.IsZero() {
 			t.Errorf("edit lost call history: %+v", got)
 		}
@@ -105,7 +105,7 @@ func TestLogValidationSavesNothing(t *testing.T) {
 		}
 		for i, in := range cases {
 			in.Conversation.PersonID = p.ID
-			_, err := f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &in)
+			_, err := f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), &in)
 			if rapport.ErrorCode(err) != rapport.EINVALID {
 				t.Errorf("case %d: err = %v, want invalid", i, err)
 			}
@@ -118,10 +118,10 @@ func TestLogValidationSavesNothing(t *testing.T) {
 		}
 		// A follow-up for a user of no organisation of ours fails and rolls
 		// back the conversation with it.
-		_, err := f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: p.ID,
+		_, err := f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), &store.LogInput{Conversation: rapport.Conversation{PersonID: p.ID,
 			Channel: rapport.ChannelText}, FollowUp: &rapport.FollowUp{DueOn: "2026-12-01", UserID: 424242}})
 		wantCode(t, err, rapport.EINVALID)
-		got, _ := f.db.Person(ctx, f.org.ID, p.ID)
+		got, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if !got.LastTouchAt.IsZero() {
 			t.Error("a failed log still touched the person")
 		}
@@ -134,7 +134,7 @@ func TestFollowUps(t *testing.T) {
 		today := rapport.DayOf(f.clock.Now(), chicago)
 		mk := func(due rapport.Day, owes rapport.Owes, note string) *rapport.FollowUp {
 			fu := &rapport.FollowUp{PersonID: p.ID, DueOn: due, Owes: owes, Note: note}
-			if err := f.db.CreateFollowUp(ctx, f.org.ID, f.agent.ID, fu); err != nil {
+			if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), fu); err != nil {
 				t.Fatal(err)
 			}
 			return fu
@@ -142,25 +142,25 @@ func TestFollowUps(t *testing.T) {
 		overdue := mk(today.AddDays(-2), rapport.OwesMe, "")
 		mk(today, rapport.OwesThem, "send her list of agents")
 		later := mk(today.AddDays(14), rapport.OwesMe, "")
-		due, err := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{UserID: f.agent.ID, DueTo: today})
+		due, err := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{UserID: f.agent.ID, DueTo: today})
 		if err != nil || len(due) != 2 || due[0].ID != overdue.ID || due[0].Person.Name != "Sam" {
 			t.Fatalf("due = %+v, %v", due, err)
 		}
-		theirs, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{Owes: rapport.OwesThem})
+		theirs, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{Owes: rapport.OwesThem})
 		if len(theirs) != 1 {
 			t.Errorf("their promises = %d", len(theirs))
 		}
-		if err := f.db.CloseFollowUp(ctx, f.org.ID, overdue.ID, rapport.FollowUpDone); err != nil {
+		if err := f.db.CloseFollowUp(ctx, rapport.Actor{Org: f.org.ID}, overdue.ID, rapport.FollowUpDone); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.db.CloseFollowUp(ctx, f.org.ID, overdue.ID, rapport.FollowUpCancelled), rapport.ECONFLICT)
-		if err := f.db.CloseFollowUp(ctx, f.org.ID, later.ID, rapport.FollowUpCancelled); err != nil {
+		wantCode(t, f.db.CloseFollowUp(ctx, rapport.Actor{Org: f.org.ID}, overdue.ID, rapport.FollowUpCancelled), rapport.ECONFLICT)
+		if err := f.db.CloseFollowUp(ctx, rapport.Actor{Org: f.org.ID}, later.ID, rapport.FollowUpCancelled); err != nil {
 			t.Fatal(err)
 		}
-		open, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{})
+		open, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{})
 		if len(open) != 1 {
 			t.Errorf("open = %d, want 1", len(open))
 		}
-		wantCode(t, f.db.CreateFollowUp(ctx, f.org.ID, f.agent.ID, &rapport.FollowUp{PersonID: p.ID, DueOn: today, UserID: 9999}), rapport.EINVALID)
+		wantCode(t, f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), &rapport.FollowUp{PersonID: p.ID, DueOn: today, UserID: 9999}), rapport.EINVALID)
 	})
 }

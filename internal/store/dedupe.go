@@ -174,7 +174,8 @@ type DuplicateGroup struct {
 // who share an email, a personal phone, or a name (ignoring case, accents,
 // punctuation, word order and common nicknames). With visibleTo set, only
 // people that user owns are compared (see PeopleFilter).
-func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int) ([]DuplicateGroup, error) {
+func (db *DB) Duplicates(ctx context.Context, act rapport.Actor, limit int) ([]DuplicateGroup, error) {
+	orgID, visibleTo := act.Org, act.Only
 	type shared struct {
 		Value string `bun:"value"`
 		IDs   string `bun:"ids"`
@@ -235,7 +236,7 @@ func (db *DB) Duplicates(ctx context.Context, orgID, visibleTo int64, limit int)
 	}
 	for i := range groups {
 		for j := range groups[i].People {
-			p, err := db.Person(ctx, orgID, groups[i].People[j].ID)
+			p, err := db.Person(ctx, rapport.Actor{Org: orgID}, groups[i].People[j].ID)
 			if err != nil {
 				return nil, err
 			}
@@ -287,7 +288,8 @@ func (db *DB) leaveOutDistinct(ctx context.Context, orgID int64, groups []Duplic
 
 // MarkDistinct records that the people are different people (a couple
 // who share a phone, namesakes), so Duplicates stops offering them.
-func (db *DB) MarkDistinct(ctx context.Context, orgID, actorID int64, ids []int64) error {
+func (db *DB) MarkDistinct(ctx context.Context, act rapport.Actor, ids []int64) error {
+	orgID, actorID := act.Org, act.User
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	if len(ids) < 2 {
 		return rapport.Errorf(rapport.EINVALID, "Choose at least two people.")
@@ -317,7 +319,8 @@ func (db *DB) MarkDistinct(ctx context.Context, orgID, actorID int64, ids []int6
 // has is overwritten), and every conversation, fact, follow-up, event,
 // stage change and referral of drop becomes keep's. Then drop is deleted.
 // All in one transaction.
-func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID int64) (*rapport.Person, error) {
+func (db *DB) MergePeople(ctx context.Context, act rapport.Actor, keepID int64, dropID int64) (*rapport.Person, error) {
+	orgID, actorID := act.Org, act.User
 	if keepID == dropID {
 		return nil, rapport.Errorf(rapport.EINVALID, "A person cannot be merged with themselves.")
 	}
@@ -390,7 +393,7 @@ func (db *DB) MergePeople(ctx context.Context, orgID, actorID, keepID, dropID in
 	if err != nil {
 		return nil, err
 	}
-	return db.Person(ctx, orgID, keepID)
+	return db.Person(ctx, rapport.Actor{Org: orgID}, keepID)
 }
 
 // mergeActivity gives keep the union of both people's activity times.

@@ -17,7 +17,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		c := f.person(t, rapport.Person{FirstName: "Sam", LastName: "Jones", Phones: []rapport.Phone{{Number: "+13125550142"}}})
 		f.person(t, rapport.Person{FirstName: "Office", LastName: "Line", Phones: []rapport.Phone{{Number: "+13125550900", Label: "work"}}})
 		f.person(t, rapport.Person{FirstName: "Other", LastName: "Desk", Phones: []rapport.Phone{{Number: "+13125550900", Label: "work"}}})
-		groups, err := f.db.Duplicates(ctx, f.org.ID, 0, 50)
+		groups, err := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,7 +34,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		f.log(t, a.ID, store.LogInput{Conversation: call(rapport.OutcomeNoAnswer)})
 		referred := f.person(t, rapport.Person{FirstName: "Newcomer", ReferredByID: b.ID})
 
-		merged, err := f.db.MergePeople(ctx, f.org.ID, f.agent.ID, a.ID, b.ID)
+		merged, err := f.db.MergePeople(ctx, rapport.Member(f.org, f.agent), a.ID, b.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 			len(merged.Phones) != 1 || len(merged.Tags) != 2 || merged.City != "Chicago" || merged.ReferredByID != giver.ID || merged.LastLiveAt.IsZero() {
 			t.Fatalf("merged = %+v", merged)
 		}
-		if _, err := f.db.Person(ctx, f.org.ID, b.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if _, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, b.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Error("the merged-away person still exists")
 		}
 		items, _ := f.db.Timeline(ctx, f.org.ID, a.ID)
@@ -56,24 +56,24 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		if convs != 2 || facts != 1 {
 			t.Errorf("timeline after merge: %d conversations, %d facts", convs, facts)
 		}
-		fus, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{PersonID: a.ID})
+		fus, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: a.ID})
 		if len(fus) != 1 {
 			t.Errorf("follow-ups after merge = %d", len(fus))
 		}
-		if r, _ := f.db.Person(ctx, f.org.ID, referred.ID); r.ReferredByID != a.ID {
+		if r, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, referred.ID); r.ReferredByID != a.ID {
 			t.Errorf("referral not moved: %d", r.ReferredByID)
 		}
 		for _, q := range []string{"fishing", "bob", "3125550142"} {
-			page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: q})
+			page, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: q})
 			if len(page.People) == 0 || page.People[0].ID != a.ID && page.People[len(page.People)-1].ID != a.ID {
 				t.Errorf("search %q after merge = %+v", q, page.People)
 			}
 		}
-		wantCode(t, func() error { _, err := f.db.MergePeople(ctx, f.org.ID, f.agent.ID, a.ID, a.ID); return err }(), rapport.EINVALID)
+		wantCode(t, func() error { _, err := f.db.MergePeople(ctx, rapport.Member(f.org, f.agent), a.ID, a.ID); return err }(), rapport.EINVALID)
 		other := newFixture(t, f.db, f.clock, "other")
-		_, err = f.db.MergePeople(ctx, other.org.ID, other.agent.ID, a.ID, c.ID)
+		_, err = f.db.MergePeople(ctx, rapport.Member(other.org, other.agent), a.ID, c.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		groups, _ = f.db.Duplicates(ctx, f.org.ID, 0, 50)
+		groups, _ = f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 50)
 		if len(groups) != 1 || groups[0].Reason != "phone" {
 			t.Errorf("after merging: %+v", groups)
 		}

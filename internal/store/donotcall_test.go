@@ -20,7 +20,7 @@ func TestDoNotCall(t *testing.T) {
 		asked := f.person(t, rapport.Person{FirstName: "Asked", Phones: []rapport.Phone{{Number: "+13125550102"}}})
 		f.log(t, asked.ID, store.LogInput{Conversation: call(rapport.OutcomeDoNotCall)})
 		// Marked by an import's "Do not call" column.
-		s, err := f.db.BeginImport(ctx, f.org.ID, f.agent.ID, store.ImportOptions{OwnerID: f.agent.ID, Expected: 1})
+		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.agent), store.ImportOptions{OwnerID: f.agent.ID, Expected: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestDoNotCall(t *testing.T) {
 		if _, err := s.Finish(); err != nil {
 			t.Fatal(err)
 		}
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "p0@list.test"})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "p0@list.test"})
 		if err != nil || len(page.People) != 1 || !page.People[0].DoNotCall {
 			t.Fatalf("imported person: %+v, %v", page.People, err)
 		}
@@ -38,20 +38,20 @@ func TestDoNotCall(t *testing.T) {
 		callable := f.person(t, rapport.Person{FirstName: "Callable", Phones: []rapport.Phone{{Number: "+13125550103"}}})
 
 		for _, p := range []*rapport.Person{marked, asked, imported} {
-			got, err := f.db.Person(ctx, f.org.ID, p.ID)
+			got, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 			if err != nil || !got.DoNotCall {
 				t.Fatalf("%s not marked do not call: %v", p.Name(), err)
 			}
 			// A promised call due today would put anyone else on Today.
-			if err := f.db.CreateFollowUp(ctx, f.org.ID, f.agent.ID, &rapport.FollowUp{PersonID: p.ID, UserID: f.agent.ID,
+			if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), &rapport.FollowUp{PersonID: p.ID, UserID: f.agent.ID,
 				DueOn: rapport.DayOf(start, chicago), Kind: rapport.FollowUpCall, Owes: rapport.OwesMe}); err != nil {
 				t.Fatal(err)
 			}
 			// Putting them on Today from a prospect list is refused, and
 			// leaves no promise behind.
-			before, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{PersonID: p.ID})
+			before, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 			wantCode(t, f.db.AddToToday(ctx, f.org, f.agent, p.ID, "Picked"), rapport.EINVALID)
-			after, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{PersonID: p.ID})
+			after, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 			if len(after) != len(before) {
 				t.Errorf("%s: AddToToday left a follow-up", p.Name())
 			}
@@ -71,7 +71,7 @@ func TestDoNotCall(t *testing.T) {
 		// An outbound call without confirmation: refused, nothing saved.
 		convs := func(id int64) []rapport.Conversation {
 			t.Helper()
-			cs, _, err := f.db.Conversations(ctx, f.org.ID, store.ConversationFilter{PersonID: id})
+			cs, _, err := f.db.Conversations(ctx, rapport.Actor{Org: f.org.ID}, store.ConversationFilter{PersonID: id})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,30 +81,30 @@ func TestDoNotCall(t *testing.T) {
 			Facts:    []rapport.Fact{{Type: rapport.FactPassion, Text: "Sailing"}},
 			FollowUp: &rapport.FollowUp{DueOn: rapport.DayOf(start, chicago).AddDays(7), Note: "Call back"}}
 		in.Conversation.PersonID = marked.ID
-		_, err = f.db.LogConversation(ctx, f.org.ID, f.agent.ID, in)
+		_, err = f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), in)
 		wantCode(t, err, rapport.EINVALID)
 		if e := err.(*rapport.Error); e.Fields["confirm_dnc"] == "" {
 			t.Errorf("refusal names no confirm_dnc field: %v", e)
 		}
-		facts, _ := f.db.Facts(ctx, f.org.ID, marked.ID)
-		fus, _ := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{PersonID: marked.ID})
+		facts, _ := f.db.Facts(ctx, rapport.Actor{Org: f.org.ID}, marked.ID)
+		fus, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: marked.ID})
 		if len(convs(marked.ID)) != 0 || len(facts) != 0 || len(fus) != 1 {
 			t.Fatalf("a refused call saved something: %d facts, %d follow-ups", len(facts), len(fus))
 		}
 		// Confirmed: kept, and marked as confirmed.
 		in.ConfirmDoNotCall = true
-		res, err := f.db.LogConversation(ctx, f.org.ID, f.agent.ID, in)
+		res, err := f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !res.Conversation.DNCConfirmed {
 			t.Error("the confirmed call is not marked confirmed")
 		}
-		if c, err := f.db.Conversation(ctx, f.org.ID, res.Conversation.ID); err != nil || !c.DNCConfirmed {
+		if c, err := f.db.Conversation(ctx, rapport.Actor{Org: f.org.ID}, res.Conversation.ID); err != nil || !c.DNCConfirmed {
 			t.Errorf("stored conversation: %+v, %v", c, err)
 		}
 		// They stay marked do not call.
-		if got, _ := f.db.Person(ctx, f.org.ID, marked.ID); !got.DoNotCall {
+		if got, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, marked.ID); !got.DoNotCall {
 			t.Error("a confirmed call cleared do not call")
 		}
 		// Inbound calls, texts, emails and meetings need no confirmation,
@@ -122,10 +122,10 @@ func TestDoNotCall(t *testing.T) {
 		}
 		// An unconfirmed call to the imported one is refused too, and a
 		// confirmation means nothing for someone who may be called.
-		_, err = f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: imported.ID,
+		_, err = f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), &store.LogInput{Conversation: rapport.Conversation{PersonID: imported.ID,
 			Channel: rapport.ChannelCall, Outcome: rapport.OutcomeNoAnswer}})
 		wantCode(t, err, rapport.EINVALID)
-		res, err = f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &store.LogInput{ConfirmDoNotCall: true,
+		res, err = f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), &store.LogInput{ConfirmDoNotCall: true,
 			Conversation: rapport.Conversation{PersonID: callable.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeNoAnswer}})
 		if err != nil || res.Conversation.DNCConfirmed {
 			t.Errorf("call to someone callable: %+v, %v", res, err)

@@ -60,7 +60,8 @@ type EventResult struct {
 // timeline but not routed, and does not count as a new arrival. An event
 // recorded before (same dedupe key) changes nothing. All in one
 // transaction.
-func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventInput) (*EventResult, error) {
+func (db *DB) RecordEvent(ctx context.Context, act rapport.Actor, in *EventInput) (*EventResult, error) {
+	orgID, actorID := act.Org, act.User
 	now := db.now().UTC()
 	ev := &in.Event
 	ev.ID, ev.OrgID = 0, orgID
@@ -162,14 +163,14 @@ func (db *DB) RecordEvent(ctx context.Context, orgID, actorID int64, in *EventIn
 	})
 	if err == errRetryDuplicate {
 		// The same event arrived twice at once and the other one won.
-		return db.RecordEvent(ctx, orgID, actorID, in)
+		return db.RecordEvent(ctx, rapport.Actor{Org: orgID, User: actorID}, in)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if res.Duplicate {
 		res.Warnings, res.PersonWarnings = nil, nil
-		if res.Person, err = db.Person(ctx, orgID, ev.PersonID); err != nil {
+		if res.Person, err = db.Person(ctx, rapport.Actor{Org: orgID}, ev.PersonID); err != nil {
 			return nil, err
 		}
 	}
@@ -328,7 +329,8 @@ func (db *DB) personTx(ctx context.Context, tx bun.Tx, orgID, id int64) (*rappor
 
 // Events returns a person's events, newest first, each with the body it
 // arrived as (the person page shows it on request).
-func (db *DB) Events(ctx context.Context, orgID, personID int64, limit int) ([]rapport.Event, error) {
+func (db *DB) Events(ctx context.Context, act rapport.Actor, personID int64, limit int) ([]rapport.Event, error) {
+	orgID := act.Org
 	var es []rapport.Event
 	err := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", orgID, personID).
 		OrderExpr("occurred_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 // SetMaxNarrow changes how many search matches are listed by name, so that
@@ -37,7 +39,8 @@ func (db *DB) WriterChecksForeignKeys(ctx context.Context) (bool, error) {
 
 // SetNotesRaw writes a person's notes as they are, past every check, as
 // an older version of Rapport could have stored them.
-func (db *DB) SetNotesRaw(ctx context.Context, orgID, personID int64, notes string) error {
+func (db *DB) SetNotesRaw(ctx context.Context, act rapport.Actor, personID int64, notes string) error {
+	orgID := act.Org
 	_, err := db.rw.DB.ExecContext(ctx, "UPDATE people SET notes = "+db.placeholder(1)+" WHERE org_id = "+db.placeholder(2)+" AND id = "+db.placeholder(3),
 		notes, orgID, personID)
 	return err

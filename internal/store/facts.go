@@ -12,7 +12,8 @@ import (
 
 // AddFact records something learned about a person outside a logged
 // conversation.
-func (db *DB) AddFact(ctx context.Context, orgID, actorID int64, f *rapport.Fact) error {
+func (db *DB) AddFact(ctx context.Context, act rapport.Actor, f *rapport.Fact) error {
+	orgID, actorID := act.Org, act.User
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -33,7 +34,8 @@ func (db *DB) AddFact(ctx context.Context, orgID, actorID int64, f *rapport.Fact
 }
 
 // DeleteFact removes a fact of a person.
-func (db *DB) DeleteFact(ctx context.Context, orgID, personID, factID int64) error {
+func (db *DB) DeleteFact(ctx context.Context, act rapport.Actor, personID int64, factID int64) error {
+	orgID := act.Org
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("facts").Where("org_id = ? AND person_id = ? AND id = ?", orgID, personID, factID).Exec(ctx)
 		if err := affected(res, err, "fact"); err != nil {
@@ -47,7 +49,8 @@ func (db *DB) DeleteFact(ctx context.Context, orgID, personID, factID int64) err
 }
 
 // Facts returns a person's facts, newest first.
-func (db *DB) Facts(ctx context.Context, orgID, personID int64) ([]rapport.Fact, error) {
+func (db *DB) Facts(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.Fact, error) {
+	orgID := act.Org
 	var fs []rapport.Fact
 	err := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", orgID, personID).
 		OrderExpr("learned_at DESC, id DESC").Scan(ctx)
@@ -69,7 +72,8 @@ func (db *DB) personExists(ctx context.Context, q bun.IDB, orgID, personID int64
 // transaction: what the person cares about most as a fact learned in that
 // conversation (care may be nil), and what the user would feel in their
 // place appended to the conversation's notes (feel may be "").
-func (db *DB) Reflect(ctx context.Context, orgID, actorID, conversationID int64, care *rapport.Fact, feel string) error {
+func (db *DB) Reflect(ctx context.Context, act rapport.Actor, conversationID int64, care *rapport.Fact, feel string) error {
+	orgID, actorID := act.Org, act.User
 	feel = strings.TrimSpace(feel)
 	if len(feel) > 2000 {
 		return invalidField("feel", "Keep it under 2,000 characters.")

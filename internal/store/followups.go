@@ -12,7 +12,8 @@ import (
 
 // CreateFollowUp adds a follow-up for a person. UserID (who owes or
 // chases it) defaults to the actor.
-func (db *DB) CreateFollowUp(ctx context.Context, orgID, actorID int64, f *rapport.FollowUp) error {
+func (db *DB) CreateFollowUp(ctx context.Context, act rapport.Actor, f *rapport.FollowUp) error {
+	orgID, actorID := act.Org, act.User
 	f.Normalize()
 	f.Status = rapport.FollowUpOpen
 	if err := f.Validate(); err != nil {
@@ -39,15 +40,24 @@ func (db *DB) CreateFollowUp(ctx context.Context, orgID, actorID int64, f *rappo
 }
 
 // FollowUp returns one follow-up of the organisation.
-func (db *DB) FollowUp(ctx context.Context, orgID, id int64) (*rapport.FollowUp, error) {
+func (db *DB) FollowUp(ctx context.Context, act rapport.Actor, id int64) (*rapport.FollowUp, error) {
+	orgID := act.Org
 	f := new(rapport.FollowUp)
-	err := db.ro.NewSelect().Model(f).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
-	return f, notFound(err, "follow-up")
+	if err := db.ro.NewSelect().Model(f).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+		return nil, notFound(err, "follow-up")
+	}
+	if act.Only != 0 {
+		if err := db.CheckVisible(ctx, act, f.PersonID); err != nil {
+			return nil, rapport.NotFound("follow-up")
+		}
+	}
+	return f, nil
 }
 
 // CloseFollowUp marks an open follow-up done or cancelled. Closing one
 // that is already closed is a conflict.
-func (db *DB) CloseFollowUp(ctx context.Context, orgID, id int64, status rapport.FollowUpStatus) error {
+func (db *DB) CloseFollowUp(ctx context.Context, act rapport.Actor, id int64, status rapport.FollowUpStatus) error {
+	orgID := act.Org
 	col := "done_at"
 	switch status {
 	case rapport.FollowUpDone:
@@ -74,11 +84,8 @@ func (db *DB) CloseFollowUp(ctx context.Context, orgID, id int64, status rapport
 type FollowUpFilter struct {
 	UserID   int64 // 0: everyone's
 	PersonID int64
-	// VisibleTo, when set, keeps the follow-ups about people that user
-	// owns (see PeopleFilter).
-	VisibleTo int64
-	Status    rapport.FollowUpStatus // "" means open
-	Owes      rapport.Owes
+	Status   rapport.FollowUpStatus // "" means open
+	Owes     rapport.Owes
 	// DueFrom and DueTo bound the due day, inclusive, when set.
 	DueFrom, DueTo rapport.Day
 	Limit          int
@@ -87,14 +94,15 @@ type FollowUpFilter struct {
 }
 
 // FollowUps lists follow-ups by due day, with the person's name.
-func (db *DB) FollowUps(ctx context.Context, orgID int64, f FollowUpFilter) ([]rapport.FollowUp, error) {
-	fus, _, err := db.FollowUpsPage(ctx, orgID, f)
+func (db *DB) FollowUps(ctx context.Context, act rapport.Actor, f FollowUpFilter) ([]rapport.FollowUp, error) {
+	fus, _, err := db.FollowUpsPage(ctx, act, f)
 	return fus, err
 }
 
 // FollowUpsPage is FollowUps a page at a time: open ones soonest due first,
 // closed ones latest first, with the cursor of the next page.
-func (db *DB) FollowUpsPage(ctx context.Context, orgID int64, f FollowUpFilter) ([]rapport.FollowUp, string, error) {
+func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFilter) ([]rapport.FollowUp, string, error) {
+	orgID := act.Org
 	var out []rapport.FollowUp
 	status := f.Status
 	if status == "" {
@@ -104,7 +112,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, orgID int64, f FollowUpFilter) 
 	if f.UserID != 0 {
 		q.Where("user_id = ?", f.UserID)
 	}
-	aboutOwnPerson(q, "follow_up", f.VisibleTo)
+	aboutOwnPerson(q, "follow_up", act.Only)
 	if f.PersonID != 0 {
 		q.Where("person_id = ?", f.PersonID)
 	} else {

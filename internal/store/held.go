@@ -17,7 +17,8 @@ import (
 // HoldEvent keeps an event that cannot be recorded against anyone. The
 // same event held before (same dedupe key) is not held twice: h becomes
 // the one held, and dup reports it.
-func (db *DB) HoldEvent(ctx context.Context, orgID int64, h *rapport.HeldEvent) (dup bool, err error) {
+func (db *DB) HoldEvent(ctx context.Context, act rapport.Actor, h *rapport.HeldEvent) (dup bool, err error) {
+	orgID := act.Org
 	h.ID, h.OrgID = 0, orgID
 	h.ReceivedAt = db.now().UTC()
 	h.ResolvedAt, h.ResolvedBy, h.PersonID, h.EventID = time.Time{}, 0, 0, 0
@@ -36,14 +37,15 @@ func (db *DB) HoldEvent(ctx context.Context, orgID int64, h *rapport.HeldEvent) 
 	})
 	if err != nil && db.isUnique(err) {
 		// Held twice at once; the other one won.
-		return db.HoldEvent(ctx, orgID, h)
+		return db.HoldEvent(ctx, rapport.Actor{Org: orgID}, h)
 	}
 	return dup, err
 }
 
 // HeldEvents lists the organisation's held events, oldest first: those
 // still waiting, or (resolved) those attached or dismissed, newest first.
-func (db *DB) HeldEvents(ctx context.Context, orgID int64, resolved bool, limit int) ([]rapport.HeldEvent, error) {
+func (db *DB) HeldEvents(ctx context.Context, act rapport.Actor, resolved bool, limit int) ([]rapport.HeldEvent, error) {
+	orgID := act.Org
 	var hs []rapport.HeldEvent
 	q := db.ro.NewSelect().Model(&hs).Where("org_id = ?", orgID)
 	if resolved {
@@ -56,13 +58,15 @@ func (db *DB) HeldEvents(ctx context.Context, orgID int64, resolved bool, limit 
 }
 
 // CountHeld is how many held events wait for someone.
-func (db *DB) CountHeld(ctx context.Context, orgID int64) (int, error) {
+func (db *DB) CountHeld(ctx context.Context, act rapport.Actor) (int, error) {
+	orgID := act.Org
 	n, err := db.ro.NewSelect().Model((*rapport.HeldEvent)(nil)).Where("org_id = ? AND resolved_at IS NULL", orgID).Count(ctx)
 	return int(n), err
 }
 
 // HeldEvent loads one held event of the organisation.
-func (db *DB) HeldEvent(ctx context.Context, orgID, id int64) (*rapport.HeldEvent, error) {
+func (db *DB) HeldEvent(ctx context.Context, act rapport.Actor, id int64) (*rapport.HeldEvent, error) {
+	orgID := act.Org
 	h := new(rapport.HeldEvent)
 	if err := db.ro.NewSelect().Model(h).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 		return nil, notFound(err, "held event")
@@ -76,7 +80,8 @@ var errHeldResolved = rapport.Errorf(rapport.ECONFLICT, "Someone already attache
 
 // DismissHeld closes a held event without recording it: a test post, or
 // junk. The body stays, for the record.
-func (db *DB) DismissHeld(ctx context.Context, orgID, actorID, id int64) error {
+func (db *DB) DismissHeld(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID, actorID := act.Org, act.User
 	return db.tx(ctx, func(tx bun.Tx) error {
 		h := new(rapport.HeldEvent)
 		if err := tx.NewSelect().Model(h).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
@@ -111,12 +116,13 @@ func (db *DB) attachHeld(ctx context.Context, tx bun.Tx, orgID, actorID, heldID 
 
 // HeldEventResult is what recording an attached held event did, for a
 // repeat of it: the event it became and its person, as a duplicate.
-func (db *DB) HeldEventResult(ctx context.Context, orgID int64, h *rapport.HeldEvent) (*EventResult, error) {
+func (db *DB) HeldEventResult(ctx context.Context, act rapport.Actor, h *rapport.HeldEvent) (*EventResult, error) {
+	orgID := act.Org
 	ev := new(rapport.Event)
 	if err := db.ro.NewSelect().Model(ev).Where("org_id = ? AND id = ?", orgID, h.EventID).Scan(ctx); err != nil {
 		return nil, notFound(err, "event")
 	}
-	p, err := db.Person(ctx, orgID, ev.PersonID)
+	p, err := db.Person(ctx, rapport.Actor{Org: orgID}, ev.PersonID)
 	if err != nil {
 		return nil, err
 	}

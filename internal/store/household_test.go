@@ -23,7 +23,7 @@ func phoneOf(n, label string) []rapport.Phone { return []rapport.Phone{{Number: 
 // people written in earlier batches), and returns its stats and notes.
 func importAll(t *testing.T, f *fixture, opts store.ImportOptions, rows ...store.ImportRow) (store.ImportStats, []store.RowNote) {
 	t.Helper()
-	s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, opts)
+	s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.owner), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,13 +42,13 @@ func importAll(t *testing.T, f *fixture, opts store.ImportOptions, rows ...store
 // everyone lists the organisation's people by name, with their phones.
 func everyone(t *testing.T, f *fixture) map[string]*rapport.Person {
 	t.Helper()
-	page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Limit: 100})
+	page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]*rapport.Person{}
 	for _, p := range page.People {
-		full, err := f.db.Person(ctx, f.org.ID, p.ID)
+		full, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestSharedPhoneIsAHousehold(t *testing.T) {
 				t.Errorf("mary = %+v", m)
 			}
 			// Row 7 brought another name on Mary's email: kept, and said.
-			records, err := f.db.Records(ctx, f.org.ID, m.ID)
+			records, err := f.db.Records(ctx, rapport.Actor{Org: f.org.ID}, m.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,33 +117,33 @@ func TestSharedPhoneIsAHousehold(t *testing.T) {
 			if !slices.ContainsFunc(notes, func(n store.RowNote) bool { return n.Line == 7 && strings.Contains(n.Note, "Somebody") }) {
 				t.Errorf("notes = %+v", notes)
 			}
-			sharers, err := f.db.PhoneSharers(ctx, f.org.ID, 0, m.ID)
+			sharers, err := f.db.PhoneSharers(ctx, rapport.Actor{Org: f.org.ID}, m.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(sharers) != 2 || sharers[0].ID != john.ID || sharers[0].Number != home {
 				t.Errorf("mary shares with %+v", sharers)
 			}
-			groups, err := f.db.Duplicates(ctx, f.org.ID, 0, 50)
+			groups, err := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 50)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(groups) != 1 || groups[0].Reason != "phone" || len(groups[0].People) != 3 {
 				t.Fatalf("duplicates = %+v", groups)
 			}
-			if err := f.db.MarkDistinct(ctx, f.org.ID, f.owner.ID, []int64{m.ID, john.ID}); err != nil {
+			if err := f.db.MarkDistinct(ctx, rapport.Member(f.org, f.owner), []int64{m.ID, john.ID}); err != nil {
 				t.Fatal(err)
 			}
-			if groups, _ := f.db.Duplicates(ctx, f.org.ID, 0, 50); len(groups) != 1 {
+			if groups, _ := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 50); len(groups) != 1 {
 				t.Errorf("one pair of three said different hides the group: %+v", groups)
 			}
-			if err := f.db.MarkDistinct(ctx, f.org.ID, f.owner.ID, []int64{m.ID, john.ID, people["Tom Smith"].ID}); err != nil {
+			if err := f.db.MarkDistinct(ctx, rapport.Member(f.org, f.owner), []int64{m.ID, john.ID, people["Tom Smith"].ID}); err != nil {
 				t.Fatal(err)
 			}
-			if groups, _ := f.db.Duplicates(ctx, f.org.ID, 0, 50); len(groups) != 0 {
+			if groups, _ := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 50); len(groups) != 0 {
 				t.Errorf("after saying they are different: %+v", groups)
 			}
-			if err := f.db.MarkDistinct(ctx, base.org.ID, base.owner.ID, []int64{m.ID, john.ID}); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			if err := f.db.MarkDistinct(ctx, rapport.Member(base.org, base.owner), []int64{m.ID, john.ID}); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 				t.Errorf("another organisation's people: %v", err)
 			}
 		}

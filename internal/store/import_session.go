@@ -222,7 +222,8 @@ var bulkIndexes = []string{"people_name", "people_name_key", "phones_number", "e
 
 // BeginImport starts an import into the organisation. On SQLite it takes
 // the write lock until Finish or Abort.
-func (db *DB) BeginImport(ctx context.Context, orgID, actorID int64, opts ImportOptions) (*ImportSession, error) {
+func (db *DB) BeginImport(ctx context.Context, act rapport.Actor, opts ImportOptions) (*ImportSession, error) {
+	orgID, actorID := act.Org, act.User
 	s := &ImportSession{db: db, ctx: ctx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
 		seed: maphash.MakeSeed(), keys: newKeyTable(min(2*max(opts.Expected, 0), 1<<22)), pendingIdx: map[int64]int{}, seen: map[int64]bool{},
 		deferred: map[int64][]pendingRow{}, prod: map[int64]rapport.Production{}, period: opts.Period,

@@ -30,13 +30,13 @@ func TestImportSession(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		other := newFixture(t, f.db, f.clock, "other")
 		theirs := &rapport.Person{FirstName: "Not", LastName: "Yours", Kind: rapport.KindLead, Emails: []rapport.Email{{Address: "p5@list.test"}}}
-		if err := f.db.CreatePerson(ctx, other.org.ID, other.owner.ID, theirs); err != nil {
+		if err := f.db.CreatePerson(ctx, rapport.Member(other.org, other.owner), theirs); err != nil {
 			t.Fatal(err)
 		}
 		known := f.person(t, rapport.Person{FirstName: "Kim", LastName: "Known", Kind: rapport.KindClient, Source: "Referral",
 			Emails: []rapport.Email{{Address: "kim@known.test"}}})
 
-		s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{OwnerID: f.agent.ID, Source: "Open house", Expected: 700})
+		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.owner), store.ImportOptions{OwnerID: f.agent.ID, Source: "Open house", Expected: 700})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestImportSession(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "p10@list.test"})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "p10@list.test"})
 		if err != nil || len(page.People) != 1 {
 			t.Fatalf("p10@list.test found %d (%v)", len(page.People), err)
 		}
@@ -89,25 +89,25 @@ func TestImportSession(t *testing.T) {
 		// The merged phone is searchable, and so is a number the person
 		// had from the start.
 		for _, q := range []string{"773 555 0110", "(312) 555-0599"} {
-			if page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: q}); err != nil || len(page.People) != 1 {
+			if page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: q}); err != nil || len(page.People) != 1 {
 				t.Errorf("search %q: %+v %v", q, page, err)
 			}
 		}
-		kim, _ := f.db.Person(ctx, f.org.ID, known.ID)
+		kim, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, known.ID)
 		if kim.FirstName != "Kim" || kim.Kind != rapport.KindClient || kim.Source != "Referral" || len(kim.Phones) != 1 || kim.Version != 2 {
 			t.Errorf("kim = %+v", kim)
 		}
-		if got, _ := f.db.Person(ctx, other.org.ID, theirs.ID); got == nil || len(got.Phones) != 0 || got.FirstName != "Not" {
+		if got, _ := f.db.Person(ctx, rapport.Actor{Org: other.org.ID}, theirs.ID); got == nil || len(got.Phones) != 0 || got.FirstName != "Not" {
 			t.Errorf("the other organisation's person = %+v", got)
 		}
-		groups, err := f.db.Duplicates(ctx, f.org.ID, 0, 10)
+		groups, err := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID}, 10)
 		if err != nil || len(groups) != 0 {
 			t.Errorf("duplicates after the import: %+v %v", groups, err)
 		}
 
 		// An import abandoned half way leaves nothing, its indexes
 		// included, and the writer as it was.
-		s, err = f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{Expected: 5000})
+		s, err = f.db.BeginImport(ctx, rapport.Member(f.org, f.owner), store.ImportOptions{Expected: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestImportSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Abort()
-		if p, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "p1000@list.test"}); len(p.People) != 0 {
+		if p, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "p1000@list.test"}); len(p.People) != 0 {
 			t.Errorf("an aborted import left %d people", len(p.People))
 		}
 		wantWriterRestored(t, f.db)

@@ -59,7 +59,8 @@ func (db *DB) CreateImportJob(ctx context.Context, j *ImportJob) error {
 
 // ImportJob returns one of the organisation's imports, with its file when
 // withContent is set.
-func (db *DB) ImportJob(ctx context.Context, orgID, id int64, withContent bool) (*ImportJob, error) {
+func (db *DB) ImportJob(ctx context.Context, act rapport.Actor, id int64, withContent bool) (*ImportJob, error) {
+	orgID := act.Org
 	j := new(ImportJob)
 	q := db.ro.NewSelect().Model(j).Where("org_id = ? AND id = ?", orgID, id)
 	if !withContent {
@@ -71,7 +72,8 @@ func (db *DB) ImportJob(ctx context.Context, orgID, id int64, withContent bool) 
 
 // ImportJobs lists the organisation's recent imports, newest first: those
 // userID uploaded, when it is set.
-func (db *DB) ImportJobs(ctx context.Context, orgID, userID int64, limit int) ([]ImportJob, error) {
+func (db *DB) ImportJobs(ctx context.Context, act rapport.Actor, limit int) ([]ImportJob, error) {
+	orgID, userID := act.Org, act.Only
 	var js []ImportJob
 	q := db.ro.NewSelect().Model(&js).ExcludeColumn("content").Where("org_id = ?", orgID)
 	if userID != 0 {
@@ -83,8 +85,9 @@ func (db *DB) ImportJobs(ctx context.Context, orgID, userID int64, limit int) ([
 
 // SaveImportSettings stores the mapping and options chosen for an import
 // not yet started.
-func (db *DB) SaveImportSettings(ctx context.Context, orgID, id int64, settings string) error {
-	if _, err := db.ImportJob(ctx, orgID, id, false); err != nil {
+func (db *DB) SaveImportSettings(ctx context.Context, act rapport.Actor, id int64, settings string) error {
+	orgID := act.Org
+	if _, err := db.ImportJob(ctx, rapport.Actor{Org: orgID}, id, false); err != nil {
 		return err
 	}
 	res, err := db.rw.NewUpdate().Table("imports").Set("settings = ?", settings).
@@ -96,8 +99,9 @@ func (db *DB) SaveImportSettings(ctx context.Context, orgID, id int64, settings 
 }
 
 // StartImportJob marks an uploaded import running; only one start wins.
-func (db *DB) StartImportJob(ctx context.Context, orgID, id int64) error {
-	if _, err := db.ImportJob(ctx, orgID, id, false); err != nil {
+func (db *DB) StartImportJob(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID := act.Org
+	if _, err := db.ImportJob(ctx, rapport.Actor{Org: orgID}, id, false); err != nil {
 		return err
 	}
 	now := db.now().UTC()
@@ -110,7 +114,8 @@ func (db *DB) StartImportJob(ctx context.Context, orgID, id int64) error {
 }
 
 // FinishImportJob records how an import ended: its report, or why it failed.
-func (db *DB) FinishImportJob(ctx context.Context, orgID, id int64, report, failure string) error {
+func (db *DB) FinishImportJob(ctx context.Context, act rapport.Actor, id int64, report string, failure string) error {
+	orgID := act.Org
 	status := ImportDone
 	if failure != "" {
 		status = ImportFailed
@@ -123,7 +128,8 @@ func (db *DB) FinishImportJob(ctx context.Context, orgID, id int64, report, fail
 // BeatImport says that this server is still running the import. It
 // reports false when the import is no longer running: finished, or failed
 // by another server that took this one for gone.
-func (db *DB) BeatImport(ctx context.Context, orgID, id int64) (bool, error) {
+func (db *DB) BeatImport(ctx context.Context, act rapport.Actor, id int64) (bool, error) {
+	orgID := act.Org
 	res, err := db.rw.NewUpdate().Table("imports").Set("heartbeat_at = ?", db.now().UTC()).
 		Where("org_id = ? AND id = ? AND status = ?", orgID, id, ImportRunning).Exec(ctx)
 	if err != nil {
@@ -154,7 +160,7 @@ func (db *DB) KeepImportAlive(orgID, id int64, every time.Duration) (stop func()
 				return
 			case <-t.C:
 			}
-			running, err := db.BeatImport(ctx, orgID, id)
+			running, err := db.BeatImport(ctx, rapport.Actor{Org: orgID}, id)
 			switch {
 			case ctx.Err() != nil:
 				return

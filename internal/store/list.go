@@ -20,12 +20,8 @@ type PeopleFilter struct {
 	OwnerID int64
 	// ReferredByID lists the people someone referred.
 	ReferredByID int64
-	// VisibleTo, when set, keeps only the people that user owns: an
-	// agent's view where the organisation keeps people private to their
-	// owner (rapport.Org.OnlyOwner).
-	VisibleTo int64
-	Tag       string
-	Archived  bool
+	Tag          string
+	Archived     bool
 	// Sort is "name" (the default), "-created" (newest first) or
 	// "created" (oldest first, not with a search).
 	Sort string
@@ -62,7 +58,8 @@ const newestBatch = 1000
 // book of a million — lists its matches newest first instead, read
 // straight from the full-text index in id order, so no page ever sorts
 // more than maxNarrow rows. The page says which order it used.
-func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*PeoplePage, error) {
+func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter) (*PeoplePage, error) {
+	orgID := act.Org
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
@@ -87,9 +84,9 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 			if cur.set {
 				before = cur.id
 			}
-			return db.listNewest(ctx, orgID, f, search, before, limit)
+			return db.listNewest(ctx, act, f, search, before, limit)
 		}
-		return db.listByID(ctx, orgID, f, cur, limit)
+		return db.listByID(ctx, act, f, cur, limit)
 	default:
 		return nil, invalidField("sort", "Sort by name, created or -created.")
 	}
@@ -97,7 +94,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 	narrowed := false
 	if !search.empty() {
 		if cur.byID {
-			return db.listNewest(ctx, orgID, f, search, cur.id, limit)
+			return db.listNewest(ctx, act, f, search, cur.id, limit)
 		}
 		found, err := db.searchIDs(ctx, orgID, search, maxNarrow)
 		if err != nil {
@@ -108,7 +105,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 				// A name-ordered page of a search that has since grown.
 				return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 			}
-			return db.listNewest(ctx, orgID, f, search, math.MaxInt64, limit)
+			return db.listNewest(ctx, act, f, search, math.MaxInt64, limit)
 		}
 		ids, narrowed = found, true
 	} else {
@@ -136,7 +133,7 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 	}
 
 	var people []rapport.Person
-	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f)
+	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	if narrowed {
 		// Fetch the few matches by id and sort them, rather than walk the
 		// name index past everyone else.
@@ -162,7 +159,8 @@ func (db *DB) ListPeople(ctx context.Context, orgID int64, f PeopleFilter) (*Peo
 }
 
 // filtered adds the filters other than the search to a query on people.
-func (db *DB) filtered(q *bun.SelectQuery, orgID int64, f PeopleFilter) *bun.SelectQuery {
+func (db *DB) filtered(q *bun.SelectQuery, act rapport.Actor, f PeopleFilter) *bun.SelectQuery {
+	orgID := act.Org
 	q.Where("person.org_id = ?", orgID)
 	if f.Archived {
 		q.Where("person.archived_at IS NOT NULL")
@@ -178,8 +176,8 @@ func (db *DB) filtered(q *bun.SelectQuery, orgID int64, f PeopleFilter) *bun.Sel
 	if f.OwnerID != 0 {
 		q.Where("person.owner_id = ?", f.OwnerID)
 	}
-	if f.VisibleTo != 0 {
-		q.Where("person.owner_id = ?", f.VisibleTo)
+	if act.Only != 0 {
+		q.Where("person.owner_id = ?", act.Only)
 	}
 	if f.ReferredByID != 0 {
 		q.Where("person.referred_by_id = ?", f.ReferredByID)
@@ -198,7 +196,8 @@ func normTag(t string) string { return strings.ToLower(strings.Join(strings.Fiel
 // listNewest pages through a broad search newest first: it reads matching
 // ids from the index in batches below the cursor and keeps those that pass
 // the other filters, until the page is full or the matches run out.
-func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, search searchQuery, before int64, limit int) (*PeoplePage, error) {
+func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, before int64, limit int) (*PeoplePage, error) {
+	orgID := act.Org
 	page := &PeoplePage{Newest: true}
 	exhausted := false
 	// The first batch is about what the page needs; when the other filters
@@ -215,7 +214,7 @@ func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, searc
 		}
 		before = ids[len(ids)-1]
 		var people []rapport.Person
-		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f).ModelTableExpr(db.byIDTable())
+		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f).ModelTableExpr(db.byIDTable())
 		if err := q.Where("person.id IN (?)", bun.List(ids)).OrderExpr("person.id DESC").
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
 			return nil, err
@@ -241,9 +240,10 @@ func (db *DB) listNewest(ctx context.Context, orgID int64, f PeopleFilter, searc
 
 // listByID pages through people in the order they were added, newest
 // first (Sort "-created") or oldest first ("created").
-func (db *DB) listByID(ctx context.Context, orgID int64, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
+func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
+	orgID := act.Org
 	var people []rapport.Person
-	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), orgID, f)
+	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	newest := f.Sort == "-created"
 	if cur.set {
 		if newest {
@@ -310,10 +310,10 @@ func decodeCursor(s string) (cursor, error) {
 	return cursor{}, bad
 }
 
-// FindPeople returns up to limit people whose name or details match q, for
-// pickers such as "referred by"; visibleTo is as in PeopleFilter.
-func (db *DB) FindPeople(ctx context.Context, orgID, visibleTo int64, q string, limit int) ([]rapport.Person, error) {
-	page, err := db.ListPeople(ctx, orgID, PeopleFilter{Query: q, Limit: limit, VisibleTo: visibleTo})
+// FindPeople returns up to limit people the actor sees whose name or
+// details match q, for pickers such as "referred by".
+func (db *DB) FindPeople(ctx context.Context, act rapport.Actor, q string, limit int) ([]rapport.Person, error) {
+	page, err := db.ListPeople(ctx, act, PeopleFilter{Query: q, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
@@ -21,7 +22,7 @@ func runningImport(t *testing.T, f *fixture, db *store.DB) int64 {
 	if err := db.CreateImportJob(ctx, j); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.StartImportJob(ctx, f.org.ID, j.ID); err != nil {
+	if err := db.StartImportJob(ctx, rapport.Actor{Org: f.org.ID}, j.ID); err != nil {
 		t.Fatal(err)
 	}
 	return j.ID
@@ -29,7 +30,7 @@ func runningImport(t *testing.T, f *fixture, db *store.DB) int64 {
 
 func importStatus(t *testing.T, db *store.DB, orgID, id int64) *store.ImportJob {
 	t.Helper()
-	j, err := db.ImportJob(ctx, orgID, id, false)
+	j, err := db.ImportJob(ctx, rapport.Actor{Org: orgID}, id, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestImportHeartbeat(t *testing.T) {
 		dead := runningImport(t, f, f.db)
 		for _, d := range []time.Duration{30 * time.Second, store.ImportStale / 2, store.ImportStale - time.Second} {
 			f.clock.Set(start.Add(d))
-			if running, err := f.db.BeatImport(ctx, f.org.ID, live); err != nil || !running {
+			if running, err := f.db.BeatImport(ctx, rapport.Actor{Org: f.org.ID}, live); err != nil || !running {
 				t.Fatalf("beat at +%s: %v %v", d, running, err)
 			}
 		}
@@ -80,11 +81,11 @@ func TestImportHeartbeat(t *testing.T) {
 		if n, _ := b.FailInterruptedImports(ctx); n != 1 {
 			t.Fatalf("after its server went silent: failed %d", n)
 		}
-		if running, err := f.db.BeatImport(ctx, f.org.ID, live); err != nil || running {
+		if running, err := f.db.BeatImport(ctx, rapport.Actor{Org: f.org.ID}, live); err != nil || running {
 			t.Errorf("a beat for an import another server failed: running=%v %v", running, err)
 		}
 		// What the import itself reports still wins when it ends.
-		if err := f.db.FinishImportJob(ctx, f.org.ID, live, `{"rows":1}`, ""); err != nil {
+		if err := f.db.FinishImportJob(ctx, rapport.Actor{Org: f.org.ID}, live, `{"rows":1}`, ""); err != nil {
 			t.Fatal(err)
 		}
 		if j := importStatus(t, b, f.org.ID, live); j.Status != store.ImportDone {
@@ -294,7 +295,7 @@ func TestHealthRemembersFailedWrites(t *testing.T) {
 // and waiting is not a failure.
 func TestHealthWhileAnImportHoldsTheWriter(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
-		s, err := f.db.BeginImport(ctx, f.org.ID, f.owner.ID, store.ImportOptions{})
+		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.owner), store.ImportOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,8 @@ func invalidField(field, msg string) error {
 // CreatePerson adds a person to the organisation with their phones, emails
 // and tags, all or nothing. Phones must already be in E.164 form. A person
 // with no stage starts in their kind's first stage.
-func (db *DB) CreatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
+func (db *DB) CreatePerson(ctx context.Context, act rapport.Actor, p *rapport.Person) error {
+	orgID, actorID := act.Org, act.User
 	p.OrgID = orgID
 	p.Normalize()
 	if err := p.Validate(db.now()); err != nil {
@@ -175,7 +176,8 @@ var ErrChanged = &rapport.Error{Code: rapport.ECONFLICT,
 // A stage change is recorded on the timeline. When p.Version is set, it is
 // the version the editor started from: a newer one fails with ErrChanged
 // rather than silently undo, say, a do-not-call set by a call meanwhile.
-func (db *DB) UpdatePerson(ctx context.Context, orgID, actorID int64, p *rapport.Person) error {
+func (db *DB) UpdatePerson(ctx context.Context, act rapport.Actor, p *rapport.Person) error {
+	orgID, actorID := act.Org, act.User
 	p.OrgID = orgID
 	p.Normalize()
 	if err := p.Validate(db.now()); err != nil {
@@ -242,7 +244,8 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 
 // SetStage moves a person to another stage of their pipeline, keeping the
 // reason on the timeline.
-func (db *DB) SetStage(ctx context.Context, orgID, actorID, personID, stageID int64, reason string) error {
+func (db *DB) SetStage(ctx context.Context, act rapport.Actor, personID int64, stageID int64, reason string) error {
+	orgID, actorID := act.Org, act.User
 	return db.tx(ctx, func(tx bun.Tx) error {
 		p := new(rapport.Person)
 		if err := db.forUpdate(tx.NewSelect().Model(p).Column("id", "kind", "stage_id").Where("org_id = ? AND id = ?", orgID, personID)).Scan(ctx); err != nil {
@@ -278,7 +281,8 @@ func (db *DB) recordStage(ctx context.Context, tx bun.Tx, sc *rapport.StageChang
 
 // ArchivePerson archives (or, with archive false, restores) a person.
 // Archived people keep their history but leave lists and Today.
-func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive bool) error {
+func (db *DB) ArchivePerson(ctx context.Context, act rapport.Actor, personID int64, archive bool) error {
+	orgID := act.Org
 	var at any
 	if archive {
 		at = db.now().UTC()
@@ -300,10 +304,14 @@ func (db *DB) ArchivePerson(ctx context.Context, orgID, personID int64, archive 
 
 // Person returns a person of the organisation with their phones, emails,
 // tags, stage, owner and referrer.
-func (db *DB) Person(ctx context.Context, orgID, id int64) (*rapport.Person, error) {
+func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport.Person, error) {
+	orgID := act.Org
 	p := new(rapport.Person)
 	if err := db.ro.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 		return nil, notFound(err, "person")
+	}
+	if !act.Sees(p.OwnerID) {
+		return nil, rapport.NotFound("person")
 	}
 	people := []rapport.Person{*p}
 	if err := db.loadDetails(ctx, db.ro, orgID, people); err != nil {
@@ -317,7 +325,7 @@ func (db *DB) Person(ctx context.Context, orgID, id int64) (*rapport.Person, err
 		}
 	}
 	if p.OwnerID != 0 {
-		if u, err := db.User(ctx, orgID, p.OwnerID); err == nil {
+		if u, err := db.User(ctx, rapport.Actor{Org: orgID}, p.OwnerID); err == nil {
 			p.Owner = u
 		}
 	}

@@ -21,7 +21,8 @@ type cachedPipelines struct {
 
 // Pipelines returns the organisation's pipelines with their stages in
 // order: a copy of its own for each caller.
-func (db *DB) Pipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
+func (db *DB) Pipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipeline, error) {
+	orgID := act.Org
 	now := db.now()
 	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(cachedPipelines).at) < pipelinesTTL {
 		return copyPipelines(v.(cachedPipelines).ps), nil

@@ -50,7 +50,8 @@ type cachedPlaybook struct {
 // Playbook returns the organisation's playbook: the defaults with its
 // edits, its own entries after them, retired entries marked. Callers must
 // not change it.
-func (db *DB) Playbook(ctx context.Context, orgID int64) (*rapport.Playbook, error) {
+func (db *DB) Playbook(ctx context.Context, act rapport.Actor) (*rapport.Playbook, error) {
+	orgID := act.Org
 	now := db.now()
 	if v, ok := db.playbooks.Load(orgID); ok && now.Sub(v.(cachedPlaybook).at) < playbookTTL && !v.(cachedPlaybook).at.After(now) {
 		return v.(cachedPlaybook).p, nil
@@ -78,10 +79,11 @@ func (db *DB) readPlaybook(ctx context.Context, orgID int64) (*rapport.Playbook,
 // SavePlaybookEntry saves an organisation's version of an entry: an edit
 // of a default (same key), a change to its own entry, or a new one. A new
 // entry without a key gets one from its text.
-func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *rapport.Entry) error {
+func (db *DB) SavePlaybookEntry(ctx context.Context, act rapport.Actor, e *rapport.Entry) error {
+	orgID, actorID := act.Org, act.User
 	if e.Key == "" {
 		// A new entry: a key from its text, not one already in use.
-		p, err := db.Playbook(ctx, orgID)
+		p, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 		if err != nil {
 			return err
 		}
@@ -127,8 +129,9 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, orgID, actorID int64, e *ra
 
 // RetirePlaybookEntry retires (or, with retired false, restores) an
 // entry; retiring a default saves the organisation's copy of it.
-func (db *DB) RetirePlaybookEntry(ctx context.Context, orgID, actorID int64, kind rapport.EntryKind, key string, retired bool) error {
-	p, err := db.Playbook(ctx, orgID)
+func (db *DB) RetirePlaybookEntry(ctx context.Context, act rapport.Actor, kind rapport.EntryKind, key string, retired bool) error {
+	orgID, actorID := act.Org, act.User
+	p, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return err
 	}
@@ -143,14 +146,15 @@ func (db *DB) RetirePlaybookEntry(ctx context.Context, orgID, actorID int64, kin
 	if !retired && !e.Edited && !e.Custom {
 		// Restoring an unchanged default: the organisation's copy goes,
 		// so that later improvements to the default reach it.
-		return db.ResetPlaybookEntry(ctx, orgID, kind, key)
+		return db.ResetPlaybookEntry(ctx, rapport.Actor{Org: orgID}, kind, key)
 	}
-	return db.SavePlaybookEntry(ctx, orgID, actorID, &e)
+	return db.SavePlaybookEntry(ctx, rapport.Actor{Org: orgID, User: actorID}, &e)
 }
 
 // ResetPlaybookEntry drops an organisation's edit of a default, bringing
 // the default back (an organisation's own entry is deleted).
-func (db *DB) ResetPlaybookEntry(ctx context.Context, orgID int64, kind rapport.EntryKind, key string) error {
+func (db *DB) ResetPlaybookEntry(ctx context.Context, act rapport.Actor, kind rapport.EntryKind, key string) error {
+	orgID := act.Org
 	res, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, kind, key).Exec(ctx)
 	db.playbooks.Delete(orgID)
 	return affected(res, err, "playbook entry")
@@ -195,7 +199,8 @@ type ObjectionStat struct {
 
 // ObjectionStats counts the objections recorded on the users'
 // conversations between from and to, most frequent first.
-func (db *DB) ObjectionStats(ctx context.Context, orgID int64, userIDs []int64, from, to time.Time) ([]ObjectionStat, error) {
+func (db *DB) ObjectionStats(ctx context.Context, act rapport.Actor, userIDs []int64, from time.Time, to time.Time) ([]ObjectionStat, error) {
+	orgID := act.Org
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
@@ -218,7 +223,7 @@ func (db *DB) ObjectionStats(ctx context.Context, orgID int64, userIDs []int64, 
 		GroupExpr("c.objection").OrderExpr("n DESC, c.objection").Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
-	pb, err := db.Playbook(ctx, orgID)
+	pb, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +253,8 @@ type DrillAttempt struct {
 
 // Practise assesses a drill response to an objection of the playbook,
 // keeps it in the user's history, and returns its feedback.
-func (db *DB) Practise(ctx context.Context, orgID, userID int64, objection, response string) (*DrillAttempt, rapport.Feedback, error) {
+func (db *DB) Practise(ctx context.Context, act rapport.Actor, objection string, response string) (*DrillAttempt, rapport.Feedback, error) {
+	orgID, userID := act.Org, act.User
 	response = strings.TrimSpace(response)
 	if response == "" {
 		return nil, rapport.Feedback{}, invalidField("response", "Type what you would say.")
@@ -256,7 +262,7 @@ func (db *DB) Practise(ctx context.Context, orgID, userID int64, objection, resp
 	if len(response) > 2000 {
 		return nil, rapport.Feedback{}, invalidField("response", "Keep it under 2,000 characters.")
 	}
-	pb, err := db.Playbook(ctx, orgID)
+	pb, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, rapport.Feedback{}, err
 	}
@@ -279,7 +285,8 @@ func (db *DB) Practise(ctx context.Context, orgID, userID int64, objection, resp
 }
 
 // DrillHistory lists a user's practice, newest first.
-func (db *DB) DrillHistory(ctx context.Context, orgID, userID int64, limit int) ([]DrillAttempt, error) {
+func (db *DB) DrillHistory(ctx context.Context, act rapport.Actor, userID int64, limit int) ([]DrillAttempt, error) {
+	orgID := act.Org
 	var as []DrillAttempt
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).
 		OrderExpr("created_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
@@ -288,7 +295,8 @@ func (db *DB) DrillHistory(ctx context.Context, orgID, userID int64, limit int) 
 
 // PracticeDays returns when the user practised over the last year, for
 // the streak.
-func (db *DB) PracticeDays(ctx context.Context, orgID, userID int64) ([]time.Time, error) {
+func (db *DB) PracticeDays(ctx context.Context, act rapport.Actor, userID int64) ([]time.Time, error) {
+	orgID := act.Org
 	var ts []time.Time
 	err := db.ro.NewSelect().Model((*DrillAttempt)(nil)).Column("created_at").
 		Where("org_id = ? AND user_id = ? AND created_at >= ?", orgID, userID, db.now().UTC().AddDate(-1, 0, 0)).
@@ -313,8 +321,9 @@ type DrillAssignment struct {
 func (a *DrillAssignment) Keys() []string { return strings.Split(a.Objections, ",") }
 
 // AssignDrills asks a user of the organisation to practise objections.
-func (db *DB) AssignDrills(ctx context.Context, orgID, byID, userID int64, keys []string, note string) (*DrillAssignment, error) {
-	if u, err := db.User(ctx, orgID, userID); err != nil {
+func (db *DB) AssignDrills(ctx context.Context, act rapport.Actor, userID int64, keys []string, note string) (*DrillAssignment, error) {
+	orgID, byID := act.Org, act.User
+	if u, err := db.User(ctx, rapport.Actor{Org: orgID}, userID); err != nil {
 		return nil, err
 	} else if !u.Active() {
 		return nil, invalidField("user", u.DisplayName()+" is disabled.")
@@ -329,7 +338,7 @@ func (db *DB) AssignDrills(ctx context.Context, orgID, byID, userID int64, keys 
 	if len(keys) == 0 {
 		return nil, invalidField("objections", "Choose at least one objection to practise.")
 	}
-	pb, err := db.Playbook(ctx, orgID)
+	pb, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +357,8 @@ func (db *DB) AssignDrills(ctx context.Context, orgID, byID, userID int64, keys 
 }
 
 // DrillAssignments lists a user's assignments, newest first.
-func (db *DB) DrillAssignments(ctx context.Context, orgID, userID int64) ([]DrillAssignment, error) {
+func (db *DB) DrillAssignments(ctx context.Context, act rapport.Actor, userID int64) ([]DrillAssignment, error) {
+	orgID := act.Org
 	var as []DrillAssignment
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).OrderExpr("created_at DESC, id DESC").Limit(20).Scan(ctx)
 	return as, err

@@ -54,7 +54,8 @@ func keptOriginal(kept []rapport.KeptValue) string {
 
 // Records returns what was kept of the inputs a person came from (rows,
 // cards, events with values no field holds), newest first.
-func (db *DB) Records(ctx context.Context, orgID, personID int64) ([]rapport.InputRecord, error) {
+func (db *DB) Records(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.InputRecord, error) {
+	orgID := act.Org
 	var rows []recordRow
 	if err := db.ro.NewSelect().Model(&rows).
 		Where("org_id = ? AND person_id = ?", orgID, personID).OrderExpr("created_at DESC, id DESC").Scan(ctx); err != nil {
@@ -81,7 +82,8 @@ type PhoneSharer struct {
 // PhoneSharers returns the active people who share a personal number
 // (not an office's or a fax) with the person; with visibleTo set, only
 // those that user owns.
-func (db *DB) PhoneSharers(ctx context.Context, orgID, visibleTo, personID int64) ([]PhoneSharer, error) {
+func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, personID int64) ([]PhoneSharer, error) {
+	orgID, visibleTo := act.Org, act.Only
 	var rows []struct {
 		ID        int64  `bun:"id"`
 		FirstName string `bun:"first_name"`
@@ -111,7 +113,8 @@ func (db *DB) PhoneSharers(ctx context.Context, orgID, visibleTo, personID int64
 
 // KeptOf returns what was kept as imported of each of the people, for an
 // export.
-func (db *DB) KeptOf(ctx context.Context, orgID int64, ids []int64) (map[int64][]rapport.KeptValue, error) {
+func (db *DB) KeptOf(ctx context.Context, act rapport.Actor, ids []int64) (map[int64][]rapport.KeptValue, error) {
+	orgID := act.Org
 	out := map[int64][]rapport.KeptValue{}
 	if len(ids) == 0 {
 		return out, nil

@@ -25,9 +25,6 @@ type ProspectFilter struct {
 	NotTalkedDays int
 	StageID       int64
 	OwnerID       int64
-	// VisibleTo, when set, keeps only the agents that user owns (see
-	// PeopleFilter).
-	VisibleTo int64
 	// Sort is "volume" (the default) or "units", largest first.
 	Sort   string
 	Limit  int
@@ -45,7 +42,8 @@ type ProspectPage struct {
 // Prospects ranks the organisation's agent prospects by 12-month volume or
 // units, a page at a time. Agents who joined us are left out unless the
 // stage filter asks for them.
-func (db *DB) Prospects(ctx context.Context, orgID int64, f ProspectFilter) (*ProspectPage, error) {
+func (db *DB) Prospects(ctx context.Context, act rapport.Actor, f ProspectFilter) (*ProspectPage, error) {
+	orgID := act.Org
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -83,7 +81,7 @@ func (db *DB) Prospects(ctx context.Context, orgID int64, f ProspectFilter) (*Pr
 		Where("person.org_id = ? AND person.kind = ? AND person.archived_at IS NULL", orgID, rapport.KindRecruit)
 	var scope []int64
 	if f.CompanyID != 0 {
-		c, err := db.Company(ctx, orgID, f.CompanyID)
+		c, err := db.Company(ctx, rapport.Actor{Org: orgID}, f.CompanyID)
 		if err != nil {
 			return nil, err
 		}
@@ -127,8 +125,8 @@ func (db *DB) Prospects(ctx context.Context, orgID int64, f ProspectFilter) (*Pr
 	if f.OwnerID != 0 {
 		q.Where("person.owner_id = ?", f.OwnerID)
 	}
-	if f.VisibleTo != 0 {
-		q.Where("person.owner_id = ?", f.VisibleTo)
+	if act.Only != 0 {
+		q.Where("person.owner_id = ?", act.Only)
 	}
 	if f.StageID != 0 {
 		q.Where("person.stage_id = ?", f.StageID)
@@ -167,7 +165,7 @@ func (db *DB) decorate(ctx context.Context, orgID int64, people []rapport.Person
 	if err := db.loadDetails(ctx, db.ro, orgID, people); err != nil {
 		return err
 	}
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return err
 	}
@@ -180,7 +178,7 @@ func (db *DB) decorate(ctx context.Context, orgID int64, people []rapport.Person
 
 // stageIDs returns the ids of the organisation's stages with the key.
 func (db *DB) stageIDs(ctx context.Context, orgID int64, key string) ([]int64, error) {
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -196,10 +194,9 @@ func (db *DB) stageIDs(ctx context.Context, orgID int64, key string) ([]int64, e
 }
 
 // CompanyAgents lists the agents at a company (a brokerage's offices
-// included), largest 12-month volume first; visibleTo is as in
-// ProspectFilter.
-func (db *DB) CompanyAgents(ctx context.Context, orgID, visibleTo, companyID int64, limit int) (*ProspectPage, error) {
-	page, err := db.Prospects(ctx, orgID, ProspectFilter{CompanyID: companyID, Limit: limit, VisibleTo: visibleTo})
+// included) the actor sees, largest 12-month volume first.
+func (db *DB) CompanyAgents(ctx context.Context, act rapport.Actor, companyID int64, limit int) (*ProspectPage, error) {
+	page, err := db.Prospects(ctx, act, ProspectFilter{CompanyID: companyID, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +216,9 @@ type BoardColumn struct {
 // 12-month volume (ownerID, when set, keeps that user's agents only).
 // Agents in a closed stage (they joined us) leave the columns and are
 // only counted; "Not now" stays a column to drop people into.
-func (db *DB) RecruitingBoard(ctx context.Context, orgID, ownerID int64, perColumn int) ([]BoardColumn, error) {
-	pipes, err := db.Pipelines(ctx, orgID)
+func (db *DB) RecruitingBoard(ctx context.Context, act rapport.Actor, ownerID int64, perColumn int) ([]BoardColumn, error) {
+	orgID := act.Org
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -282,11 +280,12 @@ func (db *DB) RecruitingBoard(ctx context.Context, orgID, ownerID int64, perColu
 
 // MoveOnBoard moves an agent to another recruiting stage, keeping the
 // reason on their timeline.
-func (db *DB) MoveOnBoard(ctx context.Context, orgID, actorID, personID, stageID int64, reason string) error {
+func (db *DB) MoveOnBoard(ctx context.Context, act rapport.Actor, personID int64, stageID int64, reason string) error {
+	orgID, actorID := act.Org, act.User
 	if strings.TrimSpace(reason) == "" {
 		reason = "Moved on the recruiting board"
 	}
-	return db.SetStage(ctx, orgID, actorID, personID, stageID, reason)
+	return db.SetStage(ctx, rapport.Actor{Org: orgID, User: actorID}, personID, stageID, reason)
 }
 
 // Referrer is someone who gave us names, with how far those people got.
@@ -305,7 +304,8 @@ type Referrer struct {
 // Referrers lists the people who referred others to us, most referrals
 // first. With visibleTo set (see PeopleFilter), both the referrers and the
 // people they referred are that user's own.
-func (db *DB) Referrers(ctx context.Context, orgID, visibleTo int64) ([]Referrer, error) {
+func (db *DB) Referrers(ctx context.Context, act rapport.Actor) ([]Referrer, error) {
+	orgID, visibleTo := act.Org, act.Only
 	var rows []struct {
 		ReferredByID int64     `bun:"referred_by_id"`
 		StageID      int64     `bun:"stage_id"`
@@ -322,7 +322,7 @@ func (db *DB) Referrers(ctx context.Context, orgID, visibleTo int64) ([]Referrer
 	if err := q.GroupExpr("referred_by_id, stage_id, last_live_at IS NOT NULL").Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -379,8 +379,9 @@ func sortReferrers(rs []Referrer) {
 // Referred lists everyone a person referred, newest first, with their
 // stage. With visibleTo set (see PeopleFilter), the referrer and the
 // people listed are that user's own.
-func (db *DB) Referred(ctx context.Context, orgID, visibleTo, referrerID int64, limit int) ([]rapport.Person, error) {
-	if err := db.CheckVisible(ctx, orgID, visibleTo, referrerID); err != nil {
+func (db *DB) Referred(ctx context.Context, act rapport.Actor, referrerID int64, limit int) ([]rapport.Person, error) {
+	orgID, visibleTo := act.Org, act.Only
+	if err := db.CheckVisible(ctx, rapport.Actor{Org: orgID, Only: visibleTo}, referrerID); err != nil {
 		return nil, err
 	}
 	var people []rapport.Person
@@ -396,7 +397,8 @@ func (db *DB) Referred(ctx context.Context, orgID, visibleTo, referrerID int64, 
 }
 
 // ProductionHistory returns an agent's production, oldest period first.
-func (db *DB) ProductionHistory(ctx context.Context, orgID, personID int64) ([]rapport.Production, error) {
+func (db *DB) ProductionHistory(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.Production, error) {
+	orgID := act.Org
 	if err := db.personExists(ctx, db.ro, orgID, personID); err != nil {
 		return nil, err
 	}
@@ -423,12 +425,13 @@ func (db *DB) AddToToday(ctx context.Context, org *rapport.Org, user *rapport.Us
 	if err != nil || open {
 		return err
 	}
-	return db.CreateFollowUp(ctx, org.ID, user.ID, &rapport.FollowUp{PersonID: personID, UserID: user.ID, DueOn: today,
+	return db.CreateFollowUp(ctx, rapport.Member(org, user), &rapport.FollowUp{PersonID: personID, UserID: user.ID, DueOn: today,
 		Kind: rapport.FollowUpCall, Owes: rapport.OwesMe, Note: note})
 }
 
 // SetRecruitingTargets saves a user's weekly recruiting targets.
-func (db *DB) SetRecruitingTargets(ctx context.Context, orgID int64, u *rapport.User) error {
+func (db *DB) SetRecruitingTargets(ctx context.Context, act rapport.Actor, u *rapport.User) error {
+	orgID := act.Org
 	check := *u
 	check.WeeklyGoal, check.TodaySize, check.TZ = max(check.WeeklyGoal, 1), max(check.TodaySize, 3), ""
 	if err := check.ValidateSettings(); err != nil {
@@ -481,12 +484,13 @@ func (db *DB) RecruitingWeeks(ctx context.Context, org *rapport.Org, users []rap
 }
 
 // PersonStage returns the stage a person is in now (nil for none).
-func (db *DB) PersonStage(ctx context.Context, orgID, personID int64) (*rapport.Stage, error) {
+func (db *DB) PersonStage(ctx context.Context, act rapport.Actor, personID int64) (*rapport.Stage, error) {
+	orgID := act.Org
 	p := new(rapport.Person)
 	if err := db.ro.NewSelect().Model(p).Column("stage_id").Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
 		return nil, notFound(err, "person")
 	}
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}

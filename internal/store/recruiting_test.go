@@ -13,7 +13,7 @@ import (
 // recruitingStage returns the organisation's recruiting stage with key.
 func (f *fixture) recruitingStage(t *testing.T, key string) *rapport.Stage {
 	t.Helper()
-	pipes, err := f.db.Pipelines(ctx, f.org.ID)
+	pipes, err := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func (f *fixture) recruitingStage(t *testing.T, key string) *rapport.Stage {
 func (f *fixture) logAs(t *testing.T, u *rapport.User, personID int64, c rapport.Conversation) {
 	t.Helper()
 	c.PersonID = personID
-	if _, err := f.db.LogConversation(ctx, f.org.ID, u.ID, &store.LogInput{Conversation: c, Loc: u.Location(f.org)}); err != nil {
+	if _, err := f.db.LogConversation(ctx, rapport.Member(f.org, u), &store.LogInput{Conversation: c, Loc: u.Location(f.org)}); err != nil {
 		t.Fatalf("log conversation: %v", err)
 	}
 }
@@ -52,13 +52,13 @@ func entryFor(entries []rapport.TodayEntry, id int64) *rapport.TodayEntry {
 func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		brokerage := &rapport.Company{Kind: rapport.CompanyBrokerage, Name: "Summit Realty", Market: "Chicago North"}
-		if err := f.db.CreateCompany(ctx, f.org.ID, brokerage); err != nil {
+		if err := f.db.CreateCompany(ctx, rapport.Actor{Org: f.org.ID}, brokerage); err != nil {
 			t.Fatal(err)
 		}
 		office := &rapport.Company{Kind: rapport.CompanyOffice, ParentID: brokerage.ID, Name: "Lincoln Park", Market: "Chicago North"}
 		other := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Lakeside Homes"}
 		for _, c := range []*rapport.Company{office, other} {
-			if err := f.db.CreateCompany(ctx, f.org.ID, c); err != nil {
+			if err := f.db.CreateCompany(ctx, rapport.Actor{Org: f.org.ID}, c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		// among its agents.
 		hired := f.person(t, rapport.Person{FirstName: "Hal", Kind: rapport.KindRecruit, CompanyID: office.ID, Volume12m: 9_000_000,
 			StageID: f.recruitingStage(t, rapport.StageJoined).ID})
-		rows, err := f.db.Companies(ctx, f.org.ID, store.CompanyFilter{})
+		rows, err := f.db.Companies(ctx, rapport.Actor{Org: f.org.ID}, store.CompanyFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,11 +100,11 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		// News at the brokerage reaches its office's agents.
 		sig := &rapport.Signal{CompanyID: brokerage.ID, On: rapport.DayOf(start, chicago).AddDays(-3), Title: "Leadership change",
 			Note: "Managing broker left for a competitor"}
-		if err := f.db.AddSignal(ctx, f.org.ID, f.owner.ID, sig); err != nil {
+		if err := f.db.AddSignal(ctx, rapport.Member(f.org, f.owner), sig); err != nil {
 			t.Fatal(err)
 		}
 		bad := &rapport.Signal{CompanyID: other.ID, On: rapport.DayOf(start, chicago).AddDays(3), Title: "Future news"}
-		if err := f.db.AddSignal(ctx, f.org.ID, f.owner.ID, bad); rapport.ErrorCode(err) != rapport.EINVALID {
+		if err := f.db.AddSignal(ctx, rapport.Member(f.org, f.owner), bad); rapport.ErrorCode(err) != rapport.EINVALID {
 			t.Errorf("a signal dated in the future: %v", err)
 		}
 		after, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
@@ -133,7 +133,7 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		}
 		// Eli's office gets news; 31 days later it has expired.
 		sig2 := &rapport.Signal{CompanyID: other.ID, On: rapport.DayOf(f.clock.Now(), chicago), Title: "Office turmoil"}
-		if err := f.db.AddSignal(ctx, f.org.ID, f.owner.ID, sig2); err != nil {
+		if err := f.db.AddSignal(ctx, rapport.Member(f.org, f.owner), sig2); err != nil {
 			t.Fatal(err)
 		}
 		if e := entryFor(must(f.db.Today(ctx, f.org, f.agent, f.clock.Now())), eli.ID); e == nil || e.Best().Kind != rapport.ReasonSignal {
@@ -145,10 +145,10 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		}
 		// Deleting a signal is scoped to the organisation.
 		intruder := newFixture(t, f.db, f.clock, "intruder")
-		if err := f.db.DeleteSignal(ctx, intruder.org.ID, sig2.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if err := f.db.DeleteSignal(ctx, rapport.Actor{Org: intruder.org.ID}, sig2.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Errorf("another organisation deleting a signal: %v", err)
 		}
-		if ss, _ := f.db.Signals(ctx, f.org.ID, brokerage.ID, 10); len(ss) != 1 || ss[0].Title != "Leadership change" {
+		if ss, _ := f.db.Signals(ctx, rapport.Actor{Org: f.org.ID}, brokerage.ID, 10); len(ss) != 1 || ss[0].Title != "Leadership change" {
 			t.Errorf("brokerage signals = %+v", ss)
 		}
 	})
@@ -164,12 +164,12 @@ func TestReferralChainToHire(t *testing.T) {
 		meeting := f.recruitingStage(t, rapport.StageMeeting)
 		offer := f.recruitingStage(t, rapport.StageOffer)
 		gina := f.person(t, rapport.Person{FirstName: "Gina", LastName: "Hale", Kind: rapport.KindRecruit, OwnerID: f.owner.ID})
-		if err := f.db.SetStage(ctx, f.org.ID, f.owner.ID, gina.ID, joined.ID, "Signed with us"); err != nil {
+		if err := f.db.SetStage(ctx, rapport.Member(f.org, f.owner), gina.ID, joined.ID, "Signed with us"); err != nil {
 			t.Fatal(err)
 		}
 		// Gina gives us three names; the list is imported with her as the
 		// referrer.
-		s, err := f.db.BeginImport(ctx, f.org.ID, f.agent.ID, store.ImportOptions{OwnerID: f.agent.ID, ReferredByID: gina.ID, Expected: 3})
+		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.agent), store.ImportOptions{OwnerID: f.agent.ID, ReferredByID: gina.ID, Expected: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,25 +206,25 @@ func TestReferralChainToHire(t *testing.T) {
 		f.log(t, hank, store.LogInput{Conversation: call(rapport.OutcomeLive)})
 		f.log(t, iris, store.LogInput{Conversation: call(rapport.OutcomeLive)})
 		for _, st := range []*rapport.Stage{meeting, offer} {
-			if err := f.db.MoveOnBoard(ctx, f.org.ID, f.agent.ID, hank, st.ID, ""); err != nil {
+			if err := f.db.MoveOnBoard(ctx, rapport.Member(f.org, f.agent), hank, st.ID, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		refs, err := f.db.Referrers(ctx, f.org.ID, 0)
+		refs, err := f.db.Referrers(ctx, rapport.Actor{Org: f.org.ID})
 		if err != nil || len(refs) != 1 {
 			t.Fatalf("referrers = %+v %v", refs, err)
 		}
 		if r := refs[0]; r.Person.ID != gina.ID || r.Person.Name != "Gina Hale" || r.Total != 3 || r.Talked != 2 || r.Meeting != 1 || r.Won != 0 {
 			t.Errorf("Gina before the hire = %+v", r)
 		}
-		if err := f.db.MoveOnBoard(ctx, f.org.ID, f.agent.ID, hank, joined.ID, "Signed Friday; Gina's referral"); err != nil {
+		if err := f.db.MoveOnBoard(ctx, rapport.Member(f.org, f.agent), hank, joined.ID, "Signed Friday; Gina's referral"); err != nil {
 			t.Fatal(err)
 		}
-		refs, _ = f.db.Referrers(ctx, f.org.ID, 0)
+		refs, _ = f.db.Referrers(ctx, rapport.Actor{Org: f.org.ID})
 		if r := refs[0]; r.Total != 3 || r.Talked != 2 || r.Meeting != 1 || r.Won != 1 {
 			t.Errorf("Gina after the hire = %+v", r)
 		}
-		referred, err := f.db.Referred(ctx, f.org.ID, 0, gina.ID, 10)
+		referred, err := f.db.Referred(ctx, rapport.Actor{Org: f.org.ID}, gina.ID, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,7 @@ func TestReferralChainToHire(t *testing.T) {
 			t.Errorf("Hank's stage changes = %v", reasons)
 		}
 		// Hired, he leaves the board and stays a person.
-		cols, err := f.db.RecruitingBoard(ctx, f.org.ID, 0, 20)
+		cols, err := f.db.RecruitingBoard(ctx, rapport.Actor{Org: f.org.ID}, 0, 20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,12 +270,12 @@ func TestReferralChainToHire(t *testing.T) {
 				t.Errorf("joined count = %d, want 2 (Gina and Hank)", c.Count)
 			}
 		}
-		if p, err := f.db.Person(ctx, f.org.ID, hank); err != nil || !p.Hired() || p.ReferredByID != gina.ID {
+		if p, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, hank); err != nil || !p.Hired() || p.ReferredByID != gina.ID {
 			t.Errorf("Hank after the hire = %+v %v", p, err)
 		}
 		// The chain goes on: Hank refers Kay.
 		kay := f.person(t, rapport.Person{FirstName: "Kay", LastName: "Lowe", Kind: rapport.KindRecruit, ReferredByID: hank})
-		refs, _ = f.db.Referrers(ctx, f.org.ID, 0)
+		refs, _ = f.db.Referrers(ctx, rapport.Actor{Org: f.org.ID})
 		if len(refs) != 2 || refs[1].Person.ID != hank || refs[1].Total != 1 {
 			t.Errorf("referrers after Kay = %+v", refs)
 		}
@@ -296,12 +296,12 @@ func TestRecruitingWeeks(t *testing.T) {
 		if err := f.db.CreateUser(ctx, hm); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.db.SetRecruitingTargets(ctx, f.org.ID, hm); err != nil {
+		if err := f.db.SetRecruitingTargets(ctx, rapport.Actor{Org: f.org.ID}, hm); err != nil {
 			t.Fatal(err)
 		}
 		bad := *hm
 		bad.RecruitLiveTarget = -1
-		if err := f.db.SetRecruitingTargets(ctx, f.org.ID, &bad); rapport.ErrorCode(err) != rapport.EINVALID {
+		if err := f.db.SetRecruitingTargets(ctx, rapport.Actor{Org: f.org.ID}, &bad); rapport.ErrorCode(err) != rapport.EINVALID {
 			t.Errorf("a negative target: %v", err)
 		}
 		offer := f.recruitingStage(t, rapport.StageOffer)
@@ -322,7 +322,7 @@ func TestRecruitingWeeks(t *testing.T) {
 		meeting := f.recruitingStage(t, rapport.StageMeeting)
 		// An offer, taken back to talk it over, and made again: one offer.
 		for _, st := range []*rapport.Stage{offer, meeting, offer} {
-			if err := f.db.MoveOnBoard(ctx, f.org.ID, hm.ID, r2.ID, st.ID, "Offer sent after coffee"); err != nil {
+			if err := f.db.MoveOnBoard(ctx, rapport.Member(f.org, hm), r2.ID, st.ID, "Offer sent after coffee"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -332,7 +332,7 @@ func TestRecruitingWeeks(t *testing.T) {
 		f.clock.Set(at(30, 1)) // next week
 		f.logAs(t, hm, r1.ID, call(rapport.OutcomeLive))
 
-		users, err := f.db.Users(ctx, f.org.ID)
+		users, err := f.db.Users(ctx, rapport.Actor{Org: f.org.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -368,7 +368,7 @@ func TestMergeKeepsProductionHistory(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		importReport := func(period rapport.Day, rows ...store.ImportRow) {
 			t.Helper()
-			s, err := f.db.BeginImport(ctx, f.org.ID, f.agent.ID, store.ImportOptions{Period: period, Expected: len(rows)})
+			s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.agent), store.ImportOptions{Period: period, Expected: len(rows)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -387,7 +387,7 @@ func TestMergeKeepsProductionHistory(t *testing.T) {
 		importReport("2026-06-30", row("M1", "uma@one.example", 12))
 		importReport("2026-06-30", row("M2", "uma@two.example", 99)) // a second record of her, same period
 		importReport("2026-09-30", row("M2", "uma@two.example", 14))
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Kind: rapport.KindRecruit})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Kind: rapport.KindRecruit})
 		if err != nil || len(page.People) != 2 {
 			t.Fatalf("people = %+v %v", page, err)
 		}
@@ -395,10 +395,10 @@ func TestMergeKeepsProductionHistory(t *testing.T) {
 		if page.People[0].MLSID != "M1" {
 			keep, drop = drop, keep
 		}
-		if _, err := f.db.MergePeople(ctx, f.org.ID, f.owner.ID, keep, drop); err != nil {
+		if _, err := f.db.MergePeople(ctx, rapport.Member(f.org, f.owner), keep, drop); err != nil {
 			t.Fatal(err)
 		}
-		hist, err := f.db.ProductionHistory(ctx, f.org.ID, keep)
+		hist, err := f.db.ProductionHistory(ctx, rapport.Actor{Org: f.org.ID}, keep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,7 +409,7 @@ func TestMergeKeepsProductionHistory(t *testing.T) {
 		if want := []string{"2026-03-31:|||||", "2026-06-30:||||||", "2026-09-30:|||||||"}; !slices.Equal(got, want) {
 			t.Errorf("history = %v, want %v", got, want)
 		}
-		p, _ := f.db.Person(ctx, f.org.ID, keep)
+		p, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, keep)
 		if p.Units12m != 14 || p.ProductionPeriod != "2026-09-30" {
 			t.Errorf("merged figures = %d units for %s", p.Units12m, p.ProductionPeriod)
 		}

@@ -9,7 +9,8 @@ import (
 
 // SpeedToLead reports how fast leads that arrived between from and to
 // (inclusive) were first attempted, overall, per owner and per source.
-func (db *DB) SpeedToLead(ctx context.Context, orgID int64, from, to time.Time) (rapport.SpeedReport, error) {
+func (db *DB) SpeedToLead(ctx context.Context, act rapport.Actor, from time.Time, to time.Time) (rapport.SpeedReport, error) {
+	orgID := act.Org
 	var rows []struct {
 		OwnerID        int64     `bun:"owner_id"`
 		Source         string    `bun:"source"`

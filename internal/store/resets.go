@@ -48,7 +48,12 @@ func (l *ResetLink) Path() string { return "/reset/" + l.Token }
 // CreatePasswordReset makes a reset link for a user of the organisation
 // at by's request: owners for anyone but themselves, managers for agents
 // (nil by: the operator at the command line).
-func (db *DB) CreatePasswordReset(ctx context.Context, orgID int64, by *rapport.User, userID int64) (*ResetLink, error) {
+func (db *DB) CreatePasswordReset(ctx context.Context, act rapport.Actor, userID int64) (*ResetLink, error) {
+	orgID := act.Org
+	by, byErr := db.actingUser(ctx, act)
+	if byErr != nil {
+		return nil, byErr
+	}
 	return db.createPasswordReset(ctx, orgID, userID, func(u *rapport.User) error {
 		if by != nil && !by.CanManageMember(u) {
 			if by.ID == u.ID {
@@ -63,7 +68,8 @@ func (db *DB) CreatePasswordReset(ctx context.Context, orgID int64, by *rapport.
 // IssuePasswordReset makes a reset link for a user with no one's rights
 // to check: for a caller that has already decided they may have one,
 // such as a "forgot password" email sent to the user's own address.
-func (db *DB) IssuePasswordReset(ctx context.Context, orgID, userID int64) (*ResetLink, error) {
+func (db *DB) IssuePasswordReset(ctx context.Context, act rapport.Actor, userID int64) (*ResetLink, error) {
+	orgID := act.Org
 	return db.createPasswordReset(ctx, orgID, userID, func(*rapport.User) error { return nil }, 0, "")
 }
 

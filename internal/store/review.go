@@ -178,7 +178,7 @@ func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User
 	if len(ids) == 0 {
 		return rapport.BuildFunnel(from, to, nil), nil
 	}
-	pipes, err := db.Pipelines(ctx, org.ID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: org.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User
 // well inside the week (its Wednesday noon, say) for a past week.
 func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) ([]rapport.LeaderRow, error) {
 	now := db.now()
-	users, err := db.Users(ctx, org.ID)
+	users, err := db.Users(ctx, rapport.Actor{Org: org.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) (
 		if now.Before(upTo) {
 			upTo = now
 		}
-		live, err := db.LiveTimes(ctx, org.ID, u.ID, start.AddDate(0, 0, -7*rapport.StreakWeeks))
+		live, err := db.LiveTimes(ctx, rapport.Actor{Org: org.ID}, u.ID, start.AddDate(0, 0, -7*rapport.StreakWeeks))
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +272,8 @@ func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) (
 }
 
 // CallBlocks lists a user's call blocks by weekday and time.
-func (db *DB) CallBlocks(ctx context.Context, orgID, userID int64) ([]rapport.CallBlock, error) {
+func (db *DB) CallBlocks(ctx context.Context, act rapport.Actor, userID int64) ([]rapport.CallBlock, error) {
+	orgID := act.Org
 	var bs []rapport.CallBlock
 	err := db.ro.NewSelect().Model(&bs).Where("org_id = ? AND user_id = ?", orgID, userID).
 		OrderExpr("(weekday + 6) % 7, start_minute, id").Scan(ctx)
@@ -280,7 +281,8 @@ func (db *DB) CallBlocks(ctx context.Context, orgID, userID int64) ([]rapport.Ca
 }
 
 // AddCallBlock saves a new call block; blocks of one user may not overlap.
-func (db *DB) AddCallBlock(ctx context.Context, orgID int64, b *rapport.CallBlock) error {
+func (db *DB) AddCallBlock(ctx context.Context, act rapport.Actor, b *rapport.CallBlock) error {
+	orgID := act.Org
 	b.OrgID = orgID
 	if err := b.Validate(); err != nil {
 		return err
@@ -306,7 +308,8 @@ func (db *DB) AddCallBlock(ctx context.Context, orgID int64, b *rapport.CallBloc
 }
 
 // DeleteCallBlock removes one of a user's blocks.
-func (db *DB) DeleteCallBlock(ctx context.Context, orgID, userID, id int64) error {
+func (db *DB) DeleteCallBlock(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID, userID := act.Org, act.User
 	res, err := db.rw.NewDelete().Model((*rapport.CallBlock)(nil)).Where("org_id = ? AND user_id = ? AND id = ?", orgID, userID, id).Exec(ctx)
 	return affected(res, err, "call block")
 }

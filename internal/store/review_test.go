@@ -29,7 +29,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 		f.person(t, rapport.Person{FirstName: "Dee", DoNotCall: true, Phones: []rapport.Phone{{Number: "+13125550103"}}})
 		f.person(t, rapport.Person{FirstName: "Nophone"})
 		bad := f.person(t, rapport.Person{FirstName: "Bad", Phones: []rapport.Phone{{Number: "+13125550104"}}})
-		badP, _ := f.db.Person(ctx, f.org.ID, bad.ID)
+		badP, _ := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, bad.ID)
 		f.log(t, bad.ID, store.LogInput{Conversation: call(rapport.OutcomeBadNumber), PhoneID: badP.Phones[0].ID})
 
 		// Tuesday 17:10 Chicago = 18:10 in New York: a live call of 7
@@ -43,28 +43,28 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 			FollowUp: &rapport.FollowUp{DueOn: "2026-11-26", Note: "Send comps"}})
 		f.log(t, ref.ID, store.LogInput{Conversation: call(rapport.OutcomeNoAnswer)})
 		// A colleague's call and another organisation's are not ours.
-		if _, err := f.db.LogConversation(ctx, f.org.ID, f.owner.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: ref.ID,
+		if _, err := f.db.LogConversation(ctx, rapport.Member(f.org, f.owner), &store.LogInput{Conversation: rapport.Conversation{PersonID: ref.ID,
 			Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive}, Loc: chicago}); err != nil {
 			t.Fatal(err)
 		}
 		other := newFixture(t, f.db, f.clock, "other")
 		op := &rapport.Person{FirstName: "Elsewhere", Kind: rapport.KindLead, OwnerID: other.agent.ID}
-		if err := f.db.CreatePerson(ctx, other.org.ID, other.agent.ID, op); err != nil {
+		if err := f.db.CreatePerson(ctx, rapport.Member(other.org, other.agent), op); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.db.LogConversation(ctx, other.org.ID, other.agent.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: op.ID,
+		if _, err := f.db.LogConversation(ctx, rapport.Member(other.org, other.agent), &store.LogInput{Conversation: rapport.Conversation{PersonID: op.ID,
 			Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive}, Loc: chicago}); err != nil {
 			t.Fatal(err)
 		}
 		// A block on Tuesday 17:00–18:00 (kept) and Wednesday (missed).
 		for _, b := range []rapport.CallBlock{{UserID: agent.ID, Weekday: time.Tuesday, Start: 17 * 60, End: 18 * 60},
 			{UserID: agent.ID, Weekday: time.Wednesday, Start: 9 * 60, End: 10 * 60}} {
-			if err := f.db.AddCallBlock(ctx, f.org.ID, &b); err != nil {
+			if err := f.db.AddCallBlock(ctx, rapport.Actor{Org: f.org.ID}, &b); err != nil {
 				t.Fatal(err)
 			}
 		}
 		overlap := rapport.CallBlock{UserID: agent.ID, Weekday: time.Tuesday, Start: 17*60 + 30, End: 19 * 60}
-		if err := f.db.AddCallBlock(ctx, f.org.ID, &overlap); rapport.ErrorCode(err) != rapport.EINVALID {
+		if err := f.db.AddCallBlock(ctx, rapport.Actor{Org: f.org.ID}, &overlap); rapport.ErrorCode(err) != rapport.EINVALID {
 			t.Errorf("an overlapping block: %v", err)
 		}
 
@@ -108,7 +108,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 			}
 		}
 		// A motivation learned later completes Nia's story.
-		if err := f.db.AddFact(ctx, f.org.ID, agent.ID, &rapport.Fact{PersonID: ny.ID, Type: rapport.FactMotivation, Text: "New baby"}); err != nil {
+		if err := f.db.AddFact(ctx, rapport.Member(f.org, agent), &rapport.Fact{PersonID: ny.ID, Type: rapport.FactMotivation, Text: "New baby"}); err != nil {
 			t.Fatal(err)
 		}
 		r, _ = f.db.Review(ctx, f.org, []rapport.User{*agent}, chicago, f.clock.Now())
@@ -117,7 +117,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 		}
 
 		// The team: the owner's live call counts too; targets add up.
-		users, _ := f.db.Users(ctx, f.org.ID)
+		users, _ := f.db.Users(ctx, rapport.Actor{Org: f.org.ID})
 		team, err := f.db.Review(ctx, f.org, users, chicago, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -146,17 +146,17 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 			}
 		}
 		// Blocks are the user's own.
-		blocks, _ := f.db.CallBlocks(ctx, f.org.ID, agent.ID)
+		blocks, _ := f.db.CallBlocks(ctx, rapport.Actor{Org: f.org.ID}, agent.ID)
 		if len(blocks) != 2 || blocks[0].Weekday != time.Tuesday {
 			t.Fatalf("blocks = %+v", blocks)
 		}
-		if err := f.db.DeleteCallBlock(ctx, f.org.ID, f.owner.ID, blocks[0].ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if err := f.db.DeleteCallBlock(ctx, rapport.Member(f.org, f.owner), blocks[0].ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Errorf("deleting another user's block: %v", err)
 		}
-		if err := f.db.DeleteCallBlock(ctx, other.org.ID, agent.ID, blocks[0].ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if err := f.db.DeleteCallBlock(ctx, rapport.Member(other.org, agent), blocks[0].ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Errorf("deleting from another organisation: %v", err)
 		}
-		if err := f.db.DeleteCallBlock(ctx, f.org.ID, agent.ID, blocks[0].ID); err != nil {
+		if err := f.db.DeleteCallBlock(ctx, rapport.Member(f.org, agent), blocks[0].ID); err != nil {
 			t.Error(err)
 		}
 	})

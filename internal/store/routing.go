@@ -9,7 +9,8 @@ import (
 )
 
 // RoutingRules lists the organisation's rules in the order they are tried.
-func (db *DB) RoutingRules(ctx context.Context, orgID int64) ([]rapport.RoutingRule, error) {
+func (db *DB) RoutingRules(ctx context.Context, act rapport.Actor) ([]rapport.RoutingRule, error) {
+	orgID := act.Org
 	var rs []rapport.RoutingRule
 	err := db.ro.NewSelect().Model(&rs).Where("org_id = ?", orgID).OrderExpr("position, id").Scan(ctx)
 	return rs, err
@@ -43,7 +44,8 @@ func (db *DB) CreateRoutingRule(ctx context.Context, r *rapport.RoutingRule) err
 }
 
 // DeleteRoutingRule removes a rule.
-func (db *DB) DeleteRoutingRule(ctx context.Context, orgID, id int64) error {
+func (db *DB) DeleteRoutingRule(ctx context.Context, act rapport.Actor, id int64) error {
+	orgID := act.Org
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("routing_rules").Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
 		if err := affected(res, err, "routing rule"); err != nil {

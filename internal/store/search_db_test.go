@@ -10,18 +10,18 @@ import (
 
 func TestSearchAndFilters(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
-		pipes, _ := f.db.Pipelines(ctx, f.org.ID)
+		pipes, _ := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
 		f.person(t, rapport.Person{FirstName: "José", LastName: "Núñez", Emails: []rapport.Email{{Address: "jose.nunez@example.com"}},
 			Phones: []rapport.Phone{{Number: "+13125550142"}}, Tags: []string{"buyer"}})
 		f.person(t, rapport.Person{FirstName: "Jo", LastName: "O'Brien", Kind: rapport.KindRecruit, Brokerage: "Summit Realty",
 			OwnerID: f.owner.ID, Notes: "Top lister in Lincoln Park"})
 		sphere := f.person(t, rapport.Person{FirstName: "Ann", LastName: "Lee", Kind: rapport.KindSphere, Tags: []string{"buyer", "golf"}})
-		if err := f.db.AddFact(ctx, f.org.ID, f.agent.ID, &rapport.Fact{PersonID: sphere.ID, Type: rapport.FactPassion, Text: "Restores vintage motorcycles"}); err != nil {
+		if err := f.db.AddFact(ctx, rapport.Member(f.org, f.agent), &rapport.Fact{PersonID: sphere.ID, Type: rapport.FactPassion, Text: "Restores vintage motorcycles"}); err != nil {
 			t.Fatal(err)
 		}
 		names := func(fl store.PeopleFilter) string {
 			t.Helper()
-			page, err := f.db.ListPeople(ctx, f.org.ID, fl)
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, fl)
 			if err != nil {
 				t.Fatalf("%+v: %v", fl, err)
 			}
@@ -73,7 +73,7 @@ func TestSearchAndFilters(t *testing.T) {
 		if got := names(store.PeopleFilter{Tag: "buyer", Query: "jose"}); got != "[José]" {
 			t.Errorf("tag and query = %s", got)
 		}
-		_, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Cursor: "!!not-a-cursor"})
+		_, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Cursor: "!!not-a-cursor"})
 		wantCode(t, err, rapport.EINVALID)
 	})
 }
@@ -89,7 +89,7 @@ func TestPaginationVisitsEveryoneOnce(t *testing.T) {
 		var last string
 		cursor, pages := "", 0
 		for {
-			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Limit: 10, Cursor: cursor})
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Limit: 10, Cursor: cursor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +130,7 @@ func TestBroadSearchListsNewestFirst(t *testing.T) {
 		}
 		f.person(t, rapport.Person{FirstName: "Rare"})
 		// Few matches: by name.
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "rare"})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "rare"})
 		if err != nil || page.Newest || len(page.People) != 1 {
 			t.Fatalf("rare: %+v %v", page, err)
 		}
@@ -138,7 +138,7 @@ func TestBroadSearchListsNewestFirst(t *testing.T) {
 		var got []int64
 		cursor := ""
 		for pages := 0; pages < 10; pages++ {
-			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "common", Kind: rapport.KindLead, Limit: 3, Cursor: cursor})
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "common", Kind: rapport.KindLead, Limit: 3, Cursor: cursor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func TestSearchStaysInsideTheOrganisation(t *testing.T) {
 			other.person(t, rapport.Person{FirstName: fmt.Sprintf("Zebra %02d", i)})
 		}
 		f.person(t, rapport.Person{FirstName: "Zebra", LastName: "Mine"})
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "zebra"})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "zebra"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestLongWordsAreCheckedWhole(t *testing.T) {
 		count := func(fl store.PeopleFilter) (int, *store.PeoplePage) {
 			t.Helper()
 			fl.Limit = 200
-			page, err := f.db.ListPeople(ctx, f.org.ID, fl)
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, fl)
 			if err != nil {
 				t.Fatalf("%+v: %v", fl, err)
 			}
@@ -219,7 +219,7 @@ func TestLongWordsAreCheckedWhole(t *testing.T) {
 		var got []int64
 		cursor := ""
 		for pages := 0; pages < 5; pages++ {
-			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "kenneth", Limit: 2, Cursor: cursor})
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "kenneth", Limit: 2, Cursor: cursor})
 			if err != nil {
 				t.Fatal(err)
 			}

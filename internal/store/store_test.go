@@ -57,7 +57,7 @@ func (f *fixture) person(t *testing.T, p rapport.Person) *rapport.Person {
 	if p.OwnerID == 0 {
 		p.OwnerID = f.agent.ID
 	}
-	if err := f.db.CreatePerson(ctx, f.org.ID, f.agent.ID, &p); err != nil {
+	if err := f.db.CreatePerson(ctx, rapport.Member(f.org, f.agent), &p); err != nil {
 		t.Fatalf("create person %s: %v", p.Name(), err)
 	}
 	return &p
@@ -67,7 +67,7 @@ func (f *fixture) log(t *testing.T, personID int64, in store.LogInput) *store.Lo
 	t.Helper()
 	in.Conversation.PersonID = personID
 	in.Loc = chicago
-	res, err := f.db.LogConversation(ctx, f.org.ID, f.agent.ID, &in)
+	res, err := f.db.LogConversation(ctx, rapport.Member(f.org, f.agent), &in)
 	if err != nil {
 		t.Fatalf("log conversation: %v", err)
 	}
@@ -95,7 +95,7 @@ func wantCode(t *testing.T, err error, code string) {
 
 func TestOrganisationsAndUsers(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
-		pipes, err := f.db.Pipelines(ctx, f.org.ID)
+		pipes, err := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
 		if err != nil || len(pipes) != 2 || len(pipes[0].Stages) != 8 || len(pipes[1].Stages) != 7 {
 			t.Fatalf("default pipelines = %+v, %v", pipes, err)
 		}
@@ -106,7 +106,7 @@ func TestOrganisationsAndUsers(t *testing.T) {
 		wantCode(t, f.db.CreateOrg(ctx, dup, nil), rapport.ECONFLICT)
 		wantCode(t, f.db.CreateUser(ctx, &rapport.User{OrgID: f.org.ID, Email: "AGENT@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}), rapport.ECONFLICT)
 		wantCode(t, f.db.CreateFirstOrg(ctx, &rapport.Org{Name: "Second", Slug: "second"}, nil), rapport.ECONFLICT)
-		u, err := f.db.MemberByEmail(ctx, f.org.ID, " Agent@ACME.test ")
+		u, err := f.db.MemberByEmail(ctx, rapport.Actor{Org: f.org.ID}, " Agent@ACME.test ")
 		if err != nil || u.ID != f.agent.ID || u.WeeklyGoal != 25 || u.TodaySize != 10 {
 			t.Fatalf("MemberByEmail = %+v, %v", u, err)
 		}
@@ -120,12 +120,12 @@ func TestOrganisationsAndUsers(t *testing.T) {
 		if us, err := f.db.UsersByEmail(ctx, "agent@acme.test"); err != nil || len(us) != 2 || us[0].ID != f.agent.ID {
 			t.Fatalf("UsersByEmail = %+v, %v", us, err)
 		}
-		if _, err := f.db.MemberByEmail(ctx, other.org.ID, "agent@acme.test"); err != nil {
+		if _, err := f.db.MemberByEmail(ctx, rapport.Actor{Org: other.org.ID}, "agent@acme.test"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.db.User(ctx, other.org.ID, f.agent.ID)
+		_, err = f.db.User(ctx, rapport.Actor{Org: other.org.ID}, f.agent.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		users, err := f.db.Users(ctx, f.org.ID)
+		users, err := f.db.Users(ctx, rapport.Actor{Org: f.org.ID})
 		if err != nil || len(users) != 2 {
 			t.Fatalf("Users = %d, %v", len(users), err)
 		}
@@ -151,7 +151,7 @@ func TestSessions(t *testing.T) {
 		if err != nil || u.ID != f.agent.ID || o.ID != f.org.ID {
 			t.Fatalf("SessionUser = %v %v %v", u, o, err)
 		}
-		if err := f.db.SetPassword(ctx, f.org.ID, f.agent.ID, "new", "s1"); err != nil {
+		if err := f.db.SetPassword(ctx, rapport.Actor{Org: f.org.ID}, f.agent.ID, "new", "s1"); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, _, err := f.db.SessionUser(ctx, "s2"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
@@ -178,7 +178,7 @@ func TestPersonLifecycle(t *testing.T) {
 			Birthday: rapport.Anniversary{Year: 1984, Month: 11, Day: 23}, CadenceDays: 30,
 			Notes: "Moving from Denver for her new job.",
 		})
-		got, err := f.db.Person(ctx, f.org.ID, p.ID)
+		got, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,13 +195,13 @@ func TestPersonLifecycle(t *testing.T) {
 		}
 
 		// Edit: becomes a client in the Active stage, loses a phone.
-		pipes, _ := f.db.Pipelines(ctx, f.org.ID)
+		pipes, _ := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
 		active := pipes[0].Stages[4]
 		got.Kind, got.StageID, got.Phones = rapport.KindClient, active.ID, got.Phones[:1]
-		if err := f.db.UpdatePerson(ctx, f.org.ID, f.owner.ID, got); err != nil {
+		if err := f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), got); err != nil {
 			t.Fatal(err)
 		}
-		again, err := f.db.Person(ctx, f.org.ID, p.ID)
+		again, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,28 +210,28 @@ func TestPersonLifecycle(t *testing.T) {
 		}
 		// A recruiting stage does not fit a client.
 		again.StageID = pipes[1].Stages[0].ID
-		err = f.db.UpdatePerson(ctx, f.org.ID, f.owner.ID, again)
+		err = f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), again)
 		wantCode(t, err, rapport.EINVALID)
 		// Nor can someone refer themselves.
 		again.StageID, again.ReferredByID = active.ID, again.ID
-		wantCode(t, f.db.UpdatePerson(ctx, f.org.ID, f.owner.ID, again), rapport.EINVALID)
+		wantCode(t, f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), again), rapport.EINVALID)
 
 		items, err := f.db.Timeline(ctx, f.org.ID, p.ID)
 		if err != nil || len(items) != 2 || items[0].Kind != store.TimelineStage || items[0].ToStage.Key != rapport.StageActive {
 			t.Fatalf("timeline = %+v, %v", items, err)
 		}
 
-		if err := f.db.ArchivePerson(ctx, f.org.ID, p.ID, true); err != nil {
+		if err := f.db.ArchivePerson(ctx, rapport.Actor{Org: f.org.ID}, p.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{})
+		page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(page.People) != 1 || page.People[0].ID != referrer.ID {
 			t.Errorf("archived person still listed: %d people", len(page.People))
 		}
-		page, _ = f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Archived: true})
+		page, _ = f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Archived: true})
 		if len(page.People) != 1 || page.People[0].ID != p.ID {
 			t.Errorf("archived list = %d people", len(page.People))
 		}
@@ -250,11 +250,11 @@ func TestPersonValidationSavesNothing(t *testing.T) {
 			{FirstName: "A", Kind: rapport.KindLead, Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+13125550142"}}},
 		}
 		for i, p := range bad {
-			if err := f.db.CreatePerson(ctx, f.org.ID, f.agent.ID, &p); rapport.ErrorCode(err) != rapport.EINVALID {
+			if err := f.db.CreatePerson(ctx, rapport.Member(f.org, f.agent), &p); rapport.ErrorCode(err) != rapport.EINVALID {
 				t.Errorf("case %d: err = %v, want invalid", i, err)
 			}
 		}
-		page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{})
+		page, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{})
 		if len(page.People) != 0 {
 			t.Errorf("%d people saved from invalid input", len(page.People))
 		}
@@ -268,55 +268,55 @@ func TestTenantIsolation(t *testing.T) {
 		res := a.log(t, p.ID, store.LogInput{Conversation: call(rapport.OutcomeLive),
 			Facts:    []rapport.Fact{{Type: rapport.FactPassion, Text: "sailing"}},
 			FollowUp: &rapport.FollowUp{DueOn: "2026-12-01"}})
-		fus, _ := a.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID})
+		fus, _ := a.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 		if len(fus) != 1 {
 			t.Fatalf("follow-ups = %d", len(fus))
 		}
-		facts, _ := a.db.Facts(ctx, a.org.ID, p.ID)
+		facts, _ := a.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 
 		bOrg := b.org.ID
-		_, err := a.db.Person(ctx, bOrg, p.ID)
+		_, err := a.db.Person(ctx, rapport.Actor{Org: bOrg}, p.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		_, err = a.db.Conversation(ctx, bOrg, res.Conversation.ID)
+		_, err = a.db.Conversation(ctx, rapport.Actor{Org: bOrg}, res.Conversation.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		_, err = a.db.FollowUp(ctx, bOrg, fus[0].ID)
+		_, err = a.db.FollowUp(ctx, rapport.Actor{Org: bOrg}, fus[0].ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		wantCode(t, a.db.CloseFollowUp(ctx, bOrg, fus[0].ID, rapport.FollowUpDone), rapport.ENOTFOUND)
+		wantCode(t, a.db.CloseFollowUp(ctx, rapport.Actor{Org: bOrg}, fus[0].ID, rapport.FollowUpDone), rapport.ENOTFOUND)
 		_, err = a.db.Timeline(ctx, bOrg, p.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
-		wantCode(t, a.db.ArchivePerson(ctx, bOrg, p.ID, true), rapport.ENOTFOUND)
-		wantCode(t, a.db.DeleteFact(ctx, bOrg, p.ID, facts[0].ID), rapport.ENOTFOUND)
-		wantCode(t, a.db.AddFact(ctx, bOrg, b.agent.ID, &rapport.Fact{PersonID: p.ID, Type: rapport.FactFear, Text: "x"}), rapport.ENOTFOUND)
-		wantCode(t, a.db.CreateFollowUp(ctx, bOrg, b.agent.ID, &rapport.FollowUp{PersonID: p.ID, DueOn: "2026-12-01"}), rapport.ENOTFOUND)
-		wantCode(t, a.db.SetStage(ctx, bOrg, b.agent.ID, p.ID, 1, ""), rapport.ENOTFOUND)
-		_, err = a.db.LogConversation(ctx, bOrg, b.agent.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelText}})
+		wantCode(t, a.db.ArchivePerson(ctx, rapport.Actor{Org: bOrg}, p.ID, true), rapport.ENOTFOUND)
+		wantCode(t, a.db.DeleteFact(ctx, rapport.Actor{Org: bOrg}, p.ID, facts[0].ID), rapport.ENOTFOUND)
+		wantCode(t, a.db.AddFact(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &rapport.Fact{PersonID: p.ID, Type: rapport.FactFear, Text: "x"}), rapport.ENOTFOUND)
+		wantCode(t, a.db.CreateFollowUp(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &rapport.FollowUp{PersonID: p.ID, DueOn: "2026-12-01"}), rapport.ENOTFOUND)
+		wantCode(t, a.db.SetStage(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, p.ID, 1, ""), rapport.ENOTFOUND)
+		_, err = a.db.LogConversation(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &store.LogInput{Conversation: rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelText}})
 		wantCode(t, err, rapport.ENOTFOUND)
 		upd := *p
 		upd.FirstName = "Hijacked"
-		wantCode(t, a.db.UpdatePerson(ctx, bOrg, b.agent.ID, &upd), rapport.ENOTFOUND)
+		wantCode(t, a.db.UpdatePerson(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &upd), rapport.ENOTFOUND)
 		// Pointing at another organisation's people or users is refused.
 		_, err = func() (any, error) {
 			q := rapport.Person{FirstName: "Mole", Kind: rapport.KindLead, ReferredByID: p.ID}
-			return nil, a.db.CreatePerson(ctx, bOrg, b.agent.ID, &q)
+			return nil, a.db.CreatePerson(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &q)
 		}()
 		wantCode(t, err, rapport.EINVALID)
 		q := rapport.Person{FirstName: "Mole", Kind: rapport.KindLead, OwnerID: a.agent.ID}
-		wantCode(t, a.db.CreatePerson(ctx, bOrg, b.agent.ID, &q), rapport.EINVALID)
+		wantCode(t, a.db.CreatePerson(ctx, rapport.Actor{Org: bOrg, User: b.agent.ID}, &q), rapport.EINVALID)
 		// Search and lists see only their own organisation.
 		for _, query := range []string{"secret", "sailing", "3125550100", ""} {
-			page, err := a.db.ListPeople(ctx, bOrg, store.PeopleFilter{Query: query})
+			page, err := a.db.ListPeople(ctx, rapport.Actor{Org: bOrg}, store.PeopleFilter{Query: query})
 			if err != nil || len(page.People) != 0 {
 				t.Errorf("org B search %q found %d people (%v)", query, len(page.People), err)
 			}
 		}
-		if got, _ := a.db.FollowUps(ctx, bOrg, store.FollowUpFilter{}); len(got) != 0 {
+		if got, _ := a.db.FollowUps(ctx, rapport.Actor{Org: bOrg}, store.FollowUpFilter{}); len(got) != 0 {
 			t.Errorf("org B sees %d follow-ups", len(got))
 		}
 		if entries, _ := a.db.Today(ctx, b.org, b.agent, a.clock.Now()); len(entries) != 0 {
 			t.Errorf("org B Today has %d entries", len(entries))
 		}
 		// And A's data is intact.
-		if again, err := a.db.Person(ctx, a.org.ID, p.ID); err != nil || again.FirstName != "Secret" || again.Archived() {
+		if again, err := a.db.Person(ctx, rapport.Actor{Org: a.org.ID}, p.ID); err != nil || again.FirstName != "Secret" || again.Archived() {
 			t.Errorf("A's person changed: %+v %v", again, err)
 		}
 	})
@@ -330,11 +330,11 @@ func TestBulkCreateKeepsEachPersonsDetails(t *testing.T) {
 			people = append(people, rapport.Person{FirstName: fmt.Sprintf("Bulk %04d", i), Kind: rapport.KindSphere,
 				Phones: []rapport.Phone{{Number: fmt.Sprintf("+1312555%04d", i)}}, Tags: []string{fmt.Sprintf("t%d", i%7)}})
 		}
-		if err := f.db.BulkCreatePeople(ctx, f.org.ID, f.agent.ID, people); err != nil {
+		if err := f.db.BulkCreatePeople(ctx, rapport.Member(f.org, f.agent), people); err != nil {
 			t.Fatal(err)
 		}
 		for _, i := range []int{0, 499, 500, 1199} {
-			got, err := f.db.Person(ctx, f.org.ID, people[i].ID)
+			got, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, people[i].ID)
 			if err != nil || got.FirstName != fmt.Sprintf("Bulk %04d", i) || got.Phones[0].Number != fmt.Sprintf("+1312555%04d", i) ||
 				got.Tags[0] != fmt.Sprintf("t%d", i%7) || got.Version != 1 {
 				t.Fatalf("row %d came back as %+v (%v)", i, got, err)
@@ -342,11 +342,11 @@ func TestBulkCreateKeepsEachPersonsDetails(t *testing.T) {
 		}
 		// One invalid row and nothing is written.
 		bad := []rapport.Person{{FirstName: "Fine", Kind: rapport.KindLead}, {Kind: rapport.KindLead}}
-		err := f.db.BulkCreatePeople(ctx, f.org.ID, f.agent.ID, bad)
+		err := f.db.BulkCreatePeople(ctx, rapport.Member(f.org, f.agent), bad)
 		if e, ok := err.(*rapport.Error); !ok || e.Fields["row.1.first_name"] == "" {
 			t.Fatalf("err = %v", err)
 		}
-		page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Query: "fine"})
+		page, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "fine"})
 		if len(page.People) != 0 {
 			t.Error("a rejected bulk insert wrote a row")
 		}

@@ -99,7 +99,12 @@ func (db *DB) otherActiveOwners(ctx context.Context, tx bun.Tx, orgID, userID in
 // anything to hand over; 0 otherwise). Conversations, facts and the audit
 // log keep their name. All of it is one transaction, logged in the audit
 // log.
-func (db *DB) DisableUser(ctx context.Context, orgID int64, by *rapport.User, userID, toID int64) (*Handover, error) {
+func (db *DB) DisableUser(ctx context.Context, act rapport.Actor, userID, toID int64) (*Handover, error) {
+	orgID := act.Org
+	by, byErr := db.actingUser(ctx, act)
+	if byErr != nil {
+		return nil, byErr
+	}
 	h := &Handover{}
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		u, err := db.lockMember(ctx, tx, orgID, userID)
@@ -236,7 +241,12 @@ func (db *DB) handOver(ctx context.Context, tx bun.Tx, orgID, from, to int64, ru
 
 // EnableUser lets a disabled user sign in again. They get none of their
 // people back: those stay with whoever took them over.
-func (db *DB) EnableUser(ctx context.Context, orgID int64, by *rapport.User, userID int64) (*rapport.User, error) {
+func (db *DB) EnableUser(ctx context.Context, act rapport.Actor, userID int64) (*rapport.User, error) {
+	orgID := act.Org
+	by, byErr := db.actingUser(ctx, act)
+	if byErr != nil {
+		return nil, byErr
+	}
 	var u *rapport.User
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		var err error
@@ -261,7 +271,12 @@ func (db *DB) EnableUser(ctx context.Context, orgID int64, by *rapport.User, use
 // SetUserRole changes a user's role; it takes effect on their next
 // request, as sessions and keys read the role from the database each time.
 // Only owners change roles, and the last active owner stays an owner.
-func (db *DB) SetUserRole(ctx context.Context, orgID int64, by *rapport.User, userID int64, role rapport.Role) (*rapport.User, error) {
+func (db *DB) SetUserRole(ctx context.Context, act rapport.Actor, userID int64, role rapport.Role) (*rapport.User, error) {
+	orgID := act.Org
+	by, byErr := db.actingUser(ctx, act)
+	if byErr != nil {
+		return nil, byErr
+	}
 	var u *rapport.User
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		var err error
@@ -306,6 +321,16 @@ func who(u *rapport.User) string {
 	return u.Name + " (" + u.Email + ")"
 }
 
+// actingUser is the member behind act, read from the database so that
+// their rights are the ones it holds now; nil for the organisation's own
+// work (the operator at the command line), whose rights are not checked.
+func (db *DB) actingUser(ctx context.Context, act rapport.Actor) (*rapport.User, error) {
+	if act.User == 0 {
+		return nil, nil
+	}
+	return db.User(ctx, act, act.User)
+}
+
 func actorOf(by *rapport.User) int64 {
 	if by == nil {
 		return 0
@@ -330,7 +355,8 @@ func rowsOf(res interface{ RowsAffected() (int64, error) }, err error) (int64, e
 
 // Holdings counts what a user of the organisation holds that disabling
 // them would hand over (To is nil), with their live sessions and keys.
-func (db *DB) Holdings(ctx context.Context, orgID, userID int64) (*Handover, error) {
+func (db *DB) Holdings(ctx context.Context, act rapport.Actor, userID int64) (*Handover, error) {
+	orgID := act.Org
 	h := &Handover{}
 	counts := []struct {
 		n     *int64
@@ -354,7 +380,7 @@ func (db *DB) Holdings(ctx context.Context, orgID, userID int64) (*Handover, err
 		return nil, err
 	}
 	h.Sessions = int64(n)
-	rules, err := db.RoutingRules(ctx, orgID)
+	rules, err := db.RoutingRules(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}

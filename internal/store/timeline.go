@@ -51,7 +51,7 @@ func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineIt
 	if err := db.personExists(ctx, db.ro, orgID, personID); err != nil {
 		return nil, err
 	}
-	users, err := db.Users(ctx, orgID)
+	users, err := db.Users(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +79,11 @@ func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineIt
 		OrderExpr("at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
 		return nil, err
 	}
-	events, err := db.Events(ctx, orgID, personID, timelineLimit)
+	events, err := db.Events(ctx, rapport.Actor{Org: orgID}, personID, timelineLimit)
 	if err != nil {
 		return nil, err
 	}
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}

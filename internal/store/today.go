@@ -38,7 +38,7 @@ func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, n
 	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
 		return nil, err
 	}
-	pipes, err := db.Pipelines(ctx, org.ID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: org.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,8 @@ func (db *DB) computeTopFifth(ctx context.Context, orgID int64) (int64, error) {
 // ContextCards loads what to know before calling each person: facts
 // grouped by type, questions for what is unknown, the last conversation
 // and open promises both ways.
-func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.Person) (map[int64]*rapport.ContextCard, error) {
+func (db *DB) ContextCards(ctx context.Context, act rapport.Actor, people []*rapport.Person) (map[int64]*rapport.ContextCard, error) {
+	orgID := act.Org
 	out := map[int64]*rapport.ContextCard{}
 	if len(people) == 0 {
 		return out, nil
@@ -305,7 +306,7 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 	for i := range events {
 		lastEvent[events[i].PersonID] = &events[i]
 	}
-	pb, err := db.Playbook(ctx, orgID)
+	pb, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +332,7 @@ func (db *DB) ContextCards(ctx context.Context, orgID int64, people []*rapport.P
 // closedStages returns the ids of the organisation's closed stages
 // (closed, nurture, joined, not now).
 func (db *DB) closedStages(ctx context.Context, orgID int64) ([]int64, error) {
-	pipes, err := db.Pipelines(ctx, orgID)
+	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}

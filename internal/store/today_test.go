@@ -49,7 +49,7 @@ func TestTodayThroughTheStore(t *testing.T) {
 		}
 		// The lead was attempted: no reason left anyway, but a follow-up
 		// would bring them back only after the back-off ends.
-		if err := f.db.CreateFollowUp(ctx, f.org.ID, f.agent.ID, &rapport.FollowUp{PersonID: lead.ID, DueOn: rapport.DayOf(f.clock.Now(), chicago)}); err != nil {
+		if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), &rapport.FollowUp{PersonID: lead.ID, DueOn: rapport.DayOf(f.clock.Now(), chicago)}); err != nil {
 			t.Fatal(err)
 		}
 		if got := todayNames(t, f); len(got) != 0 {
@@ -85,7 +85,7 @@ func TestTodayTopProducersAndDates(t *testing.T) {
 			f.person(t, rapport.Person{FirstName: "R" + string(rune('A'+i-1)), Kind: rapport.KindRecruit, Volume12m: int64(i) * 1_000_000, Units12m: i * 3})
 		}
 		// Attempted already, so only the production rule applies.
-		page, _ := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{Kind: rapport.KindRecruit})
+		page, _ := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Kind: rapport.KindRecruit})
 		for _, p := range page.People {
 			f.log(t, p.ID, store.LogInput{Conversation: rapport.Conversation{Channel: rapport.ChannelEmail}})
 		}
@@ -110,7 +110,7 @@ func TestContextCards(t *testing.T) {
 		f.log(t, p.ID, store.LogInput{Conversation: rapport.Conversation{Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Happy at Summit"},
 			Facts:    []rapport.Fact{{Type: rapport.FactPassion, Text: "Marathons"}},
 			FollowUp: &rapport.FollowUp{Owes: rapport.OwesThem, DueOn: "2026-12-01", Note: "send her list of agents"}})
-		cards, err := f.db.ContextCards(ctx, f.org.ID, []*rapport.Person{p})
+		cards, err := f.db.ContextCards(ctx, rapport.Actor{Org: f.org.ID}, []*rapport.Person{p})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,8 @@ func (db *DB) UsersByEmail(ctx context.Context, email string) ([]rapport.User, e
 }
 
 // MemberByEmail finds the organisation's user with an email address.
-func (db *DB) MemberByEmail(ctx context.Context, orgID int64, email string) (*rapport.User, error) {
+func (db *DB) MemberByEmail(ctx context.Context, act rapport.Actor, email string) (*rapport.User, error) {
+	orgID := act.Org
 	e, err := rapport.NormalizeEmail(email)
 	if err != nil {
 		return nil, rapport.NotFound("user")
@@ -63,14 +64,16 @@ func (db *DB) MemberByEmail(ctx context.Context, orgID int64, email string) (*ra
 }
 
 // User returns a user of the organisation.
-func (db *DB) User(ctx context.Context, orgID, id int64) (*rapport.User, error) {
+func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.User, error) {
+	orgID := act.Org
 	u := new(rapport.User)
 	err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
 	return u, notFound(err, "user")
 }
 
 // Users lists the organisation's users by name.
-func (db *DB) Users(ctx context.Context, orgID int64) ([]rapport.User, error) {
+func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
+	orgID := act.Org
 	var us []rapport.User
 	err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
 		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx)
@@ -91,7 +94,8 @@ func (db *DB) UpdateUserSettings(ctx context.Context, u *rapport.User) error {
 
 // SetPassword replaces a user's password hash and ends their other
 // sessions (all of them when keepSession is empty).
-func (db *DB) SetPassword(ctx context.Context, orgID, userID int64, hash, keepSession string) error {
+func (db *DB) SetPassword(ctx context.Context, act rapport.Actor, userID int64, hash string, keepSession string) error {
+	orgID := act.Org
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("users").Set("password_hash = ?", hash).
 			Where("org_id = ? AND id = ?", orgID, userID).Exec(ctx)
@@ -129,7 +133,7 @@ func (db *DB) SessionUser(ctx context.Context, id string) (*Session, *rapport.Us
 	if err != nil {
 		return nil, nil, nil, notFound(err, "session")
 	}
-	u, err := db.User(ctx, s.OrgID, s.UserID)
+	u, err := db.User(ctx, rapport.Actor{Org: s.OrgID}, s.UserID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -158,7 +162,8 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteUserSessions ends every session of a user ("sign out
 // everywhere"), logged in the audit log, and returns how many there were.
-func (db *DB) DeleteUserSessions(ctx context.Context, orgID, userID int64) (int64, error) {
+func (db *DB) DeleteUserSessions(ctx context.Context, act rapport.Actor, userID int64) (int64, error) {
+	orgID := act.Org
 	var n int64
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("sessions").Where("org_id = ? AND user_id = ?", orgID, userID).Exec(ctx)

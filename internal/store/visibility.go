@@ -9,11 +9,12 @@ import (
 )
 
 // An organisation may keep people private to their owner (see
-// rapport.Org.OnlyOwner). Lists take the viewer as VisibleTo: when set,
-// they hold only the people that user owns, and only those people's
-// conversations and follow-ups. Reads of one record by id check it with
-// CheckVisible, so that a hidden person is not found, exactly as another
-// organisation's is.
+// rapport.Org.OnlyOwner). The actor carries it as Only: lists hold only
+// the people that user owns, and only those people's conversations and
+// follow-ups; reads of one record by id (Person, Conversation, FollowUp,
+// CheckVisible) answer not found for a hidden one, exactly as for another
+// organisation's. The organisation's own work (an actor without Only)
+// sees everyone.
 
 // aboutOwnPerson keeps, of a query on a table with org_id and person_id
 // columns under alias, the rows about people owned by visibleTo (any
@@ -27,8 +28,9 @@ func aboutOwnPerson(q *bun.SelectQuery, alias string, visibleTo int64) *bun.Sele
 }
 
 // CheckVisible reports a not-found error unless the person is the
-// organisation's and, when visibleTo is set, owned by that user.
-func (db *DB) CheckVisible(ctx context.Context, orgID, visibleTo, personID int64) error {
+// organisation's and one the actor may see.
+func (db *DB) CheckVisible(ctx context.Context, act rapport.Actor, personID int64) error {
+	orgID, visibleTo := act.Org, act.Only
 	q := db.ro.NewSelect().Table("people").Where("org_id = ? AND id = ?", orgID, personID)
 	if visibleTo != 0 {
 		q.Where("owner_id = ?", visibleTo)
@@ -41,40 +43,4 @@ func (db *DB) CheckVisible(ctx context.Context, orgID, visibleTo, personID int64
 		return rapport.NotFound("person")
 	}
 	return nil
-}
-
-// VisiblePerson loads a person of the organisation that viewer may see.
-func (db *DB) VisiblePerson(ctx context.Context, org *rapport.Org, viewer *rapport.User, id int64) (*rapport.Person, error) {
-	p, err := db.Person(ctx, org.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if !org.Sees(viewer, p.OwnerID) {
-		return nil, rapport.NotFound("person")
-	}
-	return p, nil
-}
-
-// VisibleConversation loads a conversation with a person viewer may see.
-func (db *DB) VisibleConversation(ctx context.Context, org *rapport.Org, viewer *rapport.User, id int64) (*rapport.Conversation, error) {
-	c, err := db.Conversation(ctx, org.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.CheckVisible(ctx, org.ID, org.OnlyOwner(viewer), c.PersonID); err != nil {
-		return nil, rapport.NotFound("conversation")
-	}
-	return c, nil
-}
-
-// VisibleFollowUp loads a follow-up with a person viewer may see.
-func (db *DB) VisibleFollowUp(ctx context.Context, org *rapport.Org, viewer *rapport.User, id int64) (*rapport.FollowUp, error) {
-	f, err := db.FollowUp(ctx, org.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.CheckVisible(ctx, org.ID, org.OnlyOwner(viewer), f.PersonID); err != nil {
-		return nil, rapport.NotFound("follow-up")
-	}
-	return f, nil
 }

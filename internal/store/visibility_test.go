@@ -8,7 +8,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// TestVisibleTo: every list that takes VisibleTo holds only that user's
+// TestVisibleTo: every list, for an actor who sees only their own people, holds only that user's
 // people and their records, and CheckVisible finds only those; 0 is
 // everyone's.
 func TestVisibleTo(t *testing.T) {
@@ -31,7 +31,7 @@ func TestVisibleTo(t *testing.T) {
 			t.Fatal(err)
 		}
 		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Downtown"}
-		if err := f.db.CreateCompany(ctx, f.org.ID, office); err != nil {
+		if err := f.db.CreateCompany(ctx, rapport.Actor{Org: f.org.ID}, office); err != nil {
 			t.Fatal(err)
 		}
 		// Each agent has a client, a twin of them (the same email) and a
@@ -62,7 +62,7 @@ func TestVisibleTo(t *testing.T) {
 
 		for _, visibleTo := range []int64{0, only} {
 			all := visibleTo == 0
-			page, err := f.db.ListPeople(ctx, f.org.ID, store.PeopleFilter{VisibleTo: visibleTo})
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, store.PeopleFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,42 +70,42 @@ func TestVisibleTo(t *testing.T) {
 			if !got[mine.client.ID] || got[theirs.client.ID] != all || len(page.People) != map[bool]int{true: 6, false: 3}[all] {
 				t.Errorf("VisibleTo %d: people %v", visibleTo, got)
 			}
-			found, err := f.db.FindPeople(ctx, f.org.ID, visibleTo, "client", 10)
+			found, err := f.db.FindPeople(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, "client", 10)
 			if err != nil || ids(found)[theirs.client.ID] != all || !ids(found)[mine.client.ID] {
 				t.Errorf("VisibleTo %d: found %v, %v", visibleTo, ids(found), err)
 			}
-			fus, err := f.db.FollowUps(ctx, f.org.ID, store.FollowUpFilter{VisibleTo: visibleTo})
+			fus, err := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, store.FollowUpFilter{})
 			if err != nil || len(fus) != map[bool]int{true: 2, false: 1}[all] || fus[0].PersonID != mine.client.ID && !all {
 				t.Errorf("VisibleTo %d: follow-ups %+v, %v", visibleTo, fus, err)
 			}
-			cs, _, err := f.db.Conversations(ctx, f.org.ID, store.ConversationFilter{VisibleTo: visibleTo, PersonID: theirs.client.ID})
+			cs, _, err := f.db.Conversations(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, store.ConversationFilter{PersonID: theirs.client.ID})
 			if err != nil || (len(cs) == 1) != all {
 				t.Errorf("VisibleTo %d: the colleague's conversations %+v, %v", visibleTo, cs, err)
 			}
-			groups, err := f.db.Duplicates(ctx, f.org.ID, visibleTo, 10)
+			groups, err := f.db.Duplicates(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, 10)
 			if err != nil || len(groups) != map[bool]int{true: 2, false: 1}[all] || groups[0].People[0].OwnerID != only && !all {
 				t.Errorf("VisibleTo %d: duplicates %+v, %v", visibleTo, groups, err)
 			}
-			prospects, err := f.db.Prospects(ctx, f.org.ID, store.ProspectFilter{VisibleTo: visibleTo})
+			prospects, err := f.db.Prospects(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, store.ProspectFilter{})
 			if err != nil || ids(prospects.People)[theirs.recruit.ID] != all || !ids(prospects.People)[mine.recruit.ID] {
 				t.Errorf("VisibleTo %d: prospects %v, %v", visibleTo, ids(prospects.People), err)
 			}
-			agents, err := f.db.CompanyAgents(ctx, f.org.ID, visibleTo, office.ID, 10)
+			agents, err := f.db.CompanyAgents(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, office.ID, 10)
 			if err != nil || len(agents.People) != map[bool]int{true: 2, false: 1}[all] {
 				t.Errorf("VisibleTo %d: the office's agents %v, %v", visibleTo, ids(agents.People), err)
 			}
-			refs, err := f.db.Referrers(ctx, f.org.ID, visibleTo)
+			refs, err := f.db.Referrers(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo})
 			if err != nil || len(refs) != map[bool]int{true: 2, false: 1}[all] || refs[0].Person.ID != mine.client.ID && !all {
 				t.Errorf("VisibleTo %d: referrers %+v, %v", visibleTo, refs, err)
 			}
-			referred, err := f.db.Referred(ctx, f.org.ID, visibleTo, theirs.client.ID, 10)
+			referred, err := f.db.Referred(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, theirs.client.ID, 10)
 			if all && (err != nil || len(referred) != 1) || !all && rapport.ErrorCode(err) != rapport.ENOTFOUND {
 				t.Errorf("VisibleTo %d: the colleague's referrals %v, %v", visibleTo, ids(referred), err)
 			}
-			if err := f.db.CheckVisible(ctx, f.org.ID, visibleTo, theirs.client.ID); (err == nil) != all {
+			if err := f.db.CheckVisible(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, theirs.client.ID); (err == nil) != all {
 				t.Errorf("VisibleTo %d: the colleague's client is visible: %v", visibleTo, err == nil)
 			}
-			if err := f.db.CheckVisible(ctx, f.org.ID, visibleTo, mine.client.ID); err != nil {
+			if err := f.db.CheckVisible(ctx, rapport.Actor{Org: f.org.ID, Only: visibleTo}, mine.client.ID); err != nil {
 				t.Errorf("VisibleTo %d: the agent's own client: %v", visibleTo, err)
 			}
 		}
@@ -113,7 +113,7 @@ func TestVisibleTo(t *testing.T) {
 		// A follow-up given to the agent about the colleague's person
 		// stays off the agent's Today while people are private.
 		given := &rapport.FollowUp{PersonID: theirs.twin.ID, UserID: f.agent.ID, DueOn: rapport.DayOf(start, chicago)}
-		if err := f.db.CreateFollowUp(ctx, f.org.ID, f.owner.ID, given); err != nil {
+		if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.owner), given); err != nil {
 			t.Fatal(err)
 		}
 		onToday := func() bool {
@@ -145,10 +145,10 @@ func TestVisibleTo(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if js, _ := f.db.ImportJobs(ctx, f.org.ID, only, 10); len(js) != 1 || js[0].UserID != only {
+		if js, _ := f.db.ImportJobs(ctx, rapport.Actor{Org: f.org.ID, Only: only}, 10); len(js) != 1 || js[0].UserID != only {
 			t.Errorf("the agent's imports: %+v", js)
 		}
-		if js, _ := f.db.ImportJobs(ctx, f.org.ID, 0, 10); len(js) != 2 {
+		if js, _ := f.db.ImportJobs(ctx, rapport.Actor{Org: f.org.ID}, 10); len(js) != 2 {
 			t.Errorf("all imports: %d", len(js))
 		}
 	})

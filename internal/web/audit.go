@@ -45,7 +45,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, a *account) er
 	if err != nil || before < 0 {
 		before = 0
 	}
-	es, next, err := s.db.AuditPage(r.Context(), a.org.ID, before, auditPageSize)
+	es, next, err := s.db.AuditPage(r.Context(), a.actor, before, auditPageSize)
 	if err != nil {
 		return err
 	}

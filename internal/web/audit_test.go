@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
@@ -85,11 +86,11 @@ func TestAuditLogPage(t *testing.T) {
 
 		// Paged by ?before=ID, 50 to a page.
 		for i := range 60 {
-			if err := h.db.Audit(ctx, a.org.ID, a.owner.ID, store.AuditExport, "person", 0, "bulk "+strconv.Itoa(i)); err != nil {
+			if err := h.db.Audit(ctx, rapport.Member(a.org, a.owner), store.AuditExport, "person", 0, "bulk "+strconv.Itoa(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		all, _ := h.db.AuditLog(ctx, a.org.ID, 0, 500)
+		all, _ := h.db.AuditLog(ctx, rapport.Actor{Org: a.org.ID}, 0, 500)
 		var seen []int64
 		next := "/audit"
 		for page := 0; next != "" && page < 5; page++ {

@@ -327,7 +327,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	col := fx.colleague.ID
 	add := func(p *rapport.Person) *rapport.Person {
 		t.Helper()
-		if err := h.db.CreatePerson(ctx, fx.org.ID, p.OwnerID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Actor{Org: fx.org.ID, User: p.OwnerID}, p); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -341,11 +341,11 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		Emails: []rapport.Email{{Address: "olivia@" + slug + ".test"}}})
 	own := &rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "We only list in spring.",
 		Responses: []string{"That makes sense. What happens in spring?"}}
-	if err := h.db.SavePlaybookEntry(ctx, fx.org.ID, fx.owner.ID, own); err != nil {
+	if err := h.db.SavePlaybookEntry(ctx, rapport.Member(fx.org, fx.owner), own); err != nil {
 		t.Fatal(err)
 	}
 	fx.key = own.Key
-	res, err := h.db.LogConversation(ctx, fx.org.ID, col, &store.LogInput{
+	res, err := h.db.LogConversation(ctx, rapport.Actor{Org: fx.org.ID, User: col}, &store.LogInput{
 		Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive,
 			Notes: "Confidential divorce", Objection: own.Key},
 		Facts:    []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
@@ -354,8 +354,8 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts, _ := h.db.Facts(ctx, fx.org.ID, secret.ID)
-	fus, _ := h.db.FollowUps(ctx, fx.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+	facts, _ := h.db.Facts(ctx, rapport.Actor{Org: fx.org.ID}, secret.ID)
+	fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: fx.org.ID}, store.FollowUpFilter{PersonID: secret.ID})
 	if len(facts) != 1 || len(fus) != 1 {
 		t.Fatalf("%d facts, %d follow-ups", len(facts), len(fus))
 	}
@@ -377,11 +377,11 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		t.Fatal(err)
 	}
 	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Open Realty - Downtown", Market: "Chicago"}
-	if err := h.db.CreateCompany(ctx, fx.org.ID, office); err != nil {
+	if err := h.db.CreateCompany(ctx, rapport.Actor{Org: fx.org.ID}, office); err != nil {
 		t.Fatal(err)
 	}
 	signal := &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(h.clock.Now(), time.UTC), Title: "New manager"}
-	if err := h.db.AddSignal(ctx, fx.org.ID, fx.owner.ID, signal); err != nil {
+	if err := h.db.AddSignal(ctx, rapport.Member(fx.org, fx.owner), signal); err != nil {
 		t.Fatal(err)
 	}
 	recruit := add(&rapport.Person{FirstName: "Xavier", LastName: "Hiddenlister", Kind: rapport.KindRecruit, OwnerID: col,
@@ -389,12 +389,12 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	blocks := map[int64]int64{}
 	for _, u := range []int64{col, fx.owner.ID} {
 		b := &rapport.CallBlock{UserID: u, Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}
-		if err := h.db.AddCallBlock(ctx, fx.org.ID, b); err != nil {
+		if err := h.db.AddCallBlock(ctx, rapport.Actor{Org: fx.org.ID}, b); err != nil {
 			t.Fatal(err)
 		}
 		blocks[u] = b.ID
 	}
-	pipes, err := h.db.Pipelines(ctx, fx.org.ID)
+	pipes, err := h.db.Pipelines(ctx, rapport.Actor{Org: fx.org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	for i, msg := range []string{"Held whisper one", "Held whisper two"} {
 		he := &rapport.HeldEvent{DedupeKey: slug + itoa(int64(i)), Type: "General Inquiry", Source: "Zillow", Message: msg, Reason: "No name.",
 			Payload: `{"type":"Inquiry","source":"Zillow","message":"` + msg + `"}`}
-		if _, err := h.db.HoldEvent(ctx, fx.org.ID, he); err != nil {
+		if _, err := h.db.HoldEvent(ctx, rapport.Actor{Org: fx.org.ID}, he); err != nil {
 			t.Fatal(err)
 		}
 		held[i] = he.ID
@@ -425,7 +425,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	if err := h.db.CreateUser(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.db.DisableUser(ctx, fx.org.ID, nil, gone.ID, 0); err != nil {
+	if _, err := h.db.DisableUser(ctx, rapport.Actor{Org: fx.org.ID}, gone.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	fx.ids = map[string]int64{"member": fx.manager.ID, "disabled": gone.ID, "held": held[0], "held2": held[1], "person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
@@ -630,36 +630,36 @@ func leaks(t *testing.T, call string, r response, what []string) {
 func (fx *authzFixture) checkPrivateUntouched(t *testing.T, h *harness) {
 	t.Helper()
 	org := fx.org.ID
-	p, err := h.db.Person(ctx, org, fx.ids["person"])
+	p, err := h.db.Person(ctx, rapport.Actor{Org: org}, fx.ids["person"])
 	if err != nil || p.FirstName != "Zelda" || p.Archived() || p.OwnerID != fx.colleague.ID || p.Notes != "Hush notes" {
 		t.Errorf("the private person changed: %+v, %v", p, err)
 	}
-	if _, err := h.db.Person(ctx, org, fx.ids["twin"]); err != nil {
+	if _, err := h.db.Person(ctx, rapport.Actor{Org: org}, fx.ids["twin"]); err != nil {
 		t.Errorf("the private twin was merged away: %v", err)
 	}
-	if facts, _ := h.db.Facts(ctx, org, fx.ids["person"]); len(facts) != 1 {
+	if facts, _ := h.db.Facts(ctx, rapport.Actor{Org: org}, fx.ids["person"]); len(facts) != 1 {
 		t.Errorf("the private person has %d facts", len(facts))
 	}
-	if fus, _ := h.db.FollowUps(ctx, org, store.FollowUpFilter{PersonID: fx.ids["person"]}); len(fus) != 1 {
+	if fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: org}, store.FollowUpFilter{PersonID: fx.ids["person"]}); len(fus) != 1 {
 		t.Errorf("the private person has %d open follow-ups", len(fus))
 	}
-	if cs, _, _ := h.db.Conversations(ctx, org, store.ConversationFilter{PersonID: fx.ids["person"]}); len(cs) != 1 || cs[0].Notes != "Confidential divorce" {
+	if cs, _, _ := h.db.Conversations(ctx, rapport.Actor{Org: org}, store.ConversationFilter{PersonID: fx.ids["person"]}); len(cs) != 1 || cs[0].Notes != "Confidential divorce" {
 		t.Errorf("the private person's conversations changed: %+v", cs)
 	}
-	if j, _ := h.db.ImportJob(ctx, org, fx.ids["import"], false); j.Settings != "{}" || j.Status != store.ImportUploaded {
+	if j, _ := h.db.ImportJob(ctx, rapport.Actor{Org: org}, fx.ids["import"], false); j.Settings != "{}" || j.Status != store.ImportUploaded {
 		t.Errorf("the colleague's import changed: %+v", j)
 	}
-	if keys, _ := h.db.APIKeys(ctx, org, fx.colleague.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
+	if keys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: org}, fx.colleague.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
 		t.Error("the colleague's API key was revoked")
 	}
-	if bs, _ := h.db.CallBlocks(ctx, org, fx.colleague.ID); len(bs) != 1 {
+	if bs, _ := h.db.CallBlocks(ctx, rapport.Actor{Org: org}, fx.colleague.ID); len(bs) != 1 {
 		t.Error("the colleague's call block was deleted")
 	}
-	x, _ := h.db.Person(ctx, org, fx.ids["recruit"])
+	x, _ := h.db.Person(ctx, rapport.Actor{Org: org}, fx.ids["recruit"])
 	if x == nil || x.Stage == nil || x.Stage.Key == rapport.StageMeeting {
 		t.Errorf("the colleague's recruit moved: %+v", x)
 	}
-	if fus, _ := h.db.FollowUps(ctx, org, store.FollowUpFilter{PersonID: fx.ids["recruit"]}); len(fus) != 0 {
+	if fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: org}, store.FollowUpFilter{PersonID: fx.ids["recruit"]}); len(fus) != 0 {
 		t.Error("the colleague's recruit went on the agent's Today")
 	}
 }

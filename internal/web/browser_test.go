@@ -75,7 +75,7 @@ func TestBrowserLogLiveConversation(t *testing.T) {
 		first, last, _ := strings.Cut(name, " ")
 		p := &rapport.Person{FirstName: first, LastName: last, Kind: rapport.KindLead, OwnerID: a.agent.ID, Source: "Zillow",
 			Phones: []rapport.Phone{{Number: "+1312555014" + strconv.Itoa(len(first))}}}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(3 * time.Minute)

@@ -50,7 +50,7 @@ func (s *Server) nextCallBlock(a *account, blocks []rapport.CallBlock) *nextBloc
 }
 
 func (s *Server) renderBlocks(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
-	blocks, err := s.db.CallBlocks(r.Context(), a.org.ID, a.user.ID)
+	blocks, err := s.db.CallBlocks(r.Context(), a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) callBlockCreate(w http.ResponseWriter, r *http.Request, a *acco
 	}
 	f.absorb(b.Validate())
 	if f.Valid() {
-		err = s.db.AddCallBlock(r.Context(), a.org.ID, b)
+		err = s.db.AddCallBlock(r.Context(), a.actor, b)
 		if err == nil {
 			s.flash(w, r, "Call block added: "+b.Label()+".")
 			return redirect(w, r, "/review/blocks")
@@ -109,7 +109,7 @@ func (s *Server) callBlockDelete(w http.ResponseWriter, r *http.Request, a *acco
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteCallBlock(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+	if err := s.db.DeleteCallBlock(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Call block removed.")

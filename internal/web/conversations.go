@@ -155,7 +155,7 @@ func afterLog(res *store.LogResult, next string) string {
 // logPosted logs the conversation a form describes. When the input needs
 // correcting it returns nil, with every problem on the form.
 func (s *Server) logPosted(r *http.Request, a *account, p *rapport.Person, f *form) (*store.LogResult, error) {
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Server) logPosted(r *http.Request, a *account, p *rapport.Person, f *fo
 	if !f.Valid() {
 		return nil, nil
 	}
-	res, err := s.db.LogConversation(r.Context(), a.org.ID, a.user.ID, in)
+	res, err := s.db.LogConversation(r.Context(), a.actor, in)
 	if err != nil && f.absorb(err) {
 		return nil, nil
 	}

@@ -22,7 +22,7 @@ func TestDoNotCallIsNeverOffered(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Quiet Realty", Market: "North"}
-		if err := h.db.CreateCompany(ctx, a.org.ID, office); err != nil {
+		if err := h.db.CreateCompany(ctx, rapport.Actor{Org: a.org.ID}, office); err != nil {
 			t.Fatal(err)
 		}
 		newPerson := func(first string, kind rapport.Kind, dnc bool, phone string) *rapport.Person {
@@ -32,7 +32,7 @@ func TestDoNotCallIsNeverOffered(t *testing.T) {
 			if kind == rapport.KindRecruit {
 				p.CompanyID, p.Units12m, p.Volume12m = office.ID, 20, 9_000_000
 			}
-			if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p); err != nil {
+			if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p); err != nil {
 				t.Fatal(err)
 			}
 			h.clock.Advance(time.Minute)
@@ -44,7 +44,7 @@ func TestDoNotCallIsNeverOffered(t *testing.T) {
 		raj := newPerson("Raj", rapport.KindRecruit, false, "+13125550104")
 		// A promised call due today would put Dana on Today, were she
 		// callable.
-		if err := h.db.CreateFollowUp(ctx, a.org.ID, a.agent.ID, &rapport.FollowUp{PersonID: dana.ID, UserID: a.agent.ID,
+		if err := h.db.CreateFollowUp(ctx, rapport.Member(a.org, a.agent), &rapport.FollowUp{PersonID: dana.ID, UserID: a.agent.ID,
 			DueOn: rapport.DayOf(h.clock.Now(), a.org.Location()), Kind: rapport.FollowUpCall, Owes: rapport.OwesMe}); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestDoNotCallIsNeverOffered(t *testing.T) {
 		res = c.post("/recruiting/today", url.Values{"person": {strconv.FormatInt(rosa.ID, 10)}, "next": {"/recruiting"}})
 		wantStatus(t, res, http.StatusSeeOther)
 		wantBody(t, c.get("/recruiting"), "Rosa Test is marked do not call, so they were not put on your Today.")
-		if fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: rosa.ID}); len(fus) != 0 {
+		if fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: rosa.ID}); len(fus) != 0 {
 			t.Errorf("Rosa got a follow-up: %+v", fus)
 		}
 		wantStatus(t, c.post("/recruiting/today", url.Values{"person": {strconv.FormatInt(raj.ID, 10)}}), http.StatusSeeOther)
@@ -174,7 +174,7 @@ func TestDoNotCallIsNeverOffered(t *testing.T) {
 
 func mustPerson(t *testing.T, h *harness, orgID, id int64) *rapport.Person {
 	t.Helper()
-	p, err := h.db.Person(ctx, orgID, id)
+	p, err := h.db.Person(ctx, rapport.Actor{Org: orgID}, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ type duplicatesPage struct {
 
 // duplicates lists people who are probably the same person.
 func (s *Server) duplicates(w http.ResponseWriter, r *http.Request, a *account) error {
-	groups, err := s.db.Duplicates(r.Context(), a.org.ID, a.visibleTo(), 50)
+	groups, err := s.db.Duplicates(r.Context(), a.actor, 50)
 	if err != nil {
 		return err
 	}
@@ -40,11 +40,11 @@ func (s *Server) mergePeople(w http.ResponseWriter, r *http.Request, a *account)
 		return rapport.Errorf(rapport.EINVALID, "Choose the two people to merge.")
 	}
 	for _, id := range []int64{keep, drop} {
-		if err := s.db.CheckVisible(r.Context(), a.org.ID, a.visibleTo(), id); err != nil {
+		if err := s.db.CheckVisible(r.Context(), a.actor, id); err != nil {
 			return err
 		}
 	}
-	p, err := s.db.MergePeople(r.Context(), a.org.ID, a.user.ID, keep, drop)
+	p, err := s.db.MergePeople(r.Context(), a.actor, keep, drop)
 	if err != nil {
 		return err
 	}
@@ -68,12 +68,12 @@ func (s *Server) markDistinct(w http.ResponseWriter, r *http.Request, a *account
 		if err != nil || id <= 0 {
 			return rapport.Errorf(rapport.EINVALID, "Choose the people who are different.")
 		}
-		if err := s.db.CheckVisible(r.Context(), a.org.ID, a.visibleTo(), id); err != nil {
+		if err := s.db.CheckVisible(r.Context(), a.actor, id); err != nil {
 			return err
 		}
 		ids = append(ids, id)
 	}
-	if err := s.db.MarkDistinct(r.Context(), a.org.ID, a.user.ID, ids); err != nil {
+	if err := s.db.MarkDistinct(r.Context(), a.actor, ids); err != nil {
 		return err
 	}
 	s.flash(w, r, "Kept apart: they will not be offered as duplicates again.")

@@ -38,7 +38,7 @@ func TestBrowserHostileValuesStayText(t *testing.T) {
 	notes := xssScript + "\n" + xssAttr + "\n" + xssTmpl
 	eve := &rapport.Person{FirstName: "Eve" + xssScript, LastName: xssAttr, Kind: rapport.KindLead, OwnerID: a.agent.ID,
 		Notes: notes, Phones: []rapport.Phone{{Number: "+13125550199"}}}
-	if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, eve); err != nil {
+	if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), eve); err != nil {
 		t.Fatal(err)
 	}
 	run(t, bctx,

@@ -153,13 +153,13 @@ func TestHostileValuesAreShownAsText(t *testing.T) {
 		question := &rapport.Entry{Kind: rapport.EntryQuestion, Audience: rapport.AudienceClients, Text: "What drives you? " + xssAttr,
 			Uncovers: rapport.UncoversMotivation}
 		for _, e := range []*rapport.Entry{objection, question} {
-			if err := h.db.SavePlaybookEntry(ctx, a.org.ID, a.owner.ID, e); err != nil {
+			if err := h.db.SavePlaybookEntry(ctx, rapport.Member(a.org, a.owner), e); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// A conversation they started, with the objection, a next step
 		// due today and notes.
-		if _, err := h.db.LogConversation(ctx, a.org.ID, a.agent.ID, &store.LogInput{Loc: a.org.Location(),
+		if _, err := h.db.LogConversation(ctx, rapport.Member(a.org, a.agent), &store.LogInput{Loc: a.org.Location(),
 			Conversation: rapport.Conversation{PersonID: eve, Channel: rapport.ChannelText, Direction: rapport.DirectionInbound,
 				Notes: xssScript + xssAttr, NextStep: xssAttr, Objection: objection.Key},
 			FollowUp: &rapport.FollowUp{DueOn: rapport.DayOf(h.clock.Now(), a.org.Location()), Kind: rapport.FollowUpCall, Note: xssScript}}); err != nil {
@@ -185,7 +185,7 @@ func TestHostileValuesAreShownAsText(t *testing.T) {
 		rex := &rapport.Person{FirstName: "Rex" + xssAttr, LastName: xssScript, Kind: rapport.KindRecruit, OwnerID: a.agent.ID,
 			CompanyID: company, Units12m: 30, Volume12m: 12_000_000, ReferredByID: eve, Tags: []string{xssScript},
 			Phones: []rapport.Phone{{Number: "+13125550198", Label: xssScript}}}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.owner.ID, rex); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.owner), rex); err != nil {
 			t.Fatal(err)
 		}
 		rexPath := "/people/" + strconv.FormatInt(rex.ID, 10)

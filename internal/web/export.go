@@ -15,7 +15,7 @@ import (
 func peopleFilter(r *http.Request, a *account) store.PeopleFilter {
 	q := r.URL.Query()
 	f := store.PeopleFilter{Query: strings.TrimSpace(q.Get("q")), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
+		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor")}
 	f.StageID, _ = strconv.ParseInt(q.Get("stage"), 10, 64)
 	f.OwnerID, _ = strconv.ParseInt(q.Get("owner"), 10, 64)
 	if q.Get("owner") == "me" {
@@ -45,7 +45,7 @@ func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account
 	if q := r.URL.Query().Encode(); q != "" {
 		what += ", filtered by " + q
 	}
-	if err := s.db.Audit(r.Context(), a.org.ID, a.user.ID, store.AuditExport, "people", 0, what); err != nil {
+	if err := s.db.Audit(r.Context(), a.actor, store.AuditExport, "people", 0, what); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("rapport-people-%s", s.now().In(a.loc).Format("2006-01-02"))
@@ -61,7 +61,7 @@ func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.vcf"`)
 	}
 	for {
-		page, err := s.db.ListPeople(r.Context(), a.org.ID, f)
+		page, err := s.db.ListPeople(r.Context(), a.actor, f)
 		if err != nil {
 			s.log.Error("export", "err", err)
 			return nil // the download has begun; the partial file is all we can say
@@ -71,7 +71,7 @@ func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account
 			for i := range page.People {
 				ids[i] = page.People[i].ID
 			}
-			kept, err := s.db.KeptOf(r.Context(), a.org.ID, ids)
+			kept, err := s.db.KeptOf(r.Context(), a.actor, ids)
 			if err != nil {
 				s.log.Error("export", "err", err)
 				return nil
@@ -107,7 +107,7 @@ func (s *Server) personVCard(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(r.Context(), a.org.ID, a.user.ID, store.AuditExport, "person", p.ID, "vCard of "+p.Name()); err != nil {
+	if err := s.db.Audit(r.Context(), a.actor, store.AuditExport, "person", p.ID, "vCard of "+p.Name()); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/vcard; charset=utf-8")

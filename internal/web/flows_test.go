@@ -112,7 +112,7 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 			res := c.do(req)
 			wantStatus(t, res, http.StatusForbidden)
 		}
-		page, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{})
+		page, _ := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{})
 		if len(page.People) != 0 {
 			t.Fatal("a cross-site form created a person")
 		}
@@ -154,7 +154,7 @@ func TestPersonFormKeepsInputAndSavesNothingOnError(t *testing.T) {
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, "Nothing was saved", html.EscapeString(`"555-01" is not a valid phone number`), "not an email address",
 			"not a date", "whole number of days", `value="(312) 555-0142"`, `value="López"`, "Moving from Denver &lt;script&gt;")
-		page, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{})
+		page, _ := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{})
 		if len(page.People) != 0 {
 			t.Fatalf("an invalid form saved %d people", len(page.People))
 		}
@@ -167,7 +167,7 @@ func TestPersonFormKeepsInputAndSavesNothingOnError(t *testing.T) {
 		res = c.post("/people", form)
 		wantStatus(t, res, http.StatusSeeOther)
 		id := idFrom(t, res.location, "/people/")
-		p, err := h.db.Person(ctx, a.org.ID, id)
+		p, err := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +204,7 @@ func TestCallSessionLogsInOneTapAndMovesOn(t *testing.T) {
 		for i, name := range []string{"Ann", "Ben"} {
 			h.clock.Advance(time.Minute)
 			p := &rapport.Person{FirstName: name, Kind: rapport.KindLead, OwnerID: a.agent.ID, Phones: []rapport.Phone{{Number: "+1312555014" + strconv.Itoa(i)}}}
-			if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p); err != nil {
+			if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -258,7 +258,7 @@ func TestLiveConversationWithFactAndTwoWeekFollowUp(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		p := &rapport.Person{FirstName: "Dana", LastName: "Reyes", Kind: rapport.KindRecruit, OwnerID: a.manager.ID}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.manager.ID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.manager), p); err != nil {
 			t.Fatal(err)
 		}
 		c := h.signedIn(a.manager.Email)
@@ -274,7 +274,7 @@ func TestLiveConversationWithFactAndTwoWeekFollowUp(t *testing.T) {
 		want14 := rapport.DayOf(monday, mustLoc("America/Chicago")).AddDays(14)
 		wantBody(t, res, "Her grandkids and her garden", "we talked about her grandkids", "Meet: coffee", "12 min",
 			"Prospect → <strong>Conversation</strong>", html.EscapeString(want14.Format("Mon 7 Dec")))
-		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID})
+		fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 		if len(fus) != 1 || fus[0].DueOn != want14 || fus[0].UserID != a.manager.ID {
 			t.Fatalf("follow-ups = %+v", fus)
 		}
@@ -304,7 +304,7 @@ func TestFollowUpsPageAndClosing(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		p := &rapport.Person{FirstName: "Sam", Kind: rapport.KindClient, OwnerID: a.agent.ID}
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p)
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p)
 		c := h.signedIn(a.agent.Email)
 		path := "/people/" + strconv.FormatInt(p.ID, 10)
 		res := c.post(path+"/followups", url.Values{"due": {"date"}, "due_date": {"2026-11-20"}, "fu_kind": {"call"}, "fu_owes": {"me"}})
@@ -317,7 +317,7 @@ func TestFollowUpsPageAndClosing(t *testing.T) {
 		res = c.get("/followups")
 		wantBody(t, res, "Overdue <span class=\"count\">1</span>", "3 days ago", "They promised: send the inspection report")
 		wantBody(t, h.signedIn(a.owner.Email).get("/followups?scope=all"), "Sam", "· Agent acme")
-		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID, Owes: rapport.OwesMe})
+		fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: p.ID, Owes: rapport.OwesMe})
 		id := strconv.FormatInt(fus[0].ID, 10)
 		res = c.post("/followups/"+id+"/done", url.Values{"next": {"/followups"}})
 		wantStatus(t, res, http.StatusSeeOther)
@@ -446,11 +446,11 @@ func TestOneAddressInTwoOrganisations(t *testing.T) {
 		wantStatus(t, c.post("/signin", url.Values{"email": {a.agent.Email}, "password": {password}}), http.StatusSeeOther)
 		wantBody(t, c.get("/today"), a.org.Name)
 		// The same password for both: choose.
-		u, err := h.db.MemberByEmail(ctx, b.org.ID, a.agent.Email)
+		u, err := h.db.MemberByEmail(ctx, rapport.Actor{Org: b.org.ID}, a.agent.Email)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.db.SetPassword(ctx, b.org.ID, u.ID, h.hash, ""); err != nil {
+		if err := h.db.SetPassword(ctx, rapport.Actor{Org: b.org.ID}, u.ID, h.hash, ""); err != nil {
 			t.Fatal(err)
 		}
 		h.org("gamma") // a third organisation, which must not be named

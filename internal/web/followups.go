@@ -22,7 +22,7 @@ func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *accou
 	}
 	if f.Valid() {
 		fu.PersonID = id
-		err := s.db.CreateFollowUp(r.Context(), a.org.ID, a.user.ID, fu)
+		err := s.db.CreateFollowUp(r.Context(), a.actor, fu)
 		if err == nil {
 			s.flash(w, r, "Follow-up set for "+fu.DueOn.Format("Mon 2 Jan")+".")
 			return redirect(w, r, personURL(id)+"#followups")
@@ -59,7 +59,7 @@ type fuList struct {
 func (s *Server) followUpList(w http.ResponseWriter, r *http.Request, a *account) error {
 	ctx := r.Context()
 	scope := r.URL.Query().Get("scope")
-	filter := store.FollowUpFilter{UserID: a.user.ID, Limit: 500, VisibleTo: a.visibleTo()}
+	filter := store.FollowUpFilter{UserID: a.user.ID, Limit: 500}
 	if scope == "all" {
 		filter.UserID = 0
 	} else {
@@ -76,7 +76,7 @@ func (s *Server) followUpList(w http.ResponseWriter, r *http.Request, a *account
 		names = l.UserNames
 	}
 	load := func(into *fuList, f store.FollowUpFilter) error {
-		items, err := s.db.FollowUps(ctx, a.org.ID, f)
+		items, err := s.db.FollowUps(ctx, a.actor, f)
 		*into = fuList{Items: items, Names: names}
 		return err
 	}
@@ -123,7 +123,7 @@ func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *accoun
 	if _, err := s.followUp(r.Context(), a, id); err != nil {
 		return err
 	}
-	err = s.db.CloseFollowUp(r.Context(), a.org.ID, id, status)
+	err = s.db.CloseFollowUp(r.Context(), a.actor, id, status)
 	switch {
 	case err == nil && status == rapport.FollowUpDone:
 		s.flash(w, r, "Marked done.")

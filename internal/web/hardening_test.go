@@ -34,15 +34,15 @@ func (h *harness) records(o *orgFixture) *records {
 	t := h.t
 	p := &rapport.Person{FirstName: "Rita", LastName: "Record", Kind: rapport.KindClient, OwnerID: o.agent.ID,
 		Phones: []rapport.Phone{{Number: "+13125550180"}}, Emails: []rapport.Email{{Address: "rita@record.test"}}}
-	if err := h.db.CreatePerson(ctx, o.org.ID, o.agent.ID, p); err != nil {
+	if err := h.db.CreatePerson(ctx, rapport.Member(o.org, o.agent), p); err != nil {
 		t.Fatal(err)
 	}
 	own := &rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "We already have an agent.",
 		Responses: []string{"That makes sense. What do you like about working with them?"}}
-	if err := h.db.SavePlaybookEntry(ctx, o.org.ID, o.owner.ID, own); err != nil {
+	if err := h.db.SavePlaybookEntry(ctx, rapport.Member(o.org, o.owner), own); err != nil {
 		t.Fatal(err)
 	}
-	res, err := h.db.LogConversation(ctx, o.org.ID, o.agent.ID, &store.LogInput{
+	res, err := h.db.LogConversation(ctx, rapport.Member(o.org, o.agent), &store.LogInput{
 		Conversation: rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Talked"},
 		Facts:        []rapport.Fact{{Type: rapport.FactPassion, Text: "Gardening"}},
 		FollowUp:     &rapport.FollowUp{DueOn: rapport.DayOf(h.clock.Now(), time.UTC).AddDays(7), Note: "Call back"},
@@ -50,8 +50,8 @@ func (h *harness) records(o *orgFixture) *records {
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts, _ := h.db.Facts(ctx, o.org.ID, p.ID)
-	fus, _ := h.db.FollowUps(ctx, o.org.ID, store.FollowUpFilter{PersonID: p.ID})
+	facts, _ := h.db.Facts(ctx, rapport.Actor{Org: o.org.ID}, p.ID)
+	fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: o.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 	key := &store.APIKey{OrgID: o.org.ID, UserID: o.owner.ID, Prefix: "rk_rec", Hash: "hash-" + o.org.Slug, Name: "Feed"}
 	if err := h.db.CreateAPIKey(ctx, key); err != nil {
 		t.Fatal(err)
@@ -66,23 +66,23 @@ func (h *harness) records(o *orgFixture) *records {
 		t.Fatal(err)
 	}
 	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Record Realty", Market: "North"}
-	if err := h.db.CreateCompany(ctx, o.org.ID, office); err != nil {
+	if err := h.db.CreateCompany(ctx, rapport.Actor{Org: o.org.ID}, office); err != nil {
 		t.Fatal(err)
 	}
 	signal := &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(h.clock.Now(), time.UTC), Title: "New manager"}
-	if err := h.db.AddSignal(ctx, o.org.ID, o.owner.ID, signal); err != nil {
+	if err := h.db.AddSignal(ctx, rapport.Member(o.org, o.owner), signal); err != nil {
 		t.Fatal(err)
 	}
 	block := &rapport.CallBlock{UserID: o.owner.ID, Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}
-	if err := h.db.AddCallBlock(ctx, o.org.ID, block); err != nil {
+	if err := h.db.AddCallBlock(ctx, rapport.Actor{Org: o.org.ID}, block); err != nil {
 		t.Fatal(err)
 	}
 	held := &rapport.HeldEvent{DedupeKey: "rec-" + o.org.Slug, Type: "General Inquiry", Source: "Zillow", Message: "Held", Reason: "No name.",
 		Payload: `{"type":"Inquiry","message":"Held"}`}
-	if _, err := h.db.HoldEvent(ctx, o.org.ID, held); err != nil {
+	if _, err := h.db.HoldEvent(ctx, rapport.Actor{Org: o.org.ID}, held); err != nil {
 		t.Fatal(err)
 	}
-	link, err := h.db.IssuePasswordReset(ctx, o.org.ID, o.agent.ID)
+	link, err := h.db.IssuePasswordReset(ctx, rapport.Actor{Org: o.org.ID}, o.agent.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func (h *harness) fingerprint(o *orgFixture) string {
 	h.t.Helper()
 	var buf bytes.Buffer
 	buf.WriteString(h.orgData(o)) // the export but its audit log, which records the export
-	log, err := h.db.AuditLog(ctx, o.org.ID, 0, 500)
+	log, err := h.db.AuditLog(ctx, rapport.Actor{Org: o.org.ID}, 0, 500)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -304,13 +304,13 @@ func TestEveryFormHasABodyLimit(t *testing.T) {
 
 		// Uploads: a file over 64 MB, inside and beyond the request's own
 		// limit.
-		jobs, _ := h.db.ImportJobs(ctx, a.org.ID, 0, 100)
+		jobs, _ := h.db.ImportJobs(ctx, rapport.Actor{Org: a.org.ID}, 100)
 		for _, size := range []int{64<<20 + 1, 66 << 20} {
 			res := c.postFile("/import", "huge.csv", bytes.Repeat([]byte("a,b\n"), size/4+1))
 			wantStatus(t, res, http.StatusRequestEntityTooLarge)
 			wantBody(t, res, "That file is larger than 64 MB", `name="file"`)
 		}
-		if after, _ := h.db.ImportJobs(ctx, a.org.ID, 0, 100); len(after) != len(jobs) {
+		if after, _ := h.db.ImportJobs(ctx, rapport.Actor{Org: a.org.ID}, 100); len(after) != len(jobs) {
 			t.Errorf("imports: %d before, %d after", len(jobs), len(after))
 		}
 		sameData(t, "oversized uploads", before, h.fingerprint(a))
@@ -335,7 +335,7 @@ func TestTextNoFieldCanHoldIsRefused(t *testing.T) {
 			res := c.get("/people?" + q)
 			wantStatus(t, res, http.StatusBadRequest)
 		}
-		page, err := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Limit: 10})
+		page, err := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{Limit: 10})
 		if err != nil || len(page.People) != 0 {
 			t.Errorf("saved: %+v %v", page, err)
 		}

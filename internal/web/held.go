@@ -32,11 +32,11 @@ func (p *heldPage) Form(id int64) *form {
 }
 
 func (s *Server) renderHeld(w http.ResponseWriter, r *http.Request, a *account, forms map[int64]*form, status int) error {
-	held, err := s.db.HeldEvents(r.Context(), a.org.ID, false, 200)
+	held, err := s.db.HeldEvents(r.Context(), a.actor, false, 200)
 	if err != nil {
 		return err
 	}
-	done, err := s.db.HeldEvents(r.Context(), a.org.ID, true, 20)
+	done, err := s.db.HeldEvents(r.Context(), a.actor, true, 20)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) heldAttach(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	h, err := s.db.HeldEvent(r.Context(), a.org.ID, id)
+	h, err := s.db.HeldEvent(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) heldAttach(w http.ResponseWriter, r *http.Request, a *account) 
 	if v := f.Get("person"); v != "" {
 		if personID, err = strconv.ParseInt(v, 10, 64); err != nil || personID <= 0 {
 			f.addErr("person", "Give the number from the person's page address, or leave it empty.")
-		} else if _, err := s.db.VisiblePerson(r.Context(), a.org, a.user, personID); err != nil {
+		} else if _, err := s.db.Person(r.Context(), a.actor, personID); err != nil {
 			f.addErr("person", "No one here has that number.")
 		}
 	}
@@ -96,7 +96,7 @@ func (s *Server) heldAttach(w http.ResponseWriter, r *http.Request, a *account) 
 		}
 		return s.renderHeld(w, r, a, map[int64]*form{id: f}, http.StatusUnprocessableEntity)
 	}
-	res, err := s.db.RecordEvent(r.Context(), a.org.ID, a.user.ID, &ev.Input)
+	res, err := s.db.RecordEvent(r.Context(), a.actor, &ev.Input)
 	if err != nil {
 		if f.absorb(err) {
 			return s.renderHeld(w, r, a, map[int64]*form{id: f}, http.StatusUnprocessableEntity)
@@ -120,7 +120,7 @@ func (s *Server) heldDismiss(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DismissHeld(r.Context(), a.org.ID, a.user.ID, id); err != nil {
+	if err := s.db.DismissHeld(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Dismissed. Its body stays in the list of those placed.")

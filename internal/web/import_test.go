@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
 )
@@ -75,7 +76,7 @@ func TestImportInTheBrowserFlow(t *testing.T) {
 				break
 			}
 		}
-		page2, _ := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Query: "open house"})
+		page2, _ := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{Query: "open house"})
 		if len(page2.People) != 3 || page2.People[0].OwnerID != a.agent.ID {
 			t.Fatalf("imported people = %+v", page2.People)
 		}
@@ -123,7 +124,7 @@ func TestProductionReportWithPeriod(t *testing.T) {
 		res = c.post(path, url.Values{"preset": {"production"}, "period": {"2026-31-09"}, "start": {"1"}})
 		wantStatus(t, res, http.StatusSeeOther)
 		wantBody(t, c.get(path), "Enter the report&#39;s last day as a date")
-		if job, _ := h.db.ImportJob(ctx, a.org.ID, idFrom(t, path, "/import/"), false); job.Status != store.ImportUploaded {
+		if job, _ := h.db.ImportJob(ctx, rapport.Actor{Org: a.org.ID}, idFrom(t, path, "/import/"), false); job.Status != store.ImportUploaded {
 			t.Fatalf("an import with a bad period started: %s", job.Status)
 		}
 		res = c.post(path, url.Values{"preset": {"production"}, "period": {"2026-09-30"}, "start": {"1"}})
@@ -134,11 +135,11 @@ func TestProductionReportWithPeriod(t *testing.T) {
 			}
 		}
 		wantBody(t, c.get(path), "<strong>1</strong> rows: 1 new")
-		page, err := h.db.Prospects(ctx, a.org.ID, store.ProspectFilter{})
+		page, err := h.db.Prospects(ctx, rapport.Actor{Org: a.org.ID}, store.ProspectFilter{})
 		if err != nil || len(page.People) != 1 {
 			t.Fatalf("prospects = %+v %v", page, err)
 		}
-		hist, _ := h.db.ProductionHistory(ctx, a.org.ID, page.People[0].ID)
+		hist, _ := h.db.ProductionHistory(ctx, rapport.Actor{Org: a.org.ID}, page.People[0].ID)
 		if len(hist) != 1 || hist[0].Period != "2026-09-30" || hist[0].Units != 42 || page.People[0].ProductionPeriod != "2026-09-30" {
 			t.Errorf("history = %+v, period on the person %s", hist, page.People[0].ProductionPeriod)
 		}
@@ -164,7 +165,7 @@ func TestPersonPageShowsHouseholdAndWhatWasKept(t *testing.T) {
 				break
 			}
 		}
-		people, err := h.db.ListPeople(ctx, a.org.ID, store.PeopleFilter{Limit: 10})
+		people, err := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{Limit: 10})
 		if err != nil || len(people.People) != 2 {
 			t.Fatalf("people = %+v %v", people, err)
 		}

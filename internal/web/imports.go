@@ -58,7 +58,7 @@ func (s *Server) importsList(w http.ResponseWriter, r *http.Request, a *account)
 func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
 	// Where people are private to their owner, an agent lists only their
 	// own uploads (see loadImport).
-	jobs, err := s.db.ImportJobs(r.Context(), a.org.ID, a.visibleTo(), 20)
+	jobs, err := s.db.ImportJobs(r.Context(), a.actor, 20)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 		return err
 	}
 	b, _ := json.Marshal(st)
-	if err := s.db.SaveImportSettings(r.Context(), a.org.ID, id, string(b)); err != nil {
+	if err := s.db.SaveImportSettings(r.Context(), a.actor, id, string(b)); err != nil {
 		if rapport.ErrorCode(err) != rapport.ECONFLICT {
 			return err
 		}
@@ -403,7 +403,7 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.StartImportJob(r.Context(), a.org.ID, id); err != nil {
+	if err := s.db.StartImportJob(r.Context(), a.actor, id); err != nil {
 		s.flash(w, r, rapport.ErrorMessage(err))
 		return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 	}
@@ -458,7 +458,7 @@ func (s *Server) runImport(_ context.Context, org *rapport.Org, job *store.Impor
 		s.log.Info("import done", "import", job.ID, "rows", rep.Rows, "created", rep.Created, "updated", rep.Updated)
 	}
 	stopBeating()
-	if err := s.db.FinishImportJob(ctx, org.ID, job.ID, report, failure); err != nil {
+	if err := s.db.FinishImportJob(ctx, rapport.Actor{Org: org.ID}, job.ID, report, failure); err != nil {
 		s.log.Error("record import result", "import", job.ID, "err", err)
 	}
 }

@@ -21,12 +21,12 @@ type keysPage struct {
 }
 
 func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a *account, page *keysPage, status int) error {
-	keys, err := s.db.APIKeys(r.Context(), a.org.ID, a.user.ID)
+	keys, err := s.db.APIKeys(r.Context(), a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
 	if a.user.CanManageUsers() {
-		if page.Team, err = s.db.OrgAPIKeys(r.Context(), a.org.ID); err != nil {
+		if page.Team, err = s.db.OrgAPIKeys(r.Context(), a.actor); err != nil {
 			return err
 		}
 	}
@@ -71,7 +71,7 @@ func (s *Server) keyRevoke(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.RevokeKey(r.Context(), a.org.ID, a.user, id); err != nil {
+	if _, err := s.db.RevokeKey(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Key revoked. Anything using it can no longer reach Rapport.")
@@ -98,7 +98,7 @@ func (s *Server) renderRouting(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	rules, err := s.db.RoutingRules(r.Context(), a.org.ID)
+	rules, err := s.db.RoutingRules(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (s *Server) routingDelete(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteRoutingRule(r.Context(), a.org.ID, id); err != nil {
+	if err := s.db.DeleteRoutingRule(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Rule removed.")
@@ -191,7 +191,7 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 		days = 90
 	}
 	now := s.now()
-	rep, err := s.db.SpeedToLead(r.Context(), a.org.ID, now.AddDate(0, 0, -days), now)
+	rep, err := s.db.SpeedToLead(r.Context(), a.actor, now.AddDate(0, 0, -days), now)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	held := 0
 	if a.user.CanManageUsers() {
-		if held, err = s.db.CountHeld(r.Context(), a.org.ID); err != nil {
+		if held, err = s.db.CountHeld(r.Context(), a.actor); err != nil {
 			return err
 		}
 	}

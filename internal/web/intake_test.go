@@ -37,7 +37,7 @@ func TestAPIKeysInSettings(t *testing.T) {
 		// Someone else's key cannot be revoked.
 		other := h.signedIn(a.owner.Email)
 		res = other.post("/settings/keys", url.Values{"name": {"Mine"}})
-		mine, _ := h.db.APIKeys(ctx, a.org.ID, a.owner.ID)
+		mine, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.owner.ID)
 		wantStatus(t, c.post("/settings/keys/"+strconv.FormatInt(mine[0].ID, 10)+"/revoke", nil), http.StatusNotFound)
 	})
 }
@@ -56,7 +56,7 @@ func TestRoutingRulesAndSpeedReport(t *testing.T) {
 
 		in := &store.EventInput{Event: rapport.Event{DedupeKey: "e1", Type: "Inquiry", Source: "Zillow"},
 			Person: rapport.Person{FirstName: "Lena", Emails: []rapport.Email{{Address: "lena@example.com"}}}}
-		ev, err := h.db.RecordEvent(ctx, a.org.ID, a.owner.ID, in)
+		ev, err := h.db.RecordEvent(ctx, rapport.Member(a.org, a.owner), in)
 		if err != nil || ev.Person.OwnerID != a.agent.ID {
 			t.Fatalf("routed to %+v (%v)", ev.Person, err)
 		}
@@ -73,8 +73,8 @@ func TestDuplicatesPageAndMerge(t *testing.T) {
 		a := h.org("acme")
 		one := &rapport.Person{FirstName: "Robert", LastName: "Smith", Kind: rapport.KindLead, Emails: []rapport.Email{{Address: "rob@example.com"}}}
 		two := &rapport.Person{FirstName: "Bob", LastName: "Smith", Kind: rapport.KindLead, Phones: []rapport.Phone{{Number: "+13125550142"}}}
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, one)
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, two)
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), one)
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), two)
 		c := h.signedIn(a.agent.Email)
 		res := c.get("/duplicates")
 		wantBody(t, res, "Same name", "Robert Smith", "Bob Smith", "merge #"+strconv.FormatInt(two.ID, 10)+" in")
@@ -85,7 +85,7 @@ func TestDuplicatesPageAndMerge(t *testing.T) {
 			"drop": {strconv.FormatInt(two.ID, 10)}}), http.StatusNotFound)
 		res = c.post("/duplicates/merge", url.Values{"keep": {strconv.FormatInt(one.ID, 10)}, "drop": {strconv.FormatInt(two.ID, 10)}})
 		wantStatus(t, res, http.StatusSeeOther)
-		p, _ := h.db.Person(ctx, a.org.ID, one.ID)
+		p, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, one.ID)
 		if len(p.Phones) != 1 || len(p.Emails) != 1 {
 			t.Errorf("merged = %+v", p)
 		}
@@ -105,7 +105,7 @@ func TestHeldLeadsAndEventDetails(t *testing.T) {
 			Details: rapport.Details{{Label: "Page title", Value: "8 Birch Ct"}, {Label: "Time on page", Value: "95 s"}},
 			Payload: `{"type":"Viewed Page","pageTitle":"8 Birch Ct","pageDuration":95}`},
 			Person: rapport.Person{FirstName: "Pia", Emails: []rapport.Email{{Address: "pia@example.com"}}}}
-		ev, err := h.db.RecordEvent(ctx, a.org.ID, a.owner.ID, in)
+		ev, err := h.db.RecordEvent(ctx, rapport.Member(a.org, a.owner), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +117,7 @@ func TestHeldLeadsAndEventDetails(t *testing.T) {
 			held := &rapport.HeldEvent{DedupeKey: "h" + strconv.Itoa(i), Type: "Seller Inquiry", Source: "Facebook Lead Ads", Message: msg,
 				Reason:  "No name, email, phone or person id that could be read.",
 				Payload: `{"type":"Seller Inquiry","source":"Facebook Lead Ads","message":"` + msg + `","person":{"phones":[{"value":"call me"}]}}`}
-			if _, err := h.db.HoldEvent(ctx, a.org.ID, held); err != nil {
+			if _, err := h.db.HoldEvent(ctx, rapport.Actor{Org: a.org.ID}, held); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -129,7 +129,7 @@ func TestHeldLeadsAndEventDetails(t *testing.T) {
 		res := m.get("/intake/held")
 		wantStatus(t, res, http.StatusOK)
 		wantBody(t, res, "What is my condo worth?", "No name, email, phone or person id", "&#34;call me&#34;")
-		held, _ := h.db.HeldEvents(ctx, a.org.ID, false, 10)
+		held, _ := h.db.HeldEvents(ctx, rapport.Actor{Org: a.org.ID}, false, 10)
 		first, second := strconv.FormatInt(held[0].ID, 10), strconv.FormatInt(held[1].ID, 10)
 		// Nothing to know them by: the form says so.
 		res = m.post("/intake/held/"+first+"/attach", url.Values{"phone": {"call me"}})

@@ -36,6 +36,8 @@ type account struct {
 	org     *rapport.Org
 	session *store.Session
 	loc     *time.Location
+	// actor is the user acting in their organisation, for the store.
+	actor rapport.Actor
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, a *account) error
@@ -103,7 +105,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) (*account, erro
 			http.SetCookie(w, s.cookie(r, sessionCookie, c.Value, sessionTTL))
 		}
 	}
-	return &account{user: u, org: org, session: sess, loc: u.Location(org)}, nil
+	return &account{user: u, org: org, session: sess, loc: u.Location(org), actor: rapport.Member(org, u)}, nil
 }
 
 // sessionEnded answers a form posted without a live session: the sign-in

@@ -40,10 +40,10 @@ type lookups struct {
 func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 	var l lookups
 	var err error
-	if l.Pipelines, err = s.db.Pipelines(ctx, a.org.ID); err != nil {
+	if l.Pipelines, err = s.db.Pipelines(ctx, a.actor); err != nil {
 		return l, err
 	}
-	users, err := s.db.Users(ctx, a.org.ID)
+	users, err := s.db.Users(ctx, a.actor)
 	if err != nil {
 		return l, err
 	}
@@ -86,10 +86,10 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	exportQ := cloneValues(q)
 	exportQ.Del("cursor")
 	page.ExportQuery = exportQ.Encode()
-	if page.Pending, err = s.db.SearchPending(r.Context(), a.org.ID); err != nil {
+	if page.Pending, err = s.db.SearchPending(r.Context(), a.actor); err != nil {
 		return err
 	}
-	res, err := s.db.ListPeople(r.Context(), a.org.ID, filter)
+	res, err := s.db.ListPeople(r.Context(), a.actor, filter)
 	if rapport.ErrorCode(err) == rapport.EINVALID {
 		// A stale or mangled cursor: start again from the first page.
 		q.Del("cursor")
@@ -133,7 +133,7 @@ func (s *Server) peopleSuggest(w http.ResponseWriter, r *http.Request, a *accoun
 	}
 	out := []option{}
 	if len([]rune(q)) >= 2 {
-		people, err := s.db.FindPeople(r.Context(), a.org.ID, a.visibleTo(), q, 8)
+		people, err := s.db.FindPeople(r.Context(), a.actor, q, 8)
 		if err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Server) renderPersonForm(w http.ResponseWriter, r *http.Request, a *acc
 	if p != nil {
 		page.Title, page.Action = "Edit "+p.Name(), personURL(p.ID)
 	}
-	cs, err := s.db.Companies(r.Context(), a.org.ID, store.CompanyFilter{})
+	cs, err := s.db.Companies(r.Context(), a.actor, store.CompanyFilter{})
 	if err != nil {
 		return err
 	}
@@ -225,13 +225,13 @@ func (s *Server) resolveReferrerKeeping(ctx context.Context, a *account, f *form
 		if id == keep {
 			return id
 		}
-		if err := s.db.CheckVisible(ctx, a.org.ID, a.visibleTo(), id); err != nil {
+		if err := s.db.CheckVisible(ctx, a.actor, id); err != nil {
 			f.addErr("referred_by", "No one with that number; pick from the suggestions.")
 			return 0
 		}
 		return id
 	}
-	people, err := s.db.FindPeople(ctx, a.org.ID, a.visibleTo(), v, 6)
+	people, err := s.db.FindPeople(ctx, a.actor, v, 6)
 	switch {
 	case err != nil || len(people) == 0:
 		f.addErr("referred_by", fmt.Sprintf("No one matches %q.", v))
@@ -257,7 +257,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 		p.OwnerID = a.user.ID
 	}
 	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
-		return s.db.CreatePerson(r.Context(), a.org.ID, a.user.ID, p)
+		return s.db.CreatePerson(r.Context(), a.actor, p)
 	})
 	if err != nil {
 		return err
@@ -277,7 +277,7 @@ func (s *Server) savePerson(ctx context.Context, a *account, f *form, p *rapport
 	p.ReferredByID = s.resolveReferrerKeeping(ctx, a, f, p.ReferredByID)
 	if p.CompanyID != 0 {
 		// The office chosen names the brokerage and office as well.
-		if c, err := s.db.Company(ctx, a.org.ID, p.CompanyID); err == nil {
+		if c, err := s.db.Company(ctx, a.actor, p.CompanyID); err == nil {
 			p.Brokerage, p.Office = c.Name, ""
 			if c.Kind == rapport.CompanyOffice {
 				p.Office = c.Name
@@ -326,7 +326,7 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 	// What the form does not show stays as it was.
 	p.ListUnits12m, p.SellUnits12m, p.ProductionPeriod = old.ListUnits12m, old.SellUnits12m, old.ProductionPeriod
 	saved, err := s.savePerson(r.Context(), a, f, p, func(p *rapport.Person) error {
-		return s.db.UpdatePerson(r.Context(), a.org.ID, a.user.ID, p)
+		return s.db.UpdatePerson(r.Context(), a.actor, p)
 	})
 	switch {
 	case err == store.ErrChanged:
@@ -401,7 +401,7 @@ func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account,
 	if err != nil {
 		return err
 	}
-	if err := s.db.ArchivePerson(r.Context(), a.org.ID, id, archived); err != nil {
+	if err := s.db.ArchivePerson(r.Context(), a.actor, id, archived); err != nil {
 		return err
 	}
 	if archived {
@@ -422,7 +422,7 @@ func (s *Server) personStage(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	stage, _ := strconv.ParseInt(f.Get("stage"), 10, 64)
-	if err := s.db.SetStage(r.Context(), a.org.ID, a.user.ID, id, stage, f.Get("reason")); err != nil {
+	if err := s.db.SetStage(r.Context(), a.actor, id, stage, f.Get("reason")); err != nil {
 		if rapport.ErrorCode(err) != rapport.EINVALID {
 			return err
 		}
@@ -478,11 +478,11 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	facts, err := s.db.Facts(ctx, a.org.ID, p.ID)
+	facts, err := s.db.Facts(ctx, a.actor, p.ID)
 	if err != nil {
 		return err
 	}
-	fus, err := s.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: p.ID})
+	fus, err := s.db.FollowUps(ctx, a.actor, store.FollowUpFilter{PersonID: p.ID})
 	if err != nil {
 		return err
 	}
@@ -490,21 +490,21 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	refs, err := s.db.Referred(ctx, a.org.ID, a.visibleTo(), p.ID, 100)
+	refs, err := s.db.Referred(ctx, a.actor, p.ID, 100)
 	if err != nil {
 		return err
 	}
-	sharers, err := s.db.PhoneSharers(ctx, a.org.ID, a.visibleTo(), p.ID)
+	sharers, err := s.db.PhoneSharers(ctx, a.actor, p.ID)
 	if err != nil {
 		return err
 	}
-	records, err := s.db.Records(ctx, a.org.ID, p.ID)
+	records, err := s.db.Records(ctx, a.actor, p.ID)
 	if err != nil {
 		return err
 	}
 	var hist []rapport.Production
 	if p.Kind == rapport.KindRecruit {
-		if hist, err = s.db.ProductionHistory(ctx, a.org.ID, p.ID); err != nil {
+		if hist, err = s.db.ProductionHistory(ctx, a.actor, p.ID); err != nil {
 			return err
 		}
 	}
@@ -519,7 +519,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 		followUpForm = newForm(nil)
 		followUpForm.Values.Set("due", "1w")
 	}
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -539,7 +539,7 @@ func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	fact := &rapport.Fact{PersonID: id, Type: rapport.FactType(f.Get("type")), Text: f.Get("text")}
-	err = s.db.AddFact(r.Context(), a.org.ID, a.user.ID, fact)
+	err = s.db.AddFact(r.Context(), a.actor, fact)
 	if err == nil {
 		s.flash(w, r, "Fact added.")
 		return redirect(w, r, personURL(id)+"#story")
@@ -559,7 +559,7 @@ func (s *Server) factDelete(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteFact(r.Context(), a.org.ID, id, fid); err != nil {
+	if err := s.db.DeleteFact(r.Context(), a.actor, id, fid); err != nil {
 		return err
 	}
 	s.flash(w, r, "Fact removed.")

@@ -61,7 +61,7 @@ func (s *Server) pathEntry(r *http.Request, a *account) (rapport.Entry, *rapport
 	if err != nil {
 		return rapport.Entry{}, nil, err
 	}
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return rapport.Entry{}, nil, err
 	}
@@ -200,7 +200,7 @@ func (s *Server) playbook(w http.ResponseWriter, r *http.Request, a *account) er
 }
 
 func (s *Server) renderPlaybook(w http.ResponseWriter, r *http.Request, a *account, aud rapport.Audience, f *form, kind rapport.EntryKind, status int) error {
-	pb, err := s.db.Playbook(r.Context(), a.org.ID)
+	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Server) entrySave(w http.ResponseWriter, r *http.Request, a *account) e
 		s.flash(w, r, "Nothing changed.")
 		return redirect(w, r, playbookURL(cur.Audience)+"#"+entryAnchor(&cur))
 	}
-	if err := s.db.SavePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e); err != nil {
+	if err := s.db.SavePlaybookEntry(r.Context(), a.actor, e); err != nil {
 		if !f.absorb(err) {
 			return err
 		}
@@ -293,7 +293,7 @@ func (s *Server) entryCreate(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	e := entryFromForm(f, kind, "")
-	if err := s.db.SavePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e); err != nil {
+	if err := s.db.SavePlaybookEntry(r.Context(), a.actor, e); err != nil {
 		if !f.absorb(err) {
 			return err
 		}
@@ -322,7 +322,7 @@ func (s *Server) setRetired(w http.ResponseWriter, r *http.Request, a *account, 
 		return err
 	}
 	if e.Retired != retired {
-		if err := s.db.RetirePlaybookEntry(r.Context(), a.org.ID, a.user.ID, e.Kind, e.Key, retired); err != nil {
+		if err := s.db.RetirePlaybookEntry(r.Context(), a.actor, e.Kind, e.Key, retired); err != nil {
 			return err
 		}
 	}
@@ -346,7 +346,7 @@ func (s *Server) entryReset(w http.ResponseWriter, r *http.Request, a *account) 
 	}
 	msg := "That is already the default."
 	if e.Custom || e.Edited || e.Retired {
-		if err := s.db.ResetPlaybookEntry(r.Context(), a.org.ID, e.Kind, e.Key); err != nil {
+		if err := s.db.ResetPlaybookEntry(r.Context(), a.actor, e.Kind, e.Key); err != nil {
 			return err
 		}
 		msg = "Back to Rapport's default."
@@ -372,11 +372,11 @@ type convGuide struct {
 // guideFor builds a person's guide; known are the fact types already on
 // record for them.
 func (s *Server) guideFor(ctx context.Context, a *account, p *rapport.Person) (*convGuide, error) {
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return nil, err
 	}
-	facts, err := s.db.Facts(ctx, a.org.ID, p.ID)
+	facts, err := s.db.Facts(ctx, a.actor, p.ID)
 	if err != nil {
 		return nil, err
 	}

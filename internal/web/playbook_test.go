@@ -22,7 +22,7 @@ func (h *harness) person(o *orgFixture, owner *rapport.User, first string, kind 
 	}
 	p := &rapport.Person{FirstName: first, LastName: "Test", Kind: kind, OwnerID: owner.ID, Source: "Website",
 		Phones: []rapport.Phone{{Number: fmt.Sprintf("+131255501%02d", sum%100)}}}
-	if err := h.db.CreatePerson(ctx, o.org.ID, owner.ID, p); err != nil {
+	if err := h.db.CreatePerson(ctx, rapport.Member(o.org, owner), p); err != nil {
 		h.t.Fatal(err)
 	}
 	return p
@@ -90,11 +90,11 @@ func TestGuideAnswersAndObjectionRecorded(t *testing.T) {
 		if len(convs) != 1 {
 			t.Fatalf("%d conversations", len(convs))
 		}
-		conv, err := h.db.Conversation(ctx, a.org.ID, convs[0].Conversation.ID)
+		conv, err := h.db.Conversation(ctx, rapport.Actor{Org: a.org.ID}, convs[0].Conversation.ID)
 		if err != nil || conv.Objection != "just-looking" {
 			t.Fatalf("conversation objection = %q, %v", conv.Objection, err)
 		}
-		facts, _ := h.db.Facts(ctx, a.org.ID, p.ID)
+		facts, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		got := map[string]rapport.FactType{}
 		for _, f := range facts {
 			got[f.Text] = f.Type
@@ -179,7 +179,7 @@ func TestReflectionAfterLiveConversation(t *testing.T) {
 		res = c.post(reflect, url.Values{"next": {"/people/" + pid}, "care": {"Her garden"}, "care_type": {"nonsense"}, "feel": {long}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, "Choose what kind of fact this is.", `value="Her garden"`, "under 2,000 characters")
-		if fs, _ := h.db.Facts(ctx, a.org.ID, p.ID); len(fs) != 0 {
+		if fs, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, p.ID); len(fs) != 0 {
 			t.Fatalf("a refused reflection saved %d facts", len(fs))
 		}
 
@@ -189,7 +189,7 @@ func TestReflectionAfterLiveConversation(t *testing.T) {
 		if res.location != "/people/"+pid {
 			t.Errorf("after saving: %q", res.location)
 		}
-		facts, _ := h.db.Facts(ctx, a.org.ID, p.ID)
+		facts, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		got := map[string]rapport.FactType{}
 		for _, f := range facts {
 			got[f.Text] = f.Type
@@ -207,7 +207,7 @@ func TestReflectionAfterLiveConversation(t *testing.T) {
 		if res.location != "/people/"+pid {
 			t.Errorf("skip with a foreign next: %q", res.location)
 		}
-		if fs, _ := h.db.Facts(ctx, a.org.ID, p.ID); len(fs) != 1 {
+		if fs, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, p.ID); len(fs) != 1 {
 			t.Errorf("a skip saved facts: %d", len(fs))
 		}
 
@@ -265,7 +265,7 @@ func TestPlaybookEditingAndRoles(t *testing.T) {
 		res = m.post("/playbook/question", url.Values{"audience": {"recruits"}, "text": {"What keeps you up at night?"}, "uncovers": {""}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, "Choose what the question uncovers.", "What keeps you up at night?", `id="add-question" open`)
-		pb, _ := h.db.Playbook(ctx, a.org.ID)
+		pb, _ := h.db.Playbook(ctx, rapport.Actor{Org: a.org.ID})
 		if len(pb.Entries) != len(rapport.DefaultEntries) || pb.Entries[0].Edited {
 			t.Fatalf("refused forms changed the playbook: %d entries", len(pb.Entries))
 		}
@@ -287,7 +287,7 @@ func TestPlaybookEditingAndRoles(t *testing.T) {
 		res = m.post("/playbook/objection", url.Values{"audience": {"clients"}, "text": {"We need to sell first."},
 			"response": {"That makes sense. What would selling first look like for you?"}, "why": {"Order matters to them."}})
 		wantStatus(t, res, http.StatusSeeOther)
-		pb, _ = h.db.Playbook(ctx, a.org.ID)
+		pb, _ = h.db.Playbook(ctx, rapport.Actor{Org: a.org.ID})
 		own := pb.Entries[len(pb.Entries)-1]
 		if !own.Custom || own.Text != "We need to sell first." || !strings.Contains(res.location, own.Key) {
 			t.Fatalf("own objection = %+v (→ %s)", own, res.location)
@@ -324,7 +324,7 @@ func TestPlaybookEditingAndRoles(t *testing.T) {
 		// Reset: the edit goes, the default is back; an own entry is deleted.
 		wantStatus(t, m.post("/playbook/objection/just-looking/reset", nil), http.StatusSeeOther)
 		wantStatus(t, m.post("/playbook/objection/"+own.Key+"/reset", nil), http.StatusSeeOther)
-		pb, _ = h.db.Playbook(ctx, a.org.ID)
+		pb, _ = h.db.Playbook(ctx, rapport.Actor{Org: a.org.ID})
 		if e, _ := pb.Find(rapport.EntryObjection, "just-looking"); e.Edited || e.Text != "We're just looking." {
 			t.Errorf("after reset: %+v", e)
 		}
@@ -347,7 +347,7 @@ func TestReviewObjections(t *testing.T) {
 			if next {
 				in.FollowUp = &rapport.FollowUp{DueOn: rapport.DayOf(monday, monday.Location()).AddDays(14), Note: "coffee"}
 			}
-			if _, err := h.db.LogConversation(ctx, a.org.ID, a.agent.ID, in); err != nil {
+			if _, err := h.db.LogConversation(ctx, rapport.Member(a.org, a.agent), in); err != nil {
 				t.Fatal(err)
 			}
 			h.clock.Advance(1e9)
@@ -438,7 +438,7 @@ func TestPracticeDrillsAndAssignments(t *testing.T) {
 		res = m.post("/practice/assign", url.Values{"user": {strconv.FormatInt(a.agent.ID, 10)}, "objection": {"have-an-agent", "wait-for-rates"},
 			"note": {"Before Thursday"}})
 		wantStatus(t, res, http.StatusSeeOther)
-		as, _ := h.db.DrillAssignments(ctx, a.org.ID, a.agent.ID)
+		as, _ := h.db.DrillAssignments(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
 		if len(as) != 1 {
 			t.Fatalf("%d assignments", len(as))
 		}

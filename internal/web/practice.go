@@ -97,7 +97,7 @@ func (p *practicePage) Picked(key string) bool {
 // drillSets reads the user's assignments with their progress: an
 // objection counts as practised once answered after the set was assigned.
 func (s *Server) drillSets(ctx context.Context, a *account, pb *rapport.Playbook, history []store.DrillAttempt) ([]drillSet, error) {
-	as, err := s.db.DrillAssignments(ctx, a.org.ID, a.user.ID)
+	as, err := s.db.DrillAssignments(ctx, a.actor, a.user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (s *Server) drillSets(ctx context.Context, a *account, pb *rapport.Playbook
 }
 
 func (s *Server) userNames(ctx context.Context, a *account) (map[int64]string, error) {
-	users, err := s.db.Users(ctx, a.org.ID)
+	users, err := s.db.Users(ctx, a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -153,15 +153,15 @@ func (s *Server) practice(w http.ResponseWriter, r *http.Request, a *account) er
 
 func (s *Server) renderPractice(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
 	ctx := r.Context()
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return err
 	}
-	history, err := s.db.DrillHistory(ctx, a.org.ID, a.user.ID, drillHistoryLimit)
+	history, err := s.db.DrillHistory(ctx, a.actor, a.user.ID, drillHistoryLimit)
 	if err != nil {
 		return err
 	}
-	days, err := s.db.PracticeDays(ctx, a.org.ID, a.user.ID)
+	days, err := s.db.PracticeDays(ctx, a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Server) renderPractice(w http.ResponseWriter, r *http.Request, a *accou
 	}
 	if a.user.CanManageUsers() {
 		page.Manager = true
-		users, err := s.db.Users(ctx, a.org.ID)
+		users, err := s.db.Users(ctx, a.actor)
 		if err != nil {
 			return err
 		}
@@ -220,14 +220,14 @@ func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account
 	var u *rapport.User
 	if uid <= 0 {
 		f.addErr("user", "Choose who should practise.")
-	} else if u, err = s.db.User(r.Context(), a.org.ID, uid); err != nil {
+	} else if u, err = s.db.User(r.Context(), a.actor, uid); err != nil {
 		if rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			return err
 		}
 		f.addErr("user", "Choose someone in your organisation.")
 	}
 	if f.Valid() {
-		_, err := s.db.AssignDrills(r.Context(), a.org.ID, a.user.ID, u.ID, keys, f.Get("note"))
+		_, err := s.db.AssignDrills(r.Context(), a.actor, u.ID, keys, f.Get("note"))
 		if err == nil {
 			s.flash(w, r, "Drill set assigned to "+u.DisplayName()+".")
 			return redirect(w, r, "/practice")
@@ -266,7 +266,7 @@ func scenario(e *rapport.Entry) string {
 // set of ?set= (or the form's), when it is the user's.
 func (s *Server) drillTarget(r *http.Request, a *account, setParam string) (*drillPage, error) {
 	ctx := r.Context()
-	pb, err := s.db.Playbook(ctx, a.org.ID)
+	pb, err := s.db.Playbook(ctx, a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s *Server) drillTarget(r *http.Request, a *account, setParam string) (*dri
 	}
 	page := &drillPage{Entry: e, Scenario: scenario(&e)}
 	if setID, err := strconv.ParseInt(setParam, 10, 64); err == nil && setID > 0 {
-		history, err := s.db.DrillHistory(ctx, a.org.ID, a.user.ID, drillHistoryLimit)
+		history, err := s.db.DrillHistory(ctx, a.actor, a.user.ID, drillHistoryLimit)
 		if err != nil {
 			return nil, err
 		}
@@ -341,7 +341,7 @@ func (s *Server) drillAnswer(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	page.Base, page.Form = s.basePage(r, a, "Practice: "+page.Entry.Text), f
 	page.Active = "playbook"
-	_, fb, err := s.db.Practise(r.Context(), a.org.ID, a.user.ID, page.Entry.Key, f.Values.Get("response"))
+	_, fb, err := s.db.Practise(r.Context(), a.actor, page.Entry.Key, f.Values.Get("response"))
 	status := http.StatusOK
 	switch {
 	case err == nil:

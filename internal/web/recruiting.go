@@ -27,11 +27,11 @@ type companiesPage struct {
 func (s *Server) renderCompanies(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
 	ctx := r.Context()
 	market := r.URL.Query().Get("market")
-	rows, err := s.db.Companies(ctx, a.org.ID, store.CompanyFilter{Market: market})
+	rows, err := s.db.Companies(ctx, a.actor, store.CompanyFilter{Market: market})
 	if err != nil {
 		return err
 	}
-	markets, err := s.db.Markets(ctx, a.org.ID)
+	markets, err := s.db.Markets(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) companyCreate(w http.ResponseWriter, r *http.Request, a *accoun
 	}
 	c := companyFromForm(f)
 	if f.Valid() {
-		err = s.db.CreateCompany(r.Context(), a.org.ID, c)
+		err = s.db.CreateCompany(r.Context(), a.actor, c)
 		if err == nil {
 			s.flash(w, r, c.Name+" added.")
 			return redirect(w, r, "/companies/"+strconv.FormatInt(c.ID, 10))
@@ -124,7 +124,7 @@ func (s *Server) companyShow(w http.ResponseWriter, r *http.Request, a *account)
 // office form, for a brokerage) carry a failed submission back.
 func (s *Server) renderCompany(w http.ResponseWriter, r *http.Request, a *account, id int64, editForm, subForm *form, status int) error {
 	ctx := r.Context()
-	c, err := s.db.Company(ctx, a.org.ID, id)
+	c, err := s.db.Company(ctx, a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -132,21 +132,21 @@ func (s *Server) renderCompany(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	agents, err := s.db.CompanyAgents(ctx, a.org.ID, a.visibleTo(), c.ID, 100)
+	agents, err := s.db.CompanyAgents(ctx, a.actor, c.ID, 100)
 	if err != nil {
 		return err
 	}
-	signals, err := s.db.Signals(ctx, a.org.ID, c.ID, 50)
+	signals, err := s.db.Signals(ctx, a.actor, c.ID, 50)
 	if err != nil {
 		return err
 	}
 	page := &companyPage{Base: s.withFlash(w, r, a, c.Label(), "recruiting"), lookups: l, Company: c, Agents: agents, Signals: signals}
 	if c.Kind == rapport.CompanyBrokerage {
-		if page.Offices, err = s.db.Companies(ctx, a.org.ID, store.CompanyFilter{ParentID: c.ID}); err != nil {
+		if page.Offices, err = s.db.Companies(ctx, a.actor, store.CompanyFilter{ParentID: c.ID}); err != nil {
 			return err
 		}
 	}
-	if page.Brokerages, err = s.db.Companies(ctx, a.org.ID, store.CompanyFilter{Kind: rapport.CompanyBrokerage}); err != nil {
+	if page.Brokerages, err = s.db.Companies(ctx, a.actor, store.CompanyFilter{Kind: rapport.CompanyBrokerage}); err != nil {
 		return err
 	}
 	page.Form = editForm
@@ -176,7 +176,7 @@ func (s *Server) companyUpdate(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.Company(r.Context(), a.org.ID, id); err != nil {
+	if _, err := s.db.Company(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	f, err := parseForm(w, r)
@@ -186,7 +186,7 @@ func (s *Server) companyUpdate(w http.ResponseWriter, r *http.Request, a *accoun
 	c := companyFromForm(f)
 	c.ID = id
 	if f.Valid() {
-		err = s.db.UpdateCompany(r.Context(), a.org.ID, c)
+		err = s.db.UpdateCompany(r.Context(), a.actor, c)
 		if err == nil {
 			s.flash(w, r, "Saved.")
 			return redirect(w, r, "/companies/"+strconv.FormatInt(id, 10))
@@ -203,7 +203,7 @@ func (s *Server) signalCreate(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.Company(r.Context(), a.org.ID, id); err != nil {
+	if _, err := s.db.Company(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	f, err := parseForm(w, r)
@@ -211,7 +211,7 @@ func (s *Server) signalCreate(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	sg := &rapport.Signal{CompanyID: id, On: rapport.Day(f.Get("on")), Title: f.Get("title"), Note: f.Values.Get("note")}
-	err = s.db.AddSignal(r.Context(), a.org.ID, a.user.ID, sg)
+	err = s.db.AddSignal(r.Context(), a.actor, sg)
 	if err == nil {
 		s.flash(w, r, "Signal added: its agents come up on Today for 30 days.")
 		return redirect(w, r, "/companies/"+strconv.FormatInt(id, 10)+"#signals")
@@ -227,11 +227,11 @@ func (s *Server) signalDelete(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	sg, err := s.db.Signal(r.Context(), a.org.ID, id)
+	sg, err := s.db.Signal(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteSignal(r.Context(), a.org.ID, id); err != nil {
+	if err := s.db.DeleteSignal(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	s.flash(w, r, "Signal removed.")
@@ -283,7 +283,7 @@ func (s *Server) prospects(w http.ResponseWriter, r *http.Request, a *account) e
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := newForm(q)
-	fl := store.ProspectFilter{Market: q.Get("market"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), VisibleTo: a.visibleTo()}
+	fl := store.ProspectFilter{Market: q.Get("market"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	if v := q.Get("company"); v != "" {
 		fl.CompanyID = int64(f.int("company", "Choose an office from the list."))
 	}
@@ -313,10 +313,10 @@ func (s *Server) prospects(w http.ResponseWriter, r *http.Request, a *account) e
 			page.Stages = p.Stages
 		}
 	}
-	if page.Markets, err = s.db.Markets(ctx, a.org.ID); err != nil {
+	if page.Markets, err = s.db.Markets(ctx, a.actor); err != nil {
 		return err
 	}
-	all, err := s.db.Companies(ctx, a.org.ID, store.CompanyFilter{})
+	all, err := s.db.Companies(ctx, a.actor, store.CompanyFilter{})
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (s *Server) prospects(w http.ResponseWriter, r *http.Request, a *account) e
 		}
 	}
 	if f.Valid() {
-		page.Page, err = s.db.Prospects(ctx, a.org.ID, fl)
+		page.Page, err = s.db.Prospects(ctx, a.actor, fl)
 		if err != nil && !f.absorb(err) {
 			return err
 		}
@@ -396,7 +396,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, a *account) error
 	if mine {
 		owner = a.user.ID
 	}
-	cols, err := s.db.RecruitingBoard(r.Context(), a.org.ID, owner, 25)
+	cols, err := s.db.RecruitingBoard(r.Context(), a.actor, owner, 25)
 	if err != nil {
 		return err
 	}
@@ -433,7 +433,7 @@ func (s *Server) boardMove(w http.ResponseWriter, r *http.Request, a *account) e
 	if p.Kind != rapport.KindRecruit {
 		return errNotFound
 	}
-	if err := s.db.MoveOnBoard(r.Context(), a.org.ID, a.user.ID, p.ID, stage, f.Get("reason")); err != nil {
+	if err := s.db.MoveOnBoard(r.Context(), a.actor, p.ID, stage, f.Get("reason")); err != nil {
 		if rapport.ErrorCode(err) == rapport.EINVALID {
 			s.flash(w, r, "Choose a stage of the recruiting pipeline.")
 			return redirect(w, r, nextOr(f.Get("next"), "/recruiting/board"))
@@ -441,7 +441,7 @@ func (s *Server) boardMove(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	msg := p.Name() + " moved."
-	if st, err := s.db.PersonStage(r.Context(), a.org.ID, p.ID); err == nil && st != nil {
+	if st, err := s.db.PersonStage(r.Context(), a.actor, p.ID); err == nil && st != nil {
 		msg = p.Name() + " moved to " + st.Name + "."
 		if st.Key == rapport.StageJoined {
 			msg = p.Name() + " joined — they leave the board and stay in People."
@@ -459,7 +459,7 @@ type referralsPage struct {
 }
 
 func (s *Server) referrals(w http.ResponseWriter, r *http.Request, a *account) error {
-	refs, err := s.db.Referrers(r.Context(), a.org.ID, a.visibleTo())
+	refs, err := s.db.Referrers(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}
@@ -505,7 +505,7 @@ func (s *Server) renderRecruitingGoals(w http.ResponseWriter, r *http.Request, a
 	}
 	page.Mine = &mine[0]
 	if a.user.CanManageUsers() {
-		users, err := s.db.Users(ctx, a.org.ID)
+		users, err := s.db.Users(ctx, a.actor)
 		if err != nil {
 			return err
 		}
@@ -534,7 +534,7 @@ func (s *Server) recruitingTargets(w http.ResponseWriter, r *http.Request, a *ac
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), a.org.ID, id)
+	u, err := s.db.User(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -546,7 +546,7 @@ func (s *Server) recruitingTargets(w http.ResponseWriter, r *http.Request, a *ac
 	u.RecruitMeetingTarget = f.int("recruit_meeting_target", "Use a whole number.")
 	u.RecruitOfferTarget = f.int("recruit_offer_target", "Use a whole number.")
 	if f.Valid() {
-		err = s.db.SetRecruitingTargets(r.Context(), a.org.ID, u)
+		err = s.db.SetRecruitingTargets(r.Context(), a.actor, u)
 		if err == nil {
 			s.flash(w, r, "Targets saved for "+u.DisplayName()+".")
 			return redirect(w, r, "/recruiting/goals")

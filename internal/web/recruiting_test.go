@@ -15,7 +15,7 @@ import (
 
 func recruitingStage(t *testing.T, h *harness, orgID int64, key string) *rapport.Stage {
 	t.Helper()
-	pipes, err := h.db.Pipelines(ctx, orgID)
+	pipes, err := h.db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestRecruitingPages(t *testing.T) {
 		r := c.post("/companies", url.Values{"kind": {"brokerage"}, "name": {""}, "website": {"not a site"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantBody(t, r, "Enter the company&#39;s name.", "Enter a web address")
-		if cs, _ := h.db.Companies(ctx, o.org.ID, store.CompanyFilter{}); len(cs) != 0 {
+		if cs, _ := h.db.Companies(ctx, rapport.Actor{Org: o.org.ID}, store.CompanyFilter{}); len(cs) != 0 {
 			t.Fatalf("a bad company was saved: %+v", cs)
 		}
 		r = c.post("/companies", url.Values{"kind": {"brokerage"}, "name": {"Summit Realty"}, "market": {"Chicago North"}, "website": {"summit.example"}})
@@ -64,7 +64,7 @@ func TestRecruitingPages(t *testing.T) {
 		// Agents at the office, and one referred by a hired agent.
 		joined := recruitingStage(t, h, o.org.ID, rapport.StageJoined)
 		gina := &rapport.Person{FirstName: "Gina", LastName: "Hale", Kind: rapport.KindRecruit, OwnerID: o.manager.ID, StageID: joined.ID}
-		if err := h.db.CreatePerson(ctx, o.org.ID, o.manager.ID, gina); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(o.org, o.manager), gina); err != nil {
 			t.Fatal(err)
 		}
 		var agents []*rapport.Person
@@ -72,7 +72,7 @@ func TestRecruitingPages(t *testing.T) {
 			first, last, _ := strings.Cut(n, " ")
 			p := &rapport.Person{FirstName: first, LastName: last, Kind: rapport.KindRecruit, OwnerID: o.manager.ID, CompanyID: officeID,
 				Units12m: 30 - 10*i, Volume12m: int64(12_000_000 - 4_000_000*i), ReferredByID: gina.ID}
-			if err := h.db.CreatePerson(ctx, o.org.ID, o.manager.ID, p); err != nil {
+			if err := h.db.CreatePerson(ctx, rapport.Member(o.org, o.manager), p); err != nil {
 				t.Fatal(err)
 			}
 			agents = append(agents, p)
@@ -124,7 +124,7 @@ func TestRecruitingPages(t *testing.T) {
 		wantBody(t, r, "Coffee at Lula on the 9th", "Summit Realty — Lincoln Park")
 		r = c.post("/recruiting/board/move", url.Values{"person": {strconv.FormatInt(pat.ID, 10)}, "stage": {"999999"}})
 		wantStatus(t, r, http.StatusSeeOther)
-		if p, _ := h.db.Person(ctx, o.org.ID, pat.ID); p.StageID != meeting.ID {
+		if p, _ := h.db.Person(ctx, rapport.Actor{Org: o.org.ID}, pat.ID); p.StageID != meeting.ID {
 			t.Errorf("a move to an unknown stage changed Pat's stage to %d", p.StageID)
 		}
 
@@ -136,11 +136,11 @@ func TestRecruitingPages(t *testing.T) {
 		wantBody(t, r, `id="referrals"`, "Pat Quinn", "Meeting", "not talked to yet")
 
 		// Production history on the person page: two reports make a trend.
-		if err := h.db.UpdatePerson(ctx, o.org.ID, o.manager.ID, withMLS(t, h, o.org.ID, agents[1].ID, "A200")); err != nil {
+		if err := h.db.UpdatePerson(ctx, rapport.Member(o.org, o.manager), withMLS(t, h, o.org.ID, agents[1].ID, "A200")); err != nil {
 			t.Fatal(err)
 		}
 		for _, period := range []rapport.Day{"2026-06-30", "2026-09-30"} {
-			s, err := h.db.BeginImport(ctx, o.org.ID, o.manager.ID, store.ImportOptions{Period: period, Expected: 1})
+			s, err := h.db.BeginImport(ctx, rapport.Member(o.org, o.manager), store.ImportOptions{Period: period, Expected: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +167,7 @@ func TestRecruitingPages(t *testing.T) {
 		r = c.post("/recruiting/goals/"+strconv.FormatInt(o.manager.ID, 10), url.Values{"recruit_live_target": {"4"},
 			"recruit_meeting_target": {"2"}, "recruit_offer_target": {"1"}})
 		wantStatus(t, r, http.StatusSeeOther)
-		if _, err := h.db.LogConversation(ctx, o.org.ID, o.manager.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: agents[2].ID,
+		if _, err := h.db.LogConversation(ctx, rapport.Member(o.org, o.manager), &store.LogInput{Conversation: rapport.Conversation{PersonID: agents[2].ID,
 			Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive}, Loc: time.UTC}); err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestRecruitingPages(t *testing.T) {
 
 func withMLS(t *testing.T, h *harness, orgID, id int64, mls string) *rapport.Person {
 	t.Helper()
-	p, err := h.db.Person(ctx, orgID, id)
+	p, err := h.db.Person(ctx, rapport.Actor{Org: orgID}, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func (s *Server) reflect(w http.ResponseWriter, r *http.Request, a *account) err
 	if care != nil || feel != "" {
 		// The fact is learned in the conversation; the feeling goes on
 		// its notes.
-		if err := s.db.Reflect(r.Context(), a.org.ID, a.user.ID, c.ID, care, feel); err != nil {
+		if err := s.db.Reflect(r.Context(), a.actor, c.ID, care, feel); err != nil {
 			return err
 		}
 		s.flash(w, r, "Reflection saved with the conversation.")

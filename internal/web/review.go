@@ -82,7 +82,7 @@ func (s *Server) reviewScope(r *http.Request, a *account) (*reviewScope, error) 
 		}
 		return sc, nil
 	}
-	users, err := s.db.Users(r.Context(), a.org.ID)
+	users, err := s.db.Users(r.Context(), a.actor)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Server) reviewScope(r *http.Request, a *account) (*reviewScope, error) 
 	switch {
 	case member != "":
 		id, _ := strconv.ParseInt(member, 10, 64)
-		u, err := s.db.User(r.Context(), a.org.ID, id)
+		u, err := s.db.User(r.Context(), a.actor, id)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +241,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, a *account) erro
 		page.Names[u.ID] = u.DisplayName()
 		ids[i] = u.ID
 	}
-	if page.Objections, err = s.db.ObjectionStats(r.Context(), a.org.ID, ids, week.Start.Start(sc.Loc), week.Start.AddDays(7).Start(sc.Loc)); err != nil {
+	if page.Objections, err = s.db.ObjectionStats(r.Context(), a.actor, ids, week.Start.Start(sc.Loc), week.Start.AddDays(7).Start(sc.Loc)); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "review", page)

@@ -33,7 +33,7 @@ func TestBrowserReviewOnAPhone(t *testing.T) {
 	h.clock.Set(at(time.November, 20, 12, 0)) // blocks set up the Friday before
 	for _, b := range []rapport.CallBlock{{Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}, {Weekday: time.Friday, Start: 9 * 60, End: 11 * 60}} {
 		b.UserID = hist.o.agent.ID
-		if err := h.db.AddCallBlock(ctx, hist.o.org.ID, &b); err != nil {
+		if err := h.db.AddCallBlock(ctx, rapport.Actor{Org: hist.o.org.ID}, &b); err != nil {
 			t.Fatal(err)
 		}
 	}

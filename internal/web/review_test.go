@@ -25,7 +25,7 @@ func TestErrorsLandOnTheRowTyped(t *testing.T) {
 			t.Errorf("duplicate phone error not on row 4")
 		}
 		p := &rapport.Person{FirstName: "Fact", Kind: rapport.KindLead, OwnerID: a.agent.ID}
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p)
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p)
 		res = c.post("/people/"+strconv.FormatInt(p.ID, 10)+"/log", url.Values{"channel": {"text"}, "direction": {"outbound"},
 			"fact_type": {"passion", "fear", "motivation"}, "fact_text": {"   ", strings.Repeat("x", 2001), ""}, "due": {"none"}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
@@ -43,7 +43,7 @@ func TestStaleEditDoesNotUndoDoNotCall(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		p := &rapport.Person{FirstName: "Dee", Kind: rapport.KindLead, OwnerID: a.agent.ID}
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p)
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p)
 		path := "/people/" + strconv.FormatInt(p.ID, 10)
 		c := h.signedIn(a.agent.Email)
 		res := c.get(path + "/edit")
@@ -53,7 +53,7 @@ func TestStaleEditDoesNotUndoDoNotCall(t *testing.T) {
 		}
 		// Meanwhile a call asks not to be called again.
 		h.clock.Advance(1)
-		if _, err := h.db.LogConversation(ctx, a.org.ID, a.manager.ID, &store.LogInput{Conversation: rapport.Conversation{
+		if _, err := h.db.LogConversation(ctx, rapport.Member(a.org, a.manager), &store.LogInput{Conversation: rapport.Conversation{
 			PersonID: p.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeDoNotCall}}); err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestStaleEditDoesNotUndoDoNotCall(t *testing.T) {
 		res = c.post(path, form)
 		wantStatus(t, res, http.StatusConflict)
 		wantBody(t, res, "while you were editing", `value="Deirdre"`, "Now marked do not call")
-		got, _ := h.db.Person(ctx, a.org.ID, p.ID)
+		got, _ := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		if !got.DoNotCall || got.FirstName != "Dee" {
 			t.Fatalf("a stale edit saved: %+v", got)
 		}
@@ -69,7 +69,7 @@ func TestStaleEditDoesNotUndoDoNotCall(t *testing.T) {
 		form.Set("version", between(res.body, `name="version" value="`, `"`))
 		form.Set("do_not_call", "on")
 		wantStatus(t, c.post(path, form), http.StatusSeeOther)
-		got, _ = h.db.Person(ctx, a.org.ID, p.ID)
+		got, _ = h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		if !got.DoNotCall || got.FirstName != "Deirdre" {
 			t.Fatalf("after saving again: %+v", got)
 		}
@@ -89,8 +89,8 @@ func TestArchivedPeoplesFollowUpsLeaveTheList(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		p := &rapport.Person{FirstName: "Gone", Kind: rapport.KindLead, OwnerID: a.agent.ID}
-		h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, p)
-		h.db.CreateFollowUp(ctx, a.org.ID, a.agent.ID, &rapport.FollowUp{PersonID: p.ID, DueOn: "2026-11-01"})
+		h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), p)
+		h.db.CreateFollowUp(ctx, rapport.Member(a.org, a.agent), &rapport.FollowUp{PersonID: p.ID, DueOn: "2026-11-01"})
 		c := h.signedIn(a.agent.Email)
 		wantBody(t, c.get("/followups"), "Gone")
 		wantStatus(t, c.post("/people/"+strconv.FormatInt(p.ID, 10)+"/archive", nil), http.StatusSeeOther)

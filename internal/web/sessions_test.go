@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/web"
@@ -38,7 +39,7 @@ func TestSignOutEverywhere(t *testing.T) {
 			wantStatus(t, c.post("/people", url.Values{"first_name": {"Late"}, "kind": {"lead"}}), http.StatusUnauthorized)
 		}
 		wantStatus(t, colleague.get("/today"), http.StatusOK)
-		log, _ := h.db.AuditLog(ctx, a.org.ID, 0, 1)
+		log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: a.org.ID}, 0, 1)
 		if e := log[0]; e.Action != store.AuditSignOut || e.UserName != "Owner acme" {
 			t.Errorf("audit: %+v", e)
 		}
@@ -90,12 +91,12 @@ func TestAPIKeyShownOnceAndRevokedAtOnce(t *testing.T) {
 		if strings.Contains(list.body, key) || strings.Contains(list.body, key[len(key)-8:]) {
 			t.Error("the key is shown again")
 		}
-		keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID)
+		keys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
 		wantStatus(t, c.post("/settings/keys/"+strconv.FormatInt(keys[0].ID, 10)+"/revoke", nil), http.StatusSeeOther)
 		if got := callAPI(); got != http.StatusUnauthorized {
 			t.Errorf("revoked key on the API: %d, want 401", got)
 		}
-		log, _ := h.db.AuditLog(ctx, a.org.ID, 0, 1)
+		log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: a.org.ID}, 0, 1)
 		if e := log[0]; e.Entity != "API key" || e.Summary != "revoked" || e.UserName != "Agent acme" {
 			t.Errorf("audit: %+v", e)
 		}

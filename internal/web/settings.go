@@ -147,7 +147,7 @@ func (s *Server) passwordSave(w http.ResponseWriter, r *http.Request, a *account
 		if err != nil {
 			return err
 		}
-		if err := s.db.SetPassword(r.Context(), a.org.ID, a.user.ID, hash, a.session.ID); err != nil {
+		if err := s.db.SetPassword(r.Context(), a.actor, a.user.ID, hash, a.session.ID); err != nil {
 			return err
 		}
 		s.flash(w, r, "Password changed. You were signed out everywhere else.")
@@ -209,7 +209,7 @@ func (s *Server) usersList(w http.ResponseWriter, r *http.Request, a *account) e
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a *account, f *form, status int) error {
-	users, err := s.db.Users(r.Context(), a.org.ID)
+	users, err := s.db.Users(r.Context(), a.actor)
 	if err != nil {
 		return err
 	}

@@ -48,19 +48,19 @@ func (s *Server) member(r *http.Request, a *account) (*rapport.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.db.User(r.Context(), a.org.ID, id)
+	return s.db.User(r.Context(), a.actor, id)
 }
 
 func (s *Server) renderMember(w http.ResponseWriter, r *http.Request, a *account, p *memberPage, status int) error {
 	ctx := r.Context()
 	var err error
-	if p.Holdings, err = s.db.Holdings(ctx, a.org.ID, p.Member.ID); err != nil {
+	if p.Holdings, err = s.db.Holdings(ctx, a.actor, p.Member.ID); err != nil {
 		return err
 	}
-	if p.Keys, err = s.db.APIKeys(ctx, a.org.ID, p.Member.ID); err != nil {
+	if p.Keys, err = s.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, p.Member.ID); err != nil {
 		return err
 	}
-	users, err := s.db.Users(ctx, a.org.ID)
+	users, err := s.db.Users(ctx, a.actor)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) memberDisable(w http.ResponseWriter, r *http.Request, a *accoun
 			return s.renderMember(w, r, a, &memberPage{Member: m, Form: f}, http.StatusUnprocessableEntity)
 		}
 	}
-	h, err := s.db.DisableUser(r.Context(), a.org.ID, a.user, m.ID, to)
+	h, err := s.db.DisableUser(r.Context(), a.actor, m.ID, to)
 	if err != nil {
 		return s.memberRefused(w, r, a, m, f, err)
 	}
@@ -142,7 +142,7 @@ func (s *Server) memberEnable(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.EnableUser(r.Context(), a.org.ID, a.user, m.ID); err != nil {
+	if _, err := s.db.EnableUser(r.Context(), a.actor, m.ID); err != nil {
 		return s.memberRefused(w, r, a, m, f, err)
 	}
 	s.flash(w, r, m.DisplayName()+" can sign in again. Their people stay with whoever took them over.")
@@ -159,7 +159,7 @@ func (s *Server) memberRole(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	u, err := s.db.SetUserRole(r.Context(), a.org.ID, a.user, m.ID, rapport.Role(f.Get("role")))
+	u, err := s.db.SetUserRole(r.Context(), a.actor, m.ID, rapport.Role(f.Get("role")))
 	if err != nil {
 		return s.memberRefused(w, r, a, m, f, err)
 	}
@@ -185,7 +185,7 @@ func (s *Server) memberReset(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	link, err := s.db.CreatePasswordReset(r.Context(), a.org.ID, a.user, m.ID)
+	link, err := s.db.CreatePasswordReset(r.Context(), a.actor, m.ID)
 	if err != nil {
 		return s.memberRefused(w, r, a, m, f, err)
 	}

@@ -33,10 +33,10 @@ func (h *harness) team(slug string) *teamFixture {
 		h.t.Fatal(err)
 	}
 	fx.person = &rapport.Person{FirstName: "Paula", LastName: "Prospect", Kind: rapport.KindLead, OwnerID: fx.agent.ID}
-	if err := h.db.CreatePerson(ctx, fx.org.ID, fx.agent.ID, fx.person); err != nil {
+	if err := h.db.CreatePerson(ctx, rapport.Member(fx.org, fx.agent), fx.person); err != nil {
 		h.t.Fatal(err)
 	}
-	if _, err := h.db.LogConversation(ctx, fx.org.ID, fx.agent.ID, &store.LogInput{Conversation: rapport.Conversation{PersonID: fx.person.ID,
+	if _, err := h.db.LogConversation(ctx, rapport.Member(fx.org, fx.agent), &store.LogInput{Conversation: rapport.Conversation{PersonID: fx.person.ID,
 		Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Talked about schools"}}); err != nil {
 		h.t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestDisableUserInTheBrowser(t *testing.T) {
 		wantStatus(t, h.client().post("/signin", url.Values{"email": {fx.agent.Email}, "password": {password}}), http.StatusUnauthorized)
 
 		// Their person is Bea's; the conversation keeps its author.
-		p, _ := h.db.Person(ctx, fx.org.ID, fx.person.ID)
+		p, _ := h.db.Person(ctx, rapport.Actor{Org: fx.org.ID}, fx.person.ID)
 		if p.OwnerID != fx.bea.ID {
 			t.Errorf("owner = %d", p.OwnerID)
 		}
@@ -108,10 +108,10 @@ func TestDisableUserInTheBrowser(t *testing.T) {
 		// Re-enabled: they sign in again; their person stays with Bea.
 		wantStatus(t, owner.post(userPath(fx.agent, "enable"), nil), http.StatusSeeOther)
 		h.signedIn(fx.agent.Email)
-		if p, _ := h.db.Person(ctx, fx.org.ID, fx.person.ID); p.OwnerID != fx.bea.ID {
+		if p, _ := h.db.Person(ctx, rapport.Actor{Org: fx.org.ID}, fx.person.ID); p.OwnerID != fx.bea.ID {
 			t.Error("their person came back")
 		}
-		log, _ := h.db.AuditLog(ctx, fx.org.ID, 0, 2)
+		log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: fx.org.ID}, 0, 2)
 		if log[0].Action != store.AuditEnable || log[1].Action != store.AuditDisable || log[1].UserName != "Owner acme" {
 			t.Errorf("audit: %+v", log)
 		}
@@ -164,7 +164,7 @@ func TestTeamRoleRules(t *testing.T) {
 		wantStatus(t, res, http.StatusSeeOther)
 		wantBody(t, owner.get(res.location), "Agent acme is a manager; it applies from their next page or API call.")
 		wantStatus(t, agent.get("/audit"), http.StatusOK)
-		if log, _ := h.db.AuditLog(ctx, fx.org.ID, 0, 1); log[0].Action != store.AuditRole || !strings.HasSuffix(log[0].Summary, "agent → manager") {
+		if log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: fx.org.ID}, 0, 1); log[0].Action != store.AuditRole || !strings.HasSuffix(log[0].Summary, "agent → manager") {
 			t.Errorf("audit: %+v", log[0])
 		}
 	})
@@ -231,7 +231,7 @@ func TestResetLinkFlow(t *testing.T) {
 				t.Errorf("the %s link answers otherwise than a used one: %d", name, r.status)
 			}
 		}
-		log, _ := h.db.AuditLog(ctx, fx.org.ID, 0, 3)
+		log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: fx.org.ID}, 0, 3)
 		if log[0].Action != store.AuditResetLink || log[0].UserName != "Manager acme" || log[1].Action != store.AuditResetPassword ||
 			log[1].UserName != "Agent acme" || log[2].Action != store.AuditResetLink || log[2].UserName != "Owner acme" {
 			t.Errorf("audit: %+v", log)
@@ -250,11 +250,11 @@ func TestTeamKeysPage(t *testing.T) {
 		agent, mgr := h.signedIn(fx.agent.Email), manager(h, fx)
 		wantStatus(t, agent.post("/settings/keys", url.Values{"name": {"Agent feed"}}), http.StatusOK)
 		wantStatus(t, owner(h, fx).post("/settings/keys", url.Values{"name": {"Owner feed"}}), http.StatusOK)
-		if log, _ := h.db.AuditLog(ctx, fx.org.ID, 0, 1); log[0].Action != store.AuditCreate || log[0].Entity != "API key" ||
+		if log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: fx.org.ID}, 0, 1); log[0].Action != store.AuditCreate || log[0].Entity != "API key" ||
 			!strings.HasPrefix(log[0].Summary, `"Owner feed" (rk_`) || log[0].UserName != "Owner acme" {
 			t.Errorf("audit: %+v", log[0])
 		}
-		keys, _ := h.db.OrgAPIKeys(ctx, fx.org.ID)
+		keys, _ := h.db.OrgAPIKeys(ctx, rapport.Actor{Org: fx.org.ID})
 		if len(keys) != 2 {
 			t.Fatalf("%d keys", len(keys))
 		}
@@ -274,10 +274,10 @@ func TestTeamKeysPage(t *testing.T) {
 		if res.location != userPath(fx.agent, "") {
 			t.Errorf("back to %q", res.location)
 		}
-		if k, _ := h.db.APIKey(ctx, fx.org.ID, fx.manager, agentKey.ID); k.RevokedAt.IsZero() {
+		if k, _ := h.db.APIKey(ctx, rapport.Member(fx.org, fx.manager), agentKey.ID); k.RevokedAt.IsZero() {
 			t.Error("not revoked")
 		}
-		if log, _ := h.db.AuditLog(ctx, fx.org.ID, 0, 1); log[0].Action != store.AuditRevoke || log[0].UserName != "Manager acme" ||
+		if log, _ := h.db.AuditLog(ctx, rapport.Actor{Org: fx.org.ID}, 0, 1); log[0].Action != store.AuditRevoke || log[0].UserName != "Manager acme" ||
 			!strings.Contains(log[0].Summary, `Agent acme's key "Agent feed"`) {
 			t.Errorf("audit: %+v", log[0])
 		}
@@ -300,7 +300,7 @@ func TestResetTokenNotLogged(t *testing.T) {
 		srv := httptest.NewServer(app)
 		defer srv.Close()
 		h.srv = srv
-		link, err := h.db.IssuePasswordReset(ctx, fx.org.ID, fx.agent.ID)
+		link, err := h.db.IssuePasswordReset(ctx, rapport.Actor{Org: fx.org.ID}, fx.agent.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -101,21 +101,21 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		a, b := h.org("alpha"), h.org("bravo")
 		secret := &rapport.Person{FirstName: "Zelda", LastName: "Secretkeeper", Kind: rapport.KindClient, OwnerID: a.agent.ID, Source: "Covert Source",
 			Emails: []rapport.Email{{Address: "zelda@alpha.test"}}, Phones: []rapport.Phone{{Number: "+13125550177"}}}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.agent.ID, secret); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.agent), secret); err != nil {
 			t.Fatal(err)
 		}
 		// A's playbook: an edit of a default and an objection of its own,
 		// recorded on A's conversation, practised and assigned.
-		if err := h.db.SavePlaybookEntry(ctx, a.org.ID, a.owner.ID, &rapport.Entry{Kind: rapport.EntryObjection, Key: "just-looking",
+		if err := h.db.SavePlaybookEntry(ctx, rapport.Member(a.org, a.owner), &rapport.Entry{Kind: rapport.EntryObjection, Key: "just-looking",
 			Audience: rapport.AudienceClients, Text: "Covert browsing only.", Responses: []string{"That makes sense. What caught your eye?"}}); err != nil {
 			t.Fatal(err)
 		}
 		own := &rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "Zelda's hush-hush objection.",
 			Responses: []string{"I hear you. What would make the hush-hush part easier?"}, Why: "Whispered reasons stay private."}
-		if err := h.db.SavePlaybookEntry(ctx, a.org.ID, a.owner.ID, own); err != nil {
+		if err := h.db.SavePlaybookEntry(ctx, rapport.Member(a.org, a.owner), own); err != nil {
 			t.Fatal(err)
 		}
-		res, err := h.db.LogConversation(ctx, a.org.ID, a.agent.ID, &store.LogInput{
+		res, err := h.db.LogConversation(ctx, rapport.Member(a.org, a.agent), &store.LogInput{
 			Conversation: rapport.Conversation{PersonID: secret.ID, Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: "Confidential divorce",
 				Objection: own.Key},
 			Facts:    []rapport.Fact{{Type: rapport.FactFear, Text: "Afraid her ex will find out"}},
@@ -124,8 +124,8 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		facts, _ := h.db.Facts(ctx, a.org.ID, secret.ID)
-		fus, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+		facts, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, secret.ID)
+		fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: secret.ID})
 		key := &store.APIKey{OrgID: a.org.ID, UserID: a.agent.ID, Prefix: "rk_secret", Hash: "hash-of-a-secret-key", Name: "Zelda's feed"}
 		if err := h.db.CreateAPIKey(ctx, key); err != nil {
 			t.Fatal(err)
@@ -140,38 +140,38 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Fatal(err)
 		}
 		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Hushhush Realty - Gold Coast", Market: "Covert Market"}
-		if err := h.db.CreateCompany(ctx, a.org.ID, office); err != nil {
+		if err := h.db.CreateCompany(ctx, rapport.Actor{Org: a.org.ID}, office); err != nil {
 			t.Fatal(err)
 		}
 		signal := &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(h.clock.Now(), time.UTC), Title: "Quiet merger talks"}
-		if err := h.db.AddSignal(ctx, a.org.ID, a.owner.ID, signal); err != nil {
+		if err := h.db.AddSignal(ctx, rapport.Member(a.org, a.owner), signal); err != nil {
 			t.Fatal(err)
 		}
 		recruit := &rapport.Person{FirstName: "Xavier", LastName: "Hiddenlister", Kind: rapport.KindRecruit, OwnerID: a.owner.ID,
 			CompanyID: office.ID, Volume12m: 12_000_000, Units12m: 30, ReferredByID: secret.ID}
-		if err := h.db.CreatePerson(ctx, a.org.ID, a.owner.ID, recruit); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(a.org, a.owner), recruit); err != nil {
 			t.Fatal(err)
 		}
 		block := &rapport.CallBlock{UserID: a.agent.ID, Weekday: time.Tuesday, Start: 17 * 60, End: 19 * 60}
-		if err := h.db.AddCallBlock(ctx, a.org.ID, block); err != nil {
+		if err := h.db.AddCallBlock(ctx, rapport.Actor{Org: a.org.ID}, block); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := h.db.Practise(ctx, a.org.ID, a.agent.ID, own.Key, "That makes sense. What would a whispered yes sound like?"); err != nil {
+		if _, _, err := h.db.Practise(ctx, rapport.Member(a.org, a.agent), own.Key, "That makes sense. What would a whispered yes sound like?"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.db.AssignDrills(ctx, a.org.ID, a.owner.ID, a.agent.ID, []string{own.Key}, "Practise the clandestine one"); err != nil {
+		if _, err := h.db.AssignDrills(ctx, rapport.Member(a.org, a.owner), a.agent.ID, []string{own.Key}, "Practise the clandestine one"); err != nil {
 			t.Fatal(err)
 		}
 		held := &rapport.HeldEvent{DedupeKey: "hushhush", Type: "General Inquiry", Source: "Zillow", Message: "Hushhush held lead", Reason: "No name.",
 			Payload: `{"type":"Inquiry","message":"Hushhush held lead"}`}
-		if _, err := h.db.HoldEvent(ctx, a.org.ID, held); err != nil {
+		if _, err := h.db.HoldEvent(ctx, rapport.Actor{Org: a.org.ID}, held); err != nil {
 			t.Fatal(err)
 		}
 		gone := &rapport.User{OrgID: a.org.ID, Email: "gone@alpha.test", Name: "Gone alpha", Role: rapport.RoleAgent, PasswordHash: h.hash}
 		if err := h.db.CreateUser(ctx, gone); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.db.DisableUser(ctx, a.org.ID, nil, gone.ID, 0); err != nil {
+		if _, err := h.db.DisableUser(ctx, rapport.Actor{Org: a.org.ID}, gone.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		keys := map[string]string{"kind": string(rapport.EntryObjection), "key": own.Key}
@@ -220,58 +220,58 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 				t.Errorf("%s redirected into A's record: %s", pattern, r.location)
 			}
 		}
-		if keys, _ := h.db.APIKeys(ctx, a.org.ID, a.agent.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
+		if keys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
 			t.Error("A's API key was touched")
 		}
-		if rules, _ := h.db.RoutingRules(ctx, a.org.ID); len(rules) != 1 || rules[0].UserIDs != rapport.FormatIDs([]int64{a.agent.ID}) {
+		if rules, _ := h.db.RoutingRules(ctx, rapport.Actor{Org: a.org.ID}); len(rules) != 1 || rules[0].UserIDs != rapport.FormatIDs([]int64{a.agent.ID}) {
 			t.Error("A's routing rule was touched")
 		}
-		if m, _ := h.db.User(ctx, a.org.ID, a.manager.ID); m == nil || !m.Active() || m.Role != rapport.RoleManager {
+		if m, _ := h.db.User(ctx, rapport.Actor{Org: a.org.ID}, a.manager.ID); m == nil || !m.Active() || m.Role != rapport.RoleManager {
 			t.Errorf("A's manager was disabled or changed: %+v", m)
 		}
-		if g, _ := h.db.User(ctx, a.org.ID, gone.ID); g == nil || g.Active() {
+		if g, _ := h.db.User(ctx, rapport.Actor{Org: a.org.ID}, gone.ID); g == nil || g.Active() {
 			t.Error("A's departed agent was re-enabled")
 		}
-		if hs, _ := h.db.HeldEvents(ctx, a.org.ID, false, 10); len(hs) != 1 {
+		if hs, _ := h.db.HeldEvents(ctx, rapport.Actor{Org: a.org.ID}, false, 10); len(hs) != 1 {
 			t.Error("A's held event was placed")
 		}
-		if j, _ := h.db.ImportJob(ctx, a.org.ID, job.ID, false); j.Status != store.ImportUploaded || j.Settings != "{}" {
+		if j, _ := h.db.ImportJob(ctx, rapport.Actor{Org: a.org.ID}, job.ID, false); j.Status != store.ImportUploaded || j.Settings != "{}" {
 			t.Errorf("A's import was touched: %+v", j)
 		}
-		if _, err := h.db.Signal(ctx, a.org.ID, signal.ID); err != nil {
+		if _, err := h.db.Signal(ctx, rapport.Actor{Org: a.org.ID}, signal.ID); err != nil {
 			t.Error("A's signal was deleted")
 		}
-		if c, _ := h.db.Company(ctx, a.org.ID, office.ID); c == nil || c.Name != office.Name {
+		if c, _ := h.db.Company(ctx, rapport.Actor{Org: a.org.ID}, office.ID); c == nil || c.Name != office.Name {
 			t.Errorf("A's company was touched: %+v", c)
 		}
-		if u, _ := h.db.User(ctx, a.org.ID, a.owner.ID); u == nil || u.HiringManager() {
+		if u, _ := h.db.User(ctx, rapport.Actor{Org: a.org.ID}, a.owner.ID); u == nil || u.HiringManager() {
 			t.Errorf("A's owner got recruiting targets: %+v", u)
 		}
 		if covered < 25 {
 			t.Fatalf("only %d routes exercised", covered)
 		}
-		if bs, _ := h.db.CallBlocks(ctx, a.org.ID, a.agent.ID); len(bs) != 1 {
+		if bs, _ := h.db.CallBlocks(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID); len(bs) != 1 {
 			t.Error("A's call block was deleted")
 		}
 		// A's playbook is as A left it, and B's has none of it.
-		pbA, _ := h.db.Playbook(ctx, a.org.ID)
+		pbA, _ := h.db.Playbook(ctx, rapport.Actor{Org: a.org.ID})
 		if e, ok := pbA.Find(rapport.EntryObjection, own.Key); !ok || e.Retired || e.Text != own.Text || !e.Custom {
 			t.Errorf("A's own objection was touched: %+v", e)
 		}
 		if e, _ := pbA.Find(rapport.EntryObjection, "just-looking"); e.Text != "Covert browsing only." || e.Retired || !e.Edited {
 			t.Errorf("A's edit was touched: %+v", e)
 		}
-		pbB, _ := h.db.Playbook(ctx, b.org.ID)
+		pbB, _ := h.db.Playbook(ctx, rapport.Actor{Org: b.org.ID})
 		if _, ok := pbB.Find(rapport.EntryObjection, own.Key); ok {
 			t.Error("B's playbook has A's own objection")
 		}
 		if e, _ := pbB.Find(rapport.EntryObjection, "just-looking"); e.Text != "We're just looking." || e.Edited {
 			t.Errorf("B's playbook took A's edit: %+v", e)
 		}
-		if as, _ := h.db.DrillAssignments(ctx, b.org.ID, a.agent.ID); len(as) != 0 {
+		if as, _ := h.db.DrillAssignments(ctx, rapport.Actor{Org: b.org.ID}, a.agent.ID); len(as) != 0 {
 			t.Error("B assigned drills to A's agent")
 		}
-		if hist, _ := h.db.DrillHistory(ctx, a.org.ID, a.agent.ID, 10); len(hist) != 1 {
+		if hist, _ := h.db.DrillHistory(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID, 10); len(hist) != 1 {
 			t.Errorf("A's drill history changed: %d attempts", len(hist))
 		}
 		// The review's pages and downloads, for B's team or with A's user
@@ -311,12 +311,12 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Errorf("suggest leaked: %s", r.body)
 		}
 		// A's records are untouched.
-		got, err := h.db.Person(ctx, a.org.ID, secret.ID)
+		got, err := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, secret.ID)
 		if err != nil || got.FirstName != "Zelda" || got.Archived() || got.StageID == 1 && got.Kind != rapport.KindClient {
 			t.Fatalf("A's person changed: %+v, %v", got, err)
 		}
-		facts2, _ := h.db.Facts(ctx, a.org.ID, secret.ID)
-		fus2, _ := h.db.FollowUps(ctx, a.org.ID, store.FollowUpFilter{PersonID: secret.ID})
+		facts2, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, secret.ID)
+		fus2, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: secret.ID})
 		if len(facts2) != 1 || len(fus2) != 1 {
 			t.Fatalf("A's facts or follow-ups changed: %d facts, %d follow-ups", len(facts2), len(fus2))
 		}

@@ -36,7 +36,7 @@ func (s *Server) loadToday(ctx context.Context, a *account) ([]todayItem, error)
 	for i := range entries {
 		people[i] = entries[i].Person
 	}
-	cards, err := s.db.ContextCards(ctx, a.org.ID, people)
+	cards, err := s.db.ContextCards(ctx, a.actor, people)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (s *Server) loadToday(ctx context.Context, a *account) ([]todayItem, error)
 func (s *Server) weekGoal(ctx context.Context, a *account) (rapport.WeekGoal, error) {
 	now := s.now()
 	since := rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks)
-	live, err := s.db.LiveTimes(ctx, a.org.ID, a.user.ID, since)
+	live, err := s.db.LiveTimes(ctx, a.actor, a.user.ID, since)
 	if err != nil {
 		return rapport.WeekGoal{}, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) weekGoal(ctx context.Context, a *account) (rapport.WeekGoal, er
 }
 
 func (s *Server) doneToday(ctx context.Context, a *account) (int, error) {
-	return s.db.WorkedSince(ctx, a.org.ID, a.user.ID, rapport.DayOf(s.now(), a.loc).Start(a.loc))
+	return s.db.WorkedSince(ctx, a.actor, a.user.ID, rapport.DayOf(s.now(), a.loc).Start(a.loc))
 }
 
 func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -76,7 +76,7 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 	if err != nil {
 		return err
 	}
-	blocks, err := s.db.CallBlocks(ctx, a.org.ID, a.user.ID)
+	blocks, err := s.db.CallBlocks(ctx, a.actor, a.user.ID)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) callNext(w http.ResponseWriter, r *http.Request, a *account) er
 		page.Left++
 	}
 	if page.Item != nil {
-		p, err := s.db.Person(r.Context(), a.org.ID, page.Item.Person.ID)
+		p, err := s.db.Person(r.Context(), a.actor, page.Item.Person.ID)
 		if err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func (s *Server) findOnToday(ctx context.Context, a *account, page *callPage) er
 	}
 	page.Left = len(items)
 	if page.Item == nil {
-		cards, err := s.db.ContextCards(ctx, a.org.ID, []*rapport.Person{page.Person})
+		cards, err := s.db.ContextCards(ctx, a.actor, []*rapport.Person{page.Person})
 		if err != nil {
 			return err
 		}

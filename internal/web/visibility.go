@@ -21,7 +21,7 @@ func (a *account) visibleTo() int64 { return a.org.OnlyOwner(a.user) }
 
 // person loads a person the user may see.
 func (s *Server) person(ctx context.Context, a *account, id int64) (*rapport.Person, error) {
-	return s.db.VisiblePerson(ctx, a.org, a.user, id)
+	return s.db.Person(ctx, a.actor, id)
 }
 
 // personPathID returns the {id} of the path when it names a person the
@@ -31,24 +31,24 @@ func (s *Server) personPathID(r *http.Request, a *account) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return id, s.db.CheckVisible(r.Context(), a.org.ID, a.visibleTo(), id)
+	return id, s.db.CheckVisible(r.Context(), a.actor, id)
 }
 
 // conversation loads a conversation with a person the user may see.
 func (s *Server) conversation(ctx context.Context, a *account, id int64) (*rapport.Conversation, error) {
-	return s.db.VisibleConversation(ctx, a.org, a.user, id)
+	return s.db.Conversation(ctx, a.actor, id)
 }
 
 // followUp loads a follow-up with a person the user may see.
 func (s *Server) followUp(ctx context.Context, a *account, id int64) (*rapport.FollowUp, error) {
-	return s.db.VisibleFollowUp(ctx, a.org, a.user, id)
+	return s.db.FollowUp(ctx, a.actor, id)
 }
 
 // loadImport loads an import the user may see: where people are private
 // to their owner, an agent sees only the files they uploaded, which name
 // people they may not see.
 func (s *Server) loadImport(ctx context.Context, a *account, id int64, withContent bool) (*store.ImportJob, error) {
-	j, err := s.db.ImportJob(ctx, a.org.ID, id, withContent)
+	j, err := s.db.ImportJob(ctx, a.actor, id, withContent)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func TestPrivatePeople(t *testing.T) {
 		// A promise a manager gives the agent about her stays off the
 		// agent's Today and follow-ups: the agent may not see her.
 		given := &rapport.FollowUp{PersonID: fx.ids["person"], UserID: fx.agent.ID, DueOn: rapport.DayOf(h.clock.Now(), time.UTC), Note: "Given callback"}
-		if err := h.db.CreateFollowUp(ctx, fx.org.ID, fx.manager.ID, given); err != nil {
+		if err := h.db.CreateFollowUp(ctx, rapport.Member(fx.org, fx.manager), given); err != nil {
 			t.Fatal(err)
 		}
 		for _, path := range []string{"/today", "/call", "/followups", "/followups?scope=all"} {
@@ -123,7 +123,7 @@ func TestPrivatePeople(t *testing.T) {
 		// of their story (Today's opening line names her), and stays when
 		// the agent edits them; nothing else of hers shows.
 		mine := &rapport.Person{FirstName: "Rex", LastName: "Referred", Kind: rapport.KindLead, OwnerID: fx.agent.ID, ReferredByID: fx.ids["person"]}
-		if err := h.db.CreatePerson(ctx, fx.org.ID, fx.colleague.ID, mine); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(fx.org, fx.colleague), mine); err != nil {
 			t.Fatal(err)
 		}
 		wantBody(t, agent.get("/people/"+strconv.FormatInt(mine.ID, 10)), "Referred by", "Zelda Secretkeeper")
@@ -132,7 +132,7 @@ func TestPrivatePeople(t *testing.T) {
 		res = agent.post("/people/"+strconv.FormatInt(mine.ID, 10), url.Values{"first_name": {"Rex"}, "last_name": {"Referred"},
 			"kind": {"lead"}, "owner": {strconv.FormatInt(fx.agent.ID, 10)}, "referred_by": {"#" + secret + " Zelda Secretkeeper"}})
 		wantStatus(t, res, http.StatusSeeOther)
-		if p, _ := h.db.Person(ctx, fx.org.ID, mine.ID); p.ReferredByID != fx.ids["person"] {
+		if p, _ := h.db.Person(ctx, rapport.Actor{Org: fx.org.ID}, mine.ID); p.ReferredByID != fx.ids["person"] {
 			t.Errorf("the referral was lost: %d", p.ReferredByID)
 		}
 

@@ -34,7 +34,7 @@ type reviewHistory struct {
 
 func clientStage(t *testing.T, h *harness, orgID int64, key string) int64 {
 	t.Helper()
-	pipes, err := h.db.Pipelines(ctx, orgID)
+	pipes, err := h.db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 		if name == "p4" {
 			p.StageID = clientStage(t, h, o.org.ID, rapport.StageActive)
 		}
-		if err := h.db.CreatePerson(ctx, o.org.ID, agent.ID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(o.org, agent), p); err != nil {
 			t.Fatal(err)
 		}
 		hist.people[name] = p
@@ -87,7 +87,7 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 		if i == 0 {
 			p.ReferredByID = hist.people["p1"].ID
 		}
-		if err := h.db.CreatePerson(ctx, o.org.ID, agent.ID, p); err != nil {
+		if err := h.db.CreatePerson(ctx, rapport.Member(o.org, agent), p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,14 +100,14 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 		on     rapport.Day
 	}{{"p7", "2026-11-23"}, {"p8", "2026-11-24"}, {"p7", "2026-11-16"}} {
 		f := &rapport.FollowUp{PersonID: hist.people[d.person].ID, DueOn: d.on, Note: "call back"}
-		if err := h.db.CreateFollowUp(ctx, o.org.ID, agent.ID, f); err != nil {
+		if err := h.db.CreateFollowUp(ctx, rapport.Member(o.org, agent), f); err != nil {
 			t.Fatal(err)
 		}
 		due = append(due, f)
 	}
 	h.clock.Set(at(time.November, 24, 12, 0))
 	for _, f := range due[:2] {
-		if err := h.db.CloseFollowUp(ctx, o.org.ID, f.ID, rapport.FollowUpDone); err != nil {
+		if err := h.db.CloseFollowUp(ctx, rapport.Actor{Org: o.org.ID}, f.ID, rapport.FollowUpDone); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -115,7 +115,7 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 	h.clock.Set(hist.now)
 	call := func(name string, when time.Time, o rapport.Outcome, secs int, facts ...rapport.Fact) {
 		t.Helper()
-		if _, err := h.db.LogConversation(ctx, hist.o.org.ID, agent.ID, &store.LogInput{Loc: chicago, Facts: facts,
+		if _, err := h.db.LogConversation(ctx, rapport.Member(hist.o.org, agent), &store.LogInput{Loc: chicago, Facts: facts,
 			Conversation: rapport.Conversation{PersonID: hist.people[name].ID, Channel: rapport.ChannelCall, Outcome: o,
 				DurationSeconds: secs, OccurredAt: when}}); err != nil {
 			t.Fatal(err)
@@ -146,7 +146,7 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 		rapport.Fact{Type: rapport.FactMotivation, Text: "Second child"})
 	call("p5", at(time.November, 25, 18, 0), rapport.OutcomeNoAnswer, 0)
 	call("p6", at(time.November, 25, 18, 10), rapport.OutcomeDoNotCall, 0)
-	if _, err := h.db.LogConversation(ctx, o.org.ID, agent.ID, &store.LogInput{Loc: chicago, Conversation: rapport.Conversation{
+	if _, err := h.db.LogConversation(ctx, rapport.Member(o.org, agent), &store.LogInput{Loc: chicago, Conversation: rapport.Conversation{
 		PersonID: hist.people["p1"].ID, Channel: rapport.ChannelMeeting, OccurredAt: at(time.November, 25, 19, 0)}}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestWeeklyReview(t *testing.T) {
 		r = c.post("/review/blocks", url.Values{"weekday": {"2"}, "start": {"18:00"}, "end": {"20:00"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantBody(t, r, "overlaps another of your blocks on Tuesday")
-		blocks, err := h.db.CallBlocks(ctx, hist.o.org.ID, hist.o.agent.ID)
+		blocks, err := h.db.CallBlocks(ctx, rapport.Actor{Org: hist.o.org.ID}, hist.o.agent.ID)
 		if err != nil || len(blocks) != 3 {
 			t.Fatalf("blocks = %+v, %v", blocks, err)
 		}
@@ -400,7 +400,7 @@ func TestWeeklyReview(t *testing.T) {
 		id := strconv.FormatInt(blocks[0].ID, 10)
 		wantStatus(t, m.post("/review/blocks/"+id+"/delete", nil), http.StatusNotFound)
 		wantStatus(t, c.post("/review/blocks/"+id+"/delete", nil), http.StatusSeeOther)
-		if bs, _ := h.db.CallBlocks(ctx, hist.o.org.ID, hist.o.agent.ID); len(bs) != 2 {
+		if bs, _ := h.db.CallBlocks(ctx, rapport.Actor{Org: hist.o.org.ID}, hist.o.agent.ID); len(bs) != 2 {
 			t.Errorf("after deleting one block: %+v", bs)
 		}
 		// During a block, Today says so.
@@ -427,14 +427,14 @@ func TestSettingsWeeklyTargets(t *testing.T) {
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantBody(t, r, "Set a weekly target between 0 (none) and 5,000.", "Use a whole number; 0 for no target.",
 			"Set a weekly target between 0 (none) and 500.", `value="lots"`)
-		if u, _ := h.db.User(ctx, o.org.ID, o.agent.ID); u.WeeklyGoal != rapport.DefaultWeeklyGoal || u.NewPeopleTarget != 0 {
+		if u, _ := h.db.User(ctx, rapport.Actor{Org: o.org.ID}, o.agent.ID); u.WeeklyGoal != rapport.DefaultWeeklyGoal || u.NewPeopleTarget != 0 {
 			t.Fatalf("a bad form saved: %+v", u)
 		}
 		form.Set("attempt_target", "150")
 		form.Set("connect_target", "40")
 		form.Set("appointment_target", "3")
 		wantStatus(t, c.post("/settings", form), http.StatusSeeOther)
-		u, _ := h.db.User(ctx, o.org.ID, o.agent.ID)
+		u, _ := h.db.User(ctx, rapport.Actor{Org: o.org.ID}, o.agent.ID)
 		if got := u.Targets(); got != (rapport.Targets{Attempts: 150, Connects: 40, Live: 12, Appointments: 3, NewPeople: 4, Referrals: 2}) {
 			t.Fatalf("targets = %+v", got)
 		}
