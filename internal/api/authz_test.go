@@ -264,7 +264,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	fx := &apiFixture{tenant: h.tenant(slug), slug: slug}
 	fx.agentKey, fx.ownerKey = fx.tenant.key, h.key(fx.org.ID, fx.owner.ID)
 	fx.org.Visibility = rapport.VisibilityOwn
-	if err := h.db.UpdateOrg(ctx, fx.org); err != nil {
+	if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: fx.org.ID}, fx.org); err != nil {
 		t.Fatal(err)
 	}
 	fx.colleague = &rapport.User{OrgID: fx.org.ID, Email: "colleague@" + slug + ".test", Name: "Colleague " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}

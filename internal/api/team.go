@@ -169,7 +169,7 @@ func toKey(k *store.APIKey, userName string) keyJSON {
 // and the key's user's own for agents, newest first.
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, a *account) error {
 	var items []keyJSON
-	if a.user.CanManageUsers() {
+	if a.actor.Runs() {
 		ks, err := s.db.OrgAPIKeys(r.Context(), a.actor)
 		if err != nil {
 			return err

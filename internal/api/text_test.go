@@ -60,7 +60,7 @@ func TestEventsSayNothingOfAPrivatePerson(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.tenant("acme")
 		a.org.Visibility = rapport.VisibilityOwn
-		if err := h.db.UpdateOrg(ctx, a.org); err != nil {
+		if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: a.org.ID}, a.org); err != nil {
 			t.Fatal(err)
 		}
 		colleague := &rapport.User{OrgID: a.org.ID, Email: "col@acme.test", Name: "Col", Role: rapport.RoleAgent, PasswordHash: "x"}

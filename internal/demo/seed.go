@@ -111,10 +111,10 @@ func practice(ctx context.Context, db *store.DB, orgID int64, users []rapport.Us
 		{"market-too-high", "I hear you, but prices won't come down any time soon. What's your budget?"},
 		{"market-too-high", "That's a real worry. What would need to happen for the timing to feel right?"},
 	}
-	var manager int64
+	var manager rapport.Actor
 	for _, u := range users {
 		if u.Role == rapport.RoleOwner {
-			manager = u.ID
+			manager = rapport.Actor{Org: orgID, User: u.ID, Role: u.Role}
 		}
 	}
 	for _, u := range users {
@@ -126,7 +126,7 @@ func practice(ctx context.Context, db *store.DB, orgID int64, users []rapport.Us
 				return err
 			}
 		}
-		if _, err := db.AssignDrills(ctx, rapport.Actor{Org: orgID, User: manager}, u.ID, []string{"have-an-agent", "wait-for-rates", "sell-ourselves"},
+		if _, err := db.AssignDrills(ctx, manager, u.ID, []string{"have-an-agent", "wait-for-rates", "sell-ourselves"},
 			"Three that came up in last week's calls — practise them before Thursday's block."); err != nil {
 			return err
 		}

@@ -38,6 +38,16 @@ func (r Role) Manages() bool { return r == RoleOwner || r == RoleManager }
 // Manages reports whether the actor is an owner or a manager.
 func (a Actor) Manages() bool { return a.Role.Manages() }
 
+// Runs reports whether the actor may run the organisation: an owner, a
+// manager, or the organisation's own work (no user). The store checks it
+// before team, settings, routing, held-lead, audit and playbook changes.
+func (a Actor) Runs() bool { return a.User == 0 || a.Role.Manages() }
+
+// Owns reports whether the actor may do what only owners do (change who
+// sees whose people, change roles): an owner, or the organisation's own
+// work.
+func (a Actor) Owns() bool { return a.User == 0 || a.Role == RoleOwner }
+
 // Sees reports whether the actor may see and change a person owned by
 // ownerID (0: no one).
 func (a Actor) Sees(ownerID int64) bool { return a.Only == 0 || a.Only == ownerID }
@@ -50,13 +60,14 @@ func (a Actor) SeesImport(uploaderID int64) bool { return a.Only == 0 || a.Only 
 // SeesFiguresOf reports whether the actor may see another member's
 // figures (review, funnel, objections, drills) or the team's: owners and
 // managers see anyone's, everyone sees their own.
-func (a Actor) SeesFiguresOf(userID int64) bool { return userID == a.User || a.Manages() }
+func (a Actor) SeesFiguresOf(userID int64) bool { return userID == a.User || a.Runs() }
 
 // The forbidden answers of the rules above, worded for people.
 var (
 	ErrNotManager = Errorf(EFORBIDDEN, "Only owners and managers can do that.")
 	ErrNotEditor  = Errorf(EFORBIDDEN, "Only owners and managers can change the playbook.")
 	ErrNotFigures = Errorf(EFORBIDDEN, "Only owners and managers can see another user's or the team's figures.")
+	ErrNotPlacer  = Errorf(EFORBIDDEN, "Only owners and managers can see and place held events.")
 )
 
 // ReportZone is the time zone a report's weeks are counted in. One

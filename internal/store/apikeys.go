@@ -119,6 +119,9 @@ type TeamKey struct {
 // whose each is.
 func (db *DB) OrgAPIKeys(ctx context.Context, act rapport.Actor) ([]TeamKey, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, rapport.ErrNotManager
+	}
 	var ks []APIKey
 	if err := db.ro.NewSelect().Model(&ks).Where("org_id = ?", orgID).OrderExpr("id DESC").Scan(ctx); err != nil {
 		return nil, err

@@ -92,6 +92,9 @@ func (db *DB) Audit(ctx context.Context, act rapport.Actor, action string, entit
 // the entry with id before (0: from the newest).
 func (db *DB) AuditLog(ctx context.Context, act rapport.Actor, before int64, limit int) ([]AuditEntry, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, rapport.ErrNotManager
+	}
 	var es []AuditEntry
 	q := db.ro.NewSelect().Model(&es).Where("org_id = ?", orgID)
 	if before > 0 {
@@ -106,6 +109,9 @@ func (db *DB) AuditLog(ctx context.Context, act rapport.Actor, before int64, lim
 // pass as before for the next page (0 on the last page).
 func (db *DB) AuditPage(ctx context.Context, act rapport.Actor, before int64, limit int) ([]AuditEntry, int64, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, 0, rapport.ErrNotManager
+	}
 	limit = min(max(limit, 1), 200)
 	es, err := db.AuditLog(ctx, rapport.Actor{Org: orgID}, before, limit+1)
 	if err != nil || len(es) <= limit {

@@ -155,7 +155,7 @@ func TestSignOutEverywhere(t *testing.T) {
 func TestVisibilityChangeIsAudited(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		f.org.Visibility = rapport.VisibilityOwn
-		if err := f.db.UpdateOrg(store.WithActor(ctx, f.owner.ID), f.org); err != nil {
+		if err := f.db.UpdateOrg(ctx, rapport.Member(f.org, f.owner), f.org); err != nil {
 			t.Fatal(err)
 		}
 		log, _ := f.db.AuditLog(ctx, rapport.Actor{Org: f.org.ID}, 0, 1)

@@ -46,6 +46,9 @@ func (db *DB) HoldEvent(ctx context.Context, act rapport.Actor, h *rapport.HeldE
 // still waiting, or (resolved) those attached or dismissed, newest first.
 func (db *DB) HeldEvents(ctx context.Context, act rapport.Actor, resolved bool, limit int) ([]rapport.HeldEvent, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, rapport.ErrNotPlacer
+	}
 	var hs []rapport.HeldEvent
 	q := db.ro.NewSelect().Model(&hs).Where("org_id = ?", orgID)
 	if resolved {
@@ -60,6 +63,9 @@ func (db *DB) HeldEvents(ctx context.Context, act rapport.Actor, resolved bool, 
 // CountHeld is how many held events wait for someone.
 func (db *DB) CountHeld(ctx context.Context, act rapport.Actor) (int, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return 0, rapport.ErrNotPlacer
+	}
 	n, err := db.ro.NewSelect().Model((*rapport.HeldEvent)(nil)).Where("org_id = ? AND resolved_at IS NULL", orgID).Count(ctx)
 	return int(n), err
 }
@@ -67,6 +73,9 @@ func (db *DB) CountHeld(ctx context.Context, act rapport.Actor) (int, error) {
 // HeldEvent loads one held event of the organisation.
 func (db *DB) HeldEvent(ctx context.Context, act rapport.Actor, id int64) (*rapport.HeldEvent, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, rapport.ErrNotPlacer
+	}
 	h := new(rapport.HeldEvent)
 	if err := db.ro.NewSelect().Model(h).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 		return nil, notFound(err, "held event")
@@ -82,6 +91,9 @@ var errHeldResolved = rapport.Errorf(rapport.ECONFLICT, "Someone already attache
 // junk. The body stays, for the record.
 func (db *DB) DismissHeld(ctx context.Context, act rapport.Actor, id int64) error {
 	orgID, actorID := act.Org, act.User
+	if !act.Runs() {
+		return rapport.ErrNotPlacer
+	}
 	return db.tx(ctx, func(tx bun.Tx) error {
 		h := new(rapport.HeldEvent)
 		if err := tx.NewSelect().Model(h).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {

@@ -81,9 +81,14 @@ func (db *DB) OrgBySlug(ctx context.Context, slug string) (*rapport.Org, error) 
 	return o, notFound(err, "organisation "+slug)
 }
 
-// UpdateOrg saves the organisation's name, region, time zone and
-// visibility policy.
-func (db *DB) UpdateOrg(ctx context.Context, org *rapport.Org) error {
+// UpdateOrg saves the actor's organisation's name, region, time zone and
+// visibility policy: owners and managers only, and only an owner changes
+// who sees whose people.
+func (db *DB) UpdateOrg(ctx context.Context, act rapport.Actor, org *rapport.Org) error {
+	if !act.Runs() {
+		return rapport.ErrNotManager
+	}
+	org.ID = act.Org
 	org.Normalize()
 	if err := org.Validate(); err != nil {
 		return err
@@ -93,6 +98,9 @@ func (db *DB) UpdateOrg(ctx context.Context, org *rapport.Org) error {
 		if err := tx.NewSelect().Table("orgs").Column("visibility").Where("id = ?", org.ID).Scan(ctx, &was); err != nil {
 			return notFound(err, "organisation")
 		}
+		if was != string(org.Visibility) && !act.Owns() {
+			return invalidField("visibility", "Only an owner can change who sees whose people.")
+		}
 		if _, err := tx.NewUpdate().Model(org).Column("name", "region", "tz", "visibility").Where("id = ?", org.ID).Exec(ctx); err != nil {
 			return err
 		}
@@ -100,6 +108,6 @@ func (db *DB) UpdateOrg(ctx context.Context, org *rapport.Org) error {
 		if was != string(org.Visibility) {
 			summary = "visibility " + was + " → " + string(org.Visibility)
 		}
-		return db.audit(ctx, tx, org.ID, 0, AuditUpdate, "organisation", org.ID, summary)
+		return db.audit(ctx, tx, org.ID, act.User, AuditUpdate, "organisation", org.ID, summary)
 	})
 }

@@ -81,6 +81,9 @@ func (db *DB) readPlaybook(ctx context.Context, orgID int64) (*rapport.Playbook,
 // entry without a key gets one from its text.
 func (db *DB) SavePlaybookEntry(ctx context.Context, act rapport.Actor, e *rapport.Entry) error {
 	orgID, actorID := act.Org, act.User
+	if !act.Runs() {
+		return rapport.ErrNotEditor
+	}
 	if e.Key == "" {
 		// A new entry: a key from its text, not one already in use.
 		p, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
@@ -130,7 +133,10 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, act rapport.Actor, e *rappo
 // RetirePlaybookEntry retires (or, with retired false, restores) an
 // entry; retiring a default saves the organisation's copy of it.
 func (db *DB) RetirePlaybookEntry(ctx context.Context, act rapport.Actor, kind rapport.EntryKind, key string, retired bool) error {
-	orgID, actorID := act.Org, act.User
+	orgID := act.Org
+	if !act.Runs() {
+		return rapport.ErrNotEditor
+	}
 	p, err := db.Playbook(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return err
@@ -146,15 +152,20 @@ func (db *DB) RetirePlaybookEntry(ctx context.Context, act rapport.Actor, kind r
 	if !retired && !e.Edited && !e.Custom {
 		// Restoring an unchanged default: the organisation's copy goes,
 		// so that later improvements to the default reach it.
-		return db.ResetPlaybookEntry(ctx, rapport.Actor{Org: orgID}, kind, key)
+		return db.ResetPlaybookEntry(ctx, act, kind, key)
 	}
-	return db.SavePlaybookEntry(ctx, rapport.Actor{Org: orgID, User: actorID}, &e)
+	return db.SavePlaybookEntry(ctx, act, &e)
 }
 
 // ResetPlaybookEntry drops an organisation's edit of a default, bringing
-// the default back (an organisation's own entry is deleted).
+// the default back (an organisation's own entry is deleted); for a
+// default it never changed there is nothing to reset: not found. Owners
+// and managers only.
 func (db *DB) ResetPlaybookEntry(ctx context.Context, act rapport.Actor, kind rapport.EntryKind, key string) error {
 	orgID := act.Org
+	if !act.Runs() {
+		return rapport.ErrNotEditor
+	}
 	res, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, kind, key).Exec(ctx)
 	db.playbooks.Delete(orgID)
 	return affected(res, err, "playbook entry")
@@ -201,6 +212,11 @@ type ObjectionStat struct {
 // conversations between from and to, most frequent first.
 func (db *DB) ObjectionStats(ctx context.Context, act rapport.Actor, userIDs []int64, from time.Time, to time.Time) ([]ObjectionStat, error) {
 	orgID := act.Org
+	for _, id := range userIDs {
+		if !act.SeesFiguresOf(id) {
+			return nil, rapport.ErrNotFigures
+		}
+	}
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
@@ -287,6 +303,9 @@ func (db *DB) Practise(ctx context.Context, act rapport.Actor, objection string,
 // DrillHistory lists a user's practice, newest first.
 func (db *DB) DrillHistory(ctx context.Context, act rapport.Actor, userID int64, limit int) ([]DrillAttempt, error) {
 	orgID := act.Org
+	if !act.SeesFiguresOf(userID) {
+		return nil, rapport.ErrNotFigures
+	}
 	var as []DrillAttempt
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).
 		OrderExpr("created_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
@@ -297,6 +316,9 @@ func (db *DB) DrillHistory(ctx context.Context, act rapport.Actor, userID int64,
 // the streak.
 func (db *DB) PracticeDays(ctx context.Context, act rapport.Actor, userID int64) ([]time.Time, error) {
 	orgID := act.Org
+	if !act.SeesFiguresOf(userID) {
+		return nil, rapport.ErrNotFigures
+	}
 	var ts []time.Time
 	err := db.ro.NewSelect().Model((*DrillAttempt)(nil)).Column("created_at").
 		Where("org_id = ? AND user_id = ? AND created_at >= ?", orgID, userID, db.now().UTC().AddDate(-1, 0, 0)).
@@ -323,6 +345,12 @@ func (a *DrillAssignment) Keys() []string { return strings.Split(a.Objections, "
 // AssignDrills asks a user of the organisation to practise objections.
 func (db *DB) AssignDrills(ctx context.Context, act rapport.Actor, userID int64, keys []string, note string) (*DrillAssignment, error) {
 	orgID, byID := act.Org, act.User
+	if !act.Runs() {
+		return nil, rapport.ErrNotManager
+	}
+	if userID <= 0 {
+		return nil, invalidField("user", "Choose who should practise.")
+	}
 	if u, err := db.User(ctx, rapport.Actor{Org: orgID}, userID); err != nil {
 		return nil, err
 	} else if !u.Active() {
@@ -359,6 +387,9 @@ func (db *DB) AssignDrills(ctx context.Context, act rapport.Actor, userID int64,
 // DrillAssignments lists a user's assignments, newest first.
 func (db *DB) DrillAssignments(ctx context.Context, act rapport.Actor, userID int64) ([]DrillAssignment, error) {
 	orgID := act.Org
+	if !act.SeesFiguresOf(userID) {
+		return nil, rapport.ErrNotFigures
+	}
 	var as []DrillAssignment
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).OrderExpr("created_at DESC, id DESC").Limit(20).Scan(ctx)
 	return as, err

@@ -432,6 +432,9 @@ func (db *DB) AddToToday(ctx context.Context, org *rapport.Org, user *rapport.Us
 // SetRecruitingTargets saves a user's weekly recruiting targets.
 func (db *DB) SetRecruitingTargets(ctx context.Context, act rapport.Actor, u *rapport.User) error {
 	orgID := act.Org
+	if !act.Runs() {
+		return rapport.ErrNotManager
+	}
 	check := *u
 	check.WeeklyGoal, check.TodaySize, check.TZ = max(check.WeeklyGoal, 1), max(check.TodaySize, 3), ""
 	if err := check.ValidateSettings(); err != nil {

@@ -11,6 +11,9 @@ import (
 // RoutingRules lists the organisation's rules in the order they are tried.
 func (db *DB) RoutingRules(ctx context.Context, act rapport.Actor) ([]rapport.RoutingRule, error) {
 	orgID := act.Org
+	if !act.Runs() {
+		return nil, rapport.ErrNotManager
+	}
 	var rs []rapport.RoutingRule
 	err := db.ro.NewSelect().Model(&rs).Where("org_id = ?", orgID).OrderExpr("position, id").Scan(ctx)
 	return rs, err
@@ -18,7 +21,11 @@ func (db *DB) RoutingRules(ctx context.Context, act rapport.Actor) ([]rapport.Ro
 
 // CreateRoutingRule adds a rule after the existing ones. Its users must
 // belong to the organisation.
-func (db *DB) CreateRoutingRule(ctx context.Context, r *rapport.RoutingRule) error {
+func (db *DB) CreateRoutingRule(ctx context.Context, act rapport.Actor, r *rapport.RoutingRule) error {
+	if !act.Runs() {
+		return rapport.ErrNotManager
+	}
+	r.OrgID = act.Org
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -46,6 +53,9 @@ func (db *DB) CreateRoutingRule(ctx context.Context, r *rapport.RoutingRule) err
 // DeleteRoutingRule removes a rule.
 func (db *DB) DeleteRoutingRule(ctx context.Context, act rapport.Actor, id int64) error {
 	orgID := act.Org
+	if !act.Runs() {
+		return rapport.ErrNotManager
+	}
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("routing_rules").Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
 		if err := affected(res, err, "routing rule"); err != nil {

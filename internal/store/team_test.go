@@ -81,7 +81,7 @@ func TestDisableUser(t *testing.T) {
 		shared := &rapport.RoutingRule{OrgID: f.org.ID, Source: "Zillow", UserIDs: rapport.FormatIDs([]int64{alex.ID, bea.ID})}
 		solo := &rapport.RoutingRule{OrgID: f.org.ID, Source: "Realtor.com", UserIDs: rapport.FormatIDs([]int64{alex.ID})}
 		for _, r := range []*rapport.RoutingRule{shared, solo} {
-			if err := f.db.CreateRoutingRule(ctx, r); err != nil {
+			if err := f.db.CreateRoutingRule(ctx, rapport.Actor{Org: r.OrgID}, r); err != nil {
 				t.Fatal(err)
 			}
 		}

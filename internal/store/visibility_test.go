@@ -17,14 +17,14 @@ func TestVisibleTo(t *testing.T) {
 			t.Fatalf("a new organisation's visibility = %q, want all", f.org.Visibility)
 		}
 		f.org.Visibility = rapport.VisibilityOwn
-		if err := f.db.UpdateOrg(ctx, f.org); err != nil {
+		if err := f.db.UpdateOrg(ctx, rapport.Actor{Org: f.org.ID}, f.org); err != nil {
 			t.Fatal(err)
 		}
 		if o, _ := f.db.Org(ctx, f.org.ID); o.Visibility != rapport.VisibilityOwn {
 			t.Fatalf("saved visibility = %q", o.Visibility)
 		}
 		f.org.Visibility = "secret"
-		wantCode(t, f.db.UpdateOrg(ctx, f.org), rapport.EINVALID)
+		wantCode(t, f.db.UpdateOrg(ctx, rapport.Actor{Org: f.org.ID}, f.org), rapport.EINVALID)
 
 		colleague := &rapport.User{OrgID: f.org.ID, Email: "colleague@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}
 		if err := f.db.CreateUser(ctx, colleague); err != nil {

@@ -316,7 +316,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	t := h.t
 	fx := &authzFixture{orgFixture: h.org(slug)}
 	fx.org.Visibility = rapport.VisibilityOwn
-	if err := h.db.UpdateOrg(ctx, fx.org); err != nil {
+	if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: fx.org.ID}, fx.org); err != nil {
 		t.Fatal(err)
 	}
 	fx.colleague = &rapport.User{OrgID: fx.org.ID, Email: "colleague@" + slug + ".test", Name: "Colleague " + slug, Role: rapport.RoleAgent,
@@ -368,7 +368,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		keys[u] = k.ID
 	}
 	rule := &rapport.RoutingRule{OrgID: fx.org.ID, Source: "Zillow", UserIDs: rapport.FormatIDs([]int64{col})}
-	if err := h.db.CreateRoutingRule(ctx, rule); err != nil {
+	if err := h.db.CreateRoutingRule(ctx, rapport.Actor{Org: rule.OrgID}, rule); err != nil {
 		t.Fatal(err)
 	}
 	job := &store.ImportJob{OrgID: fx.org.ID, UserID: col, FileName: "zelda-secret-list.csv", Format: "csv",

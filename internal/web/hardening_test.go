@@ -57,7 +57,7 @@ func (h *harness) records(o *orgFixture) *records {
 		t.Fatal(err)
 	}
 	rule := &rapport.RoutingRule{OrgID: o.org.ID, Source: "Zillow", UserIDs: rapport.FormatIDs([]int64{o.agent.ID})}
-	if err := h.db.CreateRoutingRule(ctx, rule); err != nil {
+	if err := h.db.CreateRoutingRule(ctx, rapport.Actor{Org: rule.OrgID}, rule); err != nil {
 		t.Fatal(err)
 	}
 	job := &store.ImportJob{OrgID: o.org.ID, UserID: o.owner.ID, FileName: "list.csv", Format: "csv",

@@ -25,7 +25,7 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, a *account, 
 	if err != nil {
 		return err
 	}
-	if a.user.CanManageUsers() {
+	if a.actor.Runs() {
 		if page.Team, err = s.db.OrgAPIKeys(r.Context(), a.actor); err != nil {
 			return err
 		}
@@ -110,16 +110,10 @@ func (s *Server) renderRouting(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 func (s *Server) routingList(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	return s.renderRouting(w, r, a, nil, http.StatusOK)
 }
 
 func (s *Server) routingCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
@@ -130,8 +124,8 @@ func (s *Server) routingCreate(w http.ResponseWriter, r *http.Request, a *accoun
 			ids = append(ids, id)
 		}
 	}
-	rule := &rapport.RoutingRule{OrgID: a.org.ID, Source: f.Get("source"), UserIDs: rapport.FormatIDs(ids)}
-	if err := s.db.CreateRoutingRule(r.Context(), rule); err != nil {
+	rule := &rapport.RoutingRule{Source: f.Get("source"), UserIDs: rapport.FormatIDs(ids)}
+	if err := s.db.CreateRoutingRule(r.Context(), a.actor, rule); err != nil {
 		if !f.absorb(err) {
 			return err
 		}
@@ -142,9 +136,6 @@ func (s *Server) routingCreate(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 func (s *Server) routingDelete(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -200,7 +191,7 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	held := 0
-	if a.user.CanManageUsers() {
+	if a.actor.Runs() {
 		if held, err = s.db.CountHeld(r.Context(), a.actor); err != nil {
 			return err
 		}

@@ -13,7 +13,6 @@ import (
 // organisation's conversation guide and objections; owners and managers
 // edit, add, retire, restore and reset entries.
 
-var errNotEditor = &rapport.Error{Code: rapport.EFORBIDDEN, Message: "Only owners and managers can change the playbook."}
 
 // audiences are the playbook's tabs, in order.
 var audiences = []rapport.Audience{rapport.AudienceClients, rapport.AudienceRecruits}
@@ -204,7 +203,7 @@ func (s *Server) renderPlaybook(w http.ResponseWriter, r *http.Request, a *accou
 	if err != nil {
 		return err
 	}
-	page := &playbookPage{Base: s.withFlash(w, r, a, "Playbook", "playbook"), Audience: aud, Editor: a.user.CanManageUsers(),
+	page := &playbookPage{Base: s.withFlash(w, r, a, "Playbook", "playbook"), Audience: aud, Editor: a.actor.Runs(),
 		Groups: pb.Guide(aud, nil), Objections: pb.Objections(aud), AddForm: f, AddKind: kind, Opt: entryOpts}
 	for _, e := range pb.Entries {
 		if e.Retired && e.Audience == aud {
@@ -241,16 +240,13 @@ func (s *Server) renderEntry(w http.ResponseWriter, r *http.Request, a *account,
 		title = "Objection"
 	}
 	s.render(w, r, status, "playbook_entry", &entryPage{Base: s.withFlash(w, r, a, title, "playbook"), Entry: e, Form: f,
-		Editor: a.user.CanManageUsers(), Opt: entryOpts, Back: playbookURL(e.Audience) + "#" + entryAnchor(&e)})
+		Editor: a.actor.Runs(), Opt: entryOpts, Back: playbookURL(e.Audience) + "#" + entryAnchor(&e)})
 	return nil
 }
 
 // entrySave saves the organisation's version of an entry it has: an edit
 // of a default or a change to its own. A retired entry stays retired.
 func (s *Server) entrySave(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errNotEditor
-	}
 	cur, _, err := s.pathEntry(r, a)
 	if err != nil {
 		return err
@@ -281,9 +277,6 @@ func (s *Server) entrySave(w http.ResponseWriter, r *http.Request, a *account) e
 // entryCreate adds an organisation's own entry, its key made from its
 // text. Problems show on the add form, on the playbook page.
 func (s *Server) entryCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errNotEditor
-	}
 	kind, err := pathEntryKind(r)
 	if err != nil {
 		return err
@@ -314,17 +307,12 @@ func (s *Server) entryRestore(w http.ResponseWriter, r *http.Request, a *account
 // setRetired retires or restores an entry: a retired one is offered
 // nowhere (calls, practice) but stays on record for past conversations.
 func (s *Server) setRetired(w http.ResponseWriter, r *http.Request, a *account, retired bool) error {
-	if !a.user.CanManageUsers() {
-		return errNotEditor
-	}
 	e, _, err := s.pathEntry(r, a)
 	if err != nil {
 		return err
 	}
-	if e.Retired != retired {
-		if err := s.db.RetirePlaybookEntry(r.Context(), a.actor, e.Kind, e.Key, retired); err != nil {
-			return err
-		}
+	if err := s.db.RetirePlaybookEntry(r.Context(), a.actor, e.Kind, e.Key, retired); err != nil {
+		return err
 	}
 	if retired {
 		s.flash(w, r, "Retired: no longer offered in calls or practice.")
@@ -337,18 +325,15 @@ func (s *Server) setRetired(w http.ResponseWriter, r *http.Request, a *account, 
 // entryReset drops the organisation's version of a default (its edit,
 // or its retirement) or deletes its own entry.
 func (s *Server) entryReset(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errNotEditor
-	}
 	e, _, err := s.pathEntry(r, a)
 	if err != nil {
 		return err
 	}
+	if err := s.db.ResetPlaybookEntry(r.Context(), a.actor, e.Kind, e.Key); err != nil && rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		return err
+	}
 	msg := "That is already the default."
 	if e.Custom || e.Edited || e.Retired {
-		if err := s.db.ResetPlaybookEntry(r.Context(), a.actor, e.Kind, e.Key); err != nil {
-			return err
-		}
 		msg = "Back to Rapport's default."
 		if e.Custom {
 			msg = "Deleted from the playbook."

@@ -181,7 +181,7 @@ func (s *Server) renderPractice(w http.ResponseWriter, r *http.Request, a *accou
 		}
 		page.History = append(page.History, row)
 	}
-	if a.user.CanManageUsers() {
+	if a.actor.Runs() {
 		page.Manager = true
 		users, err := s.db.Users(ctx, a.actor)
 		if err != nil {
@@ -203,9 +203,6 @@ func (s *Server) renderPractice(w http.ResponseWriter, r *http.Request, a *accou
 // assignDrills asks a user to practise a set of objections (owners and
 // managers).
 func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
@@ -217,24 +214,19 @@ func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account
 		}
 	}
 	uid, _ := strconv.ParseInt(f.Get("user"), 10, 64)
-	var u *rapport.User
-	if uid <= 0 {
-		f.addErr("user", "Choose who should practise.")
-	} else if u, err = s.db.User(r.Context(), a.actor, uid); err != nil {
-		if rapport.ErrorCode(err) != rapport.ENOTFOUND {
-			return err
+	d, err := s.db.AssignDrills(r.Context(), a.actor, uid, keys, f.Get("note"))
+	switch {
+	case err == nil:
+		who := "them"
+		if u, err := s.db.User(r.Context(), a.actor, d.UserID); err == nil {
+			who = u.DisplayName()
 		}
+		s.flash(w, r, "Drill set assigned to "+who+".")
+		return redirect(w, r, "/practice")
+	case rapport.ErrorCode(err) == rapport.ENOTFOUND:
 		f.addErr("user", "Choose someone in your organisation.")
-	}
-	if f.Valid() {
-		_, err := s.db.AssignDrills(r.Context(), a.actor, u.ID, keys, f.Get("note"))
-		if err == nil {
-			s.flash(w, r, "Drill set assigned to "+u.DisplayName()+".")
-			return redirect(w, r, "/practice")
-		}
-		if !f.absorb(err) {
-			return err
-		}
+	case !f.absorb(err):
+		return err
 	}
 	return s.renderPractice(w, r, a, f, http.StatusUnprocessableEntity)
 }

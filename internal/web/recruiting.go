@@ -504,7 +504,7 @@ func (s *Server) renderRecruitingGoals(w http.ResponseWriter, r *http.Request, a
 		return err
 	}
 	page.Mine = &mine[0]
-	if a.user.CanManageUsers() {
+	if a.actor.Runs() {
 		users, err := s.db.Users(ctx, a.actor)
 		if err != nil {
 			return err
@@ -527,9 +527,6 @@ func (s *Server) renderRecruitingGoals(w http.ResponseWriter, r *http.Request, a
 // recruitingTargets sets a user's weekly recruiting targets (owners and
 // managers).
 func (s *Server) recruitingTargets(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

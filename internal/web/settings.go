@@ -162,19 +162,13 @@ func (s *Server) passwordSave(w http.ResponseWriter, r *http.Request, a *account
 // orgSave changes the organisation's name, phone region and time zone, and
 // (owners only) who sees whose people.
 func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
 	o := *a.org
 	o.Name, o.Region, o.TZ = f.Get("name"), f.Get("region"), f.Get("tz")
-	if v := rapport.Visibility(f.Get("visibility")); v != "" && v != o.Visibility {
-		if a.user.Role != rapport.RoleOwner {
-			f.addErr("visibility", "Only an owner can change who sees whose people.")
-		}
+	if v := rapport.Visibility(f.Get("visibility")); v != "" {
 		o.Visibility = v
 	}
 	if o.Region != "" && !phone.ValidRegion(o.Region) {
@@ -183,7 +177,7 @@ func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) err
 	o.Normalize()
 	f.absorb(o.Validate())
 	if f.Valid() {
-		err := s.db.UpdateOrg(r.Context(), &o)
+		err := s.db.UpdateOrg(r.Context(), a.actor, &o)
 		if err == nil {
 			s.flash(w, r, "Organisation saved.")
 			return redirect(w, r, "/settings")

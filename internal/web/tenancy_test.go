@@ -131,7 +131,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Fatal(err)
 		}
 		rule := &rapport.RoutingRule{OrgID: a.org.ID, Source: "Secretkeeper leads", UserIDs: rapport.FormatIDs([]int64{a.agent.ID})}
-		if err := h.db.CreateRoutingRule(ctx, rule); err != nil {
+		if err := h.db.CreateRoutingRule(ctx, rapport.Actor{Org: rule.OrgID}, rule); err != nil {
 			t.Fatal(err)
 		}
 		job := &store.ImportJob{OrgID: a.org.ID, UserID: a.agent.ID, FileName: "zelda-secret-list.csv", Format: "csv",

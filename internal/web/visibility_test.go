@@ -150,7 +150,7 @@ func TestPrivatePeople(t *testing.T) {
 
 		// Back to everyone sees everyone's.
 		fx.org.Visibility = rapport.VisibilityAll
-		if err := h.db.UpdateOrg(ctx, fx.org); err != nil {
+		if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: fx.org.ID}, fx.org); err != nil {
 			t.Fatal(err)
 		}
 		wantBody(t, agent.get("/people/"+secret), "Zelda", "Confidential divorce")
