@@ -159,7 +159,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return b, nil
 }
 
-
 type heldJSON struct {
 	ID         int64           `json:"id"`
 	ReceivedAt time.Time       `json:"receivedAt"`

@@ -96,7 +96,7 @@ func TestRoutingRules(t *testing.T) {
 		if err := f.db.CreateRoutingRule(ctx, rapport.Actor{Org: rule.OrgID}, rule); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.db.CreateRoutingRule(ctx, rapport.Actor{Org: f.org.ID}, &rapport.RoutingRule{ Source: "X", UserIDs: "999999"}), rapport.EINVALID)
+		wantCode(t, f.db.CreateRoutingRule(ctx, rapport.Actor{Org: f.org.ID}, &rapport.RoutingRule{Source: "X", UserIDs: "999999"}), rapport.EINVALID)
 		res, err := f.db.RecordEvent(ctx, rapport.Member(f.org, f.owner), event("z1", "Inquiry", "zillow", rapport.Person{FirstName: "Z", Emails: []rapport.Email{{Address: "z@example.com"}}}))
 		if err != nil || res.Person.OwnerID != f.owner.ID {
 			t.Fatalf("zillow lead owner = %+v %v", res.Person, err)

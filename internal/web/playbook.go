@@ -13,7 +13,6 @@ import (
 // organisation's conversation guide and objections; owners and managers
 // edit, add, retire, restore and reset entries.
 
-
 // audiences are the playbook's tabs, in order.
 var audiences = []rapport.Audience{rapport.AudienceClients, rapport.AudienceRecruits}
 
