@@ -72,7 +72,12 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request, a *account) erro
 	if err != nil {
 		return err
 	}
-	at, err := reportWeek(r, s.now(), a.loc)
+	sc, err := s.reportScope(r, a)
+	if err != nil {
+		return err
+	}
+	users := sc.Users
+	at, err := reportWeek(r, s.now(), sc.Loc)
 	if err != nil {
 		return err
 	}
@@ -84,17 +89,13 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request, a *account) erro
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Use 1 to " + itoa(maxFunnelWeeks) + " for weeks.",
 			Fields: map[string]string{"weeks": "Out of range."}}
 	}
-	users, err := s.reportUsers(r, a)
+	week := rapport.DayOf(rapport.WeekStart(at, sc.Loc), sc.Loc)
+	from, to := week.AddDays(-7*(weeks-1)).Start(sc.Loc), week.AddDays(7).Start(sc.Loc)
+	f, err := s.db.Funnel(r.Context(), a.actor, users, from, to)
 	if err != nil {
 		return err
 	}
-	week := rapport.DayOf(rapport.WeekStart(at, a.loc), a.loc)
-	from, to := week.AddDays(-7*(weeks-1)).Start(a.loc), week.AddDays(7).Start(a.loc)
-	f, err := s.db.Funnel(r.Context(), a.org, users, from, to)
-	if err != nil {
-		return err
-	}
-	out := funnelJSON{WeekStart: week, Weeks: weeks, From: from.UTC(), To: to.UTC(), TimeZone: a.loc.String(), UserIDs: userIDs(users),
+	out := funnelJSON{WeekStart: week, Weeks: weeks, From: from.UTC(), To: to.UTC(), TimeZone: sc.Loc.String(), UserIDs: userIDs(users),
 		Total: toFunnelRow(f.Total), BySource: []funnelRowJSON{}, ByKind: []funnelRowJSON{}}
 	for _, row := range f.BySource {
 		out.BySource = append(out.BySource, toFunnelRow(row))
@@ -169,9 +170,6 @@ type userRefJSON struct {
 // leaderboard ranks the team's week, for owners and managers. As CSV it
 // is its rows.
 func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return rapport.Errorf(rapport.EFORBIDDEN, "Only owners and managers can see the leaderboard.")
-	}
 	asCSV, err := reportFormat(w, r)
 	if err != nil {
 		return err
@@ -185,7 +183,7 @@ func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request, a *account)
 	// end or to now: the week's Wednesday noon is inside it in every zone.
 	week := rapport.DayOf(rapport.WeekStart(at, a.loc), a.loc)
 	mid := week.AddDays(2).Start(a.loc).Add(12 * time.Hour)
-	rows, err := s.db.Leaderboard(r.Context(), a.org, mid)
+	rows, err := s.db.Leaderboard(r.Context(), a.actor, mid)
 	if err != nil {
 		return err
 	}

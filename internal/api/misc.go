@@ -55,7 +55,7 @@ type todayJSON struct {
 func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error {
 	ctx := r.Context()
 	now := s.now()
-	entries, err := s.db.Today(ctx, a.org, a.user, now)
+	entries, err := s.db.Today(ctx, a.actor, now)
 	if err != nil {
 		return err
 	}

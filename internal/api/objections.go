@@ -45,7 +45,12 @@ func (s *Server) objectionReport(w http.ResponseWriter, r *http.Request, a *acco
 	if err != nil {
 		return err
 	}
-	at, err := reportWeek(r, s.now(), a.loc)
+	sc, err := s.reportScope(r, a)
+	if err != nil {
+		return err
+	}
+	users := sc.Users
+	at, err := reportWeek(r, s.now(), sc.Loc)
 	if err != nil {
 		return err
 	}
@@ -57,17 +62,13 @@ func (s *Server) objectionReport(w http.ResponseWriter, r *http.Request, a *acco
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Use 1 to " + itoa(maxObjectionWeeks) + " for weeks.",
 			Fields: map[string]string{"weeks": "Out of range."}}
 	}
-	users, err := s.reportUsers(r, a)
-	if err != nil {
-		return err
-	}
-	week := rapport.DayOf(rapport.WeekStart(at, a.loc), a.loc)
-	from, to := week.AddDays(-7*(weeks-1)).Start(a.loc), week.AddDays(7).Start(a.loc)
+	week := rapport.DayOf(rapport.WeekStart(at, sc.Loc), sc.Loc)
+	from, to := week.AddDays(-7*(weeks-1)).Start(sc.Loc), week.AddDays(7).Start(sc.Loc)
 	stats, err := s.db.ObjectionStats(r.Context(), a.actor, userIDs(users), from, to)
 	if err != nil {
 		return err
 	}
-	out := objectionsJSON{WeekStart: week, Weeks: weeks, From: from.UTC(), To: to.UTC(), TimeZone: a.loc.String(), UserIDs: userIDs(users),
+	out := objectionsJSON{WeekStart: week, Weeks: weeks, From: from.UTC(), To: to.UTC(), TimeZone: sc.Loc.String(), UserIDs: userIDs(users),
 		Objections: []objectionStatJSON{}}
 	for _, st := range stats {
 		out.Objections = append(out.Objections, objectionStatJSON{Key: st.Key, Text: st.Text, Count: st.N, Live: st.Live,

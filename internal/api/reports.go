@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // The weekly reports (review, funnel, leaderboard) share how a week is
@@ -38,14 +39,11 @@ func reportWeek(r *http.Request, now time.Time, loc *time.Location) (time.Time, 
 	return at, nil
 }
 
-// errNotManager answers an agent who asks for someone else's figures.
-var errNotManager = rapport.Errorf(rapport.EFORBIDDEN, "Only owners and managers can see another user's or the team's figures.")
-
-// reportUsers reads whose figures a report shows: the key's user, another
-// user of the organisation (?user=ID), or every active user (?team=true).
-// The last two are for owners and managers; an agent may name only
-// themselves.
-func (s *Server) reportUsers(r *http.Request, a *account) ([]rapport.User, error) {
+// reportScope reads whose figures a report shows: the key's user, another
+// user of the organisation (?user=ID), or every active user (?team=true);
+// the store decides who may see which (store.ReportScope) and the zone
+// the weeks are counted in.
+func (s *Server) reportScope(r *http.Request, a *account) (*store.ReportScope, error) {
 	q := r.URL.Query()
 	team := false
 	switch q.Get("team") {
@@ -59,30 +57,11 @@ func (s *Server) reportUsers(r *http.Request, a *account) ([]rapport.User, error
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case team && id != 0:
+	if team && id != 0 {
 		return nil, &rapport.Error{Code: rapport.EINVALID, Message: "Ask for one user or for the team, not both.",
 			Fields: map[string]string{"team": "Leave out team when asking for one user."}}
-	case !team:
-		u, err := s.userFor(r, a, id, errNotManager)
-		if err != nil {
-			return nil, err
-		}
-		return []rapport.User{*u}, nil
-	case !a.user.CanManageUsers():
-		return nil, errNotManager
 	}
-	all, err := s.db.Users(r.Context(), a.actor)
-	if err != nil {
-		return nil, err
-	}
-	var active []rapport.User
-	for _, u := range all {
-		if u.DisabledAt.IsZero() {
-			active = append(active, u)
-		}
-	}
-	return active, nil
+	return s.db.ReportScope(r.Context(), a.actor, id, team)
 }
 
 // queryUserID reads ?user=ID; absent is 0. Like an id in a path, one
@@ -96,19 +75,6 @@ func queryUserID(v string) (int64, error) {
 		return 0, rapport.NotFound("user")
 	}
 	return id, nil
-}
-
-// userFor is the user a request asks about by id: the key's user (id 0
-// or their own), or, for owners and managers only (forbidden otherwise),
-// another user of the organisation.
-func (s *Server) userFor(r *http.Request, a *account, id int64, forbidden error) (*rapport.User, error) {
-	switch {
-	case id == 0 || id == a.user.ID:
-		return a.user, nil
-	case !a.user.CanManageUsers():
-		return nil, forbidden
-	}
-	return s.db.User(r.Context(), a.actor, id)
 }
 
 func userIDs(users []rapport.User) []int64 {

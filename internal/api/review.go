@@ -218,19 +218,20 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, a *account) erro
 	if err != nil {
 		return err
 	}
-	at, err := reportWeek(r, s.now(), a.loc)
+	sc, err := s.reportScope(r, a)
 	if err != nil {
 		return err
 	}
-	users, err := s.reportUsers(r, a)
+	users := sc.Users
+	at, err := reportWeek(r, s.now(), sc.Loc)
 	if err != nil {
 		return err
 	}
-	rv, err := s.db.Review(r.Context(), a.org, users, a.loc, at)
+	rv, err := s.db.Review(r.Context(), a.actor, users, sc.Loc, at)
 	if err != nil {
 		return err
 	}
-	out := toReview(rv, users, a.loc)
+	out := toReview(rv, users, sc.Loc)
 	if !asCSV {
 		writeJSON(w, http.StatusOK, out)
 		return nil

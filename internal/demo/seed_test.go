@@ -40,7 +40,7 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 			t.Errorf("people = %d, kinds = %v", len(people), kinds)
 		}
 		for _, u := range users {
-			entries, err := db.Today(ctx, org, &u, seedNow)
+			entries, err := db.Today(ctx, rapport.Member(org, &u), seedNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func checkSignals(t *testing.T, db *store.DB, org *rapport.Org, manager *rapport
 	if len(signals) != 2 || active == nil || expired != 1 {
 		t.Fatalf("signals = %+v; want one active, one expired", signals)
 	}
-	entries, err := db.Today(ctx, org, manager, seedNow)
+	entries, err := db.Today(ctx, rapport.Member(org, manager), seedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +275,11 @@ func checkRecruitingWeeks(t *testing.T, db *store.DB, org *rapport.Org, manager 
 	if manager.RecruitLiveTarget != 15 || manager.RecruitMeetingTarget != 3 || manager.RecruitOfferTarget != 1 {
 		t.Errorf("targets %d/%d/%d, want 15/3/1", manager.RecruitLiveTarget, manager.RecruitMeetingTarget, manager.RecruitOfferTarget)
 	}
-	weeks, err := db.RecruitingWeeks(ctx, org, []rapport.User{*manager}, seedNow)
+	weeks, err := db.RecruitingWeeks(ctx, rapport.Actor{Org: org.ID}, []rapport.User{*manager}, seedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last, err := db.RecruitingWeeks(ctx, org, []rapport.User{*manager}, seedNow.AddDate(0, 0, -7))
+	last, err := db.RecruitingWeeks(ctx, rapport.Actor{Org: org.ID}, []rapport.User{*manager}, seedNow.AddDate(0, 0, -7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func checkRecruitingWeeks(t *testing.T, db *store.DB, org *rapport.Org, manager 
 // checkReview: last week's review of an agent has figures against targets,
 // a trend, call blocks, a heat map and at least one obstacle to work on.
 func checkReview(t *testing.T, db *store.DB, org *rapport.Org, u *rapport.User) {
-	r, err := db.Review(context.Background(), org, []rapport.User{*u}, u.Location(org), seedNow.AddDate(0, 0, -7))
+	r, err := db.Review(context.Background(), rapport.Actor{Org: org.ID}, []rapport.User{*u}, u.Location(org), seedNow.AddDate(0, 0, -7))
 	if err != nil {
 		t.Fatal(err)
 	}

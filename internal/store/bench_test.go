@@ -185,7 +185,7 @@ func BenchmarkToday(b *testing.B) {
 		ctx := context.Background()
 		var n int
 		for b.Loop() {
-			entries, err := bk.db.Today(ctx, bk.org, bk.agent, benchNow)
+			entries, err := bk.db.Today(ctx, rapport.Member(bk.org, bk.agent), benchNow)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -320,28 +320,28 @@ func BenchmarkReview(b *testing.B) {
 		}
 		b.Run("agent", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Review(ctx, bk.org, []rapport.User{*bk.agent}, loc, benchNow); err != nil {
+				if _, err := bk.db.Review(ctx, rapport.Actor{Org: bk.org.ID}, []rapport.User{*bk.agent}, loc, benchNow); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run("team", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Review(ctx, bk.org, users, loc, benchNow); err != nil {
+				if _, err := bk.db.Review(ctx, rapport.Actor{Org: bk.org.ID}, users, loc, benchNow); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run("funnel-13-weeks", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Funnel(ctx, bk.org, users, benchNow.AddDate(0, 0, -91), benchNow); err != nil {
+				if _, err := bk.db.Funnel(ctx, rapport.Actor{Org: bk.org.ID}, users, benchNow.AddDate(0, 0, -91), benchNow); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 		b.Run("leaderboard", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := bk.db.Leaderboard(ctx, bk.org, benchNow); err != nil {
+				if _, err := bk.db.Leaderboard(ctx, rapport.Actor{Org: bk.org.ID}, benchNow); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -50,13 +50,13 @@ func TestDoNotCall(t *testing.T) {
 			// Putting them on Today from a prospect list is refused, and
 			// leaves no promise behind.
 			before, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: p.ID})
-			wantCode(t, f.db.AddToToday(ctx, f.org, f.agent, p.ID, "Picked"), rapport.EINVALID)
+			wantCode(t, f.db.AddToToday(ctx, rapport.Member(f.org, f.agent), p.ID, "Picked"), rapport.EINVALID)
 			after, _ := f.db.FollowUps(ctx, rapport.Actor{Org: f.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 			if len(after) != len(before) {
 				t.Errorf("%s: AddToToday left a follow-up", p.Name())
 			}
 		}
-		today, err := f.db.Today(ctx, f.org, f.agent, start)
+		today, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), start)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -306,6 +306,9 @@ func (db *DB) DrillHistory(ctx context.Context, act rapport.Actor, userID int64,
 	if !act.SeesFiguresOf(userID) {
 		return nil, rapport.ErrNotFigures
 	}
+	if err := db.isMember(ctx, act, userID); err != nil {
+		return nil, err
+	}
 	var as []DrillAttempt
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).
 		OrderExpr("created_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
@@ -318,6 +321,9 @@ func (db *DB) PracticeDays(ctx context.Context, act rapport.Actor, userID int64)
 	orgID := act.Org
 	if !act.SeesFiguresOf(userID) {
 		return nil, rapport.ErrNotFigures
+	}
+	if err := db.isMember(ctx, act, userID); err != nil {
+		return nil, err
 	}
 	var ts []time.Time
 	err := db.ro.NewSelect().Model((*DrillAttempt)(nil)).Column("created_at").
@@ -390,7 +396,20 @@ func (db *DB) DrillAssignments(ctx context.Context, act rapport.Actor, userID in
 	if !act.SeesFiguresOf(userID) {
 		return nil, rapport.ErrNotFigures
 	}
+	if err := db.isMember(ctx, act, userID); err != nil {
+		return nil, err
+	}
 	var as []DrillAssignment
 	err := db.ro.NewSelect().Model(&as).Where("org_id = ? AND user_id = ?", orgID, userID).OrderExpr("created_at DESC, id DESC").Limit(20).Scan(ctx)
 	return as, err
+}
+
+// isMember reports a not-found error unless userID is the actor or a
+// user of the actor's organisation.
+func (db *DB) isMember(ctx context.Context, act rapport.Actor, userID int64) error {
+	if userID == act.User {
+		return nil
+	}
+	_, err := db.User(ctx, act, userID)
+	return err
 }

@@ -410,10 +410,17 @@ func (db *DB) ProductionHistory(ctx context.Context, act rapport.Actor, personID
 // AddToToday puts a person on the user's Today by promising them a call
 // today (unless one is already open for today or earlier). Someone marked
 // do not call is refused: Today would never show them.
-func (db *DB) AddToToday(ctx context.Context, org *rapport.Org, user *rapport.User, personID int64, note string) error {
+func (db *DB) AddToToday(ctx context.Context, act rapport.Actor, personID int64, note string) error {
+	org, user, err := db.member(ctx, act)
+	if err != nil {
+		return err
+	}
 	var dnc bool
-	if err := db.ro.NewSelect().Table("people").Column("do_not_call").Where("org_id = ? AND id = ?", org.ID, personID).
-		Scan(ctx, &dnc); err != nil {
+	q := db.ro.NewSelect().Table("people").Column("do_not_call").Where("org_id = ? AND id = ?", org.ID, personID)
+	if act.Only != 0 {
+		q.Where("owner_id = ?", act.Only)
+	}
+	if err := q.Scan(ctx, &dnc); err != nil {
 		return notFound(err, "person")
 	}
 	if dnc {
@@ -425,7 +432,7 @@ func (db *DB) AddToToday(ctx context.Context, org *rapport.Org, user *rapport.Us
 	if err != nil || open {
 		return err
 	}
-	return db.CreateFollowUp(ctx, rapport.Member(org, user), &rapport.FollowUp{PersonID: personID, UserID: user.ID, DueOn: today,
+	return db.CreateFollowUp(ctx, act, &rapport.FollowUp{PersonID: personID, UserID: user.ID, DueOn: today,
 		Kind: rapport.FollowUpCall, Owes: rapport.OwesMe, Note: note})
 }
 
@@ -448,7 +455,11 @@ func (db *DB) SetRecruitingTargets(ctx context.Context, act rapport.Actor, u *ra
 // RecruitingWeeks counts, for each user, the week containing at (in the
 // user's own time zone): live conversations with agent prospects,
 // meetings held with them, and offers made.
-func (db *DB) RecruitingWeeks(ctx context.Context, org *rapport.Org, users []rapport.User, at time.Time) ([]rapport.RecruitingWeek, error) {
+func (db *DB) RecruitingWeeks(ctx context.Context, act rapport.Actor, users []rapport.User, at time.Time) ([]rapport.RecruitingWeek, error) {
+	org, err := db.reportOrg(ctx, act, users)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]rapport.RecruitingWeek, len(users))
 	for i := range users {
 		u := &users[i]

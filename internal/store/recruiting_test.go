@@ -89,7 +89,7 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 			}
 		}
 		f.clock.Set(start)
-		before, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
+		before, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		if err := f.db.AddSignal(ctx, rapport.Member(f.org, f.owner), bad); rapport.ErrorCode(err) != rapport.EINVALID {
 			t.Errorf("a signal dated in the future: %v", err)
 		}
-		after, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
+		after, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		// A live conversation after the signal answers it.
 		f.log(t, dana.ID, store.LogInput{Conversation: call(rapport.OutcomeLive)})
 		f.clock.Advance(24 * time.Hour)
-		if e := entryFor(must(f.db.Today(ctx, f.org, f.agent, f.clock.Now())), dana.ID); e != nil {
+		if e := entryFor(must(f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())), dana.ID); e != nil {
 			t.Errorf("Dana still on Today after the talk: %+v", e.Reasons)
 		}
 		// Eli's office gets news; 31 days later it has expired.
@@ -136,11 +136,11 @@ func TestSignalRaisesAnOfficesAgents(t *testing.T) {
 		if err := f.db.AddSignal(ctx, rapport.Member(f.org, f.owner), sig2); err != nil {
 			t.Fatal(err)
 		}
-		if e := entryFor(must(f.db.Today(ctx, f.org, f.agent, f.clock.Now())), eli.ID); e == nil || e.Best().Kind != rapport.ReasonSignal {
+		if e := entryFor(must(f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())), eli.ID); e == nil || e.Best().Kind != rapport.ReasonSignal {
 			t.Errorf("Eli after his office's signal: %+v", e)
 		}
 		f.clock.Advance(31 * 24 * time.Hour)
-		if e := entryFor(must(f.db.Today(ctx, f.org, f.agent, f.clock.Now())), eli.ID); e != nil && e.Best().Kind == rapport.ReasonSignal {
+		if e := entryFor(must(f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())), eli.ID); e != nil && e.Best().Kind == rapport.ReasonSignal {
 			t.Errorf("a 31-day-old signal still raises Eli: %+v", e.Reasons)
 		}
 		// Deleting a signal is scoped to the organisation.
@@ -189,7 +189,7 @@ func TestReferralChainToHire(t *testing.T) {
 		hank, iris := res[0].PersonID, res[1].PersonID
 
 		f.clock.Advance(time.Hour)
-		entries, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
+		entries, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +279,7 @@ func TestReferralChainToHire(t *testing.T) {
 		if len(refs) != 2 || refs[1].Person.ID != hank || refs[1].Total != 1 {
 			t.Errorf("referrers after Kay = %+v", refs)
 		}
-		if e := entryFor(must(f.db.Today(ctx, f.org, f.agent, f.clock.Now())), kay.ID); e == nil || !strings.Contains(e.Opener, "Hank Ives") {
+		if e := entryFor(must(f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())), kay.ID); e == nil || !strings.Contains(e.Opener, "Hank Ives") {
 			t.Errorf("Kay on Today = %+v", e)
 		}
 	})
@@ -342,7 +342,7 @@ func TestRecruitingWeeks(t *testing.T) {
 				hmRow = append(hmRow, u)
 			}
 		}
-		weeks, err := f.db.RecruitingWeeks(ctx, f.org, hmRow, at(26, 12))
+		weeks, err := f.db.RecruitingWeeks(ctx, rapport.Actor{Org: f.org.ID}, hmRow, at(26, 12))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,7 +354,7 @@ func TestRecruitingWeeks(t *testing.T) {
 		if ms[0].Target != 4 || ms[0].Percent() != 75 || ms[0].Met() || !ms[1].Met() || !ms[2].Met() {
 			t.Errorf("measures = %+v", ms)
 		}
-		prev, _ := f.db.RecruitingWeeks(ctx, f.org, hmRow, at(22, 12))
+		prev, _ := f.db.RecruitingWeeks(ctx, rapport.Actor{Org: f.org.ID}, hmRow, at(22, 12))
 		if prev[0].Live != 1 || prev[0].Offers != 0 {
 			t.Errorf("the week before: %+v", prev[0])
 		}

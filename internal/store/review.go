@@ -16,7 +16,11 @@ const StoryActiveDays = 90
 // Review computes the weekly review of the week containing at for users
 // (one user, or a manager's team), with weeks counted in loc. Targets
 // are the users' targets summed.
-func (db *DB) Review(ctx context.Context, org *rapport.Org, users []rapport.User, loc *time.Location, at time.Time) (*rapport.Review, error) {
+func (db *DB) Review(ctx context.Context, act rapport.Actor, users []rapport.User, loc *time.Location, at time.Time) (*rapport.Review, error) {
+	org, err := db.reportOrg(ctx, act, users)
+	if err != nil {
+		return nil, err
+	}
 	now := db.now()
 	in := rapport.ReviewInput{Now: now, Loc: loc, At: at}
 	ids := make([]int64, len(users))
@@ -33,7 +37,6 @@ func (db *DB) Review(ctx context.Context, org *rapport.Org, users []rapport.User
 	heatFrom := startDay.AddDays(-7 * (rapport.HeatWeeks - 1)).Start(loc)
 	trendFrom := startDay.AddDays(-7 * (rapport.TrendWeeks - 1)).Start(loc)
 
-	var err error
 	if in.Activities, err = db.activities(ctx, org, ids, heatFrom, end); err != nil {
 		return nil, err
 	}
@@ -170,7 +173,11 @@ func (db *DB) callable(ctx context.Context, orgID int64, ids []int64, limit int)
 // to: whether the users' calls connected and became live conversations,
 // whether they met (or the person reached a meeting stage), and whether
 // the person was won.
-func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User, from, to time.Time) (*rapport.Funnel, error) {
+func (db *DB) Funnel(ctx context.Context, act rapport.Actor, users []rapport.User, from, to time.Time) (*rapport.Funnel, error) {
+	org, err := db.reportOrg(ctx, act, users)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int64, len(users))
 	for i := range users {
 		ids[i] = users[i].ID
@@ -242,9 +249,16 @@ func (db *DB) Funnel(ctx context.Context, org *rapport.Org, users []rapport.User
 // in the week containing at (each user's own week in their zone, counted
 // to its end or to now), with goal attainment and streaks. Pass a moment
 // well inside the week (its Wednesday noon, say) for a past week.
-func (db *DB) Leaderboard(ctx context.Context, org *rapport.Org, at time.Time) ([]rapport.LeaderRow, error) {
+func (db *DB) Leaderboard(ctx context.Context, act rapport.Actor, at time.Time) ([]rapport.LeaderRow, error) {
+	if !act.Runs() {
+		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only owners and managers can see the leaderboard.")
+	}
 	now := db.now()
-	users, err := db.Users(ctx, rapport.Actor{Org: org.ID})
+	org, err := db.Org(ctx, act.Org)
+	if err != nil {
+		return nil, err
+	}
+	users, err := db.Users(ctx, act)
 	if err != nil {
 		return nil, err
 	}
@@ -312,4 +326,19 @@ func (db *DB) DeleteCallBlock(ctx context.Context, act rapport.Actor, id int64) 
 	orgID, userID := act.Org, act.User
 	res, err := db.rw.NewDelete().Model((*rapport.CallBlock)(nil)).Where("org_id = ? AND user_id = ? AND id = ?", orgID, userID, id).Exec(ctx)
 	return affected(res, err, "call block")
+}
+
+// reportOrg loads the actor's organisation for a report on users, after
+// checking that the actor may see each one's figures
+// (rapport.Actor.SeesFiguresOf) and that each is of the organisation.
+func (db *DB) reportOrg(ctx context.Context, act rapport.Actor, users []rapport.User) (*rapport.Org, error) {
+	for i := range users {
+		if users[i].OrgID != act.Org {
+			return nil, rapport.NotFound("user")
+		}
+		if !act.SeesFiguresOf(users[i].ID) {
+			return nil, rapport.ErrNotFigures
+		}
+	}
+	return db.Org(ctx, act.Org)
 }

@@ -69,7 +69,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 		}
 
 		f.clock.Set(time.Date(2026, 11, 27, 12, 0, 0, 0, chicago)) // Friday: Thursday's promise is overdue
-		r, err := f.db.Review(ctx, f.org, []rapport.User{*agent}, chicago, f.clock.Now())
+		r, err := f.db.Review(ctx, rapport.Actor{Org: f.org.ID}, []rapport.User{*agent}, chicago, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,14 +111,14 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 		if err := f.db.AddFact(ctx, rapport.Member(f.org, agent), &rapport.Fact{PersonID: ny.ID, Type: rapport.FactMotivation, Text: "New baby"}); err != nil {
 			t.Fatal(err)
 		}
-		r, _ = f.db.Review(ctx, f.org, []rapport.User{*agent}, chicago, f.clock.Now())
+		r, _ = f.db.Review(ctx, rapport.Actor{Org: f.org.ID}, []rapport.User{*agent}, chicago, f.clock.Now())
 		if r.Quality.Story != (rapport.StoryCounts{Active: 2, Known: 1, Unknown: 1}) {
 			t.Errorf("story after the motivation = %+v", r.Quality.Story)
 		}
 
 		// The team: the owner's live call counts too; targets add up.
 		users, _ := f.db.Users(ctx, rapport.Actor{Org: f.org.ID})
-		team, err := f.db.Review(ctx, f.org, users, chicago, f.clock.Now())
+		team, err := f.db.Review(ctx, rapport.Actor{Org: f.org.ID}, users, chicago, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 
 		// The funnel of the week: Nia talked, Ray did not, Bad had a
 		// bad number; the colleague's call to Ray is not ours.
-		fun, err := f.db.Funnel(ctx, f.org, []rapport.User{*agent}, r.Start, r.End)
+		fun, err := f.db.Funnel(ctx, rapport.Actor{Org: f.org.ID}, []rapport.User{*agent}, r.Start, r.End)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 			t.Errorf("funnel total = %+v", tot)
 		}
 		// The leaderboard: the agent has 1 of 4 live conversations.
-		board, err := f.db.Leaderboard(ctx, f.org, f.clock.Now())
+		board, err := f.db.Leaderboard(ctx, rapport.Actor{Org: f.org.ID}, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -312,7 +312,7 @@ func TestTenantIsolation(t *testing.T) {
 		if got, _ := a.db.FollowUps(ctx, rapport.Actor{Org: bOrg}, store.FollowUpFilter{}); len(got) != 0 {
 			t.Errorf("org B sees %d follow-ups", len(got))
 		}
-		if entries, _ := a.db.Today(ctx, b.org, b.agent, a.clock.Now()); len(entries) != 0 {
+		if entries, _ := a.db.Today(ctx, rapport.Member(b.org, b.agent), a.clock.Now()); len(entries) != 0 {
 			t.Errorf("org B Today has %d entries", len(entries))
 		}
 		// And A's data is intact.

@@ -14,8 +14,12 @@ import (
 // Today returns the user's focus list for now: candidates gathered from
 // each source with bounded, indexed queries, then chosen and ordered by
 // rapport.BuildToday.
-func (db *DB) Today(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.TodayEntry, error) {
-	cands, err := db.TodayCandidates(ctx, org, user, now)
+func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]rapport.TodayEntry, error) {
+	org, user, err := db.member(ctx, act)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := db.todayCandidates(ctx, org, user, now)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +76,29 @@ var todayColumns = []string{"id", "org_id", "first_name", "last_name", "kind", "
 // past their keep-in-touch date. Each source is capped at a few times the
 // list size, in the order the rules rank it, so the work stays bounded
 // however large the book is.
-func (db *DB) TodayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
+func (db *DB) TodayCandidates(ctx context.Context, act rapport.Actor, now time.Time) ([]rapport.Candidate, error) {
+	org, user, err := db.member(ctx, act)
+	if err != nil {
+		return nil, err
+	}
+	return db.todayCandidates(ctx, org, user, now)
+}
+
+// member loads the organisation and the user an actor names, for the
+// methods that work in their time zones and by their settings.
+func (db *DB) member(ctx context.Context, act rapport.Actor) (*rapport.Org, *rapport.User, error) {
+	org, err := db.Org(ctx, act.Org)
+	if err != nil {
+		return nil, nil, err
+	}
+	user, err := db.User(ctx, act, act.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, user, nil
+}
+
+func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
 	orgID, userID := org.ID, user.ID
 	today := rapport.DayOf(now, user.Location(org))
 	per := int64(max(3*user.TodaySize, 30))

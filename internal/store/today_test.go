@@ -10,7 +10,7 @@ import (
 
 func todayNames(t *testing.T, f *fixture) []string {
 	t.Helper()
-	entries, err := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
+	entries, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestTodayThroughTheStore(t *testing.T) {
 			t.Fatalf("day 14: %v", got)
 		}
 		// Outside calling hours she stays, marked.
-		entries, _ := f.db.Today(ctx, f.org, f.agent, f.clock.Now())
+		entries, _ := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
 		if entries[0].CallableNow || entries[0].CallableAt.Hour() != 8 {
 			t.Errorf("00:01: callable=%v at %v", entries[0].CallableNow, entries[0].CallableAt)
 		}

@@ -118,7 +118,7 @@ func TestVisibleTo(t *testing.T) {
 		}
 		onToday := func() bool {
 			t.Helper()
-			entries, err := f.db.Today(ctx, f.org, f.agent, start)
+			entries, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), start)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,11 +129,18 @@ func TestVisibleTo(t *testing.T) {
 			}
 			return false
 		}
-		f.org.Visibility = rapport.VisibilityOwn
+		setVisibility := func(v rapport.Visibility) {
+			t.Helper()
+			f.org.Visibility = v
+			if err := f.db.UpdateOrg(ctx, rapport.Actor{Org: f.org.ID}, f.org); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setVisibility(rapport.VisibilityOwn)
 		if onToday() {
 			t.Error("a colleague's private person is on the agent's Today")
 		}
-		f.org.Visibility = rapport.VisibilityAll
+		setVisibility(rapport.VisibilityAll)
 		if !onToday() {
 			t.Error("the given follow-up is not on Today when everyone sees everyone's people")
 		}

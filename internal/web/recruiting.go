@@ -366,7 +366,7 @@ func (s *Server) addToToday(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	err = s.db.AddToToday(r.Context(), a.org, a.user, p.ID, "Picked from the prospect list")
+	err = s.db.AddToToday(r.Context(), a.actor, p.ID, "Picked from the prospect list")
 	switch {
 	case rapport.ErrorCode(err) == rapport.EINVALID:
 		// Marked do not call since the list was shown.
@@ -499,7 +499,7 @@ func (s *Server) renderRecruitingGoals(w http.ResponseWriter, r *http.Request, a
 	if page.Form == nil {
 		page.Form = newForm(nil)
 	}
-	mine, err := s.db.RecruitingWeeks(ctx, a.org, []rapport.User{*a.user}, at)
+	mine, err := s.db.RecruitingWeeks(ctx, a.actor, []rapport.User{*a.user}, at)
 	if err != nil {
 		return err
 	}
@@ -516,7 +516,7 @@ func (s *Server) renderRecruitingGoals(w http.ResponseWriter, r *http.Request, a
 				managers = append(managers, u)
 			}
 		}
-		if page.Team, err = s.db.RecruitingWeeks(ctx, a.org, managers, at); err != nil {
+		if page.Team, err = s.db.RecruitingWeeks(ctx, a.actor, managers, at); err != nil {
 			return err
 		}
 	}

@@ -17,18 +17,10 @@ import (
 
 // reviewScope is whose figures a review page shows: the signed-in user's,
 // one team member's (?user=ID) or the whole team's (?team=1); the last
-// two are for owners and managers.
+// two are for owners and managers. The store decides (store.ReportScope);
+// the page keeps the query for its links.
 type reviewScope struct {
-	Users []rapport.User
-	// Loc is the zone weeks are counted in: the member's for one member,
-	// the signed-in user's otherwise.
-	Loc *time.Location
-	// Team is set for everyone's figures; Member for one other user's.
-	Team   bool
-	Member *rapport.User
-	// Members lists the organisation's active users other than the
-	// signed-in one, for a manager to choose from.
-	Members []rapport.User
+	store.ReportScope
 	// params carry the scope into links.
 	params url.Values
 }
@@ -61,51 +53,26 @@ func (sc *reviewScope) URL(path string, pairs ...string) string {
 	return path + "?" + q.Encode()
 }
 
-// reviewScope reads whose review a request asks for. Agents see only
-// their own; another organisation's user id is not found.
+// reviewScope reads whose review a request asks for. An id that is not a
+// number names no one.
 func (s *Server) reviewScope(r *http.Request, a *account) (*reviewScope, error) {
 	q := r.URL.Query()
-	sc := &reviewScope{Users: []rapport.User{*a.user}, Loc: a.loc, params: url.Values{}}
-	team, member := q.Get("team") == "1", q.Get("user")
-	if member != "" {
-		id, err := strconv.ParseInt(member, 10, 64)
-		if err != nil || id <= 0 {
+	var id int64
+	if v := q.Get("user"); v != "" {
+		var err error
+		if id, err = strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
 			return nil, errNotFound
 		}
-		if id == a.user.ID {
-			member = ""
-		}
 	}
-	if !a.user.CanManageUsers() {
-		if team || member != "" {
-			return nil, errForbidden
-		}
-		return sc, nil
-	}
-	users, err := s.db.Users(r.Context(), a.actor)
+	rs, err := s.db.ReportScope(r.Context(), a.actor, id, q.Get("team") == "1")
 	if err != nil {
 		return nil, err
 	}
-	var active []rapport.User
-	for _, u := range users {
-		if u.DisabledAt.IsZero() {
-			active = append(active, u)
-			if u.ID != a.user.ID {
-				sc.Members = append(sc.Members, u)
-			}
-		}
-	}
+	sc := &reviewScope{ReportScope: *rs, params: url.Values{}}
 	switch {
-	case member != "":
-		id, _ := strconv.ParseInt(member, 10, 64)
-		u, err := s.db.User(r.Context(), a.actor, id)
-		if err != nil {
-			return nil, err
-		}
-		sc.Users, sc.Member, sc.Loc = []rapport.User{*u}, u, u.Location(a.org)
-		sc.params.Set("user", strconv.FormatInt(u.ID, 10))
-	case team:
-		sc.Users, sc.Team = active, true
+	case sc.Member != nil:
+		sc.params.Set("user", strconv.FormatInt(sc.Member.ID, 10))
+	case sc.Team:
 		sc.params.Set("team", "1")
 	}
 	return sc, nil
@@ -166,7 +133,7 @@ type reviewNav struct {
 }
 
 func newReviewNav(current string, a *account, sc *reviewScope, week reviewWeek) reviewNav {
-	n := reviewNav{Current: current, Manager: a.user.CanManageUsers()}
+	n := reviewNav{Current: current, Manager: a.actor.Runs()}
 	if sc != nil {
 		day := string(week.Start)
 		if week.Current {
@@ -227,7 +194,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, a *account) erro
 		return err
 	}
 	week := readWeek(r, s.now(), sc.Loc)
-	rev, err := s.db.Review(r.Context(), a.org, sc.Users, sc.Loc, week.At)
+	rev, err := s.db.Review(r.Context(), a.actor, sc.Users, sc.Loc, week.At)
 	if err != nil {
 		return err
 	}
@@ -310,7 +277,7 @@ func (s *Server) loadFunnel(r *http.Request, a *account) (*funnelPage, error) {
 	}
 	week := readWeek(r, s.now(), sc.Loc)
 	weeks, from, to := funnelPeriod(r, week, sc.Loc)
-	f, err := s.db.Funnel(r.Context(), a.org, sc.Users, from, to)
+	f, err := s.db.Funnel(r.Context(), a.actor, sc.Users, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -361,16 +328,13 @@ type leaderboardPage struct {
 // leaderboard ranks the team by live conversations in a week, this one
 // unless ?week= names another (owners and managers).
 func (s *Server) leaderboard(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	week := readWeek(r, s.now(), a.loc)
 	at := week.At
 	if !week.Current {
 		// Wednesday noon: inside each member's own week, whatever their zone.
 		at = week.Start.AddDays(2).Start(a.loc).Add(12 * time.Hour)
 	}
-	rows, err := s.db.Leaderboard(r.Context(), a.org, at)
+	rows, err := s.db.Leaderboard(r.Context(), a.actor, at)
 	if err != nil {
 		return err
 	}

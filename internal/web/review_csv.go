@@ -51,7 +51,7 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	week := readWeek(r, s.now(), sc.Loc)
-	rev, err := s.db.Review(r.Context(), a.org, sc.Users, sc.Loc, week.At)
+	rev, err := s.db.Review(r.Context(), a.actor, sc.Users, sc.Loc, week.At)
 	if err != nil {
 		return err
 	}

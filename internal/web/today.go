@@ -28,7 +28,7 @@ type todayPage struct {
 
 // loadToday computes the user's list and the cards that go with it.
 func (s *Server) loadToday(ctx context.Context, a *account) ([]todayItem, error) {
-	entries, err := s.db.Today(ctx, a.org, a.user, s.now())
+	entries, err := s.db.Today(ctx, a.actor, s.now())
 	if err != nil {
 		return nil, err
 	}

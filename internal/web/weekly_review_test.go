@@ -216,7 +216,7 @@ func TestWeeklyReview(t *testing.T) {
 		// and link: too few attempts (3 a week against the 50 that 5 live
 		// conversations take at an assumed 10%), a promise broken, 5
 		// callable people, 3 people talked to with no story.
-		rev, err := h.db.Review(ctx, hist.o.org, []rapport.User{*hist.o.agent}, chicago, hist.now)
+		rev, err := h.db.Review(ctx, rapport.Actor{Org: hist.o.org.ID}, []rapport.User{*hist.o.agent}, chicago, hist.now)
 		if err != nil {
 			t.Fatal(err)
 		}
