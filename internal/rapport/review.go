@@ -3,8 +3,6 @@ package rapport
 import (
 	"fmt"
 	"math"
-	"slices"
-	"sort"
 	"time"
 )
 
@@ -97,96 +95,6 @@ type WeekFigures struct {
 	Referrals    int
 }
 
-// CallBlock is a weekly time set aside for calls, in its user's zone.
-type CallBlock struct {
-	ID      int64        `bun:"id,pk,autoincrement"`
-	OrgID   int64        `bun:"org_id"`
-	UserID  int64        `bun:"user_id"`
-	Weekday time.Weekday `bun:"weekday"`
-	// Start and End are minutes after midnight.
-	Start     int       `bun:"start_minute"`
-	End       int       `bun:"end_minute"`
-	CreatedAt time.Time `bun:"created_at"`
-}
-
-// Validate checks a block.
-func (b *CallBlock) Validate() error {
-	fe := FieldErrors{}
-	if b.Weekday < time.Sunday || b.Weekday > time.Saturday {
-		fe.Add("weekday", "Choose a day of the week.")
-	}
-	if b.Start < 0 || b.Start >= 24*60 {
-		fe.Add("start", "Enter a start time such as 17:00.")
-	}
-	if b.End <= b.Start || b.End > 24*60 {
-		fe.Add("end", "End the block after it starts, by midnight.")
-	} else if b.End-b.Start < 15 {
-		fe.Add("end", "Make the block at least 15 minutes long.")
-	}
-	return fe.Err()
-}
-
-// Label reads like "Tue 17:00–19:00".
-func (b *CallBlock) Label() string {
-	return fmt.Sprintf("%s %s–%s", b.Weekday.String()[:3], clockMinutes(b.Start), clockMinutes(b.End))
-}
-
-// ParseClock reads "17:00" (or "5:30") as minutes after midnight;
-// "24:00" is midnight at the end of the day.
-func ParseClock(s string) (int, bool) {
-	if s == "24:00" {
-		return 24 * 60, true
-	}
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, false
-	}
-	return t.Hour()*60 + t.Minute(), true
-}
-
-func clockMinutes(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
-
-// On returns the block's occurrence in the week starting at weekStart
-// (a Monday midnight in loc).
-func (b *CallBlock) On(weekStart time.Time, loc *time.Location) BlockTime {
-	offset := (int(b.Weekday) + 6) % 7
-	day := DayOf(weekStart, loc).AddDays(offset).Start(loc)
-	at := func(min int) time.Time {
-		return time.Date(day.Year(), day.Month(), day.Day(), min/60, min%60, 0, 0, loc)
-	}
-	return BlockTime{Block: b, Start: at(b.Start), End: at(b.End)}
-}
-
-// BlockTime is one occurrence of a call block.
-type BlockTime struct {
-	Block      *CallBlock
-	Start, End time.Time
-	// Kept: a call or a live conversation was logged inside it;
-	// Conversations counts them. Upcoming blocks are not judged.
-	Kept          bool
-	Conversations int
-	Upcoming      bool
-}
-
-// NextBlock returns the block occurrence in progress at now or the next
-// one to start, within a week; ok is false when there are no blocks.
-func NextBlock(now time.Time, loc *time.Location, blocks []CallBlock) (BlockTime, bool) {
-	var best BlockTime
-	found := false
-	for _, week := range []time.Time{WeekStart(now, loc), DayOf(WeekStart(now, loc), loc).AddDays(7).Start(loc)} {
-		for i := range blocks {
-			bt := blocks[i].On(week, loc)
-			if !bt.End.After(now) {
-				continue
-			}
-			if !found || bt.Start.Before(best.Start) {
-				best, found = bt, true
-			}
-		}
-	}
-	return best, found
-}
-
 // Quality measures stand beside the counts: how well people are known,
 // how long live conversations last, and whether promises are kept.
 type Quality struct {
@@ -217,90 +125,6 @@ func percent(n, of int) int {
 		return 0
 	}
 	return int(math.Round(float64(n) * 100 / float64(of)))
-}
-
-// HeatMap counts attempts and connects by weekday (Monday first) and hour,
-// in the called person's local time.
-type HeatMap struct {
-	Cells [7][24]HeatCell
-	// Attempts and Connects are the totals.
-	Attempts, Connects int
-}
-
-// HeatCell is one hour of one weekday.
-type HeatCell struct{ Attempts, Connects int }
-
-// Rate is the connect rate as a whole percentage.
-func (c HeatCell) Rate() int { return percent(c.Connects, c.Attempts) }
-
-// Rate is the overall connect rate as a whole percentage.
-func (h *HeatMap) Rate() int { return percent(h.Connects, h.Attempts) }
-
-// HeatWindow is a window of one weekday, two hours long (one when only
-// one of the two had calls), with its figures.
-type HeatWindow struct {
-	Weekday  time.Weekday
-	Hour     int // the first of its hours
-	Hours    int
-	Attempts int
-	Connects int
-}
-
-// Rate is the window's connect rate as a whole percentage.
-func (w HeatWindow) Rate() int { return percent(w.Connects, w.Attempts) }
-
-// Label reads like "Tue 17:00–19:00".
-func (w HeatWindow) Label() string {
-	return fmt.Sprintf("%s %02d:00–%02d:00", w.Weekday.String()[:3], w.Hour, w.Hour+max(w.Hours, 1))
-}
-
-// MinWindowAttempts is how many attempts a window needs before its rate
-// is believed.
-const MinWindowAttempts = 8
-
-// Best returns the two-hour windows with enough attempts (narrowed to the
-// one hour that had calls, when the other had none), best connect rate
-// first (ties: more attempts first), leaving out any that overlaps a
-// better one.
-func (h *HeatMap) Best() []HeatWindow {
-	var ws []HeatWindow
-	for d := range 7 {
-		for hr := 0; hr < 23; hr++ {
-			a, b := h.Cells[d][hr], h.Cells[d][hr+1]
-			w := HeatWindow{Weekday: time.Weekday((d + 1) % 7), Hour: hr, Hours: 2, Attempts: a.Attempts + b.Attempts, Connects: a.Connects + b.Connects}
-			switch {
-			case a.Attempts == 0:
-				w.Hour, w.Hours = hr+1, 1
-			case b.Attempts == 0:
-				w.Hours = 1
-			}
-			if w.Attempts >= MinWindowAttempts && !slices.ContainsFunc(ws, func(x HeatWindow) bool { return x == w }) {
-				ws = append(ws, w)
-			}
-		}
-	}
-	sort.SliceStable(ws, func(i, j int) bool {
-		ri, rj := ws[i].Connects*ws[j].Attempts, ws[j].Connects*ws[i].Attempts
-		if ri != rj {
-			return ri > rj
-		}
-		return ws[i].Attempts > ws[j].Attempts
-	})
-	// Keep the best of overlapping windows.
-	var out []HeatWindow
-	taken := map[[2]int]bool{}
-	for _, w := range ws {
-		d := int(w.Weekday)
-		if taken[[2]int{d, w.Hour}] || (w.Hours == 2 && taken[[2]int{d, w.Hour + 1}]) {
-			continue
-		}
-		taken[[2]int{d, w.Hour}] = true
-		if w.Hours == 2 {
-			taken[[2]int{d, w.Hour + 1}] = true
-		}
-		out = append(out, w)
-	}
-	return out
 }
 
 // Obstacle is something that keeps live conversations from happening,
@@ -361,13 +185,6 @@ type ReviewInput struct {
 	Callable int
 	// Blocks are the call blocks, with the zone of their user.
 	Blocks []UserBlocks
-}
-
-// UserBlocks are one user's call blocks in their zone.
-type UserBlocks struct {
-	UserID int64
-	Loc    *time.Location
-	Blocks []CallBlock
 }
 
 // CallableUnknown says the callable people were not counted.
@@ -582,37 +399,6 @@ func quality(in ReviewInput, r *Review, loc *time.Location) Quality {
 		}
 	}
 	return q
-}
-
-func blockTimes(in ReviewInput, weekStart time.Time) []BlockTime {
-	var out []BlockTime
-	for _, ub := range in.Blocks {
-		// Each user's blocks fall in their own week, the one holding the
-		// reviewed week's Monday noon.
-		ws := WeekStart(weekStart.Add(12*time.Hour), ub.Loc)
-		for i := range ub.Blocks {
-			bt := ub.Blocks[i].On(ws, ub.Loc)
-			if created := ub.Blocks[i].CreatedAt; !created.IsZero() && bt.End.Before(created) {
-				continue // the block did not exist yet
-			}
-			if bt.End.After(in.Now) {
-				bt.Upcoming = true
-			}
-			for j := range in.Activities {
-				a := &in.Activities[j]
-				if a.UserID == ub.UserID && (a.Attempt() || a.Live) && !a.At.Before(bt.Start) && a.At.Before(bt.End) && !a.At.After(in.Now) {
-					bt.Conversations++
-				}
-			}
-			bt.Kept = bt.Conversations > 0
-			if bt.Kept {
-				bt.Upcoming = false
-			}
-			out = append(out, bt)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b BlockTime) int { return a.Start.Compare(b.Start) })
-	return out
 }
 
 func obstacles(in ReviewInput, r *Review, loc *time.Location) []Obstacle {
