@@ -109,7 +109,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	if in.PersonID == 0 {
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Say who the conversation was with.", Fields: map[string]string{"personId": "Required."}}
 	}
-	if err := s.seePerson(r.Context(), a, in.PersonID); err != nil {
+	if err := s.db.CheckVisible(r.Context(), a.actor, in.PersonID); err != nil {
 		return err
 	}
 	li := &store.LogInput{Loc: a.loc, PhoneID: in.PhoneID, ConfirmDoNotCall: in.ConfirmDoNotCall, Conversation: rapport.Conversation{PersonID: in.PersonID,
@@ -172,7 +172,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, a *acco
 	if err != nil {
 		return err
 	}
-	c, err := s.conversation(r.Context(), a, id)
+	c, err := s.db.Conversation(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}

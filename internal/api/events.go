@@ -67,7 +67,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	ev := intake.Read(body, a.org.Region, s.now())
-	if id := ev.Input.PersonID; id != 0 && s.seePerson(r.Context(), a, id) != nil {
+	if id := ev.Input.PersonID; id != 0 && s.db.CheckVisible(r.Context(), a.actor, id) != nil {
 		// An id the key's user may not see is treated as one no one has,
 		// so that ids cannot be probed.
 		ev.Warnings = append(ev.Warnings, "person.id: no person here has the id "+strconv.FormatInt(id, 10)+"; matched by name, email and phone instead.")
@@ -237,7 +237,7 @@ func (s *Server) attachHeld(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	if in.PersonID != 0 {
-		if err := s.seePerson(r.Context(), a, in.PersonID); err != nil {
+		if err := s.db.CheckVisible(r.Context(), a.actor, in.PersonID); err != nil {
 			return &rapport.Error{Code: rapport.EINVALID, Message: "No person here has that id.", Fields: map[string]string{"personId": "Not a person of this organisation."}}
 		}
 	}

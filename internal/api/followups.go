@@ -93,7 +93,7 @@ func (s *Server) createFollowUp(w http.ResponseWriter, r *http.Request, a *accou
 	if err != nil {
 		return err
 	}
-	if err := s.seePerson(r.Context(), a, f.PersonID); err != nil {
+	if err := s.db.CheckVisible(r.Context(), a.actor, f.PersonID); err != nil {
 		return err
 	}
 	if err := s.db.CreateFollowUp(r.Context(), a.actor, f); err != nil {
@@ -109,7 +109,7 @@ func (s *Server) getFollowUp(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	f, err := s.followUp(r.Context(), a, id)
+	f, err := s.db.FollowUp(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	if _, err := s.followUp(r.Context(), a, id); err != nil {
+	if _, err := s.db.FollowUp(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	if err := s.db.CloseFollowUp(r.Context(), a.actor, id, status); err != nil {

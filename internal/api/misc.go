@@ -55,25 +55,17 @@ type todayJSON struct {
 func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error {
 	ctx := r.Context()
 	now := s.now()
-	entries, err := s.db.Today(ctx, a.actor, now)
-	if err != nil {
-		return err
-	}
-	people := make([]*rapport.Person, len(entries))
-	for i := range entries {
-		people[i] = entries[i].Person
-	}
-	cards, err := s.db.ContextCards(ctx, a.actor, people)
+	items, err := s.db.TodayList(ctx, a.actor, now)
 	if err != nil {
 		return err
 	}
 	out := todayJSON{Items: []todayItemJSON{}}
-	for _, e := range entries {
+	for _, e := range items {
 		it := todayItemJSON{Person: toPerson(e.Person, nil), CallableNow: e.CallableNow, CallableAt: timePtr(e.CallableAt), Referrer: e.Referrer}
 		for _, rs := range e.Reasons {
 			it.Reasons = append(it.Reasons, reasonJSON{rs.Kind, rs.Text, rs.Rank})
 		}
-		c := cards[e.Person.ID]
+		c := e.Card
 		it.Card = cardJSON{Facts: []factJSON{}, Questions: []questionJSON{}, Promises: []followUpJSON{}}
 		for _, g := range c.Facts {
 			for i := range g.Facts {
@@ -96,11 +88,10 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 		}
 		out.Items = append(out.Items, it)
 	}
-	live, err := s.db.LiveTimes(ctx, a.actor, a.user.ID, rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks))
+	g, err := s.db.WeekGoal(ctx, a.actor, now)
 	if err != nil {
 		return err
 	}
-	g := rapport.WeekProgress(now, a.loc, a.user.WeeklyGoal, live)
 	out.Goal = goalJSON{Done: g.Done, Target: g.Target, DaysLeft: g.DaysLeft, Streak: g.Streak, Met: g.Met(), Start: g.Start.UTC()}
 	writeJSON(w, http.StatusOK, out)
 	return nil

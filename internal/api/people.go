@@ -16,6 +16,17 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// personPathID returns the {id} of the path when it names a person the
+// key's user may see (the store applies the organisation's visibility
+// policy from the actor).
+func (s *Server) personPathID(r *http.Request, a *account) (int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	return id, s.db.CheckVisible(r.Context(), a.actor, id)
+}
+
 func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, error) {
 	ps, err := s.db.Pipelines(r.Context(), a.actor)
 	if err != nil {
@@ -70,7 +81,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		return err
 	}
-	p, err := s.person(r.Context(), a, id)
+	p, err := s.db.Person(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -91,9 +102,6 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a *account
 	}
 	p := &rapport.Person{Kind: rapport.KindLead, OwnerID: a.user.ID}
 	if err := in.applyTo(p, a.org.Region); err != nil {
-		return err
-	}
-	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, 0); err != nil {
 		return err
 	}
 	if err := s.db.CreatePerson(r.Context(), a.actor, p); err != nil {
@@ -124,19 +132,15 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	p, err := s.person(r.Context(), a, id)
+	p, err := s.db.Person(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
-	was := p.ReferredByID
 	var in personInput
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
 	if err := in.applyTo(p, a.org.Region); err != nil {
-		return err
-	}
-	if err := s.checkReferrer(r.Context(), a, p.ReferredByID, was); err != nil {
 		return err
 	}
 	if err := s.db.UpdatePerson(r.Context(), a.actor, p); err != nil {

@@ -128,7 +128,7 @@ func (s *Server) playbookGuide(w http.ResponseWriter, r *http.Request, a *accoun
 		return &rapport.Error{Code: rapport.EINVALID, Message: "Say whose guide it is.", Fields: map[string]string{"person": "Required."}}
 	}
 	ctx := r.Context()
-	p, err := s.person(ctx, a, pid)
+	p, err := s.db.Person(ctx, a.actor, pid)
 	if err != nil {
 		return err
 	}

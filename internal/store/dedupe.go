@@ -381,7 +381,7 @@ func (db *DB) MergePeople(ctx context.Context, act rapport.Actor, keepID int64, 
 			return err
 		}
 		keep.Version = 0
-		if err := db.updatePerson(ctx, tx, orgID, actorID, keep, "Merged"); err != nil {
+		if err := db.updatePerson(ctx, tx, rapport.Actor{Org: orgID, User: actorID}, keep, "Merged"); err != nil {
 			return err
 		}
 		if err := db.audit(ctx, tx, orgID, actorID, AuditMerge, "person", keepID,

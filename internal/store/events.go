@@ -112,7 +112,7 @@ func (db *DB) RecordEvent(ctx context.Context, act rapport.Actor, in *EventInput
 				}
 			}
 			if rapport.MergeInto(p, &in.Person) {
-				if err := db.updatePerson(ctx, tx, orgID, actorID, p, "Event"); err != nil {
+				if err := db.updatePerson(ctx, tx, rapport.Actor{Org: orgID, User: actorID}, p, "Event"); err != nil {
 					return err
 				}
 			}
@@ -142,7 +142,7 @@ func (db *DB) RecordEvent(ctx context.Context, act rapport.Actor, in *EventInput
 				p.ArrivedAt = ev.OccurredAt
 			}
 			p.CreatedAt = ev.OccurredAt
-			if err := db.createPerson(ctx, tx, orgID, actorID, p, "Arrived from "+or(ev.Source, "a lead source")); err != nil {
+			if err := db.createPerson(ctx, tx, rapport.Actor{Org: orgID, User: actorID}, p, "Arrived from "+or(ev.Source, "a lead source")); err != nil {
 				return err
 			}
 			res.Person, res.Created = p, true

@@ -179,7 +179,7 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 			continue
 		}
 		t.Version = 0
-		if err := s.db.updatePerson(s.ctx, s.tx, s.orgID, s.actorID, t, "Import"); err != nil {
+		if err := s.db.updatePerson(s.ctx, s.tx, rapport.Actor{Org: s.orgID, User: s.actorID}, t, "Import"); err != nil {
 			return err
 		}
 	}

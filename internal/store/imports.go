@@ -66,8 +66,13 @@ func (db *DB) ImportJob(ctx context.Context, act rapport.Actor, id int64, withCo
 	if !withContent {
 		q.ExcludeColumn("content")
 	}
-	err := q.Scan(ctx)
-	return j, notFound(err, "import")
+	if err := q.Scan(ctx); err != nil {
+		return nil, notFound(err, "import")
+	}
+	if !act.SeesImport(j.UserID) {
+		return nil, rapport.NotFound("import")
+	}
+	return j, nil
 }
 
 // ImportJobs lists the organisation's recent imports, newest first: those

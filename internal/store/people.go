@@ -32,7 +32,7 @@ func (db *DB) CreatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 		return err
 	}
 	return db.tx(ctx, func(tx bun.Tx) error {
-		if err := db.createPerson(ctx, tx, orgID, actorID, p, "Added"); err != nil {
+		if err := db.createPerson(ctx, tx, act, p, "Added"); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, orgID, actorID, AuditCreate, "person", p.ID, p.Name())
@@ -40,8 +40,9 @@ func (db *DB) CreatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 }
 
 // createPerson inserts a normalised, valid person inside a transaction.
-func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64, p *rapport.Person, reason string) error {
-	if err := db.checkPerson(ctx, tx, p, 0, 0); err != nil {
+func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p *rapport.Person, reason string) error {
+	orgID, actorID := act.Org, act.User
+	if err := db.checkPerson(ctx, tx, act, p, &rapport.Person{}); err != nil {
 		return err
 	}
 	now := db.now().UTC()
@@ -70,10 +71,14 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 }
 
 // checkPerson settles p's stage — the one asked for when it fits their
-// kind's pipeline; else the stage they had (was), when it still fits; else
-// their kind's first stage — and checks their owner and referrer. A new
-// owner must be an active user; the owner they had (wasOwner) may stay.
-func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was, wasOwner int64) error {
+// kind's pipeline; else the stage they had, when it still fits; else
+// their kind's first stage — and checks their owner and referrer against
+// old (an empty person for a new one). A new owner must be an active
+// user; the owner they had may stay. A new referrer must be someone the
+// actor may see; the referrer they had may stay, so that editing one's
+// own person does not fail on a colleague's private referrer.
+func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p, old *rapport.Person) error {
+	was := old.StageID
 	pi, err := db.pipelineInfo(ctx, tx, p.OrgID)
 	if err != nil {
 		return err
@@ -86,13 +91,15 @@ func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, p *rapport.Person, was
 	} else if err := pi.check(p.Kind, p.StageID); err != nil {
 		return err
 	}
-	return db.checkRefs(ctx, tx, p, wasOwner)
+	return db.checkRefs(ctx, tx, act, p, old)
 }
 
 // checkRefs verifies that the owner and the referrer belong to p's
 // organisation, so a bad id is a field error rather than a constraint
-// failure; a new owner (other than wasOwner) must be active.
-func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person, wasOwner int64) error {
+// failure; a new owner (other than old's) must be active, a new referrer
+// one the actor sees.
+func (db *DB) checkRefs(ctx context.Context, q bun.IDB, act rapport.Actor, p, old *rapport.Person) error {
+	wasOwner := old.OwnerID
 	if p.OwnerID != 0 {
 		sel := q.NewSelect().Table("users").Where("org_id = ? AND id = ?", p.OrgID, p.OwnerID)
 		if p.OwnerID != wasOwner {
@@ -119,12 +126,16 @@ func (db *DB) checkRefs(ctx context.Context, q bun.IDB, p *rapport.Person, wasOw
 		if p.ReferredByID == p.ID {
 			return invalidField("referred_by", "Someone cannot refer themselves.")
 		}
-		ok, err := q.NewSelect().Table("people").Where("org_id = ? AND id = ?", p.OrgID, p.ReferredByID).Exists(ctx)
+		sel := q.NewSelect().Table("people").Where("org_id = ? AND id = ?", p.OrgID, p.ReferredByID)
+		if act.Only != 0 && p.ReferredByID != old.ReferredByID {
+			sel.Where("owner_id = ?", act.Only)
+		}
+		ok, err := sel.Exists(ctx)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return invalidField("referred_by", "No such person to have referred them.")
+			return invalidField("referred_by", "No one with that number to have referred them; pick from the suggestions.")
 		}
 	}
 	return nil
@@ -184,7 +195,7 @@ func (db *DB) UpdatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 		return err
 	}
 	return db.tx(ctx, func(tx bun.Tx) error {
-		if err := db.updatePerson(ctx, tx, orgID, actorID, p, "Changed by hand"); err != nil {
+		if err := db.updatePerson(ctx, tx, act, p, "Changed by hand"); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, orgID, actorID, AuditUpdate, "person", p.ID, p.Name())
@@ -192,7 +203,8 @@ func (db *DB) UpdatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 }
 
 // updatePerson saves a normalised, valid person inside a transaction.
-func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64, p *rapport.Person, reason string) error {
+func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p *rapport.Person, reason string) error {
+	orgID, actorID := act.Org, act.User
 	old := new(rapport.Person)
 	if err := db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx); err != nil {
 		return notFound(err, "person")
@@ -200,7 +212,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, orgID, actorID int64,
 	if p.Version != 0 && p.Version != old.Version {
 		return ErrChanged
 	}
-	if err := db.checkPerson(ctx, tx, p, old.StageID, old.OwnerID); err != nil {
+	if err := db.checkPerson(ctx, tx, act, p, old); err != nil {
 		return err
 	}
 	p.CreatedAt, p.CreatedBy, p.ArchivedAt, p.ArrivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt, old.ArrivedAt

@@ -213,11 +213,14 @@ type BoardColumn struct {
 
 // RecruitingBoard returns the recruiting pipeline's stages with their
 // counts, and for the open stages the perColumn agents with the largest
-// 12-month volume (ownerID, when set, keeps that user's agents only).
+// 12-month volume (ownerID, when set, keeps that user's agents only; an actor who sees only their own people sees only theirs).
 // Agents in a closed stage (they joined us) leave the columns and are
 // only counted; "Not now" stays a column to drop people into.
 func (db *DB) RecruitingBoard(ctx context.Context, act rapport.Actor, ownerID int64, perColumn int) ([]BoardColumn, error) {
 	orgID := act.Org
+	if act.Only != 0 {
+		ownerID = act.Only
+	}
 	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err

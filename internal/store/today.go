@@ -419,3 +419,46 @@ func (s *idSet) add(ids ...int64) {
 		}
 	}
 }
+
+// TodayItem is one person on Today with their context card.
+type TodayItem struct {
+	rapport.TodayEntry
+	Card *rapport.ContextCard
+}
+
+// TodayList is Today as the web page and the API show it: the actor's
+// list, each person with their context card.
+func (db *DB) TodayList(ctx context.Context, act rapport.Actor, now time.Time) ([]TodayItem, error) {
+	entries, err := db.Today(ctx, act, now)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]*rapport.Person, len(entries))
+	for i := range entries {
+		people[i] = entries[i].Person
+	}
+	cards, err := db.ContextCards(ctx, act, people)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]TodayItem, len(entries))
+	for i, e := range entries {
+		items[i] = TodayItem{TodayEntry: e, Card: cards[e.Person.ID]}
+	}
+	return items, nil
+}
+
+// WeekGoal is the actor's progress towards this week's live
+// conversations, with their streak of weeks met, in their time zone.
+func (db *DB) WeekGoal(ctx context.Context, act rapport.Actor, now time.Time) (rapport.WeekGoal, error) {
+	org, user, err := db.member(ctx, act)
+	if err != nil {
+		return rapport.WeekGoal{}, err
+	}
+	loc := user.Location(org)
+	live, err := db.LiveTimes(ctx, act, user.ID, rapport.WeekStart(now, loc).AddDate(0, 0, -7*rapport.StreakWeeks))
+	if err != nil {
+		return rapport.WeekGoal{}, err
+	}
+	return rapport.WeekProgress(now, loc, user.WeeklyGoal, live), nil
+}

@@ -211,7 +211,7 @@ func (s *Server) conversationShow(w http.ResponseWriter, r *http.Request, a *acc
 	if err != nil {
 		return err
 	}
-	c, err := s.conversation(r.Context(), a, id)
+	c, err := s.db.Conversation(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}

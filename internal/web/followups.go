@@ -120,7 +120,7 @@ func (s *Server) closeFollowUp(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
-	if _, err := s.followUp(r.Context(), a, id); err != nil {
+	if _, err := s.db.FollowUp(r.Context(), a.actor, id); err != nil {
 		return err
 	}
 	err = s.db.CloseFollowUp(r.Context(), a.actor, id, status)

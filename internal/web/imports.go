@@ -162,12 +162,12 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	}
 	// The file itself (up to 64 MB) is read only when its preview must be
 	// made or its rows counted.
-	job, err := s.loadImport(r.Context(), a, id, false)
+	job, err := s.db.ImportJob(r.Context(), a.actor, id, false)
 	if err != nil {
 		return err
 	}
 	if !(job.Status == store.ImportUploaded && s.previews.has(job.ID, job.Settings)) && job.Status != store.ImportDone {
-		if job, err = s.loadImport(r.Context(), a, id, true); err != nil {
+		if job, err = s.db.ImportJob(r.Context(), a.actor, id, true); err != nil {
 			return err
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	if page.Settings.ReferredBy != 0 {
-		if p, err := s.person(r.Context(), a, page.Settings.ReferredBy); err == nil {
+		if p, err := s.db.Person(r.Context(), a.actor, page.Settings.ReferredBy); err == nil {
 			page.Referrer = fmt.Sprintf("#%d %s", p.ID, p.Name())
 		}
 	}
@@ -186,7 +186,7 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 	switch job.Status {
 	case store.ImportUploaded:
 		err = s.previews.show(s, a, page, func() error {
-			j, err := s.loadImport(r.Context(), a, id, true)
+			j, err := s.db.ImportJob(r.Context(), a.actor, id, true)
 			if err == nil {
 				page.Job.Content = j.Content
 			}
@@ -338,7 +338,7 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
-	if _, err := s.loadImport(r.Context(), a, id, false); err != nil {
+	if _, err := s.db.ImportJob(r.Context(), a.actor, id, false); err != nil {
 		return err
 	}
 	st, err := s.settingsFromForm(r.Context(), a, f)
@@ -399,7 +399,7 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	job, err := s.loadImport(r.Context(), a, id, true)
+	job, err := s.db.ImportJob(r.Context(), a.actor, id, true)
 	if err != nil {
 		return err
 	}

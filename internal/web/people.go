@@ -21,7 +21,7 @@ func (s *Server) personFromPath(r *http.Request, a *account) (*rapport.Person, e
 	if err != nil {
 		return nil, err
 	}
-	return s.person(r.Context(), a, id)
+	return s.db.Person(r.Context(), a.actor, id)
 }
 
 func personURL(id int64) string { return "/people/" + strconv.FormatInt(id, 10) }
@@ -197,7 +197,7 @@ func (s *Server) personNew(w http.ResponseWriter, r *http.Request, a *account) e
 	f.Values.Set("owner", strconv.FormatInt(a.user.ID, 10))
 	// "Add someone they referred", from a referrer's page.
 	if id, err := strconv.ParseInt(q.Get("referred_by"), 10, 64); err == nil {
-		if ref, err := s.person(r.Context(), a, id); err == nil {
+		if ref, err := s.db.Person(r.Context(), a.actor, id); err == nil {
 			f.Values.Set("referred_by", fmt.Sprintf("#%d %s", ref.ID, ref.Name()))
 			f.Values.Set("source", "Referral")
 		}
@@ -206,29 +206,16 @@ func (s *Server) personNew(w http.ResponseWriter, r *http.Request, a *account) e
 }
 
 // resolveReferrer reads the referred-by field: "#123 Name", a bare id, or
-// a name that matches exactly one person the user may see.
+// a name that matches exactly one person the user may see. Whether the
+// user may name that person is the store's to say (a referrer they had
+// may stay; a new one must be someone they see).
 func (s *Server) resolveReferrer(ctx context.Context, a *account, f *form) int64 {
-	return s.resolveReferrerKeeping(ctx, a, f, 0)
-}
-
-// resolveReferrerKeeping is resolveReferrer for a person whose referrer
-// was keep: keeping them is allowed even when the user may not see them,
-// so that editing one's own person does not fail on a colleague's private
-// referrer.
-func (s *Server) resolveReferrerKeeping(ctx context.Context, a *account, f *form, keep int64) int64 {
 	v := strings.TrimSpace(f.Get("referred_by"))
 	if v == "" {
 		return 0
 	}
 	idPart := strings.TrimPrefix(strings.Fields(v)[0], "#")
 	if id, err := strconv.ParseInt(idPart, 10, 64); err == nil && id > 0 {
-		if id == keep {
-			return id
-		}
-		if err := s.db.CheckVisible(ctx, a.actor, id); err != nil {
-			f.addErr("referred_by", "No one with that number; pick from the suggestions.")
-			return 0
-		}
 		return id
 	}
 	people, err := s.db.FindPeople(ctx, a.actor, v, 6)
@@ -274,7 +261,7 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 // false, with every problem on the form (the form's own and the domain's,
 // all at once), when the input needs correcting.
 func (s *Server) savePerson(ctx context.Context, a *account, f *form, p *rapport.Person, save func(*rapport.Person) error) (bool, error) {
-	p.ReferredByID = s.resolveReferrerKeeping(ctx, a, f, p.ReferredByID)
+	p.ReferredByID = s.resolveReferrer(ctx, a, f)
 	if p.CompanyID != 0 {
 		// The office chosen names the brokerage and office as well.
 		if c, err := s.db.Company(ctx, a.actor, p.CompanyID); err == nil {

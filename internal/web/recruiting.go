@@ -362,7 +362,7 @@ func (s *Server) addToToday(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return errNotFound
 	}
-	p, err := s.person(r.Context(), a, id)
+	p, err := s.db.Person(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}
@@ -392,7 +392,7 @@ type boardPage struct {
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request, a *account) error {
 	mine := r.URL.Query().Get("mine") == "1"
-	owner := a.visibleTo()
+	var owner int64 // everyone's the actor sees
 	if mine {
 		owner = a.user.ID
 	}
@@ -426,7 +426,7 @@ func (s *Server) boardMove(w http.ResponseWriter, r *http.Request, a *account) e
 	if err != nil {
 		stage = 0
 	}
-	p, err := s.person(r.Context(), a, id)
+	p, err := s.db.Person(r.Context(), a.actor, id)
 	if err != nil {
 		return err
 	}

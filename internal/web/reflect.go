@@ -37,11 +37,11 @@ func (s *Server) reflectTarget(r *http.Request, a *account) (*rapport.Conversati
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := s.conversation(r.Context(), a, id)
+	c, err := s.db.Conversation(r.Context(), a.actor, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.person(r.Context(), a, c.PersonID)
+	p, err := s.db.Person(r.Context(), a.actor, c.PersonID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,13 +7,11 @@ import (
 	"strings"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // todayItem is one person on Today with their context card.
-type todayItem struct {
-	rapport.TodayEntry
-	Card *rapport.ContextCard
-}
+type todayItem = store.TodayItem
 
 type todayPage struct {
 	Base
@@ -28,34 +26,12 @@ type todayPage struct {
 
 // loadToday computes the user's list and the cards that go with it.
 func (s *Server) loadToday(ctx context.Context, a *account) ([]todayItem, error) {
-	entries, err := s.db.Today(ctx, a.actor, s.now())
-	if err != nil {
-		return nil, err
-	}
-	people := make([]*rapport.Person, len(entries))
-	for i := range entries {
-		people[i] = entries[i].Person
-	}
-	cards, err := s.db.ContextCards(ctx, a.actor, people)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]todayItem, len(entries))
-	for i, e := range entries {
-		items[i] = todayItem{TodayEntry: e, Card: cards[e.Person.ID]}
-	}
-	return items, nil
+	return s.db.TodayList(ctx, a.actor, s.now())
 }
 
 // weekGoal is the user's progress towards this week's live conversations.
 func (s *Server) weekGoal(ctx context.Context, a *account) (rapport.WeekGoal, error) {
-	now := s.now()
-	since := rapport.WeekStart(now, a.loc).AddDate(0, 0, -7*rapport.StreakWeeks)
-	live, err := s.db.LiveTimes(ctx, a.actor, a.user.ID, since)
-	if err != nil {
-		return rapport.WeekGoal{}, err
-	}
-	return rapport.WeekProgress(now, a.loc, a.user.WeeklyGoal, live), nil
+	return s.db.WeekGoal(ctx, a.actor, s.now())
 }
 
 func (s *Server) doneToday(ctx context.Context, a *account) (int, error) {
