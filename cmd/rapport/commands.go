@@ -192,7 +192,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
 		return err
 	}
-	if err := db.CreateUser(ctx, &u); err != nil {
+	if err := db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, &u); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "created %s %s in %s (id %d)\n", u.Role, u.Email, org.Slug, u.ID)
@@ -421,7 +421,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("no user %s in %s", email, slug)
 	}
 	key, prefix, hash := auth.NewAPIKey()
-	if err := db.CreateAPIKey(ctx, &store.APIKey{OrgID: org.ID, UserID: u.ID, Name: name, Prefix: prefix, Hash: hash}); err != nil {
+	if err := db.CreateAPIKey(ctx, rapport.Actor{Org: org.ID}, &store.APIKey{OrgID: org.ID, UserID: u.ID, Name: name, Prefix: prefix, Hash: hash}); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintln(stdout, key)

@@ -70,7 +70,7 @@ func (h *harness) tenant(slug string) *tenant {
 		h.t.Fatal(err)
 	}
 	tn.agent = &rapport.User{OrgID: tn.org.ID, Email: "agent@" + slug + ".test", Name: "Agent " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
-	if err := h.db.CreateUser(ctx, tn.agent); err != nil {
+	if err := h.db.CreateUser(ctx, rapport.Actor{Org: tn.agent.OrgID}, tn.agent); err != nil {
 		h.t.Fatal(err)
 	}
 	tn.key = h.key(tn.org.ID, tn.agent.ID)
@@ -79,7 +79,7 @@ func (h *harness) tenant(slug string) *tenant {
 
 func (h *harness) key(orgID, userID int64) string {
 	key, prefix, hash := auth.NewAPIKey()
-	if err := h.db.CreateAPIKey(ctx, &store.APIKey{OrgID: orgID, UserID: userID, Prefix: prefix, Hash: hash, Name: "test"}); err != nil {
+	if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: orgID}, &store.APIKey{OrgID: orgID, UserID: userID, Prefix: prefix, Hash: hash, Name: "test"}); err != nil {
 		h.t.Fatal(err)
 	}
 	return key

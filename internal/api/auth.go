@@ -55,7 +55,7 @@ func (s *Server) keyed(h keyedHandler) http.Handler {
 		}
 		a := &account{key: k, user: u, org: org, loc: u.Location(org), actor: rapport.Member(org, u)}
 		// The store attributes writes in the audit log to the key's user.
-		ctx := store.WithActor(context.WithValue(r.Context(), accountKey{}, a), u.ID)
+		ctx := context.WithValue(r.Context(), accountKey{}, a)
 		if err := h(w, r.WithContext(ctx), a); err != nil {
 			s.fail(w, r, err)
 		}

@@ -268,7 +268,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		t.Fatal(err)
 	}
 	fx.colleague = &rapport.User{OrgID: fx.org.ID, Email: "colleague@" + slug + ".test", Name: "Colleague " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
-	if err := h.db.CreateUser(ctx, fx.colleague); err != nil {
+	if err := h.db.CreateUser(ctx, rapport.Actor{Org: fx.colleague.OrgID}, fx.colleague); err != nil {
 		t.Fatal(err)
 	}
 	col := fx.colleague.ID
@@ -340,7 +340,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	member := &rapport.User{OrgID: fx.org.ID, Email: "member@" + slug + ".test", Name: "Member " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
 	gone := &rapport.User{OrgID: fx.org.ID, Email: "gone@" + slug + ".test", Name: "Gone " + slug, Role: rapport.RoleAgent, PasswordHash: "x"}
 	for _, u := range []*rapport.User{member, gone} {
-		if err := h.db.CreateUser(ctx, u); err != nil {
+		if err := h.db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -348,7 +348,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		t.Fatal(err)
 	}
 	colKey := &store.APIKey{OrgID: fx.org.ID, UserID: col, Name: "Colleague feed", Prefix: "rk_col", Hash: "hash-col-" + slug}
-	if err := h.db.CreateAPIKey(ctx, colKey); err != nil {
+	if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: colKey.OrgID}, colKey); err != nil {
 		t.Fatal(err)
 	}
 	fx.ids = map[string]int64{"member": member.ID, "disabled": gone.ID, "key": colKey.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,

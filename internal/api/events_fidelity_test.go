@@ -152,7 +152,7 @@ func TestEventsHoldWhatNamesNoOne(t *testing.T) {
 			placed.Event.Message != "What is my condo worth?" || placed.Person.OwnerID == nil {
 			t.Fatalf("placed = %s", r.body)
 		}
-		items, _ := h.db.Timeline(ctx, a.org.ID, placed.Person.ID)
+		items, _ := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, placed.Person.ID)
 		if len(items) == 0 || !slices.ContainsFunc(items, func(it store.TimelineItem) bool { return it.Event != nil && it.Event.Source == "Facebook Lead Ads" }) {
 			t.Errorf("timeline = %+v", items)
 		}
@@ -382,7 +382,7 @@ func TestEventsKeepPageAndPropertyDetails(t *testing.T) {
 			ans.detail("Time on page") != "95 s" || ans.detail("Listing") != "https://idx.example.com/listing/8" || len(ans.Warnings) != 0 {
 			t.Fatalf("event = %+v warnings %q", e, ans.Warnings)
 		}
-		items, err := h.db.Timeline(ctx, a.org.ID, ans.Person.ID)
+		items, err := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, ans.Person.ID)
 		i := slices.IndexFunc(items, func(it store.TimelineItem) bool { return it.Event != nil })
 		if err != nil || i < 0 || items[i].Event.Note != e.Note || len(items[i].Event.Details) != 4 || !strings.Contains(items[i].Event.Payload, `"pageDuration": 95`) {
 			t.Errorf("timeline = %+v, %v", items, err)

@@ -79,7 +79,7 @@ func TestEventsEndpoint(t *testing.T) {
 		if p.FirstName != "Maria" || len(p.Emails) != 2 {
 			t.Errorf("merged = %+v", p)
 		}
-		items, _ := h.db.Timeline(ctx, a.org.ID, p.ID)
+		items, _ := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		events := 0
 		for _, it := range items {
 			if it.Event != nil {

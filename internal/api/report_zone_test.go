@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 // TestReportZone: one member's figures are counted in that member's own
@@ -16,7 +18,7 @@ func TestReportZone(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.tenant("acme")
 		a.agent.TZ = "America/Los_Angeles"
-		if err := h.db.UpdateUserSettings(ctx, a.agent); err != nil {
+		if err := h.db.UpdateUserSettings(ctx, rapport.Actor{Org: a.agent.OrgID}, a.agent); err != nil {
 			t.Fatal(err)
 		}
 		owner := h.key(a.org.ID, a.owner.ID)

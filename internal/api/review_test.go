@@ -63,7 +63,7 @@ func (h *harness) reviewHistory(tn *tenant) history {
 		t.Fatal(err)
 	}
 	u.WeeklyGoal, u.AttemptTarget, u.AppointmentTarget, u.ReferralTarget = 5, 10, 2, 1
-	if err := h.db.UpdateUserSettings(ctx, u); err != nil {
+	if err := h.db.UpdateUserSettings(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 		t.Fatal(err)
 	}
 	// The call blocks exist from before the history starts: a block is

@@ -22,7 +22,7 @@ func TestTeamAPI(t *testing.T) {
 		owner := h.key(a.org.ID, a.owner.ID)
 		add := func(name string, role rapport.Role) (*rapport.User, string) {
 			u := &rapport.User{OrgID: a.org.ID, Email: strings.ToLower(name) + "@acme.test", Name: name, Role: role, PasswordHash: "x"}
-			if err := h.db.CreateUser(ctx, u); err != nil {
+			if err := h.db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 				t.Fatal(err)
 			}
 			return u, h.key(a.org.ID, u.ID)

@@ -64,7 +64,7 @@ func TestEventsSayNothingOfAPrivatePerson(t *testing.T) {
 			t.Fatal(err)
 		}
 		colleague := &rapport.User{OrgID: a.org.ID, Email: "col@acme.test", Name: "Col", Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := h.db.CreateUser(ctx, colleague); err != nil {
+		if err := h.db.CreateUser(ctx, rapport.Actor{Org: colleague.OrgID}, colleague); err != nil {
 			t.Fatal(err)
 		}
 		secret := &rapport.Person{FirstName: "Private", LastName: "Person", Kind: rapport.KindLead, OwnerID: colleague.ID, City: "Secretville",

@@ -177,7 +177,7 @@ func setup(ctx context.Context, db *store.DB) (*rapport.Org, []rapport.User, err
 	}
 	for i := 1; i <= 3; i++ {
 		u := rapport.User{OrgID: org.ID, Email: fmt.Sprintf("agent%d@bench.test", i), Name: fmt.Sprintf("Agent %d", i), Role: rapport.RoleAgent, PasswordHash: hash}
-		if err := db.CreateUser(ctx, &u); err != nil {
+		if err := db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, &u); err != nil {
 			return nil, nil, err
 		}
 		users = append(users, u)
@@ -339,7 +339,7 @@ func measure(ctx context.Context, db *store.DB, org *rapport.Org, users []rappor
 		return fmt.Errorf("sign in: %v", err)
 	}
 	key, prefix, hash := auth.NewAPIKey()
-	if err := db.CreateAPIKey(ctx, &store.APIKey{OrgID: org.ID, UserID: users[1].ID, Prefix: prefix, Hash: hash}); err != nil {
+	if err := db.CreateAPIKey(ctx, rapport.Actor{Org: org.ID}, &store.APIKey{OrgID: org.ID, UserID: users[1].ID, Prefix: prefix, Hash: hash}); err != nil {
 		return err
 	}
 	queries, ids, err := samples(ctx, db, org.ID, o.Requests)

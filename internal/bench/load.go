@@ -360,7 +360,7 @@ func loadSetup(ctx context.Context, db *store.DB, accounts, people int) (*rappor
 	}
 	for i := 1; i < accounts; i++ {
 		u := rapport.User{OrgID: org.ID, Email: fmt.Sprintf("agent%d@load.test", i), Name: fmt.Sprintf("Agent %d", i), Role: rapport.RoleAgent, PasswordHash: hash}
-		if err := db.CreateUser(ctx, &u); err != nil {
+		if err := db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, &u); err != nil {
 			return nil, nil, "", err
 		}
 		users = append(users, u)
@@ -394,7 +394,7 @@ func loadSetup(ctx context.Context, db *store.DB, accounts, people int) (*rappor
 		}
 	}
 	key, prefix, khash := auth.NewAPIKey()
-	if err := db.CreateAPIKey(ctx, &store.APIKey{OrgID: org.ID, UserID: users[0].ID, Prefix: prefix, Hash: khash, Name: "load"}); err != nil {
+	if err := db.CreateAPIKey(ctx, rapport.Actor{Org: org.ID}, &store.APIKey{OrgID: org.ID, UserID: users[0].ID, Prefix: prefix, Hash: khash, Name: "load"}); err != nil {
 		return nil, nil, "", err
 	}
 	return org, users, key, nil

@@ -51,7 +51,7 @@ func Seed(ctx context.Context, db *store.DB, now time.Time, passwordHash string)
 	}
 	for i := 1; i < len(users); i++ {
 		users[i].OrgID = org.ID
-		if err := db.CreateUser(ctx, &users[i]); err != nil {
+		if err := db.CreateUser(ctx, rapport.Actor{Org: users[i].OrgID}, &users[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -153,7 +153,7 @@ func reviewSetup(ctx context.Context, db *store.DB, orgID int64, users []rapport
 			u.AttemptTarget, u.ConnectTarget, u.AppointmentTarget, u.NewPeopleTarget, u.ReferralTarget = 80, 25, 3, 5, 3
 			blocks = []rapport.CallBlock{{Weekday: time.Monday, Start: 9 * 60, End: 11 * 60}, {Weekday: time.Wednesday, Start: 9 * 60, End: 11 * 60}}
 		}
-		if err := db.UpdateUserSettings(ctx, u); err != nil {
+		if err := db.UpdateUserSettings(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 			return err
 		}
 		for _, b := range blocks {

@@ -141,7 +141,7 @@ func checkCorpusFile(t *testing.T, base *fixture, n int, file string) {
 	}
 	for i, name := range []string{"Carla Mendes", "Devon Price"} {
 		u := &rapport.User{OrgID: f.org.ID, Email: fmt.Sprintf("agent%d-%d@corpus.test", n, i), Name: name, Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := f.db.CreateUser(ctx, u); err != nil {
+		if err := f.db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -36,7 +36,7 @@ func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			t.Fatal(err)
 		}
 		f.agent = &rapport.User{OrgID: f.org.ID, Email: "agent@acme.test", Name: "Alex Agent", Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := db.CreateUser(ctx, f.agent); err != nil {
+		if err := db.CreateUser(ctx, rapport.Actor{Org: f.agent.OrgID}, f.agent); err != nil {
 			t.Fatal(err)
 		}
 		fn(t, f)

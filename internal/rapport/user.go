@@ -80,12 +80,15 @@ func (u *User) CanManageUsers() bool { return u.Role.Manages() }
 
 // CanGrant reports whether u may give another user role r: owners grant
 // any role, managers grant manager and agent.
-func (u *User) CanGrant(r Role) bool {
-	switch u.Role {
+func (u *User) CanGrant(r Role) bool { return u.Role.Grants(r) }
+
+// Grants reports whether a user of this role may give another role g.
+func (r Role) Grants(g Role) bool {
+	switch r {
 	case RoleOwner:
-		return r.Valid()
+		return g.Valid()
 	case RoleManager:
-		return r == RoleManager || r == RoleAgent
+		return g == RoleManager || g == RoleAgent
 	}
 	return false
 }

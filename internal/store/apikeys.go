@@ -26,8 +26,13 @@ type APIKey struct {
 }
 
 // CreateAPIKey stores a key for an active user of the organisation,
-// logged in the audit log (by the acting user in ctx, if any).
-func (db *DB) CreateAPIKey(ctx context.Context, k *APIKey) error {
+// logged in the audit log: the actor's own, or, for owners and managers,
+// anyone's.
+func (db *DB) CreateAPIKey(ctx context.Context, act rapport.Actor, k *APIKey) error {
+	k.OrgID = act.Org
+	if act.User != 0 && k.UserID != act.User && !act.Runs() {
+		return rapport.ErrNotManager
+	}
 	k.Name = strings.TrimSpace(k.Name)
 	if len(k.Name) > 100 {
 		return invalidField("name", "Keep the name under 100 characters.")
@@ -45,10 +50,10 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *APIKey) error {
 			return err
 		}
 		summary := keyLabel(k)
-		if actorFrom(ctx, 0) != u.ID {
+		if act.User != u.ID {
 			summary += ", for " + u.DisplayName()
 		}
-		return db.audit(ctx, tx, k.OrgID, 0, AuditCreate, "API key", k.ID, summary)
+		return db.audit(ctx, tx, k.OrgID, act.User, AuditCreate, "API key", k.ID, summary)
 	})
 }
 

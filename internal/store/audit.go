@@ -46,26 +46,10 @@ type AuditEntry struct {
 	At            time.Time `bun:"at"`
 }
 
-type actorKey struct{}
-
-// WithActor names the signed-in user (or API key's user) acting in ctx,
-// for the audit log of writes whose functions take no actor.
-func WithActor(ctx context.Context, userID int64) context.Context {
-	return context.WithValue(ctx, actorKey{}, userID)
-}
-
-func actorFrom(ctx context.Context, actorID int64) int64 {
-	if actorID != 0 {
-		return actorID
-	}
-	id, _ := ctx.Value(actorKey{}).(int64)
-	return id
-}
-
 // audit records an entry inside the write's own transaction (q), so the
 // log and the change commit or fail together.
 func (db *DB) audit(ctx context.Context, q bun.IDB, orgID, actorID int64, action, entity string, entityID int64, summary string) error {
-	e := &AuditEntry{OrgID: orgID, UserID: actorFrom(ctx, actorID), Action: action, Entity: entity, EntityID: entityID,
+	e := &AuditEntry{OrgID: orgID, UserID: actorID, Action: action, Entity: entity, EntityID: entityID,
 		Summary: summary, At: db.now().UTC()}
 	if e.UserID != 0 {
 		var name string

@@ -23,7 +23,7 @@ func TestAuditLog(t *testing.T) {
 		if err := f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), a); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.db.ArchivePerson(store.WithActor(ctx, f.owner.ID), rapport.Actor{Org: f.org.ID}, b.ID, true); err != nil {
+		if err := f.db.ArchivePerson(ctx, rapport.Member(f.org, f.owner), b.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.db.ArchivePerson(ctx, rapport.Actor{Org: f.org.ID}, b.ID, false); err != nil {
@@ -34,7 +34,7 @@ func TestAuditLog(t *testing.T) {
 		}
 		f.log(t, a.ID, store.LogInput{Conversation: call(rapport.OutcomeLive), Facts: []rapport.Fact{{Type: rapport.FactFear, Text: "Stairs"}}})
 		facts, _ := f.db.Facts(ctx, rapport.Actor{Org: f.org.ID}, a.ID)
-		if err := f.db.DeleteFact(store.WithActor(ctx, f.agent.ID), rapport.Actor{Org: f.org.ID}, a.ID, facts[0].ID); err != nil {
+		if err := f.db.DeleteFact(ctx, rapport.Member(f.org, f.agent), a.ID, facts[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		s, err := f.db.BeginImport(ctx, rapport.Member(f.org, f.agent), store.ImportOptions{Expected: 1})

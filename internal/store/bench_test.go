@@ -104,7 +104,7 @@ func buildBook(tb testing.TB, backend storetest.Backend) (*benchBook, error) {
 	owners := []int64{owner.ID}
 	for i := 0; i < 3; i++ {
 		u := &rapport.User{OrgID: bk.org.ID, Email: fmt.Sprintf("agent%d@bench.test", i), Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := db.CreateUser(ctx, u); err != nil {
+		if err := db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 			return nil, err
 		}
 		owners = append(owners, u.ID)

@@ -36,7 +36,7 @@ func TestLogLiveConversation(t *testing.T) {
 		if kept.Status != rapport.FollowUpDone || !kept.DoneAt.Equal(now) {
 			t.Errorf("promise = %+v", kept)
 		}
-		items, err := f.db.Timeline(ctx, f.org.ID, p.ID)
+		items, err := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestLogValidationSavesNothing(t *testing.T) {
 				t.Errorf("case %d: err = %v, want invalid", i, err)
 			}
 		}
-		items, _ := f.db.Timeline(ctx, f.org.ID, p.ID)
+		items, _ := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		for _, it := range items {
 			if it.Kind != store.TimelineStage {
 				t.Errorf("invalid input left a %s on the timeline", it.Kind)

@@ -306,7 +306,7 @@ func (db *DB) MarkDistinct(ctx context.Context, act rapport.Actor, ids []int64) 
 		for i := range ids {
 			for j := i + 1; j < len(ids); j++ {
 				if _, err := tx.NewRaw("INSERT INTO distinct_people (org_id, a_id, b_id, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-					orgID, ids[i], ids[j], nullID(actorFrom(ctx, actorID)), db.timeValue(now)).Exec(ctx); err != nil {
+					orgID, ids[i], ids[j], nullID(actorID), db.timeValue(now)).Exec(ctx); err != nil {
 					return err
 				}
 			}

@@ -45,7 +45,7 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		if _, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, b.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Error("the merged-away person still exists")
 		}
-		items, _ := f.db.Timeline(ctx, f.org.ID, a.ID)
+		items, _ := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, a.ID)
 		convs, facts := 0, 0
 		for _, it := range items {
 			if it.Kind == store.TimelineConversation {

@@ -17,7 +17,7 @@ func event(key, typ, source string, p rapport.Person) *store.EventInput {
 func TestEventsCreateMergeAndDedupe(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		second := &rapport.User{OrgID: f.org.ID, Email: "agent2@acme.test", Name: "Bea", Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := f.db.CreateUser(ctx, second); err != nil {
+		if err := f.db.CreateUser(ctx, rapport.Actor{Org: second.OrgID}, second); err != nil {
 			t.Fatal(err)
 		}
 		maria := rapport.Person{FirstName: "Maria", Emails: []rapport.Email{{Address: "maria@example.com"}}, Source: "Zillow", Tags: []string{"buyer"}}
@@ -66,7 +66,7 @@ func TestEventsCreateMergeAndDedupe(t *testing.T) {
 			t.Errorf("historical: %+v %+v", hist.Event, hist.Person)
 		}
 		// The timeline shows the events; search finds what they said.
-		items, _ := f.db.Timeline(ctx, f.org.ID, res.Person.ID)
+		items, _ := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, res.Person.ID)
 		events := 0
 		for _, it := range items {
 			if it.Kind == store.TimelineEvent {

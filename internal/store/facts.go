@@ -41,7 +41,7 @@ func (db *DB) DeleteFact(ctx context.Context, act rapport.Actor, personID int64,
 		if err := affected(res, err, "fact"); err != nil {
 			return err
 		}
-		if err := db.audit(ctx, tx, orgID, 0, AuditDelete, "fact", factID, "of person #"+strconv.FormatInt(personID, 10)); err != nil {
+		if err := db.audit(ctx, tx, orgID, act.User, AuditDelete, "fact", factID, "of person #"+strconv.FormatInt(personID, 10)); err != nil {
 			return err
 		}
 		return db.refreshSearch(ctx, tx, orgID, personID)

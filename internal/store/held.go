@@ -99,7 +99,7 @@ func (db *DB) DismissHeld(ctx context.Context, act rapport.Actor, id int64) erro
 		if err := tx.NewSelect().Model(h).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 			return notFound(err, "held event")
 		}
-		res, err := tx.NewUpdate().Table("held_events").Set("resolved_at = ?, resolved_by = ?", db.now().UTC(), actorFrom(ctx, actorID)).
+		res, err := tx.NewUpdate().Table("held_events").Set("resolved_at = ?, resolved_by = ?", db.now().UTC(), actorID).
 			Where("org_id = ? AND id = ? AND resolved_at IS NULL", orgID, id).Exec(ctx)
 		if err != nil {
 			return err
@@ -115,7 +115,7 @@ func (db *DB) DismissHeld(ctx context.Context, act rapport.Actor, id int64) erro
 // the transaction that recorded it.
 func (db *DB) attachHeld(ctx context.Context, tx bun.Tx, orgID, actorID, heldID int64, ev *rapport.Event) error {
 	res, err := tx.NewUpdate().Table("held_events").Set("resolved_at = ?, resolved_by = ?, person_id = ?, event_id = ?",
-		db.now().UTC(), actorFrom(ctx, actorID), ev.PersonID, ev.ID).
+		db.now().UTC(), actorID, ev.PersonID, ev.ID).
 		Where("org_id = ? AND id = ? AND resolved_at IS NULL", orgID, heldID).Exec(ctx)
 	if err != nil {
 		return err

@@ -51,7 +51,11 @@ const (
 const interruptedImport = "The server stopped during the import; nothing was imported. Start it again."
 
 // CreateImportJob stores an uploaded file.
-func (db *DB) CreateImportJob(ctx context.Context, j *ImportJob) error {
+func (db *DB) CreateImportJob(ctx context.Context, act rapport.Actor, j *ImportJob) error {
+	j.OrgID = act.Org
+	if j.UserID == 0 {
+		j.UserID = act.User
+	}
 	j.ID, j.Status, j.CreatedAt = 0, ImportUploaded, db.now().UTC()
 	_, err := db.rw.NewInsert().Model(j).Returning("id").Exec(ctx)
 	return err
@@ -149,7 +153,7 @@ func (db *DB) BeatImport(ctx context.Context, act rapport.Actor, id int64) (bool
 // connection from start to end, so a beat could only wait behind it, and
 // a SQLite file has one server (Options.Exclusive), which fails every
 // running import when it starts, none while it runs.
-func (db *DB) KeepImportAlive(orgID, id int64, every time.Duration) (stop func()) {
+func (db *DB) KeepImportAlive(act rapport.Actor, id int64, every time.Duration) (stop func()) {
 	if db.oneWriter() {
 		return func() {}
 	}
@@ -165,7 +169,7 @@ func (db *DB) KeepImportAlive(orgID, id int64, every time.Duration) (stop func()
 				return
 			case <-t.C:
 			}
-			running, err := db.BeatImport(ctx, rapport.Actor{Org: orgID}, id)
+			running, err := db.BeatImport(ctx, act, id)
 			switch {
 			case ctx.Err() != nil:
 				return

@@ -19,7 +19,7 @@ import (
 func runningImport(t *testing.T, f *fixture, db *store.DB) int64 {
 	t.Helper()
 	j := &store.ImportJob{OrgID: f.org.ID, UserID: f.owner.ID, FileName: "list.csv", Format: "csv", Content: []byte("Name\nAnn\n"), Settings: "{}"}
-	if err := db.CreateImportJob(ctx, j); err != nil {
+	if err := db.CreateImportJob(ctx, rapport.Actor{Org: j.OrgID}, j); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.StartImportJob(ctx, rapport.Actor{Org: f.org.ID}, j.ID); err != nil {
@@ -101,7 +101,7 @@ func TestKeepImportAlive(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		id := runningImport(t, f, f.db)
 		f.clock.Set(start.Add(time.Hour))
-		stop := f.db.KeepImportAlive(f.org.ID, id, 5*time.Millisecond)
+		stop := f.db.KeepImportAlive(rapport.Actor{Org: f.org.ID}, id, 5*time.Millisecond)
 		want := start
 		if f.db.Dialect() == store.Postgres {
 			want = start.Add(time.Hour)
@@ -266,7 +266,7 @@ func TestHealthRemembersFailedWrites(t *testing.T) {
 		var he *store.HealthError
 		big := &store.ImportJob{OrgID: f.org.ID, UserID: f.owner.ID, FileName: "big.csv", Format: "csv",
 			Content: []byte(strings.Repeat("Name\n", 20000)), Settings: "{}"}
-		if err := f.db.CreateImportJob(ctx, big); err == nil {
+		if err := f.db.CreateImportJob(ctx, rapport.Actor{Org: big.OrgID}, big); err == nil {
 			t.Fatal("a write on a full disk succeeded")
 		}
 		if err := f.db.Health(ctx); !errors.As(err, &he) || he.Reason != "database cannot write: disk full" {

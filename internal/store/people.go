@@ -310,7 +310,7 @@ func (db *DB) ArchivePerson(ctx context.Context, act rapport.Actor, personID int
 		if err := affected(res, err, "person"); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, orgID, 0, action, "person", personID, "")
+		return db.audit(ctx, tx, orgID, act.User, action, "person", personID, "")
 	})
 }
 

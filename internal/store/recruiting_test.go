@@ -242,7 +242,7 @@ func TestReferralChainToHire(t *testing.T) {
 		}
 
 		// The move's reason is on Hank's timeline.
-		items, err := f.db.Timeline(ctx, f.org.ID, hank)
+		items, err := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, hank)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestRecruitingWeeks(t *testing.T) {
 		la := must(time.LoadLocation("America/Los_Angeles"))
 		hm := &rapport.User{OrgID: f.org.ID, Email: "hm@" + f.org.Slug + ".test", Name: "Hana Manager", Role: rapport.RoleManager,
 			PasswordHash: "x", TZ: "America/Los_Angeles", RecruitLiveTarget: 4, RecruitMeetingTarget: 2, RecruitOfferTarget: 1}
-		if err := f.db.CreateUser(ctx, hm); err != nil {
+		if err := f.db.CreateUser(ctx, rapport.Actor{Org: hm.OrgID}, hm); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.db.SetRecruitingTargets(ctx, rapport.Actor{Org: f.org.ID}, hm); err != nil {

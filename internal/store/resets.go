@@ -93,7 +93,7 @@ func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may 
 		}
 		token, hash := auth.NewToken()
 		now := db.now().UTC()
-		r := &passwordReset{OrgID: orgID, UserID: u.ID, TokenHash: hash, CreatedBy: actorFrom(ctx, actorID), CreatedAt: now,
+		r := &passwordReset{OrgID: orgID, UserID: u.ID, TokenHash: hash, CreatedBy: actorID, CreatedAt: now,
 			ExpiresAt: now.Add(PasswordResetTTL)}
 		if _, err := tx.NewInsert().Model(r).Returning("id").Exec(ctx); err != nil {
 			return err

@@ -20,7 +20,7 @@ func TestReviewGathersTheRightRows(t *testing.T) {
 		// Monday Nov 23 2026, 09:30 Chicago (start): the week under review.
 		agent := f.agent
 		agent.WeeklyGoal, agent.TodaySize, agent.AttemptTarget, agent.ReferralTarget = 4, 10, 40, 1
-		if err := f.db.UpdateUserSettings(ctx, agent); err != nil {
+		if err := f.db.UpdateUserSettings(ctx, rapport.Actor{Org: agent.OrgID}, agent); err != nil {
 			t.Fatal(err)
 		}
 		ny := &rapport.Person{FirstName: "Nia", TZ: "America/New_York", Phones: []rapport.Phone{{Number: "+12125550101"}}}

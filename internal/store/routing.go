@@ -61,7 +61,7 @@ func (db *DB) DeleteRoutingRule(ctx context.Context, act rapport.Actor, id int64
 		if err := affected(res, err, "routing rule"); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, orgID, 0, AuditDelete, "routing rule", id, "")
+		return db.audit(ctx, tx, orgID, act.User, AuditDelete, "routing rule", id, "")
 	})
 }
 

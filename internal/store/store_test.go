@@ -43,7 +43,7 @@ func newFixture(t *testing.T, db *store.DB, clock *storetest.Clock, slug string)
 		t.Fatalf("create org: %v", err)
 	}
 	f.agent = &rapport.User{OrgID: f.org.ID, Email: "agent@" + slug + ".test", Name: "Alex Agent", Role: rapport.RoleAgent, PasswordHash: "x"}
-	if err := db.CreateUser(ctx, f.agent); err != nil {
+	if err := db.CreateUser(ctx, rapport.Actor{Org: f.agent.OrgID}, f.agent); err != nil {
 		t.Fatalf("create agent: %v", err)
 	}
 	return f
@@ -104,7 +104,7 @@ func TestOrganisationsAndUsers(t *testing.T) {
 		}
 		dup := &rapport.Org{Name: "Again", Slug: "acme"}
 		wantCode(t, f.db.CreateOrg(ctx, dup, nil), rapport.ECONFLICT)
-		wantCode(t, f.db.CreateUser(ctx, &rapport.User{OrgID: f.org.ID, Email: "AGENT@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}), rapport.ECONFLICT)
+		wantCode(t, f.db.CreateUser(ctx, rapport.Actor{Org: f.org.ID}, &rapport.User{OrgID: f.org.ID, Email: "AGENT@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}), rapport.ECONFLICT)
 		wantCode(t, f.db.CreateFirstOrg(ctx, &rapport.Org{Name: "Second", Slug: "second"}, nil), rapport.ECONFLICT)
 		u, err := f.db.MemberByEmail(ctx, rapport.Actor{Org: f.org.ID}, " Agent@ACME.test ")
 		if err != nil || u.ID != f.agent.ID || u.WeeklyGoal != 25 || u.TodaySize != 10 {
@@ -114,7 +114,7 @@ func TestOrganisationsAndUsers(t *testing.T) {
 		// The same address in another organisation is another account,
 		// and saying so to no one: adding it there works.
 		twin := &rapport.User{OrgID: other.org.ID, Email: "agent@acme.test", Role: rapport.RoleAgent, PasswordHash: "y"}
-		if err := f.db.CreateUser(ctx, twin); err != nil {
+		if err := f.db.CreateUser(ctx, rapport.Actor{Org: twin.OrgID}, twin); err != nil {
 			t.Fatalf("the same address in another organisation: %v", err)
 		}
 		if us, err := f.db.UsersByEmail(ctx, "agent@acme.test"); err != nil || len(us) != 2 || us[0].ID != f.agent.ID {
@@ -130,11 +130,11 @@ func TestOrganisationsAndUsers(t *testing.T) {
 			t.Fatalf("Users = %d, %v", len(users), err)
 		}
 		f.agent.WeeklyGoal, f.agent.TodaySize, f.agent.TZ = 30, 12, "America/New_York"
-		if err := f.db.UpdateUserSettings(ctx, f.agent); err != nil {
+		if err := f.db.UpdateUserSettings(ctx, rapport.Actor{Org: f.agent.OrgID}, f.agent); err != nil {
 			t.Fatal(err)
 		}
 		f.agent.TodaySize = 0
-		wantCode(t, f.db.UpdateUserSettings(ctx, f.agent), rapport.EINVALID)
+		wantCode(t, f.db.UpdateUserSettings(ctx, rapport.Actor{Org: f.agent.OrgID}, f.agent), rapport.EINVALID)
 	})
 }
 
@@ -216,7 +216,7 @@ func TestPersonLifecycle(t *testing.T) {
 		again.StageID, again.ReferredByID = active.ID, again.ID
 		wantCode(t, f.db.UpdatePerson(ctx, rapport.Member(f.org, f.owner), again), rapport.EINVALID)
 
-		items, err := f.db.Timeline(ctx, f.org.ID, p.ID)
+		items, err := f.db.Timeline(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
 		if err != nil || len(items) != 2 || items[0].Kind != store.TimelineStage || items[0].ToStage.Key != rapport.StageActive {
 			t.Fatalf("timeline = %+v, %v", items, err)
 		}
@@ -282,7 +282,7 @@ func TestTenantIsolation(t *testing.T) {
 		_, err = a.db.FollowUp(ctx, rapport.Actor{Org: bOrg}, fus[0].ID)
 		wantCode(t, err, rapport.ENOTFOUND)
 		wantCode(t, a.db.CloseFollowUp(ctx, rapport.Actor{Org: bOrg}, fus[0].ID, rapport.FollowUpDone), rapport.ENOTFOUND)
-		_, err = a.db.Timeline(ctx, bOrg, p.ID)
+		_, err = a.db.Timeline(ctx, rapport.Actor{Org: bOrg}, p.ID)
 		wantCode(t, err, rapport.ENOTFOUND)
 		wantCode(t, a.db.ArchivePerson(ctx, rapport.Actor{Org: bOrg}, p.ID, true), rapport.ENOTFOUND)
 		wantCode(t, a.db.DeleteFact(ctx, rapport.Actor{Org: bOrg}, p.ID, facts[0].ID), rapport.ENOTFOUND)

@@ -15,7 +15,7 @@ func (f *fixture) member(t *testing.T, name string, role rapport.Role) *rapport.
 	t.Helper()
 	u := &rapport.User{OrgID: f.org.ID, Email: strings.ToLower(strings.Fields(name)[0]) + "@" + f.org.Slug + ".test", Name: name, Role: role,
 		PasswordHash: "x"}
-	if err := f.db.CreateUser(ctx, u); err != nil {
+	if err := f.db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -38,7 +38,7 @@ func (f *fixture) apiKey(t *testing.T, u *rapport.User, name string) *store.APIK
 	t.Helper()
 	_, prefix, hash := auth.NewAPIKey()
 	k := &store.APIKey{OrgID: u.OrgID, UserID: u.ID, Name: name, Prefix: prefix, Hash: hash}
-	if err := f.db.CreateAPIKey(store.WithActor(ctx, u.ID), k); err != nil {
+	if err := f.db.CreateAPIKey(ctx, rapport.Actor{Org: k.OrgID, User: u.ID}, k); err != nil {
 		t.Fatal(err)
 	}
 	return k
@@ -120,7 +120,7 @@ func TestDisableUser(t *testing.T) {
 		}
 
 		// A manager disables an agent.
-		h, err := f.db.DisableUser(store.WithActor(ctx, mia.ID), rapport.Member(f.org, mia), alex.ID, bea.ID)
+		h, err := f.db.DisableUser(ctx, rapport.Member(f.org, mia), alex.ID, bea.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestDisableUser(t *testing.T) {
 		if err := f.db.CreatePerson(ctx, rapport.Member(f.org, f.owner), &rapport.Person{FirstName: "New", Kind: rapport.KindLead, OwnerID: alex.ID}); rapport.ErrorCode(err) != rapport.EINVALID {
 			t.Errorf("a new person owned by the disabled user: %v", err)
 		}
-		if err := f.db.CreateAPIKey(ctx, &store.APIKey{OrgID: f.org.ID, UserID: alex.ID, Prefix: "rk_x", Hash: "h-x"}); rapport.ErrorCode(err) != rapport.ECONFLICT {
+		if err := f.db.CreateAPIKey(ctx, rapport.Actor{Org: f.org.ID}, &store.APIKey{OrgID: f.org.ID, UserID: alex.ID, Prefix: "rk_x", Hash: "h-x"}); rapport.ErrorCode(err) != rapport.ECONFLICT {
 			t.Errorf("a key for the disabled user: %v", err)
 		}
 		if _, err := f.db.AssignDrills(ctx, rapport.Member(f.org, f.owner), alex.ID, []string{"just-looking"}, ""); rapport.ErrorCode(err) != rapport.EINVALID {
@@ -393,7 +393,7 @@ func TestTeamKeys(t *testing.T) {
 		}
 		// Made for someone else (by the operator, or an owner), it says for whom.
 		theirs := &store.APIKey{OrgID: f.org.ID, UserID: f.owner.ID, Name: "Feed", Prefix: "rk_owner", Hash: "hash-owner"}
-		if err := f.db.CreateAPIKey(ctx, theirs); err != nil {
+		if err := f.db.CreateAPIKey(ctx, rapport.Actor{Org: theirs.OrgID}, theirs); err != nil {
 			t.Fatal(err)
 		}
 		if e := lastAudit(t, f); !strings.HasSuffix(e.Summary, "for Olive Owner") || e.UserName != "" {

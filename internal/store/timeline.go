@@ -47,8 +47,9 @@ const timelineLimit = 300
 
 // Timeline returns a person's conversations, facts, follow-ups and stage
 // changes as one story, newest first.
-func (db *DB) Timeline(ctx context.Context, orgID, personID int64) ([]TimelineItem, error) {
-	if err := db.personExists(ctx, db.ro, orgID, personID); err != nil {
+func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) ([]TimelineItem, error) {
+	orgID := act.Org
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return nil, err
 	}
 	users, err := db.Users(ctx, rapport.Actor{Org: orgID})

@@ -10,13 +10,22 @@ import (
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// CreateUser adds a user to u.OrgID. PasswordHash must already be set.
-func (db *DB) CreateUser(ctx context.Context, u *rapport.User) error {
+// CreateUser adds a user to the actor's organisation. PasswordHash must
+// already be set. Owners and managers add users, of the roles they may
+// grant (rapport.Role.Grants).
+func (db *DB) CreateUser(ctx context.Context, act rapport.Actor, u *rapport.User) error {
+	if !act.Runs() {
+		return rapport.ErrNotManager
+	}
+	if act.User != 0 && u.Role.Valid() && !act.Role.Grants(u.Role) {
+		return invalidField("role", "Only an owner can add another owner.")
+	}
+	u.OrgID = act.Org
 	return db.tx(ctx, func(tx bun.Tx) error {
 		if err := db.insertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		return db.audit(ctx, tx, u.OrgID, 0, AuditCreate, "user", u.ID, u.Email+" ("+string(u.Role)+")")
+		return db.audit(ctx, tx, u.OrgID, act.User, AuditCreate, "user", u.ID, u.Email+" ("+string(u.Role)+")")
 	})
 }
 
@@ -82,7 +91,11 @@ func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, err
 
 // UpdateUserSettings saves a user's own settings: name, time zone, weekly
 // goal and Today's size.
-func (db *DB) UpdateUserSettings(ctx context.Context, u *rapport.User) error {
+func (db *DB) UpdateUserSettings(ctx context.Context, act rapport.Actor, u *rapport.User) error {
+	if act.User != 0 && act.User != u.ID && !act.Runs() {
+		return rapport.ErrNotManager
+	}
+	u.OrgID = act.Org
 	u.Name = trim(u.Name)
 	if err := u.ValidateSettings(); err != nil {
 		return err

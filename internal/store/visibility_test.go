@@ -27,7 +27,7 @@ func TestVisibleTo(t *testing.T) {
 		wantCode(t, f.db.UpdateOrg(ctx, rapport.Actor{Org: f.org.ID}, f.org), rapport.EINVALID)
 
 		colleague := &rapport.User{OrgID: f.org.ID, Email: "colleague@acme.test", Role: rapport.RoleAgent, PasswordHash: "x"}
-		if err := f.db.CreateUser(ctx, colleague); err != nil {
+		if err := f.db.CreateUser(ctx, rapport.Actor{Org: colleague.OrgID}, colleague); err != nil {
 			t.Fatal(err)
 		}
 		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Downtown"}
@@ -147,7 +147,7 @@ func TestVisibleTo(t *testing.T) {
 
 		// An import is listed for its uploader, or for everyone.
 		for _, u := range []int64{f.agent.ID, colleague.ID} {
-			if err := f.db.CreateImportJob(ctx, &store.ImportJob{OrgID: f.org.ID, UserID: u, FileName: "list.csv", Format: "csv",
+			if err := f.db.CreateImportJob(ctx, rapport.Actor{Org: f.org.ID}, &store.ImportJob{OrgID: f.org.ID, UserID: u, FileName: "list.csv", Format: "csv",
 				Content: []byte("Name\n"), Settings: "{}"}); err != nil {
 				t.Fatal(err)
 			}

@@ -290,7 +290,7 @@ func (s *Server) signOutEverywhere(ctx context.Context, id string) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	return s.db.DeleteUserSessions(store.WithActor(ctx, u.ID), rapport.Actor{Org: sess.OrgID}, u.ID)
+	return s.db.DeleteUserSessions(ctx, rapport.Actor{Org: sess.OrgID, User: u.ID}, u.ID)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, a *account) error {

@@ -321,7 +321,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	}
 	fx.colleague = &rapport.User{OrgID: fx.org.ID, Email: "colleague@" + slug + ".test", Name: "Colleague " + slug, Role: rapport.RoleAgent,
 		PasswordHash: h.hash}
-	if err := h.db.CreateUser(ctx, fx.colleague); err != nil {
+	if err := h.db.CreateUser(ctx, rapport.Actor{Org: fx.colleague.OrgID}, fx.colleague); err != nil {
 		t.Fatal(err)
 	}
 	col := fx.colleague.ID
@@ -362,7 +362,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	keys := map[int64]int64{}
 	for _, u := range []int64{col, fx.owner.ID} {
 		k := &store.APIKey{OrgID: fx.org.ID, UserID: u, Prefix: "rk_" + itoa(u), Hash: "hash-" + slug + itoa(u), Name: "Feed " + itoa(u)}
-		if err := h.db.CreateAPIKey(ctx, k); err != nil {
+		if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: k.OrgID}, k); err != nil {
 			t.Fatal(err)
 		}
 		keys[u] = k.ID
@@ -373,7 +373,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	}
 	job := &store.ImportJob{OrgID: fx.org.ID, UserID: col, FileName: "zelda-secret-list.csv", Format: "csv",
 		Content: []byte("Name,Email,Phone\nZelda Secretkeeper,zelda@" + slug + ".test,+13125550177\n"), Settings: "{}"}
-	if err := h.db.CreateImportJob(ctx, job); err != nil {
+	if err := h.db.CreateImportJob(ctx, rapport.Actor{Org: job.OrgID}, job); err != nil {
 		t.Fatal(err)
 	}
 	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Open Realty - Downtown", Market: "Chicago"}
@@ -422,7 +422,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	}
 	// Someone who left, for re-enabling.
 	gone := &rapport.User{OrgID: fx.org.ID, Email: "gone@" + slug + ".test", Name: "Gone " + slug, Role: rapport.RoleAgent, PasswordHash: h.hash}
-	if err := h.db.CreateUser(ctx, gone); err != nil {
+	if err := h.db.CreateUser(ctx, rapport.Actor{Org: gone.OrgID}, gone); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.db.DisableUser(ctx, rapport.Actor{Org: fx.org.ID}, gone.ID, 0); err != nil {

@@ -234,7 +234,7 @@ func TestCallSessionLogsInOneTapAndMovesOn(t *testing.T) {
 		ann := idFrom(t, between(res.body, `action="/call/`, `"`), "")
 		res = c.get("/call?skip=" + strconv.FormatInt(ann, 10))
 		wantBody(t, res, "That's everyone on Today")
-		items, _ := h.db.Timeline(ctx, a.org.ID, ben)
+		items, _ := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, ben)
 		if items[0].Kind != store.TimelineStage || items[0].ToStage.Key != rapport.StageAttempting ||
 			items[1].Conversation == nil || items[1].Conversation.Outcome != rapport.OutcomeNoAnswer {
 			t.Errorf("timeline = %+v", items)
@@ -284,7 +284,7 @@ func TestLiveConversationWithFactAndTwoWeekFollowUp(t *testing.T) {
 		res = c.post(path+"/log", bad)
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, "Choose how the call ended", "Use a date such as", ">keep me</textarea>")
-		items, _ := h.db.Timeline(ctx, a.org.ID, p.ID)
+		items, _ := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, p.ID)
 		convs := 0
 		for _, it := range items {
 			if it.Kind == store.TimelineConversation {

@@ -53,7 +53,7 @@ func (h *harness) records(o *orgFixture) *records {
 	facts, _ := h.db.Facts(ctx, rapport.Actor{Org: o.org.ID}, p.ID)
 	fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: o.org.ID}, store.FollowUpFilter{PersonID: p.ID})
 	key := &store.APIKey{OrgID: o.org.ID, UserID: o.owner.ID, Prefix: "rk_rec", Hash: "hash-" + o.org.Slug, Name: "Feed"}
-	if err := h.db.CreateAPIKey(ctx, key); err != nil {
+	if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: key.OrgID}, key); err != nil {
 		t.Fatal(err)
 	}
 	rule := &rapport.RoutingRule{OrgID: o.org.ID, Source: "Zillow", UserIDs: rapport.FormatIDs([]int64{o.agent.ID})}
@@ -62,7 +62,7 @@ func (h *harness) records(o *orgFixture) *records {
 	}
 	job := &store.ImportJob{OrgID: o.org.ID, UserID: o.owner.ID, FileName: "list.csv", Format: "csv",
 		Content: []byte("Name,Email\nIan Import,ian@record.test\n"), Settings: "{}"}
-	if err := h.db.CreateImportJob(ctx, job); err != nil {
+	if err := h.db.CreateImportJob(ctx, rapport.Actor{Org: job.OrgID}, job); err != nil {
 		t.Fatal(err)
 	}
 	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Record Realty", Market: "North"}

@@ -81,7 +81,7 @@ func (h *harness) org(slug string) *orgFixture {
 	f.manager = &rapport.User{OrgID: f.org.ID, Email: "manager@" + slug + ".test", Name: "Manager " + slug, Role: rapport.RoleManager, PasswordHash: h.hash}
 	f.agent = &rapport.User{OrgID: f.org.ID, Email: "agent@" + slug + ".test", Name: "Agent " + slug, Role: rapport.RoleAgent, PasswordHash: h.hash}
 	for _, u := range []*rapport.User{f.manager, f.agent} {
-		if err := h.db.CreateUser(ctx, u); err != nil {
+		if err := h.db.CreateUser(ctx, rapport.Actor{Org: u.OrgID}, u); err != nil {
 			h.t.Fatal(err)
 		}
 	}

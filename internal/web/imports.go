@@ -112,7 +112,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, a *account
 	}
 	settings, _ := json.Marshal(importSettings{OwnerID: a.user.ID})
 	job := &store.ImportJob{OrgID: a.org.ID, UserID: a.user.ID, FileName: name, Format: format, Content: content, Settings: string(settings)}
-	if err := s.db.CreateImportJob(r.Context(), job); err != nil {
+	if err := s.db.CreateImportJob(r.Context(), a.actor, job); err != nil {
 		return err
 	}
 	return redirect(w, r, "/import/"+strconv.FormatInt(job.ID, 10))
@@ -430,7 +430,7 @@ func (s *Server) runImport(_ context.Context, org *rapport.Org, job *store.Impor
 	key := importKey(job.ID)
 	defer s.jobs.Done(key)
 	// Other servers sharing the database leave a beating import alone.
-	stopBeating := s.db.KeepImportAlive(org.ID, job.ID, store.ImportHeartbeat)
+	stopBeating := s.db.KeepImportAlive(rapport.Actor{Org: org.ID}, job.ID, store.ImportHeartbeat)
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),

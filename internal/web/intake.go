@@ -50,7 +50,7 @@ func (s *Server) keyCreate(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	key, prefix, hash := auth.NewAPIKey()
-	err = s.db.CreateAPIKey(r.Context(), &store.APIKey{OrgID: a.org.ID, UserID: a.user.ID, Name: f.Get("name"), Prefix: prefix, Hash: hash})
+	err = s.db.CreateAPIKey(r.Context(), a.actor, &store.APIKey{OrgID: a.org.ID, UserID: a.user.ID, Name: f.Get("name"), Prefix: prefix, Hash: hash})
 	if err != nil {
 		if !f.absorb(err) {
 			return err

@@ -73,7 +73,7 @@ func (s *Server) user(h userHandler) http.Handler {
 			return
 		}
 		// The store attributes writes in the audit log to the user.
-		ctx := store.WithActor(context.WithValue(r.Context(), accountKey{}, a), a.user.ID)
+		ctx := context.WithValue(r.Context(), accountKey{}, a)
 		if err := h(w, r.WithContext(ctx), a); err != nil {
 			s.fail(w, r, a, err)
 		}

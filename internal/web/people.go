@@ -473,7 +473,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	tl, err := s.db.Timeline(ctx, a.org.ID, p.ID)
+	tl, err := s.db.Timeline(ctx, a.actor, p.ID)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (h *harness) person(o *orgFixture, owner *rapport.User, first string, kind 
 
 func conversations(t *testing.T, h *harness, orgID, personID int64) []store.TimelineItem {
 	t.Helper()
-	items, err := h.db.Timeline(ctx, orgID, personID)
+	items, err := h.db.Timeline(ctx, rapport.Actor{Org: orgID}, personID)
 	if err != nil {
 		t.Fatal(err)
 	}

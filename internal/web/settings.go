@@ -88,7 +88,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request, a *account
 	}
 	f.absorb(u.ValidateSettings())
 	if f.Valid() {
-		err := s.db.UpdateUserSettings(r.Context(), &u)
+		err := s.db.UpdateUserSettings(r.Context(), a.actor, &u)
 		if err == nil {
 			s.flash(w, r, "Settings saved.")
 			return redirect(w, r, "/settings")
@@ -220,17 +220,11 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, a *account,
 // userCreate adds a user with a first password that the owner or manager
 // passes on; the new user changes it in settings.
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	if !a.user.CanManageUsers() {
-		return errForbidden
-	}
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
-	u := &rapport.User{OrgID: a.org.ID, Name: f.Get("name"), Email: f.Get("email"), Role: rapport.Role(f.Get("role"))}
-	if u.Role.Valid() && !a.user.CanGrant(u.Role) {
-		f.addErr("role", "Only an owner can add another owner.")
-	}
+	u := &rapport.User{Name: f.Get("name"), Email: f.Get("email"), Role: rapport.Role(f.Get("role"))}
 	password := f.Values.Get("password")
 	if err := rapport.ValidatePassword(password); err != nil {
 		f.addErr("password", rapport.ErrorMessage(err))
@@ -241,7 +235,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a *account) 
 		if u.PasswordHash, err = auth.HashPassword(password); err != nil {
 			return err
 		}
-		err := s.db.CreateUser(r.Context(), u)
+		err := s.db.CreateUser(r.Context(), a.actor, u)
 		if err == nil {
 			s.flash(w, r, u.DisplayName()+" can now sign in as "+u.Email+".")
 			return redirect(w, r, "/users")

@@ -29,7 +29,7 @@ func (h *harness) team(slug string) *teamFixture {
 	h.t.Helper()
 	fx := &teamFixture{orgFixture: h.org(slug)}
 	fx.bea = &rapport.User{OrgID: fx.org.ID, Email: "bea@" + slug + ".test", Name: "Bea Successor", Role: rapport.RoleAgent, PasswordHash: h.hash}
-	if err := h.db.CreateUser(ctx, fx.bea); err != nil {
+	if err := h.db.CreateUser(ctx, rapport.Actor{Org: fx.bea.OrgID}, fx.bea); err != nil {
 		h.t.Fatal(err)
 	}
 	fx.person = &rapport.Person{FirstName: "Paula", LastName: "Prospect", Kind: rapport.KindLead, OwnerID: fx.agent.ID}

@@ -127,7 +127,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		facts, _ := h.db.Facts(ctx, rapport.Actor{Org: a.org.ID}, secret.ID)
 		fus, _ := h.db.FollowUps(ctx, rapport.Actor{Org: a.org.ID}, store.FollowUpFilter{PersonID: secret.ID})
 		key := &store.APIKey{OrgID: a.org.ID, UserID: a.agent.ID, Prefix: "rk_secret", Hash: "hash-of-a-secret-key", Name: "Zelda's feed"}
-		if err := h.db.CreateAPIKey(ctx, key); err != nil {
+		if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: key.OrgID}, key); err != nil {
 			t.Fatal(err)
 		}
 		rule := &rapport.RoutingRule{OrgID: a.org.ID, Source: "Secretkeeper leads", UserIDs: rapport.FormatIDs([]int64{a.agent.ID})}
@@ -136,7 +136,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		}
 		job := &store.ImportJob{OrgID: a.org.ID, UserID: a.agent.ID, FileName: "zelda-secret-list.csv", Format: "csv",
 			Content: []byte("Name,Email\nZelda Secretkeeper,zelda@alpha.test\n"), Settings: "{}"}
-		if err := h.db.CreateImportJob(ctx, job); err != nil {
+		if err := h.db.CreateImportJob(ctx, rapport.Actor{Org: job.OrgID}, job); err != nil {
 			t.Fatal(err)
 		}
 		office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Hushhush Realty - Gold Coast", Market: "Covert Market"}
@@ -168,7 +168,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			t.Fatal(err)
 		}
 		gone := &rapport.User{OrgID: a.org.ID, Email: "gone@alpha.test", Name: "Gone alpha", Role: rapport.RoleAgent, PasswordHash: h.hash}
-		if err := h.db.CreateUser(ctx, gone); err != nil {
+		if err := h.db.CreateUser(ctx, rapport.Actor{Org: gone.OrgID}, gone); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := h.db.DisableUser(ctx, rapport.Actor{Org: a.org.ID}, gone.ID, 0); err != nil {

@@ -58,7 +58,7 @@ func buildReviewHistory(t *testing.T, h *harness) *reviewHistory {
 	// appointments, 3 new people, 1 referral a week.
 	agent.WeeklyGoal, agent.AttemptTarget, agent.ConnectTarget = 5, 30, 10
 	agent.AppointmentTarget, agent.NewPeopleTarget, agent.ReferralTarget = 2, 3, 1
-	if err := h.db.UpdateUserSettings(ctx, agent); err != nil {
+	if err := h.db.UpdateUserSettings(ctx, rapport.Actor{Org: agent.OrgID}, agent); err != nil {
 		t.Fatal(err)
 	}
 
