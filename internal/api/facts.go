@@ -30,7 +30,7 @@ type factInput struct {
 }
 
 func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) e
 }
 
 func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) 
 }
 
 func (s *Server) deleteFact(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

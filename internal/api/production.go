@@ -57,7 +57,7 @@ func strPtr(s string) *string {
 }
 
 func (s *Server) getProduction(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

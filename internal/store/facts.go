@@ -14,6 +14,9 @@ import (
 // conversation.
 func (db *DB) AddFact(ctx context.Context, act rapport.Actor, f *rapport.Fact) error {
 	orgID, actorID := act.Org, act.User
+	if err := db.CheckVisible(ctx, act, f.PersonID); err != nil {
+		return err
+	}
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -36,6 +39,9 @@ func (db *DB) AddFact(ctx context.Context, act rapport.Actor, f *rapport.Fact) e
 // DeleteFact removes a fact of a person.
 func (db *DB) DeleteFact(ctx context.Context, act rapport.Actor, personID int64, factID int64) error {
 	orgID := act.Org
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewDelete().Table("facts").Where("org_id = ? AND person_id = ? AND id = ?", orgID, personID, factID).Exec(ctx)
 		if err := affected(res, err, "fact"); err != nil {
@@ -51,6 +57,9 @@ func (db *DB) DeleteFact(ctx context.Context, act rapport.Actor, personID int64,
 // Facts returns a person's facts, newest first.
 func (db *DB) Facts(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.Fact, error) {
 	orgID := act.Org
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
+		return nil, err
+	}
 	var fs []rapport.Fact
 	err := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", orgID, personID).
 		OrderExpr("learned_at DESC, id DESC").Scan(ctx)

@@ -14,6 +14,9 @@ import (
 // chases it) defaults to the actor.
 func (db *DB) CreateFollowUp(ctx context.Context, act rapport.Actor, f *rapport.FollowUp) error {
 	orgID, actorID := act.Org, act.User
+	if err := db.CheckVisible(ctx, act, f.PersonID); err != nil {
+		return err
+	}
 	f.Normalize()
 	f.Status = rapport.FollowUpOpen
 	if err := f.Validate(); err != nil {

@@ -258,6 +258,9 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 // reason on the timeline.
 func (db *DB) SetStage(ctx context.Context, act rapport.Actor, personID int64, stageID int64, reason string) error {
 	orgID, actorID := act.Org, act.User
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx bun.Tx) error {
 		p := new(rapport.Person)
 		if err := db.forUpdate(tx.NewSelect().Model(p).Column("id", "kind", "stage_id").Where("org_id = ? AND id = ?", orgID, personID)).Scan(ctx); err != nil {
@@ -295,6 +298,9 @@ func (db *DB) recordStage(ctx context.Context, tx bun.Tx, sc *rapport.StageChang
 // Archived people keep their history but leave lists and Today.
 func (db *DB) ArchivePerson(ctx context.Context, act rapport.Actor, personID int64, archive bool) error {
 	orgID := act.Org
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
+		return err
+	}
 	var at any
 	if archive {
 		at = db.now().UTC()

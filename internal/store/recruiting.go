@@ -402,7 +402,7 @@ func (db *DB) Referred(ctx context.Context, act rapport.Actor, referrerID int64,
 // ProductionHistory returns an agent's production, oldest period first.
 func (db *DB) ProductionHistory(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.Production, error) {
 	orgID := act.Org
-	if err := db.personExists(ctx, db.ro, orgID, personID); err != nil {
+	if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return nil, err
 	}
 	var ps []rapport.Production

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) followUpCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

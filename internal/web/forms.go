@@ -174,19 +174,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-// personPathID returns the {id} of the path when it names a person the
-// user may see, for handlers that change a person without loading them.
-// Where the organisation keeps people private to their owner, the store
-// applies it from the actor (rapport.Actor.Only): a hidden person,
-// conversation, follow-up or import is not found, exactly as another
-// organisation's is, and lists leave hidden people out.
-func (s *Server) personPathID(r *http.Request, a *account) (int64, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return 0, err
-	}
-	return id, s.db.CheckVisible(r.Context(), a.actor, id)
-}
 
 // personFromForm reads the person form. Phones are normalised with the
 // organisation's region; every problem lands on its field.

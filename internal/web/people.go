@@ -384,7 +384,7 @@ func (s *Server) personRestore(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account, archived bool) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -400,7 +400,7 @@ func (s *Server) setArchived(w http.ResponseWriter, r *http.Request, a *account,
 }
 
 func (s *Server) personStage(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -517,7 +517,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 }
 
 func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) 
 }
 
 func (s *Server) factDelete(w http.ResponseWriter, r *http.Request, a *account) error {
-	id, err := s.personPathID(r, a)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
