@@ -16,7 +16,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-
 func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, error) {
 	ps, err := s.db.Pipelines(r.Context(), a.actor)
 	if err != nil {

@@ -174,7 +174,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-
 // personFromForm reads the person form. Phones are normalised with the
 // organisation's region; every problem lands on its field.
 func personFromForm(f *form, org *rapport.Org) *rapport.Person {
