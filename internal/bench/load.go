@@ -385,13 +385,8 @@ func loadSetup(ctx context.Context, db *store.DB, accounts, people int) (*rappor
 			break
 		}
 	}
-	if db.Dialect() == store.Postgres {
-		// The state autovacuum leaves a table in shortly after a bulk
-		// load (visibility map set, statistics fresh).
-		var none []string
-		if err := db.RawScan(ctx, &none, "VACUUM ANALYZE"); err != nil {
-			return nil, nil, "", err
-		}
+	if err := db.Settle(ctx); err != nil {
+		return nil, nil, "", err
 	}
 	key, prefix, khash := auth.NewAPIKey()
 	if err := db.CreateAPIKey(ctx, rapport.Actor{Org: org.ID}, &store.APIKey{OrgID: org.ID, UserID: users[0].ID, Prefix: prefix, Hash: khash, Name: "load"}); err != nil {

@@ -5,15 +5,74 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/redact"
 )
 
 // The few places where SQLite and PostgreSQL differ, chosen by dialect.
+// Nothing outside the dialect*.go files asks which database it is.
+
+// connect opens the database opts.URL names: PostgreSQL for a postgres://
+// URL, else a SQLite file (locked for one server when opts.Exclusive).
+func (db *DB) connect(opts Options) error {
+	var err error
+	if isPostgresURL(opts.URL) {
+		db.dialect, db.name = Postgres, redact.URL(opts.URL)
+		db.rw, err = openPostgres(opts.URL)
+		db.ro = db.rw
+		return err
+	}
+	db.dialect, db.name = SQLite, sqlitePath(opts.URL)
+	if opts.Exclusive && db.name != ":memory:" {
+		// Before the file is touched: a refused server changes nothing.
+		if db.lock, err = lockServer(db.name); err != nil {
+			return err
+		}
+	}
+	db.rw, db.ro, err = openSQLite(opts.URL)
+	return err
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// ReadOnlyURL is a connection string for the database at url (this
+// database's kind) that cannot write: SQLite's mode=ro, PostgreSQL's
+// default_transaction_read_only (as on a standby). For tests of a
+// database that refuses writes.
+func (db *DB) ReadOnlyURL(u string) (string, error) {
+	if db.dialect == SQLite {
+		return "file:" + u + "?mode=ro", nil
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", err
+	}
+	q := p.Query()
+	q.Set("default_transaction_read_only", "on")
+	p.RawQuery = q.Encode()
+	return p.String(), nil
+}
+
+// Settle brings a freshly bulk-loaded database to the state it reaches
+// on its own shortly after: on PostgreSQL, what autovacuum leaves
+// (visibility map set, statistics fresh) by VACUUM ANALYZE; SQLite has
+// nothing to wait for. For benchmarks that measure the steady state.
+func (db *DB) Settle(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.rw.ExecContext(ctx, "VACUUM ANALYZE")
+	return err
+}
 
 func (db *DB) isUnique(err error) bool {
 	if db.dialect == Postgres {

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -86,22 +85,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if db.log == nil {
 		db.log = slog.Default()
 	}
-	var err error
-	if isPostgresURL(opts.URL) {
-		db.dialect, db.name = Postgres, redact.URL(opts.URL)
-		db.rw, err = openPostgres(opts.URL)
-		db.ro = db.rw
-	} else {
-		db.dialect, db.name = SQLite, sqlitePath(opts.URL)
-		if opts.Exclusive && db.name != ":memory:" {
-			// Before the file is touched: a refused server changes nothing.
-			if db.lock, err = lockServer(db.name); err != nil {
-				return nil, err
-			}
-		}
-		db.rw, db.ro, err = openSQLite(opts.URL)
-	}
-	if err != nil {
+	if err := db.connect(opts); err != nil {
 		db.lock.release()
 		// A driver's error may quote the connection string, password and all.
 		return nil, redact.Error(err, opts.URL)
@@ -112,10 +96,6 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	db.rw.AddQueryHook(faultHook{db})
 	return db, nil
-}
-
-func isPostgresURL(u string) bool {
-	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // Name is the SQLite file, or the PostgreSQL URL without its secrets.

@@ -186,18 +186,11 @@ func Reopen(t testing.TB, db *store.DB, now func() time.Time) *store.DB {
 // standby).
 func ReadOnlyDSN(t testing.TB, db *store.DB) string {
 	t.Helper()
-	dsn := DSN(t, db)
-	if db.Dialect() == store.SQLite {
-		return "file:" + dsn + "?mode=ro"
-	}
-	u, err := url.Parse(dsn)
+	u, err := db.ReadOnlyURL(DSN(t, db))
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("default_transaction_read_only", "on")
-	u.RawQuery = q.Encode()
-	return u.String()
+	return u
 }
 
 // ReopenReadOnly opens a handle on db's database (migrated already) that
