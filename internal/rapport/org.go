@@ -19,7 +19,13 @@ type Org struct {
 	TZ     string `bun:"tz"`
 	// Visibility is who sees whose people.
 	Visibility Visibility `bun:"visibility"`
-	CreatedAt  time.Time  `bun:"created_at"`
+	// ClaimMinutes is the claim window: a new lead not attempted within
+	// it goes on, to ClaimTo (0: never). QuietLeads says whether new
+	// lead alerts wait out a user's quiet hours ("wait") or not ("alert").
+	ClaimMinutes int       `bun:"claim_minutes"`
+	ClaimTo      ClaimTo   `bun:"claim_to"`
+	QuietLeads   string    `bun:"quiet_leads"`
+	CreatedAt    time.Time `bun:"created_at"`
 }
 
 // Visibility is an organisation's policy on who sees whose people.
@@ -85,6 +91,13 @@ func (o *Org) Normalize() {
 	if o.Visibility == "" {
 		o.Visibility = VisibilityAll
 	}
+	o.ClaimTo = ClaimTo(strings.ToLower(strings.TrimSpace(string(o.ClaimTo))))
+	if o.ClaimTo == "" {
+		o.ClaimTo = ClaimNext
+	}
+	if o.QuietLeads = strings.ToLower(strings.TrimSpace(o.QuietLeads)); o.QuietLeads == "" {
+		o.QuietLeads = QuietLeadsWait
+	}
 }
 
 // Validate checks the organisation's own fields. Whether Region is a
@@ -107,6 +120,15 @@ func (o *Org) Validate() error {
 	}
 	if !o.Visibility.Valid() {
 		fe.Add("visibility", "Choose whether everyone sees everyone's people, or agents only their own.")
+	}
+	if o.ClaimMinutes < 0 || o.ClaimMinutes > 24*60 {
+		fe.Add("claim_minutes", "Use a number of minutes from 0 (off) to 1440.")
+	}
+	if o.ClaimTo != ClaimNext && o.ClaimTo != ClaimPond {
+		fe.Add("claim_to", "Choose the next agent or the shared pond.")
+	}
+	if o.QuietLeads != QuietLeadsWait && o.QuietLeads != QuietLeadsAlert {
+		fe.Add("quiet_leads", "Choose whether new lead alerts wait out quiet hours.")
 	}
 	return fe.Err()
 }

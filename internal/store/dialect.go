@@ -397,3 +397,25 @@ func (db *DB) analyzeInImport(ctx context.Context, tx bun.Tx) (bool, error) {
 	_, err := tx.ExecContext(ctx, "PRAGMA optimize")
 	return true, err
 }
+
+// sharedSignals reports whether signals travel through the database
+// (PostgreSQL's NOTIFY, heard by every server) rather than in-process.
+func (db *DB) sharedSignals() bool { return db.dialect == Postgres }
+
+// listen holds one connection LISTENing on channel, calling fn with each
+// payload, until ctx ends or the connection fails. PostgreSQL only; a
+// transaction-pooling proxy (pgbouncer) cannot carry LISTEN, so this
+// connection must reach PostgreSQL directly or through session pooling.
+func (db *DB) listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error {
+	return pgListen(ctx, db.rw.DB, channel, ready, fn)
+}
+
+// skipLocked makes a claiming read pass over rows another server's
+// transaction holds (PostgreSQL's FOR UPDATE SKIP LOCKED), so that servers
+// sharing a queue take different rows; SQLite has one writer.
+func (db *DB) skipLocked(q *bun.SelectQuery) *bun.SelectQuery {
+	if db.dialect == Postgres {
+		return q.For("UPDATE SKIP LOCKED")
+	}
+	return q
+}

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
@@ -93,4 +94,29 @@ func pgLockMigrations(ctx context.Context, db *bun.DB) (func(), error) {
 		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", migrationLockKey)
 		conn.Close()
 	}, nil
+}
+
+// pgListen LISTENs on channel with a connection of its own.
+func pgListen(ctx context.Context, sqldb *sql.DB, channel string, ready func(), fn func(string)) error {
+	conn, err := sqldb.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		if _, err := pc.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return err
+		}
+		// The connection goes back to the pool afterwards: stop listening.
+		defer pc.Exec(context.WithoutCancel(ctx), "UNLISTEN *")
+		ready()
+		for {
+			n, err := pc.WaitForNotification(ctx)
+			if err != nil {
+				return err
+			}
+			fn(n.Payload)
+		}
+	})
 }

@@ -146,6 +146,11 @@ func (db *DB) RecordEvent(ctx context.Context, act rapport.Actor, in *EventInput
 				return err
 			}
 			res.Person, res.Created = p, true
+			if !ev.Historical && p.OwnerID != 0 {
+				if err := db.leadArrived(ctx, tx, orgID, p); err != nil {
+					return err
+				}
+			}
 		}
 		ev.PersonID, ev.CreatedPerson, ev.CreatedAt = res.Person.ID, res.Created, now
 		if _, err := tx.NewInsert().Model(ev).Returning("id").Exec(ctx); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -223,6 +224,15 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	p.Version = old.Version + 1
 	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err
+	}
+	if p.OwnerID != 0 && p.OwnerID != old.OwnerID && p.OwnerID != actorID {
+		org, err := orgTx(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := db.handedTo(ctx, tx, org, p.ID, p.OwnerID, fmt.Sprintf("v%d", p.Version)); err != nil {
+			return err
+		}
 	}
 	// Keep what calls taught us about numbers that are still listed.
 	var oldPhones []rapport.Phone

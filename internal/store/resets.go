@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -62,7 +63,50 @@ func (db *DB) CreatePasswordReset(ctx context.Context, act rapport.Actor, userID
 			return errNotYours("Owners make reset links for anyone; managers for agents only.")
 		}
 		return nil
-	}, actorOf(by), byOperator(by))
+	}, actorOf(by), byOperator(by), false)
+}
+
+// EmailPasswordReset is CreatePasswordReset with the link sent to the
+// user's own address by the outbox, not shown to the one who asked.
+func (db *DB) EmailPasswordReset(ctx context.Context, act rapport.Actor, userID int64) (*ResetLink, error) {
+	by, err := db.actingUser(ctx, act)
+	if err != nil {
+		return nil, err
+	}
+	link, err := db.createPasswordReset(ctx, act.Org, userID, func(u *rapport.User) error {
+		if by != nil && !by.CanManageMember(u) {
+			if by.ID == u.ID {
+				return rapport.Errorf(rapport.ECONFLICT, "Change your own password in Settings.")
+			}
+			return errNotYours("Owners send reset links to anyone; managers to agents only.")
+		}
+		return nil
+	}, actorOf(by), byOperator(by), true)
+	if link != nil {
+		link.Token = "" // it went by email
+	}
+	return link, err
+}
+
+// ForgotPassword emails a reset link to the active user of the
+// organisation with this address, if there is one, and at most once in
+// five minutes; it answers nothing either way, so that the answer does not
+// tell a stranger who has an account.
+func (db *DB) ForgotPassword(ctx context.Context, orgID int64, email string) error {
+	u, err := db.MemberByEmail(ctx, rapport.Actor{Org: orgID}, email)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND || (err == nil && !u.Active()) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	recent, err := db.ro.NewSelect().Table("password_resets").
+		Where("org_id = ? AND user_id = ? AND used_at IS NULL AND created_at > ?", orgID, u.ID, db.now().UTC().Add(-5*time.Minute)).Exists(ctx)
+	if err != nil || recent {
+		return err
+	}
+	_, err = db.createPasswordReset(ctx, orgID, u.ID, func(*rapport.User) error { return nil }, 0, " (forgotten password)", true)
+	return err
 }
 
 // IssuePasswordReset makes a reset link for a user with no one's rights
@@ -70,12 +114,12 @@ func (db *DB) CreatePasswordReset(ctx context.Context, act rapport.Actor, userID
 // such as a "forgot password" email sent to the user's own address.
 func (db *DB) IssuePasswordReset(ctx context.Context, act rapport.Actor, userID int64) (*ResetLink, error) {
 	orgID := act.Org
-	return db.createPasswordReset(ctx, orgID, userID, func(*rapport.User) error { return nil }, 0, "")
+	return db.createPasswordReset(ctx, orgID, userID, func(*rapport.User) error { return nil }, 0, "", false)
 }
 
 // createPasswordReset stores a new link for an active user, after may
 // allows it, replacing any unused link they had.
-func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may func(*rapport.User) error, actorID int64, note string) (*ResetLink, error) {
+func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may func(*rapport.User) error, actorID int64, note string, email bool) (*ResetLink, error) {
 	var link *ResetLink
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		u, err := db.lockMember(ctx, tx, orgID, userID)
@@ -99,6 +143,18 @@ func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may 
 			return err
 		}
 		link = &ResetLink{User: u, Token: token, ExpiresAt: r.ExpiresAt}
+		if email {
+			// The outbox keeps the token until the email is sent, then forgets it.
+			org, err := orgTx(ctx, tx, orgID)
+			if err != nil {
+				return err
+			}
+			if err := db.enqueue(ctx, tx, org, alert{kind: rapport.AlertPasswordReset, userID: u.ID, cause: fmt.Sprintf("r%d", r.ID),
+				data: token, channels: []rapport.AlertChannel{rapport.AlertEmail}}); err != nil {
+				return err
+			}
+			note += ", sent by email"
+		}
 		return db.audit(ctx, tx, orgID, actorID, AuditResetLink, "user", u.ID,
 			who(u)+": a password reset link, valid for an hour"+note)
 	})

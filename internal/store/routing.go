@@ -77,6 +77,17 @@ func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source stri
 	if err := tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", orgID).OrderExpr("id").Scan(ctx); err != nil {
 		return 0, err
 	}
+	// Off duty: the rotation and the rules pass them by, unless everyone
+	// is off duty, when a lead still finds an owner.
+	onDuty := users[:0:0]
+	for _, u := range users {
+		if !u.Paused() {
+			onDuty = append(onDuty, u)
+		}
+	}
+	if len(onDuty) > 0 {
+		users = onDuty
+	}
 	var agents, everyone []int64
 	for _, u := range users {
 		everyone = append(everyone, u.ID)

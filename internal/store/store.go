@@ -57,6 +57,10 @@ type DB struct {
 	lock *serverLock
 	// health remembers write failures and the last write check.
 	health healthState
+	// signals are this process's subscribers (see Subscribe);
+	// afterCommit holds the in-process signals of open transactions.
+	signals     hub
+	afterCommit sync.Map
 }
 
 // Options configure Open.
@@ -168,7 +172,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
-	return db.rw.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(tx) })
+	var sqlTx *sql.Tx
+	err := db.rw.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { sqlTx = tx.Tx; return fn(tx) })
+	if sqlTx != nil {
+		db.committed(sqlTx, err == nil)
+	}
+	return err
 }
 
 // notFound turns sql.ErrNoRows into a rapport not-found error.

@@ -38,6 +38,9 @@ func (db *DB) insertUser(ctx context.Context, tx bun.Tx, u *rapport.User) error 
 		return rapport.Errorf(rapport.EINVALID, "a user needs a password")
 	}
 	u.CreatedAt = db.now().UTC()
+	if u.AlertEmail == "" && u.AlertPush == "" {
+		u.SetAlerts(rapport.DefaultAlerts())
+	}
 	if _, err := tx.NewInsert().Model(u).Returning("id").Exec(ctx); err != nil {
 		if db.isForeignKey(err) {
 			return rapport.NotFound("organisation")

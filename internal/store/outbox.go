@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	// OutboxSkipped: nothing to send it by (no device for a push).
+	OutboxSkipped = "skipped"
+	// OutboxDead: tried OutboxAttempts times, or refused for good; an
+	// owner sees it with its reason and may retry it.
+	OutboxDead = "dead"
+)
+
+// Message is one outgoing message in the outbox. It is written in the
+// transaction that caused it and delivered by the outbox's runner; Key
+// (one per cause, recipient and channel) keeps it to one.
+type Message struct {
+	bun.BaseModel `bun:"table:outbox"`
+	ID            int64                `bun:"id,pk,autoincrement"`
+	OrgID         int64                `bun:"org_id"`
+	UserID        int64                `bun:"user_id"`
+	Channel       rapport.AlertChannel `bun:"channel"`
+	Kind          rapport.AlertKind    `bun:"kind"`
+	Key           string               `bun:"key"`
+	PersonID      int64                `bun:"person_id,nullzero"`
+	// RefID is the kind's other subject: the follow-up that is due.
+	RefID int64 `bun:"ref_id,nullzero"`
+	// Data is what the message needs that the database does not keep:
+	// a reset link's token (forgotten once sent), the agenda's day.
+	Data       string    `bun:"data"`
+	Status     string    `bun:"status"`
+	Attempts   int       `bun:"attempts"`
+	NotBefore  time.Time `bun:"not_before"`
+	LeaseUntil time.Time `bun:"lease_until,nullzero"`
+	LastError  string    `bun:"last_error"`
+	CreatedAt  time.Time `bun:"created_at"`
+	SentAt     time.Time `bun:"sent_at,nullzero"`
+}
+
+// alert is what causes messages to a user: a kind, about a person or a
+// follow-up, once per cause.
+type alert struct {
+	kind     rapport.AlertKind
+	userID   int64
+	personID int64
+	refID    int64
+	// cause makes the key: the same cause never alerts twice.
+	cause string
+	data  string
+	// channels limits the channels (nil: those the user wants).
+	channels []rapport.AlertChannel
+}
+
+// enqueue writes the messages of an alert inside tx, one per channel the
+// user wants it by, held back to the end of their quiet hours when it is
+// urgent, and signals the outbox's runner on commit.
+func (db *DB) enqueue(ctx context.Context, tx bun.Tx, org *rapport.Org, a alert) error {
+	u := new(rapport.User)
+	if err := tx.NewSelect().Model(u).Where("org_id = ? AND id = ?", org.ID, a.userID).Scan(ctx); err != nil {
+		return notFound(err, "user")
+	}
+	if !u.DisabledAt.IsZero() {
+		return nil
+	}
+	now := db.now().UTC()
+	notBefore := now
+	if a.kind.Urgent() && !(a.kind == rapport.AlertNewLead && org.QuietLeads == rapport.QuietLeadsAlert) {
+		if until := u.AlertsOf().QuietUntil(now, u.Location(org)); !until.IsZero() {
+			notBefore = until.UTC()
+		}
+	}
+	chans := a.channels
+	if chans == nil {
+		chans = rapport.AlertChannels
+	}
+	n := 0
+	for _, ch := range chans {
+		if !u.Wants(ch, a.kind) {
+			continue
+		}
+		m := &Message{OrgID: org.ID, UserID: u.ID, Channel: ch, Kind: a.kind, PersonID: a.personID, RefID: a.refID,
+			Key: fmt.Sprintf("%s:%s:u%d:%s", a.kind, a.cause, u.ID, ch), Data: a.data, Status: OutboxPending,
+			NotBefore: notBefore, CreatedAt: now}
+		res, err := tx.NewInsert().Model(m).On("CONFLICT (org_id, key) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			n++
+		}
+	}
+	if n > 0 && u.AlertToken == "" {
+		if _, err := tx.NewUpdate().Table("users").Set("alert_token = ?", newAlertToken()).
+			Where("org_id = ? AND id = ? AND alert_token = ''", org.ID, u.ID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return db.signal(ctx, tx, TopicOutbox)
+}
+
+func newAlertToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// orgTx loads an organisation inside a transaction.
+func orgTx(ctx context.Context, tx bun.Tx, orgID int64) (*rapport.Org, error) {
+	org := new(rapport.Org)
+	err := tx.NewSelect().Model(org).Where("id = ?", orgID).Scan(ctx)
+	return org, notFound(err, "organisation")
+}
+
+// ClaimMessages leases up to n messages that are due, for lease, to the
+// server that asks: a message leased by a server that stopped is due
+// again when its lease runs out. Each claim counts as an attempt.
+// Server-wide work of the outbox's runner, not an organisation's.
+func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration) ([]Message, error) {
+	var ms []Message
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		now := db.now().UTC()
+		q := tx.NewSelect().Model(&ms).Where("status = ? AND not_before <= ?", OutboxPending, now).
+			Where("(lease_until IS NULL OR lease_until < ?)", now).OrderExpr("not_before, id").Limit(int64(n))
+		if err := db.skipLocked(q).Scan(ctx); err != nil || len(ms) == 0 {
+			return err
+		}
+		ids := make([]int64, len(ms))
+		for i := range ms {
+			ids[i] = ms[i].ID
+			ms[i].Attempts++
+			ms[i].LeaseUntil = now.Add(lease)
+		}
+		_, err := tx.NewUpdate().Table("outbox").Set("attempts = attempts + 1").Set("lease_until = ?", now.Add(lease)).
+			Where("id IN (?)", bun.List(ids)).Exec(ctx)
+		return err
+	})
+	return ms, err
+}
+
+// MessageSent records a message delivered; its data (a reset link's
+// token) is forgotten.
+func (db *DB) MessageSent(ctx context.Context, id int64) error {
+	_, err := db.rw.NewUpdate().Table("outbox").Set("status = ?", OutboxSent).Set("sent_at = ?", db.now().UTC()).
+		Set("data = ''").Set("lease_until = NULL").Set("last_error = ''").Where("id = ?", id).Exec(ctx)
+	return err
+}
+
+// MessageSkipped records a message there was nothing to send by.
+func (db *DB) MessageSkipped(ctx context.Context, id int64, why string) error {
+	_, err := db.rw.NewUpdate().Table("outbox").Set("status = ?", OutboxSkipped).Set("data = ''").
+		Set("lease_until = NULL").Set("last_error = ?", why).Where("id = ?", id).Exec(ctx)
+	return err
+}
+
+// MessageFailed records a failed try: the message is tried again after
+// wait (rapport.OutboxBackoff when zero), unless it is dead — refused for
+// good (retry false) or tried rapport.OutboxAttempts times.
+func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry bool, wait time.Duration) error {
+	q := db.rw.NewUpdate().Table("outbox").Set("lease_until = NULL").Set("last_error = ?", trimTo(why, 500)).Where("id = ?", m.ID)
+	if !retry || m.Attempts >= rapport.OutboxAttempts {
+		q.Set("status = ?", OutboxDead)
+	} else {
+		if wait <= 0 {
+			wait = rapport.OutboxBackoff(m.Attempts)
+		}
+		q.Set("not_before = ?", db.now().UTC().Add(wait))
+	}
+	_, err := q.Exec(ctx)
+	return err
+}
+
+// NextMessageAt returns when the earliest pending message falls due, or
+// the zero time when none waits.
+func (db *DB) NextMessageAt(ctx context.Context) (time.Time, error) {
+	var ms []Message
+	err := db.ro.NewSelect().Model(&ms).Column("not_before").Where("status = ?", OutboxPending).
+		OrderExpr("not_before").Limit(1).Scan(ctx)
+	if err != nil || len(ms) == 0 {
+		return time.Time{}, err
+	}
+	return ms[0].NotBefore, nil
+}
+
+// Outbox lists the organisation's messages with status (all when empty),
+// newest first: owners only, who see what did not go and why.
+func (db *DB) Outbox(ctx context.Context, act rapport.Actor, status string, limit int) ([]Message, error) {
+	if !act.Owns() {
+		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only owners see the messages Rapport sends.")
+	}
+	var ms []Message
+	q := db.ro.NewSelect().Model(&ms).ExcludeColumn("data").Where("org_id = ?", act.Org).OrderExpr("id DESC").Limit(int64(limit))
+	if status != "" {
+		q.Where("status = ?", status)
+	}
+	return ms, q.Scan(ctx)
+}
+
+// RetryMessage puts a dead message back in the queue, due now: owners only.
+func (db *DB) RetryMessage(ctx context.Context, act rapport.Actor, id int64) error {
+	if !act.Owns() {
+		return rapport.Errorf(rapport.EFORBIDDEN, "Only owners retry messages.")
+	}
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("outbox").Set("status = ?", OutboxPending).Set("attempts = 0").
+			Set("not_before = ?", db.now().UTC()).Set("lease_until = NULL").
+			Where("org_id = ? AND id = ? AND status = ?", act.Org, id, OutboxDead).Exec(ctx)
+		if err := affected(res, err, "message"); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, act.Org, act.User, AuditUpdate, "message", id, "retried"); err != nil {
+			return err
+		}
+		return db.signal(ctx, tx, TopicOutbox)
+	})
+}
+
+// Recipient is what the outbox's runner needs to address a message.
+type Recipient struct {
+	Org  *rapport.Org
+	User *rapport.User
+}
+
+// Recipient loads a message's organisation and user.
+func (db *DB) Recipient(ctx context.Context, m *Message) (*Recipient, error) {
+	org, user, err := db.member(ctx, rapport.Actor{Org: m.OrgID, User: m.UserID})
+	if err != nil {
+		return nil, err
+	}
+	return &Recipient{Org: org, User: user}, nil
+}
+
+func trimTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
