@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -149,7 +148,7 @@ func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may 
 			if err != nil {
 				return err
 			}
-			if err := db.enqueue(ctx, tx, org, alert{kind: rapport.AlertPasswordReset, userID: u.ID, cause: fmt.Sprintf("r%d", r.ID),
+			if err := db.enqueue(ctx, tx, org, alert{kind: rapport.AlertPasswordReset, userID: u.ID, cause: "r" + hash[:16],
 				data: token, channels: []rapport.AlertChannel{rapport.AlertEmail}}); err != nil {
 				return err
 			}

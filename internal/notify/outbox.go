@@ -1,0 +1,178 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// Pusher sends a push alert to every device of a user, returning how many
+// took it (0 with no error: the user has no device).
+type Pusher interface {
+	Push(ctx context.Context, orgID, userID int64, m *PushMessage) (int, error)
+}
+
+// Outbox is the one runner that delivers the outbox's messages.
+type Outbox struct {
+	DB   *store.DB
+	Mail Mailer
+	// Push is nil when push alerts are not set up: push messages are
+	// then skipped.
+	Push Pusher
+	// BaseURL is the address links in messages point to.
+	BaseURL string
+	Log     *slog.Logger
+	// Workers deliver at once (8 when 0); Lease is how long a server
+	// holds a message it is sending (2 minutes when 0).
+	Workers int
+	Lease   time.Duration
+	Now     func() time.Time
+}
+
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Run delivers messages as they fall due until ctx ends: at once when a
+// transaction signals new ones, else when the next is due, and at least
+// every half minute (a signal can be lost; a lease can run out).
+func (o *Outbox) Run(ctx context.Context) {
+	wake, stop := o.DB.Subscribe(store.TopicOutbox)
+	defer stop()
+	for ctx.Err() == nil {
+		n, err := o.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			o.Log.Error("outbox", "err", err)
+		}
+		if n > 0 {
+			continue // there may be more
+		}
+		wait := 30 * time.Second
+		if next, err := o.DB.NextMessageAt(ctx); err == nil && !next.IsZero() {
+			wait = min(wait, max(time.Until(next), 50*time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// DeliverDue claims the messages due now and delivers them, returning how
+// many it claimed.
+func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
+	workers := o.Workers
+	if workers == 0 {
+		workers = 8
+	}
+	lease := o.Lease
+	if lease == 0 {
+		lease = 2 * time.Minute
+	}
+	ms, err := o.DB.ClaimMessages(ctx, 4*workers, lease)
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i := range ms {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			o.deliver(ctx, &ms[i])
+		})
+	}
+	wg.Wait()
+	return len(ms), nil
+}
+
+// deliver sends one message and records how it went.
+func (o *Outbox) deliver(ctx context.Context, m *store.Message) {
+	// A stop mid-send still records the outcome.
+	save := context.WithoutCancel(ctx)
+	log := o.Log.With("message", m.ID, "kind", m.Kind, "channel", m.Channel, "org", m.OrgID, "user", m.UserID, "attempt", m.Attempts)
+	fail := func(err error, retry bool, wait time.Duration) {
+		log.Warn("message not delivered", "err", err, "retry", retry)
+		if err := o.DB.MessageFailed(save, m, err.Error(), retry, wait); err != nil {
+			log.Error("outbox: recording a failure", "err", err)
+		}
+	}
+	skip := func(why string) {
+		if err := o.DB.MessageSkipped(save, m.ID, why); err != nil {
+			log.Error("outbox: recording a skip", "err", err)
+		}
+	}
+	to, err := o.DB.Recipient(ctx, m)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		skip("the recipient is gone")
+		return
+	} else if err != nil {
+		fail(err, true, 0)
+		return
+	}
+	if !to.User.Active() {
+		skip("the recipient is disabled")
+		return
+	}
+	if m.Channel == rapport.AlertPush && o.Push == nil {
+		skip("push alerts are not set up on this server")
+		return
+	}
+	c, err := o.render(ctx, m, to)
+	if err != nil {
+		fail(err, true, 0)
+		return
+	}
+	if c.skip != "" {
+		skip(c.skip)
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	switch {
+	case c.email != nil:
+		err = o.Mail.Send(sendCtx, c.email)
+	case c.push != nil:
+		var n int
+		n, err = o.Push.Push(sendCtx, m.OrgID, m.UserID, c.push)
+		if err == nil && n == 0 {
+			skip("no device has push alerts on")
+			return
+		}
+	}
+	if err != nil {
+		var perm *Permanent
+		var retryAfter *RetryAfter
+		wait := time.Duration(0)
+		if errors.As(err, &retryAfter) {
+			wait = retryAfter.Wait
+		}
+		fail(err, !errors.As(err, &perm), wait)
+		return
+	}
+	if err := o.DB.MessageSent(save, m.ID); err != nil {
+		log.Error("outbox: recording a delivery", "err", err)
+		return
+	}
+	log.Info("message delivered", "delay_ms", o.now().Sub(m.NotBefore).Milliseconds())
+}
+
+// RetryAfter is an error with the wait the other side asked for.
+type RetryAfter struct {
+	Err  error
+	Wait time.Duration
+}
+
+func (r *RetryAfter) Error() string { return r.Err.Error() }
+func (r *RetryAfter) Unwrap() error { return r.Err }
