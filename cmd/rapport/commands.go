@@ -23,6 +23,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
+	"github.com/rapport-crm/rapport/internal/notify"
 	"github.com/rapport-crm/rapport/internal/runner"
 	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -255,6 +256,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Background work — imports users start, the sweeps below — runs in
 	// one runner, stopped after the last request in flight.
 	jobs := runner.New(ctx, log)
+	mailer, err := notify.ParseMailer(cfg.SMTPURL, log)
+	if err != nil {
+		return err
+	}
+	baseURL := strings.TrimRight(cfg.BaseURL, "/")
+	if baseURL == "" {
+		baseURL = "http://" + displayAddr(cfg.Addr)
+		if cfg.TLSCert != "" {
+			baseURL = "https://" + displayAddr(cfg.Addr)
+		}
+		log.Warn("no --base-url: links in email point to " + baseURL)
+	}
+	outbox := &notify.Outbox{DB: db, Mail: mailer, BaseURL: baseURL, Log: log}
+	log.Info("email goes to " + mailer.String())
 	rate, burst := cfg.APILimits()
 	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst})
 	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs})
@@ -297,6 +312,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobs.Every("forget sign-in failures", time.Hour, func(ctx context.Context) error {
 		_, err := db.ForgetSignInFailures(ctx)
 		return err
+	})
+	// Messages: the outbox's runner delivers what transactions wrote;
+	// the sweeps write what time causes (promises due, the agenda, the
+	// claim window). Signals (new leads on Today, new messages) come
+	// through the database when servers share it.
+	jobs.Go("signals", func(ctx context.Context) error { db.Listen(ctx, nil); return nil })
+	jobs.Go("outbox", func(ctx context.Context) error { outbox.Run(ctx); return nil })
+	jobs.Every("alerts", 30*time.Second, func(ctx context.Context) error {
+		now := time.Now()
+		_, err1 := db.SweepPromises(ctx, now)
+		_, err2 := db.SweepAgendas(ctx, now)
+		n, err3 := db.SweepClaims(ctx, now)
+		if n > 0 {
+			log.Info("new leads passed on for want of an attempt", "count", n)
+		}
+		return errors.Join(err1, err2, err3)
 	})
 	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
 	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })

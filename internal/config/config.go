@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -31,6 +32,10 @@ type Config struct {
 	// TrustedProxies are the addresses (CIDRs) of the reverse proxies in
 	// front of Rapport, whose X-Forwarded-For is believed.
 	TrustedProxies string
+	// SMTPURL is where email goes ("log:" writes it to the log);
+	// BaseURL is the server's public address, for links in messages.
+	SMTPURL string
+	BaseURL string
 }
 
 // Default values, before the environment and flags.
@@ -59,6 +64,9 @@ func (c *Config) settings() []setting {
 		{flag: "api-burst", env: "RAPPORT_API_BURST", usage: "API requests a key may burst", str: &c.APIBurst, def: "120"},
 		{flag: "trusted-proxies", env: "RAPPORT_TRUSTED_PROXIES",
 			usage: "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
+		{flag: "smtp-url", env: "RAPPORT_SMTP_URL",
+			usage: "where email goes: smtp://user:pass@host:587?from=crm@example.com (STARTTLS), smtps://… (TLS) or log: (the log)", str: &c.SMTPURL, def: "log:"},
+		{flag: "base-url", env: "RAPPORT_BASE_URL", usage: "the server's public address, for links in email and alerts (e.g. https://crm.example.com)", str: &c.BaseURL},
 	}
 }
 
@@ -118,6 +126,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Proxies(); err != nil {
 		return err
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("base url %q: use the address people open, such as https://crm.example.com", c.BaseURL)
+		}
 	}
 	for name, v := range map[string]string{"api-rate": c.APIRate, "api-burst": c.APIBurst} {
 		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1) {
@@ -181,5 +195,5 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("db", redact.URL(c.DB)),
 		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies),
-		slog.String("trusted_proxies", c.TrustedProxies))
+		slog.String("trusted_proxies", c.TrustedProxies), slog.String("smtp", redact.URL(c.SMTPURL)), slog.String("base_url", c.BaseURL))
 }

@@ -46,23 +46,23 @@ type User struct {
 	RecruitOfferTarget   int `bun:"recruit_offer_target"`
 	// Weekly targets for the review's other counts (0: none); the live
 	// conversation target is WeeklyGoal.
-	AttemptTarget     int       `bun:"attempt_target"`
-	ConnectTarget     int       `bun:"connect_target"`
-	AppointmentTarget int       `bun:"appointment_target"`
-	NewPeopleTarget   int       `bun:"new_people_target"`
-	ReferralTarget    int       `bun:"referral_target"`
+	AttemptTarget     int `bun:"attempt_target"`
+	ConnectTarget     int `bun:"connect_target"`
+	AppointmentTarget int `bun:"appointment_target"`
+	NewPeopleTarget   int `bun:"new_people_target"`
+	ReferralTarget    int `bun:"referral_target"`
 	// Alerts: the kinds wanted by email and by push (comma-separated),
 	// quiet hours, the agenda's hour (see Alerts), and whether the user
 	// is off duty. AlertToken names them in unsubscribe links.
-	AlertEmail        string    `bun:"alert_email"`
-	AlertPush         string    `bun:"alert_push"`
-	QuietFrom         string    `bun:"quiet_from"`
-	QuietTo           string    `bun:"quiet_to"`
-	AgendaHour        int       `bun:"agenda_hour"`
-	PausedAt          time.Time `bun:"paused_at,nullzero"`
-	AlertToken        string    `bun:"alert_token"`
-	CreatedAt         time.Time `bun:"created_at"`
-	DisabledAt        time.Time `bun:"disabled_at,nullzero"`
+	AlertEmail string    `bun:"alert_email"`
+	AlertPush  string    `bun:"alert_push"`
+	QuietFrom  string    `bun:"quiet_from"`
+	QuietTo    string    `bun:"quiet_to"`
+	AgendaHour int       `bun:"agenda_hour"`
+	PausedAt   time.Time `bun:"paused_at,nullzero"`
+	AlertToken string    `bun:"alert_token"`
+	CreatedAt  time.Time `bun:"created_at"`
+	DisabledAt time.Time `bun:"disabled_at,nullzero"`
 }
 
 // HiringManager reports whether the user has weekly recruiting targets.

@@ -87,25 +87,32 @@ func (db *DB) EmailPasswordReset(ctx context.Context, act rapport.Actor, userID 
 	return link, err
 }
 
-// ForgotPassword emails a reset link to the active user of the
-// organisation with this address, if there is one, and at most once in
-// five minutes; it answers nothing either way, so that the answer does not
-// tell a stranger who has an account.
-func (db *DB) ForgotPassword(ctx context.Context, orgID int64, email string) error {
-	u, err := db.MemberByEmail(ctx, rapport.Actor{Org: orgID}, email)
-	if rapport.ErrorCode(err) == rapport.ENOTFOUND || (err == nil && !u.Active()) {
-		return nil
-	}
+// ForgotPassword emails a reset link to each active user with this
+// address (one per organisation they belong to), at most once in five
+// minutes each; it answers nothing either way, so that the answer does
+// not tell a stranger who has an account.
+func (db *DB) ForgotPassword(ctx context.Context, email string) error {
+	users, err := db.UsersByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
-	recent, err := db.ro.NewSelect().Table("password_resets").
-		Where("org_id = ? AND user_id = ? AND used_at IS NULL AND created_at > ?", orgID, u.ID, db.now().UTC().Add(-5*time.Minute)).Exists(ctx)
-	if err != nil || recent {
-		return err
+	for _, u := range users {
+		if !u.Active() {
+			continue
+		}
+		recent, err := db.ro.NewSelect().Table("password_resets").
+			Where("org_id = ? AND user_id = ? AND used_at IS NULL AND created_at > ?", u.OrgID, u.ID, db.now().UTC().Add(-5*time.Minute)).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if recent {
+			continue
+		}
+		if _, err := db.createPasswordReset(ctx, u.OrgID, u.ID, func(*rapport.User) error { return nil }, 0, " (forgotten password)", true); err != nil {
+			return err
+		}
 	}
-	_, err = db.createPasswordReset(ctx, orgID, u.ID, func(*rapport.User) error { return nil }, 0, " (forgotten password)", true)
-	return err
+	return nil
 }
 
 // IssuePasswordReset makes a reset link for a user with no one's rights

@@ -132,14 +132,29 @@ var webAccess = map[string]access{
 	"GET /reset/{token}":  {public: true, anon: http.StatusNotFound, path: "/reset/no-such-link"},
 	"POST /reset/{token}": {public: true, anon: http.StatusNotFound, path: "/reset/no-such-link"},
 	"GET /signin":         {public: true, anon: http.StatusOK},
-	"POST /signin":        {public: true, anon: http.StatusUnauthorized},
-	"POST /signout":       {public: true, anon: http.StatusSeeOther},
-	"/":                   {public: true, anon: http.StatusNotFound, path: "/no-such-page"},
+	"GET /forgot":         {public: true, anon: http.StatusOK},
+	// The same answer whether the address has an account or not.
+	"POST /forgot": {public: true, anon: http.StatusOK, form: func(*authzFixture, caller) url.Values {
+		return url.Values{"email": {"nobody@nowhere.test"}}
+	}},
+	// Unsubscribing: the page asks first; an unknown link is not found.
+	"GET /unsubscribe/{token}/{kind}":  {public: true, anon: http.StatusOK, path: "/unsubscribe/no-such-token/new_lead"},
+	"POST /unsubscribe/{token}/{kind}": {public: true, anon: http.StatusNotFound, path: "/unsubscribe/no-such-token/new_lead"},
+	"POST /signin":                     {public: true, anon: http.StatusUnauthorized},
+	"POST /signout":                    {public: true, anon: http.StatusSeeOther},
+	"/":                                {public: true, anon: http.StatusNotFound, path: "/no-such-page"},
 
-	"GET /{$}":       mine,
-	"GET /today":     mine,
-	"GET /call":      mine,
-	"GET /call/{id}": record,
+	"GET /{$}":   mine,
+	"GET /today": mine,
+	// The live stream of Today (once: the probe's answer ends after its
+	// first line).
+	"GET /today/live":  mine.with(func(a *access) { a.path = "/today/live?once=1" }),
+	"POST /today/duty": mine,
+	// Claiming from the pond: another organisation's person is not
+	// found; a person not in the pond is a conflict, said on Today.
+	"POST /pond/{id}/claim": shared,
+	"GET /call":             mine,
+	"GET /call/{id}":        record,
 	"POST /call/{id}": record.with(func(a *access) {
 		a.form = fixed("outcome", "no_answer")
 	}),
@@ -202,8 +217,14 @@ var webAccess = map[string]access{
 	"POST /settings":              mine,
 	"POST /settings/password":     mine,
 	"POST /settings/org":          managing,
-	"GET /settings/keys":          mine,
-	"POST /settings/keys":         mine,
+	"POST /settings/alerts": mine.with(func(a *access) {
+		a.form = func(*authzFixture, caller) url.Values { return url.Values{"email": {"new_lead"}, "push": {"new_lead"}} }
+	}),
+	// The outbox is the owners' (each sees their organisation's).
+	"GET /settings/messages":             managing,
+	"POST /settings/messages/{id}/retry": {other: notFound, private: forbidden, own: notFound, path: "/settings/messages/999999/retry"},
+	"GET /settings/keys":                 mine,
+	"POST /settings/keys":                mine,
 	// An agent revokes their own keys; owners and managers anyone's.
 	"POST /settings/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
 	"GET /users":                      mine,
@@ -211,10 +232,11 @@ var webAccess = map[string]access{
 	// Running the team: a member's page, and what an owner (or, for
 	// agents, a manager) does to them. The finer rules (managers and
 	// agents only, the last owner, oneself) are TestTeamRoleRules'.
-	"GET /users/{id}":         managingRecord,
-	"POST /users/{id}/role":   managingRecord,
-	"POST /users/{id}/reset":  managingRecord,
-	"POST /users/{id}/enable": managingRecord,
+	"GET /users/{id}":              managingRecord,
+	"POST /users/{id}/role":        managingRecord,
+	"POST /users/{id}/reset":       managingRecord,
+	"POST /users/{id}/reset-email": managingRecord,
+	"POST /users/{id}/enable":      managingRecord,
 	"POST /users/{id}/disable": managingRecord.with(func(a *access) {
 		a.form = func(fx *authzFixture, c caller) url.Values { return url.Values{"hand_to": {itoa(fx.owner.ID)}} }
 		a.destroys = 1

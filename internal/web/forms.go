@@ -297,3 +297,6 @@ func personForm(p *rapport.Person) *form {
 	}
 	return newForm(v)
 }
+
+// Has reports whether the form sent the field at all.
+func (f *form) Has(name string) bool { _, ok := f.Values[name]; return ok }

@@ -17,6 +17,9 @@ type settingsPage struct {
 	Form         *form
 	PasswordForm *form
 	OrgForm      *form
+	AlertsForm   *form
+	AlertKinds   []rapport.AlertKind
+	Hours        []int
 	TZs          []string
 	Visibilities []rapport.Visibility
 }
@@ -51,6 +54,9 @@ func orgForm(o *rapport.Org) *form {
 	f.Values.Set("region", o.Region)
 	f.Values.Set("tz", o.TZ)
 	f.Values.Set("visibility", string(o.Visibility))
+	f.Values.Set("claim_minutes", strconv.Itoa(o.ClaimMinutes))
+	f.Values.Set("claim_to", string(o.ClaimTo))
+	f.Values.Set("quiet_leads", o.QuietLeads)
 	return f
 }
 
@@ -64,6 +70,13 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 	}
 	if p.OrgForm == nil {
 		p.OrgForm = orgForm(a.org)
+	}
+	if p.AlertsForm == nil {
+		p.AlertsForm = alertsForm(a.user)
+	}
+	p.AlertKinds = rapport.AlertKinds
+	for h := range 24 {
+		p.Hours = append(p.Hours, h)
 	}
 	p.TZs, p.Visibilities = rapport.CommonTZs, rapport.Visibilities
 	s.render(w, r, status, "settings", p)
@@ -170,6 +183,10 @@ func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) err
 	o.Name, o.Region, o.TZ = f.Get("name"), f.Get("region"), f.Get("tz")
 	if v := rapport.Visibility(f.Get("visibility")); v != "" {
 		o.Visibility = v
+	}
+	if f.Has("claim_minutes") {
+		o.ClaimMinutes = f.int("claim_minutes", "Use a number of minutes; 0 for no claim window.")
+		o.ClaimTo, o.QuietLeads = rapport.ClaimTo(f.Get("claim_to")), f.Get("quiet_leads")
 	}
 	if o.Region != "" && !phone.ValidRegion(o.Region) {
 		f.addErr("region", "Use a two-letter country code such as US or CA.")

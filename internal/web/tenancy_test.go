@@ -45,6 +45,8 @@ var idKinds = map[string]string{
 	"GET /users/{id}":                  "user",
 	"POST /users/{id}/role":            "member",
 	"POST /users/{id}/reset":           "member",
+	"POST /users/{id}/reset-email":     "member",
+	"POST /pond/{id}/claim":            "person",
 	"POST /users/{id}/disable":         "member",
 	"POST /users/{id}/enable":          "disabled",
 }

@@ -22,6 +22,8 @@ type todayPage struct {
 	Opt       logOptions
 	// Block is the call block under way or next (nil: none set).
 	Block *nextBlock
+	// Pond is the leads any agent may claim.
+	Pond []rapport.Person
 }
 
 // loadToday computes the user's list and the cards that go with it.
@@ -56,8 +58,12 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 	if err != nil {
 		return err
 	}
+	pond, err := s.db.Pond(ctx, a.actor, 20)
+	if err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "today", &todayPage{Base: s.withFlash(w, r, a, "Today", "today"),
-		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options, Block: s.nextCallBlock(a, blocks)})
+		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options, Block: s.nextCallBlock(a, blocks), Pond: pond})
 	return nil
 }
 
