@@ -48,8 +48,10 @@ type LogResult struct {
 	NewStage *rapport.Stage
 	// Replayed is true when the input's idempotency key had logged a
 	// conversation already: nothing was logged again, and Conversation
-	// (with NewStage) is the earlier one. Kept is then empty.
+	// (with NewStage, and FollowUp, the next step it set) is the earlier
+	// one. Kept is then empty.
 	Replayed bool
+	FollowUp *rapport.FollowUp
 	// Changes are what others did to the person after in.Seen, oldest
 	// first (see personChanges). The conversation is logged regardless.
 	Changes []rapport.PersonChange
@@ -269,6 +271,13 @@ func (db *DB) replay(ctx context.Context, act rapport.Actor, in *LogInput) (*Log
 	}
 	if len(st) > 0 {
 		res.NewStage = &st[0]
+	}
+	var fus []rapport.FollowUp
+	if err := db.rw.NewSelect().Model(&fus).Where("org_id = ? AND conversation_id = ?", act.Org, prev.ID).OrderExpr("id").Limit(1).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(fus) > 0 {
+		res.FollowUp = &fus[0]
 	}
 	p := new(rapport.Person)
 	if err := db.rw.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", act.Org, prev.PersonID).Scan(ctx); err != nil {
