@@ -114,8 +114,9 @@
       }
       return res.json().then(function (answer) {
         if (res.ok) {
-          var text = answer.changes && answer.changes.length ?
-            "While you were offline: " + answer.changes.join(" ") : answer.message;
+          var changed = answer.changes && answer.changes.length;
+          var text = changed ? "While you were offline: " + answer.changes.join(" ") : answer.message;
+          if (answer.status === "replayed") text = answer.message.replace(/ Meanwhile: .*$/, "") + (changed ? " " + text : "");
           return put(NOTICES, { text: text, conflict: !!(answer.changes && answer.changes.length), at: Date.now() })
             .then(function () { return del(QUEUE, item.key); }).then(function () { return "sent"; });
         }
