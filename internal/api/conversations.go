@@ -90,6 +90,15 @@ type conversationInput struct {
 	// ConfirmDoNotCall is required to log an outbound call to someone
 	// marked do not call: they called, or asked to be called.
 	ConfirmDoNotCall bool `json:"confirmDoNotCall"`
+	// Seen is what the client knew of the person when the log was
+	// written, so that the answer can tell what others did since.
+	Seen *seenInput `json:"seen"`
+}
+
+type seenInput struct {
+	Version int64     `json:"version"`
+	OwnerID int64     `json:"ownerId"`
+	At      time.Time `json:"at"`
 }
 
 // logged is the answer to logging a conversation: it and what it changed.
@@ -99,6 +108,11 @@ type logged struct {
 	FollowUp     *followUpJSON    `json:"followUp"`
 	KeptFollowUp []int64          `json:"keptFollowUpIds"`
 	Stage        *stageJSON       `json:"stage"`
+	// Replayed: the Idempotency-Key had logged this conversation before;
+	// nothing was logged again.
+	Replayed bool `json:"replayed"`
+	// Changes are what others did to the person after in.Seen.
+	Changes []rapport.PersonChange `json:"changes"`
 }
 
 func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -121,6 +135,10 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	for _, f := range in.Facts {
 		li.Facts = append(li.Facts, rapport.Fact{Type: f.Type, Text: f.Text})
 	}
+	li.Conversation.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if in.Seen != nil {
+		li.Seen = &rapport.Seen{Version: in.Seen.Version, OwnerID: in.Seen.OwnerID, At: in.Seen.At}
+	}
 	if in.FollowUp != nil {
 		fu, err := in.FollowUp.build(a, s.now())
 		if err != nil {
@@ -132,7 +150,11 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
-	out := logged{Conversation: toConversation(res.Conversation), Facts: []factJSON{}, KeptFollowUp: res.Kept, Stage: stageOf(res.NewStage)}
+	out := logged{Conversation: toConversation(res.Conversation), Facts: []factJSON{}, KeptFollowUp: res.Kept, Stage: stageOf(res.NewStage),
+		Replayed: res.Replayed, Changes: res.Changes}
+	if out.Changes == nil {
+		out.Changes = []rapport.PersonChange{}
+	}
 	if out.KeptFollowUp == nil {
 		out.KeptFollowUp = []int64{}
 	}
@@ -145,12 +167,19 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 			out.Facts = append(out.Facts, toFact(&facts[i]))
 		}
 	}
+	if res.Replayed {
+		li.FollowUp = res.FollowUp
+	}
 	if li.FollowUp != nil {
 		fj := toFollowUp(li.FollowUp)
 		out.FollowUp = &fj
 	}
 	w.Header().Set("Location", Prefix+"/conversations/"+strconv.FormatInt(res.Conversation.ID, 10))
-	writeJSON(w, http.StatusCreated, out)
+	status := http.StatusCreated
+	if res.Replayed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, out)
 	return nil
 }
 

@@ -81,7 +81,7 @@ var fieldNames = map[string]string{
 	"occurred_at": "occurredAt", "due": "dueOn", "due_time": "dueTime", "owes": "owes", "note": "note",
 	"type": "type", "text": "text", "user": "userId", "cursor": "cursor", "source": "source", "users": "userIds",
 	"parent_id": "parentId", "company_id": "companyId", "mls_id": "mlsId", "postal_code": "postalCode",
-	"confirm_dnc": "confirmDoNotCall",
+	"confirm_dnc": "confirmDoNotCall", "idempotency_key": "Idempotency-Key",
 }
 
 // jsonField turns "phone.1" into "phones[1].number", "fact.0.text" into

@@ -125,6 +125,10 @@ type Conversation struct {
 	DNCConfirmed bool      `bun:"dnc_confirmed"`
 	OccurredAt   time.Time `bun:"occurred_at"`
 	CreatedAt    time.Time `bun:"created_at"`
+	// IdempotencyKey is the key the phone made when the log was written
+	// (see ValidIdempotencyKey); empty for a conversation logged without
+	// one. No two conversations of an organisation share a key.
+	IdempotencyKey string `bun:"idempotency_key,nullzero"`
 }
 
 // IsLive reports whether a conversation on channel ch ending with outcome o

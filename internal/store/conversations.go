@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +30,9 @@ type LogInput struct {
 	// marked do not call was wanted (they called, or asked to be called).
 	// Without it such a call is refused.
 	ConfirmDoNotCall bool
+	// Seen is what the form knew of the person when the log was written
+	// (nil: nothing to compare); see personChanges.
+	Seen *rapport.Seen
 }
 
 // confirmDoNotCall is why an unconfirmed outbound call to someone marked
@@ -40,7 +46,20 @@ type LogResult struct {
 	Kept []int64
 	// NewStage is the stage the person moved to, or nil.
 	NewStage *rapport.Stage
+	// Replayed is true when the input's idempotency key had logged a
+	// conversation already: nothing was logged again, and Conversation
+	// (with NewStage, and FollowUp, the next step it set) is the earlier
+	// one. Kept is then empty.
+	Replayed bool
+	FollowUp *rapport.FollowUp
+	// Changes are what others did to the person after in.Seen, oldest
+	// first (see personChanges). The conversation is logged regardless.
+	Changes []rapport.PersonChange
 }
+
+// errReplay rolls back a log whose idempotency key another request used
+// first, while both ran.
+var errReplay = errors.New("idempotency key already used")
 
 // Check normalises the input and validates all of it, naming fields
 // "fact.N.text" and "followup.due" for the facts and the next step. A
@@ -73,11 +92,27 @@ func (in *LogInput) Check(now time.Time) error {
 // through the early stages of their pipeline — all in one transaction.
 // An outbound call to someone already marked do not call is refused
 // unless in.ConfirmDoNotCall, and recorded as confirmed when it is.
+//
+// A conversation with an idempotency key is logged once: given a key the
+// organisation has used already, LogConversation logs nothing and returns
+// the earlier conversation with Replayed set, however many requests race
+// with it (the key is unique in the database, and the insert that loses
+// the race rolls back and answers as a replay). A key used for another
+// person, or by another user, is a conflict.
 func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInput) (*LogResult, error) {
 	orgID, actorID := act.Org, act.User
 	now := db.now().UTC()
 	c := &in.Conversation
 	c.ID, c.OrgID, c.UserID = 0, orgID, actorID
+	c.IdempotencyKey = strings.TrimSpace(c.IdempotencyKey)
+	if c.IdempotencyKey != "" {
+		if !rapport.ValidIdempotencyKey(c.IdempotencyKey) {
+			return nil, invalidField("idempotency_key", "This form's key is damaged; reload the page and log it again.")
+		}
+		if res, err := db.replay(ctx, act, in); res != nil || err != nil {
+			return res, err
+		}
+	}
 	if err := in.Check(now); err != nil {
 		return nil, err
 	}
@@ -112,9 +147,31 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 		if c.Objection != "" && objection.Audience != rapport.AudienceFor(p.Kind) {
 			return invalidField("objection", "That objection is for "+string(objection.Audience)+"; choose one for "+p.FirstName+".")
 		}
-		c.CreatedAt = now
-		if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+		// What others did since the form was shown, before this log
+		// changes the person.
+		changes, err := db.personChanges(ctx, tx, act, p, in.Seen, now, false)
+		if err != nil {
 			return err
+		}
+		res.Changes = changes
+		c.CreatedAt = now
+		if c.IdempotencyKey == "" {
+			if _, err := tx.NewInsert().Model(c).Returning("id").Exec(ctx); err != nil {
+				return err
+			}
+		} else {
+			// A request with the same key that committed since the check
+			// above wins; this one rolls back and answers as a replay.
+			r, err := tx.NewInsert().Model(c).On("CONFLICT (org_id, idempotency_key) DO NOTHING").Returning("id").Exec(ctx)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errReplay
+			}
+			if err != nil {
+				return err
+			}
+			if n, err := r.RowsAffected(); err == nil && n == 0 {
+				return errReplay
+			}
 		}
 		for i := range in.Facts {
 			f := &in.Facts[i]
@@ -177,10 +234,178 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 		}
 		return nil
 	})
+	if errors.Is(err, errReplay) {
+		c.ID = 0
+		if res, err := db.replay(ctx, act, in); res != nil || err != nil {
+			return res, err
+		}
+		return nil, fmt.Errorf("log conversation: key %q conflicted but was not found", c.IdempotencyKey)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// replay finds the conversation logged earlier with the input's key, as
+// the result of logging it, or nil when the key is unused.
+func (db *DB) replay(ctx context.Context, act rapport.Actor, in *LogInput) (*LogResult, error) {
+	prev := new(rapport.Conversation)
+	err := db.rw.NewSelect().Model(prev).Where("org_id = ? AND idempotency_key = ?", act.Org, in.Conversation.IdempotencyKey).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if prev.PersonID != in.Conversation.PersonID || prev.UserID != act.User {
+		return nil, &rapport.Error{Code: rapport.ECONFLICT, Message: "This log's key was used for another conversation; reload the page and log it again.",
+			Fields: map[string]string{"idempotency_key": "Already used."}}
+	}
+	res := &LogResult{Conversation: prev, Replayed: true}
+	var st []rapport.Stage
+	if err := db.rw.NewSelect().Model(&st).
+		Where("org_id = ? AND id IN (SELECT to_stage_id FROM stage_changes WHERE org_id = ? AND conversation_id = ?)", act.Org, act.Org, prev.ID).
+		Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(st) > 0 {
+		res.NewStage = &st[0]
+	}
+	var fus []rapport.FollowUp
+	if err := db.rw.NewSelect().Model(&fus).Where("org_id = ? AND conversation_id = ?", act.Org, prev.ID).OrderExpr("id").Limit(1).Scan(ctx); err != nil {
+		return nil, err
+	}
+	if len(fus) > 0 {
+		res.FollowUp = &fus[0]
+	}
+	p := new(rapport.Person)
+	if err := db.rw.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", act.Org, prev.PersonID).Scan(ctx); err != nil {
+		return nil, notFound(err, "person")
+	}
+	// The changes the first answer told of: those before it was logged.
+	if res.Changes, err = db.personChanges(ctx, db.rw, act, p, in.Seen, prev.CreatedAt, true); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// personChanges lists what others did to person p after the form a log
+// was written on was shown (seen), up to until, oldest first. This is
+// the conflict rule for logs written offline and sent later:
+//
+//   - Nothing is compared when the form said nothing (seen nil or without
+//     a version), and nothing changed when the person's version is still
+//     the one seen (the fast path; a replay skips it, since its own log
+//     moved the version on).
+//   - Otherwise each of these, by anyone but the actor, after seen.At and
+//     no later than until, is a change: a stage move ("moved to Under
+//     contract by Sam"), a conversation logged ("Sam logged a live
+//     conversation"), archiving, an edit of their details; and an owner
+//     other than the one seen ("now Sam's"), whoever changed it.
+//   - What the actor did themselves (an earlier log from the same queue,
+//     a move on another device) is no conflict: they know.
+//
+// A change never stops the log: it is saved, and the answer tells the
+// user what happened meanwhile.
+func (db *DB) personChanges(ctx context.Context, q bun.IDB, act rapport.Actor, p *rapport.Person, seen *rapport.Seen, until time.Time, replay bool) ([]rapport.PersonChange, error) {
+	if seen == nil || seen.Version == 0 || (!replay && p.Version == seen.Version) {
+		return nil, nil
+	}
+	orgID, name := act.Org, p.Name()
+	since, until := seen.At.UTC(), until.UTC()
+	names := map[int64]string{}
+	userName := func(id int64) (string, error) {
+		if id == 0 {
+			return "", nil
+		}
+		if n, ok := names[id]; ok {
+			return n, nil
+		}
+		var n string
+		err := q.NewSelect().Table("users").ColumnExpr("CASE WHEN name <> '' THEN name ELSE email END").
+			Where("org_id = ? AND id = ?", orgID, id).Scan(ctx, &n)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+		names[id] = n
+		return n, nil
+	}
+	var out []rapport.PersonChange
+	others := "(user_id IS NULL OR user_id <> ?)"
+
+	var moves []rapport.StageChange
+	if err := q.NewSelect().Model(&moves).Where("org_id = ? AND person_id = ? AND at > ? AND at <= ? AND "+others, orgID, p.ID, since, until, act.User).
+		OrderExpr("at, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, m := range moves {
+		var stage string
+		if m.ToStageID != 0 {
+			if err := q.NewSelect().Table("stages").Column("name").Where("org_id = ? AND id = ?", orgID, m.ToStageID).Scan(ctx, &stage); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+		}
+		by, err := userName(m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rapport.PersonChange{Kind: rapport.ChangeStage, At: m.At, Text: rapport.ChangeText(name, "was moved to "+or(stage, "another stage"), by)})
+	}
+
+	var convs []rapport.Conversation
+	if err := q.NewSelect().Model(&convs).Column("id", "user_id", "channel", "outcome", "created_at").
+		Where("org_id = ? AND person_id = ? AND created_at > ? AND created_at <= ? AND "+others, orgID, p.ID, since, until, act.User).
+		OrderExpr("created_at, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, c := range convs {
+		what := c.Channel.Label()
+		if c.Outcome != rapport.OutcomeNone {
+			what = c.Outcome.Label()
+		}
+		by, err := userName(c.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rapport.PersonChange{Kind: rapport.ChangeConversation, At: c.CreatedAt,
+			Text: rapport.ChangeText(name, "had a conversation logged ("+strings.ToLower(what)+")", by)})
+	}
+
+	if p.OwnerID != seen.OwnerID {
+		owner, err := userName(p.OwnerID)
+		if err != nil {
+			return nil, err
+		}
+		what := "now belongs to " + or(owner, "no one")
+		if p.OwnerID == act.User {
+			what = "is now yours"
+		}
+		out = append(out, rapport.PersonChange{Kind: rapport.ChangeOwner, At: p.UpdatedAt, Text: rapport.ChangeText(name, what, "")})
+	}
+
+	var audits []AuditEntry
+	if err := q.NewSelect().Model(&audits).
+		Where("org_id = ? AND entity = 'person' AND entity_id = ? AND action IN (?) AND at > ? AND at <= ? AND "+others,
+			orgID, p.ID, bun.List([]string{AuditArchive, AuditRestore, AuditUpdate}), since, until, act.User).
+		OrderExpr("at, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, e := range audits {
+		kind, what := rapport.ChangeArchived, "was archived"
+		switch e.Action {
+		case AuditRestore:
+			what = "was restored from the archive"
+		case AuditUpdate:
+			if p.OwnerID != seen.OwnerID {
+				continue // the owner line says it
+			}
+			kind, what = rapport.ChangeEdited, "had their details edited"
+		}
+		out = append(out, rapport.PersonChange{Kind: kind, At: e.At, Text: rapport.ChangeText(name, what, e.UserName)})
+	}
+	slices.SortStableFunc(out, func(a, b rapport.PersonChange) int { return a.At.Compare(b.At) })
+	return out, nil
 }
 
 // recordActivity updates the person's attempt, live and touch times (and

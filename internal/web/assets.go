@@ -19,6 +19,8 @@ var staticFS embed.FS
 type assets struct {
 	files map[string][]byte // name -> content
 	hash  map[string]string // name -> short content hash
+	// sw is the service worker's source, served at /sw.js only (see app.go).
+	sw []byte
 }
 
 func loadAssets() (*assets, error) {
@@ -32,6 +34,10 @@ func loadAssets() (*assets, error) {
 			return err
 		}
 		name := path.Base(p)
+		if name == "sw.js" {
+			a.sw = b
+			return nil
+		}
 		sum := sha256.Sum256(b)
 		a.files[name], a.hash[name] = b, hex.EncodeToString(sum[:])[:12]
 		return nil

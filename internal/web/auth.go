@@ -276,6 +276,10 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
+	// The phone keeps no one's pages, nor their unsent logs, once they
+	// sign out (offline.js clears them first, warning of unsent logs;
+	// this is for a browser whose script did not run).
+	w.Header().Set("Clear-Site-Data", `"storage"`)
 	s.flash(w, r, msg)
 	return redirect(w, r, "/signin")
 }

@@ -122,6 +122,10 @@ func (a access) with(f func(*access)) access {
 var webAccess = map[string]access{
 	"GET /healthz":              {public: true, anon: http.StatusOK},
 	"GET /static/{hash}/{file}": {public: true, anon: http.StatusNotFound}, // no such file: the assets test serves real ones
+	"GET /manifest.webmanifest": {public: true, anon: http.StatusOK},
+	"GET /sw.js":                {public: true, anon: http.StatusOK},
+	"GET /icons/{file}":         {public: true, anon: http.StatusOK, path: "/icons/icon-192.png"},
+	"GET /apple-touch-icon.png": {public: true, anon: http.StatusOK},
 	"GET /setup":                {public: true, anon: http.StatusSeeOther},
 	"POST /setup": {public: true, anon: http.StatusSeeOther, form: func(fx *authzFixture, c caller) url.Values {
 		// A complete setup, refused because Rapport is set up.

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -31,7 +34,16 @@ func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogI
 			c.OccurredAt = t
 		}
 	}
-	in := &store.LogInput{Conversation: c, Loc: a.loc, ConfirmDoNotCall: f.Checked("confirm_dnc")}
+	// Written offline and sent later: it happened queued_for seconds ago
+	// (counted on the phone's own clock, so a wrong clock does not
+	// matter), unless the form says when.
+	if c.OccurredAt.IsZero() {
+		if secs := f.int("queued_for", "Use a whole number of seconds."); secs > 0 && secs <= maxQueuedFor {
+			c.OccurredAt = now.Add(-time.Duration(secs) * time.Second)
+		}
+	}
+	c.IdempotencyKey = f.Get("idempotency_key")
+	in := &store.LogInput{Conversation: c, Loc: a.loc, ConfirmDoNotCall: f.Checked("confirm_dnc"), Seen: seenFromForm(f)}
 	if id, err := strconv.ParseInt(f.Get("phone_id"), 10, 64); err == nil {
 		in.PhoneID = id
 	}
@@ -45,6 +57,22 @@ func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogI
 	}
 	in.FollowUp = followUpFromForm(f, "", a, now)
 	return in
+}
+
+// maxQueuedFor is the longest a log may wait on a phone and still be
+// dated by its wait (30 days); older ones are logged as of now.
+const maxQueuedFor = 30 * 24 * 3600
+
+// seenFromForm reads what the form knew of its person when it was shown
+// (hidden fields seen_version, seen_owner and seen_at), or nil.
+func seenFromForm(f *form) *rapport.Seen {
+	v, err1 := strconv.ParseInt(f.Get("seen_version"), 10, 64)
+	at, err2 := time.Parse(time.RFC3339Nano, f.Get("seen_at"))
+	if err1 != nil || err2 != nil || v <= 0 {
+		return nil
+	}
+	owner, _ := strconv.ParseInt(f.Get("seen_owner"), 10, 64)
+	return &rapport.Seen{Version: v, OwnerID: owner, At: at}
 }
 
 // followUpFromForm reads a next step (fields named prefix+"due",
@@ -133,6 +161,9 @@ func (s *Server) logCreate(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	res, err := s.logPosted(r, a, p, f)
+	if queued(r) {
+		return s.queuedAnswer(w, r, p, f, res, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -155,6 +186,11 @@ func afterLog(res *store.LogResult, next string) string {
 // logPosted logs the conversation a form describes. When the input needs
 // correcting it returns nil, with every problem on the form.
 func (s *Server) logPosted(r *http.Request, a *account, p *rapport.Person, f *form) (*store.LogResult, error) {
+	// A form written while signed in as someone else (a phone's queue,
+	// sent after another user signed in) is not theirs to send.
+	if as := f.Get("as_user"); as != "" && as != userTag(a) {
+		return nil, errOtherUser
+	}
 	pb, err := s.db.Playbook(r.Context(), a.actor)
 	if err != nil {
 		return nil, err
@@ -182,6 +218,9 @@ func loggedMessage(p *rapport.Person, res *store.LogResult) string {
 		what = c.Outcome.Label()
 	}
 	msg := "Logged " + lowerFirst(what) + " with " + p.Name() + "."
+	if res.Replayed {
+		msg = "Already logged: " + lowerFirst(what) + " with " + p.Name() + "."
+	}
 	if res.NewStage != nil {
 		msg += " Now in " + res.NewStage.Name + "."
 	}
@@ -191,7 +230,90 @@ func loggedMessage(p *rapport.Person, res *store.LogResult) string {
 	if c.Outcome == rapport.OutcomeDoNotCall {
 		msg += " Marked do not call."
 	}
+	if len(res.Changes) > 0 {
+		msg += " Meanwhile: " + changesText(res.Changes)
+	}
 	return msg
+}
+
+func changesText(cs []rapport.PersonChange) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, c.Text)
+	}
+	return strings.Join(parts, " ")
+}
+
+// userTag names the signed-in user for a form ("org.user"): a log queued
+// on a phone is sent only as the user who wrote it.
+func userTag(a *account) string {
+	return strconv.FormatInt(a.org.ID, 10) + "." + strconv.FormatInt(a.user.ID, 10)
+}
+
+var errOtherUser = &rapport.Error{Code: rapport.ECONFLICT,
+	Message: "This was written while someone else was signed in on this phone. Sign in as them to send it."}
+
+// queued reports whether a request is a phone's queue sending a log
+// written offline: it asks for JSON, to be told what happened.
+func queued(r *http.Request) bool {
+	return r.Header.Get("Accept") == "application/json"
+}
+
+// queuedLog is the answer to a queued log.
+type queuedLog struct {
+	// Status is "logged", "replayed" (the key had logged it already) or
+	// "refused" (nothing was logged; the log stays on the phone).
+	Status         string            `json:"status"`
+	ConversationID int64             `json:"conversationId,omitempty"`
+	Message        string            `json:"message"`
+	Errors         map[string]string `json:"errors,omitempty"`
+	// Changes are what others did to the person while the log waited.
+	Changes []string `json:"changes"`
+}
+
+// queuedAnswer answers a queued log with JSON: 200 when logged (or found
+// logged already), the error's status with its message otherwise.
+func (s *Server) queuedAnswer(w http.ResponseWriter, r *http.Request, p *rapport.Person, f *form, res *store.LogResult, err error) error {
+	out := queuedLog{Status: "refused", Changes: []string{}}
+	status := http.StatusOK
+	switch {
+	case err != nil:
+		status = httpx.Status(rapport.ErrorCode(err))
+		if status == http.StatusInternalServerError {
+			return err
+		}
+		out.Message = rapport.ErrorMessage(err)
+	case res == nil:
+		status = http.StatusUnprocessableEntity
+		out.Errors = f.Errors
+		out.Message = "Not saved: " + strings.Join(formProblems(f), " ")
+	default:
+		out.Status, out.ConversationID, out.Message = "logged", res.Conversation.ID, loggedMessage(p, res)
+		if res.Replayed {
+			out.Status = "replayed"
+		}
+		for _, c := range res.Changes {
+			out.Changes = append(out.Changes, c.Text)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(out)
+}
+
+// formProblems lists a form's errors, in field order, for a line of text.
+func formProblems(f *form) []string {
+	keys := make([]string, 0, len(f.Errors))
+	for k := range f.Errors {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, f.Errors[k])
+	}
+	return out
 }
 
 func lowerFirst(s string) string {

@@ -37,6 +37,7 @@ type Server struct {
 	now           func() time.Time
 	views         *views
 	assets        *assets
+	app           *appFiles
 	secureCookies bool
 	jobs          *runner.Runner
 	handler       http.Handler
@@ -57,6 +58,9 @@ func New(o Options) (*Server, error) {
 	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.app, err = newAppFiles(s.assets); err != nil {
 		return nil, err
 	}
 	if s.views, err = parseViews(s.assets); err != nil {
@@ -82,6 +86,10 @@ func (s *Server) routeTable() []route {
 	routes := []route{
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /static/{hash}/{file}", http.HandlerFunc(s.assets.serve)},
+		{"GET /manifest.webmanifest", http.HandlerFunc(s.manifest)},
+		{"GET /sw.js", http.HandlerFunc(s.serviceWorker)},
+		{"GET /icons/{file}", http.HandlerFunc(s.icon)},
+		{"GET /apple-touch-icon.png", http.HandlerFunc(s.icon)},
 
 		{"GET /setup", s.page(s.setupForm)},
 		{"POST /setup", s.page(s.setup)},

@@ -222,6 +222,9 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
 	f.Values.Del("occurred_at")
 	res, err := s.logPosted(r, a, p, f)
+	if queued(r) {
+		return s.queuedAnswer(w, r, p, f, res, err)
+	}
 	if err != nil {
 		return err
 	}
