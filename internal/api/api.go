@@ -114,6 +114,13 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{"GET " + p + "/openapi.json", http.HandlerFunc(s.openAPI)},
 
+		{"GET " + p + "/me/alerts", s.keyed(s.getAlerts)},
+		{"PUT " + p + "/me/alerts", s.keyed(s.putAlerts)},
+		{"GET " + p + "/pond", s.keyed(s.listPond)},
+		{"POST " + p + "/pond/{id}/claim", s.keyed(s.claimLead)},
+		{"GET " + p + "/outbox", s.keyed(s.listOutbox)},
+		{"POST " + p + "/outbox/{id}/retry", s.keyed(s.retryMessage)},
+
 		{"GET " + p + "/people", s.keyed(s.listPeople)},
 		{"POST " + p + "/people", s.keyed(s.createPerson)},
 		{"GET " + p + "/people/{id}", s.keyed(s.getPerson)},

@@ -41,10 +41,11 @@ const (
 	notFound                    // 404
 	forbidden                   // 403
 	refused                     // 400: the body names someone the caller may not see
+	taken                       // 409: the record is not the caller's to take (a lead not in the pond)
 )
 
 func (a answer) String() string {
-	return map[answer]string{works: "2xx", notFound: "404", forbidden: "403", refused: "400"}[a]
+	return map[answer]string{works: "2xx", notFound: "404", forbidden: "403", refused: "400", taken: "409"}[a]
 }
 
 func (a answer) matches(status int) bool {
@@ -57,6 +58,8 @@ func (a answer) matches(status int) bool {
 		return status == http.StatusForbidden
 	case refused:
 		return status == http.StatusBadRequest
+	case taken:
+		return status == http.StatusConflict
 	}
 	return false
 }
@@ -119,6 +122,18 @@ var apiAccess = map[string]access{
 	"GET /api/v1/openapi.json": {public: true},
 
 	"GET /api/v1/people": mine,
+
+	"GET /api/v1/me/alerts": mine,
+	"PUT /api/v1/me/alerts": mine.with(func(a *access) {
+		a.body = sends(map[string]any{"email": []string{"new_lead"}, "push": []string{}, "quietFrom": "", "quietTo": "", "agendaHour": 7})
+	}),
+	"GET /api/v1/pond": mine,
+	// The private person is in no pond: taken (409); another
+	// organisation's is not found.
+	"POST /api/v1/pond/{id}/claim": {other: notFound, private: taken, own: taken},
+	// The outbox is the owners'; the dead message named is not found.
+	"GET /api/v1/outbox":             managing,
+	"POST /api/v1/outbox/{id}/retry": {other: notFound, private: forbidden, own: notFound},
 	"POST /api/v1/people": mine.with(func(a *access) {
 		// Referred by the private person: only the owner may say so.
 		a.other, a.private = refused, refused
@@ -361,7 +376,8 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // idKinds says what {id} is, by the path's first part; a route whose part
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key"}
+	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key",
+	"pond": "person", "outbox": "person"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {
