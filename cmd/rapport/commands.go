@@ -247,6 +247,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if n > 0 {
 		log.Warn("imports interrupted by a server's stop were marked failed; nothing of them was written", "count", n)
 	}
+	if n, err := db.ReleaseLeases(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("messages a stopped server was sending are due again; a recipient may get one of them twice", "count", n)
+	}
 	var signIn string
 	if withDemo {
 		if signIn, err = prepareDemo(ctx, db, log); err != nil {
@@ -288,6 +293,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(app.EndStreams)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

@@ -251,3 +251,21 @@ func trimTo(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// ReleaseLeases frees the messages leased by a server that stopped
+// without saying how their sending went, when this server is the
+// database's only one (SQLite, claimed exclusively): they are due again at
+// once rather than when their leases run out. With servers sharing a
+// database (PostgreSQL) another may be sending them: it does nothing.
+func (db *DB) ReleaseLeases(ctx context.Context) (int, error) {
+	if !db.oneWriter() || db.lock == nil {
+		return 0, nil
+	}
+	res, err := db.rw.NewUpdate().Table("outbox").Set("lease_until = NULL").
+		Where("status = ? AND lease_until IS NOT NULL", OutboxPending).Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

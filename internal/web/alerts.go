@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -123,8 +124,10 @@ func (s *Server) todayLive(w http.ResponseWriter, r *http.Request, a *account) e
 		}
 		return rc.Flush()
 	}
-	if err := send("retry: 3000\n\n"); err != nil || r.URL.Query().Has("once") {
-		// once: a probe (a health check, a test) that wants no stream.
+	if err := send("retry: 3000\n\n"); err != nil || r.URL.Query().Has("once") ||
+		!strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		// A probe (a health check, a crawler, a test) that did not ask
+		// for a stream, as every EventSource does, gets no stream.
 		return nil
 	}
 	keepAlive := time.NewTicker(25 * time.Second)
@@ -133,6 +136,8 @@ func (s *Server) todayLive(w http.ResponseWriter, r *http.Request, a *account) e
 		var err error
 		select {
 		case <-r.Context().Done():
+			return nil
+		case <-s.streams:
 			return nil
 		case <-mine:
 			err = send("event: today\ndata: mine\n\n")

@@ -39,6 +39,7 @@ type harness struct {
 	db    *store.DB
 	clock *storetest.Clock
 	srv   *httptest.Server
+	app   *web.Server
 	hash  string
 }
 
@@ -48,7 +49,7 @@ func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(app)}
+	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(app), app: app}
 	t.Cleanup(h.srv.Close)
 	if h.hash, err = auth.HashPassword(password); err != nil {
 		t.Fatal(err)

@@ -156,6 +156,10 @@ type speedPage struct {
 	// Held is how many events wait for an owner or manager to place
 	// (shown to them only).
 	Held int
+	// Handovers are the period's leads passed on for want of an attempt
+	// in the claim window, and claimed from the pond (owners and
+	// managers only).
+	Handovers []store.LeadHandover
 }
 
 // OwnerName names a row's owner.
@@ -191,12 +195,16 @@ func (s *Server) speedReport(w http.ResponseWriter, r *http.Request, a *account)
 		return err
 	}
 	held := 0
+	var handovers []store.LeadHandover
 	if a.actor.Runs() {
 		if held, err = s.db.CountHeld(r.Context(), a.actor); err != nil {
 			return err
 		}
+		if handovers, err = s.db.Handovers(r.Context(), a.actor, now.AddDate(0, 0, -days), now.Add(time.Minute)); err != nil {
+			return err
+		}
 	}
 	s.render(w, r, http.StatusOK, "speed", &speedPage{Base: s.withFlash(w, r, a, "Speed to lead", "reports"), Nav: newReviewNav("speed", a, nil, reviewWeek{}),
-		Days: days, Report: rep, Names: l.UserNames, Held: held})
+		Days: days, Report: rep, Names: l.UserNames, Held: held, Handovers: handovers})
 	return nil
 }

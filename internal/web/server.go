@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
@@ -42,11 +43,20 @@ type Server struct {
 	jobs          *runner.Runner
 	handler       http.Handler
 	previews      previewCache
+	// streams ends the open live streams (Today's) when the server
+	// shuts down: a stream never finishes on its own.
+	streams    chan struct{}
+	endStreams sync.Once
 }
+
+// EndStreams closes the live streams open now and refuses new ones, so
+// that a graceful shutdown need not wait for them (http.Server's
+// RegisterOnShutdown). Browsers reconnect to the next server.
+func (s *Server) EndStreams() { s.endStreams.Do(func() { close(s.streams) }) }
 
 // New builds the server, parsing every template once.
 func New(o Options) (*Server, error) {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs, streams: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
