@@ -21,6 +21,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/push"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/runner"
@@ -220,6 +221,27 @@ func describe(err error) error {
 	return err
 }
 
+// pushSender sends the server's alerts, signed with the VAPID keys kept in
+// the database (made at the first start) and naming the push contact.
+func pushSender(ctx context.Context, db *store.DB, cfg *config.Config) (*push.Sender, error) {
+	subject, err := cfg.PushSubject()
+	if err != nil {
+		return nil, err
+	}
+	public, private, err := db.VAPIDKeys(ctx, func() (string, string, error) {
+		k, err := push.NewKeys()
+		return k.Public, k.Private, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys := push.Keys{Public: public, Private: private}
+	if err := keys.Validate(); err != nil {
+		return nil, fmt.Errorf("the VAPID keys kept in the database: %w", err)
+	}
+	return &push.Sender{Keys: keys, Subject: subject}, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config.Config
 	var withDemo bool
@@ -255,9 +277,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Background work — imports users start, the sweeps below — runs in
 	// one runner, stopped after the last request in flight.
 	jobs := runner.New(ctx, log)
+	sender, err := pushSender(ctx, db, &cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("alerts by Web Push", "vapid_public_key", sender.PublicKey(), "contact", sender.Subject)
 	rate, burst := cfg.APILimits()
-	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst})
-	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs})
+	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst, Push: sender})
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs, Push: sender})
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ func (s Subscription) validate(allowLocal bool) error {
 		fe.Add("endpoint", msg)
 	}
 	if p, err := decode64(s.P256dh); err != nil || len(p) != 65 {
-		fe.Add("keys.p256dh", "The browser's key must be a 65-byte P-256 public key in base64url.")
+		fe.Add("keys.p256dh", "The browser's key must be an uncompressed P-256 public key (65 bytes) in base64url.")
 	} else if _, err := ecdh.P256().NewPublicKey(p); err != nil {
 		fe.Add("keys.p256dh", "The browser's key is not a point on the P-256 curve.")
 	}
