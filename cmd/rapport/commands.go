@@ -22,6 +22,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/notify"
 	"github.com/rapport-crm/rapport/internal/phone"
+	"github.com/rapport-crm/rapport/internal/push"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/runner"
@@ -221,6 +222,27 @@ func describe(err error) error {
 	return err
 }
 
+// pushSender sends the server's alerts, signed with the VAPID keys kept in
+// the database (made at the first start) and naming the push contact.
+func pushSender(ctx context.Context, db *store.DB, cfg *config.Config) (*push.Sender, error) {
+	subject, err := cfg.PushSubject()
+	if err != nil {
+		return nil, err
+	}
+	public, private, err := db.VAPIDKeys(ctx, func() (string, string, error) {
+		k, err := push.NewKeys()
+		return k.Public, k.Private, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys := push.Keys{Public: public, Private: private}
+	if err := keys.Validate(); err != nil {
+		return nil, fmt.Errorf("the VAPID keys kept in the database: %w", err)
+	}
+	return &push.Sender{Keys: keys, Subject: subject}, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config.Config
 	var withDemo bool
@@ -273,11 +295,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		log.Warn("no --base-url: links in email point to " + baseURL)
 	}
-	outbox := &notify.Outbox{DB: db, Mail: mailer, BaseURL: baseURL, Log: log}
 	log.Info("email goes to " + mailer.String())
+	sender, err := pushSender(ctx, db, &cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("alerts by Web Push", "vapid_public_key", sender.PublicKey(), "contact", sender.Subject)
+	outbox := &notify.Outbox{DB: db, Mail: mailer, BaseURL: baseURL, Log: log,
+		Push: &notify.Devices{DB: db, Sender: sender, BaseURL: baseURL}}
 	rate, burst := cfg.APILimits()
-	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst})
-	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs})
+	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst, Push: sender})
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs, Push: sender})
 	if err != nil {
 		return err
 	}

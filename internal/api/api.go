@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/push"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -26,6 +27,9 @@ type Options struct {
 	// requests refilled at RatePerMinute. Defaults: 600 and 120.
 	RatePerMinute int
 	Burst         int
+	// Push sends alerts to users' devices; nil turns alerts off (the push
+	// routes answer 404).
+	Push *push.Sender
 }
 
 // Server is the API.
@@ -34,12 +38,13 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	limits  *limiter
+	push    *push.Sender
 	handler http.Handler
 }
 
 // New builds the API handler.
 func New(o Options) *Server {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, push: o.Push}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -193,6 +198,10 @@ func (s *Server) routeTable() []route {
 		{"GET " + p + "/blocks", s.keyed(s.listBlocks)},
 		{"POST " + p + "/blocks", s.keyed(s.createBlock)},
 		{"DELETE " + p + "/blocks/{id}", s.keyed(s.deleteBlock)},
+
+		{"GET " + p + "/push-key", s.keyed(s.pushKey)},
+		{"POST " + p + "/push-subscriptions", s.keyed(s.createPushSubscription)},
+		{"DELETE " + p + "/push-subscriptions", s.keyed(s.deletePushSubscription)},
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/push"
+	"github.com/rapport-crm/rapport/internal/push/pushtest"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
@@ -37,6 +39,17 @@ type harness struct {
 	db    *store.DB
 	clock *storetest.Clock
 	srv   *httptest.Server
+	// pushes is a push service whose devices the API may subscribe.
+	pushes *pushtest.Service
+}
+
+// pushSender sends alerts with fresh keys, to the test push service too.
+func pushSender(t *testing.T) *push.Sender {
+	keys, err := push.NewKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &push.Sender{Keys: keys, Subject: "mailto:ops@rapport.test", AllowLocal: true}
 }
 
 type tenant struct {
@@ -49,7 +62,7 @@ type tenant struct {
 func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock, opts api.Options) *harness {
 	opts.DB, opts.Now = db, clock.Now
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(api.New(opts))}
+	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(api.New(opts)), pushes: pushtest.New(t)}
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -58,7 +71,7 @@ func each(t *testing.T, fn func(t *testing.T, h *harness)) {
 	clock := storetest.NewClock(monday)
 	storetest.Each(t, clock.Now, func(t *testing.T, db *store.DB) {
 		clock.Set(monday)
-		fn(t, newHarness(t, db, clock, api.Options{}))
+		fn(t, newHarness(t, db, clock, api.Options{Push: pushSender(t)}))
 	})
 }
 

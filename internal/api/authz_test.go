@@ -256,6 +256,25 @@ var apiAccess = map[string]access{
 		a.body = sends(map[string]any{"weekday": "wednesday", "start": "09:00", "end": "10:00"})
 	}),
 	"DELETE /api/v1/blocks/{id}": personal.with(func(a *access) { a.destroys = 1 }),
+
+	// Alerts: each user's own devices; another's endpoint, even known, is
+	// not found.
+	"GET /api/v1/push-key": mine,
+	"POST /api/v1/push-subscriptions": mine.with(func(a *access) {
+		a.body = func(fx *apiFixture, c caller) any {
+			d := fx.h.pushes.Subscribe(fmt.Sprintf("new-%s-%d", fx.slug, c))
+			return map[string]any{"endpoint": d.Endpoint, "expirationTime": nil, "keys": map[string]string{"p256dh": d.P256dh, "auth": d.Auth}}
+		}
+	}),
+	"DELETE /api/v1/push-subscriptions": personal.with(func(a *access) {
+		a.body = func(fx *apiFixture, c caller) any {
+			if c == asOwner {
+				return map[string]string{"endpoint": fx.ownerDevice}
+			}
+			return map[string]string{"endpoint": fx.colleagueDevice}
+		}
+		a.destroys = 1
+	}),
 }
 
 // apiFixture is an organisation that keeps people private to their
@@ -271,12 +290,16 @@ type apiFixture struct {
 	// Keys of the agent (the tenant's) and of the owner.
 	agentKey, ownerKey string
 	ownerBlock         int64
+	// colleagueDevice and ownerDevice are the endpoints of a device each
+	// gets alerts on.
+	colleagueDevice, ownerDevice string
+	h                            *harness
 }
 
 func (h *harness) apiFixture(slug string) *apiFixture {
 	h.t.Helper()
 	t := h.t
-	fx := &apiFixture{tenant: h.tenant(slug), slug: slug}
+	fx := &apiFixture{tenant: h.tenant(slug), slug: slug, h: h}
 	fx.agentKey, fx.ownerKey = fx.tenant.key, h.key(fx.org.ID, fx.owner.ID)
 	fx.org.Visibility = rapport.VisibilityOwn
 	if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: fx.org.ID}, fx.org); err != nil {
@@ -370,6 +393,18 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
 		"held": held[0], "held2": held[1]}
 	fx.ownerBlock = blocks[fx.owner.ID]
+	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
+		d := h.pushes.Subscribe(u.Email)
+		if err := h.db.SavePushSubscription(ctx, rapport.Member(fx.org, u), &store.PushSubscription{Endpoint: d.Endpoint, P256dh: d.P256dh,
+			Auth: d.Auth, UserAgent: "Rapport for Android"}); err != nil {
+			t.Fatal(err)
+		}
+		if u == fx.owner {
+			fx.ownerDevice = d.Endpoint
+		} else {
+			fx.colleagueDevice = d.Endpoint
+		}
+	}
 	return fx
 }
 
@@ -601,6 +636,9 @@ func apiLeaks(t *testing.T, call string, r reply, what []string) {
 func (fx *apiFixture) checkPrivateUntouched(t *testing.T, h *harness) {
 	t.Helper()
 	org, pid := fx.org.ID, fx.ids["person"]
+	if ds, _ := h.db.PushSubscriptionsFor(ctx, org, fx.colleague.ID); len(ds) != 1 || ds[0].Endpoint != fx.colleagueDevice {
+		t.Errorf("the colleague's alerts changed: %+v", ds)
+	}
 	p, err := h.db.Person(ctx, rapport.Actor{Org: org}, pid)
 	if err != nil || p.FirstName != "Zelda" || p.Archived() || p.OwnerID != fx.colleague.ID || p.Notes != "Hush notes" {
 		t.Errorf("the private person changed: %+v, %v", p, err)

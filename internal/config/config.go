@@ -36,12 +36,17 @@ type Config struct {
 	// BaseURL is the server's public address, for links in messages.
 	SMTPURL string
 	BaseURL string
+	// PushContact is how the operators of push services (Google's,
+	// Mozilla's, Apple's) reach whoever runs this server about its alerts:
+	// a mailto: address or an https URL (see PushSubject).
+	PushContact string
 }
 
 // Default values, before the environment and flags.
 const (
-	DefaultAddr = "127.0.0.1:8080"
-	DefaultDB   = "rapport.db"
+	DefaultAddr        = "127.0.0.1:8080"
+	DefaultDB          = "rapport.db"
+	DefaultPushContact = "mailto:admin@localhost"
 )
 
 type setting struct {
@@ -67,6 +72,8 @@ func (c *Config) settings() []setting {
 		{flag: "smtp-url", env: "RAPPORT_SMTP_URL",
 			usage: "where email goes: smtp://user:pass@host:587?from=crm@example.com (STARTTLS), smtps://… (TLS) or log: (the log)", str: &c.SMTPURL, def: "log:"},
 		{flag: "base-url", env: "RAPPORT_BASE_URL", usage: "the server's public address, for links in email and alerts (e.g. https://crm.example.com)", str: &c.BaseURL},
+		{flag: "push-contact", env: "RAPPORT_PUSH_CONTACT",
+			usage: "how push services reach this server's operator about its alerts: mailto:you@example.com or an https URL", str: &c.PushContact, def: DefaultPushContact},
 	}
 }
 
@@ -133,6 +140,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("base url %q: use the address people open, such as https://crm.example.com", c.BaseURL)
 		}
 	}
+	if _, err := c.PushSubject(); err != nil {
+		return err
+	}
 	for name, v := range map[string]string{"api-rate": c.APIRate, "api-burst": c.APIBurst} {
 		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1) {
 			return fmt.Errorf("%s %q: use a whole number above zero", name, v)
@@ -170,6 +180,24 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// PushSubject is the push contact as a VAPID subject: "mailto:" and an
+// address (a bare address gets the mailto:), or an https URL; the default
+// when unset.
+func (c *Config) PushSubject() (string, error) {
+	v := strings.TrimSpace(c.PushContact)
+	switch {
+	case v == "":
+		return DefaultPushContact, nil
+	case strings.HasPrefix(v, "https://") && len(v) > len("https://") && !strings.ContainsAny(v, " \t"):
+		return v, nil
+	}
+	addr := strings.TrimPrefix(v, "mailto:")
+	if at := strings.IndexByte(addr, '@'); at > 0 && at < len(addr)-1 && !strings.ContainsAny(addr, " \t<>,;:/") {
+		return "mailto:" + addr, nil
+	}
+	return "", fmt.Errorf("push contact %q: use mailto:you@example.com or an https URL", c.PushContact)
+}
+
 // Level is the log level.
 func (c *Config) Level() (slog.Level, error) {
 	var l slog.Level
@@ -195,5 +223,6 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("db", redact.URL(c.DB)),
 		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies),
-		slog.String("trusted_proxies", c.TrustedProxies), slog.String("smtp", redact.URL(c.SMTPURL)), slog.String("base_url", c.BaseURL))
+		slog.String("trusted_proxies", c.TrustedProxies), slog.String("smtp", redact.URL(c.SMTPURL)), slog.String("base_url", c.BaseURL),
+		slog.String("push_contact", c.PushContact))
 }

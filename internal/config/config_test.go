@@ -85,3 +85,44 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// TestPushContact: the push contact is a mailto: address (one given bare
+// gets it) or an https URL, admin@localhost's by default, and nothing
+// else starts a server.
+func TestPushContact(t *testing.T) {
+	var c Config
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c.Register(fs)
+	fs.Parse(nil)
+	if got, err := c.PushSubject(); err != nil || got != "mailto:admin@localhost" {
+		t.Fatalf("default = %q, %v", got, err)
+	}
+	t.Setenv("RAPPORT_PUSH_CONTACT", "ops@brokerage.example")
+	c = Config{}
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	c.Register(fs)
+	fs.Parse(nil)
+	if got, err := c.PushSubject(); err != nil || got != "mailto:ops@brokerage.example" {
+		t.Errorf("from the environment = %q, %v", got, err)
+	}
+	for in, want := range map[string]string{
+		"mailto:ops@brokerage.example":    "mailto:ops@brokerage.example",
+		"https://brokerage.example/about": "https://brokerage.example/about",
+		" ops@brokerage.example ":         "mailto:ops@brokerage.example",
+	} {
+		c.PushContact = in
+		if got, err := c.PushSubject(); err != nil || got != want {
+			t.Errorf("%q = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	c.LogLevel, c.LogFormat, c.DB = "info", "text", "x.db"
+	for _, bad := range []string{"ops", "http://brokerage.example", "mailto:", "mailto:@x", "ops@", "a b@c.example"} {
+		c.PushContact = bad
+		if _, err := c.PushSubject(); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "push contact") {
+			t.Errorf("%q: Validate = %v", bad, err)
+		}
+	}
+}

@@ -50,7 +50,7 @@ type view struct {
 
 // render builds the message m is, from what the database says now.
 func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipient) (*content, error) {
-	v := &view{Org: to.Org, User: to.User, Kind: m.Kind, Settings: o.BaseURL + "/settings#alerts"}
+	v := &view{Org: to.Org, User: to.User, Kind: m.Kind, Settings: o.BaseURL + "/settings#alert-choices"}
 	if to.User.AlertToken != "" && m.Kind != rapport.AlertPasswordReset {
 		v.Unsub = fmt.Sprintf("%s/unsubscribe/%s/%s", o.BaseURL, to.User.AlertToken, m.Kind)
 	}

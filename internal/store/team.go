@@ -174,6 +174,10 @@ func (db *DB) DisableUser(ctx context.Context, act rapport.Actor, userID, toID i
 		if _, err := tx.NewDelete().Table("password_resets").Where("org_id = ? AND user_id = ? AND used_at IS NULL", orgID, u.ID).Exec(ctx); err != nil {
 			return err
 		}
+		// Their devices get no more alerts.
+		if _, err := tx.NewDelete().Table("push_subscriptions").Where("org_id = ? AND user_id = ?", orgID, u.ID).Exec(ctx); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, orgID, actorOf(by), AuditDisable, "user", u.ID, who(u)+": "+h.Summary()+byOperator(by))
 	})
 	if err != nil {

@@ -178,6 +178,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteUserSessions ends every session of a user ("sign out
 // everywhere"), logged in the audit log, and returns how many there were.
+// Their devices' alerts end too.
 func (db *DB) DeleteUserSessions(ctx context.Context, act rapport.Actor, userID int64) (int64, error) {
 	orgID := act.Org
 	var n int64
@@ -187,6 +188,10 @@ func (db *DB) DeleteUserSessions(ctx context.Context, act rapport.Actor, userID 
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		// A lost phone signed out gets no more alerts either.
+		if _, err := tx.NewDelete().Table("push_subscriptions").Where("org_id = ? AND user_id = ?", orgID, userID).Exec(ctx); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, orgID, userID, AuditSignOut, "user", userID, fmt.Sprintf("signed out everywhere: %d sessions ended", n))

@@ -58,7 +58,7 @@ func (s *Server) alertsSave(w http.ResponseWriter, r *http.Request, a *account) 
 		err := s.db.UpdateAlerts(r.Context(), a.actor, al)
 		if err == nil {
 			s.flash(w, r, "Alerts saved.")
-			return redirect(w, r, "/settings#alerts")
+			return redirect(w, r, "/settings#alert-choices")
 		}
 		if !f.absorb(err) {
 			return err

@@ -20,7 +20,7 @@ func TestAlertSettingsForgotAndUnsubscribe(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		a := h.org("acme")
 		c := h.signedIn(a.agent.Email)
-		wantBody(t, c.get("/settings"), `id="alerts"`, "A new lead is mine", "Daily agenda by email at")
+		wantBody(t, c.get("/settings"), `id="alert-choices"`, "A new lead is mine", "Daily agenda by email at")
 		bad := c.post("/settings/alerts", url.Values{"email": {"new_lead"}, "quiet_from": {"21:00"}, "quiet_to": {"21:00"}, "agenda_hour": {"7"}})
 		wantStatus(t, bad, http.StatusUnprocessableEntity)
 		wantBody(t, bad, "Quiet hours end at another time than they start.")

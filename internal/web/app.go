@@ -67,7 +67,7 @@ func newAppFiles(a *assets) (*appFiles, error) {
 	// script; a new build changes these names, so browsers install the new
 	// worker, which drops the old files.
 	var urls []string
-	for _, name := range []string{"app.css", "app.js", "offline.js"} {
+	for _, name := range []string{"app.css", "app.js", "offline.js", "live.js", "push.js", "sw-push.js"} {
 		u, err := a.url(name)
 		if err != nil {
 			return nil, err
@@ -77,10 +77,12 @@ func newAppFiles(a *assets) (*appFiles, error) {
 	list, _ := json.Marshal(urls)
 	sum := sha256.Sum256(append(list, a.sw...))
 	offline, _ := a.url("offline.js")
+	pushJS, _ := a.url("sw-push.js")
 	f.sw = []byte(strings.NewReplacer(
 		`"__VERSION__"`, `"`+hex.EncodeToString(sum[:])[:12]+`"`,
 		`"__ASSETS__"`, string(list),
 		`"__OFFLINE_JS__"`, `"`+offline+`"`,
+		`"__PUSH_JS__"`, `"`+pushJS+`"`,
 	).Replace(string(a.sw)))
 	return f, nil
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -83,6 +84,8 @@ type access struct {
 	form func(fx *authzFixture, c caller) url.Values
 	// upload posts a small CSV file instead of the form.
 	upload bool
+	// json posts this JSON instead of the form, as our scripts do.
+	json func(fx *authzFixture, c caller) any
 	// path replaces the pattern's path (the catch-all's "/" would be the
 	// home page).
 	path string
@@ -233,6 +236,25 @@ var webAccess = map[string]access{
 	"POST /settings/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
 	"GET /users":                      mine,
 	"POST /users":                     managing,
+	// Alerts: each user's own devices. Another's endpoint, even known, is
+	// not found.
+	"GET /push/key": mine,
+	"POST /push/subscriptions": mine.with(func(a *access) {
+		a.json = func(fx *authzFixture, c caller) any {
+			d := fx.h.pushes.Subscribe(fmt.Sprintf("new-%s-%d", fx.org.Slug, c))
+			return map[string]any{"endpoint": d.Endpoint, "expirationTime": nil, "keys": map[string]string{"p256dh": d.P256dh, "auth": d.Auth}}
+		}
+	}),
+	"POST /push/subscriptions/delete": personal.with(func(a *access) {
+		a.form = func(fx *authzFixture, c caller) url.Values {
+			if c == asOwner {
+				return url.Values{"endpoint": {fx.ownerDevice}}
+			}
+			return url.Values{"endpoint": {fx.colleagueDevice}}
+		}
+		a.destroys = 1
+	}),
+	"POST /push/test": mine,
 	// Running the team: a member's page, and what an owner (or, for
 	// agents, a manager) does to them. The finer rules (managers and
 	// agents only, the last owner, oneself) are TestTeamRoleRules'.
@@ -334,13 +356,17 @@ type authzFixture struct {
 	// ownerKey and ownerBlock are the owner's API key and call block,
 	// which (d) revokes and deletes: keys and blocks are each user's own.
 	ownerKey, ownerBlock int64
+	// colleagueDevice and ownerDevice are the endpoints of a device each
+	// gets alerts on.
+	colleagueDevice, ownerDevice string
+	h                            *harness
 }
 
 // authzFixture builds the organisation.
 func (h *harness) authzFixture(slug string) *authzFixture {
 	h.t.Helper()
 	t := h.t
-	fx := &authzFixture{orgFixture: h.org(slug)}
+	fx := &authzFixture{orgFixture: h.org(slug), h: h}
 	fx.org.Visibility = rapport.VisibilityOwn
 	if err := h.db.UpdateOrg(ctx, rapport.Actor{Org: fx.org.ID}, fx.org); err != nil {
 		t.Fatal(err)
@@ -459,6 +485,18 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		"signal": signal.ID, "user": fx.owner.ID, "callblock": blocks[col], "recruit": recruit.ID, "meeting": meeting,
 		"appointment": appointment}
 	fx.ownerKey, fx.ownerBlock = keys[fx.owner.ID], blocks[fx.owner.ID]
+	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
+		d := h.pushes.Subscribe(u.Email)
+		if err := h.db.SavePushSubscription(ctx, rapport.Member(fx.org, u), &store.PushSubscription{Endpoint: d.Endpoint, P256dh: d.P256dh,
+			Auth: d.Auth, UserAgent: "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile"}); err != nil {
+			t.Fatal(err)
+		}
+		if u == fx.owner {
+			fx.ownerDevice = d.Endpoint
+		} else {
+			fx.colleagueDevice = d.Endpoint
+		}
+	}
 	return fx
 }
 
@@ -527,6 +565,9 @@ func (fx *authzFixture) request(t *testing.T, cl *client, pattern string, a acce
 	}
 	if a.upload {
 		return cl.upload(path, "people.csv", []byte("Name,Email\nNew Person,new@planted.test\n")), true
+	}
+	if a.json != nil {
+		return cl.postJSON(path, a.json(fx, c)), true
 	}
 	return cl.post(path, v), true
 }
@@ -680,6 +721,9 @@ func (fx *authzFixture) checkPrivateUntouched(t *testing.T, h *harness) {
 	}
 	if bs, _ := h.db.CallBlocks(ctx, rapport.Actor{Org: org}, fx.colleague.ID); len(bs) != 1 {
 		t.Error("the colleague's call block was deleted")
+	}
+	if ds, _ := h.db.PushSubscriptionsFor(ctx, org, fx.colleague.ID); len(ds) != 1 || ds[0].Endpoint != fx.colleagueDevice {
+		t.Errorf("the colleague's alerts changed: %+v", ds)
 	}
 	x, _ := h.db.Person(ctx, rapport.Actor{Org: org}, fx.ids["recruit"])
 	if x == nil || x.Stage == nil || x.Stage.Key == rapport.StageMeeting {

@@ -1,17 +1,22 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/push"
+	"github.com/rapport-crm/rapport/internal/push/pushtest"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
@@ -41,15 +46,30 @@ type harness struct {
 	srv   *httptest.Server
 	app   *web.Server
 	hash  string
+	// pushes is the push service of the devices tests subscribe, and
+	// sender the server's alerts' sender, allowed to reach it.
+	pushes *pushtest.Service
+	sender *push.Sender
 }
+
+// testKeys are the VAPID keys of every test server.
+var testKeys = sync.OnceValue(func() push.Keys {
+	k, err := push.NewKeys()
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
 func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock) *harness {
 	t.Helper()
-	app, err := web.New(web.Options{DB: db, Now: clock.Now, Logger: quietLog()})
+	sender := &push.Sender{Keys: testKeys(), Subject: "mailto:ops@rapport.test", AllowLocal: true}
+	app, err := web.New(web.Options{DB: db, Now: clock.Now, Logger: quietLog(), Push: sender})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(app), app: app}
+	h := &harness{t: t, db: db, clock: clock, srv: httptest.NewServer(app), pushes: pushtest.New(t), sender: sender, app: app}
+	h.pushes.Subject, h.pushes.Key = sender.Subject, sender.Keys.Public
 	t.Cleanup(h.srv.Close)
 	if h.hash, err = auth.HashPassword(password); err != nil {
 		t.Fatal(err)
@@ -142,6 +162,20 @@ func (c *client) post(path string, v url.Values) response {
 	c.h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.h.srv.URL+path, strings.NewReader(v.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.h.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// postJSON sends JSON the way our own scripts do.
+func (c *client) postJSON(path string, v any) response {
+	c.h.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.h.srv.URL+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", c.h.srv.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return c.do(req)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/push"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/runner"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -29,6 +30,9 @@ type Options struct {
 	// Jobs runs the work the pages start in the background (imports); a
 	// runner of its own when nil (tests).
 	Jobs *runner.Runner
+	// Push sends alerts to users' devices; nil turns alerts off (settings
+	// then offers none).
+	Push *push.Sender
 }
 
 // Server is the web application.
@@ -41,6 +45,7 @@ type Server struct {
 	app           *appFiles
 	secureCookies bool
 	jobs          *runner.Runner
+	push          *push.Sender
 	handler       http.Handler
 	previews      previewCache
 	// streams ends the open live streams (Today's) when the server
@@ -56,7 +61,7 @@ func (s *Server) EndStreams() { s.endStreams.Do(func() { close(s.streams) }) }
 
 // New builds the server, parsing every template once.
 func New(o Options) (*Server, error) {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs, streams: make(chan struct{})}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs, streams: make(chan struct{}), push: o.Push}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -165,6 +170,10 @@ func (s *Server) routeTable() []route {
 		{"GET /settings/keys", s.user(s.keysList)},
 		{"POST /settings/keys", s.user(s.keyCreate)},
 		{"POST /settings/keys/{id}/revoke", s.user(s.keyRevoke)},
+		{"GET /push/key", s.user(s.pushKey)},
+		{"POST /push/subscriptions", s.user(s.pushSubscribe)},
+		{"POST /push/subscriptions/delete", s.user(s.pushUnsubscribe)},
+		{"POST /push/test", s.user(s.pushTest)},
 		{"GET /users", s.user(s.usersList)},
 		{"GET /audit", s.user(s.auditLog)},
 		{"POST /users", s.user(s.userCreate)},

@@ -22,6 +22,11 @@ type settingsPage struct {
 	Hours        []int
 	TZs          []string
 	Visibilities []rapport.Visibility
+	// PushOn: the server sends alerts; PushDevices are the user's devices
+	// that get them, and PushResults how a test alert went for each.
+	PushOn      bool
+	PushDevices []pushDevice
+	PushResults []pushResult
 }
 
 func settingsForm(u *rapport.User) *form {
@@ -79,6 +84,13 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 		p.Hours = append(p.Hours, h)
 	}
 	p.TZs, p.Visibilities = rapport.CommonTZs, rapport.Visibilities
+	if p.PushOn = s.push != nil; p.PushOn {
+		devices, err := s.db.PushSubscriptions(r.Context(), a.actor)
+		if err != nil {
+			return err
+		}
+		p.PushDevices = pushDevices(devices)
+	}
 	s.render(w, r, status, "settings", p)
 	return nil
 }

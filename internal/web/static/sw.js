@@ -13,6 +13,8 @@
 var VERSION = "__VERSION__";
 var ASSETS = "__ASSETS__";
 importScripts("__OFFLINE_JS__");
+// Alerts: push messages become notifications (sw-push.js).
+importScripts("__PUSH_JS__");
 
 var STATIC = "rapport-static-" + VERSION;
 var PAGES = self.RapportOffline.PAGES;
