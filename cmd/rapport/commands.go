@@ -363,6 +363,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return errors.Join(err1, err2, err3)
 	})
+	if signIn != "" {
+		// The demo's lead source: a new lead a minute after start, then
+		// every ten minutes, so that the alerts (in the log) and live
+		// Today can be seen.
+		jobs.Go("demo leads", func(ctx context.Context) error {
+			for wait := time.Minute; ; wait = 10 * time.Minute {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(wait):
+				}
+				p, err := demo.ArriveLead(ctx, db, time.Now())
+				if err != nil {
+					return err
+				}
+				log.Info("demo: a new lead arrived", "person", p.ID, "owner", p.OwnerID)
+			}
+		})
+	}
 	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
 	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })
 

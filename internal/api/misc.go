@@ -186,7 +186,21 @@ type speedJSON struct {
 	All      speedRowJSON   `json:"all"`
 	ByOwner  []speedRowJSON `json:"byOwner"`
 	BySource []speedRowJSON `json:"bySource"`
+	// Handovers are the period's leads passed on for want of an attempt
+	// in the claim window and claims from the pond, newest first (owners
+	// and managers; absent for agents).
+	Handovers []handoverJSON `json:"handovers,omitempty"`
 }
+
+type handoverJSON struct {
+	PersonID   int64     `json:"personId"`
+	PersonName string    `json:"personName"`
+	FromUserID *int64    `json:"fromUserId"`
+	ToUserID   *int64    `json:"toUserId"`
+	Reason     string    `json:"reason"`
+	At         time.Time `json:"at"`
+}
+
 
 func toSpeedRow(r rapport.SpeedRow) speedRowJSON {
 	out := speedRowJSON{Key: r.Key, OwnerID: idPtr(r.OwnerID), Leads: r.Leads, Attempted: r.Attempted}
@@ -226,6 +240,17 @@ func (s *Server) speedToLead(w http.ResponseWriter, r *http.Request, a *account)
 	}
 	for _, row := range rep.BySource {
 		out.BySource = append(out.BySource, toSpeedRow(row))
+	}
+	if a.actor.Runs() {
+		hs, err := s.db.Handovers(r.Context(), a.actor, from, to)
+		if err != nil {
+			return err
+		}
+		out.Handovers = []handoverJSON{}
+		for _, h := range hs {
+			out.Handovers = append(out.Handovers, handoverJSON{PersonID: h.PersonID, PersonName: h.PersonName, FromUserID: idPtr(h.FromUserID),
+				ToUserID: idPtr(h.ToUserID), Reason: h.Reason, At: h.At})
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

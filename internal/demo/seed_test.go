@@ -75,6 +75,21 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 				t.Run("review "+users[i].Email, func(t *testing.T) { checkReview(t, db, org, &users[i]) })
 			}
 		}
+		// The demo's lead source: a lead is routed and its owner alerted.
+		p, err := demo.ArriveLead(ctx, db, seedNow)
+		if err != nil || p.OwnerID == 0 {
+			t.Fatalf("arrived lead %+v, %v", p, err)
+		}
+		var owner rapport.Actor
+		for _, u := range users {
+			if u.Role == rapport.RoleOwner {
+				owner = rapport.Member(org, &u)
+			}
+		}
+		msgs, err := db.Outbox(ctx, owner, store.OutboxPending, 10)
+		if err != nil || len(msgs) == 0 || msgs[0].Kind != rapport.AlertNewLead || msgs[0].UserID != p.OwnerID {
+			t.Errorf("alerts for the arrived lead: %+v, %v", msgs, err)
+		}
 	})
 }
 

@@ -70,7 +70,10 @@ func (o *Outbox) Run(ctx context.Context) {
 }
 
 // DeliverDue claims the messages due now and delivers them, returning how
-// many it claimed.
+// many it claimed. Workers send at once; one recorder writes their
+// outcomes as they come, each write taking all that are ready (a group
+// commit), so that a busy database is asked once per batch, not once per
+// message, while a message's record waits for no other's sending.
 func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
 	workers := o.Workers
 	if workers == 0 {
@@ -84,59 +87,74 @@ func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
+	outcomes := make(chan store.Delivery, len(ms))
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		// A stop mid-send still records the outcomes.
+		save := context.WithoutCancel(ctx)
+		for o1 := range outcomes {
+			batch := []store.Delivery{o1}
+		more:
+			for {
+				select {
+				case next, ok := <-outcomes:
+					if !ok {
+						break more
+					}
+					batch = append(batch, next)
+				default:
+					break more
+				}
+			}
+			if err := o.DB.RecordDeliveries(save, batch); err != nil {
+				o.Log.Error("outbox: recording outcomes", "err", err, "messages", len(batch))
+			}
+		}
+	}()
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i := range ms {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			o.deliver(ctx, &ms[i])
+			outcomes <- o.deliver(ctx, &ms[i])
 		})
 	}
 	wg.Wait()
+	close(outcomes)
+	<-recorded
 	return len(ms), nil
 }
 
-// deliver sends one message and records how it went.
-func (o *Outbox) deliver(ctx context.Context, m *store.Message) {
-	// A stop mid-send still records the outcome.
-	save := context.WithoutCancel(ctx)
+// deliver sends one message and says how it went.
+func (o *Outbox) deliver(ctx context.Context, m *store.Message) store.Delivery {
 	log := o.Log.With("message", m.ID, "kind", m.Kind, "channel", m.Channel, "org", m.OrgID, "user", m.UserID, "attempt", m.Attempts)
-	fail := func(err error, retry bool, wait time.Duration) {
+	fail := func(err error, retry bool, wait time.Duration) store.Delivery {
 		log.Warn("message not delivered", "err", err, "retry", retry)
-		if err := o.DB.MessageFailed(save, m, err.Error(), retry, wait); err != nil {
-			log.Error("outbox: recording a failure", "err", err)
-		}
+		return store.Delivery{Message: m, Why: err.Error(), Retry: retry, Wait: wait}
 	}
-	skip := func(why string) {
-		if err := o.DB.MessageSkipped(save, m.ID, why); err != nil {
-			log.Error("outbox: recording a skip", "err", err)
-		}
+	skip := func(why string) store.Delivery {
+		return store.Delivery{Message: m, Status: store.OutboxSkipped, Why: why}
 	}
 	to, err := o.DB.Recipient(ctx, m)
 	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
-		skip("the recipient is gone")
-		return
+		return skip("the recipient is gone")
 	} else if err != nil {
-		fail(err, true, 0)
-		return
+		return fail(err, true, 0)
 	}
 	if !to.User.Active() {
-		skip("the recipient is disabled")
-		return
+		return skip("the recipient is disabled")
 	}
 	if m.Channel == rapport.AlertPush && o.Push == nil {
-		skip("push alerts are not set up on this server")
-		return
+		return skip("push alerts are not set up on this server")
 	}
 	c, err := o.render(ctx, m, to)
 	if err != nil {
-		fail(err, true, 0)
-		return
+		return fail(err, true, 0)
 	}
 	if c.skip != "" {
-		skip(c.skip)
-		return
+		return skip(c.skip)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -147,8 +165,7 @@ func (o *Outbox) deliver(ctx context.Context, m *store.Message) {
 		var n int
 		n, err = o.Push.Push(sendCtx, m.OrgID, m.UserID, c.push)
 		if err == nil && n == 0 {
-			skip("no device has push alerts on")
-			return
+			return skip("no device has push alerts on")
 		}
 	}
 	if err != nil {
@@ -158,14 +175,10 @@ func (o *Outbox) deliver(ctx context.Context, m *store.Message) {
 		if errors.As(err, &retryAfter) {
 			wait = retryAfter.Wait
 		}
-		fail(err, !errors.As(err, &perm), wait)
-		return
+		return fail(err, !errors.As(err, &perm), wait)
 	}
-	if err := o.DB.MessageSent(save, m.ID); err != nil {
-		log.Error("outbox: recording a delivery", "err", err)
-		return
-	}
-	log.Info("message delivered", "delay_ms", o.now().Sub(m.NotBefore).Milliseconds())
+	log.Debug("message delivered", "delay_ms", o.now().Sub(m.NotBefore).Milliseconds())
+	return store.Delivery{Message: m, Status: store.OutboxSent}
 }
 
 // RetryAfter is an error with the wait the other side asked for.

@@ -24,7 +24,7 @@ func claimAll(t *testing.T, f *fixture) []store.Message {
 func drain(t *testing.T, f *fixture) {
 	t.Helper()
 	for _, m := range claimAll(t, f) {
-		if err := f.db.MessageSent(ctx, m.ID); err != nil {
+		if err := f.db.MessageSent(ctx, &m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestOutboxNewLeadAlertOnceAndRetries(t *testing.T) {
 		if email.Channel != rapport.AlertEmail {
 			email, push = push, email
 		}
-		if err := f.db.MessageSent(ctx, email.ID); err != nil {
+		if err := f.db.MessageSent(ctx, &email); err != nil {
 			t.Fatal(err)
 		}
 		// A failure is retried after its backoff, then dies at the limit.

@@ -216,14 +216,14 @@ func (db *DB) ClaimLead(ctx context.Context, act rapport.Actor, personID int64) 
 	})
 }
 
-// Handovers lists the organisation's hand-overs between from and to,
+// Handovers lists the organisation's hand-overs from from to to (both included),
 // newest first, with each lead's name: for the speed-to-lead report.
 func (db *DB) Handovers(ctx context.Context, act rapport.Actor, from, to time.Time) ([]LeadHandover, error) {
 	if !act.Runs() {
 		return nil, rapport.ErrNotFigures
 	}
 	var hs []LeadHandover
-	if err := db.ro.NewSelect().Model(&hs).Where("org_id = ? AND at >= ? AND at < ?", act.Org, from.UTC(), to.UTC()).
+	if err := db.ro.NewSelect().Model(&hs).Where("org_id = ? AND at >= ? AND at <= ?", act.Org, from.UTC(), to.UTC()).
 		OrderExpr("at DESC, id DESC").Limit(500).Scan(ctx); err != nil {
 		return nil, err
 	}

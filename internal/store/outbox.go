@@ -153,36 +153,65 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration) ([]
 	return ms, err
 }
 
-// MessageSent records a message delivered; its data (a reset link's
-// token) is forgotten.
-func (db *DB) MessageSent(ctx context.Context, id int64) error {
-	_, err := db.rw.NewUpdate().Table("outbox").Set("status = ?", OutboxSent).Set("sent_at = ?", db.now().UTC()).
-		Set("data = ''").Set("lease_until = NULL").Set("last_error = ''").Where("id = ?", id).Exec(ctx)
-	return err
+// Delivery is how one try of a message went: sent, skipped (Why says
+// why there was nothing to send it by) or failed (Why says what failed;
+// Retry whether a later try may succeed, after Wait or the backoff).
+type Delivery struct {
+	Message *Message
+	Status  string // OutboxSent, OutboxSkipped or "" for a failure
+	Why     string
+	Retry   bool
+	Wait    time.Duration
 }
 
-// MessageSkipped records a message there was nothing to send by.
-func (db *DB) MessageSkipped(ctx context.Context, id int64, why string) error {
-	_, err := db.rw.NewUpdate().Table("outbox").Set("status = ?", OutboxSkipped).Set("data = ''").
-		Set("lease_until = NULL").Set("last_error = ?", why).Where("id = ?", id).Exec(ctx)
-	return err
-}
-
-// MessageFailed records a failed try: the message is tried again after
-// wait (rapport.OutboxBackoff when zero), unless it is dead — refused for
-// good (retry false) or tried rapport.OutboxAttempts times.
-func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry bool, wait time.Duration) error {
-	q := db.rw.NewUpdate().Table("outbox").Set("lease_until = NULL").Set("last_error = ?", trimTo(why, 500)).Where("id = ?", m.ID)
-	if !retry || m.Attempts >= rapport.OutboxAttempts {
-		q.Set("status = ?", OutboxDead)
-	} else {
-		if wait <= 0 {
-			wait = rapport.OutboxBackoff(m.Attempts)
-		}
-		q.Set("not_before = ?", db.now().UTC().Add(wait))
+// RecordDeliveries records how tries went, all in one transaction: the
+// outbox's runner records its workers' outcomes together (a group
+// commit), so that a busy single-writer database takes one write for a
+// batch rather than one per message. A sent or skipped message's data (a
+// reset link's token) is forgotten; a failed one is due again after its
+// backoff, or dead — refused for good, or tried rapport.OutboxAttempts
+// times.
+func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
+	if len(ds) == 0 {
+		return nil
 	}
-	_, err := q.Exec(ctx)
-	return err
+	now := db.now().UTC()
+	return db.tx(ctx, func(tx bun.Tx) error {
+		for _, o := range ds {
+			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ?", o.Message.ID)
+			switch o.Status {
+			case OutboxSent:
+				q.Set("status = ?", OutboxSent).Set("sent_at = ?", now).Set("data = ''").Set("last_error = ''")
+			case OutboxSkipped:
+				q.Set("status = ?", OutboxSkipped).Set("data = ''").Set("last_error = ?", trimTo(o.Why, 500))
+			default:
+				q.Set("last_error = ?", trimTo(o.Why, 500))
+				if !o.Retry || o.Message.Attempts >= rapport.OutboxAttempts {
+					q.Set("status = ?", OutboxDead)
+				} else {
+					wait := o.Wait
+					if wait <= 0 {
+						wait = rapport.OutboxBackoff(o.Message.Attempts)
+					}
+					q.Set("not_before = ?", now.Add(wait))
+				}
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MessageSent records a message delivered.
+func (db *DB) MessageSent(ctx context.Context, m *Message) error {
+	return db.RecordDeliveries(ctx, []Delivery{{Message: m, Status: OutboxSent}})
+}
+
+// MessageFailed records a failed try (see RecordOutcomes).
+func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry bool, wait time.Duration) error {
+	return db.RecordDeliveries(ctx, []Delivery{{Message: m, Why: why, Retry: retry, Wait: wait}})
 }
 
 // NextMessageAt returns when the earliest pending message falls due, or
