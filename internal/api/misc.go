@@ -201,7 +201,6 @@ type handoverJSON struct {
 	At         time.Time `json:"at"`
 }
 
-
 func toSpeedRow(r rapport.SpeedRow) speedRowJSON {
 	out := speedRowJSON{Key: r.Key, OwnerID: idPtr(r.OwnerID), Leads: r.Leads, Attempted: r.Attempted}
 	if r.Attempted > 0 {

@@ -29,7 +29,7 @@ func ArriveLead(ctx context.Context, db *store.DB, now time.Time) (*rapport.Pers
 	a := arrivals[rand.N(len(arrivals))]
 	phone := fmt.Sprintf("+1312555%04d", rand.N(10000))
 	res, err := db.RecordEvent(ctx, rapport.Actor{Org: org.ID}, &store.EventInput{
-		Event: rapport.Event{DedupeKey: fmt.Sprintf("demo-%d", now.UnixNano()), Type: "Inquiry", Source: a.source, Message: a.message},
+		Event:  rapport.Event{DedupeKey: fmt.Sprintf("demo-%d", now.UnixNano()), Type: "Inquiry", Source: a.source, Message: a.message},
 		Person: rapport.Person{FirstName: a.first, LastName: a.last, Phones: []rapport.Phone{{Number: phone}}, Source: a.source}})
 	if err != nil {
 		return nil, err

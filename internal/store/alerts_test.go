@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
 // claimAll takes every due message, as the outbox's runner does.
@@ -30,6 +31,15 @@ func drain(t *testing.T, f *fixture) {
 	}
 }
 
+// device turns push alerts on for u on one (pretend) device.
+func (f *fixture) device(t *testing.T, u *rapport.User) {
+	t.Helper()
+	if err := f.db.SavePushSubscription(ctx, rapport.Member(f.org, u), &store.PushSubscription{
+		Endpoint: "https://push.example.net/" + u.Email, P256dh: "BPublicKeyOfTheBrowser", Auth: "authsecret"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func only(ms []store.Message, userID int64) []store.Message {
 	var out []store.Message
 	for _, m := range ms {
@@ -47,6 +57,7 @@ func TestOutboxNewLeadAlertOnceAndRetries(t *testing.T) {
 		defer cancel()
 		go f.db.Listen(lctx, func() { close(listening) })
 		<-listening
+		f.device(t, f.agent)
 		wake, stop := f.db.Subscribe(store.TopicOutbox)
 		defer stop()
 		today, stopToday := f.db.Subscribe(store.TopicToday(f.org.ID, f.agent.ID))
@@ -184,6 +195,7 @@ func TestAlertPreferencesQuietHoursAndUnsubscribe(t *testing.T) {
 
 func TestPromiseDueAlerts(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
+		f.device(t, f.agent)
 		p := f.person(t, rapport.Person{FirstName: "Pat"})
 		f.log(t, p.ID, store.LogInput{Conversation: call(rapport.OutcomeLive),
 			FollowUp: &rapport.FollowUp{Kind: rapport.FollowUpMeeting, DueOn: "2026-11-23", DueTime: "11:00", Note: "coffee"}})
@@ -207,6 +219,7 @@ func TestPromiseDueAlerts(t *testing.T) {
 func TestClaimWindowAndPond(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		bea := f.member(t, "Bea Second", rapport.RoleAgent)
+		f.device(t, bea)
 		owner := rapport.Member(f.org, f.owner)
 		org := *f.org
 		org.ClaimMinutes = 5
@@ -297,6 +310,32 @@ func TestClaimWindowAndPond(t *testing.T) {
 		hs, _ = f.db.Handovers(ctx, owner, start, f.clock.Now().Add(time.Minute))
 		if len(hs) < 4 || hs[0].Reason != "claimed from the pond" {
 			t.Fatalf("handovers after the pond = %+v", hs)
+		}
+	})
+}
+
+// TestSignalsReachOtherServers: servers sharing PostgreSQL hear each
+// other's signals (a lead routed by one shows on a Today open on another).
+func TestSignalsReachOtherServers(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		if f.db.Dialect() != store.Postgres {
+			t.Skip("a SQLite file has one server")
+		}
+		other := storetest.Reopen(t, f.db, f.clock.Now)
+		lctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		listening := make(chan struct{})
+		go other.Listen(lctx, func() { close(listening) })
+		<-listening
+		today, stop := other.Subscribe(store.TopicToday(f.org.ID, f.agent.ID))
+		defer stop()
+		if _, err := f.db.RecordEvent(ctx, rapport.Member(f.org, f.owner), event("x1", "Inquiry", "Zillow", rapport.Person{FirstName: "Sid"})); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-today:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the other server did not hear of the lead")
 		}
 	})
 }

@@ -91,6 +91,16 @@ func (db *DB) enqueue(ctx context.Context, tx bun.Tx, org *rapport.Org, a alert)
 		if !u.Wants(ch, a.kind) {
 			continue
 		}
+		if ch == rapport.AlertPush {
+			// No device to send it to: no message.
+			has, err := tx.NewSelect().Table("push_subscriptions").Where("org_id = ? AND user_id = ?", org.ID, u.ID).Exists(ctx)
+			if err != nil {
+				return err
+			}
+			if !has {
+				continue
+			}
+		}
 		m := &Message{OrgID: org.ID, UserID: u.ID, Channel: ch, Kind: a.kind, PersonID: a.personID, RefID: a.refID,
 			Key: fmt.Sprintf("%s:%s:u%d:%s", a.kind, a.cause, u.ID, ch), Data: a.data, Status: OutboxPending,
 			NotBefore: notBefore, CreatedAt: now}
