@@ -119,10 +119,7 @@ func TestBrowserLiveToday(t *testing.T) {
 	a := h.org("acme")
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/today"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS("#live")),
 		chromedp.Evaluate[chromedp.Void](`window.__marker = 1`),
 		chromedp.Sleep(300*time.Millisecond), // the stream opens

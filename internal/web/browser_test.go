@@ -46,6 +46,16 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// signIn fills in the sign-in page the browser was sent to, as email.
+func signIn(email string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(chromedp.CSS("#f-email")),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+	)
+}
+
 func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -83,10 +93,7 @@ func TestBrowserLogLiveConversation(t *testing.T) {
 
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/today"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS(".slips")),
 	)
 	first := text(t, bctx, ".slip h2")

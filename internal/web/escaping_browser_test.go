@@ -43,10 +43,7 @@ func TestBrowserHostileValuesStayText(t *testing.T) {
 	}
 	run(t, bctx,
 		chromedp.Navigate(h.srv.URL+"/today"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS(".slips")),
 	)
 	for _, path := range []string{"/today", "/people/" + strconv.FormatInt(eve.ID, 10)} {

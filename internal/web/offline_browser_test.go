@@ -132,10 +132,7 @@ func TestBrowserOffline(t *testing.T) {
 
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/today"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS(".slips")),
 	)
 	// Installable: the manifest parses without errors, with its icons, and

@@ -42,10 +42,7 @@ func TestBrowserDrillOnAPhone(t *testing.T) {
 
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/practice/have-an-agent"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS("#f-response")),
 	)
 	if said := text(t, bctx, ".objection-said"); !strings.Contains(said, "We already have an agent.") {

@@ -32,10 +32,7 @@ func TestBrowserPushAlerts(t *testing.T) {
 
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/settings"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS("#alerts")),
 	)
 	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
@@ -120,10 +117,7 @@ func TestBrowserServiceWorkerShowsPush(t *testing.T) {
 	a := h.org("acme")
 	run(t, bctx,
 		chromedp.Navigate(h.srv.URL+"/settings"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), a.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(a.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS("#alerts")),
 	)
 	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{

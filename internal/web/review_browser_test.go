@@ -41,10 +41,7 @@ func TestBrowserReviewOnAPhone(t *testing.T) {
 
 	run(t, bctx, chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(h.srv.URL+"/review"),
-		chromedp.WaitVisible(chromedp.CSS("#f-email")),
-		chromedp.SendKeys(chromedp.CSS("#f-email"), hist.o.agent.Email),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		signIn(hist.o.agent.Email),
 		chromedp.WaitVisible(chromedp.CSS(".trend-chart")),
 	)
 	for sel, marks := range map[string]string{".trend-chart": "rect.bar", ".heat-chart": "rect.cell"} {
