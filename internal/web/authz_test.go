@@ -140,6 +140,8 @@ var webAccess = map[string]access{
 	"POST /reset/{token}": {public: true, anon: http.StatusNotFound, path: "/reset/no-such-link"},
 	"GET /signin":         {public: true, anon: http.StatusOK},
 	"GET /forgot":         {public: true, anon: http.StatusOK},
+	// A calendar link that does not work (unknown or turned off).
+	"GET /calendar/{token}": {public: true, anon: http.StatusNotFound, path: "/calendar/no-such-link.ics"},
 	// The same answer whether the address has an account or not.
 	"POST /forgot": {public: true, anon: http.StatusOK, form: func(*authzFixture, caller) url.Values {
 		return url.Values{"email": {"nobody@nowhere.test"}}
@@ -224,6 +226,8 @@ var webAccess = map[string]access{
 	"POST /settings":              mine,
 	"POST /settings/password":     mine,
 	"POST /settings/org":          managing,
+	"POST /settings/calendar":     mine,
+	"POST /settings/calendar/off": mine.with(func(a *access) { a.destroys = 1 }),
 	"POST /settings/alerts": mine.with(func(a *access) {
 		a.form = func(*authzFixture, caller) url.Values { return url.Values{"email": {"new_lead"}, "push": {"new_lead"}} }
 	}),

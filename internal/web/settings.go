@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,10 +19,17 @@ type settingsPage struct {
 	PasswordForm *form
 	OrgForm      *form
 	AlertsForm   *form
-	AlertKinds   []rapport.AlertKind
-	Hours        []int
-	TZs          []string
-	Visibilities []rapport.Visibility
+	// CalendarURL is a calendar link just made, shown this once;
+	// HasCalendar says whether one works.
+	CalendarURL string
+	// CalendarWebcal is the same link for calendar apps (webcal:, a
+	// scheme html/template does not know, made here from our own link).
+	CalendarWebcal template.URL
+	HasCalendar    bool
+	AlertKinds     []rapport.AlertKind
+	Hours          []int
+	TZs            []string
+	Visibilities   []rapport.Visibility
 	// PushOn: the server sends alerts; PushDevices are the user's devices
 	// that get them, and PushResults how a test alert went for each.
 	PushOn      bool
@@ -80,6 +88,10 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 		p.AlertsForm = alertsForm(a.user)
 	}
 	p.AlertKinds = rapport.AlertKinds
+	var err error
+	if p.HasCalendar, err = s.db.HasCalendarFeed(r.Context(), a.actor); err != nil {
+		return err
+	}
 	for h := range 24 {
 		p.Hours = append(p.Hours, h)
 	}

@@ -194,10 +194,14 @@ func (s *Server) memberReset(w http.ResponseWriter, r *http.Request, a *account)
 }
 
 // logPath is the request's path as logs may keep it: a reset link's
-// token is a password in all but name, so it is left out.
+// token and a calendar link's are passwords in all but name, so they are
+// left out.
 func logPath(r *http.Request) string {
 	if strings.HasPrefix(r.URL.Path, "/reset/") {
 		return "/reset/…"
+	}
+	if strings.HasPrefix(r.URL.Path, "/calendar/") {
+		return "/calendar/…"
 	}
 	return r.URL.Path
 }
