@@ -34,6 +34,17 @@ for e in cal.walk('VEVENT'):
 print(json.dumps(out))
 `
 
+// pythonWithICalendar is a Python that has the icalendar module (Debian's
+// python3-icalendar is for the system's Python), or "python3".
+func pythonWithICalendar() string {
+	for _, p := range []string{os.Getenv("RAPPORT_PYTHON"), "/usr/bin/python3", "python3"} {
+		if p != "" && exec.Command(p, "-c", "import icalendar").Run() == nil {
+			return p
+		}
+	}
+	return "python3"
+}
+
 type icalEvent struct {
 	UID, Summary, Start, Status, Rrule, Description, Location string
 	Allday                                                    bool
@@ -42,7 +53,7 @@ type icalEvent struct {
 
 func parseICal(t *testing.T, feed string) []icalEvent {
 	t.Helper()
-	cmd := exec.Command("python3", "-c", icalCheck)
+	cmd := exec.Command(pythonWithICalendar(), "-c", icalCheck)
 	cmd.Stdin = strings.NewReader(feed)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
