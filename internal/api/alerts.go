@@ -135,3 +135,28 @@ func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request, a *account
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// createCalendarFeed makes the key's user a new secret calendar link (an
+// earlier one stops working) and answers it, this once.
+func (s *Server) createCalendarFeed(w http.ResponseWriter, r *http.Request, a *account) error {
+	token, err := s.db.CreateCalendarFeed(r.Context(), a.actor)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	url := scheme + "://" + r.Host + "/calendar/" + token + ".ics"
+	writeJSON(w, http.StatusCreated, map[string]string{"url": url, "webcal": "webcal://" + r.Host + "/calendar/" + token + ".ics"})
+	return nil
+}
+
+// deleteCalendarFeed turns the key's user's calendar link off.
+func (s *Server) deleteCalendarFeed(w http.ResponseWriter, r *http.Request, a *account) error {
+	if err := s.db.RevokeCalendarFeed(r.Context(), a.actor); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -76,5 +76,19 @@ func TestAlertsPondAndOutbox(t *testing.T) {
 			t.Errorf("outbox: %s", r.body)
 		}
 		want(t, h.call(ownerKey, "POST", "/api/v1/outbox/999999/retry", nil), http.StatusNotFound)
+
+		// A calendar link, answered once; turned off, it is gone.
+		want(t, h.call(a.key, "DELETE", "/api/v1/me/calendar-feed", nil), http.StatusNotFound)
+		r = h.call(a.key, "POST", "/api/v1/me/calendar-feed", nil)
+		want(t, r, http.StatusCreated)
+		var feed struct{ URL, Webcal string }
+		json.Unmarshal(r.body, &feed)
+		if !strings.Contains(feed.URL, "/calendar/") || !strings.HasSuffix(feed.URL, ".ics") || !strings.HasPrefix(feed.Webcal, "webcal://") {
+			t.Errorf("calendar link: %s", r.body)
+		}
+		if _, err := h.db.CalendarFor(ctx, feed.URL[strings.LastIndex(feed.URL, "/")+1:len(feed.URL)-4]); err != nil {
+			t.Errorf("the link does not open the calendar: %v", err)
+		}
+		want(t, h.call(a.key, "DELETE", "/api/v1/me/calendar-feed", nil), http.StatusNoContent)
 	})
 }

@@ -121,6 +121,8 @@ func (s *Server) routeTable() []route {
 
 		{"GET " + p + "/me/alerts", s.keyed(s.getAlerts)},
 		{"PUT " + p + "/me/alerts", s.keyed(s.putAlerts)},
+		{"POST " + p + "/me/calendar-feed", s.keyed(s.createCalendarFeed)},
+		{"DELETE " + p + "/me/calendar-feed", s.keyed(s.deleteCalendarFeed)},
 		{"GET " + p + "/pond", s.keyed(s.listPond)},
 		{"POST " + p + "/pond/{id}/claim", s.keyed(s.claimLead)},
 		{"GET " + p + "/outbox", s.keyed(s.listOutbox)},

@@ -127,7 +127,9 @@ var apiAccess = map[string]access{
 	"PUT /api/v1/me/alerts": mine.with(func(a *access) {
 		a.body = sends(map[string]any{"email": []string{"new_lead"}, "push": []string{}, "quietFrom": "", "quietTo": "", "agendaHour": 7})
 	}),
-	"GET /api/v1/pond": mine,
+	"POST /api/v1/me/calendar-feed":   mine,
+	"DELETE /api/v1/me/calendar-feed": mine.with(func(a *access) { a.destroys = 1 }),
+	"GET /api/v1/pond":                mine,
 	// The private person is in no pond: taken (409); another
 	// organisation's is not found.
 	"POST /api/v1/pond/{id}/claim": {other: notFound, private: taken, own: taken},
