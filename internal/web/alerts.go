@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -105,6 +106,12 @@ func (s *Server) pondClaim(w http.ResponseWriter, r *http.Request, a *account) e
 // todayLive tells an open Today page, as server-sent events, that a lead
 // came to the user or to the pond, so that it shows without a reload.
 func (s *Server) todayLive(w http.ResponseWriter, r *http.Request, a *account) error {
+	// A few open pages a user is; a hundred is someone holding the
+	// server's connections.
+	if !s.liveStreams.take(a.user.ID) {
+		return rapport.Errorf(rapport.ERATELIMIT, "Too many live pages open: close a few tabs of Today.")
+	}
+	defer s.liveStreams.give(a.user.ID)
 	mine, stopMine := s.db.Subscribe(store.TopicToday(a.org.ID, a.user.ID))
 	defer stopMine()
 	pond, stopPond := s.db.Subscribe(store.TopicToday(a.org.ID, 0))
@@ -262,4 +269,34 @@ func (s *Server) memberResetEmail(w http.ResponseWriter, r *http.Request, a *acc
 	}
 	s.flash(w, r, "A reset link is on its way to "+link.User.Email+"; it works once, for an hour.")
 	return redirect(w, r, fmt.Sprintf("/users/%d", id))
+}
+
+// maxLiveStreams bounds the live streams one user holds open.
+const maxLiveStreams = 8
+
+// streamCounts counts each user's open live streams.
+type streamCounts struct {
+	mu sync.Mutex
+	n  map[int64]int
+}
+
+func (c *streamCounts) take(userID int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[int64]int{}
+	}
+	if c.n[userID] >= maxLiveStreams {
+		return false
+	}
+	c.n[userID]++
+	return true
+}
+
+func (c *streamCounts) give(userID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[userID]--; c.n[userID] <= 0 {
+		delete(c.n, userID)
+	}
 }

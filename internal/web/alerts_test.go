@@ -154,3 +154,52 @@ func TestBrowserLiveToday(t *testing.T) {
 func contextWithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(parent, d)
 }
+
+// TestLiveStreamsAreBounded: one user holds at most a few live streams;
+// past them the answer is 429, and a closed one frees its place.
+func TestLiveStreamsAreBounded(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		t.Cleanup(h.app.EndStreams)
+		a := h.org("acme")
+		c := h.signedIn(a.agent.Email)
+		open := func() (*http.Response, context.CancelFunc) {
+			rctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(rctx, http.MethodGet, h.srv.URL+"/today/live", nil)
+			req.Header.Set("Accept", "text/event-stream")
+			res, err := c.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res, cancel
+		}
+		var cancels []context.CancelFunc
+		defer func() {
+			for _, c := range cancels {
+				c()
+			}
+		}()
+		for i := range 8 {
+			res, cancel := open()
+			cancels = append(cancels, cancel)
+			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+				t.Fatalf("stream %d: %d %s", i, res.StatusCode, res.Header.Get("Content-Type"))
+			}
+		}
+		res, cancel := open()
+		cancel()
+		if res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("ninth stream: %d", res.StatusCode)
+		}
+		cancels[0]()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			res, cancel := open()
+			cancels = append(cancels, cancel)
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a closed stream's place was not freed: %d", res.StatusCode)
+			}
+		}
+	})
+}

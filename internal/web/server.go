@@ -50,8 +50,9 @@ type Server struct {
 	previews      previewCache
 	// streams ends the open live streams (Today's) when the server
 	// shuts down: a stream never finishes on its own.
-	streams    chan struct{}
-	endStreams sync.Once
+	streams     chan struct{}
+	endStreams  sync.Once
+	liveStreams streamCounts
 }
 
 // EndStreams closes the live streams open now and refuses new ones, so
