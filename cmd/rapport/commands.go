@@ -20,6 +20,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
+	"github.com/rapport-crm/rapport/internal/inbound"
 	"github.com/rapport-crm/rapport/internal/notify"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/push"
@@ -303,9 +304,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("alerts by Web Push", "vapid_public_key", sender.PublicKey(), "contact", sender.Subject)
 	outbox := &notify.Outbox{DB: db, Mail: mailer, BaseURL: baseURL, Log: log,
 		Push: &notify.Devices{DB: db, Sender: sender, BaseURL: baseURL}}
+	// Email onto the timeline: users' private addresses are at this
+	// domain when the receiver runs.
+	inboundDomain := ""
+	if cfg.SMTPListen != "" {
+		if inboundDomain = cfg.InboundDomain; inboundDomain == "" {
+			inboundDomain = hostOnly(baseURL)
+		}
+	}
 	rate, burst := cfg.APILimits()
-	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst, Push: sender})
-	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs, Push: sender})
+	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst, Push: sender, InboundDomain: inboundDomain})
+	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs, Push: sender, InboundDomain: inboundDomain})
 	if err != nil {
 		return err
 	}
@@ -385,6 +394,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
 	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })
 
+	if inboundDomain != "" {
+		domain := inboundDomain
+		in := (&inbound.Server{DB: db, Domain: domain, Log: log}).New(cfg.SMTPListen)
+		inLn, err := net.Listen("tcp", cfg.SMTPListen)
+		if err != nil {
+			return fmt.Errorf("--smtp-listen: %w", err)
+		}
+		log.Info("receiving email for private addresses", "addr", inLn.Addr().String(), "domain", domain)
+		jobs.Go("smtp receiver", func(ctx context.Context) error {
+			go func() { <-ctx.Done(); in.Close() }()
+			if err := in.Serve(inLn); err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		})
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
@@ -511,4 +536,16 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintln(stdout, key)
 	fmt.Fprintf(stderr, "API key %s… for %s in %s; it is shown only this once.\n", prefix, u.Email, org.Slug)
 	return nil
+}
+
+// hostOnly is a URL's host without its port.
+func hostOnly(u string) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if i := strings.IndexByte(h, '/'); i >= 0 {
+		h = h[:i]
+	}
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		return host
+	}
+	return h
 }

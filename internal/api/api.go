@@ -30,6 +30,9 @@ type Options struct {
 	// Push sends alerts to users' devices; nil turns alerts off (the push
 	// routes answer 404).
 	Push *push.Sender
+	// InboundDomain is the domain of users' private addresses for email
+	// onto the timeline ("": the receiver is off).
+	InboundDomain string
 }
 
 // Server is the API.
@@ -39,12 +42,13 @@ type Server struct {
 	now     func() time.Time
 	limits  *limiter
 	push    *push.Sender
+	inbound string
 	handler http.Handler
 }
 
 // New builds the API handler.
 func New(o Options) *Server {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, push: o.Push}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, push: o.Push, inbound: o.InboundDomain}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -36,6 +36,11 @@ type Config struct {
 	// BaseURL is the server's public address, for links in messages.
 	SMTPURL string
 	BaseURL string
+	// SMTPListen, when set, is the address of the SMTP receiver for
+	// users' private addresses (email onto the timeline), whose domain
+	// is InboundDomain (the base URL's host when empty).
+	SMTPListen    string
+	InboundDomain string
 	// PushContact is how the operators of push services (Google's,
 	// Mozilla's, Apple's) reach whoever runs this server about its alerts:
 	// a mailto: address or an https URL (see PushSubject).
@@ -71,6 +76,8 @@ func (c *Config) settings() []setting {
 			usage: "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
 		{flag: "smtp-url", env: "RAPPORT_SMTP_URL",
 			usage: "where email goes: smtp://user:pass@host:587?from=crm@example.com (STARTTLS), smtps://… (TLS) or log: (the log)", str: &c.SMTPURL, def: "log:"},
+		{flag: "smtp-listen", env: "RAPPORT_SMTP_LISTEN", usage: "address for the SMTP receiver of users' private addresses (email onto the timeline), e.g. :2525; off when empty", str: &c.SMTPListen},
+		{flag: "inbound-domain", env: "RAPPORT_INBOUND_DOMAIN", usage: "domain of users' private addresses (its MX points here); the base URL's host when empty", str: &c.InboundDomain},
 		{flag: "base-url", env: "RAPPORT_BASE_URL", usage: "the server's public address, for links in email and alerts (e.g. https://crm.example.com)", str: &c.BaseURL},
 		{flag: "push-contact", env: "RAPPORT_PUSH_CONTACT",
 			usage: "how push services reach this server's operator about its alerts: mailto:you@example.com or an https URL", str: &c.PushContact, def: DefaultPushContact},

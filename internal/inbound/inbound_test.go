@@ -130,7 +130,7 @@ Thursday at 10 works.
 		if err != nil || len(box) != 2 || box[0].FromName != "Sam Stranger" {
 			t.Fatalf("inbox = %+v, %v", box, err)
 		}
-		if err := db.AssignEmail(ctx, act, box[0].ID, dana.ID); err != nil {
+		if err := db.AssignEmail(ctx, act, box[0].ID, "dana@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.DismissEmail(ctx, act, box[1].ID); err != nil {
@@ -140,7 +140,7 @@ Thursday at 10 works.
 			t.Errorf("inbox after assigning and dismissing: %+v", box)
 		}
 		// Another user's messages are not the owner's to assign.
-		if err := db.AssignEmail(ctx, rapport.Member(org, owner), 1, dana.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		if err := db.AssignEmail(ctx, rapport.Member(org, owner), 1, "dana@example.com"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Errorf("the owner assigned the agent's message: %v", err)
 		}
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -187,9 +189,9 @@ func (db *DB) Inbox(ctx context.Context, act rapport.Actor, limit int) ([]Inboun
 	return es, err
 }
 
-// AssignEmail puts a waiting message of the actor's on a person's
-// timeline (one they see).
-func (db *DB) AssignEmail(ctx context.Context, act rapport.Actor, id, personID int64) error {
+// AssignEmail puts a waiting message of the actor's on the timeline of a
+// person they see, named by id or by one of their email addresses.
+func (db *DB) AssignEmail(ctx context.Context, act rapport.Actor, id int64, who string) error {
 	e := new(InboundEmail)
 	if err := db.ro.NewSelect().Model(e).Where("org_id = ? AND user_id = ? AND id = ?", act.Org, act.User, id).Scan(ctx); err != nil {
 		return notFound(err, "message")
@@ -197,7 +199,16 @@ func (db *DB) AssignEmail(ctx context.Context, act rapport.Actor, id, personID i
 	if e.Status != InboundWaiting {
 		return rapport.Errorf(rapport.ECONFLICT, "This message is already %s.", e.Status)
 	}
-	if err := db.CheckVisible(ctx, act, personID); err != nil {
+	who = strings.TrimSpace(who)
+	personID, err := strconv.ParseInt(who, 10, 64)
+	if err != nil {
+		if personID, err = db.emailOwner(ctx, act, []string{who}); err != nil {
+			return err
+		}
+		if personID == 0 {
+			return invalidField("person", fmt.Sprintf("None of your people has the address %q.", who))
+		}
+	} else if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return err
 	}
 	return db.logInbound(ctx, act, e, personID)
@@ -208,4 +219,31 @@ func (db *DB) DismissEmail(ctx context.Context, act rapport.Actor, id int64) err
 	res, err := db.rw.NewUpdate().Table("inbound_emails").Set("status = ?", InboundDismissed).Set("body = ''").
 		Where("org_id = ? AND user_id = ? AND id = ? AND status = ?", act.Org, act.User, id, InboundWaiting).Exec(ctx)
 	return affected(res, err, "message")
+}
+
+// EmailToNewPerson makes the other side of a waiting message of the
+// actor's a new lead of theirs (named as the message names them) and
+// puts the message on their timeline.
+func (db *DB) EmailToNewPerson(ctx context.Context, act rapport.Actor, id int64) (*rapport.Person, error) {
+	e := new(InboundEmail)
+	if err := db.ro.NewSelect().Model(e).Where("org_id = ? AND user_id = ? AND id = ?", act.Org, act.User, id).Scan(ctx); err != nil {
+		return nil, notFound(err, "message")
+	}
+	if e.Status != InboundWaiting {
+		return nil, rapport.Errorf(rapport.ECONFLICT, "This message is already %s.", e.Status)
+	}
+	others := e.Others()
+	if len(others) == 0 {
+		return nil, rapport.Errorf(rapport.EINVALID, "The message names no one to add.")
+	}
+	p := &rapport.Person{Kind: rapport.KindLead, OwnerID: act.User, Source: "Email", Emails: []rapport.Email{{Address: others[0]}}}
+	name := strings.TrimSpace(e.FromName)
+	if e.Direction == rapport.DirectionOutbound || name == "" || strings.Contains(name, "@") {
+		name = strings.Split(others[0], "@")[0]
+	}
+	p.FirstName, p.LastName, _ = strings.Cut(name, " ")
+	if err := db.CreatePerson(ctx, act, p); err != nil {
+		return nil, err
+	}
+	return p, db.logInbound(ctx, act, e, p.ID)
 }

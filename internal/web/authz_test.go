@@ -159,6 +159,11 @@ var webAccess = map[string]access{
 	// first line).
 	"GET /today/live":  mine.with(func(a *access) { a.path = "/today/live?once=1" }),
 	"POST /today/duty": mine,
+	// The inbox is the user's own; the ids named are no one's message.
+	"GET /inbox":                mine,
+	"POST /inbox/{id}/assign":   {other: notFound, private: notFound, own: notFound},
+	"POST /inbox/{id}/new-lead": {other: notFound, private: notFound, own: notFound},
+	"POST /inbox/{id}/dismiss":  {other: notFound, private: notFound, own: notFound},
 	// Claiming from the pond: another organisation's person is not
 	// found; a person not in the pond is a conflict, said on Today.
 	"POST /pond/{id}/claim": shared,

@@ -110,7 +110,7 @@ var idOf = []struct{ prefix, kind string }{
 	{"/people/", "person"}, {"/call/", "person"}, {"/conversations/", "conversation"}, {"/followups/", "followup"},
 	{"/settings/keys/", "apikey"}, {"/routing/", "rule"}, {"/import/", "import"}, {"/companies/", "company"},
 	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
-	{"/users/", "user"}, {"/pond/", "person"}, {"/settings/messages/", "person"},
+	{"/users/", "user"}, {"/pond/", "person"}, {"/inbox/", "person"}, {"/settings/messages/", "person"},
 }
 
 // request turns a route pattern into a method and a path naming rec's

@@ -33,6 +33,9 @@ type Options struct {
 	// Push sends alerts to users' devices; nil turns alerts off (settings
 	// then offers none).
 	Push *push.Sender
+	// InboundDomain is the domain of users' private addresses for email
+	// onto the timeline ("": the receiver is off).
+	InboundDomain string
 }
 
 // Server is the web application.
@@ -53,6 +56,7 @@ type Server struct {
 	streams     chan struct{}
 	endStreams  sync.Once
 	liveStreams streamCounts
+	inbound     string
 }
 
 // EndStreams closes the live streams open now and refuses new ones, so
@@ -62,7 +66,7 @@ func (s *Server) EndStreams() { s.endStreams.Do(func() { close(s.streams) }) }
 
 // New builds the server, parsing every template once.
 func New(o Options) (*Server, error) {
-	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs, streams: make(chan struct{}), push: o.Push}
+	s := &Server{db: o.DB, log: o.Logger, now: o.Now, secureCookies: o.SecureCookies, jobs: o.Jobs, streams: make(chan struct{}), push: o.Push, inbound: o.InboundDomain}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -124,6 +128,10 @@ func (s *Server) routeTable() []route {
 		{"GET /today", s.user(s.today)},
 		{"GET /today/live", s.user(s.todayLive)},
 		{"POST /today/duty", s.user(s.dutySave)},
+		{"GET /inbox", s.user(s.inbox)},
+		{"POST /inbox/{id}/assign", s.user(s.inboxAssign)},
+		{"POST /inbox/{id}/new-lead", s.user(s.inboxNewLead)},
+		{"POST /inbox/{id}/dismiss", s.user(s.inboxDismiss)},
 		{"POST /pond/{id}/claim", s.user(s.pondClaim)},
 		{"GET /call", s.user(s.callNext)},
 		{"GET /call/{id}", s.user(s.callPerson)},

@@ -26,6 +26,9 @@ type settingsPage struct {
 	// scheme html/template does not know, made here from our own link).
 	CalendarWebcal template.URL
 	HasCalendar    bool
+	// InboundAddress is the user's private address for email onto the
+	// timeline ("" when the receiver is off).
+	InboundAddress string
 	AlertKinds     []rapport.AlertKind
 	Hours          []int
 	TZs            []string
@@ -91,6 +94,13 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 	var err error
 	if p.HasCalendar, err = s.db.HasCalendarFeed(r.Context(), a.actor); err != nil {
 		return err
+	}
+	if s.inbound != "" {
+		token, err := s.db.InboundAddress(r.Context(), a.actor)
+		if err != nil {
+			return err
+		}
+		p.InboundAddress = token + "@" + s.inbound
 	}
 	for h := range 24 {
 		p.Hours = append(p.Hours, h)
