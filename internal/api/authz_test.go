@@ -129,6 +129,13 @@ var apiAccess = map[string]access{
 	}),
 	"POST /api/v1/me/calendar-feed":   mine,
 	"DELETE /api/v1/me/calendar-feed": mine.with(func(a *access) { a.destroys = 1 }),
+	// The inbox is the user's own; the ids named are no one's message.
+	"GET /api/v1/me/inbound-address": {other: notFound, private: notFound, own: notFound},
+	"GET /api/v1/inbox":              mine,
+	"POST /api/v1/inbox/{id}/assign": {other: notFound, private: notFound, own: notFound,
+		body: sends(map[string]any{"person": "nobody@example.com"})},
+	"POST /api/v1/inbox/{id}/lead":    {other: notFound, private: notFound, own: notFound},
+	"POST /api/v1/inbox/{id}/dismiss": {other: notFound, private: notFound, own: notFound},
 	"GET /api/v1/pond":                mine,
 	// The private person is in no pond: taken (409); another
 	// organisation's is not found.
@@ -414,7 +421,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key",
-	"pond": "person", "outbox": "person"}
+	"pond": "person", "outbox": "person", "inbox": "person"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {

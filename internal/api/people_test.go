@@ -275,11 +275,14 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		// missing here fails, so that no new route passes by answering 404
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key", "pond": "person", "outbox": "person"}
+			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key", "pond": "person", "outbox": "person", "inbox": "person"}
 		// Bodies that would be accepted with A's own key.
 		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{
 			"POST /api/v1/pond/{id}/claim":               nil,
+			"POST /api/v1/inbox/{id}/assign":             map[string]any{"person": "nobody@example.com"},
+			"POST /api/v1/inbox/{id}/lead":               nil,
+			"POST /api/v1/inbox/{id}/dismiss":            nil,
 			"POST /api/v1/outbox/{id}/retry":             nil,
 			"POST /api/v1/playbook/{kind}":               entry,
 			"POST /api/v1/playbook/{kind}/{key}/retire":  nil,
