@@ -216,9 +216,14 @@ func (db *DB) AssignEmail(ctx context.Context, act rapport.Actor, id int64, who 
 
 // DismissEmail lets a waiting message of the actor's go.
 func (db *DB) DismissEmail(ctx context.Context, act rapport.Actor, id int64) error {
-	res, err := db.rw.NewUpdate().Table("inbound_emails").Set("status = ?", InboundDismissed).Set("body = ''").
-		Where("org_id = ? AND user_id = ? AND id = ? AND status = ?", act.Org, act.User, id, InboundWaiting).Exec(ctx)
-	return affected(res, err, "message")
+	return db.tx(ctx, func(tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("inbound_emails").Set("status = ?", InboundDismissed).Set("body = ''").
+			Where("org_id = ? AND user_id = ? AND id = ? AND status = ?", act.Org, act.User, id, InboundWaiting).Exec(ctx)
+		if err := affected(res, err, "message"); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, act.Org, act.User, AuditDelete, "inbound email", id, "let go from the inbox")
+	})
 }
 
 // EmailToNewPerson makes the other side of a waiting message of the
