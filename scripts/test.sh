@@ -27,7 +27,8 @@ for target in \
   ./internal/store:FuzzBackupRoundTrip \
   ./internal/phone:FuzzNormalize \
   ./internal/intake:FuzzEventDecoder \
-  ./internal/rapport:FuzzAssess; do
+  ./internal/rapport:FuzzAssess \
+  ./internal/inbound:FuzzParse; do
   pkg="${target%%:*}" name="${target##*:}"
   echo "fuzzing $name for $fuzztime"
   fuzz "$pkg" "$name"
