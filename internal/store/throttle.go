@@ -48,7 +48,16 @@ var (
 	addressRule = throttleRule{"address:", 20, 15 * time.Minute}
 	// A signed-in user confirming their password (to change it).
 	confirmRule = throttleRule{"confirm:", 5, 15 * time.Minute}
+	// An address asking for reset links ("forgot your password?"): five,
+	// then fifteen minutes, so that no one floods people's mailboxes.
+	forgotRule = throttleRule{"forgot:", 5, 15 * time.Minute}
 )
+
+// BeginForgot counts a request for a reset link from address; a locked
+// address gets the time it may ask again, and the request is not made.
+func (db *DB) BeginForgot(ctx context.Context, address string) (time.Time, error) {
+	return db.countAttempt(ctx, []throttleRule{forgotRule}, []string{forgotRule.scope + address})
+}
 
 // SignInAttempt says who is trying to sign in: the account's email, the
 // client's address, and the browser's device token when it has one.

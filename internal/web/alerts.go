@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -211,6 +212,14 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) error {
 		f.addErr("email", "Enter the email address you sign in with.")
 		s.render(w, r, http.StatusUnprocessableEntity, "forgot", &forgotPage{Base: s.basePage(r, nil, "Forgot your password?"), Form: f})
 		return nil
+	}
+	until, err := s.db.BeginForgot(r.Context(), httpx.ClientIP(r))
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
+		return rapport.Errorf(rapport.ERATELIMIT, "Too many reset links asked for from here: try again in a few minutes.")
 	}
 	if err := s.db.ForgotPassword(r.Context(), email); err != nil {
 		return err

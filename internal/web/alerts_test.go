@@ -40,6 +40,11 @@ func TestAlertSettingsForgotAndUnsubscribe(t *testing.T) {
 			wantStatus(t, res, http.StatusOK)
 			wantBody(t, res, "Check your email")
 		}
+		// Asking again and again from one address is refused for a while.
+		for range 3 {
+			wantStatus(t, anon.post("/forgot", url.Values{"email": {"x@acme.test"}}), http.StatusOK)
+		}
+		wantStatus(t, anon.post("/forgot", url.Values{"email": {a.agent.Email}}), http.StatusTooManyRequests)
 		msgs, err := h.db.Outbox(ctx, rapport.Member(a.org, a.owner), store.OutboxPending, 10)
 		if err != nil || len(msgs) != 1 || msgs[0].Kind != rapport.AlertPasswordReset || msgs[0].UserID != a.agent.ID {
 			t.Fatalf("outbox after forgot = %+v, %v", msgs, err)
