@@ -217,3 +217,16 @@ func (db *DB) Unsubscribe(ctx context.Context, token string, kind rapport.AlertK
 	})
 	return u, err
 }
+
+// UnsubscribeLink reports whether token names a user's unsubscribe links
+// (for the page that asks before the one click).
+func (db *DB) UnsubscribeLink(ctx context.Context, token string) error {
+	if len(token) < 32 {
+		return rapport.NotFound("unsubscribe link")
+	}
+	ok, err := db.ro.NewSelect().Table("users").Where("alert_token = ?", token).Exists(ctx)
+	if err == nil && !ok {
+		err = rapport.NotFound("unsubscribe link")
+	}
+	return err
+}

@@ -175,6 +175,9 @@ func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
 	if !kind.Valid() {
 		return rapport.NotFound("unsubscribe link")
 	}
+	if err := s.db.UnsubscribeLink(r.Context(), r.PathValue("token")); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "unsubscribe", &unsubscribePage{Base: s.basePage(r, nil, "Unsubscribe"), Kind: kind})
 	return nil
 }

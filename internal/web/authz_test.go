@@ -147,7 +147,7 @@ var webAccess = map[string]access{
 		return url.Values{"email": {"nobody@nowhere.test"}}
 	}},
 	// Unsubscribing: the page asks first; an unknown link is not found.
-	"GET /unsubscribe/{token}/{kind}":  {public: true, anon: http.StatusOK, path: "/unsubscribe/no-such-token/new_lead"},
+	"GET /unsubscribe/{token}/{kind}":  {public: true, anon: http.StatusNotFound, path: "/unsubscribe/no-such-token/new_lead"},
 	"POST /unsubscribe/{token}/{kind}": {public: true, anon: http.StatusNotFound, path: "/unsubscribe/no-such-token/new_lead"},
 	"POST /signin":                     {public: true, anon: http.StatusUnauthorized},
 	"POST /signout":                    {public: true, anon: http.StatusSeeOther},
