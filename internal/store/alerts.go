@@ -57,13 +57,23 @@ func (db *DB) SweepPromises(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	members := memberCache{db: db}
+	// Each sweep finds the same promises due for a while: those already
+	// alerted are passed over without a write.
+	alerted, err := db.alertedRefs(ctx, rapport.AlertPromiseDue, fs)
+	if err != nil {
+		return 0, err
+	}
 	for i := range fs {
 		f := &fs[i]
+		if alerted[f.ID] {
+			continue
+		}
 		org, u, err := members.get(ctx, f.OrgID, f.UserID)
 		if err != nil {
 			return n, err
 		}
-		if u == nil || !rapport.PromiseDueNow(f, u.AlertsOf(), now, u.Location(org)) {
+		if u == nil || !(u.Wants(rapport.AlertEmail, rapport.AlertPromiseDue) || u.Wants(rapport.AlertPush, rapport.AlertPromiseDue)) ||
+			!rapport.PromiseDueNow(f, u.AlertsOf(), now, u.Location(org)) {
 			continue
 		}
 		err = db.tx(ctx, func(tx bun.Tx) error {
@@ -87,9 +97,20 @@ func (db *DB) SweepAgendas(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	members := memberCache{db: db}
+	// Users whose agenda went in the last day are passed over without a
+	// write (the idempotency key would refuse it anyway).
+	var sent []int64
+	if err := db.ro.NewSelect().Table("outbox").Column("user_id").Where("kind = ? AND created_at > ?", rapport.AlertAgenda, now.UTC().Add(-20*time.Hour)).
+		Scan(ctx, &sent); err != nil {
+		return 0, err
+	}
+	had := map[int64]bool{}
+	for _, id := range sent {
+		had[id] = true
+	}
 	for i := range users {
 		u := &users[i]
-		if !u.Wants(rapport.AlertEmail, rapport.AlertAgenda) {
+		if had[u.ID] || !u.Wants(rapport.AlertEmail, rapport.AlertAgenda) {
 			continue
 		}
 		org, _, err := members.get(ctx, u.OrgID, 0)
@@ -229,4 +250,23 @@ func (db *DB) UnsubscribeLink(ctx context.Context, token string) error {
 		err = rapport.NotFound("unsubscribe link")
 	}
 	return err
+}
+
+// alertedRefs says which of the follow-ups already have a message of kind.
+func (db *DB) alertedRefs(ctx context.Context, kind rapport.AlertKind, fs []rapport.FollowUp) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for start := 0; start < len(fs); start += 500 {
+		ids := make([]int64, 0, 500)
+		for _, f := range fs[start:min(start+500, len(fs))] {
+			ids = append(ids, f.ID)
+		}
+		var got []int64
+		if err := db.ro.NewSelect().Table("outbox").Column("ref_id").Where("kind = ? AND ref_id IN (?)", kind, bun.List(ids)).Scan(ctx, &got); err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
