@@ -29,12 +29,22 @@ func (db *DB) leadArrived(ctx context.Context, tx bun.Tx, orgID int64, p *rappor
 	return db.signal(ctx, tx, TopicToday(orgID, p.OwnerID))
 }
 
+// assigned records that a person changed hands now: the claim window
+// counts from here, and they are out of the pond.
+func (db *DB) assigned(ctx context.Context, tx bun.Tx, orgID int64, personIDs ...int64) error {
+	if len(personIDs) == 0 {
+		return nil
+	}
+	_, err := tx.NewUpdate().Table("people").Set("assigned_at = ?", db.now().UTC()).Set("in_pond = FALSE").
+		Where("org_id = ? AND id IN (?)", orgID, bun.List(personIDs)).Exec(ctx)
+	return err
+}
+
 // handedTo tells a lead's new owner that it is theirs now, when someone
 // else gave it to them (an owner changed by a manager, a hand-over of the
 // claim window). version names the change, so that it alerts once.
 func (db *DB) handedTo(ctx context.Context, tx bun.Tx, org *rapport.Org, personID, userID int64, cause string) error {
-	if _, err := tx.NewUpdate().Table("people").Set("assigned_at = ?", db.now().UTC()).Set("in_pond = FALSE").
-		Where("org_id = ? AND id = ?", org.ID, personID).Exec(ctx); err != nil {
+	if err := db.assigned(ctx, tx, org.ID, personID); err != nil {
 		return err
 	}
 	if err := db.enqueue(ctx, tx, org, alert{kind: rapport.AlertReassigned, userID: userID, personID: personID,

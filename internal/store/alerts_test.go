@@ -339,3 +339,43 @@ func TestSignalsReachOtherServers(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimWindowOnlyForNewLeads: a client given to someone else, and a
+// lead handed over with its owner's departure, are not passed on by the
+// claim window meanwhile.
+func TestClaimWindowOnlyForNewLeads(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		bea := f.member(t, "Bea Second", rapport.RoleAgent)
+		cy := f.member(t, "Cy Third", rapport.RoleAgent)
+		owner := rapport.Member(f.org, f.owner)
+		org := *f.org
+		org.ClaimMinutes = 60
+		if err := f.db.UpdateOrg(ctx, owner, &org); err != nil {
+			t.Fatal(err)
+		}
+		client := f.person(t, rapport.Person{FirstName: "Clara", Kind: rapport.KindClient})
+		client.OwnerID, client.Version = bea.ID, 0
+		if err := f.db.UpdatePerson(ctx, owner, client); err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.db.RecordEvent(ctx, owner, event("k1", "Inquiry", "Zillow", rapport.Person{FirstName: "Ann"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(50 * time.Minute)
+		// The lead's owner leaves: their people go to Cy, whose window starts now.
+		if _, err := f.db.DisableUser(ctx, owner, res.Person.OwnerID, cy.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(15 * time.Minute)
+		if n, err := f.db.SweepClaims(ctx, f.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("sweep passed %d, %v", n, err)
+		}
+		if p, _ := f.db.Person(ctx, owner, client.ID); p.OwnerID != bea.ID {
+			t.Errorf("the client moved to %d", p.OwnerID)
+		}
+		if p, _ := f.db.Person(ctx, owner, res.Person.ID); p.OwnerID != cy.ID {
+			t.Errorf("the handed-over lead moved to %d", p.OwnerID)
+		}
+	})
+}

@@ -53,7 +53,7 @@ func (db *DB) SweepClaims(ctx context.Context, now time.Time) (int, error) {
 		cutoff := now.UTC().Add(-time.Duration(org.ClaimMinutes) * time.Minute)
 		var cs []claimCandidate
 		if err := db.ro.NewSelect().Table("people").Column("id", "owner_id", "source", "assigned_at").
-			Where("org_id = ? AND first_attempt_at IS NULL AND archived_at IS NULL AND NOT in_pond", org.ID).
+			Where("org_id = ? AND kind = ? AND first_attempt_at IS NULL AND archived_at IS NULL AND NOT in_pond", org.ID, rapport.KindLead).
 			Where("owner_id IS NOT NULL AND assigned_at IS NOT NULL AND assigned_at <= ?", cutoff).
 			OrderExpr("assigned_at, id").Limit(500).Scan(ctx, &cs); err != nil {
 			return n, err
@@ -77,7 +77,7 @@ func (db *DB) passLead(ctx context.Context, org *rapport.Org, c claimCandidate, 
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		var now claimCandidate
 		if err := db.forUpdate(tx.NewSelect().Table("people").Column("id", "owner_id", "source", "assigned_at").
-			Where("org_id = ? AND id = ? AND first_attempt_at IS NULL AND archived_at IS NULL AND NOT in_pond", org.ID, c.ID).
+			Where("org_id = ? AND id = ? AND kind = ? AND first_attempt_at IS NULL AND archived_at IS NULL AND NOT in_pond", org.ID, c.ID, rapport.KindLead).
 			Where("owner_id = ? AND assigned_at <= ?", c.OwnerID, cutoff)).Scan(ctx, &now); err != nil {
 			return ignoreNoRows(err) // attempted, archived or passed meanwhile
 		}

@@ -451,6 +451,7 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 	}
 	s.w.close()
 	err := s.tx.Commit()
+	s.db.committed(s.tx.Tx, err == nil)
 	s.release()
 	if err != nil {
 		return s.stats, err
@@ -475,5 +476,6 @@ func (s *ImportSession) Abort() {
 		s.w.close()
 	}
 	s.tx.Rollback()
+	s.db.committed(s.tx.Tx, false)
 	s.release()
 }

@@ -225,13 +225,21 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err
 	}
-	if p.OwnerID != 0 && p.OwnerID != old.OwnerID && p.OwnerID != actorID {
-		org, err := orgTx(ctx, tx, orgID)
-		if err != nil {
+	if p.OwnerID != old.OwnerID {
+		// A new owner: the claim window starts again for them. Someone
+		// else giving it to them tells them so (an import does not: it
+		// would be one message a person).
+		if err := db.assigned(ctx, tx, orgID, p.ID); err != nil {
 			return err
 		}
-		if err := db.handedTo(ctx, tx, org, p.ID, p.OwnerID, fmt.Sprintf("v%d", p.Version)); err != nil {
-			return err
+		if p.OwnerID != 0 && p.OwnerID != actorID && reason != "Import" {
+			org, err := orgTx(ctx, tx, orgID)
+			if err != nil {
+				return err
+			}
+			if err := db.handedTo(ctx, tx, org, p.ID, p.OwnerID, fmt.Sprintf("v%d", p.Version)); err != nil {
+				return err
+			}
 		}
 	}
 	// Keep what calls taught us about numbers that are still listed.

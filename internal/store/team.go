@@ -192,6 +192,11 @@ func (db *DB) handOver(ctx context.Context, tx bun.Tx, orgID, from, to int64, ru
 	var err error
 	// A change of owner is a change to the person: their version moves on,
 	// so that an edit begun before the handover does not undo it.
+	// The claim window starts again for the new owner.
+	if _, err := tx.NewUpdate().Table("people").Set("assigned_at = ?", now).
+		Where("org_id = ? AND owner_id = ? AND assigned_at IS NOT NULL", orgID, from).Exec(ctx); err != nil {
+		return err
+	}
 	if h.People, err = rowsOf(tx.NewUpdate().Table("people").Set("owner_id = ?, version = version + 1, updated_at = ?", to, now).
 		Where("org_id = ? AND owner_id = ?", orgID, from).Exec(ctx)); err != nil {
 		return err
