@@ -94,6 +94,11 @@ func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipie
 		if !f.Open() {
 			return &content{skip: "the promise was kept or cancelled"}, nil
 		}
+		if !rapport.Member(to.Org, to.User).Sees(v.Person.OwnerID) && v.Person.OwnerID != to.User.ID {
+			// A promise about someone they may not see (the organisation
+			// keeps people to their owners) says nothing of them.
+			return &content{skip: "about someone the recipient does not see"}, nil
+		}
 		v.FollowUp = f
 		title = "Due now: " + f.Label() + " — " + v.Person.Name()
 		subject = title
@@ -132,7 +137,7 @@ func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipie
 	if err != nil {
 		return nil, err
 	}
-	return &content{email: &Email{To: to.User.Email, ToName: to.User.DisplayName(), Subject: subject, Text: text, HTML: html,
+	return &content{email: &Email{Secret: m.Kind == rapport.AlertPasswordReset, To: to.User.Email, ToName: to.User.DisplayName(), Subject: subject, Text: text, HTML: html,
 		MessageID: fmt.Sprintf("%s.%d@rapport", strings.NewReplacer(":", ".").Replace(m.Key), m.OrgID), Unsubscribe: v.Unsub}}, nil
 }
 

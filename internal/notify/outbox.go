@@ -83,7 +83,8 @@ func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
 	if lease == 0 {
 		lease = 2 * time.Minute
 	}
-	ms, err := o.DB.ClaimMessages(ctx, 4*workers, lease)
+	// As many as are sent at once: each is sent within its lease.
+	ms, err := o.DB.ClaimMessages(ctx, workers, lease)
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}

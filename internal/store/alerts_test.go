@@ -111,8 +111,13 @@ func TestOutboxNewLeadAlertOnceAndRetries(t *testing.T) {
 		if len(got) != 1 || got[0].ID != push.ID || got[0].Attempts != 2 {
 			t.Fatalf("retry = %+v", got)
 		}
-		got[0].Attempts = rapport.OutboxAttempts
-		if err := f.db.MessageFailed(ctx, &got[0], "410 gone", true, 0); err != nil {
+		// A server whose lease ran out records nothing (another claimed it).
+		stale := got[0]
+		stale.Attempts--
+		if err := f.db.MessageFailed(ctx, &stale, "late", false, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.MessageFailed(ctx, &got[0], "410 gone", false, 0); err != nil {
 			t.Fatal(err)
 		}
 		owner := rapport.Member(f.org, f.owner)

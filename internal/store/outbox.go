@@ -188,7 +188,9 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 	now := db.now().UTC()
 	return db.tx(ctx, func(tx bun.Tx) error {
 		for _, o := range ds {
-			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ?", o.Message.ID)
+			// attempts fences the record: a server whose lease ran out and
+			// was claimed again by another records nothing.
+			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ? AND attempts = ?", o.Message.ID, o.Message.Attempts)
 			switch o.Status {
 			case OutboxSent:
 				q.Set("status = ?", OutboxSent).Set("sent_at = ?", now).Set("data = ''").Set("last_error = ''")
@@ -224,16 +226,26 @@ func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry b
 	return db.RecordDeliveries(ctx, []Delivery{{Message: m, Why: why, Retry: retry, Wait: wait}})
 }
 
-// NextMessageAt returns when the earliest pending message falls due, or
-// the zero time when none waits.
+// NextMessageAt returns when the earliest pending message falls due (a
+// leased one when its lease runs out), or the zero time when none waits.
 func (db *DB) NextMessageAt(ctx context.Context) (time.Time, error) {
-	var ms []Message
-	err := db.ro.NewSelect().Model(&ms).Column("not_before").Where("status = ?", OutboxPending).
-		OrderExpr("not_before").Limit(1).Scan(ctx)
-	if err != nil || len(ms) == 0 {
+	now := db.now().UTC()
+	var free, leased []time.Time
+	if err := db.ro.NewSelect().Table("outbox").Column("not_before").Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).
+		OrderExpr("not_before").Limit(1).Scan(ctx, &free); err != nil {
 		return time.Time{}, err
 	}
-	return ms[0].NotBefore, nil
+	if err := db.ro.NewSelect().Table("outbox").Column("lease_until").Where("status = ? AND lease_until >= ?", OutboxPending, now).
+		OrderExpr("lease_until").Limit(1).Scan(ctx, &leased); err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, t := range append(free, leased...) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next, nil
 }
 
 // Outbox lists the organisation's messages with status (all when empty),
