@@ -314,6 +314,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rate, burst := cfg.APILimits()
 	apiServer := api.New(api.Options{DB: db, Logger: log, RatePerMinute: rate, Burst: burst, Push: sender, InboundDomain: inboundDomain})
+	// The SMTP receiver listens before anything starts, so that a port
+	// it cannot take stops the server cleanly.
+	var inLn net.Listener
+	if inboundDomain != "" {
+		if inLn, err = net.Listen("tcp", cfg.SMTPListen); err != nil {
+			return fmt.Errorf("--smtp-listen: %w", err)
+		}
+		defer inLn.Close()
+	}
 	app, err := web.New(web.Options{DB: db, Logger: log, SecureCookies: cfg.SecureCookies, Jobs: jobs, Push: sender, InboundDomain: inboundDomain})
 	if err != nil {
 		return err
@@ -394,14 +403,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
 	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })
 
-	if inboundDomain != "" {
-		domain := inboundDomain
-		in := (&inbound.Server{DB: db, Domain: domain, Log: log}).New(cfg.SMTPListen)
-		inLn, err := net.Listen("tcp", cfg.SMTPListen)
-		if err != nil {
-			return fmt.Errorf("--smtp-listen: %w", err)
-		}
-		log.Info("receiving email for private addresses", "addr", inLn.Addr().String(), "domain", domain)
+	if inLn != nil {
+		in := (&inbound.Server{DB: db, Domain: inboundDomain, Log: log}).New(cfg.SMTPListen)
+		log.Info("receiving email for private addresses", "addr", inLn.Addr().String(), "domain", inboundDomain)
 		jobs.Go("smtp receiver", func(ctx context.Context) error {
 			go func() { <-ctx.Done(); in.Close() }()
 			if err := in.Serve(inLn); err != nil && ctx.Err() == nil {

@@ -53,7 +53,7 @@ func Write(w io.Writer, c *store.Calendar, baseURL string, now time.Time) error 
 		}
 		e.SetSequence(seq)
 		e.SetStatus(status)
-		e.SetSummary(summary)
+		e.SetSummary(clean(summary))
 		day := p.DueOn.Start(loc)
 		if at, ok := rapport.ParseClock(p.DueTime); ok {
 			start := time.Date(day.Year(), day.Month(), day.Day(), at/60, at%60, 0, 0, loc)
@@ -70,7 +70,7 @@ func Write(w io.Writer, c *store.Calendar, baseURL string, now time.Time) error 
 		}
 		link := fmt.Sprintf("%s/people/%d", baseURL, p.Person.ID)
 		e.SetURL(link)
-		e.SetDescription(describe(&p, link))
+		e.SetDescription(clean(describe(&p, link)))
 		if len(p.Person.Phones) > 0 {
 			e.SetLocation("tel:" + p.Person.Phones[0].Number)
 		}
@@ -90,19 +90,24 @@ func Write(w io.Writer, c *store.Calendar, baseURL string, now time.Time) error 
 			}
 			e := cal.AddEvent(fmt.Sprintf("%s-%d@%s", a.kind, p.ID, host))
 			e.SetDtStampTime(stamp)
-			e.SetSummary(a.label + ": " + p.Name())
+			e.SetSummary(clean(a.label + ": " + p.Name()))
 			// The first occurrence: this year's (a 29 February falls on
 			// the 28th in other years, as people celebrate it).
-			first := time.Date(now.In(loc).Year(), a.when.Month, a.when.Day, 0, 0, 0, 0, time.UTC)
+			year := now.In(loc).Year()
 			if a.when.Year > 0 {
-				first = time.Date(a.when.Year, a.when.Month, a.when.Day, 0, 0, 0, 0, time.UTC)
+				year = a.when.Year
 			}
+			day := a.when.Day
+			if a.when.Month == time.February && day == 29 && !leap(year) {
+				day = 28
+			}
+			first := time.Date(year, a.when.Month, day, 0, 0, 0, 0, time.UTC)
 			e.SetAllDayStartAt(first)
 			e.SetAllDayEndAt(first.AddDate(0, 0, 1))
 			e.AddRrule("FREQ=YEARLY")
 			e.SetTimeTransparency(ics.TransparencyTransparent)
 			e.SetURL(fmt.Sprintf("%s/people/%d", baseURL, p.ID))
-			e.SetDescription("A reason to call " + p.Name() + ".")
+			e.SetDescription(clean("A reason to call " + p.Name() + "."))
 		}
 	}
 	return cal.SerializeTo(w)
@@ -161,6 +166,14 @@ func describe(p *store.CalendarPromise, link string) string {
 	b.WriteString("\n" + link)
 	return strings.TrimSpace(b.String())
 }
+
+// clean keeps text a property value can carry: lines end in \n (which
+// the writer escapes), never a bare carriage return.
+func clean(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+func leap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 func label(l string) string {
 	if l == "" {

@@ -204,6 +204,9 @@ func (db *DB) ClaimLead(ctx context.Context, act rapport.Actor, personID int64) 
 			if owner.OwnerID == act.User {
 				return nil
 			}
+			if !act.Sees(owner.OwnerID) {
+				return rapport.NotFound("person")
+			}
 			return rapport.Errorf(rapport.ECONFLICT, "Someone else claimed this lead first.")
 		}
 		if err := db.handover(ctx, tx, act.Org, personID, 0, act.User, "claimed from the pond"); err != nil {

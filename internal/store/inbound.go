@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -72,9 +74,12 @@ func (db *DB) InboundAddress(ctx context.Context, act rapport.Actor) (string, er
 			return err
 		}
 		token = "in-" + newAlertToken()[:24]
-		_, err = tx.NewRaw("INSERT INTO inbound_addresses (token, org_id, user_id, created_at) VALUES (?, ?, ?, ?)",
-			token, act.Org, act.User, db.now().UTC()).Exec(ctx)
-		return err
+		if _, err = tx.NewRaw("INSERT INTO inbound_addresses (token, org_id, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+			token, act.Org, act.User, db.now().UTC()).Exec(ctx); err != nil {
+			return err
+		}
+		// Another request may have made it first: theirs stands.
+		return tx.NewSelect().Table("inbound_addresses").Column("token").Where("org_id = ? AND user_id = ?", act.Org, act.User).Scan(ctx, &token)
 	})
 	return token, err
 }
@@ -122,6 +127,11 @@ func (db *DB) ReceiveEmail(ctx context.Context, act rapport.Actor, e *InboundEma
 	e.Body = cutText(strings.ToValidUTF8(e.Body, ""), maxInboundBody)
 	if e.MessageID == "" {
 		e.MessageID = e.FromAddr + "|" + e.OccurredAt.Format(time.RFC3339Nano) + "|" + e.Subject
+	}
+	if len(e.MessageID) > 200 {
+		// An index takes a bounded key: a long id is kept by its hash.
+		sum := sha256.Sum256([]byte(e.MessageID))
+		e.MessageID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	var dup bool
 	if dup, err = db.ro.NewSelect().Table("inbound_emails").Where("org_id = ? AND user_id = ? AND message_id = ?", org.ID, u.ID, e.MessageID).Exists(ctx); err != nil || dup {
@@ -211,7 +221,34 @@ func (db *DB) AssignEmail(ctx context.Context, act rapport.Actor, id int64, who 
 	} else if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return err
 	}
-	return db.logInbound(ctx, act, e, personID)
+	if err := db.takeWaiting(ctx, e); err != nil {
+		return err
+	}
+	if err := db.logInbound(ctx, act, e, personID); err != nil {
+		db.putBackWaiting(ctx, e)
+		return err
+	}
+	return nil
+}
+
+// takeWaiting marks a waiting message taken, so that a second click or a
+// retry finds it taken (a conflict) rather than logging it twice.
+func (db *DB) takeWaiting(ctx context.Context, e *InboundEmail) error {
+	res, err := db.rw.NewUpdate().Table("inbound_emails").Set("status = ?", InboundLogged).
+		Where("org_id = ? AND id = ? AND status = ?", e.OrgID, e.ID, InboundWaiting).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return rapport.Errorf(rapport.ECONFLICT, "This message was just put on a timeline.")
+	}
+	return nil
+}
+
+// putBackWaiting undoes takeWaiting when what followed failed.
+func (db *DB) putBackWaiting(ctx context.Context, e *InboundEmail) {
+	db.rw.NewUpdate().Table("inbound_emails").Set("status = ?", InboundWaiting).
+		Where("org_id = ? AND id = ? AND conversation_id IS NULL", e.OrgID, e.ID).Exec(context.WithoutCancel(ctx))
 }
 
 // DismissEmail lets a waiting message of the actor's go.
@@ -247,8 +284,18 @@ func (db *DB) EmailToNewPerson(ctx context.Context, act rapport.Actor, id int64)
 		name = strings.Split(others[0], "@")[0]
 	}
 	p.FirstName, p.LastName, _ = strings.Cut(name, " ")
-	if err := db.CreatePerson(ctx, act, p); err != nil {
+	if err := db.takeWaiting(ctx, e); err != nil {
 		return nil, err
 	}
-	return p, db.logInbound(ctx, act, e, p.ID)
+	if err := db.CreatePerson(ctx, act, p); err != nil {
+		db.putBackWaiting(ctx, e)
+		return nil, err
+	}
+	// The person exists now: a failure to log leaves them, with the
+	// message back in the inbox to put on their timeline.
+	if err := db.logInbound(ctx, act, e, p.ID); err != nil {
+		db.putBackWaiting(ctx, e)
+		return p, err
+	}
+	return p, nil
 }

@@ -203,6 +203,9 @@ func logPath(r *http.Request) string {
 	if strings.HasPrefix(r.URL.Path, "/calendar/") {
 		return "/calendar/…"
 	}
+	if strings.HasPrefix(r.URL.Path, "/unsubscribe/") {
+		return "/unsubscribe/…"
+	}
 	return r.URL.Path
 }
 
