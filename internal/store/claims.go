@@ -107,8 +107,13 @@ func (db *DB) passLead(ctx context.Context, org *rapport.Org, c claimCandidate, 
 			return db.signal(ctx, tx, TopicToday(org.ID, c.OwnerID))
 		}
 		next, err := db.routeLeadExcept(ctx, tx, org.ID, c.Source, c.OwnerID)
-		if err != nil || next == 0 {
-			return err // no one else on duty: the lead stays
+		if err != nil {
+			return err
+		}
+		if next == 0 {
+			// No one else on duty: the lead stays, and the rotation's
+			// turns taken looking are given back.
+			return errNoOneElse
 		}
 		if _, err := tx.NewUpdate().Table("people").Set("owner_id = ?, version = version + 1", next).
 			Where("org_id = ? AND id = ?", org.ID, c.ID).Exec(ctx); err != nil {
@@ -123,8 +128,13 @@ func (db *DB) passLead(ctx context.Context, org *rapport.Org, c claimCandidate, 
 		passed = true
 		return db.signal(ctx, tx, TopicToday(org.ID, c.OwnerID))
 	})
+	if err == errNoOneElse {
+		return false, nil
+	}
 	return passed, err
 }
+
+var errNoOneElse = errors.New("no one else on duty")
 
 // routeLeadExcept routes a lead to someone other than except, advancing
 // the rotation past them; 0 when no one else is on duty.
