@@ -137,9 +137,10 @@ var apiAccess = map[string]access{
 	"POST /api/v1/inbox/{id}/lead":    {other: notFound, private: notFound, own: notFound},
 	"POST /api/v1/inbox/{id}/dismiss": {other: notFound, private: notFound, own: notFound},
 	"GET /api/v1/pond":                mine,
-	// The private person is in no pond: taken (409); another
-	// organisation's is not found.
-	"POST /api/v1/pond/{id}/claim": {other: notFound, private: taken, own: taken},
+	// A person in no pond: taken (409) for one who may see them, not
+	// found for one who may not (another organisation's, a colleague's
+	// private person).
+	"POST /api/v1/pond/{id}/claim": {other: notFound, private: notFound, own: taken},
 	// The outbox is the owners'; the dead message named is not found.
 	"GET /api/v1/outbox":             managing,
 	"POST /api/v1/outbox/{id}/retry": {other: notFound, private: forbidden, own: notFound},

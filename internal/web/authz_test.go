@@ -164,9 +164,9 @@ var webAccess = map[string]access{
 	"POST /inbox/{id}/assign":   {other: notFound, private: notFound, own: notFound},
 	"POST /inbox/{id}/new-lead": {other: notFound, private: notFound, own: notFound},
 	"POST /inbox/{id}/dismiss":  {other: notFound, private: notFound, own: notFound},
-	// Claiming from the pond: another organisation's person is not
-	// found; a person not in the pond is a conflict, said on Today.
-	"POST /pond/{id}/claim": shared,
+	// Claiming from the pond: a person the caller may not see is not
+	// found; one not in the pond is a conflict, said on Today.
+	"POST /pond/{id}/claim": record,
 	"GET /call":             mine,
 	"GET /call/{id}":        record,
 	"POST /call/{id}": record.with(func(a *access) {
