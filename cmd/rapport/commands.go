@@ -20,6 +20,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
+	"github.com/rapport-crm/rapport/internal/egress"
 	"github.com/rapport-crm/rapport/internal/inbound"
 	"github.com/rapport-crm/rapport/internal/notify"
 	"github.com/rapport-crm/rapport/internal/phone"
@@ -255,7 +256,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := cfg.Logger(stderr)
 	log.Info("starting rapport", "version", version(), "config", cfg)
 	// Exclusive: a second server on one SQLite file is refused, naming it.
-	db, err := openDB(ctx, store.Options{URL: cfg.DB, Logger: log, Exclusive: true})
+	db, err := openDB(ctx, store.Options{URL: cfg.DB, Logger: log, Exclusive: true, WebhookAllow: cfg.WebhookAllow()})
 	if err != nil {
 		return err
 	}
@@ -303,7 +304,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("alerts by Web Push", "vapid_public_key", sender.PublicKey(), "contact", sender.Subject)
 	outbox := &notify.Outbox{DB: db, Mail: mailer, BaseURL: baseURL, Log: log,
-		Push: &notify.Devices{DB: db, Sender: sender, BaseURL: baseURL}}
+		Push:     &notify.Devices{DB: db, Sender: sender, BaseURL: baseURL},
+		Webhooks: api.Webhooks{DB: db}, WebhookClient: egress.Client(cfg.WebhookAllow(), notify.WebhookTimeout)}
+	if cfg.WebhooksAllowPrivate {
+		log.Warn("webhook endpoints may be at private addresses (--webhooks-allow-private): anyone who manages webhooks can make this server call inside your network")
+	}
 	// Email onto the timeline: users' private addresses are at this
 	// domain when the receiver runs.
 	inboundDomain := ""

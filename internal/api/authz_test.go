@@ -14,6 +14,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
 // The API's authorization matrix: every route of the route table (which
@@ -144,6 +145,21 @@ var apiAccess = map[string]access{
 	// The outbox is the owners'; the dead message named is not found.
 	"GET /api/v1/outbox":             managing,
 	"POST /api/v1/outbox/{id}/retry": {other: notFound, private: forbidden, own: notFound},
+	// Webhooks: owners and managers; another organisation's are not found.
+	"GET /api/v1/webhooks": managing,
+	"POST /api/v1/webhooks": managing.with(func(a *access) {
+		a.body = sends(map[string]any{"url": "https://hooks.invalid/new", "events": []string{"person.created"}})
+	}),
+	"GET /api/v1/webhooks/{id}":   managingRecord,
+	"PATCH /api/v1/webhooks/{id}": managingRecord.with(func(a *access) { a.body = sends(map[string]any{"description": "Slack"}) }),
+	"DELETE /api/v1/webhooks/{id}": managingRecord.with(func(a *access) {
+		a.destroys = 1
+	}),
+	"POST /api/v1/webhooks/{id}/secret":           managingRecord,
+	"POST /api/v1/webhooks/{id}/ping":             managingRecord,
+	"GET /api/v1/webhooks/{id}/deliveries":        managingRecord,
+	"POST /api/v1/webhooks/{id}/replay":           managingRecord,
+	"POST /api/v1/webhook-deliveries/{id}/replay": managingRecord,
 	"POST /api/v1/people": mine.with(func(a *access) {
 		// Referred by the private person: only the owner may say so.
 		a.other, a.private = refused, refused
@@ -402,6 +418,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	fx.ids = map[string]int64{"member": member.ID, "disabled": gone.ID, "key": colKey.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
 		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
 		"held": held[0], "held2": held[1]}
+	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+slug)
 	fx.ownerBlock = blocks[fx.owner.ID]
 	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
 		d := h.pushes.Subscribe(u.Email)
@@ -422,7 +439,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key",
-	"pond": "person", "outbox": "person", "inbox": "person"}
+	"pond": "person", "outbox": "person", "inbox": "person", "webhooks": "webhook", "webhook-deliveries": "delivery"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {

@@ -85,7 +85,8 @@ func TestBodyRoutesAnswerAndDocument413(t *testing.T) {
 	h.call(owner, "POST", "/api/v1/events", `{"type": "Inquiry"}`)
 	var held struct{ Items []struct{ ID int64 } }
 	json.Unmarshal(h.call(owner, "GET", "/api/v1/events/held", nil).body, &held)
-	ids := map[string]int64{"people": person, "companies": company, "events": held.Items[0].ID, "users": a.agent.ID}
+	hook, _ := storetest.Webhook(t, h.db, rapport.Actor{Org: a.org.ID}, "big")
+	ids := map[string]int64{"people": person, "companies": company, "events": held.Items[0].ID, "users": a.agent.ID, "webhooks": hook}
 	var spec openAPISpec
 	json.Unmarshal(h.call("", "GET", "/api/v1/openapi.json", nil).body, &spec)
 	big := `{"note": "` + strings.Repeat("x", 9<<20) + `"}` // past every limit, the production report's 8 MB too

@@ -11,6 +11,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -271,39 +272,46 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"company": office, "signal": signal, "block": block, "held": held}
 		aKeys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
 		ids["key"] = aKeys[0].ID
+		ids["webhook"], ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: a.org.ID}, "alpha-secret-hook")
 		// What {id} is, by the path's first part. A route whose part is
 		// missing here fails, so that no new route passes by answering 404
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
-			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key", "pond": "person", "outbox": "person", "inbox": "person"}
+			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key", "pond": "person", "outbox": "person", "inbox": "person",
+			"webhooks": "webhook", "webhook-deliveries": "delivery"}
 		// Bodies that would be accepted with A's own key.
 		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{
-			"POST /api/v1/pond/{id}/claim":               nil,
-			"POST /api/v1/inbox/{id}/assign":             map[string]any{"person": "nobody@example.com"},
-			"POST /api/v1/inbox/{id}/lead":               nil,
-			"POST /api/v1/inbox/{id}/dismiss":            nil,
-			"POST /api/v1/outbox/{id}/retry":             nil,
-			"POST /api/v1/playbook/{kind}":               entry,
-			"POST /api/v1/playbook/{kind}/{key}/retire":  nil,
-			"POST /api/v1/playbook/{kind}/{key}/restore": nil,
-			"PATCH /api/v1/people/{id}":                  map[string]any{"firstName": "Hijacked"},
-			"PATCH /api/v1/companies/{id}":               map[string]any{"name": "Hijacked"},
-			"POST /api/v1/companies/{id}/signals":        map[string]any{"on": "2026-11-20", "title": "planted"},
-			"POST /api/v1/people/{id}/facts":             map[string]any{"type": "fear", "text": "planted"},
-			"POST /api/v1/people/{id}/archive":           nil,
-			"POST /api/v1/people/{id}/restore":           nil,
-			"POST /api/v1/followups/{id}/done":           nil,
-			"POST /api/v1/followups/{id}/cancel":         nil,
-			"POST /api/v1/events/held/{id}/attach":       map[string]any{"person": map[string]any{"firstName": "Hijacker"}},
-			"POST /api/v1/events/held/{id}/dismiss":      nil,
-			"PATCH /api/v1/users/{id}":                   map[string]any{"role": "agent"},
-			"POST /api/v1/users/{id}/disable":            map[string]any{"handTo": a.agent.ID},
-			"POST /api/v1/users/{id}/enable":             nil,
-			"POST /api/v1/users/{id}/reset":              nil,
-			"POST /api/v1/keys/{id}/revoke":              nil,
+			"POST /api/v1/pond/{id}/claim":                nil,
+			"POST /api/v1/inbox/{id}/assign":              map[string]any{"person": "nobody@example.com"},
+			"POST /api/v1/inbox/{id}/lead":                nil,
+			"POST /api/v1/inbox/{id}/dismiss":             nil,
+			"POST /api/v1/outbox/{id}/retry":              nil,
+			"POST /api/v1/playbook/{kind}":                entry,
+			"POST /api/v1/playbook/{kind}/{key}/retire":   nil,
+			"POST /api/v1/playbook/{kind}/{key}/restore":  nil,
+			"PATCH /api/v1/people/{id}":                   map[string]any{"firstName": "Hijacked"},
+			"PATCH /api/v1/companies/{id}":                map[string]any{"name": "Hijacked"},
+			"POST /api/v1/companies/{id}/signals":         map[string]any{"on": "2026-11-20", "title": "planted"},
+			"POST /api/v1/people/{id}/facts":              map[string]any{"type": "fear", "text": "planted"},
+			"POST /api/v1/people/{id}/archive":            nil,
+			"POST /api/v1/people/{id}/restore":            nil,
+			"POST /api/v1/followups/{id}/done":            nil,
+			"POST /api/v1/followups/{id}/cancel":          nil,
+			"POST /api/v1/events/held/{id}/attach":        map[string]any{"person": map[string]any{"firstName": "Hijacker"}},
+			"POST /api/v1/events/held/{id}/dismiss":       nil,
+			"PATCH /api/v1/users/{id}":                    map[string]any{"role": "agent"},
+			"POST /api/v1/users/{id}/disable":             map[string]any{"handTo": a.agent.ID},
+			"POST /api/v1/users/{id}/enable":              nil,
+			"POST /api/v1/users/{id}/reset":               nil,
+			"POST /api/v1/keys/{id}/revoke":               nil,
+			"PATCH /api/v1/webhooks/{id}":                 map[string]any{"url": "https://hooks.invalid/hijacked"},
+			"POST /api/v1/webhooks/{id}/secret":           nil,
+			"POST /api/v1/webhooks/{id}/ping":             nil,
+			"POST /api/v1/webhooks/{id}/replay":           nil,
+			"POST /api/v1/webhook-deliveries/{id}/replay": nil,
 		}
-		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test",
+		leaks := []string{"Zelda", "Secretkeeper", "Confidential", "Afraid", "private callback", "alpha.test", "alpha-secret-hook",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister"}
 		// What a route answers when it is not 404: B making a playbook
 		// entry of its own is B's business. PUT with A's key makes B's own

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rapport-crm/rapport/internal/egress"
 	"github.com/rapport-crm/rapport/internal/redact"
 )
 
@@ -45,6 +46,18 @@ type Config struct {
 	// Mozilla's, Apple's) reach whoever runs this server about its alerts:
 	// a mailto: address or an https URL (see PushSubject).
 	PushContact string
+	// WebhooksAllowPrivate lets webhook endpoints be at loopback, private
+	// and link-local addresses (receivers inside the operator's network);
+	// off, they must be on the internet (server-side request forgery).
+	WebhooksAllowPrivate bool
+}
+
+// WebhookAllow is where webhook endpoints may be.
+func (c *Config) WebhookAllow() egress.Allow {
+	if c.WebhooksAllowPrivate {
+		return egress.Private
+	}
+	return egress.Public
 }
 
 // Default values, before the environment and flags.
@@ -81,6 +94,8 @@ func (c *Config) settings() []setting {
 		{flag: "base-url", env: "RAPPORT_BASE_URL", usage: "the server's public address, for links in email and alerts (e.g. https://crm.example.com)", str: &c.BaseURL},
 		{flag: "push-contact", env: "RAPPORT_PUSH_CONTACT",
 			usage: "how push services reach this server's operator about its alerts: mailto:you@example.com or an https URL", str: &c.PushContact, def: DefaultPushContact},
+		{flag: "webhooks-allow-private", env: "RAPPORT_WEBHOOKS_ALLOW_PRIVATE",
+			usage: "let webhook endpoints be at loopback, private and link-local addresses (receivers inside your network)", boolean: &c.WebhooksAllowPrivate},
 	}
 }
 

@@ -46,12 +46,14 @@ type view struct {
 	Unsub     string
 	Settings  string
 	Kind      rapport.AlertKind
+	// Endpoint is the webhook endpoint that was disabled.
+	Endpoint *rapport.WebhookEndpoint
 }
 
 // render builds the message m is, from what the database says now.
 func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipient) (*content, error) {
 	v := &view{Org: to.Org, User: to.User, Kind: m.Kind, Settings: o.BaseURL + "/settings#alert-choices"}
-	if to.User.AlertToken != "" && m.Kind != rapport.AlertPasswordReset {
+	if to.User.AlertToken != "" && m.Kind != rapport.AlertPasswordReset && m.Kind != rapport.AlertWebhookDisabled {
 		v.Unsub = fmt.Sprintf("%s/unsubscribe/%s/%s", o.BaseURL, to.User.AlertToken, m.Kind)
 	}
 	sys := rapport.Actor{Org: m.OrgID}
@@ -126,6 +128,19 @@ func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipie
 		v.ResetLink = o.BaseURL + "/reset/" + m.Data
 		v.Expires = "an hour"
 		subject = "Set your Rapport password"
+	case rapport.AlertWebhookDisabled:
+		t, err := o.DB.WebhookTarget(ctx, &store.Message{OrgID: m.OrgID, EndpointID: m.RefID})
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			return &content{skip: "the endpoint is gone"}, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if !t.Endpoint.Disabled() || !t.Endpoint.DeletedAt.IsZero() {
+			return &content{skip: "the endpoint was enabled again or deleted"}, nil
+		}
+		t.Endpoint.Secret = ""
+		v.Endpoint, v.Link = &t.Endpoint, fmt.Sprintf("%s/settings/webhooks/%d", o.BaseURL, t.Endpoint.ID)
+		subject = "Webhooks to " + t.Endpoint.URL + " stopped"
 	default:
 		return &content{skip: "unknown kind " + string(m.Kind)}, nil
 	}
@@ -207,6 +222,12 @@ Nobody is due today. A good day to call past clients and your sphere.
 {{end}}
 Open Today: {{.Link}}
 {{template "foot" .}}{{end}}
+{{define "webhook_disabled"}}Rapport stopped sending webhooks to {{.Endpoint.URL}}{{with .Endpoint.Description}} ({{.}}){{end}}:
+{{.Endpoint.DisabledReason}}.
+
+What it missed waits, undelivered. When the receiver works again, enable the endpoint and send the failed deliveries again:
+{{.Link}}
+{{template "foot" .}}{{end}}
 {{define "password_reset"}}Someone (we hope you) asked to set your Rapport password for {{.Org.Name}}.
 
 Set it here, within {{.Expires}}; the link works once:
@@ -224,5 +245,6 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).Parse(`
 {{define "reassigned"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">{{.Person.Name}} is yours now</h1><p>Nobody has reached them yet: <strong>call now</strong>.</p><p>{{leadLine .Person}}</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "promise_due"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Due now: {{.FollowUp.Label}}</h1><p>With <strong>{{.Person.Name}}</strong>{{if .FollowUp.DueTime}} at {{.FollowUp.DueTime}}{{end}}.</p>{{with .FollowUp.Note}}<p>{{.}}</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "agenda"}}{{template "head"}}<p>Good morning{{with .User.Name}}, {{.}}{{end}}. Your day, {{.Day}}.</p><p style="font-size:18px"><strong>{{.Goal.Done}} of {{.Goal.Target}}</strong> live conversations this week{{if .Goal.Met}} — goal met{{else}}, {{.Goal.DaysLeft}} days left{{end}}.</p>{{if .Agenda}}<h2 style="font-size:18px">People to talk to today</h2><ul style="padding-left:20px">{{range .Agenda}}<li style="margin:6px 0"><strong>{{.Person.Name}}</strong>{{range .Reasons}} — {{.Text}}{{end}}</li>{{end}}</ul>{{else}}<p>Nobody is due today. A good day to call past clients and your sphere.</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
+{{define "webhook_disabled"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Webhooks stopped</h1><p>Rapport stopped sending webhooks to <strong>{{.Endpoint.URL}}</strong>{{with .Endpoint.Description}} ({{.}}){{end}}: {{.Endpoint.DisabledReason}}.</p><p>What it missed waits, undelivered. When the receiver works again, enable the endpoint and send the failed deliveries again.</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "password_reset"}}{{template "head"}}<p>Someone (we hope you) asked to set your Rapport password for {{.Org.Name}}.</p>{{template "button" .ResetLink}}<p>The link works once, within {{.Expires}}. If you did not ask, ignore this email: your password stays as it is.</p></div></body></html>{{end}}
 `))

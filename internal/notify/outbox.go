@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -32,6 +33,14 @@ type Outbox struct {
 	Workers int
 	Lease   time.Duration
 	Now     func() time.Time
+	// Webhooks writes webhooks' bodies; nil: webhooks are skipped.
+	Webhooks WebhookRenderer
+	// WebhookClient sends them: one that calls only addresses the
+	// operator allows (egress.Client); public addresses only when nil.
+	WebhookClient *http.Client
+
+	clientOnce    sync.Once
+	defaultClient *http.Client
 }
 
 func (o *Outbox) now() time.Time {
@@ -137,6 +146,9 @@ func (o *Outbox) deliver(ctx context.Context, m *store.Message) store.Delivery {
 	}
 	skip := func(why string) store.Delivery {
 		return store.Delivery{Message: m, Status: store.OutboxSkipped, Why: why}
+	}
+	if m.Channel == rapport.ChannelWebhook {
+		return o.deliverWebhook(ctx, m)
 	}
 	to, err := o.DB.Recipient(ctx, m)
 	if rapport.ErrorCode(err) == rapport.ENOTFOUND {

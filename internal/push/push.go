@@ -20,20 +20,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 
+	"github.com/rapport-crm/rapport/internal/egress"
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -140,47 +136,12 @@ func endpointProblem(endpoint string, allowLocal bool) string {
 	if endpoint == "" {
 		return "The subscription has no endpoint."
 	}
-	if len(endpoint) > MaxEndpoint {
-		return fmt.Sprintf("The endpoint is longer than %d characters.", MaxEndpoint)
+	allow := egress.Public
+	if allowLocal {
+		allow = egress.Loopback
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "The endpoint is not a URL."
-	}
-	if u.User != nil || u.Fragment != "" {
-		return "The endpoint must not hold a user name or a fragment."
-	}
-	local := isLocalHost(u.Hostname())
-	switch {
-	case local && allowLocal && (u.Scheme == "http" || u.Scheme == "https"):
-		return ""
-	case u.Scheme != "https":
-		return "The endpoint must be an https address."
-	case local:
-		return "The endpoint names this computer, not a push service."
-	}
-	if a, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && !publicAddr(a) {
-		return "The endpoint names a private address, not a push service."
-	}
-	return ""
+	return egress.CheckURL(endpoint, MaxEndpoint, allow, "a push service")
 }
-
-func isLocalHost(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
-}
-
-// publicAddr reports whether a is an address on the internet.
-func publicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsGlobalUnicast() && !a.IsPrivate() && !cgnat.Contains(a)
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // Message is one alert. It travels to the browser as JSON
 // ({"title","body","url","tag"}), which the service worker shows as a
@@ -382,8 +343,7 @@ func (s *Sender) Send(ctx context.Context, sub Subscription, msg Message) error 
 		&webpush.Options{HTTPClient: s.httpClient(), Subscriber: subscriber, TTL: int(ttl / time.Second), Urgency: urgency,
 			VAPIDPublicKey: s.Keys.Public, VAPIDPrivateKey: s.Keys.Private})
 	if err != nil {
-		var pe *privateAddrError
-		if errors.As(err, &pe) || errors.Is(err, webpush.ErrMaxPadExceeded) {
+		if egress.Refused(err) || errors.Is(err, webpush.ErrMaxPadExceeded) {
 			return &SendError{Reason: "not sent", Err: err}
 		}
 		return &SendError{Retry: true, Err: err}
@@ -444,49 +404,13 @@ func (s *Sender) httpClient() *http.Client {
 	return s.client
 }
 
-// privateAddrError is a connection refused because the endpoint's host
-// resolved to an address that is not on the internet.
-type privateAddrError struct{ addr string }
-
-func (e *privateAddrError) Error() string {
-	return "the endpoint's host is at " + e.addr + ", not an address on the internet"
-}
-
 // publicClient connects to push services: to public addresses only, so
 // that a subscription naming a host inside the network cannot make the
 // server call it, except through the proxy the environment names.
 func publicClient(allowLocal bool) *http.Client {
-	proxies := map[string]bool{}
-	for _, env := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
-		if u, err := url.Parse(os.Getenv(env)); err == nil && u.Host != "" {
-			port := u.Port()
-			if port == "" {
-				port = map[string]string{"https": "443"}[u.Scheme]
-				if port == "" {
-					port = "80"
-				}
-			}
-			proxies[net.JoinHostPort(u.Hostname(), port)] = true
-		}
+	allow := egress.Public
+	if allowLocal {
+		allow = egress.Loopback
 	}
-	direct := &net.Dialer{Timeout: 10 * time.Second}
-	guarded := &net.Dialer{Timeout: 10 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return err
-		}
-		if a := ap.Addr().Unmap(); !publicAddr(a) && !(allowLocal && a.IsLoopback()) {
-			return &privateAddrError{addr: a.String()}
-		}
-		return nil
-	}}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if proxies[addr] {
-			return direct.DialContext(ctx, network, addr)
-		}
-		return guarded.DialContext(ctx, network, addr)
-	}
-	return &http.Client{Transport: t, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return egress.Client(allow, 30*time.Second)
 }

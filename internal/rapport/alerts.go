@@ -23,6 +23,12 @@ const (
 	AlertAgenda AlertKind = "agenda"
 	// AlertPasswordReset is not a preference: a reset link is always sent.
 	AlertPasswordReset AlertKind = "password_reset"
+	// AlertWebhookDisabled tells an owner, by email always, that a webhook
+	// endpoint was disabled after failing too long.
+	AlertWebhookDisabled AlertKind = "webhook_disabled"
+	// AlertWebhook is the kind of a webhook's message (its event says
+	// what happened).
+	AlertWebhook AlertKind = "webhook"
 )
 
 // AlertKinds are the kinds a user chooses, in the order settings show them.
@@ -41,6 +47,8 @@ func (k AlertKind) Label() string {
 		return "My daily agenda"
 	case AlertPasswordReset:
 		return "Password reset"
+	case AlertWebhookDisabled:
+		return "A webhook endpoint stopped"
 	}
 	return string(k)
 }
@@ -60,6 +68,9 @@ type AlertChannel string
 const (
 	AlertEmail AlertChannel = "email"
 	AlertPush  AlertChannel = "push"
+	// ChannelWebhook carries an organisation's webhooks, not a user's
+	// alerts: no user chooses it.
+	ChannelWebhook AlertChannel = "webhook"
 )
 
 // AlertChannels are the channels, in the order settings show them.
@@ -102,7 +113,7 @@ func (u *User) SetAlerts(a Alerts) {
 // Wants reports whether the user wants kind by channel. A password reset
 // is always sent by email.
 func (u *User) Wants(ch AlertChannel, kind AlertKind) bool {
-	if kind == AlertPasswordReset {
+	if kind == AlertPasswordReset || kind == AlertWebhookDisabled {
 		return ch == AlertEmail
 	}
 	list := u.AlertEmail

@@ -26,6 +26,9 @@ func (db *DB) leadArrived(ctx context.Context, tx bun.Tx, orgID int64, p *rappor
 		cause: fmt.Sprintf("p%d", p.ID)}); err != nil {
 		return err
 	}
+	if err := db.webhook(ctx, tx, orgID, rapport.EventLeadRouted, p.ID, 0); err != nil {
+		return err
+	}
 	return db.signal(ctx, tx, TopicToday(orgID, p.OwnerID))
 }
 

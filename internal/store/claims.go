@@ -175,8 +175,10 @@ func (db *DB) onDutyAgents(ctx context.Context, tx bun.IDB, orgID int64) ([]int6
 
 func (db *DB) handover(ctx context.Context, tx bun.Tx, orgID, personID, from, to int64, reason string) error {
 	h := &LeadHandover{OrgID: orgID, PersonID: personID, FromUserID: from, ToUserID: to, Reason: reason, At: db.now().UTC()}
-	_, err := tx.NewInsert().Model(h).Exec(ctx)
-	return err
+	if _, err := tx.NewInsert().Model(h).Exec(ctx); err != nil {
+		return err
+	}
+	return db.webhook(ctx, tx, orgID, rapport.EventLeadClaimed, personID, 0)
 }
 
 // Pond lists the leads waiting in the organisation's pond, oldest first.

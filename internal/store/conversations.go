@@ -173,6 +173,9 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 				return errReplay
 			}
 		}
+		if err := db.webhook(ctx, tx, orgID, rapport.EventConversationLogged, p.ID, c.ID); err != nil {
+			return err
+		}
 		for i := range in.Facts {
 			f := &in.Facts[i]
 			f.ID, f.OrgID, f.PersonID, f.ConversationID, f.UserID = 0, orgID, p.ID, c.ID, actorID
@@ -201,6 +204,11 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 				Where("org_id = ? AND id IN (?)", orgID, bun.List(res.Kept)).Exec(ctx); err != nil {
 				return err
 			}
+			for _, id := range res.Kept {
+				if err := db.webhook(ctx, tx, orgID, rapport.EventFollowUpDone, p.ID, id); err != nil {
+					return err
+				}
+			}
 		}
 		if f := in.FollowUp; f != nil {
 			f.ID, f.OrgID, f.PersonID, f.ConversationID, f.CreatedBy, f.CreatedAt = 0, orgID, p.ID, c.ID, actorID, now
@@ -212,6 +220,9 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 				if db.isForeignKey(err) {
 					return invalidField("followup.user", "Choose someone in your organisation.")
 				}
+				return err
+			}
+			if err := db.webhook(ctx, tx, orgID, rapport.EventFollowUpCreated, p.ID, f.ID); err != nil {
 				return err
 			}
 		}

@@ -388,6 +388,9 @@ func (db *DB) MergePeople(ctx context.Context, act rapport.Actor, keepID int64, 
 			fmt.Sprintf("#%d %s merged into it", dropID, drop.Name())); err != nil {
 			return err
 		}
+		if err := db.webhook(ctx, tx, orgID, rapport.EventPersonMerged, keepID, dropID); err != nil {
+			return err
+		}
 		return db.mergeActivity(ctx, tx, orgID, keep, drop)
 	})
 	if err != nil {

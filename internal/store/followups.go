@@ -37,8 +37,10 @@ func (db *DB) CreateFollowUp(ctx context.Context, act rapport.Actor, f *rapport.
 			return invalidField("user", "Choose someone in your organisation.")
 		}
 		f.ID, f.OrgID, f.CreatedBy, f.CreatedAt, f.ConversationID = 0, orgID, actorID, db.now().UTC(), 0
-		_, err = tx.NewInsert().Model(f).Returning("id").Exec(ctx)
-		return err
+		if _, err = tx.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		return db.webhook(ctx, tx, orgID, rapport.EventFollowUpCreated, f.PersonID, f.ID)
 	})
 }
 
@@ -77,9 +79,14 @@ func (db *DB) CloseFollowUp(ctx context.Context, act rapport.Actor, id int64, st
 		if !f.Open() {
 			return rapport.Errorf(rapport.ECONFLICT, "This follow-up is already %s.", f.Status)
 		}
-		_, err := tx.NewUpdate().Table("follow_ups").Set("status = ?, "+col+" = ?", status, db.now().UTC()).
-			Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
-		return err
+		if _, err := tx.NewUpdate().Table("follow_ups").Set("status = ?, "+col+" = ?", status, db.now().UTC()).
+			Where("org_id = ? AND id = ?", orgID, id).Exec(ctx); err != nil {
+			return err
+		}
+		if status != rapport.FollowUpDone {
+			return nil
+		}
+		return db.webhook(ctx, tx, orgID, rapport.EventFollowUpDone, f.PersonID, id)
 	})
 }
 

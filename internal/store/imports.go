@@ -129,9 +129,13 @@ func (db *DB) FinishImportJob(ctx context.Context, act rapport.Actor, id int64, 
 	if failure != "" {
 		status = ImportFailed
 	}
-	_, err := db.rw.NewUpdate().Table("imports").Set("status = ?, report = ?, error = ?, finished_at = ?", status, report, failure, db.now().UTC()).
-		Where("org_id = ? AND id = ?", orgID, id).Exec(ctx)
-	return err
+	return db.tx(ctx, func(tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Table("imports").Set("status = ?, report = ?, error = ?, finished_at = ?", status, report, failure, db.now().UTC()).
+			Where("org_id = ? AND id = ?", orgID, id).Exec(ctx); err != nil {
+			return err
+		}
+		return db.webhook(ctx, tx, orgID, rapport.EventImportFinished, 0, id)
+	})
 }
 
 // BeatImport says that this server is still running the import. It

@@ -48,6 +48,13 @@ type Message struct {
 	LastError  string    `bun:"last_error"`
 	CreatedAt  time.Time `bun:"created_at"`
 	SentAt     time.Time `bun:"sent_at,nullzero"`
+	// A webhook's endpoint and event; OrderKey keeps one person's
+	// webhooks to one endpoint in order; Body is the request as first
+	// sent, which a retry sends again.
+	EndpointID int64                `bun:"endpoint_id,nullzero"`
+	Event      rapport.WebhookEvent `bun:"event"`
+	OrderKey   string               `bun:"order_key"`
+	Body       string               `bun:"body"`
 }
 
 // alert is what causes messages to a user: a kind, about a person or a
@@ -146,7 +153,7 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration) ([]
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		now := db.now().UTC()
 		q := tx.NewSelect().Model(&ms).Where("status = ? AND not_before <= ?", OutboxPending, now).
-			Where("(lease_until IS NULL OR lease_until < ?)", now).OrderExpr("not_before, id").Limit(int64(n))
+			Where("(lease_until IS NULL OR lease_until < ?)", now).Where(inOrder("message")).OrderExpr("not_before, id").Limit(int64(n))
 		if err := db.skipLocked(q).Scan(ctx); err != nil || len(ms) == 0 {
 			return err
 		}
@@ -163,6 +170,14 @@ func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration) ([]
 	return ms, err
 }
 
+// inOrder is the condition that a message is not waiting behind an
+// earlier one with its order key (one person's webhooks to one endpoint
+// go in order), the outbox table being named alias.
+func inOrder(alias string) string {
+	return fmt.Sprintf("(%[1]s.order_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS prior WHERE prior.order_key = %[1]s.order_key "+
+		"AND prior.status = 'pending' AND prior.id < %[1]s.id))", alias)
+}
+
 // Delivery is how one try of a message went: sent, skipped (Why says
 // why there was nothing to send it by) or failed (Why says what failed;
 // Retry whether a later try may succeed, after Wait or the backoff).
@@ -172,6 +187,13 @@ type Delivery struct {
 	Why     string
 	Retry   bool
 	Wait    time.Duration
+	// A webhook's try: the body sent (kept for retries), the receiver's
+	// answer (0: none) and how long it took; Gone when the receiver said
+	// the endpoint is no more (410), which disables it.
+	Body       string
+	StatusCode int
+	Took       time.Duration
+	Gone       bool
 }
 
 // RecordDeliveries records how tries went, all in one transaction: the
@@ -191,6 +213,13 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 			// attempts fences the record: a server whose lease ran out and
 			// was claimed again by another records nothing.
 			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ? AND attempts = ?", o.Message.ID, o.Message.Attempts)
+			attempts := rapport.OutboxAttempts
+			if o.Message.Channel == rapport.ChannelWebhook {
+				attempts = rapport.WebhookAttempts
+				if o.Body != "" && o.Message.Body == "" {
+					q.Set("body = ?", o.Body)
+				}
+			}
 			switch o.Status {
 			case OutboxSent:
 				q.Set("status = ?", OutboxSent).Set("sent_at = ?", now).Set("data = ''").Set("last_error = ''")
@@ -198,7 +227,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 				q.Set("status = ?", OutboxSkipped).Set("data = ''").Set("last_error = ?", trimTo(o.Why, 500))
 			default:
 				q.Set("last_error = ?", trimTo(o.Why, 500))
-				if !o.Retry || o.Message.Attempts >= rapport.OutboxAttempts {
+				if !o.Retry || o.Message.Attempts >= attempts {
 					q.Set("status = ?", OutboxDead)
 				} else {
 					wait := o.Wait
@@ -208,8 +237,14 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 					q.Set("not_before = ?", now.Add(wait))
 				}
 			}
-			if _, err := q.Exec(ctx); err != nil {
+			res, err := q.Exec(ctx)
+			if err != nil {
 				return err
+			}
+			if k, _ := res.RowsAffected(); k == 1 && o.Message.Channel == rapport.ChannelWebhook && o.Status != OutboxSkipped {
+				if err := db.webhookTried(ctx, tx, &o, now); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -232,7 +267,7 @@ func (db *DB) NextMessageAt(ctx context.Context) (time.Time, error) {
 	now := db.now().UTC()
 	var free, leased []time.Time
 	if err := db.ro.NewSelect().Table("outbox").Column("not_before").Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).
-		OrderExpr("not_before").Limit(1).Scan(ctx, &free); err != nil {
+		Where(inOrder("outbox")).OrderExpr("not_before").Limit(1).Scan(ctx, &free); err != nil {
 		return time.Time{}, err
 	}
 	if err := db.ro.NewSelect().Table("outbox").Column("lease_until").Where("status = ? AND lease_until >= ?", OutboxPending, now).
@@ -255,7 +290,8 @@ func (db *DB) Outbox(ctx context.Context, act rapport.Actor, status string, limi
 		return nil, rapport.Errorf(rapport.EFORBIDDEN, "Only owners see the messages Rapport sends.")
 	}
 	var ms []Message
-	q := db.ro.NewSelect().Model(&ms).ExcludeColumn("data").Where("org_id = ?", act.Org).OrderExpr("id DESC").Limit(int64(limit))
+	q := db.ro.NewSelect().Model(&ms).ExcludeColumn("data", "body").Where("org_id = ? AND channel <> ?", act.Org, rapport.ChannelWebhook).
+		OrderExpr("id DESC").Limit(int64(limit))
 	if status != "" {
 		q.Where("status = ?", status)
 	}

@@ -64,6 +64,9 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 		return err
 	}
 	db.thresholds.Delete(orgID)
+	if err := db.webhook(ctx, tx, orgID, rapport.EventPersonCreated, p.ID, 0); err != nil {
+		return err
+	}
 	if p.StageID != 0 {
 		return db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
 			ToStageID: p.StageID, Reason: reason, At: now})
@@ -225,6 +228,12 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err
 	}
+	// A merge is its own webhook; an import's changes are told by its end.
+	if reason != "Merged" && reason != "Import" {
+		if err := db.webhook(ctx, tx, orgID, rapport.EventPersonUpdated, p.ID, 0); err != nil {
+			return err
+		}
+	}
 	if p.OwnerID != old.OwnerID {
 		// A new owner: the claim window starts again for them. Someone
 		// else giving it to them tells them so (an import does not: it
@@ -307,9 +316,16 @@ func (db *DB) SetStage(ctx context.Context, act rapport.Actor, personID int64, s
 	})
 }
 
+// A move from one stage to another (not a person's first stage, and not
+// an import's) is a webhook.
 func (db *DB) recordStage(ctx context.Context, tx bun.Tx, sc *rapport.StageChange) error {
-	_, err := tx.NewInsert().Model(sc).Exec(ctx)
-	return err
+	if _, err := tx.NewInsert().Model(sc).Exec(ctx); err != nil {
+		return err
+	}
+	if sc.FromStageID == 0 || sc.FromStageID == sc.ToStageID || sc.Reason == "Import" {
+		return nil
+	}
+	return db.webhook(ctx, tx, sc.OrgID, rapport.EventStageChanged, sc.PersonID, sc.FromStageID)
 }
 
 // ArchivePerson archives (or, with archive false, restores) a person.
@@ -332,6 +348,14 @@ func (db *DB) ArchivePerson(ctx context.Context, act rapport.Actor, personID int
 		res, err := tx.NewUpdate().Table("people").Set("archived_at = ?, updated_at = ?, version = version + 1", at, db.now().UTC()).
 			Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx)
 		if err := affected(res, err, "person"); err != nil {
+			return err
+		}
+		// A person restored is a person changed.
+		event := rapport.EventPersonUpdated
+		if archive {
+			event = rapport.EventPersonArchived
+		}
+		if err := db.webhook(ctx, tx, orgID, event, personID, 0); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, orgID, act.User, action, "person", personID, "")

@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
+	"github.com/rapport-crm/rapport/internal/egress"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
 )
@@ -59,8 +60,10 @@ type DB struct {
 	health healthState
 	// signals are this process's subscribers (see Subscribe);
 	// afterCommit holds the in-process signals of open transactions.
-	signals     hub
-	afterCommit sync.Map
+	signals hub
+	// webhookAllow: see Options.WebhookAllow.
+	webhookAllow egress.Allow
+	afterCommit  sync.Map
 }
 
 // Options configure Open.
@@ -78,11 +81,14 @@ type Options struct {
 	// operator's commands (backup, import) open without it, beside a
 	// running server. PostgreSQL ignores it: servers share its database.
 	Exclusive bool
+	// WebhookAllow is where webhook endpoints may be: on the internet only
+	// unless the operator allows private addresses.
+	WebhookAllow egress.Allow
 }
 
 // Open connects to the database named by opts.URL. It does not migrate.
 func Open(ctx context.Context, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, log: opts.Logger}
+	db := &DB{now: opts.Now, log: opts.Logger, webhookAllow: opts.WebhookAllow}
 	if db.now == nil {
 		db.now = time.Now
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
 // The authorization matrix: every route of the route table, called as
@@ -239,8 +240,25 @@ var webAccess = map[string]access{
 	// The outbox is the owners' (each sees their organisation's).
 	"GET /settings/messages":             managing,
 	"POST /settings/messages/{id}/retry": {other: notFound, private: forbidden, own: notFound, path: "/settings/messages/999999/retry"},
-	"GET /settings/keys":                 mine,
-	"POST /settings/keys":                mine,
+	// Webhooks: owners and managers; another organisation's are not
+	// found.
+	"GET /settings/webhooks": managing,
+	"POST /settings/webhooks": managing.with(func(a *access) {
+		a.form = fixed("url", "https://hooks.invalid/new", "events", "person.created")
+	}),
+	"GET /settings/webhooks/{id}": managingRecord,
+	"POST /settings/webhooks/{id}": managingRecord.with(func(a *access) {
+		a.form = fixed("url", "https://hooks.invalid/changed", "events", "person.updated")
+	}),
+	"POST /settings/webhooks/{id}/enable":           managingRecord,
+	"POST /settings/webhooks/{id}/disable":          managingRecord,
+	"POST /settings/webhooks/{id}/secret":           managingRecord,
+	"POST /settings/webhooks/{id}/ping":             managingRecord,
+	"POST /settings/webhooks/{id}/replay":           managingRecord,
+	"POST /settings/webhooks/{id}/delete":           managingRecord.with(func(a *access) { a.destroys = 1 }),
+	"POST /settings/webhook-deliveries/{id}/replay": managingRecord,
+	"GET /settings/keys":                            mine,
+	"POST /settings/keys":                           mine,
 	// An agent revokes their own keys; owners and managers anyone's.
 	"POST /settings/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
 	"GET /users":                      mine,
@@ -493,6 +511,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		"conversation": res.Conversation.ID, "apikey": keys[col], "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": fx.owner.ID, "callblock": blocks[col], "recruit": recruit.ID, "meeting": meeting,
 		"appointment": appointment}
+	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+fx.org.Slug)
 	fx.ownerKey, fx.ownerBlock = keys[fx.owner.ID], blocks[fx.owner.ID]
 	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
 		d := h.pushes.Subscribe(u.Email)

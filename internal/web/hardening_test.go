@@ -14,6 +14,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 	"github.com/rapport-crm/rapport/internal/web"
 )
 
@@ -86,7 +87,8 @@ func (h *harness) records(o *orgFixture) *records {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	hook, delivery := storetest.Webhook(t, h.db, rapport.Actor{Org: o.org.ID}, "records-"+o.org.Slug)
+	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"webhook": hook, "delivery": delivery, "held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID}}
 }
@@ -111,6 +113,7 @@ var idOf = []struct{ prefix, kind string }{
 	{"/settings/keys/", "apikey"}, {"/routing/", "rule"}, {"/import/", "import"}, {"/companies/", "company"},
 	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
 	{"/users/", "user"}, {"/pond/", "person"}, {"/inbox/", "person"}, {"/settings/messages/", "person"},
+	{"/settings/webhooks/", "webhook"}, {"/settings/webhook-deliveries/", "delivery"},
 }
 
 // request turns a route pattern into a method and a path naming rec's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 	"github.com/rapport-crm/rapport/internal/web"
 )
 
@@ -25,34 +26,43 @@ var routeKeys = []string{"kind", "key"}
 // Every {id} outside /people/ and /call/ must be listed, so that a new
 // route cannot pass by answering 404 to a person's id.
 var idKinds = map[string]string{
-	"GET /conversations/{id}":            "conversation",
-	"POST /followups/{id}/done":          "followup",
-	"POST /followups/{id}/cancel":        "followup",
-	"POST /settings/keys/{id}/revoke":    "apikey",
-	"POST /routing/{id}/delete":          "rule",
-	"GET /import/{id}":                   "import",
-	"POST /import/{id}":                  "import",
-	"GET /companies/{id}":                "company",
-	"POST /companies/{id}":               "company",
-	"POST /companies/{id}/signals":       "company",
-	"POST /signals/{id}/delete":          "signal",
-	"POST /recruiting/goals/{id}":        "user",
-	"POST /review/blocks/{id}/delete":    "callblock",
-	"GET /conversations/{id}/reflect":    "conversation",
-	"POST /conversations/{id}/reflect":   "conversation",
-	"POST /intake/held/{id}/attach":      "held",
-	"POST /intake/held/{id}/dismiss":     "held2",
-	"GET /users/{id}":                    "user",
-	"POST /users/{id}/role":              "member",
-	"POST /users/{id}/reset":             "member",
-	"POST /users/{id}/reset-email":       "member",
-	"POST /pond/{id}/claim":              "person",
-	"POST /inbox/{id}/assign":            "person",
-	"POST /inbox/{id}/new-lead":          "person",
-	"POST /inbox/{id}/dismiss":           "person",
-	"POST /settings/messages/{id}/retry": "person",
-	"POST /users/{id}/disable":           "member",
-	"POST /users/{id}/enable":            "disabled",
+	"GET /conversations/{id}":                       "conversation",
+	"POST /followups/{id}/done":                     "followup",
+	"POST /followups/{id}/cancel":                   "followup",
+	"POST /settings/keys/{id}/revoke":               "apikey",
+	"POST /routing/{id}/delete":                     "rule",
+	"GET /import/{id}":                              "import",
+	"POST /import/{id}":                             "import",
+	"GET /companies/{id}":                           "company",
+	"POST /companies/{id}":                          "company",
+	"POST /companies/{id}/signals":                  "company",
+	"POST /signals/{id}/delete":                     "signal",
+	"POST /recruiting/goals/{id}":                   "user",
+	"POST /review/blocks/{id}/delete":               "callblock",
+	"GET /conversations/{id}/reflect":               "conversation",
+	"POST /conversations/{id}/reflect":              "conversation",
+	"POST /intake/held/{id}/attach":                 "held",
+	"POST /intake/held/{id}/dismiss":                "held2",
+	"GET /users/{id}":                               "user",
+	"POST /users/{id}/role":                         "member",
+	"POST /users/{id}/reset":                        "member",
+	"POST /users/{id}/reset-email":                  "member",
+	"POST /pond/{id}/claim":                         "person",
+	"POST /inbox/{id}/assign":                       "person",
+	"POST /inbox/{id}/new-lead":                     "person",
+	"POST /inbox/{id}/dismiss":                      "person",
+	"POST /settings/messages/{id}/retry":            "person",
+	"POST /users/{id}/disable":                      "member",
+	"POST /users/{id}/enable":                       "disabled",
+	"GET /settings/webhooks/{id}":                   "webhook",
+	"POST /settings/webhooks/{id}":                  "webhook",
+	"POST /settings/webhooks/{id}/enable":           "webhook",
+	"POST /settings/webhooks/{id}/disable":          "webhook",
+	"POST /settings/webhooks/{id}/secret":           "webhook",
+	"POST /settings/webhooks/{id}/ping":             "webhook",
+	"POST /settings/webhooks/{id}/replay":           "webhook",
+	"POST /settings/webhooks/{id}/delete":           "webhook",
+	"POST /settings/webhook-deliveries/{id}/replay": "delivery",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -184,9 +194,10 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		ids := map[string]int64{"member": a.manager.ID, "disabled": gone.ID, "held": held.ID, "held2": held.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "conversation": res.Conversation.ID,
 			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
 			"callblock": block.ID}
+		ids["webhook"], ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: a.org.ID}, "alpha-secret-hook")
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister", "Covert Source", "Agent alpha", "Owner alpha", "Manager alpha",
-			"Covert browsing", "hush-hush", "Whispered reasons", "whispered yes", "clandestine", own.Key}
+			"Covert browsing", "hush-hush", "Whispered reasons", "whispered yes", "clandestine", "alpha-secret-hook", own.Key}
 
 		intruder := h.signedIn(b.owner.Email)
 		covered := 0

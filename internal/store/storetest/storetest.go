@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
 	"github.com/rapport-crm/rapport/internal/store"
 )
@@ -198,4 +199,26 @@ func ReadOnlyDSN(t testing.TB, db *store.DB) string {
 func ReopenReadOnly(t testing.TB, db *store.DB, now func() time.Time) *store.DB {
 	t.Helper()
 	return openOnly(t, ReadOnlyDSN(t, db), now)
+}
+
+// Webhook registers an endpoint of act's organisation that wants new
+// people, at an address that answers nothing (hooks.invalid), and adds a
+// person so that it has one delivery waiting: the ids of both, for tests
+// that name them in paths.
+func Webhook(t testing.TB, db *store.DB, act rapport.Actor, name string) (endpoint, delivery int64) {
+	t.Helper()
+	u := "https://hooks.invalid/" + name
+	e, err := db.CreateWebhookEndpoint(context.Background(), act, store.WebhookInput{URL: &u,
+		Events: []rapport.WebhookEvent{rapport.EventPersonCreated}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreatePerson(context.Background(), act, &rapport.Person{FirstName: "Webb", LastName: "Hooked", Kind: rapport.KindLead}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.WebhookDeliveries(context.Background(), act, e.ID, "", 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("webhook delivery: %v %d", err, len(ds))
+	}
+	return e.ID, ds[0].ID
 }
