@@ -121,7 +121,7 @@ func (db *DB) SyncAddressBook(ctx context.Context, act rapport.Actor, render Car
 	current := make(map[int64]string, len(contacts))
 	for i := range contacts {
 		data := render(&contacts[i])
-		c := BookCard{PersonID: contacts[i].Person.ID, ETag: cardETag(data), Data: data}
+		c := BookCard{PersonID: contacts[i].Person.ID, ETag: CardETag(data), Data: data}
 		book.Cards[i], current[c.PersonID] = c, c.ETag
 	}
 	b, stored, err := db.bookState(ctx, db.ro, act, false)
@@ -186,19 +186,29 @@ func (db *DB) SyncAddressBook(ctx context.Context, act rapport.Actor, render Car
 }
 
 // AddressBookChanges lists the cards of the actor's book that changed
-// after the token (tag, since) up to the book's seq upTo (what a sync just
-// found), oldest change first. A token the book cannot answer for is
-// ErrSyncToken.
-func (db *DB) AddressBookChanges(ctx context.Context, act rapport.Actor, tag string, since, upTo int64) ([]BookChange, error) {
-	b, err := db.book(ctx, db.ro, act, false)
-	if err != nil {
-		return nil, err
-	}
-	if b == nil || tag != b.Tag || since > b.Seq || since < b.OldestSeq {
-		return nil, ErrSyncToken
-	}
+// after since, up to the book's seq upTo (what a sync just found), oldest
+// change first. An empty tag asks from the start: every card in the
+// book, and none that left. Otherwise (tag, since, known) is a token the
+// book gave: the client holds the cards up to since, and has heard of
+// every removal up to known (since ≤ known; they differ after a first
+// sync cut short). A token the book cannot answer for — another book's,
+// or one whose removals it has forgotten — is ErrSyncToken.
+func (db *DB) AddressBookChanges(ctx context.Context, act rapport.Actor, tag string, since, known, upTo int64) ([]BookChange, error) {
 	var rows []cardRow
-	if err := db.ro.NewSelect().Model(&rows).Column("person_id", "seq", "removed_at").
+	q := db.ro.NewSelect().Model(&rows)
+	if tag == "" {
+		since = 0
+		q.Where("removed_at IS NULL")
+	} else {
+		b, err := db.book(ctx, db.ro, act, false)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil || tag != b.Tag || since < 0 || since > known || known > b.Seq || known < b.OldestSeq {
+			return nil, ErrSyncToken
+		}
+	}
+	if err := q.Column("person_id", "seq", "removed_at").
 		Where("org_id = ? AND user_id = ? AND seq > ? AND seq <= ?", act.Org, act.User, since, upTo).
 		OrderExpr("seq").Scan(ctx); err != nil {
 		return nil, err
@@ -220,7 +230,8 @@ func (db *DB) Contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]C
 	return db.contacts(ctx, act, ids)
 }
 
-func cardETag(data []byte) string {
+// CardETag is the ETag of a card that is data.
+func CardETag(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:16])
 }

@@ -50,7 +50,7 @@ func bookOf(t *testing.T, f *fixture, act rapport.Actor) (*store.AddressBook, ma
 // card that came or changed and "-id" for one that left.
 func changed(t *testing.T, f *fixture, act rapport.Actor, b *store.AddressBook, since int64) []string {
 	t.Helper()
-	cs, err := f.db.AddressBookChanges(ctx, act, b.Tag, since, b.Seq)
+	cs, err := f.db.AddressBookChanges(ctx, act, b.Tag, since, since, b.Seq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestAddressBookSync(t *testing.T) {
 			seq  int64
 			what string
 		}{{"nope", 1, "another book's"}, {last.Tag, last.Seq + 1, "one ahead"}} {
-			if _, err := f.db.AddressBookChanges(ctx, agent, tok.tag, tok.seq, last.Seq); !errors.Is(err, store.ErrSyncToken) {
+			if _, err := f.db.AddressBookChanges(ctx, agent, tok.tag, tok.seq, tok.seq, last.Seq); !errors.Is(err, store.ErrSyncToken) {
 				t.Errorf("%s token: %v", tok.what, err)
 			}
 		}
@@ -233,8 +233,24 @@ func TestAddressBookSync(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, plus(dana)...)
-		if _, err := f.db.AddressBookChanges(ctx, agent, last.Tag, before.Seq, last.Seq); !errors.Is(err, store.ErrSyncToken) {
+		if _, err := f.db.AddressBookChanges(ctx, agent, last.Tag, before.Seq, before.Seq, last.Seq); !errors.Is(err, store.ErrSyncToken) {
 			t.Errorf("a token from before a forgotten removal: %v", err)
+		}
+		// From the start: every card there is, none that left.
+		all, err := f.db.AddressBookChanges(ctx, agent, "", 0, 0, last.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, c := range all {
+			if c.Removed {
+				t.Errorf("a first sync is told of a removal: %+v", c)
+			}
+			got = append(got, c.PersonID)
+		}
+		slices.Sort(got)
+		if want := []int64{dana.ID, secret.ID}; !slices.Equal(got, want) {
+			t.Errorf("from the start: %v, want %v", got, want)
 		}
 	})
 }
