@@ -46,6 +46,14 @@ type harness struct {
 	srv   *httptest.Server
 	// log holds the server's request log.
 	log *syncBuffer
+	// requests are the requests the server has been sent, bodies and all.
+	mu       sync.Mutex
+	requests []request
+}
+
+// request is one the server was sent.
+type request struct {
+	method, path, body string
 }
 
 func each(t *testing.T, fn func(t *testing.T, h *harness)) {
@@ -66,7 +74,15 @@ func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock) *harness {
 	}
 	apiSrv := api.New(api.Options{DB: db, Now: clock.Now, Logger: log})
 	dav := carddav.New(carddav.Options{DB: db, Now: clock.Now, Logger: log})
-	h.srv = httptest.NewServer(server.New(app, apiSrv, dav, nil))
+	all := server.New(app, apiSrv, dav, nil)
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.mu.Lock()
+		h.requests = append(h.requests, request{r.Method, r.URL.Path, string(body)})
+		h.mu.Unlock()
+		all.ServeHTTP(w, r)
+	}))
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -147,6 +163,15 @@ func (h *harness) fixture() *fixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// sent returns the requests sent since the last call.
+func (h *harness) sent() []request {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.requests
+	h.requests = nil
+	return out
 }
 
 type response struct {
