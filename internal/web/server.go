@@ -177,6 +177,8 @@ func (s *Server) routeTable() []route {
 		{"POST /settings/alerts", s.user(s.alertsSave)},
 		{"POST /settings/calendar", s.user(s.calendarCreate)},
 		{"POST /settings/calendar/off", s.user(s.calendarRevoke)},
+		{"POST /settings/app-passwords", s.user(s.appPasswordCreate)},
+		{"POST /settings/app-passwords/{id}/revoke", s.user(s.appPasswordRevoke)},
 		{"GET /settings/messages", s.user(s.outboxList)},
 		{"POST /settings/messages/{id}/retry", s.user(s.outboxRetry)},
 		{"GET /settings/keys", s.user(s.keysList)},
