@@ -145,8 +145,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(r.Context(), accountKey{}, a)
 	r = r.WithContext(ctx)
+	// What one user's contacts app is told is for it alone.
+	w.Header().Set("Cache-Control", "private, no-cache")
 	path := r.URL.Path
-	if path != Root && !strings.HasPrefix(path, a.principal()) && path != strings.TrimSuffix(a.principal(), "/") {
+	if !strings.HasSuffix(path, "/") && (path+"/" == a.principal() || path+"/" == a.home() || path+"/" == a.book()) {
+		// A collection named without its slash is the collection.
+		path += "/"
+		r.URL.Path = path
+	}
+	if path != Root && !strings.HasPrefix(path, a.principal()) {
 		// Another user's address book is not found, as one that does not
 		// exist.
 		davError(w, http.StatusNotFound, "Not found.")

@@ -129,6 +129,12 @@ func TestAddressBook(t *testing.T) {
 			t.Errorf("PROPFIND offers writing, or the wrong cards:\n%s", r.body)
 		}
 
+		// The book named without its slash is the book.
+		if r := h.dav("PROPFIND", strings.TrimSuffix(book, "/"), f.agent.Email, f.agentPassword, "", "Depth", "0"); r.status != http.StatusMultiStatus ||
+			!strings.Contains(r.body, first.SyncToken) || r.header.Get("Cache-Control") != "private, no-cache" {
+			t.Errorf("PROPFIND without the slash: %d %q\n%s", r.status, r.header.Get("Cache-Control"), r.body)
+		}
+
 		// Nothing changed: nothing to say, the same token.
 		again, err := c.SyncCollection(ctx, book, &carddav.SyncQuery{SyncToken: first.SyncToken})
 		if err != nil || len(again.Updated)+len(again.Deleted) != 0 || again.SyncToken != first.SyncToken {
