@@ -18,6 +18,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/carddav"
 	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/egress"
@@ -335,7 +336,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proxies, _ := cfg.Proxies() // checked by Validate
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           server.New(app, apiServer, proxies),
+		Handler:           server.New(app, apiServer, carddav.New(carddav.Options{DB: db, Logger: log}), proxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -132,7 +132,11 @@ var apiAccess = map[string]access{
 	"DELETE /api/v1/me/calendar-feed": mine.with(func(a *access) { a.destroys = 1 }),
 	// The inbox is the user's own; the ids named are no one's message.
 	"GET /api/v1/me/inbound-address": {other: notFound, private: notFound, own: notFound},
-	"GET /api/v1/inbox":              mine,
+	// App passwords are each user's own.
+	"GET /api/v1/me/app-passwords":         mine,
+	"POST /api/v1/me/app-passwords":        mine.with(func(a *access) { a.body = sends(map[string]any{"name": "Planted phone"}) }),
+	"DELETE /api/v1/me/app-passwords/{id}": personal.with(func(a *access) { a.destroys = 1 }),
+	"GET /api/v1/inbox":                    mine,
 	"POST /api/v1/inbox/{id}/assign": {other: notFound, private: notFound, own: notFound,
 		body: sends(map[string]any{"person": "nobody@example.com"})},
 	"POST /api/v1/inbox/{id}/lead":    {other: notFound, private: notFound, own: notFound},
@@ -316,6 +320,9 @@ type apiFixture struct {
 	// Keys of the agent (the tenant's) and of the owner.
 	agentKey, ownerKey string
 	ownerBlock         int64
+	// ownerAppPassword is the owner's app password (the colleague's is
+	// ids["apppassword"]).
+	ownerAppPassword int64
 	// colleagueDevice and ownerDevice are the endpoints of a device each
 	// gets alerts on.
 	colleagueDevice, ownerDevice string
@@ -415,7 +422,16 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 	if err := h.db.CreateAPIKey(ctx, rapport.Actor{Org: colKey.OrgID}, colKey); err != nil {
 		t.Fatal(err)
 	}
-	fx.ids = map[string]int64{"member": member.ID, "disabled": gone.ID, "key": colKey.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
+	appPasswords := map[int64]int64{}
+	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
+		p, _, err := h.db.CreateAppPassword(ctx, rapport.Member(fx.org, u), "Phone of "+u.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appPasswords[u.ID] = p.ID
+	}
+	fx.ownerAppPassword = appPasswords[fx.owner.ID]
+	fx.ids = map[string]int64{"apppassword": appPasswords[col], "member": member.ID, "disabled": gone.ID, "key": colKey.ID, "person": secret.ID, "fact": facts[0].ID, "followup": fus[0].ID, "followup2": fus[1].ID,
 		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
 		"held": held[0], "held2": held[1]}
 	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+slug)
@@ -439,7 +455,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key",
-	"pond": "person", "outbox": "person", "inbox": "person", "webhooks": "webhook", "webhook-deliveries": "delivery"}
+	"pond": "person", "outbox": "person", "inbox": "person", "webhooks": "webhook", "webhook-deliveries": "delivery", "me": "apppassword"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {
@@ -460,6 +476,8 @@ func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (st
 			id = ids["held2"] // the first is attached by then
 		case kind == "block" && c == asOwner:
 			id = fx.ownerBlock // blocks are each user's own
+		case kind == "apppassword" && c == asOwner:
+			id = fx.ownerAppPassword // as are app passwords
 		case pattern == "POST /api/v1/users/{id}/enable":
 			id = ids["disabled"]
 		case kind == "user" && pattern != "GET /api/v1/users/{id}":

@@ -150,7 +150,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	// Users are at addresses of their own, as people are: the server
 	// trusts loopback as its proxy, and each user's sign-in says where
 	// they are (one address for all would be an office of hundreds).
-	srv := &http.Server{Handler: server.New(app, apiSrv, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

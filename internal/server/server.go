@@ -1,8 +1,8 @@
-// Package server puts Rapport's two transports behind one handler: the
-// API under /api/v1/ (keys, JSON), the web pages everywhere else
-// (sessions, HTML), each with its own middleware from httpx, and in front
-// of both what concerns the connection: the client's address behind
-// trusted proxies.
+// Package server puts Rapport's transports behind one handler: the API
+// under /api/v1/ (keys, JSON), the address books under /dav/ (CardDAV,
+// app passwords), the web pages everywhere else (sessions, HTML), each
+// with its own middleware from httpx, and in front of them all what
+// concerns the connection: the client's address behind trusted proxies.
 package server
 
 import (
@@ -12,14 +12,27 @@ import (
 	"github.com/rapport-crm/rapport/internal/httpx"
 )
 
-// APIPrefix is where the API is served.
-const APIPrefix = "/api/v1/"
+// APIPrefix is where the API is served, DAVPrefix the address books.
+const (
+	APIPrefix = "/api/v1/"
+	DAVPrefix = "/dav/"
+)
 
-// New returns the handler serving api under APIPrefix and web elsewhere.
-// proxies are the reverse proxies whose X-Forwarded-For is believed.
-func New(web, api http.Handler, proxies []netip.Prefix) http.Handler {
+// New returns the handler serving api under APIPrefix, dav (when not nil)
+// under DAVPrefix, and web elsewhere. The address books' discovery goes
+// to dav too: /.well-known/carddav, and a PROPFIND of the site's root
+// (where some contacts apps look first). So no DAV request meets the web
+// pages' sessions and cross-origin checks, and no session opens an
+// address book. proxies are the reverse proxies whose X-Forwarded-For is
+// believed.
+func New(web, api, dav http.Handler, proxies []netip.Prefix) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(APIPrefix, api)
+	if dav != nil {
+		mux.Handle(DAVPrefix, dav)
+		mux.Handle("/.well-known/carddav", dav)
+		mux.Handle("PROPFIND /{$}", dav)
+	}
 	mux.Handle("/", web)
 	return httpx.TrustProxies(proxies, mux)
 }

@@ -32,10 +32,13 @@ const BackupFormat = "rapport-backup"
 
 // backupTables are the tables a backup holds, parents before children.
 // Sessions are left out (everyone signs in again after a restore), and so
-// are search indexes, rebuilt from the people they index.
+// are search indexes, rebuilt from the people they index, and the address
+// books' sync state (a phone's next sync after a restore starts again).
+// Webhook endpoints are kept with their signing secrets (a backup is as
+// secret as the database); their deliveries, like the outbox, are not.
 var backupTables = []string{
 	"orgs", "users", "pipelines", "stages", "companies", "people", "phones", "emails", "person_tags",
-	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "events", "held_events", "routing_rules", "routing_state",
+	"conversations", "facts", "follow_ups", "stage_changes", "api_keys", "app_passwords", "webhook_endpoints", "events", "held_events", "routing_rules", "routing_state",
 	"imports", "signals", "production", "call_blocks", "playbook_entries", "drill_attempts", "drill_assignments",
 	"audit_log", "person_records", "distinct_people",
 }

@@ -53,7 +53,7 @@ func TestBackupRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Tables != 28 || st.Rows < 2000 {
+			if st.Tables != 30 || st.Rows < 2000 {
 				t.Errorf("backup stats = %+v", st)
 			}
 			dst := b.Open(t, clock)

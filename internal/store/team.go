@@ -171,6 +171,11 @@ func (db *DB) DisableUser(ctx context.Context, act rapport.Actor, userID, toID i
 			Where("org_id = ? AND user_id = ? AND revoked_at IS NULL", orgID, u.ID).Exec(ctx)); err != nil {
 			return err
 		}
+		// And their phones' address books stop syncing.
+		if _, err := tx.NewUpdate().Table("app_passwords").Set("revoked_at = ?", now).
+			Where("org_id = ? AND user_id = ? AND revoked_at IS NULL", orgID, u.ID).Exec(ctx); err != nil {
+			return err
+		}
 		if _, err := tx.NewDelete().Table("password_resets").Where("org_id = ? AND user_id = ? AND used_at IS NULL", orgID, u.ID).Exec(ctx); err != nil {
 			return err
 		}

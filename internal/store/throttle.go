@@ -51,12 +51,71 @@ var (
 	// An address asking for reset links ("forgot your password?"): five,
 	// then fifteen minutes, so that no one floods people's mailboxes.
 	forgotRule = throttleRule{"forgot:", 5, 15 * time.Minute}
+	// A contacts app signing in to an account's address book with an app
+	// password: ten tries, then fifteen minutes. Its own key, so that a
+	// forgotten tablet with a revoked password keeps no one out of the
+	// web pages.
+	appRule = throttleRule{"app:", 10, 15 * time.Minute}
 )
 
 // BeginForgot counts a request for a reset link from address; a locked
 // address gets the time it may ask again, and the request is not made.
 func (db *DB) BeginForgot(ctx context.Context, address string) (time.Time, error) {
 	return db.countAttempt(ctx, []throttleRule{forgotRule}, []string{forgotRule.scope + address})
+}
+
+// AppSignIn is how an app's sign-in as an account stands before its
+// password is checked: Locked is when it may try again (zero: check the
+// password, then settle with AppSignInSucceeded or AppSignInFailed).
+type AppSignIn struct {
+	Locked  time.Time
+	key     string
+	address string
+	// failed: the account's app sign-ins have failures to clear.
+	failed bool
+}
+
+// BeginAppSignIn reads, without counting it, whether an app's sign-in as
+// email from address is locked out. App passwords are long random
+// secrets, checked by one indexed look-up, so only the failures are
+// counted (with the address's, as any sign-in's): a phone that syncs
+// every few minutes writes nothing.
+func (db *DB) BeginAppSignIn(ctx context.Context, email, address string) (*AppSignIn, error) {
+	a := &AppSignIn{key: appRule.scope + strings.ToLower(strings.TrimSpace(email)), address: addressRule.scope + address}
+	var rows []throttleRow
+	if err := db.ro.NewSelect().Model(&rows).Where("key IN (?)", bun.List([]string{a.key, a.address})).Scan(ctx); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	for _, r := range rows {
+		if r.LockedUntil.After(now) && r.LockedUntil.After(a.Locked) {
+			a.Locked = r.LockedUntil
+		}
+		if r.Key == a.key && r.Failures > 0 {
+			a.failed = true
+		}
+	}
+	return a, nil
+}
+
+// AppSignInFailed counts a failed app sign-in against the address and
+// the account's app sign-ins, and says until when they are locked now.
+func (db *DB) AppSignInFailed(ctx context.Context, a *AppSignIn) (time.Time, error) {
+	until, err := db.countAttempt(ctx, []throttleRule{addressRule, appRule}, []string{a.address, a.key})
+	if err != nil || !until.IsZero() {
+		return until, err
+	}
+	return db.SignInFailed(ctx, &SignInTicket{keys: []string{a.address, a.key}})
+}
+
+// AppSignInSucceeded clears the account's app sign-in failures, if it
+// had any.
+func (db *DB) AppSignInSucceeded(ctx context.Context, a *AppSignIn) error {
+	if !a.failed {
+		return nil
+	}
+	_, err := db.rw.NewDelete().Model((*throttleRow)(nil)).Where("key = ?", a.key).Exec(ctx)
+	return err
 }
 
 // SignInAttempt says who is trying to sign in: the account's email, the

@@ -261,8 +261,12 @@ var webAccess = map[string]access{
 	"POST /settings/keys":                           mine,
 	// An agent revokes their own keys; owners and managers anyone's.
 	"POST /settings/keys/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
-	"GET /users":                      mine,
-	"POST /users":                     managing,
+	// App passwords are the user's own: one named for a device, made and
+	// revoked by them alone.
+	"POST /settings/app-passwords":             mine.with(func(a *access) { a.form = fixed("name", "Planted phone") }),
+	"POST /settings/app-passwords/{id}/revoke": personal.with(func(a *access) { a.destroys = 1 }),
+	"GET /users":  mine,
+	"POST /users": managing,
 	// Alerts: each user's own devices. Another's endpoint, even known, is
 	// not found.
 	"GET /push/key": mine,
@@ -383,6 +387,9 @@ type authzFixture struct {
 	// ownerKey and ownerBlock are the owner's API key and call block,
 	// which (d) revokes and deletes: keys and blocks are each user's own.
 	ownerKey, ownerBlock int64
+	// ownerAppPassword is the owner's app password (the colleague's is
+	// ids["apppassword"]).
+	ownerAppPassword int64
 	// colleagueDevice and ownerDevice are the endpoints of a device each
 	// gets alerts on.
 	colleagueDevice, ownerDevice string
@@ -445,6 +452,14 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 			t.Fatal(err)
 		}
 		keys[u] = k.ID
+	}
+	appPasswords := map[int64]int64{}
+	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
+		p, _, err := h.db.CreateAppPassword(ctx, rapport.Member(fx.org, u), "Phone of "+u.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appPasswords[u.ID] = p.ID
 	}
 	rule := &rapport.RoutingRule{OrgID: fx.org.ID, Source: "Zillow", UserIDs: rapport.FormatIDs([]int64{col})}
 	if err := h.db.CreateRoutingRule(ctx, rapport.Actor{Org: rule.OrgID}, rule); err != nil {
@@ -510,9 +525,9 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 	fx.ids = map[string]int64{"member": fx.manager.ID, "disabled": gone.ID, "held": held[0], "held2": held[1], "person": secret.ID, "twin": twin.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": keys[col], "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": fx.owner.ID, "callblock": blocks[col], "recruit": recruit.ID, "meeting": meeting,
-		"appointment": appointment}
+		"appointment": appointment, "apppassword": appPasswords[col]}
+	fx.ownerKey, fx.ownerBlock, fx.ownerAppPassword = keys[fx.owner.ID], blocks[fx.owner.ID], appPasswords[fx.owner.ID]
 	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+fx.org.Slug)
-	fx.ownerKey, fx.ownerBlock = keys[fx.owner.ID], blocks[fx.owner.ID]
 	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
 		d := h.pushes.Subscribe(u.Email)
 		if err := h.db.SavePushSubscription(ctx, rapport.Member(fx.org, u), &store.PushSubscription{Endpoint: d.Endpoint, P256dh: d.P256dh,
@@ -536,7 +551,7 @@ func (fx *authzFixture) idsFor(c caller) map[string]int64 {
 		out[k] = v
 	}
 	if c == asOwner {
-		out["apikey"], out["callblock"] = fx.ownerKey, fx.ownerBlock
+		out["apikey"], out["callblock"], out["apppassword"] = fx.ownerKey, fx.ownerBlock, fx.ownerAppPassword
 	}
 	return out
 }

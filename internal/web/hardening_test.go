@@ -87,10 +87,14 @@ func (h *harness) records(o *orgFixture) *records {
 	if err != nil {
 		t.Fatal(err)
 	}
+	app, _, err := h.db.CreateAppPassword(ctx, rapport.Member(o.org, o.owner), "Record phone")
+	if err != nil {
+		t.Fatal(err)
+	}
 	hook, delivery := storetest.Webhook(t, h.db, rapport.Actor{Org: o.org.ID}, "records-"+o.org.Slug)
 	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"webhook": hook, "delivery": delivery, "held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID,
-		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID}}
+		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID, "apppassword": app.ID}}
 }
 
 // postFile uploads a file as the import page's form does.
@@ -114,6 +118,7 @@ var idOf = []struct{ prefix, kind string }{
 	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
 	{"/users/", "user"}, {"/pond/", "person"}, {"/inbox/", "person"}, {"/settings/messages/", "person"},
 	{"/settings/webhooks/", "webhook"}, {"/settings/webhook-deliveries/", "delivery"},
+	{"/settings/app-passwords/", "apppassword"},
 }
 
 // request turns a route pattern into a method and a path naming rec's

@@ -188,6 +188,8 @@ func (s *Server) routeTable() []route {
 		{"POST /settings/webhooks/{id}/replay", s.user(s.webhookAct("replay"))},
 		{"POST /settings/webhooks/{id}/delete", s.user(s.webhookAct("delete"))},
 		{"POST /settings/webhook-deliveries/{id}/replay", s.user(s.webhookReplayOne)},
+		{"POST /settings/app-passwords", s.user(s.appPasswordCreate)},
+		{"POST /settings/app-passwords/{id}/revoke", s.user(s.appPasswordRevoke)},
 		{"GET /settings/messages", s.user(s.outboxList)},
 		{"POST /settings/messages/{id}/retry", s.user(s.outboxRetry)},
 		{"GET /settings/keys", s.user(s.keysList)},

@@ -11,6 +11,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/phone"
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 type settingsPage struct {
@@ -26,6 +27,11 @@ type settingsPage struct {
 	// scheme html/template does not know, made here from our own link).
 	CalendarWebcal template.URL
 	HasCalendar    bool
+	// Contacts is how to add the address book to a phone, and
+	// AppPasswords the user's working app passwords for it.
+	Contacts        contactsSetup
+	AppPasswords    []store.AppPassword
+	AppPasswordForm *form
 	// InboundAddress is the user's private address for email onto the
 	// timeline ("" when the receiver is off).
 	InboundAddress string
@@ -93,6 +99,15 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, a *accou
 	p.AlertKinds = rapport.AlertKinds
 	var err error
 	if p.HasCalendar, err = s.db.HasCalendarFeed(r.Context(), a.actor); err != nil {
+		return err
+	}
+	if p.AppPasswordForm == nil {
+		p.AppPasswordForm = newForm(nil)
+	}
+	setup := s.contactsSetup(r)
+	setup.NewPassword, setup.NewName = p.Contacts.NewPassword, p.Contacts.NewName
+	p.Contacts = setup
+	if p.AppPasswords, err = s.db.AppPasswords(r.Context(), a.actor); err != nil {
 		return err
 	}
 	if s.inbound != "" {

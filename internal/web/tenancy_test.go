@@ -63,6 +63,7 @@ var idKinds = map[string]string{
 	"POST /settings/webhooks/{id}/replay":           "webhook",
 	"POST /settings/webhooks/{id}/delete":           "webhook",
 	"POST /settings/webhook-deliveries/{id}/replay": "delivery",
+	"POST /settings/app-passwords/{id}/revoke":      "apppassword",
 }
 
 func routeList(t *testing.T, h *harness) []string {
