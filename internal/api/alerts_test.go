@@ -18,7 +18,7 @@ func TestAlertsPondAndOutbox(t *testing.T) {
 
 		r := h.call(a.key, "GET", "/api/v1/me/alerts", nil)
 		want(t, r, http.StatusOK)
-		if !strings.Contains(string(r.body), `"email":["new_lead","reassigned","promise_due","agenda"]`) || !strings.Contains(string(r.body), `"agendaHour":7`) {
+		if !strings.Contains(string(r.body), `"email":["new_lead","reassigned","came_back","promise_due","agenda"]`) || !strings.Contains(string(r.body), `"agendaHour":7`) {
 			t.Errorf("default alerts: %s", r.body)
 		}
 		bad := h.call(a.key, "PUT", "/api/v1/me/alerts", map[string]any{"email": []string{"spam"}, "push": []string{"agenda"}, "quietFrom": "9pm", "quietTo": "", "agendaHour": 30})

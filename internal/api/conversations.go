@@ -133,7 +133,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, a *a
 		li.Conversation.OccurredAt = *in.OccurredAt
 	}
 	for _, f := range in.Facts {
-		li.Facts = append(li.Facts, rapport.Fact{Type: f.Type, Text: f.Text})
+		li.Facts = append(li.Facts, f.fact())
 	}
 	li.Conversation.IdempotencyKey = r.Header.Get("Idempotency-Key")
 	if in.Seen != nil {

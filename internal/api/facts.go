@@ -16,17 +16,45 @@ type factJSON struct {
 	LearnedAt      time.Time        `json:"learnedAt"`
 	ConversationID *int64           `json:"conversationId"`
 	UserID         *int64           `json:"userId"`
+	// OnDate is the day the fact is about, when it has one; Today brings
+	// the person RemindDays before it.
+	OnDate     *string `json:"onDate"`
+	RemindDays int     `json:"remindDays"`
 }
 
 func toFact(f *rapport.Fact) factJSON {
 	return factJSON{ID: f.ID, PersonID: f.PersonID, Type: f.Type, Text: f.Text, LearnedAt: f.LearnedAt.UTC(),
-		ConversationID: idPtr(f.ConversationID), UserID: idPtr(f.UserID)}
+		ConversationID: idPtr(f.ConversationID), UserID: idPtr(f.UserID), OnDate: dayPtr(f.OnDate), RemindDays: f.RemindDays}
+}
+
+func dayPtr(d rapport.Day) *string {
+	if d.IsZero() {
+		return nil
+	}
+	s := d.String()
+	return &s
 }
 
 type factInput struct {
 	Type      rapport.FactType `json:"type"`
 	Text      string           `json:"text"`
 	LearnedAt *time.Time       `json:"learnedAt"`
+	// OnDate (YYYY-MM-DD) dates the fact; RemindDays (default 14) is how
+	// many days before it the person is on Today.
+	OnDate     *string `json:"onDate"`
+	RemindDays *int    `json:"remindDays"`
+}
+
+// fact is the input as a fact.
+func (in *factInput) fact() rapport.Fact {
+	f := rapport.Fact{Type: in.Type, Text: in.Text}
+	if in.OnDate != nil && *in.OnDate != "" {
+		f.OnDate, f.RemindDays = rapport.Day(*in.OnDate), rapport.DefaultRemindDays
+		if in.RemindDays != nil {
+			f.RemindDays = *in.RemindDays
+		}
+	}
+	return f
 }
 
 func (s *Server) listFacts(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -55,7 +83,9 @@ func (s *Server) createFact(w http.ResponseWriter, r *http.Request, a *account) 
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	f := &rapport.Fact{PersonID: id, Type: in.Type, Text: in.Text}
+	fact := in.fact()
+	f := &fact
+	f.PersonID = id
 	if in.LearnedAt != nil {
 		if in.LearnedAt.After(s.now().Add(10 * time.Minute)) {
 			return &rapport.Error{Code: rapport.EINVALID, Message: "A fact cannot be learned in the future.", Fields: map[string]string{"learnedAt": "In the future."}}

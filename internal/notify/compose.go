@@ -86,6 +86,14 @@ func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipie
 		}
 		body = leadLine(v.Person)
 		urgency = "high"
+	case rapport.AlertCameBack:
+		if v.Person.OwnerID != m.UserID {
+			return &content{skip: "no longer theirs"}, nil
+		}
+		v.Day = m.Data
+		title, body = v.Person.Name()+" came back", m.Data
+		subject = v.Person.Name() + " came back: " + m.Data
+		urgency = "high"
 	case rapport.AlertPromiseDue:
 		f, err := o.DB.FollowUp(ctx, sys, m.RefID)
 		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
@@ -204,6 +212,12 @@ Open: {{.Link}}
 
 Open: {{.Link}}
 {{template "foot" .}}{{end}}
+{{define "came_back"}}{{.Person.Name}}, whom you know, came back: {{.Day}}. Someone looking again is the best reason to call today.
+
+{{leadLine .Person}}
+
+Open: {{.Link}}
+{{template "foot" .}}{{end}}
 {{define "promise_due"}}Due now: {{.FollowUp.Label}} with {{.Person.Name}}{{if .FollowUp.DueTime}} at {{.FollowUp.DueTime}}{{end}}.
 {{with .FollowUp.Note}}
 {{.}}
@@ -243,6 +257,7 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).Parse(`
 {{define "foot"}}</div><p style="max-width:560px;margin:12px auto;font-size:13px;color:#5b6475">Rapport · {{.Org.Name}}{{if .Unsub}} · <a href="{{.Unsub}}" style="color:#5b6475">Stop these emails</a>{{end}} · <a href="{{.Settings}}" style="color:#5b6475">Choose your alerts</a></p></body></html>{{end}}
 {{define "new_lead"}}{{template "head"}}<p>{{if .Pond}}A lead is up for grabs: nobody called them in time. The first to claim them has them.{{else}}A new lead is yours. The first to call usually wins them: <strong>call now</strong>.{{end}}</p><h1 style="font-size:22px;margin:8px 0">{{.Person.Name}}</h1><p>{{leadLine .Person}}</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "reassigned"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">{{.Person.Name}} is yours now</h1><p>Nobody has reached them yet: <strong>call now</strong>.</p><p>{{leadLine .Person}}</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
+{{define "came_back"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">{{.Person.Name}} came back</h1><p>{{.Day}}. Someone looking again is the best reason to call today: <strong>call now</strong>.</p><p>{{leadLine .Person}}</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "promise_due"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Due now: {{.FollowUp.Label}}</h1><p>With <strong>{{.Person.Name}}</strong>{{if .FollowUp.DueTime}} at {{.FollowUp.DueTime}}{{end}}.</p>{{with .FollowUp.Note}}<p>{{.}}</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "agenda"}}{{template "head"}}<p>Good morning{{with .User.Name}}, {{.}}{{end}}. Your day, {{.Day}}.</p><p style="font-size:18px"><strong>{{.Goal.Done}} of {{.Goal.Target}}</strong> live conversations this week{{if .Goal.Met}} — goal met{{else}}, {{.Goal.DaysLeft}} days left{{end}}.</p>{{if .Agenda}}<h2 style="font-size:18px">People to talk to today</h2><ul style="padding-left:20px">{{range .Agenda}}<li style="margin:6px 0"><strong>{{.Person.Name}}</strong>{{range .Reasons}} — {{.Text}}{{end}}</li>{{end}}</ul>{{else}}<p>Nobody is due today. A good day to call past clients and your sphere.</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "webhook_disabled"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Webhooks stopped</h1><p>Rapport stopped sending webhooks to <strong>{{.Endpoint.URL}}</strong>{{with .Endpoint.Description}} ({{.}}){{end}}: {{.Endpoint.DisabledReason}}.</p><p>What it missed waits, undelivered. When the receiver works again, enable the endpoint and send the failed deliveries again.</p>{{template "button" .Link}}{{template "foot" .}}{{end}}

@@ -17,6 +17,9 @@ const (
 	// AlertReassigned: a lead was handed to the user (the claim window
 	// passed it on, or someone gave it to them).
 	AlertReassigned AlertKind = "reassigned"
+	// AlertCameBack: someone the user already knows came back through a
+	// lead source (an inquiry, a saved property, a visit, a call).
+	AlertCameBack AlertKind = "came_back"
 	// AlertPromiseDue: a promise of the user's is due now.
 	AlertPromiseDue AlertKind = "promise_due"
 	// AlertAgenda: the daily agenda, by email, at the user's hour.
@@ -32,7 +35,7 @@ const (
 )
 
 // AlertKinds are the kinds a user chooses, in the order settings show them.
-var AlertKinds = []AlertKind{AlertNewLead, AlertReassigned, AlertPromiseDue, AlertAgenda}
+var AlertKinds = []AlertKind{AlertNewLead, AlertReassigned, AlertCameBack, AlertPromiseDue, AlertAgenda}
 
 // Label names the kind for people.
 func (k AlertKind) Label() string {
@@ -41,6 +44,8 @@ func (k AlertKind) Label() string {
 		return "A new lead is mine"
 	case AlertReassigned:
 		return "A lead is handed to me"
+	case AlertCameBack:
+		return "Someone I know came back (an inquiry, a saved home, a visit)"
 	case AlertPromiseDue:
 		return "A promise is due"
 	case AlertAgenda:
@@ -94,7 +99,7 @@ const DefaultAgendaHour = 7
 // DefaultAlerts are a new user's: everything by email, the alerts by
 // push, the agenda at 7.
 func DefaultAlerts() Alerts {
-	return Alerts{Email: slices.Clone(AlertKinds), Push: []AlertKind{AlertNewLead, AlertReassigned, AlertPromiseDue},
+	return Alerts{Email: slices.Clone(AlertKinds), Push: []AlertKind{AlertNewLead, AlertReassigned, AlertCameBack, AlertPromiseDue},
 		AgendaHour: DefaultAgendaHour}
 }
 

@@ -87,6 +87,23 @@ type Fact struct {
 	// from contacts.csv").
 	Source    string    `bun:"source"`
 	CreatedAt time.Time `bun:"created_at"`
+	// OnDate is the day the fact is about, when it has one ("lease ends
+	// May 31"); RemindDays how many days before it Today brings the person.
+	OnDate     Day `bun:"on_date"`
+	RemindDays int `bun:"remind_days"`
+}
+
+// DefaultRemindDays is how early a dated fact brings the person to Today
+// when no one said.
+const DefaultRemindDays = 14
+
+// RemindFrom is the day Today starts bringing the person for a dated
+// fact ("" for a fact without a date).
+func (f *Fact) RemindFrom() Day {
+	if f.OnDate.IsZero() {
+		return ""
+	}
+	return f.OnDate.AddDays(-f.RemindDays)
 }
 
 // Validate checks a fact after trimming its text.
@@ -95,6 +112,16 @@ func (f *Fact) Validate() error {
 	fe := FieldErrors{}
 	if !f.Type.Valid() {
 		fe.Add("type", "Choose what kind of fact this is.")
+	}
+	if !f.OnDate.IsZero() {
+		if d, err := ParseDay(strings.TrimSpace(string(f.OnDate))); err != nil {
+			fe.Add("on_date", "Use a date such as 2027-05-31, or leave it empty.")
+		} else {
+			f.OnDate = d
+		}
+	}
+	if f.RemindDays < 0 || f.RemindDays > 90 {
+		fe.Add("remind_days", "Bring them to Today from 0 to 90 days before the date.")
 	}
 	if f.Text == "" {
 		fe.Add("text", "Write what you learned.")

@@ -25,7 +25,12 @@ type Org struct {
 	ClaimMinutes int       `bun:"claim_minutes"`
 	ClaimTo      ClaimTo   `bun:"claim_to"`
 	QuietLeads   string    `bun:"quiet_leads"`
-	CreatedAt    time.Time `bun:"created_at"`
+	// AttemptPlan is when a new lead is tried: days after arrival, comma
+	// separated (see ParseAttemptPlan); AttemptRestDays how long a lead
+	// that never answered rests before Today tries again.
+	AttemptPlan     string    `bun:"attempt_plan"`
+	AttemptRestDays int       `bun:"attempt_rest_days"`
+	CreatedAt       time.Time `bun:"created_at"`
 }
 
 // Visibility is an organisation's policy on who sees whose people.
@@ -98,6 +103,12 @@ func (o *Org) Normalize() {
 	if o.QuietLeads = strings.ToLower(strings.TrimSpace(o.QuietLeads)); o.QuietLeads == "" {
 		o.QuietLeads = QuietLeadsWait
 	}
+	if plan, err := ParseAttemptPlan(o.AttemptPlan); err == nil {
+		o.AttemptPlan = plan.String()
+	}
+	if o.AttemptRestDays == 0 {
+		o.AttemptRestDays = DefaultAttemptRestDays
+	}
 }
 
 // Validate checks the organisation's own fields. Whether Region is a
@@ -129,6 +140,12 @@ func (o *Org) Validate() error {
 	}
 	if o.QuietLeads != QuietLeadsWait && o.QuietLeads != QuietLeadsAlert {
 		fe.Add("quiet_leads", "Choose whether new lead alerts wait out quiet hours.")
+	}
+	if _, err := ParseAttemptPlan(o.AttemptPlan); err != nil {
+		fe.Add("attempt_plan", err.Error())
+	}
+	if o.AttemptRestDays < 1 || o.AttemptRestDays > 365 {
+		fe.Add("attempt_rest_days", "Use a number of days from 1 to 365.")
 	}
 	return fe.Err()
 }

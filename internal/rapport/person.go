@@ -105,6 +105,9 @@ type Person struct {
 	// ArrivedAt is when a lead arrived from a lead source in real time;
 	// speed to lead is measured from it.
 	ArrivedAt time.Time `bun:"arrived_at,nullzero"`
+	// CameBackAt is when someone already known last came back through a
+	// lead source (see CameBackTypes).
+	CameBackAt time.Time `bun:"came_back_at,nullzero"`
 
 	// SearchDoc is the normalised text the full-text index covers, and
 	// NameKey the folded name duplicates are found by; the store derives both.

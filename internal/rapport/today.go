@@ -45,7 +45,27 @@ const (
 	ReasonBirthday       ReasonKind = "birthday"
 	ReasonHomeAnniv      ReasonKind = "home_anniversary"
 	ReasonKeepInTouch    ReasonKind = "keep_in_touch"
+	// Why now: someone known came back; the next attempt of a new lead's
+	// plan; a lead rested and due again; a dated fact ahead; a referrer
+	// to thank.
+	ReasonCameBack  ReasonKind = "came_back"
+	ReasonAttempt   ReasonKind = "attempt"
+	ReasonRested    ReasonKind = "rested"
+	ReasonDatedFact ReasonKind = "dated_fact"
+	ReasonThanks    ReasonKind = "thank_referrer"
 )
+
+// CameBackWindow is how long someone who came back stays a reason to call
+// when no one answers them.
+const CameBackWindow = 7 * 24 * time.Hour
+
+// ThanksWindow is how long a referral's milestone stays a reason to
+// thank who referred them.
+const ThanksWindow = 14 * 24 * time.Hour
+
+// AttemptGap is the least time between two attempts of the plan on one
+// day: the second call of day 0 waits a couple of hours.
+const AttemptGap = 2 * time.Hour
 
 // Reason is one reason a person is on Today, with what it means in words.
 //
@@ -81,6 +101,22 @@ type Candidate struct {
 	// Signal is the newest active signal about the agent's office or
 	// brokerage, if any.
 	Signal *CandidateSignal
+	// CameBack is the latest lead-source event about them since they were
+	// known, within CameBackWindow.
+	CameBack *Event
+	// Dated are their facts with a date whose reminder has begun.
+	Dated []Fact
+	// Thanks are the people they referred who reached a milestone within
+	// ThanksWindow.
+	Thanks []Milestone
+}
+
+// Milestone is a referred person reaching a stage worth thanking for.
+type Milestone struct {
+	PersonID int64
+	Name     string
+	StageKey string
+	At       time.Time
 }
 
 // CandidateSignal is a signal as Today tells it: what happened, where and
@@ -99,6 +135,10 @@ type TodayParams struct {
 	UserLoc *time.Location
 	OrgLoc  *time.Location
 	Size    int
+	// Plan is the organisation's attempt plan for new leads (the default
+	// when nil); RestDays how long a lead that never answered rests.
+	Plan     AttemptPlan
+	RestDays int
 }
 
 // TodayEntry is one person on Today.
@@ -131,17 +171,28 @@ func (e *TodayEntry) Best() Reason { return e.Reasons[0] }
 // Reasons and their ranks:
 //
 //	1  new lead, arrived within FreshLeadAge, never attempted   newest first
+//	1  someone known came back through a lead source within
+//	   CameBackWindow, not answered since                       most recent first
 //	2  meeting today                                            earliest time first
 //	3  promised follow-up, overdue                              longest overdue first
 //	4  promised follow-up, due today                            earliest time first
 //	5  referred to us, never attempted                          newest first
+//	5  the next attempt of a new lead's plan is due (kept even
+//	   when they were tried today: the plan may try twice)      newest lead first
 //	6  new lead, older, never attempted                         newest first
 //	7  their promise due (check in)                             longest overdue first
+//	7  a dated fact's reminder has begun, not touched since     soonest date first
+//	7  someone they referred reached a milestone lately, not
+//	   touched since (thank them)                               most recent first
 //	8  top-fifth producer, no live conversation in 60 days      largest volume first
 //	8  signal at their office or brokerage in the last 30 days,
 //	   no live conversation since                               largest volume first
 //	9  birthday or home anniversary today
 //	10 keep-in-touch cadence passed                             longest overdue first
+//	10 a lead whose plan ended unanswered, rested RestDays      longest rested first
+//
+// A new lead in their attempt plan (never reached, arrived no longer ago
+// than the plan's last day) is not backed off: the plan decides.
 //
 // Entries are ordered by: callable now before not (people outside
 // 08:00–21:00 their time stay on the list, after those callable now); then
@@ -154,13 +205,15 @@ func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
 	for i := range cands {
 		c := &cands[i]
 		per := c.Person
-		if per.DoNotCall || per.Archived() || backedOff(c.Recent, p.Now) {
+		// A new lead in their attempt plan follows the plan, not the
+		// back-off.
+		if per.DoNotCall || per.Archived() || (!inPlan(p, per) && backedOff(c.Recent, p.Now)) {
 			continue
 		}
 		reasons := reasonsFor(p, today, c)
 		if workedSince(c.Recent, dayStart) {
 			// Their slip is done for today, unless a meeting with them is
-			// still ahead.
+			// still ahead, or the plan has another attempt today.
 			reasons = onlyMeetings(reasons)
 		}
 		if len(reasons) == 0 {
@@ -218,7 +271,7 @@ func CallingWindow(now time.Time, loc *time.Location) (bool, time.Time, time.Tim
 func onlyMeetings(rs []Reason) []Reason {
 	var out []Reason
 	for _, r := range rs {
-		if r.Kind == ReasonMeeting {
+		if r.Kind == ReasonMeeting || r.Kind == ReasonAttempt {
 			out = append(out, r)
 		}
 	}
@@ -303,6 +356,7 @@ func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
 		}
 		rs = append(rs, Reason{Kind: ReasonNewLead, Rank: rank, Key: -per.CreatedAt.Unix(), Text: text})
 	}
+	rs = append(rs, planReasons(p, today, c)...)
 	if neverAttempted && per.ReferredByID != 0 {
 		who := c.Referrer
 		if who == "" {
@@ -337,6 +391,7 @@ func reasonsFor(p TodayParams, today Day, c *Candidate) []Reason {
 		}
 		rs = append(rs, Reason{Kind: ReasonHomeAnniv, Rank: 9, Text: text})
 	}
+	rs = append(rs, whyNow(p, today, c)...)
 	if per.CadenceDays > 0 && !per.TouchDueAt.IsZero() && !per.TouchDueAt.After(p.Now) {
 		last := "no touch yet"
 		if !per.LastTouchAt.IsZero() {
@@ -357,6 +412,9 @@ func Opener(per *Person, reasons []Reason, c *Candidate) string {
 		first = "there"
 	}
 	for _, r := range reasons {
+		if o := whyNowOpener(first, r, c); o != "" {
+			return o
+		}
 		switch {
 		case r.Kind == ReasonReferral && c.Referrer != "":
 			if per.Kind == KindRecruit {

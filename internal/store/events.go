@@ -125,6 +125,9 @@ func (db *DB) RecordEvent(ctx context.Context, act rapport.Actor, in *EventInput
 				p.ArchivedAt = time.Time{}
 			}
 			res.Person = p
+			if err := db.cameBackNow(ctx, tx, orgID, p, ev); err != nil {
+				return err
+			}
 			// Who owns them and where they are in the pipeline is the
 			// organisation's to decide once they are known.
 			if in.Stage != "" || in.AssignedTo != "" || in.AssignedUserID != 0 {

@@ -101,7 +101,7 @@ func (db *DB) UpdateOrg(ctx context.Context, act rapport.Actor, org *rapport.Org
 		if was != string(org.Visibility) && !act.Owns() {
 			return invalidField("visibility", "Only an owner can change who sees whose people.")
 		}
-		if _, err := tx.NewUpdate().Model(org).Column("name", "region", "tz", "visibility", "claim_minutes", "claim_to", "quiet_leads").Where("id = ?", org.ID).Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(org).Column("name", "region", "tz", "visibility", "claim_minutes", "claim_to", "quiet_leads", "attempt_plan", "attempt_rest_days").Where("id = ?", org.ID).Exec(ctx); err != nil {
 			return err
 		}
 		summary := "settings"

@@ -25,6 +25,7 @@ func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]ra
 	}
 	entries := rapport.BuildToday(rapport.TodayParams{
 		Now: now, UserLoc: user.Location(org), OrgLoc: org.Location(), Size: user.TodaySize,
+		Plan: org.Plan(), RestDays: org.RestDays(),
 	}, cands)
 	if len(entries) == 0 {
 		return entries, nil
@@ -66,7 +67,7 @@ func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]ra
 var todayColumns = []string{"id", "org_id", "first_name", "last_name", "kind", "stage_id", "source", "owner_id",
 	"referred_by_id", "do_not_call", "tz", "birthday_year", "birthday_month", "birthday_day", "home_year", "home_month",
 	"home_day", "cadence_days", "units_12m", "volume_12m", "first_attempt_at", "last_attempt_at", "last_live_at",
-	"last_touch_at", "touch_due_at", "arrived_at", "created_at", "archived_at", "company_id"}
+	"last_touch_at", "touch_due_at", "arrived_at", "created_at", "archived_at", "company_id", "came_back_at"}
 
 // TodayCandidates gathers everyone who may belong on the user's Today
 // (with what ranking reads: todayColumns, no phones or emails):
@@ -134,10 +135,21 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if m == time.February && d == 28 && time.Date(y, 2, 29, 0, 0, 0, 0, time.UTC).Month() == time.March {
 		days = append(days, 29)
 	}
+	plan := org.Plan()
+	planStart := today.AddDays(-plan.Span()).Start(user.Location(org)).UTC()
 	sources := []*bun.SelectQuery{
 		// Never attempted: leads (newest first) and referrals.
 		owned().Where("first_attempt_at IS NULL AND last_live_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
 			OrderExpr("created_at DESC").Limit(per),
+		// New leads in their attempt plan, tried but never reached; and
+		// those whose plan is done, rested long enough to try again.
+		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at >= ?", planStart).
+			OrderExpr("created_at DESC").Limit(per),
+		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at < ? AND last_attempt_at <= ?",
+			planStart, nowUTC.Add(-time.Duration(org.RestDays())*24*time.Hour)).OrderExpr("last_attempt_at DESC").Limit(per),
+		// Someone known who came back lately.
+		owned().Where("came_back_at IS NOT NULL AND came_back_at >= ?", nowUTC.Add(-rapport.CameBackWindow)).
+			OrderExpr("came_back_at DESC").Limit(per),
 		// Keep-in-touch dates that have passed, longest overdue first.
 		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", nowUTC).OrderExpr("touch_due_at").Limit(per),
 		// Birthdays and home anniversaries today. The "> 0" terms name
@@ -195,6 +207,16 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 			top[h.ID] = true
 		}
 	}
+	dated, thanks, err := db.whyNowCandidates(ctx, org, user, today, nowUTC, per)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range dated {
+		ids.add(f.PersonID)
+	}
+	for id := range thanks {
+		ids.add(id)
+	}
 	if len(ids.list) == 0 {
 		return nil, nil
 	}
@@ -205,8 +227,13 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		return nil, err
 	}
 	var recent []rapport.Conversation
+	// Touches of the back-off window, or of the attempt plan when longer.
+	since := nowUTC.Add(-rapport.BackOffWindow)
+	if s := planStart.Add(-24 * time.Hour); s.Before(since) {
+		since = s
+	}
 	if err := db.ro.NewSelect().Model(&recent).Column("person_id", "occurred_at", "channel", "direction", "outcome", "live").
-		Where("org_id = ? AND person_id IN (?) AND occurred_at >= ?", orgID, bun.List(ids.list), nowUTC.Add(-rapport.BackOffWindow)).
+		Where("org_id = ? AND person_id IN (?) AND occurred_at >= ?", orgID, bun.List(ids.list), since).
 		Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -232,6 +259,19 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		if c := byID[f.PersonID]; c != nil {
 			c.FollowUps = append(c.FollowUps, f)
 		}
+	}
+	for _, f := range dated {
+		if c := byID[f.PersonID]; c != nil {
+			c.Dated = append(c.Dated, f)
+		}
+	}
+	for id, ms := range thanks {
+		if c := byID[id]; c != nil {
+			c.Thanks = ms
+		}
+	}
+	if err := db.cameBack(ctx, orgID, nowUTC, byID); err != nil {
+		return nil, err
 	}
 	for _, r := range recent {
 		if c := byID[r.PersonID]; c != nil {

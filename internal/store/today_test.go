@@ -39,7 +39,8 @@ func TestTodayThroughTheStore(t *testing.T) {
 		if got := todayNames(t, f); len(got) != 1 || got[0] != "Lead:new_lead" {
 			t.Fatalf("Today = %v, want [Lead:new_lead]", got)
 		}
-		// Three unanswered calls over three days, and the lead rests.
+		// Three unanswered calls over three days: anyone else would rest,
+		// but a new lead follows the attempt plan.
 		for day := 0; day < 3; day++ {
 			f.log(t, lead.ID, store.LogInput{Conversation: call(rapport.OutcomeNoAnswer)})
 			if got := todayNames(t, f); len(got) != 0 {
@@ -47,13 +48,12 @@ func TestTodayThroughTheStore(t *testing.T) {
 			}
 			f.clock.Advance(24 * time.Hour)
 		}
-		// The lead was attempted: no reason left anyway, but a follow-up
-		// would bring them back only after the back-off ends.
+		// Day 3: the plan's fourth attempt is due, and so is a promise.
 		if err := f.db.CreateFollowUp(ctx, rapport.Member(f.org, f.agent), &rapport.FollowUp{PersonID: lead.ID, DueOn: rapport.DayOf(f.clock.Now(), chicago)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := todayNames(t, f); len(got) != 0 {
-			t.Fatalf("backed-off lead on Today: %v", got)
+		if got := todayNames(t, f); len(got) != 1 || got[0] != "Lead:promise_due" {
+			t.Fatalf("a new lead in the attempt plan: %v", got)
 		}
 		f.clock.Set(start.AddDate(0, 0, 7).Add(time.Hour)) // the first unanswered call is now over a week old
 		if got := todayNames(t, f); len(got) != 1 || got[0] != "Lead:promise_overdue" {

@@ -47,12 +47,16 @@ func logFromForm(f *form, a *account, personID int64, now time.Time) *store.LogI
 	if id, err := strconv.ParseInt(f.Get("phone_id"), 10, 64); err == nil {
 		in.PhoneID = id
 	}
-	types := f.List("fact_type")
+	types, dates := f.List("fact_type"), f.List("fact_date")
 	for i, text := range f.List("fact_text") {
 		if strings.TrimSpace(text) == "" || i >= len(types) {
 			continue
 		}
-		in.Facts = append(in.Facts, rapport.Fact{Type: rapport.FactType(types[i]), Text: text})
+		fact := rapport.Fact{Type: rapport.FactType(types[i]), Text: text}
+		if i < len(dates) && strings.TrimSpace(dates[i]) != "" {
+			fact.OnDate, fact.RemindDays = rapport.Day(strings.TrimSpace(dates[i])), rapport.DefaultRemindDays
+		}
+		in.Facts = append(in.Facts, fact)
 		f.keep("fact", i)
 	}
 	in.FollowUp = followUpFromForm(f, "", a, now)

@@ -525,7 +525,13 @@ func (s *Server) factCreate(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	fact := &rapport.Fact{PersonID: id, Type: rapport.FactType(f.Get("type")), Text: f.Get("text")}
+	fact := &rapport.Fact{PersonID: id, Type: rapport.FactType(f.Get("type")), Text: f.Get("text"), OnDate: rapport.Day(f.Get("on_date"))}
+	if !fact.OnDate.IsZero() {
+		fact.RemindDays = rapport.DefaultRemindDays
+		if f.Get("remind_days") != "" {
+			fact.RemindDays = f.int("remind_days", "Use a whole number of days.")
+		}
+	}
 	err = s.db.AddFact(r.Context(), a.actor, fact)
 	if err == nil {
 		s.flash(w, r, "Fact added.")

@@ -79,6 +79,8 @@ func orgForm(o *rapport.Org) *form {
 	f.Values.Set("claim_minutes", strconv.Itoa(o.ClaimMinutes))
 	f.Values.Set("claim_to", string(o.ClaimTo))
 	f.Values.Set("quiet_leads", o.QuietLeads)
+	f.Values.Set("attempt_plan", o.Plan().String())
+	f.Values.Set("attempt_rest_days", strconv.Itoa(o.RestDays()))
 	return f
 }
 
@@ -236,6 +238,10 @@ func (s *Server) orgSave(w http.ResponseWriter, r *http.Request, a *account) err
 	if f.Has("claim_minutes") {
 		o.ClaimMinutes = f.int("claim_minutes", "Use a number of minutes; 0 for no claim window.")
 		o.ClaimTo, o.QuietLeads = rapport.ClaimTo(f.Get("claim_to")), f.Get("quiet_leads")
+	}
+	if f.Has("attempt_plan") {
+		o.AttemptPlan = f.Get("attempt_plan")
+		o.AttemptRestDays = f.int("attempt_rest_days", "Use a whole number of days.")
 	}
 	if o.Region != "" && !phone.ValidRegion(o.Region) {
 		f.addErr("region", "Use a two-letter country code such as US or CA.")
