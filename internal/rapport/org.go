@@ -22,9 +22,9 @@ type Org struct {
 	// ClaimMinutes is the claim window: a new lead not attempted within
 	// it goes on, to ClaimTo (0: never). QuietLeads says whether new
 	// lead alerts wait out a user's quiet hours ("wait") or not ("alert").
-	ClaimMinutes int       `bun:"claim_minutes"`
-	ClaimTo      ClaimTo   `bun:"claim_to"`
-	QuietLeads   string    `bun:"quiet_leads"`
+	ClaimMinutes int     `bun:"claim_minutes"`
+	ClaimTo      ClaimTo `bun:"claim_to"`
+	QuietLeads   string  `bun:"quiet_leads"`
 	// AttemptPlan is when a new lead is tried: days after arrival, comma
 	// separated (see ParseAttemptPlan); AttemptRestDays how long a lead
 	// that never answered rests before Today tries again.
