@@ -109,3 +109,32 @@ func TestPermits(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecialAddresses: ranges that are not the internet, and IPv6
+// addresses that carry an IPv4 one inside the network, are refused.
+func TestSpecialAddresses(t *testing.T) {
+	for _, s := range []string{"0.1.2.3", "198.18.0.1", "192.0.0.192", "240.0.0.1", "168.63.129.16", "169.254.169.254",
+		"64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "64:ff9b::a00:5", "2002:a9fe:a9fe::1", "2002:0a00:0001::1", "::a9fe:a9fe",
+		"fec0::1", "2001:0:4136:e378:8000:63bf:f5ff:fffe" /* Teredo for 10.0.0.1 */, "fd00:ec2::254", "::ffff:10.0.0.1"} {
+		if egress.PublicAddr(netip.MustParseAddr(s)) {
+			t.Errorf("%s counted as public", s)
+		}
+	}
+	for _, s := range []string{"8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808", "2002:0808:0808::1"} {
+		if !egress.PublicAddr(netip.MustParseAddr(s)) {
+			t.Errorf("%s counted as not public", s)
+		}
+	}
+}
+
+// TestProxyDoesNotBypass: with a proxy in the environment the proxy
+// connects, so the target is checked before the request goes to it.
+func TestProxyDoesNotBypass(t *testing.T) {
+	tr := egress.Client(egress.Public, 5*time.Second).Transport.(*http.Transport)
+	for _, u := range []string{"http://localhost:8080/x", "http://127.0.0.1/x", "http://[::1]/x", "http://169.254.169.254/latest"} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		if _, err := tr.Proxy(req); !egress.Refused(err) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	htmltemplate "html/template"
+	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -146,7 +147,9 @@ func (o *Outbox) render(ctx context.Context, m *store.Message, to *store.Recipie
 		if !t.Endpoint.Disabled() || !t.Endpoint.DeletedAt.IsZero() {
 			return &content{skip: "the endpoint was enabled again or deleted"}, nil
 		}
-		t.Endpoint.Secret = ""
+		// The address's host only: its path or query may hold the
+		// receiver's own token, and email may end in a log.
+		t.Endpoint.Secret, t.Endpoint.URL = "", hostOf(t.Endpoint.URL)
 		v.Endpoint, v.Link = &t.Endpoint, fmt.Sprintf("%s/settings/webhooks/%d", o.BaseURL, t.Endpoint.ID)
 		subject = "Webhooks to " + t.Endpoint.URL + " stopped"
 	default:
@@ -239,7 +242,7 @@ Open Today: {{.Link}}
 {{define "webhook_disabled"}}Rapport stopped sending webhooks to {{.Endpoint.URL}}{{with .Endpoint.Description}} ({{.}}){{end}}:
 {{.Endpoint.DisabledReason}}.
 
-What it missed waits, undelivered. When the receiver works again, enable the endpoint and send the failed deliveries again:
+What was waiting when it stopped is kept as failed deliveries; events while it is disabled are not kept. When the receiver works again, enable the endpoint and send the failed deliveries again:
 {{.Link}}
 {{template "foot" .}}{{end}}
 {{define "password_reset"}}Someone (we hope you) asked to set your Rapport password for {{.Org.Name}}.
@@ -260,6 +263,14 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).Parse(`
 {{define "came_back"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">{{.Person.Name}} came back</h1><p>{{.Day}}. Someone looking again is the best reason to call today: <strong>call now</strong>.</p><p>{{leadLine .Person}}</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "promise_due"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Due now: {{.FollowUp.Label}}</h1><p>With <strong>{{.Person.Name}}</strong>{{if .FollowUp.DueTime}} at {{.FollowUp.DueTime}}{{end}}.</p>{{with .FollowUp.Note}}<p>{{.}}</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "agenda"}}{{template "head"}}<p>Good morning{{with .User.Name}}, {{.}}{{end}}. Your day, {{.Day}}.</p><p style="font-size:18px"><strong>{{.Goal.Done}} of {{.Goal.Target}}</strong> live conversations this week{{if .Goal.Met}} — goal met{{else}}, {{.Goal.DaysLeft}} days left{{end}}.</p>{{if .Agenda}}<h2 style="font-size:18px">People to talk to today</h2><ul style="padding-left:20px">{{range .Agenda}}<li style="margin:6px 0"><strong>{{.Person.Name}}</strong>{{range .Reasons}} — {{.Text}}{{end}}</li>{{end}}</ul>{{else}}<p>Nobody is due today. A good day to call past clients and your sphere.</p>{{end}}{{template "button" .Link}}{{template "foot" .}}{{end}}
-{{define "webhook_disabled"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Webhooks stopped</h1><p>Rapport stopped sending webhooks to <strong>{{.Endpoint.URL}}</strong>{{with .Endpoint.Description}} ({{.}}){{end}}: {{.Endpoint.DisabledReason}}.</p><p>What it missed waits, undelivered. When the receiver works again, enable the endpoint and send the failed deliveries again.</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
+{{define "webhook_disabled"}}{{template "head"}}<h1 style="font-size:22px;margin:8px 0">Webhooks stopped</h1><p>Rapport stopped sending webhooks to <strong>{{.Endpoint.URL}}</strong>{{with .Endpoint.Description}} ({{.}}){{end}}: {{.Endpoint.DisabledReason}}.</p><p>What was waiting when it stopped is kept as failed deliveries; events while it is disabled are not kept. When the receiver works again, enable the endpoint and send the failed deliveries again.</p>{{template "button" .Link}}{{template "foot" .}}{{end}}
 {{define "password_reset"}}{{template "head"}}<p>Someone (we hope you) asked to set your Rapport password for {{.Org.Name}}.</p>{{template "button" .ResetLink}}<p>The link works once, within {{.Expires}}. If you did not ask, ignore this email: your password stays as it is.</p></div></body></html>{{end}}
 `))
+
+// hostOf is an address's scheme and host.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return "the endpoint"
+}

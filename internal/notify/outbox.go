@@ -50,14 +50,24 @@ func (o *Outbox) now() time.Time {
 	return time.Now()
 }
 
-// Run delivers messages as they fall due until ctx ends: at once when a
-// transaction signals new ones, else when the next is due, and at least
-// every half minute (a signal can be lost; a lease can run out).
+// Run delivers messages as they fall due until ctx ends, users' alerts
+// and organisations' webhooks each in their own lane (a slow receiver
+// never holds up an alert): at once when a transaction signals new ones,
+// else when the next is due, and at least every half minute (a signal
+// can be lost; a lease can run out).
 func (o *Outbox) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, lane := range []store.Lane{store.LaneAlerts, store.LaneWebhooks} {
+		wg.Go(func() { o.run(ctx, lane) })
+	}
+	wg.Wait()
+}
+
+func (o *Outbox) run(ctx context.Context, lane store.Lane) {
 	wake, stop := o.DB.Subscribe(store.TopicOutbox)
 	defer stop()
 	for ctx.Err() == nil {
-		n, err := o.DeliverDue(ctx)
+		n, err := o.deliverDue(ctx, lane)
 		if err != nil && ctx.Err() == nil {
 			o.Log.Error("outbox", "err", err)
 		}
@@ -65,7 +75,7 @@ func (o *Outbox) Run(ctx context.Context) {
 			continue // there may be more
 		}
 		wait := 30 * time.Second
-		if next, err := o.DB.NextMessageAt(ctx); err == nil && !next.IsZero() {
+		if next, err := o.DB.NextMessageAt(ctx, lane); err == nil && !next.IsZero() {
 			wait = min(wait, max(time.Until(next), 50*time.Millisecond))
 		}
 		t := time.NewTimer(wait)
@@ -84,6 +94,10 @@ func (o *Outbox) Run(ctx context.Context) {
 // commit), so that a busy database is asked once per batch, not once per
 // message, while a message's record waits for no other's sending.
 func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
+	return o.deliverDue(ctx, store.LaneAll)
+}
+
+func (o *Outbox) deliverDue(ctx context.Context, lane store.Lane) (int, error) {
 	workers := o.Workers
 	if workers == 0 {
 		workers = 8
@@ -93,7 +107,7 @@ func (o *Outbox) DeliverDue(ctx context.Context) (int, error) {
 		lease = 2 * time.Minute
 	}
 	// As many as are sent at once: each is sent within its lease.
-	ms, err := o.DB.ClaimMessages(ctx, workers, lease)
+	ms, err := o.DB.ClaimMessages(ctx, workers, lease, lane)
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}

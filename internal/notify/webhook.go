@@ -40,7 +40,8 @@ func (o *Outbox) deliverWebhook(ctx context.Context, m *store.Message) store.Del
 	case !t.Endpoint.DeletedAt.IsZero():
 		return store.Delivery{Message: m, Status: store.OutboxSkipped, Why: "the endpoint was deleted"}
 	case t.Endpoint.Disabled():
-		return store.Delivery{Message: m, Status: store.OutboxSkipped, Why: "the endpoint is disabled"}
+		// Kept, to send again once it is enabled.
+		return store.Delivery{Message: m, Status: store.OutboxDead, Why: "not sent: the endpoint was disabled"}
 	case o.Webhooks == nil:
 		return store.Delivery{Message: m, Status: store.OutboxSkipped, Why: "webhooks are not set up on this server"}
 	}

@@ -410,7 +410,7 @@ func TestWebhookAddresses(t *testing.T) {
 	}
 	drain(t, w)
 	dead, _ := db.WebhookDeliveries(ctx, owner, ep.ID, store.OutboxDead, 10)
-	if got, _, _ := rc.snapshot(); len(got) != 0 || len(dead) != 1 || !strings.Contains(dead[0].LastError, "not an address on the internet") {
+	if got, _, _ := rc.snapshot(); len(got) != 0 || len(dead) != 1 || !strings.Contains(dead[0].LastError, "not at an address on the internet") {
 		t.Errorf("a local address: received %d, dead %+v", len(got), dead)
 	}
 }

@@ -2,6 +2,7 @@ package rapport
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -80,10 +81,12 @@ const (
 	// disabled and its owners are told.
 	WebhookDisableAfter    = 72 * time.Hour
 	WebhookDisableFailures = 10
-	// WebhookAttempts is how many times one delivery is tried (with the
-	// outbox's backoff, capped at an hour: about eight hours) before it
-	// is dead; an owner may replay it.
-	WebhookAttempts = 14
+	// WebhookAttempts is how many times one delivery is tried (see
+	// WebhookBackoff: over one to two days, so that a receiver down for a
+	// weekend night loses nothing) before it is dead; an owner may replay
+	// it.
+	WebhookAttempts = 16
+	webhookCap      = 12 * time.Hour
 )
 
 // WebhookEndpoint is where an organisation's webhooks go.
@@ -168,4 +171,13 @@ func (e *WebhookEndpoint) Disabled() bool { return !e.DisabledAt.IsZero() }
 // to stop.
 func (e *WebhookEndpoint) ShouldDisable(now time.Time) bool {
 	return !e.FailingSince.IsZero() && e.Failures >= WebhookDisableFailures && now.Sub(e.FailingSince) >= WebhookDisableAfter
+}
+
+// WebhookBackoff is the wait before a webhook's next try after attempt
+// failed: 15 seconds doubling, capped at 12 hours, with equal jitter.
+// Sixteen tries span about 27 to 53 hours.
+func WebhookBackoff(attempt int) time.Duration {
+	d := 15 * time.Second << min(max(attempt-1, 0), 16)
+	d = min(d, webhookCap)
+	return d/2 + rand.N(d/2+1)
 }

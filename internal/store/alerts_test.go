@@ -14,7 +14,7 @@ import (
 // claimAll takes every due message, as the outbox's runner does.
 func claimAll(t *testing.T, f *fixture) []store.Message {
 	t.Helper()
-	ms, err := f.db.ClaimMessages(ctx, 100, time.Minute)
+	ms, err := f.db.ClaimMessages(ctx, 100, time.Minute, store.LaneAll)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,9 +99,11 @@ func TestAppPasswords(t *testing.T) {
 	})
 }
 
-// TestAppSignInThrottle: an app's failed sign-ins lock its account's app
-// sign-ins (and count against the address), not the web's; a success
-// clears them.
+// TestAppSignInThrottle: an app's failed sign-ins lock the address they
+// come from, not the account: app passwords are too long to guess, and a
+// lock on the account would let anyone who knows the email shut its
+// phones out. The web's sign-in is not locked by them; a success clears
+// the account's count.
 func TestAppSignInThrottle(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		begin := func(address string) *store.AppSignIn {
@@ -112,7 +114,7 @@ func TestAppSignInThrottle(t *testing.T) {
 			}
 			return a
 		}
-		for i := 1; i <= 10; i++ {
+		for i := 1; i <= 20; i++ {
 			a := begin("198.51.100.7")
 			if !a.Locked.IsZero() {
 				t.Fatalf("locked after %d failures", i-1)
@@ -121,12 +123,15 @@ func TestAppSignInThrottle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (i == 10) != !until.IsZero() {
+			if (i == 20) != !until.IsZero() {
 				t.Fatalf("failure %d: locked until %v", i, until)
 			}
 		}
-		if a := begin("203.0.113.9"); !a.Locked.After(f.clock.Now()) {
-			t.Fatal("the account's app sign-ins are not locked from another address")
+		if a := begin("198.51.100.7"); !a.Locked.After(f.clock.Now()) {
+			t.Fatal("the address is not locked")
+		}
+		if a := begin("203.0.113.9"); !a.Locked.IsZero() {
+			t.Fatal("the account's phones are locked out by a stranger's failures")
 		}
 		// The web's sign-in from a known browser is not locked by it.
 		_, locked, err := f.db.BeginSignIn(ctx, store.SignInAttempt{Email: f.agent.Email, Address: "203.0.113.9"})
@@ -134,7 +139,7 @@ func TestAppSignInThrottle(t *testing.T) {
 			t.Fatalf("web sign-in locked: %v %v", locked, err)
 		}
 		f.clock.Advance(16 * time.Minute)
-		a := begin("203.0.113.9")
+		a := begin("198.51.100.7")
 		if !a.Locked.IsZero() {
 			t.Fatal("still locked after the lock ran out")
 		}

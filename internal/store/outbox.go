@@ -144,15 +144,37 @@ func orgTx(ctx context.Context, tx bun.Tx, orgID int64) (*rapport.Org, error) {
 	return org, notFound(err, "organisation")
 }
 
-// ClaimMessages leases up to n messages that are due, for lease, to the
-// server that asks: a message leased by a server that stopped is due
-// again when its lease runs out. Each claim counts as an attempt.
+// Lane is a part of the outbox with its own runner: users' alerts and
+// organisations' webhooks, so that a slow webhook receiver never holds up
+// a lead alert or a password reset.
+type Lane int
+
+const (
+	// LaneAll is every message (tests and the tools that drain the outbox).
+	LaneAll Lane = iota
+	LaneAlerts
+	LaneWebhooks
+)
+
+func (l Lane) where(q *bun.SelectQuery, alias string) *bun.SelectQuery {
+	switch l {
+	case LaneAlerts:
+		q.Where(alias+".channel <> ?", rapport.ChannelWebhook)
+	case LaneWebhooks:
+		q.Where(alias+".channel = ?", rapport.ChannelWebhook)
+	}
+	return q
+}
+
+// ClaimMessages leases up to n messages of lane that are due, for lease,
+// to the server that asks: a message leased by a server that stopped is
+// due again when its lease runs out. Each claim counts as an attempt.
 // Server-wide work of the outbox's runner, not an organisation's.
-func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration) ([]Message, error) {
+func (db *DB) ClaimMessages(ctx context.Context, n int, lease time.Duration, lane Lane) ([]Message, error) {
 	var ms []Message
 	err := db.tx(ctx, func(tx bun.Tx) error {
 		now := db.now().UTC()
-		q := tx.NewSelect().Model(&ms).Where("status = ? AND not_before <= ?", OutboxPending, now).
+		q := lane.where(tx.NewSelect().Model(&ms), "message").Where("status = ? AND not_before <= ?", OutboxPending, now).
 			Where("(lease_until IS NULL OR lease_until < ?)", now).Where(inOrder("message")).OrderExpr("not_before, id").Limit(int64(n))
 		if err := db.skipLocked(q).Scan(ctx); err != nil || len(ms) == 0 {
 			return err
@@ -212,7 +234,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 		for _, o := range ds {
 			// attempts fences the record: a server whose lease ran out and
 			// was claimed again by another records nothing.
-			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ? AND attempts = ?", o.Message.ID, o.Message.Attempts)
+			q := tx.NewUpdate().Table("outbox").Set("lease_until = NULL").Where("id = ? AND attempts = ? AND status = ?", o.Message.ID, o.Message.Attempts, OutboxPending)
 			attempts := rapport.OutboxAttempts
 			if o.Message.Channel == rapport.ChannelWebhook {
 				attempts = rapport.WebhookAttempts
@@ -225,13 +247,18 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 				q.Set("status = ?", OutboxSent).Set("sent_at = ?", now).Set("data = ''").Set("last_error = ''")
 			case OutboxSkipped:
 				q.Set("status = ?", OutboxSkipped).Set("data = ''").Set("last_error = ?", trimTo(o.Why, 500))
+			case OutboxDead:
+				// Not tried, and not to be (a disabled endpoint's).
+				q.Set("status = ?", OutboxDead).Set("last_error = ?", trimTo(o.Why, 500))
 			default:
 				q.Set("last_error = ?", trimTo(o.Why, 500))
 				if !o.Retry || o.Message.Attempts >= attempts {
 					q.Set("status = ?", OutboxDead)
 				} else {
 					wait := o.Wait
-					if wait <= 0 {
+					if wait <= 0 && o.Message.Channel == rapport.ChannelWebhook {
+						wait = rapport.WebhookBackoff(o.Message.Attempts)
+					} else if wait <= 0 {
 						wait = rapport.OutboxBackoff(o.Message.Attempts)
 					}
 					q.Set("not_before = ?", now.Add(wait))
@@ -241,7 +268,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 			if err != nil {
 				return err
 			}
-			if k, _ := res.RowsAffected(); k == 1 && o.Message.Channel == rapport.ChannelWebhook && o.Status != OutboxSkipped {
+			if k, _ := res.RowsAffected(); k == 1 && o.Message.Channel == rapport.ChannelWebhook && (o.Status == OutboxSent || o.Status == "") {
 				if err := db.webhookTried(ctx, tx, &o, now); err != nil {
 					return err
 				}
@@ -261,16 +288,17 @@ func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry b
 	return db.RecordDeliveries(ctx, []Delivery{{Message: m, Why: why, Retry: retry, Wait: wait}})
 }
 
-// NextMessageAt returns when the earliest pending message falls due (a
-// leased one when its lease runs out), or the zero time when none waits.
-func (db *DB) NextMessageAt(ctx context.Context) (time.Time, error) {
+// NextMessageAt returns when the earliest pending message of lane falls
+// due (a leased one when its lease runs out), or the zero time when none
+// waits.
+func (db *DB) NextMessageAt(ctx context.Context, lane Lane) (time.Time, error) {
 	now := db.now().UTC()
 	var free, leased []time.Time
-	if err := db.ro.NewSelect().Table("outbox").Column("not_before").Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).
+	if err := lane.where(db.ro.NewSelect().Table("outbox"), "outbox").Column("not_before").Where("status = ? AND (lease_until IS NULL OR lease_until < ?)", OutboxPending, now).
 		Where(inOrder("outbox")).OrderExpr("not_before").Limit(1).Scan(ctx, &free); err != nil {
 		return time.Time{}, err
 	}
-	if err := db.ro.NewSelect().Table("outbox").Column("lease_until").Where("status = ? AND lease_until >= ?", OutboxPending, now).
+	if err := lane.where(db.ro.NewSelect().Table("outbox"), "outbox").Column("lease_until").Where("status = ? AND lease_until >= ?", OutboxPending, now).
 		OrderExpr("lease_until").Limit(1).Scan(ctx, &leased); err != nil {
 		return time.Time{}, err
 	}

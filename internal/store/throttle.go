@@ -88,7 +88,10 @@ func (db *DB) BeginAppSignIn(ctx context.Context, email, address string) (*AppSi
 	}
 	now := db.now()
 	for _, r := range rows {
-		if r.LockedUntil.After(now) && r.LockedUntil.After(a.Locked) {
+		// Only the client's address locks: app passwords are random and
+		// long, so guessing one is hopeless, and a lock on the account
+		// would let anyone who knows the email shut its phones out.
+		if r.Key == a.address && r.LockedUntil.After(now) && r.LockedUntil.After(a.Locked) {
 			a.Locked = r.LockedUntil
 		}
 		if r.Key == a.key && r.Failures > 0 {
@@ -101,11 +104,11 @@ func (db *DB) BeginAppSignIn(ctx context.Context, email, address string) (*AppSi
 // AppSignInFailed counts a failed app sign-in against the address and
 // the account's app sign-ins, and says until when they are locked now.
 func (db *DB) AppSignInFailed(ctx context.Context, a *AppSignIn) (time.Time, error) {
-	until, err := db.countAttempt(ctx, []throttleRule{addressRule, appRule}, []string{a.address, a.key})
+	until, err := db.countAttempt(ctx, []throttleRule{addressRule}, []string{a.address})
 	if err != nil || !until.IsZero() {
 		return until, err
 	}
-	return db.SignInFailed(ctx, &SignInTicket{keys: []string{a.address, a.key}})
+	return db.SignInFailed(ctx, &SignInTicket{keys: []string{a.address}})
 }
 
 // AppSignInSucceeded clears the account's app sign-in failures, if it

@@ -150,11 +150,16 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, act rapport.Actor, id i
 		if err := tx.NewSelect().Model(e).Where("org_id = ? AND id = ? AND deleted_at IS NULL", act.Org, id).Scan(ctx); err != nil {
 			return notFound(err, "webhook endpoint")
 		}
+		was := e.URL
 		if err := in.apply(db, &e.WebhookEndpoint); err != nil {
 			return err
 		}
 		var what []string
 		now := db.now().UTC()
+		if e.URL != was {
+			// Another receiver: the old one's failures are not its own.
+			e.FailingSince, e.Failures = time.Time{}, 0
+		}
 		if in.Enabled != nil && *in.Enabled == e.Disabled() {
 			if *in.Enabled {
 				e.DisabledAt, e.DisabledReason, e.FailingSince, e.Failures = time.Time{}, "", time.Time{}, 0
@@ -162,6 +167,12 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, act rapport.Actor, id i
 			} else {
 				e.DisabledAt, e.DisabledReason = now, "disabled by "+db.actorName(ctx, tx, act)
 				what = append(what, "disabled")
+				// What waits is kept as failed, to send again once enabled.
+				if _, err := tx.NewUpdate().Table("outbox").Set("status = ?", OutboxDead).Set("lease_until = NULL").
+					Set("last_error = ?", "not sent: the endpoint was disabled").
+					Where("org_id = ? AND endpoint_id = ? AND status = ?", act.Org, id, OutboxPending).Exec(ctx); err != nil {
+					return err
+				}
 			}
 		}
 		e.UpdatedAt = now

@@ -163,10 +163,13 @@
 
     // Kept pages belong to the user who opened them: a page loaded online
     // as someone else (or signed out) drops them.
+    // Saving pages waits for that: a page saved into the cache being
+    // deleted would be lost with it (the first Today after signing in).
+    var cleared = Promise.resolve();
     if (!fromCache && g.caches) {
       var owner = localStorage.getItem("rapport-owner") || "";
       if (owner !== user) {
-        g.caches.delete(PAGES);
+        cleared = g.caches.delete(PAGES).catch(function () {});
         if (user) localStorage.setItem("rapport-owner", user); else localStorage.removeItem("rapport-owner");
       }
     }
@@ -235,7 +238,7 @@
         var id = a.getAttribute("href").split("/")[2];
         urls.push("/call/" + id, "/people/" + id + "/log");
       });
-      navigator.serviceWorker.ready.then(function (reg) {
+      cleared.then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
         if (reg.active) reg.active.postMessage({ type: "precache", urls: urls });
       });
     }
