@@ -150,6 +150,10 @@ func (s *Server) routeTable() []route {
 		{"POST " + p + "/webhooks/{id}/replay", s.keyed(s.replayWebhooks)},
 		{"POST " + p + "/webhook-deliveries/{id}/replay", s.keyed(s.replayWebhook)},
 
+		{"GET " + p + "/lists", s.keyed(s.listLists)},
+		{"POST " + p + "/lists", s.keyed(s.createList)},
+		{"DELETE " + p + "/lists/{id}", s.keyed(s.deleteList)},
+		{"GET " + p + "/lists/{id}/people", s.keyed(s.listPeopleOf)},
 		{"GET " + p + "/people", s.keyed(s.listPeople)},
 		{"POST " + p + "/people", s.keyed(s.createPerson)},
 		{"GET " + p + "/people/{id}", s.keyed(s.getPerson)},

@@ -149,6 +149,13 @@ var apiAccess = map[string]access{
 	// The outbox is the owners'; the dead message named is not found.
 	"GET /api/v1/outbox":             managing,
 	"POST /api/v1/outbox/{id}/retry": {other: notFound, private: forbidden, own: notFound},
+	// Saved lists: one's own or the team's shared ones.
+	"GET /api/v1/lists": mine,
+	"POST /api/v1/lists": mine.with(func(a *access) {
+		a.body = sends(map[string]any{"name": "Clients", "query": "kind=client"})
+	}),
+	"GET /api/v1/lists/{id}/people": personal,
+	"DELETE /api/v1/lists/{id}":     personal.with(func(a *access) { a.destroys = 1 }),
 	// Webhooks: owners and managers; another organisation's are not found.
 	"GET /api/v1/webhooks": managing,
 	"POST /api/v1/webhooks": managing.with(func(a *access) {
@@ -435,6 +442,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 		"conversation": res.Conversation.ID, "company": office.ID, "signal": signal.ID, "user": fx.owner.ID, "block": blocks[col],
 		"held": held[0], "held2": held[1]}
 	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+slug)
+	fx.ids["list"] = storetest.List(t, h.db, rapport.Member(fx.org, fx.owner), "Hush list")
 	fx.ownerBlock = blocks[fx.owner.ID]
 	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
 		d := h.pushes.Subscribe(u.Email)
@@ -455,7 +463,7 @@ func (h *harness) apiFixture(slug string) *apiFixture {
 // is missing fails the test.
 var idKinds = map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 	"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key",
-	"pond": "person", "outbox": "person", "inbox": "person", "webhooks": "webhook", "webhook-deliveries": "delivery", "me": "apppassword"}
+	"pond": "person", "outbox": "person", "inbox": "person", "webhooks": "webhook", "webhook-deliveries": "delivery", "me": "apppassword", "lists": "list"}
 
 // path fills a route's path values with the fixture's records for c.
 func (fx *apiFixture) path(t *testing.T, pattern string, a access, c caller) (string, string, bool) {

@@ -36,6 +36,9 @@ type funnelRowJSON struct {
 	LivePercent         int              `json:"livePercent"`
 	WonPercent          int              `json:"wonPercent"`
 	MedianSecondsToLive *int64           `json:"medianSecondsToLive"`
+	// LiveAtAttempt[i]: people whose first live conversation came at
+	// attempt i+1 (the last: 8 or later).
+	LiveAtAttempt []int `json:"liveAtAttempt"`
 	ReachedLive         int              `json:"reachedLive"`
 }
 
@@ -47,7 +50,8 @@ type funnelStepJSON struct {
 
 func toFunnelRow(row rapport.FunnelRow) funnelRowJSON {
 	out := funnelRowJSON{Group: row.Group, Attempted: row.Attempted, Connected: row.Connected, Live: row.Live,
-		Appointment: row.Appointment, Won: row.Won, LivePercent: row.LivePercent(), WonPercent: row.WonPercent(), ReachedLive: row.ToLiveN}
+		Appointment: row.Appointment, Won: row.Won, LivePercent: row.LivePercent(), WonPercent: row.WonPercent(), ReachedLive: row.ToLiveN,
+		LiveAtAttempt: row.LiveAtAttempt[:]}
 	for _, st := range row.Steps() {
 		out.Steps = append(out.Steps, funnelStepJSON{Name: st.Name, Count: st.N, Percent: st.Percent})
 	}

@@ -32,21 +32,11 @@ func (s *Server) stages(r *http.Request, a *account) (map[int64]*rapport.Stage, 
 
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request, a *account) error {
 	q := r.URL.Query()
-	f := store.PeopleFilter{Query: q.Get("q"), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Archived: q.Get("archived") == "true"}
-	if f.Kind != "" && !f.Kind.Valid() {
-		return &rapport.Error{Code: rapport.EINVALID, Message: "Unknown kind.", Fields: map[string]string{"kind": "Use lead, client, sphere or recruit."}}
+	f, err := store.ParsePeopleFilter(q, a.user.ID)
+	if err != nil {
+		return err
 	}
-	var err error
 	if f.Limit, err = queryInt(q.Get("limit"), "limit", 50); err != nil {
-		return err
-	}
-	if f.StageID, err = queryID(q.Get("stage"), "stage"); err != nil {
-		return err
-	}
-	if q.Get("owner") == "me" {
-		f.OwnerID = a.user.ID
-	} else if f.OwnerID, err = queryID(q.Get("owner"), "owner"); err != nil {
 		return err
 	}
 	page, err := s.db.ListPeople(r.Context(), a.actor, f)

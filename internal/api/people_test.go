@@ -273,6 +273,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		aKeys, _ := h.db.APIKeys(ctx, rapport.Actor{Org: a.org.ID}, a.agent.ID)
 		ids["key"] = aKeys[0].ID
 		ids["webhook"], ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: a.org.ID}, "alpha-secret-hook")
+		ids["list"] = storetest.List(t, h.db, rapport.Member(a.org, a.owner), "Hushhush list")
 		r = h.call(a.key, "POST", "/api/v1/me/app-passwords", map[string]any{"name": "Hushhush phone"})
 		want(t, r, http.StatusCreated)
 		ids["apppassword"] = num(r.json(t), "id")
@@ -281,7 +282,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 		// to an id of the wrong kind.
 		kinds := map[string]string{"people": "person", "conversations": "conversation", "followups": "followup", "users": "user",
 			"companies": "company", "signals": "signal", "blocks": "block", "events": "held", "keys": "key", "pond": "person", "outbox": "person", "inbox": "person",
-			"webhooks": "webhook", "webhook-deliveries": "delivery", "me": "apppassword"}
+			"webhooks": "webhook", "webhook-deliveries": "delivery", "me": "apppassword", "lists": "list"}
 		// Bodies that would be accepted with A's own key.
 		entry := map[string]any{"audience": "clients", "text": "Bravo's own objection", "responses": []string{"I hear you. What would help?"}}
 		bodies := map[string]any{

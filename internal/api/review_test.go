@@ -539,6 +539,7 @@ type funnelRowBody struct {
 	LivePercent, WonPercent int
 	MedianSecondsToLive     *int
 	ReachedLive             int
+	LiveAtAttempt           []int
 }
 
 // String writes a row as "Group a/c/l/m/w live% won% median(n)".
@@ -581,6 +582,11 @@ func TestFunnel(t *testing.T) {
 		}
 		if got := f.Total.String(); got != "Everyone 4/3/3/2/1 75% 25% 87300(3)" {
 			t.Errorf("total = %s", got)
+		}
+		// Each of the three who talked is counted once, at the attempt it
+		// took.
+		if la := f.Total.LiveAtAttempt; len(la) != 8 || la[0]+la[1]+la[2]+la[3]+la[4]+la[5]+la[6]+la[7] != 3 {
+			t.Errorf("live at attempt = %v", la)
 		}
 		var steps []string
 		for _, st := range f.Total.Steps {

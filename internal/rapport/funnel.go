@@ -3,6 +3,7 @@ package rapport
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -18,7 +19,15 @@ type FunnelPerson struct {
 	FirstLive    time.Time
 	Appointment  bool
 	Won          bool
+	// LiveAttempt is the attempt (a call, a text or an email from us,
+	// counted from the first) at which they first had a live
+	// conversation: 0 when they have not.
+	LiveAttempt int
 }
+
+// AttemptBuckets is how many attempts the funnel tells apart: the last
+// bucket is that many or more.
+const AttemptBuckets = 8
 
 // FunnelRow is the funnel of one group of people.
 type FunnelRow struct {
@@ -32,6 +41,38 @@ type FunnelRow struct {
 	// conversation among the ToLiveN people who got there (0: none).
 	ToLive  time.Duration
 	ToLiveN int
+	// LiveAtAttempt counts the people whose first live conversation came
+	// at attempt i+1 (the last: AttemptBuckets or later): whether the
+	// attempt plan's later attempts pay.
+	LiveAtAttempt [AttemptBuckets]int
+}
+
+// AttemptBucket is one column of LiveAtAttempt, for the page.
+type AttemptBucket struct {
+	Label string
+	N     int
+}
+
+// LiveAttempts are the row's LiveAtAttempt with their labels.
+func (r FunnelRow) LiveAttempts() []AttemptBucket {
+	out := make([]AttemptBucket, AttemptBuckets)
+	for i, n := range r.LiveAtAttempt {
+		out[i] = AttemptBucket{Label: ordinal(i + 1), N: n}
+	}
+	out[AttemptBuckets-1].Label += "+"
+	return out
+}
+
+func ordinal(n int) string {
+	switch n {
+	case 1:
+		return "1st"
+	case 2:
+		return "2nd"
+	case 3:
+		return "3rd"
+	}
+	return strconv.Itoa(n) + "th"
 }
 
 // Steps are the row's counts in funnel order, with their names.
@@ -81,6 +122,9 @@ func BuildFunnel(from, to time.Time, people []FunnelPerson) *Funnel {
 		}
 		if live {
 			r.Live++
+		}
+		if p.LiveAttempt > 0 {
+			r.LiveAtAttempt[min(p.LiveAttempt, AttemptBuckets)-1]++
 		}
 		if !p.FirstLive.IsZero() {
 			if p.FirstLive.After(p.FirstAttempt) {

@@ -22,6 +22,12 @@ type PeopleFilter struct {
 	ReferredByID int64
 	Tag          string
 	Archived     bool
+	// Unknown keeps those with no fact of this type ("motivation unknown");
+	// MinUnits those with at least this many units in 12 months;
+	// QuietDays those with no live conversation in this many days.
+	Unknown   rapport.FactType
+	MinUnits  int
+	QuietDays int
 	// Sort is "name" (the default), "-created" (newest first) or
 	// "created" (oldest first, not with a search).
 	Sort string
@@ -181,6 +187,15 @@ func (db *DB) filtered(q *bun.SelectQuery, act rapport.Actor, f PeopleFilter) *b
 	}
 	if f.ReferredByID != 0 {
 		q.Where("person.referred_by_id = ?", f.ReferredByID)
+	}
+	if f.Unknown != "" {
+		q.Where("NOT EXISTS (SELECT 1 FROM facts fa WHERE fa.org_id = person.org_id AND fa.person_id = person.id AND fa.type = ?)", f.Unknown)
+	}
+	if f.MinUnits > 0 {
+		q.Where("person.units_12m >= ?", f.MinUnits)
+	}
+	if f.QuietDays > 0 {
+		q.Where("(person.last_live_at IS NULL OR person.last_live_at < ?)", db.now().UTC().AddDate(0, 0, -f.QuietDays))
 	}
 	if tag := normTag(f.Tag); tag != "" {
 		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND lower(t.tag) = lower(?))", tag)

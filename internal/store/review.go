@@ -237,10 +237,42 @@ func (db *DB) Funnel(ctx context.Context, act rapport.Actor, users []rapport.Use
 	for _, id := range won {
 		wonSet[id] = true
 	}
+	// The attempt at which each got to a live conversation: our calls,
+	// texts and emails from the first attempt to the first live one.
+	var lived []int64
+	for _, r := range rows {
+		if !r.FirstLive.IsZero() {
+			lived = append(lived, r.PersonID)
+		}
+	}
+	tries := map[int64][]time.Time{}
+	if len(lived) > 0 {
+		var cs []struct {
+			PersonID   int64     `bun:"person_id"`
+			OccurredAt time.Time `bun:"occurred_at"`
+		}
+		if err := db.ro.NewSelect().Table("conversations").Column("person_id", "occurred_at").
+			Where("org_id = ? AND person_id IN (?) AND user_id IN (?) AND direction = ? AND channel IN (?)", org.ID, bun.List(lived), bun.List(ids),
+				rapport.DirectionOutbound, bun.List([]rapport.Channel{rapport.ChannelCall, rapport.ChannelText, rapport.ChannelEmail})).
+			Scan(ctx, &cs); err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			tries[c.PersonID] = append(tries[c.PersonID], c.OccurredAt)
+		}
+	}
 	people := make([]rapport.FunnelPerson, len(rows))
 	for i, r := range rows {
 		people[i] = rapport.FunnelPerson{Source: r.Source, Kind: r.Kind, FirstAttempt: r.FirstAttempt, FirstConnect: r.FirstConnect,
 			FirstLive: r.FirstLive, Appointment: r.Met, Won: wonSet[r.StageID]}
+		if !r.FirstLive.IsZero() {
+			for _, at := range tries[r.PersonID] {
+				if !at.Before(r.FirstAttempt) && !at.After(r.FirstLive) {
+					people[i].LiveAttempt++
+				}
+			}
+			people[i].LiveAttempt = max(people[i].LiveAttempt, 1)
+		}
 	}
 	return rapport.BuildFunnel(from, to, people), nil
 }

@@ -169,7 +169,14 @@ var webAccess = map[string]access{
 	// found; one not in the pond is a conflict, said on Today.
 	"POST /pond/{id}/claim": record,
 	"GET /call":             mine,
-	"GET /call/{id}":        record,
+	// Saved lists: one's own or the team's shared ones; a colleague's
+	// own list is not found.
+	"GET /lists": mine,
+	"POST /lists": mine.with(func(a *access) {
+		a.form = fixed("name", "Clients", "query", "kind=client")
+	}),
+	"POST /lists/{id}/delete": personal.with(func(a *access) { a.destroys = 1 }),
+	"GET /call/{id}":          record,
 	"POST /call/{id}": record.with(func(a *access) {
 		a.form = fixed("outcome", "no_answer")
 	}),
@@ -528,6 +535,7 @@ func (h *harness) authzFixture(slug string) *authzFixture {
 		"appointment": appointment, "apppassword": appPasswords[col]}
 	fx.ownerKey, fx.ownerBlock, fx.ownerAppPassword = keys[fx.owner.ID], blocks[fx.owner.ID], appPasswords[fx.owner.ID]
 	fx.ids["webhook"], fx.ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: fx.org.ID}, "hook-"+fx.org.Slug)
+	fx.ids["list"] = storetest.List(t, h.db, rapport.Member(fx.org, fx.owner), "Hush list")
 	for _, u := range []*rapport.User{fx.colleague, fx.owner} {
 		d := h.pushes.Subscribe(u.Email)
 		if err := h.db.SavePushSubscription(ctx, rapport.Member(fx.org, u), &store.PushSubscription{Endpoint: d.Endpoint, P256dh: d.P256dh,

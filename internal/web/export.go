@@ -3,8 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -13,17 +11,9 @@ import (
 
 // peopleFilter reads the people list's filters from a query.
 func peopleFilter(r *http.Request, a *account) store.PeopleFilter {
-	q := r.URL.Query()
-	f := store.PeopleFilter{Query: strings.TrimSpace(q.Get("q")), Kind: rapport.Kind(q.Get("kind")), Tag: q.Get("tag"),
-		Archived: q.Get("archived") == "1", Cursor: q.Get("cursor")}
-	f.StageID, _ = strconv.ParseInt(q.Get("stage"), 10, 64)
-	f.OwnerID, _ = strconv.ParseInt(q.Get("owner"), 10, 64)
-	if q.Get("owner") == "me" {
-		f.OwnerID = a.user.ID
-	}
-	if f.Kind != "" && !f.Kind.Valid() {
-		f.Kind = ""
-	}
+	// A page shows what it can read of its filters.
+	f, _ := store.ParsePeopleFilter(r.URL.Query(), a.user.ID)
+	f.Limit = 0
 	return f
 }
 

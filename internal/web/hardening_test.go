@@ -92,7 +92,8 @@ func (h *harness) records(o *orgFixture) *records {
 		t.Fatal(err)
 	}
 	hook, delivery := storetest.Webhook(t, h.db, rapport.Actor{Org: o.org.ID}, "records-"+o.org.Slug)
-	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"webhook": hook, "delivery": delivery, "held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
+	list := storetest.List(t, h.db, rapport.Member(o.org, o.owner), "Records list")
+	return &records{key: own.Key, token: link.Token, ids: map[string]int64{"webhook": hook, "delivery": delivery, "list": list, "held": held.ID, "person": p.ID, "fact": facts[0].ID, "followup": fus[0].ID,
 		"conversation": res.Conversation.ID, "apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID,
 		"signal": signal.ID, "user": o.agent.ID, "callblock": block.ID, "apppassword": app.ID}}
 }
@@ -117,7 +118,7 @@ var idOf = []struct{ prefix, kind string }{
 	{"/settings/keys/", "apikey"}, {"/routing/", "rule"}, {"/import/", "import"}, {"/companies/", "company"},
 	{"/signals/", "signal"}, {"/recruiting/goals/", "user"}, {"/review/blocks/", "callblock"}, {"/intake/held/", "held"},
 	{"/users/", "user"}, {"/pond/", "person"}, {"/inbox/", "person"}, {"/settings/messages/", "person"},
-	{"/settings/webhooks/", "webhook"}, {"/settings/webhook-deliveries/", "delivery"},
+	{"/settings/webhooks/", "webhook"}, {"/settings/webhook-deliveries/", "delivery"}, {"/lists/", "list"},
 	{"/settings/app-passwords/", "apppassword"},
 }
 

@@ -72,6 +72,10 @@ type peoplePage struct {
 	ExportQuery string
 	// Pending counts people imported but not yet searchable.
 	Pending int64
+	// FactTypes fill the "still unknown" filter; ListQuery is the
+	// filters a list may be saved with (empty: nothing filtered).
+	FactTypes []rapport.FactType
+	ListQuery string
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -86,6 +90,11 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	exportQ := cloneValues(q)
 	exportQ.Del("cursor")
 	page.ExportQuery = exportQ.Encode()
+	page.FactTypes = rapport.FactTypes
+	if filter.Query != "" || filter.Kind != "" || filter.StageID != 0 || filter.OwnerID != 0 || filter.Tag != "" ||
+		filter.Unknown != "" || filter.MinUnits > 0 || filter.QuietDays > 0 {
+		page.ListQuery = exportQ.Encode()
+	}
 	if page.Pending, err = s.db.SearchPending(r.Context(), a.actor); err != nil {
 		return err
 	}

@@ -134,6 +134,9 @@ func (s *Server) routeTable() []route {
 		{"POST /inbox/{id}/dismiss", s.user(s.inboxDismiss)},
 		{"POST /pond/{id}/claim", s.user(s.pondClaim)},
 		{"GET /call", s.user(s.callNext)},
+		{"GET /lists", s.user(s.listsPage)},
+		{"POST /lists", s.user(s.listSave)},
+		{"POST /lists/{id}/delete", s.user(s.listDelete)},
 		{"GET /call/{id}", s.user(s.callPerson)},
 		{"POST /call/{id}", s.user(s.callLog)},
 

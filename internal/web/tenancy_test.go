@@ -64,6 +64,7 @@ var idKinds = map[string]string{
 	"POST /settings/webhooks/{id}/delete":           "webhook",
 	"POST /settings/webhook-deliveries/{id}/replay": "delivery",
 	"POST /settings/app-passwords/{id}/revoke":      "apppassword",
+	"POST /lists/{id}/delete":                       "list",
 }
 
 func routeList(t *testing.T, h *harness) []string {
@@ -196,6 +197,7 @@ func TestOrganisationsNeverSeeEachOther(t *testing.T) {
 			"apikey": key.ID, "rule": rule.ID, "import": job.ID, "company": office.ID, "signal": signal.ID, "user": a.owner.ID,
 			"callblock": block.ID}
 		ids["webhook"], ids["delivery"] = storetest.Webhook(t, h.db, rapport.Actor{Org: a.org.ID}, "alpha-secret-hook")
+		ids["list"] = storetest.List(t, h.db, rapport.Member(a.org, a.owner), "Hushhush list")
 		leaks := []string{"Zelda", "Secretkeeper", "zelda@alpha.test", "555-0177", "Confidential", "Afraid her ex", "Private callback", "zelda-secret-list",
 			"Hushhush", "Covert Market", "Quiet merger", "Xavier", "Hiddenlister", "Covert Source", "Agent alpha", "Owner alpha", "Manager alpha",
 			"Covert browsing", "hush-hush", "Whispered reasons", "whispered yes", "clandestine", "alpha-secret-hook", own.Key}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -82,6 +83,25 @@ type callPage struct {
 	Listed bool
 	// Guide is the playbook's questions and objections for the person.
 	Guide *convGuide
+	// List is the saved list the session works instead of Today.
+	List *store.SavedList
+}
+
+// Session is the query that keeps the session's list and skips, for the
+// Skip link (with id skipped too when it is not 0).
+func (p *callPage) Session(id int64) string {
+	q := url.Values{}
+	if p.List != nil {
+		q.Set("list", strconv.FormatInt(p.List.ID, 10))
+	}
+	skip := p.Skip
+	if id != 0 {
+		skip = p.SkipWith(id)
+	}
+	if skip != "" {
+		q.Set("skip", skip)
+	}
+	return q.Encode()
 }
 
 // SkipWith is the skip list with this person added, for the Skip link.
@@ -110,11 +130,17 @@ func parseSkip(v string) (map[int64]bool, string) {
 // logging someone takes them off Today, so the next one follows.
 func (s *Server) callNext(w http.ResponseWriter, r *http.Request, a *account) error {
 	skip, skipStr := parseSkip(r.URL.Query().Get("skip"))
-	items, err := s.loadToday(r.Context(), a)
+	page := &callPage{Base: s.withFlash(w, r, a, "Call session", "today"), Opt: options, Skip: skipStr, Listed: true}
+	var items []todayItem
+	var err error
+	if id := listParam(r.URL.Query().Get("list")); id != 0 {
+		page.List, items, err = s.listItems(r.Context(), a, id)
+	} else {
+		items, err = s.loadToday(r.Context(), a)
+	}
 	if err != nil {
 		return err
 	}
-	page := &callPage{Base: s.withFlash(w, r, a, "Call session", "today"), Opt: options, Skip: skipStr, Listed: true}
 	for i := range items {
 		if skip[items[i].Person.ID] {
 			continue
@@ -218,6 +244,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 		return err
 	}
 	_, skipStr := parseSkip(f.Get("skip"))
+	list := listParam(f.Get("list"))
 	f.Values.Set("channel", string(rapport.ChannelCall))
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
 	f.Values.Del("occurred_at")
@@ -230,9 +257,16 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 	}
 	if res != nil {
 		s.flash(w, r, loggedMessage(p, res))
-		next := "/call"
+		q := url.Values{}
+		if list != 0 {
+			q.Set("list", strconv.FormatInt(list, 10))
+		}
 		if skipStr != "" {
-			next += "?skip=" + skipStr
+			q.Set("skip", skipStr)
+		}
+		next := "/call"
+		if len(q) > 0 {
+			next += "?" + q.Encode()
 		}
 		return redirect(w, r, afterLog(res, next))
 	}

@@ -222,3 +222,14 @@ func Webhook(t testing.TB, db *store.DB, act rapport.Actor, name string) (endpoi
 	}
 	return e.ID, ds[0].ID
 }
+
+// List saves a list of clients, not shared, as act's user: its id, for
+// tests that name it in paths.
+func List(t testing.TB, db *store.DB, act rapport.Actor, name string) int64 {
+	t.Helper()
+	l := &store.SavedList{Name: name, Query: "kind=client"}
+	if err := db.SaveList(context.Background(), act, l); err != nil {
+		t.Fatal(err)
+	}
+	return l.ID
+}
