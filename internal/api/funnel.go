@@ -39,7 +39,7 @@ type funnelRowJSON struct {
 	// LiveAtAttempt[i]: people whose first live conversation came at
 	// attempt i+1 (the last: 8 or later).
 	LiveAtAttempt []int `json:"liveAtAttempt"`
-	ReachedLive         int              `json:"reachedLive"`
+	ReachedLive   int   `json:"reachedLive"`
 }
 
 type funnelStepJSON struct {
