@@ -39,7 +39,8 @@ func (r *playbookRow) entry() rapport.Entry {
 
 // playbookTTL is how long Playbook reuses what it read: the call session
 // and the person page show it on every request, and it changes rarely
-// (at once on this server; within the TTL on others).
+// (at once on this server and, through the shared database's notices,
+// on others: see caches.go).
 const playbookTTL = 30 * time.Second
 
 type cachedPlaybook struct {
@@ -108,7 +109,7 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, act rapport.Actor, e *rappo
 			// The default as it is: no copy, so that improvements to the
 			// default keep reaching the organisation.
 			_, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, e.Kind, e.Key).Exec(ctx)
-			db.playbooks.Delete(orgID)
+			db.orgChanged(ctx, orgID)
 			return err
 		}
 	}
@@ -126,7 +127,7 @@ func (db *DB) SavePlaybookEntry(ctx context.Context, act rapport.Actor, e *rappo
 		Set("audience = EXCLUDED.audience, text = EXCLUDED.text, uncovers = EXCLUDED.uncovers, responses = EXCLUDED.responses").
 		Set("why = EXCLUDED.why, retired_at = EXCLUDED.retired_at, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
-	db.playbooks.Delete(orgID)
+	db.orgChanged(ctx, orgID)
 	return err
 }
 
@@ -167,7 +168,7 @@ func (db *DB) ResetPlaybookEntry(ctx context.Context, act rapport.Actor, kind ra
 		return rapport.ErrNotEditor
 	}
 	res, err := db.rw.NewDelete().Model((*playbookRow)(nil)).Where("org_id = ? AND kind = ? AND key = ?", orgID, kind, key).Exec(ctx)
-	db.playbooks.Delete(orgID)
+	db.orgChanged(ctx, orgID)
 	return affected(res, err, "playbook entry")
 }
 

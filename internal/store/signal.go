@@ -119,12 +119,14 @@ func (db *DB) Listen(ctx context.Context, ready func()) {
 		return
 	}
 	for ctx.Err() == nil {
-		err := db.listen(ctx, signalChannel, onReady, db.signals.publish)
+		err := db.listen(ctx, signalChannel, onReady, db.heard)
 		if ctx.Err() != nil {
 			return
 		}
 		db.log.Warn("listening for signals failed; retrying", "err", err)
-		// Whatever was signalled meanwhile is missed: wake everyone.
+		// Whatever was signalled meanwhile is missed: wake everyone, and
+		// forget what may have changed.
+		db.forgetAll()
 		db.signals.publishAll()
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// This process keeps a few organisation-wide things it reads on nearly
+// every request (the playbook, the pipelines, the top-fifth volume of
+// recruits). A change forgets them here at once; with servers sharing a
+// PostgreSQL database it also tells the others, by a NOTIFY on the signal
+// channel ("cache:<org>"), so that every server forgets them within the
+// moment it takes the notice to arrive — the TTLs are only the backstop
+// for a notice lost while a listener reconnects (then every cache is
+// forgotten).
+
+// cacheTopicPrefix starts the signal that an organisation's caches are stale.
+const cacheTopicPrefix = "cache:"
+
+// forgetOrg drops an organisation's caches in this process.
+func (db *DB) forgetOrg(orgID int64) {
+	db.playbooks.Delete(orgID)
+	db.pipelines.Delete(orgID)
+	db.thresholds.Delete(orgID)
+}
+
+// forgetAll drops every cache in this process.
+func (db *DB) forgetAll() {
+	for _, m := range []*sync.Map{&db.playbooks, &db.pipelines, &db.thresholds} {
+		m.Range(func(k, _ any) bool { m.Delete(k); return true })
+	}
+}
+
+// orgChanged forgets an organisation's caches here and, on a shared
+// database, on every other server. Call it after the change committed.
+func (db *DB) orgChanged(ctx context.Context, orgID int64) {
+	db.forgetOrg(orgID)
+	if !db.sharedSignals() {
+		return
+	}
+	if _, err := db.rw.ExecContext(ctx, "SELECT pg_notify(?, ?)", signalChannel, cacheTopicPrefix+strconv.FormatInt(orgID, 10)); err != nil {
+		db.log.Warn("telling other servers of a change", "org", orgID, "err", err)
+	}
+}
+
+// heard handles a signal from the shared database: a stale cache is
+// forgotten, anything else goes to this process's subscribers.
+func (db *DB) heard(topic string) {
+	if rest, ok := strings.CutPrefix(topic, cacheTopicPrefix); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+			db.forgetOrg(id)
+		}
+		return
+	}
+	db.signals.publish(topic)
+}
