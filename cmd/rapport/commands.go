@@ -90,7 +90,7 @@ func flags(name string, args []string, stderr io.Writer, cfg *config.Config, whi
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
-	return openDB(ctx, store.Options{URL: cfg.DB, Logger: log})
+	return openDB(ctx, store.Options{URL: cfg.DB, SessionURL: cfg.DBSession, Logger: log})
 }
 
 // openDB opens and migrates a database; its errors name it.
@@ -257,7 +257,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := cfg.Logger(stderr)
 	log.Info("starting rapport", "version", version(), "config", cfg)
 	// Exclusive: a second server on one SQLite file is refused, naming it.
-	db, err := openDB(ctx, store.Options{URL: cfg.DB, Logger: log, Exclusive: true, WebhookAllow: cfg.WebhookAllow()})
+	db, err := openDB(ctx, store.Options{URL: cfg.DB, SessionURL: cfg.DBSession, Logger: log, Exclusive: true, WebhookAllow: cfg.WebhookAllow()})
 	if err != nil {
 		return err
 	}

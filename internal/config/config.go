@@ -46,6 +46,9 @@ type Config struct {
 	// Mozilla's, Apple's) reach whoever runs this server about its alerts:
 	// a mailto: address or an https URL (see PushSubject).
 	PushContact string
+	// DBSession is a direct PostgreSQL URL for what needs a session (see
+	// store.Options.SessionURL), when DB goes through a pooling proxy.
+	DBSession string
 	// WebhooksAllowPrivate lets webhook endpoints be at loopback, private
 	// and link-local addresses (receivers inside the operator's network);
 	// off, they must be on the internet (server-side request forgery).
@@ -78,6 +81,8 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{flag: "addr", env: "RAPPORT_ADDR", usage: "address to listen on", str: &c.Addr, def: DefaultAddr},
 		{flag: "db", env: "RAPPORT_DB", usage: "SQLite file, or a postgres:// URL", str: &c.DB, def: DefaultDB},
+		{flag: "db-session", env: "RAPPORT_DB_SESSION",
+			usage: "with --db through PgBouncer's transaction pooling: a direct postgres:// URL of the same database, for LISTEN and the migration lock", str: &c.DBSession},
 		{flag: "log-level", env: "RAPPORT_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel, def: "info"},
 		{flag: "log-format", env: "RAPPORT_LOG_FORMAT", usage: "text or json", str: &c.LogFormat, def: "text"},
 		{flag: "tls-cert", env: "RAPPORT_TLS_CERT", usage: "TLS certificate file (serve HTTPS)", str: &c.TLSCert},
@@ -243,7 +248,7 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 // LogValue shows the settings with the database URL's secrets masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("db", redact.URL(c.DB)),
+		slog.String("addr", c.Addr), slog.String("db", redact.URL(c.DB)), slog.String("db_session", redact.URL(c.DBSession)),
 		slog.String("log_level", c.LogLevel), slog.Bool("tls", c.TLSCert != ""), slog.Bool("secure_cookies", c.SecureCookies),
 		slog.String("trusted_proxies", c.TrustedProxies), slog.String("smtp", redact.URL(c.SMTPURL)), slog.String("base_url", c.BaseURL),
 		slog.String("push_contact", c.PushContact))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -25,9 +26,20 @@ func (db *DB) connect(opts Options) error {
 	var err error
 	if isPostgresURL(opts.URL) {
 		db.dialect, db.name = Postgres, redact.URL(opts.URL)
-		db.rw, err = openPostgres(opts.URL)
-		db.ro = db.rw
-		return err
+		if db.rw, err = openPostgres(opts.URL); err != nil {
+			return err
+		}
+		db.ro, db.session = db.rw, db.rw
+		if opts.SessionURL != "" {
+			if !isPostgresURL(opts.SessionURL) {
+				return errors.New("the session URL must be a postgres:// URL of the same database")
+			}
+			if db.session, err = openPostgres(opts.SessionURL); err != nil {
+				return err
+			}
+			db.session.SetMaxOpenConns(4)
+		}
+		return nil
 	}
 	db.dialect, db.name = SQLite, sqlitePath(opts.URL)
 	if opts.Exclusive && db.name != ":memory:" {
@@ -239,7 +251,7 @@ func (db *DB) timeValue(t time.Time) any {
 
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if db.dialect == Postgres {
-		return pgLockMigrations(ctx, db.rw)
+		return pgLockMigrations(ctx, db.session)
 	}
 	return sqliteLockMigrations(ctx, db.rw)
 }
@@ -407,7 +419,7 @@ func (db *DB) sharedSignals() bool { return db.dialect == Postgres }
 // transaction-pooling proxy (pgbouncer) cannot carry LISTEN, so this
 // connection must reach PostgreSQL directly or through session pooling.
 func (db *DB) listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error {
-	return pgListen(ctx, db.rw.DB, channel, ready, fn)
+	return pgListen(ctx, db.session.DB, channel, ready, fn)
 }
 
 // skipLocked makes a claiming read pass over rows another server's

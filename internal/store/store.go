@@ -40,7 +40,10 @@ type DB struct {
 	// rw takes every write. On SQLite it holds a single connection, so
 	// writers queue in Go instead of failing with "database is locked";
 	// ro is a wider pool for reads. On PostgreSQL both are one pool.
-	rw, ro  *bun.DB
+	rw, ro *bun.DB
+	// session serves LISTEN and the migration lock (PostgreSQL): rw, or
+	// a direct connection when rw goes through a pooling proxy.
+	session *bun.DB
 	dialect string
 	now     func() time.Time
 	log     *slog.Logger
@@ -81,6 +84,12 @@ type Options struct {
 	// operator's commands (backup, import) open without it, beside a
 	// running server. PostgreSQL ignores it: servers share its database.
 	Exclusive bool
+	// SessionURL (PostgreSQL) reaches the same database directly, for
+	// what needs a session of its own: LISTEN for the other servers'
+	// signals and the migration lock. Needed when URL goes through a
+	// transaction-pooling proxy (PgBouncer), which cannot carry either;
+	// URL serves them when empty.
+	SessionURL string
 	// WebhookAllow is where webhook endpoints may be: on the internet only
 	// unless the operator allows private addresses.
 	WebhookAllow egress.Allow
@@ -133,6 +142,9 @@ func (db *DB) Close() error {
 	err := db.rw.Close()
 	if db.ro != db.rw {
 		err = errors.Join(err, db.ro.Close())
+	}
+	if db.session != nil && db.session != db.rw {
+		err = errors.Join(err, db.session.Close())
 	}
 	return errors.Join(err, db.lock.release())
 }
