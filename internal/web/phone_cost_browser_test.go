@@ -1,0 +1,81 @@
+package web_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// thumb drives the browser as one hand on a phone would, counting what it
+// costs: taps, fields typed into, and how far the page had to be scrolled
+// to bring each target into reach (the screen's height is one screen).
+type thumb struct {
+	t                  *testing.T
+	bctx               context.Context
+	taps, typed        int
+	scrolled, viewport float64
+}
+
+// reach scrolls the element into view only when it is not wholly on the
+// screen, as a thumb would, and counts the distance.
+func (th *thumb) reach(sel string) {
+	th.t.Helper()
+	moved := eval[float64](th.t, th.bctx, `(() => {
+  const el = document.querySelector(`+"`"+sel+"`"+`);
+  if (!el) throw new Error("no `+strings.ReplaceAll(sel, `"`, `\"`)+`");
+  const r = el.getBoundingClientRect(), before = scrollY;
+  if (r.top < 0 || r.bottom > innerHeight - 64) el.scrollIntoView({block: "center"});
+  return Math.abs(scrollY - before);
+})()`)
+	th.scrolled += moved
+}
+
+func (th *thumb) tap(sel string) {
+	th.t.Helper()
+	th.reach(sel)
+	th.taps++
+	run(th.t, th.bctx, chromedp.Click(chromedp.CSS(sel)))
+}
+
+func (th *thumb) typeIn(sel, text string) {
+	th.t.Helper()
+	th.tap(sel)
+	th.typed++
+	run(th.t, th.bctx, chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+func (th *thumb) screens() float64 { return math.Round(th.scrolled/th.viewport*10) / 10 }
+
+// TestBrowserPhoneLogCost logs a live conversation with a fact and a
+// two-week follow-up from Today at 390×844, as one thumb, and reports
+// what it cost. The figures are the issue's measure of the call screen:
+// they are logged (go test -v -run TestBrowserPhoneLogCost) and held to a
+// budget.
+func TestBrowserPhoneLogCost(t *testing.T) {
+	bctx := browser(t)
+	h, _ := demoHarness(t)
+	run(t, bctx, chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(h.srv.URL+"/today"), signIn("priya@demo.test"), chromedp.WaitVisible(chromedp.CSS(".slips")))
+
+	th := &thumb{t: t, bctx: bctx, viewport: 844}
+	start := time.Now()
+	th.tap(`a[href="/call"]`)
+	run(t, bctx, chromedp.WaitVisible(chromedp.CSS(".call-form")))
+	name := text(t, bctx, ".call-head h1")
+	saveAt := eval[float64](t, bctx, `document.querySelector('button[value="live"]').getBoundingClientRect().top + scrollY`)
+	th.typeIn("#f-notes", "Relocating from Denver for a hospital job; loves the lake.")
+	th.typeIn("#fact-text-0", "Sails on Lake Michigan every summer")
+	th.tap(`label:has(input[name="due"][value="2w"])`)
+	th.tap(`button[value="live"]`)
+	run(t, bctx, chromedp.WaitVisible(chromedp.CSS(".flash")))
+	took := time.Since(start)
+	if flash := text(t, bctx, ".flash"); !strings.Contains(flash, "Logged live conversation with "+name) {
+		t.Fatalf("flash = %q", flash)
+	}
+	t.Logf("log a live conversation with a fact and a two-week follow-up from Today: %d taps (%d of them into fields typed in), %.1f screens scrolled, %v; \"Talked — save\" %.0f px down the call screen",
+		th.taps, th.typed, th.screens(), took.Round(10*time.Millisecond), saveAt)
+}
