@@ -229,7 +229,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 		return err
 	}
 	if res != nil {
-		s.flash(w, r, loggedMessage(p, res))
+		s.flashLink(w, r, loggedMessage(p, res), personURL(p.ID), "Open "+p.Name())
 		next := "/call"
 		if skipStr != "" {
 			next += "?skip=" + skipStr
