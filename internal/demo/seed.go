@@ -180,6 +180,24 @@ type seeder struct {
 	offices []*rapport.Company
 	// promised holds each user's open promises to call, by user id.
 	promised map[int64][]promise
+	// arrivals are the leads that came from a lead source during the
+	// history, by user id: the history calls them soon after.
+	arrivals map[int64][]*rapport.Person
+	// unreachable are the people who never pick up (a wrong number kept,
+	// a lead who filled in a form and lost interest): a funnel where
+	// everyone called was reached would mislead.
+	unreachable map[int64]bool
+	// known is the kinds of fact on record for each person.
+	known map[int64]map[rapport.FactType]bool
+}
+
+// atWork moves t to the working hours (9:00 to 18:00) of its day in the
+// organisation's zone, keeping its minute: people are added, and leads
+// arrive, while someone is at a desk.
+func (s *seeder) atWork(t time.Time) time.Time {
+	l := t.In(s.loc)
+	hour := 9 + int(t.Unix()/3600%9)
+	return time.Date(l.Year(), l.Month(), l.Day(), hour, l.Minute(), l.Second(), 0, s.loc).UTC()
 }
 
 // book creates a user's people: most of them now, some referred by the
@@ -198,6 +216,18 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		// An agent's brokerage and office come from the production
 		// reports (see production).
 		people[i].Brokerage, people[i].Office = "", ""
+		people[i].CreatedAt = s.atWork(people[i].CreatedAt)
+	}
+	// Leads that arrived from a lead source in the last four weeks: the
+	// history calls each soon after it came (speed to lead).
+	var arrived []*rapport.Person
+	if b[rapport.KindLead] > 0 {
+		for i := 0; i < 5; i++ {
+			p := s.g.Person(rapport.KindLead, u.ID)
+			p.CreatedAt = s.atWork(s.now.Add(-time.Duration(2+i*5)*24*time.Hour - time.Duration(s.g.IntN(600))*time.Minute))
+			p.ArrivedAt = p.CreatedAt
+			people = append(people, p)
+		}
 	}
 	if err := s.db.BulkCreatePeople(ctx, rapport.Member(s.org, u), people); err != nil {
 		return err
@@ -219,6 +249,15 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 		return err
 	}
 	s.owned[u.ID] = append(people, referred...)
+	for i := range s.owned[u.ID] {
+		if p := &s.owned[u.ID][i]; !p.ArrivedAt.IsZero() {
+			arrived = append(arrived, p)
+		}
+	}
+	if s.arrivals == nil {
+		s.arrivals = map[int64][]*rapport.Person{}
+	}
+	s.arrivals[u.ID] = arrived
 	if b[rapport.KindLead] == 0 {
 		return nil
 	}
@@ -226,6 +265,7 @@ func (s *seeder) book(ctx context.Context, u *rapport.User, b book) error {
 	for i, ago := range []time.Duration{4 * time.Minute, 38 * time.Minute, 5 * time.Hour} {
 		p := s.g.Person(rapport.KindLead, u.ID)
 		p.CreatedAt = s.now.Add(-ago - time.Duration(i)*time.Second).UTC()
+		p.ArrivedAt = p.CreatedAt
 		fresh = append(fresh, p)
 	}
 	return s.db.BulkCreatePeople(ctx, rapport.Member(s.org, u), fresh)
@@ -235,6 +275,9 @@ type plannedCall struct {
 	at     time.Time
 	user   int64
 	person *rapport.Person
+	// arrival is the first call to a lead that has just arrived: no
+	// promise comes before it.
+	arrival bool
 }
 
 // history logs eight weeks of calls, texts and meetings, in time order, so
@@ -252,6 +295,18 @@ func (s *seeder) history(ctx context.Context) error {
 				eligible = append(eligible, &people[i])
 			}
 		}
+		// Each lead that arrived is called minutes or hours after it came
+		// (sooner by day than by evening), and twice more on later days.
+		for _, p := range s.arrivals[uid] {
+			wait := time.Duration(2+s.g.IntN(25)) * time.Minute
+			if s.g.Chance(0.3) {
+				wait = time.Duration(1+s.g.IntN(5)) * time.Hour
+			}
+			at := p.ArrivedAt.Add(wait)
+			plan = append(plan, plannedCall{at: at, user: uid, person: p, arrival: true},
+				plannedCall{at: at.Add(time.Duration(26+s.g.IntN(40)) * time.Hour), user: uid, person: p},
+				plannedCall{at: at.Add(time.Duration(100+s.g.IntN(100)) * time.Hour), user: uid, person: p})
+		}
 		for d := 56; d >= 1; d-- {
 			day := today.AddDays(-d)
 			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
@@ -265,17 +320,66 @@ func (s *seeder) history(ctx context.Context) error {
 		}
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].at.Before(plan[j].at) })
+	last := map[int64]time.Time{} // each person's latest call
 	for _, pc := range plan {
+		if pc.at.After(s.now) {
+			continue
+		}
 		// Half the calls keep a promise that has come due, as someone who
 		// works their follow-ups would; the rest go down the list.
-		if p := s.duePromise(pc); s.g.Chance(0.5) && p != nil {
+		if p := s.duePromise(pc); s.g.Chance(0.5) && p != nil && !pc.arrival {
 			pc.person = p
 		}
+		// No one is called twice within a few hours.
+		if t, ok := last[pc.person.ID]; ok && pc.at.Sub(t) < 4*time.Hour {
+			continue
+		}
+		last[pc.person.ID] = pc.at
 		if err := s.logOne(ctx, pc); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// reachable reports whether p ever picks up, drawn once per person: a
+// third of leads and a quarter of recruits never do; nearly everyone
+// who knows the agent does.
+func (s *seeder) reachable(p *rapport.Person) bool {
+	if s.unreachable == nil {
+		s.unreachable = map[int64]bool{}
+	}
+	if v, ok := s.unreachable[p.ID]; ok {
+		return !v
+	}
+	never := map[rapport.Kind]float64{rapport.KindLead: 0.33, rapport.KindRecruit: 0.15}[p.Kind]
+	if never == 0 {
+		never = 0.05
+	}
+	s.unreachable[p.ID] = s.g.Chance(never)
+	return !s.unreachable[p.ID]
+}
+
+// factType is the kind of fact a live conversation brings out: most
+// often a passion, fear or motivation still missing from the story.
+func (s *seeder) factType(p *rapport.Person) rapport.FactType {
+	if s.known == nil {
+		s.known = map[int64]map[rapport.FactType]bool{}
+	}
+	if s.known[p.ID] == nil {
+		s.known[p.ID] = map[rapport.FactType]bool{}
+	}
+	t := pick(s.g, rapport.FactTypes[:7])
+	if s.g.Chance(0.75) {
+		for _, core := range []rapport.FactType{rapport.FactPassion, rapport.FactFear, rapport.FactMotivation} {
+			if !s.known[p.ID][core] {
+				t = core
+				break
+			}
+		}
+	}
+	s.known[p.ID][t] = true
+	return t
 }
 
 // promise is a callback the history promised and has not yet kept.
@@ -304,6 +408,9 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 	g, p := s.g, pc.person
 	c := rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, OccurredAt: pc.at}
 	r := g.rng.Float64()
+	if !s.reachable(p) && r >= 0.58 {
+		r = g.rng.Float64() * 0.58 // no answer or voicemail
+	}
 	switch {
 	case r < 0.40:
 		c.Outcome = rapport.OutcomeNoAnswer
@@ -330,9 +437,8 @@ func (s *seeder) logOne(ctx context.Context, pc plannedCall) error {
 		c.Notes = g.Notes(p.Kind)
 		c.DurationSeconds = 60 * (3 + g.IntN(25))
 		c.Temperature = pick(g, rapport.Temperatures)
-		if g.Chance(0.55) {
-			t := pick(g, rapport.FactTypes[:7])
-			in.Facts = append(in.Facts, g.Fact(p.Kind, t))
+		if g.Chance(0.6) {
+			in.Facts = append(in.Facts, g.Fact(p.Kind, s.factType(p)))
 		}
 		if g.Chance(0.35) {
 			due := rapport.DayOf(pc.at, s.loc).AddDays([]int{7, 14, 30}[g.IntN(3)])

@@ -70,6 +70,7 @@ func TestSeedBuildsABelievableBrokerage(t *testing.T) {
 		t.Run("signals", func(t *testing.T) { checkSignals(t, db, org, manager) })
 		t.Run("referrals", func(t *testing.T) { checkReferrals(t, db, org) })
 		t.Run("goals", func(t *testing.T) { checkRecruitingWeeks(t, db, org, manager) })
+		t.Run("figures", func(t *testing.T) { checkFigures(t, db, org, users, people) })
 		for i := range users {
 			if users[i].Role == rapport.RoleAgent {
 				t.Run("review "+users[i].Email, func(t *testing.T) { checkReview(t, db, org, &users[i]) })
@@ -322,4 +323,56 @@ func checkReview(t *testing.T, db *store.DB, org *rapport.Org, u *rapport.User) 
 		t.Errorf("%s's review of last week: %+v, %d weeks with calls, %d blocks, heat %d, obstacles %+v",
 			u.Email, r.Week, weeksWithCalls, len(r.Blocks), r.Heat.Attempts, r.Obstacles)
 	}
+}
+
+// checkFigures holds the demo's reports to what a real brokerage would
+// show: leads from lead sources in the last month, most of them called
+// within the hour; a funnel where not everyone called was reached; some
+// stories known (a passion, a fear and a motivation on record).
+func checkFigures(t *testing.T, db *store.DB, org *rapport.Org, users []rapport.User, people []rapport.Person) {
+	ctx := context.Background()
+	act := rapport.Actor{Org: org.ID}
+	speed, err := db.SpeedToLead(ctx, act, seedNow.AddDate(0, 0, -30), seedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := speed.All; all.Leads < 10 || all.Attempted < all.Leads/2 || all.Attempted == all.Leads || all.Median <= 0 || all.Median > 2*time.Hour {
+		t.Errorf("speed to lead, last 30 days: %+v", all)
+	}
+	var owner rapport.User
+	for _, u := range users {
+		if u.Role == rapport.RoleOwner {
+			owner = u
+		}
+	}
+	f, err := db.Funnel(ctx, rapport.Member(org, &owner), users, seedNow.AddDate(0, 0, -91), seedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot := f.Total; tot.Attempted < 50 || tot.Connected*100 > tot.Attempted*90 || tot.Connected*100 < tot.Attempted*50 || tot.Won == 0 {
+		t.Errorf("funnel: %+v", tot)
+	}
+	talked, known := 0, 0
+	for _, p := range people {
+		if p.LastLiveAt.IsZero() {
+			continue
+		}
+		talked++
+		facts, err := db.Facts(ctx, act, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := map[rapport.FactType]bool{}
+		for _, fa := range facts {
+			has[fa.Type] = true
+		}
+		if has[rapport.FactPassion] && has[rapport.FactFear] && has[rapport.FactMotivation] {
+			known++
+		}
+	}
+	if talked == 0 || known*100 < talked*15 {
+		t.Errorf("stories known: %d of %d talked to", known, talked)
+	}
+	t.Logf("speed to lead %d leads, %d attempted, median %v; funnel %d → %d connected → %d live; %d of %d stories known",
+		speed.All.Leads, speed.All.Attempted, speed.All.Median, f.Total.Attempted, f.Total.Connected, f.Total.Live, known, talked)
 }

@@ -44,6 +44,10 @@ type PeoplePage struct {
 	// Newest is set when a search matched so many people that they are
 	// listed newest first rather than by name (see ListPeople).
 	Newest bool
+	// Counted is set when Total is how many people the search matched
+	// (a search that matched few: they are ranked, see listRanked).
+	Counted bool
+	Total   int
 }
 
 // maxNarrow is the most ids a selective filter (a search, a tag) hands to
@@ -113,7 +117,8 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 			}
 			return db.listNewest(ctx, act, f, search, math.MaxInt64, limit)
 		}
-		ids, narrowed = found, true
+		// Few matches: best name match first, all of them counted.
+		return db.listRanked(ctx, act, f, search, found, cur, limit)
 	} else {
 		// A rare tag or stage is fetched through its own index and sorted;
 		// a common one is cheaper found by walking the name index.
@@ -289,9 +294,15 @@ type cursor struct {
 	byID bool
 	name string
 	id   int64
+	// ranked pages continue from an offset in the ranked matches.
+	ranked bool
+	offset int
 }
 
 func (c cursor) encode() string {
+	if c.ranked {
+		return "o" + strconv.Itoa(c.offset)
+	}
 	if c.byID {
 		return "r" + strconv.FormatInt(c.id, 10)
 	}
@@ -303,6 +314,9 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{}, nil
 	}
 	bad := rapport.Errorf(rapport.EINVALID, "bad cursor")
+	if c, ok := rankedCursor(s); ok {
+		return c, nil
+	}
 	switch s[0] {
 	case 'r':
 		id, err := strconv.ParseInt(s[1:], 10, 64)

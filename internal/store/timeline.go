@@ -39,7 +39,7 @@ type TimelineItem struct {
 	Event     *rapport.Event
 }
 
-var tieRank = map[TimelineKind]int{TimelineStage: 0, TimelineFollowUpClosed: 1, TimelineConversation: 2, TimelineFact: 3, TimelineFollowUpSet: 4, TimelineEvent: 5}
+var tieRank = map[TimelineKind]int{TimelineFollowUpClosed: 0, TimelineConversation: 1, TimelineStage: 2, TimelineFact: 3, TimelineFollowUpSet: 4, TimelineEvent: 5}
 
 // timelineLimit bounds each source of a timeline; older history is still
 // in the database and the search index.
@@ -126,8 +126,9 @@ func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) (
 		items = append(items, TimelineItem{At: sc.At, Kind: TimelineStage, UserName: userName[sc.UserID],
 			FromStage: stages[sc.FromStageID], ToStage: stages[sc.ToStageID], Reason: sc.Reason})
 	}
-	// Newest first; at the same moment, what a conversation caused (a
-	// stage change, a promise kept) shows above the conversation.
+	// Newest first; at the same moment, a promise kept shows above the
+	// conversation that kept it, and a stage change it caused below it
+	// (read down: what was said, then where it moved them).
 	sort.SliceStable(items, func(i, j int) bool {
 		if !items[i].At.Equal(items[j].At) {
 			return items[i].At.After(items[j].At)

@@ -20,6 +20,12 @@ import (
 // there is none (unless RAPPORT_TEST_BROWSER=required, as in CI).
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 60*time.Second)
+}
+
+// browserFor is browser for a test that needs longer than a minute.
+func browserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := os.Getenv("RAPPORT_CHROMIUM")
 	if path == "" {
 		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -41,7 +47,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, limit)
 	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
 	return ctx
 }

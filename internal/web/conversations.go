@@ -151,6 +151,13 @@ func (s *Server) logForm(w http.ResponseWriter, r *http.Request, a *account) err
 	f := newForm(nil)
 	f.Values.Set("channel", string(rapport.ChannelCall))
 	f.Values.Set("direction", string(rapport.DirectionOutbound))
+	// A call that is logged here afterwards was most likely a talk: the
+	// form starts on an outcome that saves, and on the number when there
+	// is only one.
+	f.Values.Set("outcome", string(rapport.OutcomeLive))
+	if phones := p.CallablePhones(); len(phones) == 1 {
+		f.Values.Set("phone_id", strconv.FormatInt(phones[0].ID, 10))
+	}
 	f.Values.Set("occurred_at", s.now().In(a.loc).Format("2006-01-02T15:04"))
 	return s.renderLog(w, r, a, p, f, http.StatusOK)
 }

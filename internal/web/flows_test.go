@@ -235,8 +235,9 @@ func TestCallSessionLogsInOneTapAndMovesOn(t *testing.T) {
 		res = c.get("/call?skip=" + strconv.FormatInt(ann, 10))
 		wantBody(t, res, "That's everyone on Today")
 		items, _ := h.db.Timeline(ctx, rapport.Actor{Org: a.org.ID}, ben)
-		if items[0].Kind != store.TimelineStage || items[0].ToStage.Key != rapport.StageAttempting ||
-			items[1].Conversation == nil || items[1].Conversation.Outcome != rapport.OutcomeNoAnswer {
+		// The call, then the stage it moved Ben to (the same moment).
+		if items[1].Kind != store.TimelineStage || items[1].ToStage.Key != rapport.StageAttempting ||
+			items[0].Conversation == nil || items[0].Conversation.Outcome != rapport.OutcomeNoAnswer {
 			t.Errorf("timeline = %+v", items)
 		}
 	})

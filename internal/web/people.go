@@ -68,6 +68,11 @@ type peoplePage struct {
 	Kinds  []rapport.Kind
 	// Newest is set when a broad search lists its matches newest first.
 	Newest bool
+	// Counted is set when Total is how many people a search matched.
+	Counted bool
+	Total   int
+	// FiltersOn counts the filters set besides the search.
+	FiltersOn int
 	// ExportQuery carries the filters to the export links.
 	ExportQuery string
 	// Pending counts people imported but not yet searchable.
@@ -107,7 +112,8 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	if err != nil {
 		return err
 	}
-	page.People, page.Newest = res.People, res.Newest
+	page.People, page.Newest, page.Counted, page.Total = res.People, res.Newest, res.Counted, res.Total
+	page.FiltersOn = filtersOn(q, "kind", "stage", "owner", "tag", "archived", "unknown", "quiet_days", "min_units")
 	if res.Next != "" {
 		next := cloneValues(q)
 		next.Set("cursor", res.Next)
@@ -566,4 +572,15 @@ func (s *Server) factDelete(w http.ResponseWriter, r *http.Request, a *account) 
 	}
 	s.flash(w, r, "Fact removed.")
 	return redirect(w, r, personURL(id)+"#story")
+}
+
+// filtersOn counts the filters of names that are set in q.
+func filtersOn(q url.Values, names ...string) int {
+	n := 0
+	for _, name := range names {
+		if strings.TrimSpace(q.Get(name)) != "" {
+			n++
+		}
+	}
+	return n
 }

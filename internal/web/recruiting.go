@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -248,6 +249,28 @@ type agentRow struct {
 	Here int64
 }
 
+// Where says where the agent works, as the row shows it under their
+// name: nothing on their own company's page, only the office's own name
+// on its brokerage's page (the brokerage goes without saying), the
+// office with its brokerage elsewhere.
+func (r agentRow) Where() string {
+	c := r.Person.Company
+	switch {
+	case c == nil:
+		return r.Person.Brokerage
+	case c.ID == r.Here:
+		return ""
+	case c.ParentID != 0 && c.ParentID == r.Here:
+		if c.Parent != nil && strings.HasPrefix(c.Name, c.Parent.Name) {
+			if short := strings.Trim(strings.TrimPrefix(c.Name, c.Parent.Name), " -–—·,"); short != "" {
+				return short
+			}
+		}
+		return c.Name
+	}
+	return c.Label()
+}
+
 // rankedRows numbers people from first on.
 func rankedRows(people []rapport.Person, first int, next string, here int64) []agentRow {
 	rows := make([]agentRow, len(people))
@@ -271,6 +294,8 @@ type prospectsPage struct {
 	Stages     []rapport.Stage
 	NextURL    string
 	Form       *form
+	// FiltersOn counts the filters set.
+	FiltersOn int
 }
 
 // Param is a filter's value, for the form.
@@ -307,7 +332,7 @@ func (s *Server) prospects(w http.ResponseWriter, r *http.Request, a *account) e
 		return err
 	}
 	page := &prospectsPage{Base: s.withFlash(w, r, a, "Prospects", "recruiting"), lookups: l, Filter: q, Form: f,
-		Offices: map[int64][]store.CompanyRow{}}
+		Offices: map[int64][]store.CompanyRow{}, FiltersOn: filtersOn(q, "market", "company", "min_units", "talked", "stage", "mine")}
 	for _, p := range l.Pipelines {
 		if p.Kind == rapport.PipelineRecruiting {
 			page.Stages = p.Stages

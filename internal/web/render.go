@@ -46,14 +46,15 @@ func parseViews(a *assets) (*views, error) {
 		"entryFields": func(f *form, kind string, o entryOptions) entryFields {
 			return entryFields{Form: f, Kind: kind, Opt: o}
 		},
-		"errAt":    func(f *form, name string, i int) string { return f.Errors[name+"."+strconv.Itoa(i)] },
-		"factErr":  func(f *form, i int, field string) string { return f.Errors["fact."+strconv.Itoa(i)+"."+field] },
-		"minutes":  func(secs int) int { return (secs + 30) / 60 },
-		"lower":    strings.ToLower,
-		"contains": func(xs []string, x string) bool { return contains(xs, x) },
-		"list":     func(xs ...string) []string { return xs },
-		"ranked":   rankedRows,
-		"wait":     waitWords,
+		"errAt":       func(f *form, name string, i int) string { return f.Errors[name+"."+strconv.Itoa(i)] },
+		"factErr":     func(f *form, i int, field string) string { return f.Errors["fact."+strconv.Itoa(i)+"."+field] },
+		"minutes":     func(secs int) int { return (secs + 30) / 60 },
+		"lower":       strings.ToLower,
+		"contains":    func(xs []string, x string) bool { return contains(xs, x) },
+		"list":        func(xs ...string) []string { return xs },
+		"ranked":      rankedRows,
+		"factExample": factExample,
+		"wait":        waitWords,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -110,13 +111,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // Base is what every page's layout needs.
 type Base struct {
-	Title  string
-	User   *rapport.User
-	Org    *rapport.Org
-	Flash  string
-	Active string // the navigation item to mark current
-	Now    time.Time
-	Loc    *time.Location
+	Title string
+	User  *rapport.User
+	Org   *rapport.Org
+	Flash string
+	// FlashLink, when set, follows the flash: the page it speaks of.
+	FlashLink *link
+	Active    string // the navigation item to mark current
+	Now       time.Time
+	Loc       *time.Location
 }
 
 func (s *Server) basePage(r *http.Request, a *account, title string) Base {
@@ -131,7 +134,46 @@ func (s *Server) basePage(r *http.Request, a *account, title string) Base {
 func (s *Server) withFlash(w http.ResponseWriter, r *http.Request, a *account, title, active string) Base {
 	b := s.basePage(r, a, title)
 	b.Flash, b.Active = s.takeFlash(w, r), active
+	if msg, rest, ok := strings.Cut(b.Flash, flashSep); ok {
+		href, text, _ := strings.Cut(rest, flashSep)
+		b.Flash = msg
+		if href == nextOr(href, "") && text != "" {
+			b.FlashLink = &link{Href: href, Text: text}
+		}
+	}
 	return b
+}
+
+// factExamples are the hints in a blank fact of each type.
+var factExamples = map[string]string{
+	"passion":    "e.g. sails on Lake Michigan every summer",
+	"interest":   "e.g. follows the Cubs; restores old bikes",
+	"fear":       "e.g. worried the kids will have to change schools",
+	"motivation": "e.g. a new job downtown starts in March",
+	"family":     "e.g. twins in 2nd grade; her mother lives nearby",
+	"work":       "e.g. nurse at Northwestern, night shifts",
+	"preference": "e.g. texts, never before 9; wants a yard",
+	"other":      "e.g. anything worth remembering next time",
+}
+
+// factExample is the hint for a fact of type t.
+func factExample(t any) string {
+	if e, ok := factExamples[fmt.Sprint(t)]; ok {
+		return e
+	}
+	return factExamples["other"]
+}
+
+// link is a link a page shows.
+type link struct{ Href, Text string }
+
+// flashSep parts a flash message from its link's address and text.
+const flashSep = "\x00"
+
+// flashLink is flash with a link after the message to a page of this
+// site: after logging in the call session, the person just logged.
+func (s *Server) flashLink(w http.ResponseWriter, r *http.Request, msg, href, text string) {
+	s.flash(w, r, msg+flashSep+href+flashSep+text)
 }
 
 // Methods on Base format times in the user's zone for templates.

@@ -270,14 +270,15 @@ func (s *Server) Routes() []string {
 }
 
 // routes builds the handler: the route table behind body limits,
-// cross-origin protection, security headers and request logging.
+// cross-origin protection, security headers, request logging and
+// compression.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.routeTable() {
 		mux.Handle(r.pattern, r.handler)
 	}
 	cop := http.NewCrossOriginProtection()
-	return httpx.LogRequests(s.log, logPath, httpx.SecureHeaders(cop.Handler(s.limitBodies(s.checkQuery(mux)))))
+	return compress(httpx.LogRequests(s.log, logPath, httpx.SecureHeaders(cop.Handler(s.limitBodies(s.checkQuery(mux))))))
 }
 
 // checkQuery refuses a page whose query string holds what no text can (a

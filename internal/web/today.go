@@ -256,7 +256,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 		return err
 	}
 	if res != nil {
-		s.flash(w, r, loggedMessage(p, res))
+		s.flashLink(w, r, loggedMessage(p, res), personURL(p.ID), "Open "+p.Name())
 		q := url.Values{}
 		if list != 0 {
 			q.Set("list", strconv.FormatInt(list, 10))

@@ -53,6 +53,13 @@
     }, 0);
   });
 
+  // A fact's hint follows its type.
+  document.addEventListener("change", function (e) {
+    if (e.target.name !== "fact_type") return;
+    var opt = e.target.selectedOptions[0], text = e.target.parentElement.querySelector('input[name="fact_text"]');
+    if (opt && text && opt.dataset.example) text.placeholder = opt.dataset.example;
+  });
+
   // A chosen date means the "A date" quick pick.
   document.addEventListener("input", function (e) {
     if (e.target.name === "due_date" && e.target.value) {

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// A search that matches few people lists them by how well their name
+// matches, then by name: someone called Rosa comes before a Jackson whose
+// lead source is Rossmoor Realty when "ros" is typed.
+
+// nameRank says how well a search's tokens match a person's name: 0 the
+// whole name, 1 every token a whole word of the name, 2 every token the
+// start of a word of the name, 3 some token the start of one, 4 none (the
+// match was elsewhere: a lead source, a note, a fact, a number).
+func nameRank(tokens []string, first, last string) int {
+	if len(tokens) == 0 {
+		return 4
+	}
+	words := strings.Fields(foldText(first + " " + last))
+	if strings.Join(tokens, " ") == strings.Join(words, " ") {
+		return 0
+	}
+	whole, starts := 0, 0
+	for _, t := range tokens {
+		w, s := false, false
+		for _, word := range words {
+			w = w || word == t
+			s = s || strings.HasPrefix(word, t)
+		}
+		if w {
+			whole++
+		}
+		if s {
+			starts++
+		}
+	}
+	switch {
+	case whole == len(tokens):
+		return 1
+	case starts == len(tokens):
+		return 2
+	case starts > 0:
+		return 3
+	}
+	return 4
+}
+
+// rankedHit is what ranking a match needs.
+type rankedHit struct {
+	ID        int64  `bun:"id"`
+	FirstName string `bun:"first_name"`
+	LastName  string `bun:"last_name"`
+	SortName  string `bun:"sort_name"`
+	rank      int
+}
+
+// listRanked is a page of a search's few matches (ids), best name match
+// first; the page counts them all. A page continues from an offset.
+func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, ids []int64, cur cursor, limit int) (*PeoplePage, error) {
+	if cur.set && !cur.ranked {
+		return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+	}
+	page := &PeoplePage{Counted: true}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	var hits []rankedHit
+	q := db.filtered(db.ro.NewSelect().Model((*rapport.Person)(nil)), act, f).ModelTableExpr(db.byIDTable()).
+		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name").Where("person.id IN (?)", bun.List(ids))
+	if err := q.Scan(ctx, &hits); err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		hits[i].rank = nameRank(search.tokens, hits[i].FirstName, hits[i].LastName)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if a.SortName != b.SortName {
+			return a.SortName < b.SortName
+		}
+		return a.ID < b.ID
+	})
+	page.Total = len(hits)
+	from := min(cur.offset, len(hits))
+	to := min(from+limit, len(hits))
+	if to < len(hits) {
+		page.Next = cursor{set: true, ranked: true, offset: to}.encode()
+	}
+	want := make([]int64, 0, to-from)
+	at := map[int64]int{}
+	for i, h := range hits[from:to] {
+		want = append(want, h.ID)
+		at[h.ID] = i
+	}
+	if len(want) == 0 {
+		return page, nil
+	}
+	var people []rapport.Person
+	if err := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").ModelTableExpr(db.byIDTable()).
+		Where("person.org_id = ? AND person.id IN (?)", act.Org, bun.List(want)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	page.People = make([]rapport.Person, len(people))
+	for _, p := range people {
+		page.People[at[p.ID]] = p
+	}
+	return page, db.loadDetails(ctx, db.ro, act.Org, page.People)
+}
+
+// rankedCursor reads the offset of a ranked search's page ("o12").
+func rankedCursor(s string) (cursor, bool) {
+	if len(s) < 2 || s[0] != 'o' {
+		return cursor{}, false
+	}
+	n, err := strconv.Atoi(s[1:])
+	if err != nil || n < 0 {
+		return cursor{}, false
+	}
+	return cursor{set: true, ranked: true, offset: n}, true
+}
