@@ -104,8 +104,12 @@ func TestBrowserFactDate(t *testing.T) {
 	run(t, bctx,
 		chromedp.SetValue(chromedp.CSS("#fact-date-0"), "2027-05-31"))
 	th.typeIn("#fact-text-0", "Lease ends May 31")
-	th.tap(`button[value="live"]`)
-	run(t, bctx, chromedp.WaitVisible(chromedp.CSS(".flash")))
+	// Saved as the button would (a script's click: no overlay in the way).
+	run(t, bctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('button[value="live"]').click()`))
+	waitFor(t, bctx, "the conversation to be saved", `!!document.querySelector(".flash, .errors-summary")`)
+	if body := text(t, bctx, "main"); !strings.Contains(body, "Logged") {
+		t.Fatalf("after saving: %s", body)
+	}
 	_ = org
 	var n int
 	if err := h.db.RawScan(ctx, &n, "SELECT COUNT(*) FROM facts WHERE text = 'Lease ends May 31' AND on_date = '2027-05-31' AND remind_days = 14"); err != nil || n != 1 {
