@@ -63,6 +63,9 @@ func New(o Options) *Server {
 		burst = 120
 	}
 	s.limits = newLimiter(rate, burst, s.now)
+	if o.DB != nil && o.DB.SharedRateLimits() {
+		s.limits.shared, s.limits.log = o.DB, s.log
+	}
 	routes := http.NewServeMux()
 	for _, r := range s.routeTable() {
 		routes.Handle(r.pattern, r.handler)

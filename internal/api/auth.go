@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -77,14 +78,18 @@ func keyFrom(r *http.Request) string {
 	return ""
 }
 
-// limiter is a token bucket per API key, kept in this process: each key
-// may burst to burst requests and is refilled at perMinute.
+// limiter is a token bucket per API key: each key may burst to burst
+// requests and is refilled at perMinute. Kept in this process, or, when
+// servers share the database (shared), in the database, so that a key
+// has one bucket however many servers it reaches.
 type limiter struct {
 	mu        sync.Mutex
 	perMinute int
 	burst     int
 	now       func() time.Time
 	buckets   map[int64]*bucket
+	shared    *store.DB
+	log       *slog.Logger
 }
 
 type bucket struct {
@@ -103,10 +108,19 @@ func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
 // it is full again, Remaining back at Limit. The steady rate is what fills
 // it; Retry-After is the seconds until the next request is allowed.
 func (l *limiter) allow(w http.ResponseWriter, key int64) bool {
+	rate := float64(l.perMinute) / 60 // tokens a second
+	if l.shared != nil {
+		b, err := l.shared.TakeToken(context.Background(), key, l.perMinute, l.burst)
+		if err == nil {
+			return l.answer(w, b.Tokens, b.Took, rate)
+		}
+		// A database that cannot count lets the request through: the
+		// request itself will meet the same database.
+		l.log.Warn("counting an API request in the database", "err", err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	rate := float64(l.perMinute) / 60 // tokens a second
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: float64(l.burst), at: now}
@@ -118,12 +132,18 @@ func (l *limiter) allow(w http.ResponseWriter, key int64) bool {
 	if ok {
 		b.tokens--
 	}
+	return l.answer(w, b.tokens, ok, rate)
+}
+
+// answer sets the headers for a bucket left with tokens after a request
+// that took one (ok) or was refused.
+func (l *limiter) answer(w http.ResponseWriter, tokens float64, ok bool, rate float64) bool {
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(l.burst))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(b.tokens)))
-	h.Set("X-RateLimit-Reset", strconv.Itoa(int(math.Ceil((float64(l.burst)-b.tokens)/rate))))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(tokens)))
+	h.Set("X-RateLimit-Reset", strconv.Itoa(int(math.Ceil((float64(l.burst)-tokens)/rate))))
 	if !ok {
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil((1-b.tokens)/rate))))
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil((1-tokens)/rate))))
 	}
 	return ok
 }

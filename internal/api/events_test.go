@@ -172,3 +172,31 @@ func hasWarning(r reply, part string) bool {
 	}
 	return false
 }
+
+// TestRateLimitAcrossServers: two servers sharing PostgreSQL count one
+// bucket per key — a key cannot get twice its limit by reaching both —
+// with the same headers as one server counting in memory.
+func TestRateLimitAcrossServers(t *testing.T) {
+	clock := storetest.NewClock(monday)
+	db := storetest.OpenPostgres(t, clock.Now)
+	opts := api.Options{RatePerMinute: 60, Burst: 3}
+	one := newHarness(t, db, clock, opts)
+	two := newHarness(t, storetest.Reopen(t, db, clock.Now), clock, opts)
+	a := one.tenant("acme")
+	for i, h := range []*harness{one, two, one} {
+		r := h.call(a.key, "GET", "/api/v1/users", nil)
+		want(t, r, http.StatusOK)
+		if got := r.header.Get("X-RateLimit-Remaining"); got != fmt.Sprint(2-i) || r.header.Get("X-RateLimit-Reset") != fmt.Sprint(i+1) {
+			t.Errorf("request %d: remaining %s reset %s", i, got, r.header.Get("X-RateLimit-Reset"))
+		}
+	}
+	r := two.call(a.key, "GET", "/api/v1/users", nil)
+	want(t, r, http.StatusTooManyRequests)
+	if r.header.Get("Retry-After") != "1" || r.header.Get("X-RateLimit-Reset") != "3" {
+		t.Errorf("429 headers = %v", r.header)
+	}
+	want(t, one.call(one.key(a.org.ID, a.owner.ID), "GET", "/api/v1/users", nil), http.StatusOK)
+	clock.Advance(time.Second)
+	want(t, two.call(a.key, "GET", "/api/v1/users", nil), http.StatusOK)
+	want(t, one.call(a.key, "GET", "/api/v1/users", nil), http.StatusTooManyRequests)
+}
