@@ -133,7 +133,10 @@ func (db *DB) countList(ctx context.Context, act rapport.Actor, l *SavedList) (i
 		return 0, false, nil // a filter that no longer reads holds no one
 	}
 	if f.Query == "" {
-		n, err := db.filtered(db.ro.NewSelect().TableExpr("people AS person"), act, f).Limit(ListCountMax + 1).Count(ctx)
+		// Counted over at most ListCountMax+1 rows (Count on the filter
+		// itself would drop the limit and count a whole book).
+		capped := db.filtered(db.ro.NewSelect().TableExpr("people AS person").ColumnExpr("person.id"), act, f).Limit(ListCountMax + 1)
+		n, err := db.ro.NewSelect().TableExpr("(?) AS capped", capped).Count(ctx)
 		return int(min(n, ListCountMax)), n > ListCountMax, err
 	}
 	// A search goes through the index, a page at a time.
