@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/bench"
@@ -23,8 +25,20 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 30*time.Second, "with --load: how long the mix runs")
 	db := fs.String("db", "", "with --load: an empty PostgreSQL database URL (default: a new SQLite file)")
 	think := fs.Duration("think", 2*time.Second, "with --load: average pause between a user's actions (-1s: none)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and load together) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *load {
 		n := 20_000

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // APIPrefix is where the API is served, DAVPrefix the address books.
@@ -34,5 +35,9 @@ func New(web, api, dav http.Handler, proxies []netip.Prefix) http.Handler {
 		mux.Handle("PROPFIND /{$}", dav)
 	}
 	mux.Handle("/", web)
-	return httpx.TrustProxies(proxies, mux)
+	// Each request remembers the user and organisation it reads.
+	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r.WithContext(store.WithMemo(r.Context())))
+	})
+	return httpx.TrustProxies(proxies, remember)
 }

@@ -69,9 +69,16 @@ func (db *DB) HasOrgs(ctx context.Context) (bool, error) {
 
 // Org returns the organisation with the given id.
 func (db *DB) Org(ctx context.Context, id int64) (*rapport.Org, error) {
+	m := memoFrom(ctx)
+	if o, ok := m.org(id); ok {
+		return o, nil
+	}
 	o := new(rapport.Org)
-	err := db.ro.NewSelect().Model(o).Where("id = ?", id).Scan(ctx)
-	return o, notFound(err, "organisation")
+	if err := db.ro.NewSelect().Model(o).Where("id = ?", id).Scan(ctx); err != nil {
+		return o, notFound(err, "organisation")
+	}
+	m.keepOrg(o)
+	return o, nil
 }
 
 // OrgBySlug returns the organisation with the given short name.

@@ -114,6 +114,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, redact.Error(fmt.Errorf("connect to %s: %w", db.dialect, err), opts.URL)
 	}
 	db.rw.AddQueryHook(faultHook{db})
+	db.rw.AddQueryHook(memoHook{})
 	return db, nil
 }
 

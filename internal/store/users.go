@@ -78,9 +78,16 @@ func (db *DB) MemberByEmail(ctx context.Context, act rapport.Actor, email string
 // User returns a user of the organisation.
 func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.User, error) {
 	orgID := act.Org
+	m := memoFrom(ctx)
+	if u, ok := m.user(orgID, id); ok {
+		return u, nil
+	}
 	u := new(rapport.User)
-	err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx)
-	return u, notFound(err, "user")
+	if err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+		return u, notFound(err, "user")
+	}
+	m.keepUser(u)
+	return u, nil
 }
 
 // Users lists the organisation's users by name.

@@ -52,8 +52,6 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 	if len(milestones) == 0 {
 		return dated, thanks, nil
 	}
-	owned = db.ro.NewSelect().Table("people").Column("id").
-		Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", org.ID, user.ID, false)
 	var rows []struct {
 		ReferredByID int64     `bun:"referred_by_id"`
 		ID           int64     `bun:"id"`
@@ -62,10 +60,16 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 		At           time.Time `bun:"at"`
 		ToStageID    int64     `bun:"to_stage_id"`
 	}
+	// From the organisation's referrals (the partial index of
+	// referred_by_id: a small share of any book) to their referrers, not
+	// from the user's whole book to its referrals: that read every person
+	// the user owns on every Today.
 	if err := db.ro.NewSelect().TableExpr("people AS p").
+		Join("JOIN people AS r ON r.org_id = p.org_id AND r.id = p.referred_by_id").
 		Join("JOIN stage_changes AS sc ON sc.org_id = p.org_id AND sc.person_id = p.id AND sc.at >= ?", now.Add(-rapport.ThanksWindow)).
 		ColumnExpr("p.referred_by_id, p.id, p.first_name, p.last_name, sc.at, sc.to_stage_id").
-		Where("p.org_id = ? AND p.referred_by_id IN (?)", org.ID, owned).
+		Where("p.org_id = ? AND p.referred_by_id IS NOT NULL", org.ID).
+		Where("r.owner_id = ? AND r.archived_at IS NULL AND r.do_not_call = ?", user.ID, false).
 		Where("sc.to_stage_id IN (?)", bun.List(milestones)).
 		OrderExpr("sc.at DESC").Limit(per).Scan(ctx, &rows); err != nil {
 		return nil, nil, err

@@ -1,0 +1,60 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// TestMemoKeepsARequestsReadsUntilItWrites: within a request (WithMemo)
+// the user and organisation are read once and handed out as copies; a
+// write in the same request forgets them, so the request reads what it
+// wrote; a request without a memo, or another request, reads the database.
+func TestMemoKeepsARequestsReadsUntilItWrites(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		req := store.WithMemo(ctx)
+		act := rapport.Member(f.org, f.agent)
+		u, err := f.db.User(req, act, f.agent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Name = "Changed by a caller" // a copy: the memo keeps what was read
+		if again, _ := f.db.User(req, act, f.agent.ID); again.Name != f.agent.Name {
+			t.Fatalf("the memo handed out its own user: %q", again.Name)
+		}
+		// Another request renames the user: this request keeps what it read.
+		other := *f.agent
+		other.Name = "Renamed Elsewhere"
+		if err := f.db.UpdateUserSettings(store.WithMemo(ctx), act, &other); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := f.db.User(req, act, f.agent.ID); again.Name != f.agent.Name {
+			t.Fatalf("the request read its user again: %q", again.Name)
+		}
+		if fresh, _ := f.db.User(ctx, act, f.agent.ID); fresh.Name != "Renamed Elsewhere" {
+			t.Fatalf("without a memo: %q", fresh.Name)
+		}
+		// A write in the request forgets what it remembered.
+		mine := other
+		mine.Name = "Renamed Here"
+		if err := f.db.UpdateUserSettings(req, act, &mine); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := f.db.User(req, act, f.agent.ID); again.Name != "Renamed Here" {
+			t.Fatalf("after its own write the request read %q", again.Name)
+		}
+		o, err := f.db.Org(req, f.org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Name = "Changed by a caller"
+		if again, _ := f.db.Org(req, f.org.ID); again.Name != f.org.Name {
+			t.Fatalf("the memo handed out its own organisation: %q", again.Name)
+		}
+		// Another organisation's id is not answered from the memo.
+		if _, err := f.db.User(req, rapport.Actor{Org: f.org.ID + 1000}, f.agent.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Fatalf("a user of another organisation: %v", err)
+		}
+	})
+}
