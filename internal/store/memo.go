@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/uptrace/bun"
@@ -20,6 +21,7 @@ type memo struct {
 	mu    sync.Mutex
 	orgs  map[int64]rapport.Org
 	users map[[2]int64]rapport.User
+	teams map[int64][]rapport.User
 }
 
 type memoKey struct{}
@@ -82,10 +84,33 @@ func (m *memo) keepUser(u *rapport.User) {
 	m.users[[2]int64{u.OrgID, u.ID}] = *u
 }
 
+// team returns a copy of the organisation's users remembered, if they are.
+func (m *memo) team(orgID int64) ([]rapport.User, bool) {
+	if m == nil {
+		return nil, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	us, ok := m.teams[orgID]
+	return slices.Clone(us), ok
+}
+
+func (m *memo) keepTeam(orgID int64, us []rapport.User) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.teams == nil {
+		m.teams = map[int64][]rapport.User{}
+	}
+	m.teams[orgID] = slices.Clone(us)
+}
+
 func (m *memo) forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.orgs, m.users = nil, nil
+	m.orgs, m.users, m.teams = nil, nil, nil
 }
 
 // memoHook forgets a request's memo at its first write: whatever the

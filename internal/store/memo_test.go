@@ -44,6 +44,14 @@ func TestMemoKeepsARequestsReadsUntilItWrites(t *testing.T) {
 		if again, _ := f.db.User(req, act, f.agent.ID); again.Name != "Renamed Here" {
 			t.Fatalf("after its own write the request read %q", again.Name)
 		}
+		team, err := f.db.Users(req, act)
+		if err != nil || len(team) == 0 {
+			t.Fatal(team, err)
+		}
+		team[0].Name = "Changed by a caller"
+		if again, _ := f.db.Users(req, act); again[0].Name == "Changed by a caller" {
+			t.Fatal("the memo handed out its own team")
+		}
 		o, err := f.db.Org(req, f.org.ID)
 		if err != nil {
 			t.Fatal(err)

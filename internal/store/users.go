@@ -93,10 +93,17 @@ func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.U
 // Users lists the organisation's users by name.
 func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
 	orgID := act.Org
+	m := memoFrom(ctx)
+	if us, ok := m.team(orgID); ok {
+		return us, nil
+	}
 	var us []rapport.User
-	err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
-		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx)
-	return us, err
+	if err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
+		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	m.keepTeam(orgID, us)
+	return us, nil
 }
 
 // UpdateUserSettings saves a user's own settings: name, time zone, weekly
