@@ -2,9 +2,12 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
@@ -55,5 +58,34 @@ func TestLoadShort(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAcknowledgedWritesMissing: an acknowledged write is found by its
+// mark, and one that is not in the database is named.
+func TestAcknowledgedWritesMissing(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenSQLite(t, time.Now)
+	org, users, _, err := loadSetup(ctx, db, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := personIDs(ctx, db, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &store.LogInput{Conversation: rapport.Conversation{PersonID: ids[0], Channel: rapport.ChannelCall,
+		Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive, Notes: logNotes(0, 0)}}
+	if _, err := db.LogConversation(ctx, rapport.Member(org, &users[0]), in); err != nil {
+		t.Fatal(err)
+	}
+	w := &acked{logs: []string{logNotes(0, 0), logNotes(0, 1)}, events: []string{eventMessage(0, 2)}}
+	missing, err := w.missing(ctx, db, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"log " + logNotes(0, 1), "event " + eventMessage(0, 2)}
+	if !slices.Equal(missing, want) || w.count() != 3 {
+		t.Errorf("missing = %q of %d, want %q", missing, w.count(), want)
 	}
 }
