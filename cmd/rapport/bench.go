@@ -125,7 +125,9 @@ func printLoad(w io.Writer, res *bench.LoadResult) {
 	switch {
 	case res.HAProxy:
 		where = fmt.Sprintf("%d servers through haproxy", res.Servers)
-	case res.Servers > 0:
+	case res.Servers == 1:
+		where = "one server process"
+	case res.Servers > 1:
 		where = fmt.Sprintf("%d servers, each user keeping to one", res.Servers)
 	}
 	fmt.Fprintf(w, "\n%s on %s, %d users (%s) for %.1f s: %d requests (%.0f/s), p50 %.1f ms, p99 %.1f ms, %d errors, %d \"database is locked\"\n",
@@ -165,7 +167,11 @@ func printLoad(w io.Writer, res *bench.LoadResult) {
 	slices.Sort(names)
 	for _, name := range names {
 		s := res.ByServer[name]
-		fmt.Fprintf(w, "  %-8s %7d requests  %d errors  %d answered after the kill\n", name, s.Requests, s.Errors, s.AnsweredAfterKill)
+		after := ""
+		if res.Killed != nil {
+			after = fmt.Sprintf("  %d answered after the kill", s.AnsweredAfterKill)
+		}
+		fmt.Fprintf(w, "  %-8s %7d requests  %d errors%s\n", name, s.Requests, s.Errors, after)
 	}
 	for _, p := range res.ServerProblems {
 		fmt.Fprintln(w, "  "+p)

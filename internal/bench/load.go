@@ -273,7 +273,9 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	samples := r.mix(ctx, users)
 	var problems []string
 	if r.cluster != nil {
-		problems = r.cluster.problems(r.killedIndex())
+		if ctx.Err() == nil { // interrupted, they were stopped too
+			problems = r.cluster.problems(r.killedIndex())
+		}
 		if r.cluster.proxy != nil {
 			if err := r.placeThroughProxy(samples); err != nil {
 				return nil, err
@@ -284,7 +286,8 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	res, writes := r.summarize(samples, db.Dialect())
 	res.ServerProblems = problems
 
-	missing, err := writes.missing(ctx, db, org.ID)
+	// Even when the run was interrupted: what was acknowledged must be there.
+	missing, err := writes.missing(context.WithoutCancel(ctx), db, org.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -232,6 +232,7 @@ func (r *loadRun) disrupt(ctx context.Context) {
 		addrs, pids = []string{strings.TrimPrefix(r.targets[0].base, "http://")}, []string{strconv.Itoa(os.Getpid())}
 	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", r.o.DisruptCmd)
+	cmd.WaitDelay = 5 * time.Second // what it left running may hold its output open
 	cmd.Env = append(os.Environ(), "RAPPORT_BENCH_SERVER_ADDRS="+strings.Join(addrs, " "), "RAPPORT_BENCH_SERVER_PIDS="+strings.Join(pids, " "))
 	out := &tail{max: 4 << 10}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -84,7 +84,7 @@ func (p *process) stop(sig os.Signal, grace time.Duration) {
 // waitReady polls url until it answers 200, the process ends, ctx is
 // done or timeout passes.
 func (p *process) waitReady(ctx context.Context, url string, timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	deadline := time.Now().Add(timeout)
 	for {
 		resp, err := client.Get(url)
