@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -25,8 +26,20 @@ func TestMain(m *testing.M) {
 		json.Unmarshal([]byte(args), &argv)
 		os.Exit(run(context.Background(), argv, os.Stdin, os.Stdout, os.Stderr))
 	}
+	// Started as `rapport ARGS…` by the code under test (the load bench
+	// starts servers with os.Executable()): this binary is rapport.
+	if os.Getenv(asRapportEnv) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	os.Exit(m.Run())
 }
+
+// asRapportEnv, set to 1, makes this test binary and the children it
+// starts act as rapport itself (see TestMain).
+const asRapportEnv = "RAPPORT_TEST_AS_RAPPORT"
 
 // child starts this test binary as `rapport args...`.
 func child(t *testing.T, args ...string) *exec.Cmd {

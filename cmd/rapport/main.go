@@ -49,6 +49,7 @@ Usage:
   rapport import --org SLUG --file F [--preset NAME] [--owner EMAIL] [--source NAME] [--referred-by PERSON_ID] [--dry-run]
   rapport bench [--people N] [--requests N]
   rapport bench --load [--users 200] [--duration 30s] [--people 20000] [--db POSTGRES-URL]
+                       [--servers N [--haproxy PATH] [--kill-after D]] [--disrupt-after D --disrupt-cmd CMD]
   rapport backup --out FILE          (online: the server may keep running)
   rapport restore --in FILE          (into an empty database)
   rapport export --org SLUG [--out FILE]
