@@ -24,8 +24,9 @@ func TestRunSmall(t *testing.T) {
 
 // TestLoadShort is the load test in a short form: 30 signed-in users
 // doing the mix against the real server for a few seconds, on each
-// database. No request may fail, and no "database is locked" may reach
-// anyone. (Timings are figures for the closing note, not assertions.)
+// database. No request may fail, no "database is locked" may reach
+// anyone, and every acknowledged write is in the database afterwards.
+// (Timings are figures for the closing note, not assertions.)
 func TestLoadShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -33,13 +34,20 @@ func TestLoadShort(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.Open(t, time.Now)
-			res, err := Load(context.Background(), LoadOptions{Store: db, Users: 30, Accounts: 6, People: 3000, Duration: 3 * time.Second, Think: 100 * time.Millisecond})
+			res, err := Load(context.Background(), LoadOptions{Store: db, Users: 30, Accounts: 6, People: 3000, Duration: 3 * time.Second, Think: 100 * time.Millisecond,
+				Baseline: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: %d requests, %.0f/s, p50 %.1f ms, p99 %.1f ms, by action %+v", b.Name, res.Requests, res.PerSecond, res.P50, res.P99, res.ByAction)
 			if res.Errors > 0 || res.Locked > 0 || res.Requests < 30 {
 				t.Errorf("%d errors (first: %s), %d locked, %d requests", res.Errors, res.FirstError, res.Locked, res.Requests)
+			}
+			if res.AcknowledgedWrites == 0 || res.AcknowledgedMissing > 0 {
+				t.Errorf("%d acknowledged writes, %d of them missing (first: %s)", res.AcknowledgedWrites, res.AcknowledgedMissing, res.FirstMissing)
+			}
+			if res.BaselinePerSecond <= 0 || res.BaselineErrors > 0 || res.MixedVsBaseline <= 0 {
+				t.Errorf("baseline %.0f/s, %d errors (first: %s), mix/baseline %.3f", res.BaselinePerSecond, res.BaselineErrors, res.BaselineFirstError, res.MixedVsBaseline)
 			}
 			for _, a := range []string{"today", "search", "person", "log", "event"} {
 				if res.ByAction[a].N == 0 {

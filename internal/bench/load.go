@@ -1,24 +1,19 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/netip"
-	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/api"
@@ -48,24 +43,81 @@ type LoadOptions struct {
 	// Think is how long a user pauses between actions, on average (each
 	// pause is drawn between half and one and a half times it): people
 	// read a page before the next click. Negative: no pause at all.
-	Think    time.Duration
+	Think time.Duration
+	// Baseline is how long the baseline (baseline.go) runs after the mix:
+	// zero for max(5s, Duration/4), negative for none.
+	Baseline time.Duration
+
+	// Servers, when above zero, runs the mix against that many real
+	// servers sharing the database (several need PostgreSQL), each
+	// started by Serve(addr) to listen at addr; the bench's own server
+	// then serves only the baseline. Each user stays with one server,
+	// round robin, and moves to the next when a connection to it fails;
+	// with HAProxy (the path of its binary) they all go through haproxy
+	// instead.
+	Servers int
+	Serve   func(addr string) *exec.Cmd
+	HAProxy string
+	// KillAfter, when above zero, kills one of the servers (SIGKILL) that
+	// long into the mix.
+	KillAfter time.Duration
+	// DisruptCmd, when set, is run with sh -c DisruptAfter into the mix
+	// (a failover drill: promote a standby…). It finds the servers'
+	// addresses and process ids in RAPPORT_BENCH_SERVER_ADDRS and
+	// RAPPORT_BENCH_SERVER_PIDS, separated by spaces.
+	DisruptAfter time.Duration
+	DisruptCmd   string
+
 	Progress io.Writer
 }
 
 // LoadResult is what a load run measured.
 type LoadResult struct {
-	Users      int                   `json:"users"`
-	Seconds    float64               `json:"seconds"`
-	Requests   int                   `json:"requests"`
-	PerSecond  float64               `json:"requests_per_s"`
-	P50        float64               `json:"p50_ms"`
-	P99        float64               `json:"p99_ms"`
+	Users     int     `json:"users"`
+	Seconds   float64 `json:"seconds"`
+	Requests  int     `json:"requests"`
+	PerSecond float64 `json:"requests_per_s"`
+	P50       float64 `json:"p50_ms"`
+	P99       float64 `json:"p99_ms"`
+	// Errors are the requests that failed, but for those in flight on a
+	// server at the moment it was killed (InFlightAtKill).
 	Errors     int                   `json:"errors"`
 	Locked     int                   `json:"database_locked"`
 	ByAction   map[string]ActionTime `json:"by_action"`
 	FirstError string                `json:"first_error,omitempty"`
 	ThinkMS    int64                 `json:"think_ms"`
 	Dialect    string                `json:"dialect"`
+
+	// The baseline (baseline.go), and the mix's requests per second as a
+	// share of the baseline's.
+	BaselinePerSecond  float64 `json:"baseline_requests_per_s"`
+	BaselineP50        float64 `json:"baseline_p50_ms"`
+	BaselineP99        float64 `json:"baseline_p99_ms"`
+	BaselineErrors     int     `json:"baseline_errors,omitempty"`
+	BaselineFirstError string  `json:"baseline_first_error,omitempty"`
+	MixedVsBaseline    float64 `json:"mixed_vs_baseline"`
+
+	// Servers is how many server processes took the mix (0: the bench's
+	// own server), HAProxy whether haproxy was in front of them.
+	Servers int  `json:"servers"`
+	HAProxy bool `json:"haproxy,omitempty"`
+	// InFlightAtKill are the requests that failed because the server
+	// working on them was killed; Rerouted the requests a gone server
+	// refused, sent at once to the next one (nothing had been sent).
+	InFlightAtKill int                   `json:"in_flight_at_kill"`
+	Rerouted       int                   `json:"rerouted"`
+	Killed         *Kill                 `json:"killed,omitempty"`
+	Disrupted      *Disruption           `json:"disrupted,omitempty"`
+	ByServer       map[string]ServerLoad `json:"by_server,omitempty"`
+	// ServerProblems are servers (or haproxy) that stopped by themselves.
+	ServerProblems []string `json:"server_problems,omitempty"`
+
+	// AcknowledgedWrites are the calls logged (answered 303 or 2xx) and
+	// events posted (2xx) during the mix; AcknowledgedMissing those of
+	// them the database did not hold afterwards.
+	AcknowledgedWrites  int    `json:"acknowledged_writes"`
+	AcknowledgedMissing int    `json:"acknowledged_missing"`
+	FirstMissing        string `json:"first_missing,omitempty"`
 }
 
 // ActionTime is one action's share of a load run.
@@ -76,16 +128,34 @@ type ActionTime struct {
 	Errors int     `json:"errors"`
 }
 
-// The mix: what a signed-in user does, with weights out of 100.
-var loadMix = []struct {
-	name   string
-	weight int
-}{
-	{"today", 25}, {"search", 20}, {"person", 25}, {"log", 20}, {"event", 10},
+// ServerLoad is one server's share of a load run.
+type ServerLoad struct {
+	Requests int `json:"requests"`
+	Errors   int `json:"errors"`
+	// AnsweredAfterKill are its requests sent after the kill and answered.
+	AnsweredAfterKill int `json:"answered_after_kill"`
 }
 
-// Load seeds a book, starts the real server on loopback and drives it with
-// o.Users concurrent signed-in users doing the mix for o.Duration.
+// Kill says which server was killed, when, and how long it took to be gone.
+type Kill struct {
+	Server string  `json:"server"`
+	AtS    float64 `json:"at_s"`
+	TookMS float64 `json:"took_ms"`
+}
+
+// Disruption says what the disrupting command did.
+type Disruption struct {
+	Command string  `json:"command"`
+	AtS     float64 `json:"at_s"`
+	TookS   float64 `json:"took_s"`
+	Error   string  `json:"error,omitempty"`
+	Output  string  `json:"output,omitempty"`
+}
+
+// Load seeds a book, starts the real server on loopback (or o.Servers
+// server processes) and drives it with o.Users concurrent signed-in users
+// doing the mix for o.Duration, then checks that every write a server
+// acknowledged is in the database and measures the baseline.
 func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if o.Users <= 0 {
 		o.Users = 200
@@ -101,6 +171,12 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	if o.Think == 0 {
 		o.Think = 2 * time.Second
+	}
+	if o.Baseline == 0 {
+		o.Baseline = max(5*time.Second, o.Duration/4)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	say := func(format string, args ...any) {
 		if o.Progress != nil {
@@ -132,7 +208,10 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, err
 		}
 	}
-	org, users, key, err := loadSetup(ctx, db, o.Accounts, o.People)
+	if o.Servers > 1 && db.Dialect() != store.Postgres {
+		return nil, fmt.Errorf("%d servers need a PostgreSQL database (a SQLite file is served by one server)", o.Servers)
+	}
+	org, accounts, key, err := loadSetup(ctx, db, o.Accounts, o.People)
 	if err != nil {
 		return nil, err
 	}
@@ -150,141 +229,104 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	// Users are at addresses of their own, as people are: the server
 	// trusts loopback as its proxy, and each user's sign-in says where
 	// they are (one address for all would be an office of hundreds).
-	srv := &http.Server{Handler: server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+baselinePath+"{id}", baselinePage(db, org.ID))
+	mux.Handle("/", server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	base := "http://" + ln.Addr().String()
+	own := &target{base: "http://" + ln.Addr().String(), server: -1, transport: newTransport(o.Users)}
+	defer own.transport.CloseIdleConnections()
 
-	ids, err := personIDs(ctx, db, org.ID)
-	if err != nil {
+	r := &loadRun{o: o, key: key}
+	if r.ids, err = personIDs(ctx, db, org.ID); err != nil {
 		return nil, err
 	}
-	transport := &http.Transport{MaxIdleConns: o.Users * 2, MaxIdleConnsPerHost: o.Users * 2, IdleConnTimeout: time.Minute}
-	defer transport.CloseIdleConnections()
-	clients := make([]*http.Client, o.Users)
-	for i := range clients {
-		jar, _ := cookiejar.New(nil)
-		clients[i] = &http.Client{Jar: jar, Transport: transport, Timeout: 30 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
-	// Everyone signs in first (password hashing is deliberately slow and
-	// bounded; it is not part of the mix). The browsers of one user sign
-	// in one after another, as a person does; users sign in at once.
-	var wg sync.WaitGroup
-	signErr := make(chan error, o.Users)
-	for u := range min(len(users), len(clients)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := u; i < len(clients); i += len(users) {
-				c := clients[i]
-				form := strings.NewReader("email=" + users[u].Email + "&password=" + strings.ReplaceAll(password, " ", "+"))
-				req, _ := http.NewRequest("POST", base+"/signin", form)
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256))
-				resp, err := c.Do(req)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusSeeOther {
-						err = fmt.Errorf("sign in: %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
-					signErr <- err
-					return
-				}
+	if o.Servers > 0 {
+		say("starting %d servers", o.Servers)
+		if r.cluster, err = startCluster(ctx, o.Servers, o.Serve, o.HAProxy); err != nil {
+			return nil, err
+		}
+		defer r.cluster.stop()
+		if r.cluster.proxy != nil {
+			r.targets = []*target{{base: "http://" + r.cluster.proxy.addr, server: -1, transport: newTransport(o.Users)}}
+			say("haproxy at %s in front of them", r.cluster.proxy.addr)
+		} else {
+			for i, s := range r.cluster.servers {
+				r.targets = append(r.targets, &target{base: "http://" + s.addr, server: i, transport: newTransport(o.Users)})
 			}
-		}()
+		}
+		for _, t := range r.targets {
+			defer t.transport.CloseIdleConnections()
+		}
+	} else {
+		r.targets = []*target{own}
 	}
-	wg.Wait()
-	close(signErr)
-	if err := <-signErr; err != nil {
+	users := make([]*user, o.Users)
+	for i := range users {
+		users[i] = newUser(i % len(r.targets))
+	}
+	if err := r.signIn(users, accounts); err != nil {
 		return nil, err
 	}
 	say("%d users signed in; running the mix for %v", o.Users, o.Duration)
-
-	type sample struct {
-		action string
-		ms     float64
-		err    string
-		locked bool
-	}
-	results := make([][]sample, o.Users)
-	start := time.Now()
-	deadline := start.Add(o.Duration)
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(i), 42))
-			var mine []sample
-			if o.Think > 0 {
-				time.Sleep(time.Duration(rng.Int64N(int64(o.Think))))
-			}
-			for n := 0; time.Now().Before(deadline); n++ {
-				if ctx.Err() != nil {
-					break
-				}
-				action := pickAction(rng)
-				req := loadRequest(base, action, rng, ids, key, n)
-				t0 := time.Now()
-				resp, err := c.Do(req)
-				s := sample{action: action}
-				if err == nil {
-					body, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					s.locked = bytes.Contains(bytes.ToLower(body), []byte("database is locked"))
-					if resp.StatusCode >= 400 {
-						s.err = fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, firstLine(body))
-					}
-				} else {
-					s.err = err.Error()
-				}
-				s.ms = float64(time.Since(t0).Microseconds()) / 1000
-				mine = append(mine, s)
-				if o.Think > 0 {
-					pause := o.Think/2 + time.Duration(rng.Int64N(int64(o.Think)))
-					select {
-					case <-time.After(pause):
-					case <-ctx.Done():
-					}
-				}
-			}
-			results[i] = mine
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-
-	res := &LoadResult{Users: o.Users, Seconds: elapsed, ByAction: map[string]ActionTime{}, Dialect: db.Dialect(), ThinkMS: o.Think.Milliseconds()}
-	var all []float64
-	byAction := map[string][]float64{}
-	errs := map[string]int{}
-	for _, rs := range results {
-		for _, s := range rs {
-			all = append(all, s.ms)
-			byAction[s.action] = append(byAction[s.action], s.ms)
-			if s.err != "" {
-				res.Errors++
-				errs[s.action]++
-				if res.FirstError == "" {
-					res.FirstError = s.err
-				}
-			}
-			if s.locked {
-				res.Locked++
+	samples := r.mix(ctx, users)
+	var problems []string
+	if r.cluster != nil {
+		problems = r.cluster.problems(r.killedIndex())
+		if r.cluster.proxy != nil {
+			if err := r.placeThroughProxy(samples); err != nil {
+				return nil, err
 			}
 		}
+		r.cluster.stop()
 	}
-	res.Requests = len(all)
-	res.PerSecond = float64(len(all)) / elapsed
-	res.P50, res.P99 = percentiles(all)
-	for name, ds := range byAction {
-		p50, p99 := percentiles(ds)
-		res.ByAction[name] = ActionTime{N: len(ds), P50: p50, P99: p99, Errors: errs[name]}
+	res, writes := r.summarize(samples, db.Dialect())
+	res.ServerProblems = problems
+
+	missing, err := writes.missing(ctx, db, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	res.AcknowledgedWrites, res.AcknowledgedMissing = writes.count(), len(missing)
+	if len(missing) > 0 {
+		res.FirstMissing = missing[0]
+	}
+	if o.Baseline > 0 && ctx.Err() == nil {
+		say("baseline: one person by primary key, without pauses, for %v", o.Baseline)
+		clients := make([]*http.Client, len(users))
+		for i, u := range users {
+			clients[i] = u.client(own)
+		}
+		b := runBaseline(ctx, own.base, clients, r.ids, o.Baseline)
+		res.BaselinePerSecond, res.BaselineP50, res.BaselineP99 = b.perSecond, b.p50, b.p99
+		res.BaselineErrors, res.BaselineFirstError = b.errors, b.firstError
+		if b.perSecond > 0 {
+			res.MixedVsBaseline = res.PerSecond / b.perSecond
+		}
 	}
 	return res, nil
+}
+
+// check refuses options that cannot work together.
+func (o *LoadOptions) check() error {
+	switch {
+	case o.Servers < 0:
+		return fmt.Errorf("servers: %d is not a number of servers", o.Servers)
+	case o.Servers > 0 && o.Serve == nil:
+		return errors.New("servers without a command to start one")
+	case o.Servers > 1 && o.Store == nil && !store.IsPostgresURL(o.DB):
+		return fmt.Errorf("%d servers need a PostgreSQL database (postgres://…); a SQLite file is served by one server", o.Servers)
+	case o.HAProxy != "" && o.Servers == 0:
+		return errors.New("haproxy goes in front of servers: give a number of servers")
+	case o.KillAfter > 0 && o.Servers < 2:
+		return errors.New("killing a server needs at least two, so that its users have somewhere to go")
+	case o.KillAfter >= o.Duration:
+		return fmt.Errorf("the kill (after %v) would come after the mix (%v)", o.KillAfter, o.Duration)
+	case o.DisruptCmd != "" && o.DisruptAfter >= o.Duration:
+		return fmt.Errorf("the disruption (after %v) would come after the mix (%v)", o.DisruptAfter, o.Duration)
+	}
+	return nil
 }
 
 func percentiles(ds []float64) (p50, p99 float64) {
@@ -304,46 +346,6 @@ func firstLine(b []byte) string {
 		s = s[:120]
 	}
 	return s
-}
-
-func pickAction(rng *rand.Rand) string {
-	n := rng.IntN(100)
-	for _, m := range loadMix {
-		if n < m.weight {
-			return m.name
-		}
-		n -= m.weight
-	}
-	return loadMix[0].name
-}
-
-var loadSearches = []string{"smith", "maria", "john", "garcia", "312", "example.com", "anderson", "lee"}
-
-// loadRequest builds one request of the mix.
-func loadRequest(base, action string, rng *rand.Rand, ids []int64, key string, n int) *http.Request {
-	id := strconv.FormatInt(ids[rng.IntN(len(ids))], 10)
-	var req *http.Request
-	switch action {
-	case "today":
-		req, _ = http.NewRequest("GET", base+"/today", nil)
-	case "search":
-		req, _ = http.NewRequest("GET", base+"/people?q="+url.QueryEscape(loadSearches[rng.IntN(len(loadSearches))]), nil)
-	case "person":
-		req, _ = http.NewRequest("GET", base+"/people/"+id, nil)
-	case "log":
-		outcomes := []string{"no_answer", "voicemail", "live"}
-		form := url.Values{"channel": {"call"}, "direction": {"outbound"}, "outcome": {outcomes[rng.IntN(3)]}, "notes": {"Load test call"}}
-		req, _ = http.NewRequest("POST", base+"/people/"+id+"/log", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	case "event":
-		body, _ := json.Marshal(map[string]any{"source": "Load test", "type": "Inquiry", "message": "Is it still available?",
-			"person": map[string]any{"firstName": "Lead", "lastName": fmt.Sprintf("L%d", rng.IntN(1_000_000)),
-				"emails": []map[string]string{{"value": fmt.Sprintf("lead%d.%d@load.test", rng.IntN(1_000_000), n)}}}})
-		req, _ = http.NewRequest("POST", base+"/api/v1/events", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return req
 }
 
 // loadSetup creates the organisation, its accounts, an API key and a book

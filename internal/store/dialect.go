@@ -24,14 +24,14 @@ import (
 // URL, else a SQLite file (locked for one server when opts.Exclusive).
 func (db *DB) connect(opts Options) error {
 	var err error
-	if isPostgresURL(opts.URL) {
+	if IsPostgresURL(opts.URL) {
 		db.dialect, db.name = Postgres, redact.URL(opts.URL)
 		if db.rw, err = openPostgres(opts.URL); err != nil {
 			return err
 		}
 		db.ro, db.session = db.rw, db.rw
 		if opts.SessionURL != "" {
-			if !isPostgresURL(opts.SessionURL) {
+			if !IsPostgresURL(opts.SessionURL) {
 				return errors.New("the session URL must be a postgres:// URL of the same database")
 			}
 			if db.session, err = openPostgres(opts.SessionURL); err != nil {
@@ -52,7 +52,9 @@ func (db *DB) connect(opts Options) error {
 	return err
 }
 
-func isPostgresURL(u string) bool {
+// IsPostgresURL says whether u names a PostgreSQL database (the other
+// connection strings are SQLite files).
+func IsPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
