@@ -407,7 +407,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	jobs.Go("search indexer", func(ctx context.Context) error { db.RunIndexer(ctx, 2*time.Second); return nil })
-	jobs.Go("watch imports", func(ctx context.Context) error { db.WatchImports(ctx, store.ImportStale/2); return nil })
+	// Imports a stopped server was running are taken over by a live one
+	// (servers sharing PostgreSQL) and run for their user here.
+	jobs.Go("watch imports", func(ctx context.Context) error {
+		db.WatchImports(ctx, store.ImportStale/2, app.ResumeImport)
+		return nil
+	})
 
 	if inLn != nil {
 		in := (&inbound.Server{DB: db, Domain: inboundDomain, Log: log}).New(cfg.SMTPListen)

@@ -42,6 +42,8 @@ type Options struct {
 	// Progress, when set, is told how many rows are done now and then.
 	Progress func(rows int)
 	Now      time.Time
+	// Job is the run of an import job this is (see store.ImportOptions).
+	Job *store.ImportJob
 }
 
 // MaxErrors is how many problems a report lists; ErrorCount has them all.
@@ -142,7 +144,7 @@ func Import(ctx context.Context, db *store.DB, orgID, actorID int64, src io.Read
 	}
 	sess, err := db.BeginImport(ctx, rapport.Actor{Org: orgID, User: actorID}, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: opts.Expected, Period: opts.Period,
-		RecordKind: rapport.RecordCSV, Origin: opts.Origin, Columns: m.conflictColumns()})
+		RecordKind: rapport.RecordCSV, Origin: opts.Origin, Columns: m.conflictColumns(), Job: opts.Job})
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +333,7 @@ func ImportVCards(ctx context.Context, db *store.DB, orgID, actorID int64, src i
 	}
 	sess, err := db.BeginImport(ctx, rapport.Actor{Org: orgID, User: actorID}, store.ImportOptions{OwnerID: opts.OwnerID, Source: opts.Source,
 		ReferredByID: opts.ReferredByID, DryRun: opts.DryRun, Expected: len(rows), Period: opts.Period,
-		RecordKind: rapport.RecordVCard, Origin: opts.Origin})
+		RecordKind: rapport.RecordVCard, Origin: opts.Origin, Job: opts.Job})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -18,11 +17,7 @@ func TestCachesForgottenOnEveryServer(t *testing.T) {
 	db := storetest.OpenPostgres(t, clock.Now)
 	f := newFixture(t, db, clock, "acme")
 	other := storetest.Reopen(t, db, clock.Now)
-	lctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	listening := make(chan struct{})
-	go other.Listen(lctx, func() { close(listening) })
-	<-listening
+	startListening(t, other)
 
 	owner := rapport.Member(f.org, f.owner)
 	before, err := other.Playbook(ctx, owner)

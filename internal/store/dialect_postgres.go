@@ -96,27 +96,50 @@ func pgLockMigrations(ctx context.Context, db *bun.DB) (func(), error) {
 	}, nil
 }
 
-// pgListen LISTENs on channel with a connection of its own.
+// pgListen LISTENs on channel with a connection of its own, until ctx
+// ends or the connection fails: then the connection is closed, never put
+// back in the pool.
 func pgListen(ctx context.Context, sqldb *sql.DB, channel string, ready func(), fn func(string)) error {
 	conn, err := sqldb.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) (err error) {
 		pc := dc.(*stdlib.Conn).Conn()
+		defer func() {
+			if ctx.Err() == nil {
+				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				pc.Close(closeCtx)
+				cancel()
+			}
+		}()
 		if _, err := pc.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 			return err
 		}
-		// The connection goes back to the pool afterwards: stop listening.
-		defer pc.Exec(context.WithoutCancel(ctx), "UNLISTEN *")
 		ready()
 		for {
-			n, err := pc.WaitForNotification(ctx)
-			if err != nil {
+			wctx, cancel := context.WithTimeout(ctx, listenIdle)
+			n, err := pc.WaitForNotification(wctx)
+			silent := wctx.Err() != nil
+			cancel()
+			switch {
+			case ctx.Err() != nil:
+				// The connection goes back to the pool: stop listening.
+				pc.Exec(context.WithoutCancel(ctx), "UNLISTEN *")
+				return ctx.Err()
+			case err != nil && silent:
+				pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				err = pc.Ping(pctx)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("the listening connection does not answer: %w", err)
+				}
+			case err != nil:
 				return err
+			default:
+				fn(n.Payload)
 			}
-			fn(n.Payload)
 		}
 	})
 }

@@ -131,3 +131,13 @@ func (db *DB) Schema(ctx context.Context) (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// SetListen changes how long Listen waits before it tries to listen again
+// after a failure, so that tests can act while it is not listening, and
+// how long its connection stays silent before it is asked whether it is
+// still there.
+func SetListen(retry, idle time.Duration) (restore func()) {
+	old, oldMax, oldIdle := listenRetry, listenRetryMax, listenIdle
+	listenRetry, listenRetryMax, listenIdle = retry, retry, idle
+	return func() { listenRetry, listenRetryMax, listenIdle = old, oldMax, oldIdle }
+}

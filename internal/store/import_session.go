@@ -39,6 +39,11 @@ type ImportOptions struct {
 	// from ("Source" → "Lead Source"), as rapport.MergeConflicts and the
 	// owner and stage name them.
 	Columns map[string]string
+	// Job, when set, is the run of an import job this session is: it
+	// commits only while the run is still the job's (no other server took
+	// it over), and marks the job done with its people, so that a job
+	// whose people were committed is never run again.
+	Job *ImportJob
 }
 
 // RowNote is something the import says of a row after the row was added:
@@ -405,7 +410,8 @@ func (s *ImportSession) rebuildIndexes() error {
 }
 
 // Finish writes what is left, queues the new people for search indexing
-// and commits (or, for a dry run, rolls everything back).
+// and commits (failing with ErrImportTakenOver, and writing nothing, when
+// opts.Job is no longer this run's) (or, for a dry run, rolls everything back).
 func (s *ImportSession) Finish() (ImportStats, error) {
 	fail := func(err error) (ImportStats, error) {
 		s.Abort()
@@ -420,6 +426,11 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 	if s.opts.DryRun {
 		s.Abort()
 		return s.stats, nil
+	}
+	if j := s.opts.Job; j != nil {
+		if err := s.db.holdImport(s.ctx, s.tx, s.orgID, j); err != nil {
+			return fail(err)
+		}
 	}
 	if b := s.backlog; b != nil {
 		var err error

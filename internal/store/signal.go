@@ -103,9 +103,11 @@ func (db *DB) committed(tx *sql.Tx, ok bool) {
 }
 
 // Listen hears the signals other servers (and this one) send through a
-// shared database, until ctx ends, reconnecting after a failure; ready
-// (when not nil) is called once it first listens. On a database of one
-// server it only waits for ctx.
+// shared database, until ctx ends, reconnecting after a failure (the
+// database restarted, or a standby took over from the primary) with a
+// back-off from listenRetry to listenRetryMax; ready (when not nil) is
+// called once it first listens. On a database of one server it only waits
+// for ctx.
 func (db *DB) Listen(ctx context.Context, ready func()) {
 	var once sync.Once
 	onReady := func() {
@@ -118,22 +120,47 @@ func (db *DB) Listen(ctx context.Context, ready func()) {
 		<-ctx.Done()
 		return
 	}
-	for ctx.Err() == nil {
-		err := db.listen(ctx, signalChannel, onReady, db.heard)
+	wait := listenRetry
+	for again := false; ctx.Err() == nil; again = true {
+		listened := false
+		err := db.listen(ctx, signalChannel, func() {
+			listened = true
+			if again {
+				// Whatever was signalled while this server was not
+				// listening was missed: now that nothing more can be,
+				// forget every cache (read again, in the meantime, from
+				// a database others were changing) and wake everyone to
+				// look again.
+				db.forgetAll()
+				db.signals.publishAll()
+				db.log.Info("listening for signals again; caches forgotten")
+			}
+			onReady()
+		}, db.heard)
 		if ctx.Err() != nil {
 			return
 		}
-		db.log.Warn("listening for signals failed; retrying", "err", err)
-		// Whatever was signalled meanwhile is missed: wake everyone, and
-		// forget what may have changed.
-		db.forgetAll()
-		db.signals.publishAll()
+		if listened {
+			wait = listenRetry
+		}
+		db.log.Warn("listening for signals failed; retrying", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, listenRetryMax)
 	}
 }
+
+// Listen's back-off between attempts to listen again, and how long its
+// connection may stay silent before it asks the database whether it is
+// still there (a host that vanished sends no word that the connection is
+// gone: without asking, this server would stay deaf).
+var (
+	listenRetry    = 100 * time.Millisecond
+	listenRetryMax = 5 * time.Second
+	listenIdle     = 30 * time.Second
+)
 
 func (h *hub) publishAll() {
 	h.mu.Lock()

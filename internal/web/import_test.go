@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
 	"github.com/rapport-crm/rapport/internal/web"
 )
 
@@ -210,6 +212,63 @@ func TestImportPreviewIsBoundedAndKept(t *testing.T) {
 		wantBody(t, c.get(path), "Ann Lee")
 		if made := web.PreviewsMade() - before; made != 2 {
 			t.Errorf("%d previews made after the settings changed, want 2", made)
+		}
+	})
+}
+
+// TestImportTakenOverByAnotherServer: two servers share a PostgreSQL
+// database. A user uploads and maps a file on server A, which starts the
+// import and stops before its run writes anything. Server B, watching,
+// takes the import over once A's heartbeat has been silent long enough
+// and runs it with the user's settings; the user, on either server, sees
+// it finish with its report, and the people are there once.
+func TestImportTakenOverByAnotherServer(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		if h.db.Dialect() != store.Postgres {
+			t.Skip("one server per SQLite file: nothing to take over")
+		}
+		a := h.org("acme")
+		c := h.signedIn(a.agent.Email)
+		file := "Contact,Mail\nMaria Lopez,maria@example.com\nSam Carter,sam@example.com\n"
+		res := c.upload("/import", "leads.csv", []byte(file))
+		wantStatus(t, res, http.StatusSeeOther)
+		id := idFrom(t, res.location, "/import/")
+		path := "/import/" + strconv.FormatInt(id, 10)
+		wantStatus(t, c.post(path, url.Values{"preset": {"auto"}, "source": {"Open house"}, "col_0": {"full_name"}, "col_1": {"email"}}), http.StatusSeeOther)
+		// Server A takes the start and stops.
+		job, err := h.db.ImportJob(ctx, rapport.Actor{Org: a.org.ID}, id, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.StartImportJob(ctx, rapport.Actor{Org: a.org.ID}, job); err != nil {
+			t.Fatal(err)
+		}
+
+		bClock := storetest.NewClock(monday.Add(store.ImportStale + time.Second))
+		b := newHarness(t, storetest.Reopen(t, h.db, bClock.Now), bClock)
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { b.db.WatchImports(wctx, 10*time.Millisecond, b.app.ResumeImport); close(done) }()
+		defer func() { cancel(); <-done }()
+
+		cb := b.signedIn(a.agent.Email)
+		var page string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if page = cb.get(path).body; strings.Contains(page, "rows:") {
+				break
+			}
+		}
+		want := "<strong>2</strong> rows: 2 new, 0 updated, 0 already here, 0 skipped."
+		if !strings.Contains(page, want) {
+			t.Fatalf("the import's page on server B:\n%s", page)
+		}
+		wantBody(t, c.get(path), want)
+		people, err := h.db.ListPeople(ctx, rapport.Actor{Org: a.org.ID}, store.PeopleFilter{Query: "open house"})
+		if err != nil || len(people.People) != 2 {
+			t.Fatalf("imported people: %d (%v)", len(people.People), err)
+		}
+		if j, _ := h.db.ImportJob(ctx, rapport.Actor{Org: a.org.ID}, id, false); j.Attempts != 2 {
+			t.Errorf("attempts %d, want 2", j.Attempts)
 		}
 	})
 }

@@ -403,21 +403,38 @@ func (s *Server) importStart(w http.ResponseWriter, r *http.Request, a *account)
 	if err != nil {
 		return err
 	}
-	if err := s.db.StartImportJob(r.Context(), a.actor, id); err != nil {
+	if err := s.db.StartImportJob(r.Context(), a.actor, job); err != nil {
 		s.flash(w, r, rapport.ErrorMessage(err))
 		return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 	}
+	s.previews.forget(job.ID)
+	s.launchImport(a.org, job)
+	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
+}
+
+// ResumeImport runs again, from the start, an import this server took over
+// from a server that stopped while running it (store.WatchImports): for
+// its uploader, who sees it end on its page as if it had run here.
+func (s *Server) ResumeImport(job *store.ImportJob) {
+	org, err := s.db.Org(context.Background(), job.OrgID)
+	if err != nil {
+		// Its heartbeat stays silent: a server takes it over again.
+		s.log.Error("resume import", "import", job.ID, "err", err)
+		return
+	}
+	s.launchImport(org, job)
+}
+
+// launchImport runs a started import (job, with its file) in the background.
+func (s *Server) launchImport(org *rapport.Org, job *store.ImportJob) {
 	var st importSettings
 	json.Unmarshal([]byte(job.Settings), &st)
 	key := importKey(job.ID)
 	s.jobs.SetProgress(key, 0)
-	s.previews.forget(job.ID)
-	org := a.org
 	s.jobs.Go(key, func(ctx context.Context) error {
 		s.runImport(ctx, org, job, st)
 		return nil
 	})
-	return redirect(w, r, "/import/"+strconv.FormatInt(id, 10))
 }
 
 // importKey names an import among the runner's jobs.
@@ -430,11 +447,11 @@ func (s *Server) runImport(_ context.Context, org *rapport.Org, job *store.Impor
 	key := importKey(job.ID)
 	defer s.jobs.Done(key)
 	// Other servers sharing the database leave a beating import alone.
-	stopBeating := s.db.KeepImportAlive(rapport.Actor{Org: org.ID}, job.ID, store.ImportHeartbeat)
+	stopBeating := s.db.KeepImportAlive(rapport.Actor{Org: org.ID}, job, store.ImportHeartbeat)
 	ctx := context.Background()
 	opts := importer.Options{Preset: st.Preset, Kind: rapport.Kind(st.Kind), Region: org.Region, OwnerID: st.OwnerID,
 		Source: st.Source, ReferredByID: st.ReferredBy, Period: rapport.Day(st.Period), Expected: bytes.Count(job.Content, []byte("\n")), Now: s.now(),
-		Origin:   job.FileName,
+		Origin: job.FileName, Job: job,
 		Progress: func(n int) { s.jobs.SetProgress(key, n) }}
 	var rep *importer.Report
 	var err error
@@ -458,7 +475,10 @@ func (s *Server) runImport(_ context.Context, org *rapport.Org, job *store.Impor
 		s.log.Info("import done", "import", job.ID, "rows", rep.Rows, "created", rep.Created, "updated", rep.Updated)
 	}
 	stopBeating()
-	if err := s.db.FinishImportJob(ctx, rapport.Actor{Org: org.ID}, job.ID, report, failure); err != nil {
+	switch err := s.db.FinishImportJob(ctx, rapport.Actor{Org: org.ID}, job, report, failure); {
+	case errors.Is(err, store.ErrImportTakenOver):
+		s.log.Warn("import taken over by another server; its run there decides", "import", job.ID, "attempt", job.Attempts)
+	case err != nil:
 		s.log.Error("record import result", "import", job.ID, "err", err)
 	}
 }
