@@ -173,6 +173,14 @@ func printLoad(w io.Writer, res *bench.LoadResult) {
 			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(d.Output, "\n", "\n    "))
 		}
 	}
+	switch sw := res.Switch; {
+	case sw == nil:
+	case sw.WritesBackAtS < 0:
+		fmt.Fprintf(w, "  from then: no write acknowledged in the %.2f s left; %d requests failed\n", sw.WritesStoppedS, sw.Errors)
+	default:
+		fmt.Fprintf(w, "  from then: no write acknowledged for %.2f s (until %.1f s), %d requests failed meanwhile, %d after\n",
+			sw.WritesStoppedS, sw.WritesBackAtS, sw.Errors, sw.After)
+	}
 	names := make([]string, 0, len(res.ByServer))
 	for name := range res.ByServer {
 		names = append(names, name)

@@ -108,6 +108,7 @@ type LoadResult struct {
 	Rerouted       int                   `json:"rerouted"`
 	Killed         *Kill                 `json:"killed,omitempty"`
 	Disrupted      *Disruption           `json:"disrupted,omitempty"`
+	Switch         *Switch               `json:"switch,omitempty"`
 	ByServer       map[string]ServerLoad `json:"by_server,omitempty"`
 	// ServerProblems are servers (or haproxy) that stopped by themselves.
 	ServerProblems []string `json:"server_problems,omitempty"`

@@ -341,6 +341,9 @@ func (r *loadRun) summarize(results [][]sample, dialect string) (*LoadResult, *a
 			res.ByServer[s.name] = ServerLoad{}
 		}
 	}
+	if d := r.disrupted; d != nil {
+		res.Switch = switchFigures(results, time.Duration(d.AtS*float64(time.Second)), r.took)
+	}
 	writes := &acked{}
 	var all []float64
 	byAction := map[string][]float64{}
