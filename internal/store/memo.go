@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"slices"
 	"sync"
 
 	"github.com/uptrace/bun"
-
-	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 // A request reads its user and organisation many times: the session or
@@ -16,13 +13,21 @@ import (
 // WithMemo, keeps the rows read once for the rest of the request, so that
 // these are one read each, not five. It lives as long as the request;
 // any write made in that context forgets it (memoHook), so a request
-// that changes a user or its organisation reads them anew.
+// that changes a user or its organisation reads them anew. What it hands
+// out are copies: callers may change them.
 type memo struct {
-	mu    sync.Mutex
-	orgs  map[int64]rapport.Org
-	users map[[2]int64]rapport.User
-	teams map[int64][]rapport.User
+	mu   sync.Mutex
+	kept map[any]any
 }
+
+// What a memo keeps, by kind of key: an organisation (rapport.Org), a
+// user of an organisation (rapport.User), an organisation's users
+// ([]rapport.User).
+type (
+	orgKey  int64
+	userKey [2]int64
+	teamKey int64
+)
 
 type memoKey struct{}
 
@@ -37,80 +42,35 @@ func memoFrom(ctx context.Context) *memo {
 	return m
 }
 
-// org returns a copy of the organisation remembered, if it is.
-func (m *memo) org(id int64) (*rapport.Org, bool) {
+// recall returns what is kept under key, if anything; a nil memo keeps
+// nothing.
+func (m *memo) recall(key any) (any, bool) {
 	if m == nil {
 		return nil, false
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	o, ok := m.orgs[id]
-	return &o, ok
+	v, ok := m.kept[key]
+	return v, ok
 }
 
-func (m *memo) keepOrg(o *rapport.Org) {
+// keep keeps v, which must not be changed afterwards, under key.
+func (m *memo) keep(key, v any) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.orgs == nil {
-		m.orgs = map[int64]rapport.Org{}
+	if m.kept == nil {
+		m.kept = map[any]any{}
 	}
-	m.orgs[o.ID] = *o
-}
-
-// user returns a copy of the user remembered, if it is: callers may
-// change what they are given.
-func (m *memo) user(orgID, id int64) (*rapport.User, bool) {
-	if m == nil {
-		return nil, false
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[[2]int64{orgID, id}]
-	return &u, ok
-}
-
-func (m *memo) keepUser(u *rapport.User) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.users == nil {
-		m.users = map[[2]int64]rapport.User{}
-	}
-	m.users[[2]int64{u.OrgID, u.ID}] = *u
-}
-
-// team returns a copy of the organisation's users remembered, if they are.
-func (m *memo) team(orgID int64) ([]rapport.User, bool) {
-	if m == nil {
-		return nil, false
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	us, ok := m.teams[orgID]
-	return slices.Clone(us), ok
-}
-
-func (m *memo) keepTeam(orgID int64, us []rapport.User) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.teams == nil {
-		m.teams = map[int64][]rapport.User{}
-	}
-	m.teams[orgID] = slices.Clone(us)
+	m.kept[key] = v
 }
 
 func (m *memo) forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.orgs, m.users, m.teams = nil, nil, nil
+	m.kept = nil
 }
 
 // memoHook forgets a request's memo at its first write: whatever the

@@ -70,14 +70,15 @@ func (db *DB) HasOrgs(ctx context.Context) (bool, error) {
 // Org returns the organisation with the given id.
 func (db *DB) Org(ctx context.Context, id int64) (*rapport.Org, error) {
 	m := memoFrom(ctx)
-	if o, ok := m.org(id); ok {
-		return o, nil
+	if v, ok := m.recall(orgKey(id)); ok {
+		o := v.(rapport.Org)
+		return &o, nil
 	}
 	o := new(rapport.Org)
 	if err := db.ro.NewSelect().Model(o).Where("id = ?", id).Scan(ctx); err != nil {
 		return o, notFound(err, "organisation")
 	}
-	m.keepOrg(o)
+	m.keep(orgKey(id), *o)
 	return o, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -78,15 +79,16 @@ func (db *DB) MemberByEmail(ctx context.Context, act rapport.Actor, email string
 // User returns a user of the organisation.
 func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.User, error) {
 	orgID := act.Org
-	m := memoFrom(ctx)
-	if u, ok := m.user(orgID, id); ok {
-		return u, nil
+	m, key := memoFrom(ctx), userKey{orgID, id}
+	if v, ok := m.recall(key); ok {
+		u := v.(rapport.User)
+		return &u, nil
 	}
 	u := new(rapport.User)
 	if err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
 		return u, notFound(err, "user")
 	}
-	m.keepUser(u)
+	m.keep(key, *u)
 	return u, nil
 }
 
@@ -94,15 +96,15 @@ func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.U
 func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
 	orgID := act.Org
 	m := memoFrom(ctx)
-	if us, ok := m.team(orgID); ok {
-		return us, nil
+	if v, ok := m.recall(teamKey(orgID)); ok {
+		return slices.Clone(v.([]rapport.User)), nil
 	}
 	var us []rapport.User
 	if err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
 		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx); err != nil {
 		return nil, err
 	}
-	m.keepTeam(orgID, us)
+	m.keep(teamKey(orgID), slices.Clone(us))
 	return us, nil
 }
 
