@@ -25,7 +25,7 @@ switch_after="${SWITCH_AFTER:-10s}"
 users="${USERS:-20}"
 people="${PEOPLE:-2000}"
 
-bin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+bin="${PG_BIN:-$( { ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | sort -V | tail -n 1)}"
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "failover-drill: no PostgreSQL server binaries (set PG_BIN to the directory of initdb and pg_ctl)" >&2
   exit 2

@@ -32,7 +32,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	think := fs.Duration("think", 2*time.Second, "with --load: average pause between a user's actions (-1s: none)")
 	servers := fs.Int("servers", 0, "with --load: run the mix against this many `rapport serve` processes (more than one needs --db postgres://…); 0: the bench's own server")
 	haproxy := fs.String("haproxy", "", "with --servers: path of haproxy (e.g. /usr/sbin/haproxy) to put in front of the servers; without it each user keeps to one server")
-	killAfter := fs.Duration("kill-after", 0, "with --servers 2 or more: kill one server (SIGKILL) this long into the mix (default: half the duration; 0: none)")
+	killAfter := fs.Duration("kill-after", 0, "with --servers 2 or more: kill one server (SIGKILL) this long into the mix (default: half the duration, unless --disrupt-cmd is given; 0: none)")
 	disruptAfter := fs.Duration("disrupt-after", 0, "with --disrupt-cmd: when to run it (default: half the duration)")
 	disruptCmd := fs.String("disrupt-cmd", "", "with --load: a shell command to run in the middle of the mix (a failover drill)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (the bench's own server and load together) to this file, for go tool pprof")
@@ -65,7 +65,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if set["people"] {
 		o.People = *people
 	}
-	if !set["kill-after"] && *servers > 1 {
+	if !set["kill-after"] && *servers > 1 && *disruptCmd == "" {
 		o.KillAfter = *duration / 2
 	}
 	if !set["disrupt-after"] {

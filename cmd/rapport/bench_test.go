@@ -39,7 +39,7 @@ func TestBenchServersKill(t *testing.T) {
 			if c.haproxy {
 				args = append(args, "--haproxy", haproxyBinary(t))
 			} else {
-				args = append(args, "--disrupt-after", "6s", "--disrupt-cmd", `echo "$RAPPORT_BENCH_SERVER_PIDS" > `+disrupted)
+				args = append(args, "--kill-after", "4s", "--disrupt-after", "6s", "--disrupt-cmd", `echo "$RAPPORT_BENCH_SERVER_PIDS" > `+disrupted)
 			}
 			code, out, errOut := runCmd(t, "", args...)
 			if code != 0 {

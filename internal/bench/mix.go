@@ -169,11 +169,14 @@ func (r *loadRun) mix(ctx context.Context, users []*user) [][]sample {
 			rng := rand.New(rand.NewPCG(uint64(i), 42))
 			var mine []sample
 			if o.Think > 0 {
-				time.Sleep(time.Duration(rng.Int64N(int64(o.Think))))
+				select {
+				case <-time.After(time.Duration(rng.Int64N(int64(o.Think)))):
+				case <-ctx.Done():
+				}
 			}
 			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
 				c := newCall(pickAction(rng), rng, r.ids, r.key, i, n)
-				mine = append(mine, r.send(u, c))
+				mine = append(mine, r.send(ctx, u, c))
 				if o.Think > 0 {
 					pause := o.Think/2 + time.Duration(rng.Int64N(int64(o.Think)))
 					select {
@@ -250,12 +253,12 @@ func (r *loadRun) disrupt(ctx context.Context) {
 // server; a connection lost on the way may have carried it, so the user
 // goes on at the next server with its next action, as a person would
 // after an error page, rather than write twice.
-func (r *loadRun) send(u *user, c *call) sample {
+func (r *loadRun) send(ctx context.Context, u *user, c *call) sample {
 	s := sample{action: c.action, id: c.id}
 	for {
 		t := r.targets[u.target]
 		s.server, s.start = t.server, time.Since(r.start)
-		resp, err := u.client(t).Do(c.request(t.base))
+		resp, err := u.client(t).Do(c.request(ctx, t.base))
 		if err != nil && errors.Is(err, syscall.ECONNREFUSED) && s.rerouted < len(r.targets)-1 {
 			s.rerouted++
 			u.target = (u.target + 1) % len(r.targets)
@@ -277,7 +280,7 @@ func (r *loadRun) send(u *user, c *call) sample {
 		switch {
 		case s.status >= 400:
 			s.err = fmt.Sprintf("%s %s: %d %s", c.method, c.path, s.status, firstLine(body))
-		case c.acknowledged(s.status):
+		case c.acknowledged(s.status, resp.Header.Get("Location")):
 			s.ack = c.mark
 		}
 		return s
@@ -449,12 +452,12 @@ func newCall(action string, rng *rand.Rand, ids []int64, key string, u, n int) *
 	return c
 }
 
-func (c *call) request(base string) *http.Request {
+func (c *call) request(ctx context.Context, base string) *http.Request {
 	var body io.Reader
 	if c.body != nil {
 		body = bytes.NewReader(c.body)
 	}
-	req, _ := http.NewRequest(c.method, base+c.path, body)
+	req, _ := http.NewRequestWithContext(ctx, c.method, base+c.path, body)
 	req.Header.Set(requestHeader, c.id)
 	if c.contentType != "" {
 		req.Header.Set("Content-Type", c.contentType)
@@ -465,11 +468,13 @@ func (c *call) request(base string) *http.Request {
 	return req
 }
 
-// acknowledged says whether a server answering status took c's write: a
-// logged call is answered with a redirect (or 2xx), an event with 2xx.
-func (c *call) acknowledged(status int) bool {
+// acknowledged says whether a server answering status (and, for a
+// redirect, location) took c's write: a logged call is answered with a
+// redirect (or 2xx), an event with 2xx. A redirect to the sign-in page is
+// a form turned away for want of a session, not a write.
+func (c *call) acknowledged(status int, location string) bool {
 	if c.mark == "" {
 		return false
 	}
-	return status/100 == 2 || (c.action == "log" && status == http.StatusSeeOther)
+	return status/100 == 2 || (c.action == "log" && status == http.StatusSeeOther && !strings.HasPrefix(location, "/signin"))
 }

@@ -31,3 +31,24 @@ func TestSwitchFigures(t *testing.T) {
 		t.Errorf("writes back: %+v", sw)
 	}
 }
+
+// TestAcknowledgedIsAWrite: a logged call counts as written only when a
+// server answered it with its redirect or a 2xx; a redirect to sign in
+// (the session was lost) and an error are not writes.
+func TestAcknowledgedIsAWrite(t *testing.T) {
+	log := &call{action: "log", mark: "m"}
+	for _, c := range []struct {
+		status   int
+		location string
+		want     bool
+	}{
+		{303, "/people/7", true}, {200, "", true}, {303, "/signin?next=%2Fpeople%2F7%2Flog", false}, {500, "", false},
+	} {
+		if got := log.acknowledged(c.status, c.location); got != c.want {
+			t.Errorf("%d %q: %v, want %v", c.status, c.location, got, c.want)
+		}
+	}
+	if (&call{action: "event", mark: "m"}).acknowledged(303, "/x") {
+		t.Error("an event answered with a redirect counted as written")
+	}
+}
