@@ -78,6 +78,18 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case set["disrupt-after"] && *disruptCmd == "":
 		fmt.Fprintln(stderr, "rapport bench: --disrupt-after without --disrupt-cmd: say what to run")
 		return errUsage
+	case *users < 1:
+		fmt.Fprintf(stderr, "rapport bench: --users %d: at least one user\n", *users)
+		return errUsage
+	case *duration <= 0:
+		fmt.Fprintf(stderr, "rapport bench: --duration %v: the mix must run for some time\n", *duration)
+		return errUsage
+	case *think == 0:
+		fmt.Fprintln(stderr, "rapport bench: --think 0: say --think=-1s for no pause between actions")
+		return errUsage
+	case *killAfter < 0 || *disruptAfter < 0:
+		fmt.Fprintln(stderr, "rapport bench: --kill-after and --disrupt-after are times into the mix: 0 or more")
+		return errUsage
 	}
 	if *servers > 0 {
 		exe, err := os.Executable()

@@ -89,6 +89,11 @@ func TestBenchServersNeedPostgres(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "PostgreSQL") {
 		t.Errorf("SQLite: exit %d, %q", code, errOut)
 	}
+	for _, bad := range [][]string{{"--users", "0"}, {"--duration", "0s"}, {"--think", "0s"}, {"--kill-after", "-1s"}} {
+		if code, _, errOut := runCmd(t, "", append([]string{"bench", "--load"}, bad...)...); code != 2 || !strings.Contains(errOut, bad[0]) {
+			t.Errorf("%v: exit %d, %q", bad, code, errOut)
+		}
+	}
 	code, _, errOut = runCmd(t, "", "bench", "--load", "--disrupt-after", "1s")
 	if code != 2 || !strings.Contains(errOut, "--disrupt-cmd") {
 		t.Errorf("--disrupt-after alone: exit %d, %q", code, errOut)
