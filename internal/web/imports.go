@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -195,11 +196,19 @@ func (s *Server) importJob(w http.ResponseWriter, r *http.Request, a *account) e
 		if err != nil {
 			return err
 		}
-	case store.ImportRunning:
-		page.Done, _ = s.jobs.Progress(importKey(job.ID))
 	case store.ImportDone:
+		if job.Report == "" && s.now().Sub(job.FinishedAt) < time.Minute {
+			// Its people are committed and its report is on the way (it
+			// is written just after): still running, as far as the page
+			// says, rather than a report of nothing.
+			job.Status = store.ImportRunning
+			page.Done, _ = s.jobs.Progress(importKey(job.ID))
+			break
+		}
 		page.Report = new(importer.Report)
 		json.Unmarshal([]byte(job.Report), page.Report)
+	case store.ImportRunning:
+		page.Done, _ = s.jobs.Progress(importKey(job.ID))
 	}
 	job.Content = nil
 	s.render(w, r, http.StatusOK, "import_job", page)
