@@ -22,8 +22,22 @@ import (
 var sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(" + strconv.Itoa(sqliteCacheSize) + ")&_txlock=immediate"
 
+// readerPragmas are the read pool's own. mmap_size lets a reader read the
+// file's pages where they lie in memory. In WAL mode a connection drops
+// its whole page cache whenever another has written since its last
+// transaction, which under a mix of reads and writes is nearly every
+// request; without the map each page is then read again with a system
+// call into a freshly allocated buffer. The writer keeps its cache (no
+// one else writes), and is not given a map: the pages an import or the
+// search indexer walks through would count toward the process's resident
+// memory while mapped.
+var readerPragmas = "&_pragma=query_only(1)&_pragma=mmap_size(" + strconv.Itoa(sqliteMapSize) + ")"
+
 // sqliteCacheSize is each connection's page cache: negative, in KiB.
 const sqliteCacheSize = -32000
+
+// sqliteMapSize is how much of the file each reader maps (bytes).
+const sqliteMapSize = 256 << 20
 
 // sqlitePath is the file a SQLite URL names, made absolute for messages.
 func sqlitePath(url string) string {
@@ -72,7 +86,7 @@ func openSQLite(path string) (rw, ro *bun.DB, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", uri+"?"+pragmas+readerPragmas)
 	if err != nil {
 		w.Close()
 		return nil, nil, err

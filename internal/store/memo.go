@@ -22,11 +22,14 @@ type memo struct {
 
 // What a memo keeps, by kind of key: an organisation (rapport.Org), a
 // user of an organisation (rapport.User), an organisation's users
-// ([]rapport.User).
+// ([]rapport.User), a person an actor may see (true).
 type (
-	orgKey  int64
-	userKey [2]int64
-	teamKey int64
+	orgKey     int64
+	userKey    [2]int64
+	teamKey    int64
+	visibleKey struct {
+		org, person, only int64
+	}
 )
 
 type memoKey struct{}

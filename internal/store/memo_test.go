@@ -66,3 +66,36 @@ func TestMemoKeepsARequestsReadsUntilItWrites(t *testing.T) {
 		}
 	})
 }
+
+// A person read in a request is known to be visible for the rest of it,
+// until the request writes: moved to another owner in the same request, a
+// person private to their owner is hidden again at once.
+func TestMemoKnowsWhoIsVisibleUntilAWrite(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		p := f.person(t, rapport.Person{FirstName: "Vera", LastName: "Visible", OwnerID: f.agent.ID})
+		req := store.WithMemo(ctx)
+		agent := rapport.Actor{Org: f.org.ID, User: f.agent.ID, Only: f.agent.ID}
+		if _, err := f.db.Person(req, agent, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.CheckVisible(req, agent, p.ID); err != nil {
+			t.Fatalf("CheckVisible after Person: %v", err)
+		}
+		// Someone else's view is not answered from the agent's.
+		other := rapport.Actor{Org: f.org.ID, User: f.owner.ID, Only: f.owner.ID}
+		if err := f.db.CheckVisible(req, other, p.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Fatalf("another owner's view: %v", err)
+		}
+		moved, err := f.db.Person(ctx, rapport.Actor{Org: f.org.ID}, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved.OwnerID = f.owner.ID
+		if err := f.db.UpdatePerson(req, rapport.Member(f.org, f.owner), moved); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.CheckVisible(req, agent, p.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Fatalf("CheckVisible after the person moved away in the same request: %v", err)
+		}
+	})
+}

@@ -75,7 +75,7 @@ func (db *DB) Org(ctx context.Context, id int64) (*rapport.Org, error) {
 		return &o, nil
 	}
 	o := new(rapport.Org)
-	if err := db.ro.NewSelect().Model(o).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := db.readOne(ctx, db.ro, o, readOrg, id); err != nil {
 		return o, notFound(err, "organisation")
 	}
 	m.keep(orgKey(id), *o)

@@ -367,12 +367,14 @@ func (db *DB) ArchivePerson(ctx context.Context, act rapport.Actor, personID int
 func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport.Person, error) {
 	orgID := act.Org
 	p := new(rapport.Person)
-	if err := db.ro.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+	if err := db.readOne(ctx, db.ro, p, readPerson, orgID, id); err != nil {
 		return nil, notFound(err, "person")
 	}
 	if !act.Sees(p.OwnerID) {
 		return nil, rapport.NotFound("person")
 	}
+	// The rest of the request need not check again (CheckVisible).
+	memoFrom(ctx).keep(visibleKey{orgID, id, act.Only}, true)
 	people := []rapport.Person{*p}
 	if err := db.loadDetails(ctx, db.ro, orgID, people); err != nil {
 		return nil, err
@@ -380,7 +382,7 @@ func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport
 	*p = people[0]
 	if p.StageID != 0 {
 		s := new(rapport.Stage)
-		if err := db.ro.NewSelect().Model(s).Where("org_id = ? AND id = ?", orgID, p.StageID).Scan(ctx); err == nil {
+		if err := db.readOne(ctx, db.ro, s, readStage, orgID, p.StageID); err == nil {
 			p.Stage = s
 		}
 	}
@@ -411,6 +413,9 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 	if len(people) == 0 {
 		return nil
 	}
+	if len(people) == 1 {
+		return db.loadOnesDetails(ctx, q, orgID, &people[0])
+	}
 	ids := make([]int64, len(people))
 	idx := map[int64]int{}
 	for i, p := range people {
@@ -440,6 +445,28 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 	}
 	for _, t := range tags {
 		people[idx[t.PersonID]].Tags = append(people[idx[t.PersonID]].Tags, t.Tag)
+	}
+	return nil
+}
+
+// loadOnesDetails fills in one person's phones, emails and tags.
+func (db *DB) loadOnesDetails(ctx context.Context, q bun.IDB, orgID int64, p *rapport.Person) error {
+	var phones []rapport.Phone
+	if err := db.readAll(ctx, q, &phones, readPhones, orgID, p.ID); err != nil {
+		return err
+	}
+	p.Phones = append(p.Phones, phones...)
+	var emails []rapport.Email
+	if err := db.readAll(ctx, q, &emails, readEmails, orgID, p.ID); err != nil {
+		return err
+	}
+	p.Emails = append(p.Emails, emails...)
+	var tags []personTag
+	if err := db.readAll(ctx, q, &tags, readTags, orgID, p.ID); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		p.Tags = append(p.Tags, t.Tag)
 	}
 	return nil
 }

@@ -67,6 +67,8 @@ type DB struct {
 	// webhookAllow: see Options.WebhookAllow.
 	webhookAllow egress.Allow
 	afterCommit  sync.Map
+	// stmts are the hot reads prepared on each pool (see prepared.go).
+	stmts sync.Map
 }
 
 // Options configure Open.
@@ -140,6 +142,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connection pools, then gives back the server lock.
 func (db *DB) Close() error {
+	db.closeStatements()
 	err := db.rw.Close()
 	if db.ro != db.rw {
 		err = errors.Join(err, db.ro.Close())

@@ -85,7 +85,7 @@ func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.U
 		return &u, nil
 	}
 	u := new(rapport.User)
-	if err := db.ro.NewSelect().Model(u).Where("org_id = ? AND id = ?", orgID, id).Scan(ctx); err != nil {
+	if err := db.readOne(ctx, db.ro, u, readUser, orgID, id); err != nil {
 		return u, notFound(err, "user")
 	}
 	m.keep(key, *u)
@@ -161,7 +161,7 @@ func (db *DB) CreateSession(ctx context.Context, s *Session) error {
 // SessionUser returns a live session with its user and organisation.
 func (db *DB) SessionUser(ctx context.Context, id string) (*Session, *rapport.User, *rapport.Org, error) {
 	s := new(Session)
-	err := db.ro.NewSelect().Model(s).Where("id = ? AND expires_at > ?", id, db.now().UTC()).Scan(ctx)
+	err := db.readOne(ctx, db.ro, s, readSession, id, db.now().UTC())
 	if err != nil {
 		return nil, nil, nil, notFound(err, "session")
 	}

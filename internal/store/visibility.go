@@ -31,6 +31,10 @@ func aboutOwnPerson(q *bun.SelectQuery, alias string, visibleTo int64) *bun.Sele
 // organisation's and one the actor may see.
 func (db *DB) CheckVisible(ctx context.Context, act rapport.Actor, personID int64) error {
 	orgID, visibleTo := act.Org, act.Only
+	m, key := memoFrom(ctx), visibleKey{orgID, personID, visibleTo}
+	if _, ok := m.recall(key); ok {
+		return nil
+	}
 	q := db.ro.NewSelect().Table("people").Where("org_id = ? AND id = ?", orgID, personID)
 	if visibleTo != 0 {
 		q.Where("owner_id = ?", visibleTo)
@@ -42,5 +46,6 @@ func (db *DB) CheckVisible(ctx context.Context, act rapport.Actor, personID int6
 	if !ok {
 		return rapport.NotFound("person")
 	}
+	m.keep(key, true)
 	return nil
 }
