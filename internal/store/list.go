@@ -148,7 +148,7 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 	if narrowed {
 		// Fetch the few matches by id and sort them, rather than walk the
 		// name index past everyone else.
-		q.ModelTableExpr(db.byIDTable()).Where("person.id IN (?)", bun.List(ids))
+		db.whereAnyID(q.ModelTableExpr(db.byIDTable()), "person.id", ids)
 	}
 	order := "person.sort_name, person.id"
 	if narrowed {
@@ -235,7 +235,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		before = ids[len(ids)-1]
 		var people []rapport.Person
 		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f).ModelTableExpr(db.byIDTable())
-		if err := q.Where("person.id IN (?)", bun.List(ids)).OrderExpr("person.id DESC").
+		if err := db.whereAnyID(q, "person.id", ids).OrderExpr("person.id DESC").
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
 			return nil, err
 		}

@@ -63,7 +63,9 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	if err := db.insertChildren(ctx, tx, p); err != nil {
 		return err
 	}
-	db.thresholds.Delete(orgID)
+	if countsForTopFifth(p) {
+		db.thresholds.Delete(orgID)
+	}
 	if err := db.webhook(ctx, tx, orgID, rapport.EventPersonCreated, p.ID, 0); err != nil {
 		return err
 	}
@@ -271,7 +273,9 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	if err := db.insertChildren(ctx, tx, p); err != nil {
 		return err
 	}
-	db.thresholds.Delete(orgID)
+	if countsForTopFifth(p) || countsForTopFifth(old) {
+		db.thresholds.Delete(orgID)
+	}
 	if p.StageID != old.StageID {
 		if err := db.recordStage(ctx, tx, &rapport.StageChange{OrgID: orgID, PersonID: p.ID, UserID: actorID,
 			FromStageID: old.StageID, ToStageID: p.StageID, Reason: reason, At: p.UpdatedAt}); err != nil {
@@ -423,24 +427,21 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 		idx[p.ID] = i
 	}
 	var phones []rapport.Phone
-	if err := q.NewSelect().Model(&phones).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
-		Order("person_id", "position", "id").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, q, &phones, readPhonesOf, orgID, idList(ids)); err != nil {
 		return err
 	}
 	for _, ph := range phones {
 		people[idx[ph.PersonID]].Phones = append(people[idx[ph.PersonID]].Phones, ph)
 	}
 	var emails []rapport.Email
-	if err := q.NewSelect().Model(&emails).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
-		Order("person_id", "position", "id").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, q, &emails, readEmailsOf, orgID, idList(ids)); err != nil {
 		return err
 	}
 	for _, e := range emails {
 		people[idx[e.PersonID]].Emails = append(people[idx[e.PersonID]].Emails, e)
 	}
 	var tags []personTag
-	if err := q.NewSelect().Model(&tags).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
-		OrderExpr("person_id, lower(tag), tag").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, q, &tags, readTagsOf, orgID, idList(ids)); err != nil {
 		return err
 	}
 	for _, t := range tags {
@@ -478,8 +479,7 @@ func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[in
 		return out, nil
 	}
 	var rows []rapport.Person
-	if err := db.ro.NewSelect().Model(&rows).ModelTableExpr(db.byIDTable()).Column("id", "first_name", "last_name").
-		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids)).Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &rows, readNamesOf, orgID, idList(ids)); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

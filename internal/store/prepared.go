@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -90,13 +92,37 @@ type stmtKey struct {
 	text string
 }
 
+// idList is a hot read's value for a list of ids, in the place of the "?"
+// that anyID writes: one value, so that the statement's text is the same
+// however many ids there are.
+type idList []int64
+
+// anyID is the condition that col is one of an idList: on SQLite the list
+// goes as a JSON array, read back by json_each; on PostgreSQL as an array.
+// Both planners then look each id up through the index col leads.
+func anyID(q bun.IDB, col string) string {
+	if q.Dialect().Name() == dialect.PG {
+		return col + " = ANY(?)"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
+// whereAnyID adds to q (a query bun writes whole) that col is one of ids,
+// as anyID writes it, with the list as one literal: a long list is then
+// one value for the database to read, not a term per id for its parser
+// and planner to build and sort.
+func (db *DB) whereAnyID(q *bun.SelectQuery, col string, ids []int64) *bun.SelectQuery {
+	if db.dialect == Postgres {
+		return q.Where(col+" = ANY(?)", pgdialect.Array(ids))
+	}
+	return q.Where(anyID(db.ro, col), db.bindArgs([]any{idList(ids)})[0])
+}
+
 // query runs h with args on q (the read pool, or a transaction) and
 // returns its rows.
 func (db *DB) query(ctx context.Context, q bun.IDB, h *hotRead, args ...any) (*sql.Rows, error) {
 	text := h.sql(db)
-	if db.dialect == SQLite {
-		args = sqliteArgs(db, args)
-	}
+	args = db.bindArgs(args)
 	var pool *sql.DB
 	var tx *sql.Tx
 	switch q := q.(type) {
@@ -179,17 +205,39 @@ func (db *DB) readAll(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 	return db.ro.ScanRows(ctx, rows, dest)
 }
 
-// sqliteArgs writes times as bun writes them into SQLite's text columns,
-// so that a bound time compares with the stored ones as a literal would.
-func sqliteArgs(db *DB, args []any) []any {
+// bindArgs turns a hot read's values into what the driver takes: an
+// idList as its dialect reads it (anyID) and, on SQLite, a time as bun
+// writes it into a text column, so that a bound time compares with the
+// stored ones as a literal would. The caller's slice stays as it was.
+func (db *DB) bindArgs(args []any) []any {
 	out := args
+	set := func(i int, v any) {
+		if &out[0] == &args[0] {
+			out = slices.Clone(args)
+		}
+		out[i] = v
+	}
 	for i, a := range args {
-		if t, ok := a.(time.Time); ok {
-			if &out[0] == &args[0] {
-				out = slices.Clone(args) // the caller's slice stays as it was
+		switch a := a.(type) {
+		case idList:
+			if db.dialect == Postgres {
+				set(i, []int64(a))
+				continue
 			}
-			lit := db.ro.Dialect().AppendTime(nil, t)
-			out[i] = string(lit[1 : len(lit)-1])
+			b := make([]byte, 0, 2+8*len(a))
+			b = append(b, '[')
+			for j, id := range a {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, id, 10)
+			}
+			set(i, string(append(b, ']')))
+		case time.Time:
+			if db.dialect == SQLite {
+				lit := db.ro.Dialect().AppendTime(nil, a)
+				set(i, string(lit[1:len(lit)-1]))
+			}
 		}
 	}
 	return out
@@ -224,5 +272,46 @@ var (
 	readTags = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*personTag)(nil)).Where("org_id = ? AND person_id = ?", ph, ph).
 			OrderExpr("lower(tag), tag").String()
+	})
+)
+
+// Hot reads of several people at once, by an idList.
+var (
+	// Phones, emails and tags, in loadDetails' order.
+	readPhonesOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Phone)(nil)).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).
+			Order("person_id", "position", "id").String()
+	})
+	readEmailsOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Email)(nil)).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).
+			Order("person_id", "position", "id").String()
+	})
+	readTagsOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*personTag)(nil)).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).
+			OrderExpr("person_id, lower(tag), tag").String()
+	})
+	// People as a list shows them (all but the search document).
+	readPeopleOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Person)(nil)).ExcludeColumn("search_doc").
+			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
+	})
+	// People's names.
+	readNamesOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Person)(nil)).Column("id", "first_name", "last_name").
+			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
+	})
+)
+
+// Today's reads of its candidates: what ranking reads of each
+// (todayColumns), and their touches since a time.
+var (
+	readTodayOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Person)(nil)).Column(todayColumns...).
+			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
+	})
+	readTouchesOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Conversation)(nil)).
+			Column("person_id", "occurred_at", "channel", "direction", "outcome", "live").
+			Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).Where("occurred_at >= ?", ph).String()
 	})
 )

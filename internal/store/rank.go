@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -72,8 +70,8 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		return page, nil
 	}
 	var hits []rankedHit
-	q := db.filtered(db.ro.NewSelect().Model((*rapport.Person)(nil)), act, f).ModelTableExpr(db.byIDTable()).
-		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name").Where("person.id IN (?)", bun.List(ids))
+	q := db.whereAnyID(db.filtered(db.ro.NewSelect().Model((*rapport.Person)(nil)), act, f).ModelTableExpr(db.byIDTable()).
+		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name"), "person.id", ids)
 	if err := q.Scan(ctx, &hits); err != nil {
 		return nil, err
 	}
@@ -106,8 +104,7 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		return page, nil
 	}
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").ModelTableExpr(db.byIDTable()).
-		Where("person.org_id = ? AND person.id IN (?)", act.Org, bun.List(want)).Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &people, readPeopleOf, act.Org, idList(want)); err != nil {
 		return nil, err
 	}
 	page.People = make([]rapport.Person, len(people))

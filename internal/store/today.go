@@ -36,8 +36,7 @@ func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]ra
 		ids[i] = entries[i].Person.ID
 	}
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).ExcludeColumn("search_doc").
-		Where("org_id = ? AND id IN (?)", org.ID, bun.List(ids)).Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &people, readPeopleOf, org.ID, idList(ids)); err != nil {
 		return nil, err
 	}
 	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
@@ -222,8 +221,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	}
 
 	var people []rapport.Person
-	if err := db.ro.NewSelect().Model(&people).ModelTableExpr(db.byIDTable()).Column(todayColumns...).
-		Where("org_id = ? AND id IN (?)", orgID, bun.List(ids.list)).Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &people, readTodayOf, orgID, idList(ids.list)); err != nil {
 		return nil, err
 	}
 	var recent []rapport.Conversation
@@ -232,9 +230,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if s := planStart.Add(-24 * time.Hour); s.Before(since) {
 		since = s
 	}
-	if err := db.ro.NewSelect().Model(&recent).Column("person_id", "occurred_at", "channel", "direction", "outcome", "live").
-		Where("org_id = ? AND person_id IN (?) AND occurred_at >= ?", orgID, bun.List(ids.list), since).
-		Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &recent, readTouchesOf, orgID, idList(ids.list), since); err != nil {
 		return nil, err
 	}
 	var refIDs []int64
@@ -305,6 +301,14 @@ func (db *DB) topFifthVolume(ctx context.Context, orgID int64) (int64, error) {
 		db.thresholds.Store(orgID, threshold{volume: vol, at: now})
 	}
 	return vol, err
+}
+
+// countsForTopFifth reports whether p is among those the top-fifth volume
+// is computed over (recruits with production; archiving is told apart by
+// its caller): creating or changing anyone else leaves the threshold as it
+// was, so a stream of new leads does not recount the recruits each time.
+func countsForTopFifth(p *rapport.Person) bool {
+	return p.Kind == rapport.KindRecruit && p.Volume12m > 0
 }
 
 func (db *DB) computeTopFifth(ctx context.Context, orgID int64) (int64, error) {

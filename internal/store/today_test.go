@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -93,13 +94,24 @@ func TestTodayTopProducersAndDates(t *testing.T) {
 		f.clock.Advance(24 * time.Hour)
 		got := todayNames(t, f)
 		want := []string{"RJ:top_producer", "RI:top_producer", "Birthday:birthday"}
-		if len(got) != len(want) {
+		if !slices.Equal(got, want) {
 			t.Fatalf("Today = %v, want %v", got, want)
 		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("Today = %v, want %v", got, want)
+		// Someone who is not a recruit leaves the threshold as it was; two
+		// bigger producers raise it (twelve recruits: the top three), and
+		// RI drops out.
+		f.person(t, rapport.Person{FirstName: "Seller", Kind: rapport.KindSphere, Volume12m: 99_000_000})
+		for i, name := range []string{"BigA", "BigB"} {
+			f.person(t, rapport.Person{FirstName: name, Kind: rapport.KindRecruit, Volume12m: int64(50-10*i) * 1_000_000})
+		}
+		got = todayNames(t, f)
+		for _, n := range got {
+			if n == "RI:top_producer" {
+				t.Fatalf("Today = %v: the top fifth was not recounted for the new producers", got)
 			}
+		}
+		if !slices.Contains(got, "BigA:top_producer") {
+			t.Fatalf("Today = %v, want BigA as a top producer", got)
 		}
 	})
 }
