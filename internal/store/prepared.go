@@ -251,6 +251,11 @@ var (
 	readUser = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ? AND id = ?", ph, ph).String()
 	})
+	// The organisation's users, by name (the email where none is set).
+	readTeam = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ?", ph).
+			OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").String()
+	})
 	readOrg = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.Org)(nil)).Where("id = ?", ph).String()
 	})

@@ -100,8 +100,7 @@ func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, err
 		return slices.Clone(v.([]rapport.User)), nil
 	}
 	var us []rapport.User
-	if err := db.ro.NewSelect().Model(&us).Where("org_id = ?", orgID).
-		OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &us, readTeam, orgID); err != nil {
 		return nil, err
 	}
 	m.keep(teamKey(orgID), slices.Clone(us))
