@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
@@ -151,8 +152,13 @@ func (db *DB) emailIDs(ctx context.Context, orgID int64, addr string, before int
 // name index to spare a sort — visiting most of the organisation when the
 // ids sort late. SQLite is told NOT INDEXED, which leaves it the primary
 // key; PostgreSQL is given an ORDER BY expression no index provides.
-func (db *DB) byIDTable() string {
-	if db.dialect == Postgres {
+func (db *DB) byIDTable() string { return peopleByID(db.ro) }
+
+// peopleByID is byIDTable for a hot read's text. (Without stats, SQLite
+// would also read an id list from json_each through an index that leads
+// with org_id — the whole organisation — rather than by primary key.)
+func peopleByID(q bun.IDB) string {
+	if q.Dialect().Name() == dialect.PG {
 		return "people AS person"
 	}
 	return "people AS person NOT INDEXED"

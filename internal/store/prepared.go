@@ -297,12 +297,12 @@ var (
 	})
 	// People as a list shows them (all but the search document).
 	readPeopleOf = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.Person)(nil)).ExcludeColumn("search_doc").
+		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).ExcludeColumn("search_doc").
 			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
 	})
 	// People's names.
 	readNamesOf = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.Person)(nil)).Column("id", "first_name", "last_name").
+		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).Column("id", "first_name", "last_name").
 			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
 	})
 )
@@ -311,7 +311,7 @@ var (
 // (todayColumns), and their touches since a time.
 var (
 	readTodayOf = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.Person)(nil)).Column(todayColumns...).
+		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).Column(todayColumns...).
 			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
 	})
 	readTouchesOf = newHotRead(func(q bun.IDB) string {

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestDollarPlaceholders(t *testing.T) {
 	for in, want := range map[string]string{
@@ -31,5 +35,58 @@ func TestBindArgsIDLists(t *testing.T) {
 	}
 	if got := (&DB{dialect: SQLite}).bindArgs([]any{idList{}}); got[0] != "[]" {
 		t.Errorf("empty list: %#v", got)
+	}
+}
+
+// The reads of many people by an id list look each one up, by primary key
+// or through an index that leads with the person, on a new database
+// without statistics — never through the organisation's whole book.
+func TestIDListReadsLookUpEachID(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "plan.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		h    *hotRead
+		args []any
+		want string
+	}{
+		"people":   {readPeopleOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"names":    {readNamesOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"today":    {readTodayOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"phones":   {readPhonesOf, []any{1, "[1,2]"}, "person_id=?"},
+		"emails":   {readEmailsOf, []any{1, "[1,2]"}, "person_id=?"},
+		"tags":     {readTagsOf, []any{1, "[1,2]"}, "person_id=?"},
+		"touches":  {readTouchesOf, []any{1, "[1,2]", "2026-01-01"}, "person_id=?"},
+		"details1": {readPhones, []any{1, 1}, "person_id=?"},
+	} {
+		rows, err := db.ro.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.h.sql(db), c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if !strings.Contains(all, c.want) {
+			t.Errorf("%s: plan %q does not use %s", name, all, c.want)
+		}
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN json_each") {
+				t.Errorf("%s: plan %q scans", name, all)
+			}
+		}
 	}
 }
