@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/redact"
@@ -438,4 +440,76 @@ func (db *DB) skipLocked(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.For("UPDATE SKIP LOCKED")
 	}
 	return q
+}
+
+// placeholders writes a hot read's "?" as the database takes them.
+func (db *DB) placeholders(text string) string {
+	if db.dialect == Postgres {
+		return dollarPlaceholders(text)
+	}
+	return text
+}
+
+// driverPrepares reports whether the driver keeps prepared statements per
+// connection by itself (pgx does, or sends them unprepared where the URL
+// says so, behind PgBouncer); with SQLite's, the store prepares them.
+func (db *DB) driverPrepares() bool { return db.dialect == Postgres }
+
+// anyID is the condition that col is one of an idList: on SQLite the list
+// goes as a JSON array, read back by json_each; on PostgreSQL as an array.
+// Both planners then look each id up through the index col leads.
+func anyID(q bun.IDB, col string) string {
+	if q.Dialect().Name() == dialect.PG {
+		return col + " = ANY(?)"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
+// whereAnyID adds to q (a query bun writes whole) that col is one of ids,
+// as anyID writes it, with the list as one literal: a long list is then
+// one value for the database to read, not a term per id for its parser
+// and planner to build and sort.
+func (db *DB) whereAnyID(q *bun.SelectQuery, col string, ids []int64) *bun.SelectQuery {
+	if db.dialect == Postgres {
+		return q.Where(col+" = ANY(?)", pgdialect.Array(ids))
+	}
+	return q.Where(anyID(db.ro, col), db.bindArgs([]any{idList(ids)})[0])
+}
+
+// bindArgs turns a hot read's values into what the driver takes: an
+// idList as its dialect reads it (anyID) and, on SQLite, a time as bun
+// writes it into a text column, so that a bound time compares with the
+// stored ones as a literal would. The caller's slice stays as it was.
+func (db *DB) bindArgs(args []any) []any {
+	out := args
+	set := func(i int, v any) {
+		if &out[0] == &args[0] {
+			out = slices.Clone(args)
+		}
+		out[i] = v
+	}
+	for i, a := range args {
+		switch a := a.(type) {
+		case idList:
+			if db.dialect == Postgres {
+				set(i, []int64(a))
+				continue
+			}
+			b := make([]byte, 0, 2+8*len(a))
+			b = append(b, '[')
+			for j, id := range a {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, id, 10)
+			}
+			set(i, string(append(b, ']')))
+		case time.Time:
+			if db.dialect == SQLite {
+				lit := db.ro.Dialect().AppendTime(nil, a)
+				set(i, string(lit[1:len(lit)-1]))
+			}
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,4 +143,29 @@ func pgListen(ctx context.Context, sqldb *sql.DB, channel string, ready func(), 
 			}
 		}
 	})
+}
+
+// dollarPlaceholders numbers the "?" of text outside quotes as $1, $2…
+// for PostgreSQL.
+func dollarPlaceholders(text string) string {
+	var b strings.Builder
+	n := 0
+	var quote byte
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

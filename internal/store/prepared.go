@@ -3,15 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -30,12 +24,13 @@ import (
 // connection itself, and sends them unprepared where the URL says so
 // (default_query_exec_mode=exec, behind PgBouncer).
 //
-// Hot reads bypass bun's query hooks; they are reads, which the hooks
-// (memoHook, faultHook) have nothing to do with.
+// Hot reads bypass bun's query hooks. The memo's hook forgets at writes,
+// which these are not; the write pool's fault hook does not see an I/O
+// error on a hot read inside a write transaction, but the transaction's
+// writes and commit, which meet the same fault, report it.
 type hotRead struct {
 	build func(q bun.IDB) string // the text, "?" where each value goes
-	once  [2]sync.Once           // by dialect: SQLite, PostgreSQL
-	text  [2]string
+	texts sync.Map               // by dialect: the text as it is sent
 }
 
 // newHotRead returns a hot read whose text build makes, with bun.Safe("?")
@@ -48,42 +43,12 @@ func newHotRead(build func(q bun.IDB) string) *hotRead {
 var ph = bun.Safe("?")
 
 func (h *hotRead) sql(db *DB) string {
-	i := 0
-	if db.dialect == Postgres {
-		i = 1
+	if t, ok := h.texts.Load(db.dialect); ok {
+		return t.(string)
 	}
-	h.once[i].Do(func() {
-		h.text[i] = h.build(db.ro)
-		if i == 1 {
-			h.text[i] = dollarPlaceholders(h.text[i])
-		}
-	})
-	return h.text[i]
-}
-
-// dollarPlaceholders numbers the "?" of text outside quotes as $1, $2…
-// for PostgreSQL.
-func dollarPlaceholders(text string) string {
-	var b strings.Builder
-	n := 0
-	var quote byte
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '?':
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	t := db.placeholders(h.build(db.ro))
+	h.texts.Store(db.dialect, t)
+	return t
 }
 
 // stmtKey names a prepared statement: its pool and its text.
@@ -96,27 +61,6 @@ type stmtKey struct {
 // that anyID writes: one value, so that the statement's text is the same
 // however many ids there are.
 type idList []int64
-
-// anyID is the condition that col is one of an idList: on SQLite the list
-// goes as a JSON array, read back by json_each; on PostgreSQL as an array.
-// Both planners then look each id up through the index col leads.
-func anyID(q bun.IDB, col string) string {
-	if q.Dialect().Name() == dialect.PG {
-		return col + " = ANY(?)"
-	}
-	return col + " IN (SELECT value FROM json_each(?))"
-}
-
-// whereAnyID adds to q (a query bun writes whole) that col is one of ids,
-// as anyID writes it, with the list as one literal: a long list is then
-// one value for the database to read, not a term per id for its parser
-// and planner to build and sort.
-func (db *DB) whereAnyID(q *bun.SelectQuery, col string, ids []int64) *bun.SelectQuery {
-	if db.dialect == Postgres {
-		return q.Where(col+" = ANY(?)", pgdialect.Array(ids))
-	}
-	return q.Where(anyID(db.ro, col), db.bindArgs([]any{idList(ids)})[0])
-}
 
 // query runs h with args on q (the read pool, or a transaction) and
 // returns its rows.
@@ -138,7 +82,7 @@ func (db *DB) query(ctx context.Context, q bun.IDB, h *hotRead, args ...any) (*s
 		// wait for its one connection, which the transaction holds.
 		return tx.QueryContext(ctx, text, args...)
 	}
-	if db.dialect == Postgres {
+	if db.driverPrepares() {
 		return pool.QueryContext(ctx, text, args...)
 	}
 	stmt, err := db.prepared(ctx, pool, text)
@@ -203,44 +147,6 @@ func (db *DB) readAll(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 		return err
 	}
 	return db.ro.ScanRows(ctx, rows, dest)
-}
-
-// bindArgs turns a hot read's values into what the driver takes: an
-// idList as its dialect reads it (anyID) and, on SQLite, a time as bun
-// writes it into a text column, so that a bound time compares with the
-// stored ones as a literal would. The caller's slice stays as it was.
-func (db *DB) bindArgs(args []any) []any {
-	out := args
-	set := func(i int, v any) {
-		if &out[0] == &args[0] {
-			out = slices.Clone(args)
-		}
-		out[i] = v
-	}
-	for i, a := range args {
-		switch a := a.(type) {
-		case idList:
-			if db.dialect == Postgres {
-				set(i, []int64(a))
-				continue
-			}
-			b := make([]byte, 0, 2+8*len(a))
-			b = append(b, '[')
-			for j, id := range a {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendInt(b, id, 10)
-			}
-			set(i, string(append(b, ']')))
-		case time.Time:
-			if db.dialect == SQLite {
-				lit := db.ro.Dialect().AppendTime(nil, a)
-				set(i, string(lit[1:len(lit)-1]))
-			}
-		}
-	}
-	return out
 }
 
 // The hot reads.
