@@ -417,57 +417,36 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 	if len(people) == 0 {
 		return nil
 	}
-	if len(people) == 1 {
-		return db.loadOnesDetails(ctx, q, orgID, &people[0])
-	}
 	ids := make([]int64, len(people))
 	idx := map[int64]int{}
 	for i, p := range people {
 		ids[i] = p.ID
 		idx[p.ID] = i
 	}
+	phonesOf, emailsOf, tagsOf, who := readPhonesOf, readEmailsOf, readTagsOf, any(idList(ids))
+	if len(people) == 1 {
+		phonesOf, emailsOf, tagsOf, who = readPhones, readEmails, readTags, ids[0]
+	}
 	var phones []rapport.Phone
-	if err := db.readAll(ctx, q, &phones, readPhonesOf, orgID, idList(ids)); err != nil {
+	if err := db.readAll(ctx, q, &phones, phonesOf, orgID, who); err != nil {
 		return err
 	}
 	for _, ph := range phones {
 		people[idx[ph.PersonID]].Phones = append(people[idx[ph.PersonID]].Phones, ph)
 	}
 	var emails []rapport.Email
-	if err := db.readAll(ctx, q, &emails, readEmailsOf, orgID, idList(ids)); err != nil {
+	if err := db.readAll(ctx, q, &emails, emailsOf, orgID, who); err != nil {
 		return err
 	}
 	for _, e := range emails {
 		people[idx[e.PersonID]].Emails = append(people[idx[e.PersonID]].Emails, e)
 	}
 	var tags []personTag
-	if err := db.readAll(ctx, q, &tags, readTagsOf, orgID, idList(ids)); err != nil {
+	if err := db.readAll(ctx, q, &tags, tagsOf, orgID, who); err != nil {
 		return err
 	}
 	for _, t := range tags {
 		people[idx[t.PersonID]].Tags = append(people[idx[t.PersonID]].Tags, t.Tag)
-	}
-	return nil
-}
-
-// loadOnesDetails fills in one person's phones, emails and tags.
-func (db *DB) loadOnesDetails(ctx context.Context, q bun.IDB, orgID int64, p *rapport.Person) error {
-	var phones []rapport.Phone
-	if err := db.readAll(ctx, q, &phones, readPhones, orgID, p.ID); err != nil {
-		return err
-	}
-	p.Phones = append(p.Phones, phones...)
-	var emails []rapport.Email
-	if err := db.readAll(ctx, q, &emails, readEmails, orgID, p.ID); err != nil {
-		return err
-	}
-	p.Emails = append(p.Emails, emails...)
-	var tags []personTag
-	if err := db.readAll(ctx, q, &tags, readTags, orgID, p.ID); err != nil {
-		return err
-	}
-	for _, t := range tags {
-		p.Tags = append(p.Tags, t.Tag)
 	}
 	return nil
 }

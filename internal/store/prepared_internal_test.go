@@ -56,14 +56,15 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 		args []any
 		want string
 	}{
-		"people":   {readPeopleOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
-		"names":    {readNamesOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
-		"today":    {readTodayOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
-		"phones":   {readPhonesOf, []any{1, "[1,2]"}, "person_id=?"},
-		"emails":   {readEmailsOf, []any{1, "[1,2]"}, "person_id=?"},
-		"tags":     {readTagsOf, []any{1, "[1,2]"}, "person_id=?"},
-		"touches":  {readTouchesOf, []any{1, "[1,2]", "2026-01-01"}, "person_id=?"},
-		"details1": {readPhones, []any{1, 1}, "person_id=?"},
+		"people":  {readPeopleOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"names":   {readNamesOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"today":   {readTodayOf, []any{1, "[1,2]"}, "INTEGER PRIMARY KEY"},
+		"phones":  {readPhonesOf, []any{1, "[1,2]"}, "person_id=?"},
+		"emails":  {readEmailsOf, []any{1, "[1,2]"}, "person_id=?"},
+		"tags":    {readTagsOf, []any{1, "[1,2]"}, "person_id=?"},
+		"phones1": {readPhones, []any{1, 1}, "person_id=?"},
+		"tags1":   {readTags, []any{1, 1}, "person_id=?"},
+		"touches": {readTouchesOf, []any{1, "[1,2]", "2026-01-01"}, "person_id=?"},
 	} {
 		rows, err := db.ro.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.h.sql(db), c.args...)
 		if err != nil {
