@@ -218,8 +218,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	say("seeded %d people for %d accounts (%s)", o.People, o.Accounts, db.Dialect())
 
-	apiSrv := api.New(api.Options{DB: db, RatePerMinute: 1 << 30, Burst: 1 << 30, Logger: quiet})
-	app, err := web.New(web.Options{DB: db, Logger: quiet})
+	mux, err := loadHandler(db, org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,12 +226,6 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Users are at addresses of their own, as people are: the server
-	// trusts loopback as its proxy, and each user's sign-in says where
-	// they are (one address for all would be an office of hundreds).
-	mux := http.NewServeMux()
-	mux.Handle("GET "+baselinePath+"{id}", baselinePage(db, org.ID))
-	mux.Handle("/", server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -310,6 +303,24 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// loadHandler is the bench's own server: the product (web and API, with
+// no rate limit) and the baseline page of org's people.
+func loadHandler(db *store.DB, org int64) (http.Handler, error) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	apiSrv := api.New(api.Options{DB: db, RatePerMinute: 1 << 30, Burst: 1 << 30, Logger: quiet})
+	app, err := web.New(web.Options{DB: db, Logger: quiet})
+	if err != nil {
+		return nil, err
+	}
+	// Users are at addresses of their own, as people are: the server
+	// trusts loopback as its proxy, and each user's sign-in says where
+	// they are (one address for all would be an office of hundreds).
+	mux := http.NewServeMux()
+	mux.Handle("GET "+baselinePath+"{id}", baselinePage(db, org))
+	mux.Handle("/", server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	return mux, nil
 }
 
 // check refuses options that cannot work together.

@@ -161,6 +161,16 @@ func dollarPlaceholders(text string) string {
 		case c == '\'' || c == '"':
 			quote = c
 		case c == '?':
+			// "?N" names its value's place; a bare "?" takes the next.
+			j := i + 1
+			for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+				j++
+			}
+			if j > i+1 {
+				b.WriteString("$" + text[i+1:j])
+				i = j - 1
+				continue
+			}
 			n++
 			b.WriteString("$" + strconv.Itoa(n))
 			continue

@@ -340,9 +340,10 @@ func (db *DB) personTx(ctx context.Context, tx bun.Tx, orgID, id int64) (*rappor
 func (db *DB) Events(ctx context.Context, act rapport.Actor, personID int64, limit int) ([]rapport.Event, error) {
 	orgID := act.Org
 	var es []rapport.Event
-	err := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("occurred_at DESC, id DESC").Limit(int64(max(limit, 1))).Scan(ctx)
-	return es, err
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).
+		OrderExpr("occurred_at DESC, id DESC").Limit(int64(max(limit, 1)))
+	return es, db.readBound(ctx, &es, q.String(), b)
 }
 
 func or(v, def string) string {

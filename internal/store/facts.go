@@ -61,9 +61,10 @@ func (db *DB) Facts(ctx context.Context, act rapport.Actor, personID int64) ([]r
 		return nil, err
 	}
 	var fs []rapport.Fact
-	err := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("learned_at DESC, id DESC").Scan(ctx)
-	return fs, err
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).
+		OrderExpr("learned_at DESC, id DESC")
+	return fs, db.readBound(ctx, &fs, q.String(), b)
 }
 
 func (db *DB) personExists(ctx context.Context, q bun.IDB, orgID, personID int64) error {

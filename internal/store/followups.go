@@ -118,25 +118,28 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 	if status == "" {
 		status = rapport.FollowUpOpen
 	}
-	q := db.ro.NewSelect().Model(&out).Where("org_id = ? AND status = ?", orgID, status)
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&out).Where("org_id = ? AND status = ?", b.v(orgID), b.v(status))
 	if f.UserID != 0 {
-		q.Where("user_id = ?", f.UserID)
+		q.Where("user_id = ?", b.v(f.UserID))
 	}
-	aboutOwnPerson(q, "follow_up", act.Only)
+	if act.Only != 0 {
+		aboutOwnPerson(q, "follow_up", act.Only, b.v(act.Only))
+	}
 	if f.PersonID != 0 {
-		q.Where("person_id = ?", f.PersonID)
+		q.Where("person_id = ?", b.v(f.PersonID))
 	} else {
 		// Lists across people leave out the archived: nobody is chasing them.
 		q.Where("NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = follow_up.org_id AND p.id = follow_up.person_id AND p.archived_at IS NOT NULL)")
 	}
 	if f.Owes != "" {
-		q.Where("owes = ?", f.Owes)
+		q.Where("owes = ?", b.v(f.Owes))
 	}
 	if f.DueFrom != "" {
-		q.Where("due_on >= ?", f.DueFrom)
+		q.Where("due_on >= ?", b.v(f.DueFrom))
 	}
 	if f.DueTo != "" {
-		q.Where("due_on <= ?", f.DueTo)
+		q.Where("due_on <= ?", b.v(f.DueTo))
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -148,10 +151,11 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 		if !ok || err != nil || rapport.Day(due).IsZero() {
 			return nil, "", invalidField("cursor", "This page link has expired; start from the first page.")
 		}
+		d := b.v(due)
 		if status == rapport.FollowUpOpen {
-			q.Where("(due_on > ? OR (due_on = ? AND id > ?))", due, due, n)
+			q.Where("(due_on > ? OR (due_on = ? AND id > ?))", d, d, b.v(n))
 		} else {
-			q.Where("(due_on < ? OR (due_on = ? AND id < ?))", due, due, n)
+			q.Where("(due_on < ? OR (due_on = ? AND id < ?))", d, d, b.v(n))
 		}
 	}
 	if status == rapport.FollowUpOpen {
@@ -159,7 +163,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 	} else {
 		q.OrderExpr("due_on DESC, id DESC")
 	}
-	if err := q.Limit(int64(limit + 1)).Scan(ctx); err != nil {
+	if err := db.readBound(ctx, &out, q.Limit(int64(limit+1)).String(), b); err != nil {
 		return nil, "", err
 	}
 	next := ""

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"sync"
 
 	"github.com/uptrace/bun"
@@ -65,7 +66,12 @@ type idList []int64
 // query runs h with args on q (the read pool, or a transaction) and
 // returns its rows.
 func (db *DB) query(ctx context.Context, q bun.IDB, h *hotRead, args ...any) (*sql.Rows, error) {
-	text := h.sql(db)
+	return db.queryText(ctx, q, h.sql(db), args)
+}
+
+// queryText runs text, with "?" or "?N" where values go (placeholders
+// converts them for the dialect), with args on q.
+func (db *DB) queryText(ctx context.Context, q bun.IDB, text string, args []any) (*sql.Rows, error) {
 	args = db.bindArgs(args)
 	var pool *sql.DB
 	var tx *sql.Tx
@@ -89,15 +95,26 @@ func (db *DB) query(ctx context.Context, q bun.IDB, h *hotRead, args ...any) (*s
 	if err != nil {
 		return nil, err
 	}
+	if stmt == nil {
+		return pool.QueryContext(ctx, text, args...)
+	}
 	return stmt.QueryContext(ctx, args...)
 }
 
+// maxStatements bounds the statements kept prepared: the texts are a
+// fixed set, but one built with a value in it by mistake must not grow
+// the set (and each connection's statements) without end.
+const maxStatements = 1000
+
 // prepared returns the statement text prepared on pool, preparing it the
-// first time.
+// first time; nil once maxStatements are kept (run it unprepared).
 func (db *DB) prepared(ctx context.Context, pool *sql.DB, text string) (*sql.Stmt, error) {
 	key := stmtKey{pool, text}
 	if s, ok := db.stmts.Load(key); ok {
 		return s.(*sql.Stmt), nil
+	}
+	if db.nstmts.Load() >= maxStatements {
+		return nil, nil
 	}
 	s, err := pool.PrepareContext(ctx, text)
 	if err != nil {
@@ -107,6 +124,7 @@ func (db *DB) prepared(ctx context.Context, pool *sql.DB, text string) (*sql.Stm
 		s.Close()
 		return prev.(*sql.Stmt), nil
 	}
+	db.nstmts.Add(1)
 	return s, nil
 }
 
@@ -115,8 +133,40 @@ func (db *DB) closeStatements() {
 	db.stmts.Range(func(k, s any) bool {
 		s.(*sql.Stmt).Close()
 		db.stmts.Delete(k)
+		db.nstmts.Add(-1)
 		return true
 	})
+}
+
+// bound is a statement bun writes with a numbered placeholder where each
+// value goes (?1, ?2…; $1, $2… on PostgreSQL) and its values, for reads
+// whose shape is built per call (Today's sources, a few of them or more)
+// but whose text must not carry the values: a statement's text is then
+// one of a few, prepared once per connection like a hot read's. Numbers
+// rather than "?" in order, because bun writes a query's clauses in its
+// own order (columns before conditions), not in the order they are added.
+// Constants stay in the text: SQLite uses a partial index only when the
+// query names the index's condition as written ("kind = 'recruit'").
+type bound struct{ args []any }
+
+// v is the placeholder of the value x.
+func (b *bound) v(x any) bun.Safe {
+	b.args = append(b.args, x)
+	return bun.Safe("?" + strconv.Itoa(len(b.args)))
+}
+
+// readBound runs text (written with b's placeholders) on the read pool
+// and scans its rows into dest, as readAll does.
+func (db *DB) readBound(ctx context.Context, dest any, text string, b *bound) error {
+	text = db.placeholders(text)
+	if db.sawBound != nil {
+		db.sawBound(text, b.args)
+	}
+	rows, err := db.queryText(ctx, db.ro, text, b.args)
+	if err != nil {
+		return err
+	}
+	return db.ro.ScanRows(ctx, rows, dest)
 }
 
 // readOne runs h and scans its one row into dest (a model, as for bun's

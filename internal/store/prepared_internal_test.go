@@ -1,9 +1,14 @@
 package store
 
 import (
+	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 func TestDollarPlaceholders(t *testing.T) {
@@ -11,6 +16,8 @@ func TestDollarPlaceholders(t *testing.T) {
 		"SELECT 1":        "SELECT 1",
 		"a = ? AND b > ?": "a = $1 AND b > $2",
 		`x = '?' AND "we?ird" = ? AND y = 'it''s?'`: `x = '?' AND "we?ird" = $1 AND y = 'it''s?'`,
+		"a = ?2 AND b = ?1 AND c = ?12":             "a = $2 AND b = $1 AND c = $12",
+		"x = '?3' AND y = ?3":                       "x = '?3' AND y = $3",
 	} {
 		if got := dollarPlaceholders(in); got != want {
 			t.Errorf("dollarPlaceholders(%q) = %q, want %q", in, got, want)
@@ -65,21 +72,14 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 		"phones1": {readPhones, []any{1, 1}, "person_id=?"},
 		"tags1":   {readTags, []any{1, 1}, "person_id=?"},
 		"touches": {readTouchesOf, []any{1, "[1,2]", "2026-01-01"}, "person_id=?"},
+		"facts":   {readFactsOf, []any{1, "[1,2]"}, "person_id=?"},
+		"promise": {readPromisesOf, []any{1, "[1,2]"}, "person_id=?"},
+		"convs":   {readConversationsByID, []any{1, "[1,2]"}, "id=?)"},
+		"events":  {readEventsByID, []any{1, "[1,2]"}, "id=?)"},
+		"latestc": {readLatestConversations, []any{1, "[1,2]"}, "person_id=?"},
+		"lateste": {readLatestEvents, []any{1, "[1,2]"}, "person_id=?"},
 	} {
-		rows, err := db.ro.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.h.sql(db), c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := explain(ctx, t, db, c.h.sql(db), c.args)
 		all := strings.Join(plan, "; ")
 		if !strings.Contains(all, c.want) {
 			t.Errorf("%s: plan %q does not use %s", name, all, c.want)
@@ -90,4 +90,102 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Today's reads built per call (its sources, the follow-ups, the dated
+// facts, the referrers' thanks, who came back) are sent with their values
+// bound: each text is the same for every user and every day, and on a
+// new database without statistics each source still reads through an
+// index, never a scan of a table.
+func TestTodaysBoundReads(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "today.db"), Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	org := &rapport.Org{Name: "Plan Realty", Slug: "plan", Region: "US", TZ: "America/Chicago", Visibility: rapport.VisibilityOwn}
+	owner := &rapport.User{Email: "owner@plan.test", Name: "Owner", Role: rapport.RoleOwner, PasswordHash: "-"}
+	if err := db.CreateOrg(ctx, org, owner); err != nil {
+		t.Fatal(err)
+	}
+	agent := &rapport.User{OrgID: org.ID, Email: "agent@plan.test", Name: "Agent", Role: rapport.RoleAgent, PasswordHash: "-"}
+	if err := db.CreateUser(ctx, rapport.Actor{Org: org.ID}, agent); err != nil {
+		t.Fatal(err)
+	}
+	act := rapport.Member(org, agent)
+	office := &rapport.Company{Kind: rapport.CompanyOffice, Name: "Lincoln Park"}
+	if err := db.CreateCompany(ctx, rapport.Actor{Org: org.ID}, office); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddSignal(ctx, rapport.Member(org, owner), &rapport.Signal{CompanyID: office.ID, On: rapport.DayOf(at, org.Location()).AddDays(-1), Title: "News"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*rapport.Person{
+		{FirstName: "Lead", Kind: rapport.KindLead},
+		{FirstName: "Dana", Kind: rapport.KindRecruit, CompanyID: office.ID, Volume12m: 3_000_000},
+		{FirstName: "Big", Kind: rapport.KindRecruit, Volume12m: 9_000_000},
+	} {
+		if err := db.CreatePerson(ctx, act, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type read struct {
+		text string
+		args []any
+	}
+	var reads []read
+	db.sawBound = func(text string, args []any) { reads = append(reads, read{text, args}) }
+	texts := func() []string {
+		reads = nil
+		if _, err := db.TodayList(ctx, act, at); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range reads {
+			out = append(out, r.text)
+		}
+		return out
+	}
+	first := texts()
+	if len(first) < 4 {
+		t.Fatalf("%d bound reads: %q", len(first), first)
+	}
+	at = at.Add(26 * time.Hour) // another day, later in it
+	if again := texts(); strings.Join(again, "\n") != strings.Join(first, "\n") {
+		t.Errorf("the texts changed with the day:\n%q\n%q", first, again)
+	}
+	scan := regexp.MustCompile(`^SCAN (\w+)`)
+	for _, r := range reads {
+		plan := explain(ctx, t, db, r.text, db.bindArgs(r.args))
+		for _, step := range plan {
+			if m := scan.FindStringSubmatch(step); m != nil && m[1] != "json_each" && !strings.HasPrefix(m[1], "q") {
+				t.Errorf("plan %q scans %s: %s", plan, m[1], r.text)
+			}
+		}
+	}
+}
+
+func explain(ctx context.Context, t *testing.T, db *DB, text string, args []any) []string {
+	t.Helper()
+	// database/sql's own pool: bun's would write the values into the text.
+	rows, err := db.ro.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+text, args...)
+	if err != nil {
+		t.Fatalf("%v: %s", err, text)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }

@@ -57,8 +57,9 @@ func keptOriginal(kept []rapport.KeptValue) string {
 func (db *DB) Records(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.InputRecord, error) {
 	orgID := act.Org
 	var rows []recordRow
-	if err := db.ro.NewSelect().Model(&rows).
-		Where("org_id = ? AND person_id = ?", orgID, personID).OrderExpr("created_at DESC, id DESC").Scan(ctx); err != nil {
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&rows).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr("created_at DESC, id DESC")
+	if err := db.readBound(ctx, &rows, q.String(), b); err != nil {
 		return nil, err
 	}
 	out := make([]rapport.InputRecord, len(rows))
@@ -90,17 +91,18 @@ func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, personID int6
 		LastName  string `bun:"last_name"`
 		Number    string `bun:"number"`
 	}
+	b := &bound{}
 	q := db.ro.NewSelect().TableExpr("phones AS mine").
 		Join("JOIN phones AS theirs ON theirs.org_id = mine.org_id AND theirs.number = mine.number AND theirs.person_id <> mine.person_id").
 		Join("JOIN people AS p ON p.org_id = theirs.org_id AND p.id = theirs.person_id").
 		ColumnExpr("DISTINCT p.id, p.first_name, p.last_name, theirs.number").
-		Where("mine.org_id = ? AND mine.person_id = ?", orgID, personID).
+		Where("mine.org_id = ? AND mine.person_id = ?", b.v(orgID), b.v(personID)).
 		Where("mine.label NOT IN (?) AND theirs.label NOT IN (?)", bun.List(sharedLabels), bun.List(sharedLabels)).
 		Where("p.archived_at IS NULL").OrderExpr("p.id").Limit(20)
 	if visibleTo != 0 {
-		q.Where("p.owner_id = ?", visibleTo)
+		q.Where("p.owner_id = ?", b.v(visibleTo))
 	}
-	if err := q.Scan(ctx, &rows); err != nil {
+	if err := db.readBound(ctx, &rows, q.String(), b); err != nil {
 		return nil, err
 	}
 	out := make([]PhoneSharer, len(rows))

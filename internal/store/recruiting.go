@@ -388,12 +388,14 @@ func (db *DB) Referred(ctx context.Context, act rapport.Actor, referrerID int64,
 		return nil, err
 	}
 	var people []rapport.Person
+	b := &bound{}
 	q := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
-		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", orgID, referrerID)
+		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", b.v(orgID), b.v(referrerID))
 	if visibleTo != 0 {
-		q.Where("person.owner_id = ?", visibleTo)
+		q.Where("person.owner_id = ?", b.v(visibleTo))
 	}
-	if err := q.OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1))).Scan(ctx); err != nil {
+	q.OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1)))
+	if err := db.readBound(ctx, &people, q.String(), b); err != nil {
 		return nil, err
 	}
 	return people, db.decorate(ctx, orgID, people)
@@ -406,8 +408,9 @@ func (db *DB) ProductionHistory(ctx context.Context, act rapport.Actor, personID
 		return nil, err
 	}
 	var ps []rapport.Production
-	err := db.ro.NewSelect().Model(&ps).ModelTableExpr("production").Where("org_id = ? AND person_id = ?", orgID, personID).Order("period").Scan(ctx)
-	return ps, err
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&ps).ModelTableExpr("production").Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).Order("period")
+	return ps, db.readBound(ctx, &ps, q.String(), b)
 }
 
 // AddToToday puts a person on the user's Today by promising them a call

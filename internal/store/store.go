@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -67,8 +68,12 @@ type DB struct {
 	// webhookAllow: see Options.WebhookAllow.
 	webhookAllow egress.Allow
 	afterCommit  sync.Map
-	// stmts are the hot reads prepared on each pool (see prepared.go).
-	stmts sync.Map
+	// stmts are the hot reads prepared on each pool (see prepared.go),
+	// nstmts how many.
+	stmts  sync.Map
+	nstmts atomic.Int64
+	// sawBound, when set (tests), is told each bound read as it is sent.
+	sawBound func(text string, args []any)
 }
 
 // Options configure Open.

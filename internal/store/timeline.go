@@ -60,24 +60,26 @@ func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) (
 	for _, u := range users {
 		userName[u.ID] = u.DisplayName()
 	}
+	// Each source by the person, newest first, bounded.
+	read := func(dest any, order string) error {
+		b := &bound{}
+		q := db.ro.NewSelect().Model(dest).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr(order).Limit(timelineLimit)
+		return db.readBound(ctx, dest, q.String(), b)
+	}
 	var convs []rapport.Conversation
-	if err := db.ro.NewSelect().Model(&convs).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("occurred_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+	if err := read(&convs, "occurred_at DESC, id DESC"); err != nil {
 		return nil, err
 	}
 	var facts []rapport.Fact
-	if err := db.ro.NewSelect().Model(&facts).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("learned_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+	if err := read(&facts, "learned_at DESC, id DESC"); err != nil {
 		return nil, err
 	}
 	var fus []rapport.FollowUp
-	if err := db.ro.NewSelect().Model(&fus).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("created_at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+	if err := read(&fus, "created_at DESC, id DESC"); err != nil {
 		return nil, err
 	}
 	var changes []rapport.StageChange
-	if err := db.ro.NewSelect().Model(&changes).Where("org_id = ? AND person_id = ?", orgID, personID).
-		OrderExpr("at DESC, id DESC").Limit(timelineLimit).Scan(ctx); err != nil {
+	if err := read(&changes, "at DESC, id DESC"); err != nil {
 		return nil, err
 	}
 	events, err := db.Events(ctx, rapport.Actor{Org: orgID}, personID, timelineLimit)

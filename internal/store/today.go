@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -110,14 +111,18 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	// A follow-up someone gave the user about a person the user may not
 	// see (the organisation keeps people private to their owner) is left
 	// out, as everywhere else.
-	only := org.OnlyOwner(user)
+	// The statements' values are bound (their texts are one of a few for
+	// every user and day, prepared once); orgID and userID are ?1 and ?2.
+	fb := &bound{}
+	org1, user2 := fb.v(orgID), fb.v(userID)
+	only := org.OnlyOwner(user) // 0 or userID
 	var fus []rapport.FollowUp
-	if err := db.unionAll(ctx, &fus,
+	if err := db.unionAll(ctx, &fus, fb,
 		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", orgID, userID, today), "follow_up", only).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", org1, user2, fb.v(today)), "follow_up", only, user2).
 			OrderExpr("due_time, id").Limit(4*per),
 		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", orgID, userID, today), "follow_up", only).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", org1, user2, fb.v(today)), "follow_up", only, user2).
 			OrderExpr("due_on, id").Limit(4*per)); err != nil {
 		return nil, err
 	}
@@ -125,12 +130,14 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	for _, f := range fus {
 		ids.add(f.PersonID)
 	}
+	b := &bound{}
+	org1, user2 = b.v(orgID), b.v(userID)
 	owned := func() *bun.SelectQuery {
 		return db.ro.NewSelect().Table("people").Column("id").
-			Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", orgID, userID, false)
+			Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", org1, user2, false)
 	}
 	y, m, d := today.Start(time.UTC).Date()
-	days := []int{d}
+	days := idList{int64(d)}
 	if m == time.February && d == 28 && time.Date(y, 2, 29, 0, 0, 0, 0, time.UTC).Month() == time.March {
 		days = append(days, 29)
 	}
@@ -142,19 +149,19 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 			OrderExpr("created_at DESC").Limit(per),
 		// New leads in their attempt plan, tried but never reached; and
 		// those whose plan is done, rested long enough to try again.
-		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at >= ?", planStart).
+		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at >= ?", b.v(planStart)).
 			OrderExpr("created_at DESC").Limit(per),
 		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at < ? AND last_attempt_at <= ?",
-			planStart, nowUTC.Add(-time.Duration(org.RestDays())*24*time.Hour)).OrderExpr("last_attempt_at DESC").Limit(per),
+			b.v(planStart), b.v(nowUTC.Add(-time.Duration(org.RestDays())*24*time.Hour))).OrderExpr("last_attempt_at DESC").Limit(per),
 		// Someone known who came back lately.
-		owned().Where("came_back_at IS NOT NULL AND came_back_at >= ?", nowUTC.Add(-rapport.CameBackWindow)).
+		owned().Where("came_back_at IS NOT NULL AND came_back_at >= ?", b.v(nowUTC.Add(-rapport.CameBackWindow))).
 			OrderExpr("came_back_at DESC").Limit(per),
 		// Keep-in-touch dates that have passed, longest overdue first.
-		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", nowUTC).OrderExpr("touch_due_at").Limit(per),
+		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", b.v(nowUTC)).OrderExpr("touch_due_at").Limit(per),
 		// Birthdays and home anniversaries today. The "> 0" terms name
 		// the partial indexes' conditions, so SQLite knows it may use them.
-		owned().Where("birthday_month > 0 AND birthday_month = ? AND birthday_day IN (?)", int(m), bun.List(days)).Limit(per),
-		owned().Where("home_month > 0 AND home_month = ? AND home_day IN (?)", int(m), bun.List(days)).Limit(per),
+		owned().Where("birthday_month > 0 AND birthday_month = ?", b.v(int(m))).Where(anyID(db.ro, "birthday_day"), b.v(days)).Limit(per),
+		owned().Where("home_month > 0 AND home_month = ?", b.v(int(m))).Where(anyID(db.ro, "home_day"), b.v(days)).Limit(per),
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
 	// the quiet period.
@@ -166,7 +173,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if threshold > 0 {
 		topSrc = len(sources)
 		sources = append(sources, owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
-			threshold, nowUTC.Add(-rapport.TopProducerQuiet)).OrderExpr("volume_12m DESC").Limit(per))
+			b.v(threshold), b.v(nowUTC.Add(-rapport.TopProducerQuiet))).OrderExpr("volume_12m DESC").Limit(per))
 	}
 	// Agents at an office (or brokerage) with recent news, still being
 	// recruited, largest producers first.
@@ -179,13 +186,13 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		for id := range signals {
 			companies = append(companies, id)
 		}
-		q := owned().Where("kind = 'recruit' AND company_id IN (?)", bun.List(companies))
+		q := owned().Where("kind = 'recruit'").Where(anyID(db.ro, "company_id"), b.v(idList(companies)))
 		closed, err := db.closedStages(ctx, orgID)
 		if err != nil {
 			return nil, err
 		}
 		if len(closed) > 0 {
-			q.Where("(stage_id IS NULL OR stage_id NOT IN (?))", bun.List(closed))
+			q.Where("(stage_id IS NULL OR NOT ("+anyID(db.ro, "stage_id")+"))", b.v(idList(closed)))
 		}
 		sources = append(sources, q.OrderExpr("volume_12m DESC").Limit(per))
 	}
@@ -196,7 +203,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		Src int   `bun:"src"`
 		ID  int64 `bun:"id"`
 	}
-	if err := db.unionAll(ctx, &hits, sources...); err != nil {
+	if err := db.unionAll(ctx, &hits, b, sources...); err != nil {
 		return nil, err
 	}
 	top := map[int64]bool{}
@@ -342,13 +349,11 @@ func (db *DB) ContextCards(ctx context.Context, act rapport.Actor, people []*rap
 		ids[i] = p.ID
 	}
 	var facts []rapport.Fact
-	if err := db.ro.NewSelect().Model(&facts).Where("org_id = ? AND person_id IN (?)", orgID, bun.List(ids)).
-		OrderExpr("learned_at DESC, id DESC").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &facts, readFactsOf, orgID, idList(ids)); err != nil {
 		return nil, err
 	}
 	var fus []rapport.FollowUp
-	if err := db.ro.NewSelect().Model(&fus).Where("org_id = ? AND person_id IN (?) AND status = 'open'", orgID, bun.List(ids)).
-		OrderExpr("due_on, id").Scan(ctx); err != nil {
+	if err := db.readAll(ctx, db.ro, &fus, readPromisesOf, orgID, idList(ids)); err != nil {
 		return nil, err
 	}
 	// The latest conversation and lead-source event per person.
@@ -356,7 +361,7 @@ func (db *DB) ContextCards(ctx context.Context, act rapport.Actor, people []*rap
 	if latest, err := db.latestIDs(ctx, "conversations", orgID, ids); err != nil {
 		return nil, err
 	} else if len(latest) > 0 {
-		if err := db.ro.NewSelect().Model(&convs).Where("org_id = ? AND id IN (?)", orgID, bun.List(latest)).Scan(ctx); err != nil {
+		if err := db.readAll(ctx, db.ro, &convs, readConversationsByID, orgID, idList(latest)); err != nil {
 			return nil, err
 		}
 	}
@@ -368,7 +373,7 @@ func (db *DB) ContextCards(ctx context.Context, act rapport.Actor, people []*rap
 	if latest, err := db.latestIDs(ctx, "events", orgID, ids); err != nil {
 		return nil, err
 	} else if len(latest) > 0 {
-		if err := db.ro.NewSelect().Model(&events).ExcludeColumn("payload").Where("org_id = ? AND id IN (?)", orgID, bun.List(latest)).Scan(ctx); err != nil {
+		if err := db.readAll(ctx, db.ro, &events, readEventsByID, orgID, idList(latest)); err != nil {
 			return nil, err
 		}
 	}
@@ -399,6 +404,24 @@ func (db *DB) ContextCards(ctx context.Context, act rapport.Actor, people []*rap
 	return out, nil
 }
 
+// A context card's reads, by an idList of people (or of rows).
+var (
+	readFactsOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Fact)(nil)).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).
+			OrderExpr("learned_at DESC, id DESC").String()
+	})
+	readPromisesOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.FollowUp)(nil)).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).
+			Where("status = 'open'").OrderExpr("due_on, id").String()
+	})
+	readConversationsByID = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Conversation)(nil)).Where("org_id = ?", ph).Where(anyID(q, "id"), ph).String()
+	})
+	readEventsByID = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Event)(nil)).ExcludeColumn("payload").Where("org_id = ?", ph).Where(anyID(q, "id"), ph).String()
+	})
+)
+
 // closedStages returns the ids of the organisation's closed stages
 // (closed, nurture, joined, not now).
 func (db *DB) closedStages(ctx context.Context, orgID int64) ([]int64, error) {
@@ -418,33 +441,47 @@ func (db *DB) closedStages(ctx context.Context, orgID int64) ([]int64, error) {
 }
 
 // latestIDs returns the id of each person's newest row (by occurred_at,
-// then id) in table: one indexed lookup per person, sent as one statement
-// that names only ids, which is quick to prepare.
+// then id) in table: one indexed lookup per person, in one statement whose
+// text is the same however many people there are.
 func (db *DB) latestIDs(ctx context.Context, table string, orgID int64, personIDs []int64) ([]int64, error) {
-	qs := make([]*bun.SelectQuery, len(personIDs))
-	for i, id := range personIDs {
-		qs[i] = db.ro.NewSelect().Table(table).Column("id").Where("org_id = ? AND person_id = ?", orgID, id).
-			OrderExpr("occurred_at DESC, id DESC").Limit(1)
-	}
 	var ids []int64
-	return ids, db.unionAll(ctx, &ids, qs...)
+	h := readLatestConversations
+	if table == "events" {
+		h = readLatestEvents
+	}
+	return ids, db.readAll(ctx, db.ro, &ids, h, orgID, idList(personIDs))
 }
 
-// unionAll runs queries, each with its own order and limit, as one
-// statement, and scans their rows, in order, into dest: one round trip and
-// one statement to prepare rather than one of each per query.
-func (db *DB) unionAll(ctx context.Context, dest any, qs ...*bun.SelectQuery) error {
+// Each person's newest conversation and event, by an idList.
+var readLatestConversations, readLatestEvents = readLatest("conversations"), readLatest("events")
+
+func readLatest(table string) *hotRead {
+	return newHotRead(func(q bun.IDB) string {
+		list := "(SELECT value AS pid FROM json_each(?2)) AS l"
+		if q.Dialect().Name() == dialect.PG {
+			list = "unnest(?2::bigint[]) AS l(pid)"
+		}
+		return "SELECT id FROM (SELECT (SELECT t.id FROM " + table + " AS t WHERE t.org_id = ?1 AND t.person_id = l.pid" +
+			" ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) AS id FROM " + list + ") AS latest WHERE id IS NOT NULL"
+	})
+}
+
+// unionAll runs queries (written with b's placeholders), each with its
+// own order and limit, as one statement, and scans their rows, in order,
+// into dest: one round trip and one statement to prepare rather than one
+// of each per query.
+func (db *DB) unionAll(ctx context.Context, dest any, b *bound, qs ...*bun.SelectQuery) error {
 	if len(qs) == 0 {
 		return nil
 	}
-	var b strings.Builder
+	var t strings.Builder
 	for i, q := range qs {
 		if i > 0 {
-			b.WriteString(" UNION ALL ")
+			t.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&b, "SELECT * FROM (%s) AS q%d", q.String(), i)
+		fmt.Fprintf(&t, "SELECT * FROM (%s) AS q%d", q.String(), i)
 	}
-	return db.ro.NewRaw(b.String()).Scan(ctx, dest)
+	return db.readBound(ctx, dest, t.String(), b)
 }
 
 // idSet keeps ids in first-seen order without repeats.

@@ -20,12 +20,15 @@ const maxRemindDays = 90
 // milestone lately (by referrer).
 func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, today rapport.Day, now time.Time,
 	per int64) ([]rapport.Fact, map[int64][]rapport.Milestone, error) {
+	b := &bound{}
+	org1, user2 := b.v(org.ID), b.v(user.ID)
 	owned := db.ro.NewSelect().Table("people").Column("id").
-		Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", org.ID, user.ID, false)
+		Where("org_id = ? AND owner_id = ? AND archived_at IS NULL AND do_not_call = ?", org1, user2, false)
 	var facts []rapport.Fact
-	if err := db.ro.NewSelect().Model(&facts).
-		Where("org_id = ? AND on_date <> '' AND on_date >= ? AND on_date <= ?", org.ID, today, today.AddDays(maxRemindDays)).
-		Where("person_id IN (?)", owned).OrderExpr("on_date, id").Limit(10 * per).Scan(ctx); err != nil {
+	q := db.ro.NewSelect().Model(&facts).
+		Where("org_id = ? AND on_date <> '' AND on_date >= ? AND on_date <= ?", org1, b.v(today), b.v(today.AddDays(maxRemindDays))).
+		Where("person_id IN (?)", owned).OrderExpr("on_date, id").Limit(10 * per)
+	if err := db.readBound(ctx, &facts, q.String(), b); err != nil {
 		return nil, nil, err
 	}
 	dated := facts[:0]
@@ -64,14 +67,16 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 	// referred_by_id: a small share of any book) to their referrers, not
 	// from the user's whole book to its referrals: that read every person
 	// the user owns on every Today.
-	if err := db.ro.NewSelect().TableExpr("people AS p").
+	b = &bound{}
+	q = db.ro.NewSelect().TableExpr("people AS p").
 		Join("JOIN people AS r ON r.org_id = p.org_id AND r.id = p.referred_by_id").
-		Join("JOIN stage_changes AS sc ON sc.org_id = p.org_id AND sc.person_id = p.id AND sc.at >= ?", now.Add(-rapport.ThanksWindow)).
+		Join("JOIN stage_changes AS sc ON sc.org_id = p.org_id AND sc.person_id = p.id AND sc.at >= ?", b.v(now.Add(-rapport.ThanksWindow))).
 		ColumnExpr("p.referred_by_id, p.id, p.first_name, p.last_name, sc.at, sc.to_stage_id").
-		Where("p.org_id = ? AND p.referred_by_id IS NOT NULL", org.ID).
-		Where("r.owner_id = ? AND r.archived_at IS NULL AND r.do_not_call = ?", user.ID, false).
-		Where("sc.to_stage_id IN (?)", bun.List(milestones)).
-		OrderExpr("sc.at DESC").Limit(per).Scan(ctx, &rows); err != nil {
+		Where("p.org_id = ? AND p.referred_by_id IS NOT NULL", b.v(org.ID)).
+		Where("r.owner_id = ? AND r.archived_at IS NULL AND r.do_not_call = ?", b.v(user.ID), false).
+		Where(anyID(db.ro, "sc.to_stage_id"), b.v(idList(milestones))).
+		OrderExpr("sc.at DESC").Limit(per)
+	if err := db.readBound(ctx, &rows, q.String(), b); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
@@ -101,10 +106,12 @@ func (db *DB) cameBack(ctx context.Context, orgID int64, now time.Time, byID map
 		return nil
 	}
 	var evs []rapport.Event
-	if err := db.ro.NewSelect().Model(&evs).Column("id", "person_id", "type", "source", "property", "occurred_at").
-		Where("org_id = ? AND person_id IN (?) AND occurred_at >= ?", orgID, bun.List(ids), now.Add(-rapport.CameBackWindow)).
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&evs).Column("id", "person_id", "type", "source", "property", "occurred_at").
+		Where("org_id = ?", b.v(orgID)).Where(anyID(db.ro, "person_id"), b.v(idList(ids))).Where("occurred_at >= ?", b.v(now.Add(-rapport.CameBackWindow))).
 		Where("created_person = ? AND historical = ? AND type IN (?)", false, false, bun.List(rapport.CameBackTypes)).
-		OrderExpr("occurred_at DESC, id DESC").Scan(ctx); err != nil {
+		OrderExpr("occurred_at DESC, id DESC")
+	if err := db.readBound(ctx, &evs, q.String(), b); err != nil {
 		return err
 	}
 	for i := range evs {
