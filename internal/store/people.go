@@ -467,41 +467,32 @@ func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[in
 	return out, nil
 }
 
-// What a person's search document is made of besides the person: their
-// facts, the notes of their latest conversations, what lead sources said.
-var (
-	readFactTexts = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Table("facts").Column("text").Where("org_id = ? AND person_id = ?", ph, ph).Order("id").String()
-	})
-	readNotes = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Table("conversations").Column("notes").Where("org_id = ? AND person_id = ? AND notes <> ''", ph, ph).
-			OrderExpr("occurred_at DESC").Limit(100).String()
-	})
-	readSaid = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Table("events").ColumnExpr("property || ' ' || message").Where("org_id = ? AND person_id = ?", ph, ph).
-			OrderExpr("occurred_at DESC").Limit(20).String()
-	})
-)
-
 // refreshSearch rebuilds a person's search document from everything we know
 // about them. It runs inside every write that changes what is searchable.
 func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int64) error {
 	p := new(rapport.Person)
-	if err := db.readOne(ctx, tx, p, readPerson, orgID, personID); err != nil {
+	if err := tx.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
 		return notFound(err, "person")
 	}
 	people := []rapport.Person{*p}
 	if err := db.loadDetails(ctx, tx, orgID, people); err != nil {
 		return err
 	}
-	var facts, notes, said []string
-	for _, r := range []struct {
-		h    *hotRead
-		dest *[]string
-	}{{readFactTexts, &facts}, {readNotes, &notes}, {readSaid, &said}} {
-		if err := db.readAll(ctx, tx, r.dest, r.h, orgID, personID); err != nil {
-			return err
-		}
+	var facts []string
+	if err := tx.NewSelect().Table("facts").Column("text").Where("org_id = ? AND person_id = ?", orgID, personID).
+		Order("id").Scan(ctx, &facts); err != nil {
+		return err
+	}
+	var notes []string
+	if err := tx.NewSelect().Table("conversations").Column("notes").
+		Where("org_id = ? AND person_id = ? AND notes <> ''", orgID, personID).
+		OrderExpr("occurred_at DESC").Limit(100).Scan(ctx, &notes); err != nil {
+		return err
+	}
+	var said []string
+	if err := tx.NewSelect().Table("events").ColumnExpr("property || ' ' || message").
+		Where("org_id = ? AND person_id = ?", orgID, personID).OrderExpr("occurred_at DESC").Limit(20).Scan(ctx, &said); err != nil {
+		return err
 	}
 	doc := searchDoc(&people[0], facts, append(notes, said...))
 	if doc == p.SearchDoc {

@@ -84,17 +84,8 @@ func (db *DB) queryText(ctx context.Context, q bun.IDB, text string, args []any)
 		return q.QueryContext(ctx, text, args...)
 	}
 	if tx != nil {
-		if db.driverPrepares() || q.NewSelect().DB() != db.rw {
-			return tx.QueryContext(ctx, text, args...)
-		}
-		// A write transaction on SQLite: the statement prepared on the
-		// writer's one connection, if it is, else unprepared now (to
-		// prepare it would wait for the connection the transaction
-		// holds) and prepared once the transaction is over.
-		if s, ok := db.stmts.Load(stmtKey{db.rw.DB, text}); ok {
-			return tx.StmtContext(ctx, s.(*sql.Stmt)).QueryContext(ctx, args...)
-		}
-		db.forWriter.Store(text, true)
+		// Not prepared: on SQLite, preparing on the writer's pool would
+		// wait for its one connection, which the transaction holds.
 		return tx.QueryContext(ctx, text, args...)
 	}
 	if db.driverPrepares() {
@@ -135,19 +126,6 @@ func (db *DB) prepared(ctx context.Context, pool *sql.DB, text string) (*sql.Stm
 	}
 	db.nstmts.Add(1)
 	return s, nil
-}
-
-// prepareForWriter prepares on the writer's pool the hot reads that write
-// transactions ran unprepared (after a transaction, when the connection is
-// free again).
-func (db *DB) prepareForWriter(ctx context.Context) {
-	db.forWriter.Range(func(k, _ any) bool {
-		db.forWriter.Delete(k)
-		if _, err := db.prepared(ctx, db.rw.DB, k.(string)); err != nil && ctx.Err() == nil {
-			db.log.Warn("preparing a statement", "err", err)
-		}
-		return true
-	})
 }
 
 // closeStatements closes the prepared statements (at Close).

@@ -170,56 +170,6 @@ func TestTodaysBoundReads(t *testing.T) {
 	}
 }
 
-// A hot read inside a write transaction on SQLite runs unprepared the
-// first time (preparing would wait for the connection the transaction
-// holds), is prepared on the writer's connection once the transaction is
-// over, and runs prepared from then on; what it reads is the same.
-func TestHotReadsInWritesArePrepared(t *testing.T) {
-	ctx := t.Context()
-	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "writes.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	org := &rapport.Org{Name: "Plan Realty", Slug: "plan", Region: "US", TZ: "America/Chicago"}
-	owner := &rapport.User{Email: "owner@plan.test", Name: "Owner", Role: rapport.RoleOwner, PasswordHash: "-"}
-	if err := db.CreateOrg(ctx, org, owner); err != nil {
-		t.Fatal(err)
-	}
-	act := rapport.Member(org, owner)
-	p := &rapport.Person{FirstName: "Maria", Kind: rapport.KindLead}
-	if err := db.CreatePerson(ctx, act, p); err != nil {
-		t.Fatal(err)
-	}
-	onWriter := func() bool {
-		_, ok := db.stmts.Load(stmtKey{db.rw.DB, readNotes.sql(db)})
-		return ok
-	}
-	for i, note := range []string{"sails on Lake Michigan", "twins in second grade"} {
-		in := &LogInput{Conversation: rapport.Conversation{PersonID: p.ID, Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound,
-			Outcome: rapport.OutcomeLive, Notes: note}}
-		if _, err := db.LogConversation(ctx, act, in); err != nil {
-			t.Fatal(err)
-		}
-		if !onWriter() {
-			t.Fatalf("after write %d: the notes' read is not prepared on the writer", i+1)
-		}
-		page, err := db.ListPeople(ctx, act, PeopleFilter{Query: strings.Fields(note)[0]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.People) != 1 {
-			t.Errorf("after write %d, searching %q finds %d people", i+1, note, len(page.People))
-		}
-	}
-	if _, ok := db.forWriter.Load(readNotes.sql(db)); ok {
-		t.Error("the notes' read is still waiting to be prepared")
-	}
-}
-
 func explain(ctx context.Context, t *testing.T, db *DB, text string, args []any) []string {
 	t.Helper()
 	// database/sql's own pool: bun's would write the values into the text.

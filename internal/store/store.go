@@ -72,9 +72,6 @@ type DB struct {
 	// nstmts how many.
 	stmts  sync.Map
 	nstmts atomic.Int64
-	// forWriter are hot reads to prepare on the writer's pool once it is
-	// free (see query).
-	forWriter sync.Map
 	// sawBound, when set (tests), is told each bound read as it is sent.
 	sawBound func(text string, args []any)
 }
@@ -207,7 +204,6 @@ func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
 	if sqlTx != nil {
 		db.committed(sqlTx, err == nil)
 	}
-	db.prepareForWriter(ctx)
 	return err
 }
 
