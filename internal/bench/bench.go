@@ -28,6 +28,7 @@ import (
 
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
+	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/demo"
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -328,7 +329,7 @@ func measure(ctx context.Context, db *store.DB, org *rapport.Org, users []rappor
 	if err != nil {
 		return err
 	}
-	srv := httptest.NewServer(server.New(app, apiSrv, nil, nil))
+	srv := httptest.NewServer(server.New(app, apiSrv, nil, nil, config.DefaultInFlight()))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

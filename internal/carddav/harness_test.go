@@ -15,6 +15,7 @@ import (
 	"github.com/rapport-crm/rapport/internal/api"
 	"github.com/rapport-crm/rapport/internal/auth"
 	"github.com/rapport-crm/rapport/internal/carddav"
+	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -74,7 +75,7 @@ func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock) *harness {
 	}
 	apiSrv := api.New(api.Options{DB: db, Now: clock.Now, Logger: log})
 	dav := carddav.New(carddav.Options{DB: db, Now: clock.Now, Logger: log})
-	all := server.New(app, apiSrv, dav, nil)
+	all := server.New(app, apiSrv, dav, nil, config.DefaultInFlight())
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,8 @@ type Config struct {
 	// APIRate and APIBurst bound each API key: a burst refilled per minute.
 	APIRate  string
 	APIBurst string
+	// MaxInFlight bounds the requests worked on at once (see InFlight).
+	MaxInFlight string
 	// TrustedProxies are the addresses (CIDRs) of the reverse proxies in
 	// front of Rapport, whose X-Forwarded-For is believed.
 	TrustedProxies string
@@ -90,6 +93,8 @@ func (c *Config) settings() []setting {
 		{flag: "secure-cookies", env: "RAPPORT_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS proxy)", boolean: &c.SecureCookies},
 		{flag: "api-rate", env: "RAPPORT_API_RATE", usage: "API requests per minute per key", str: &c.APIRate, def: "600"},
 		{flag: "api-burst", env: "RAPPORT_API_BURST", usage: "API requests a key may burst", str: &c.APIBurst, def: "120"},
+		{flag: "max-inflight", env: "RAPPORT_MAX_INFLIGHT",
+			usage: "requests worked on at once, the others waiting their turn (0: no limit; default 4 per CPU core)", str: &c.MaxInFlight},
 		{flag: "trusted-proxies", env: "RAPPORT_TRUSTED_PROXIES",
 			usage: "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client", str: &c.TrustedProxies},
 		{flag: "smtp-url", env: "RAPPORT_SMTP_URL",
@@ -175,8 +180,26 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s %q: use a whole number above zero", name, v)
 		}
 	}
+	if n, err := strconv.Atoi(c.MaxInFlight); c.MaxInFlight != "" && (err != nil || n < 0) {
+		return fmt.Errorf("max-inflight %q: use a whole number (0 for no limit)", c.MaxInFlight)
+	}
 	return nil
 }
+
+// InFlight is how many requests the server works on at once: MaxInFlight,
+// or DefaultInFlight when it is not set.
+func (c *Config) InFlight() int {
+	if n, err := strconv.Atoi(c.MaxInFlight); err == nil && n >= 0 {
+		return n
+	}
+	return DefaultInFlight()
+}
+
+// DefaultInFlight is 4 requests at work per CPU core the process may use:
+// enough to keep the cores busy while some wait on the database, few
+// enough that the one holding SQLite's writer is not slowed by hundreds
+// sharing the CPU with it (measured in docs/scaling.md).
+func DefaultInFlight() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // APILimits returns the API rate and burst as numbers (0 for defaults).
 func (c *Config) APILimits() (rate, burst int) {

@@ -126,3 +126,24 @@ func TestPushContact(t *testing.T) {
 		}
 	}
 }
+
+// TestInFlight: unset, four requests at work per core; 0 lifts the limit;
+// anything but a whole number from 0 up is refused before the server starts.
+func TestInFlight(t *testing.T) {
+	c := Config{DB: DefaultDB, LogFormat: "text", LogLevel: "info"}
+	if got := c.InFlight(); got != DefaultInFlight() || got < 4 {
+		t.Errorf("default: %d", got)
+	}
+	for v, want := range map[string]int{"0": 0, "12": 12} {
+		c.MaxInFlight = v
+		if err := c.Validate(); err != nil || c.InFlight() != want {
+			t.Errorf("%q: %d, %v", v, c.InFlight(), err)
+		}
+	}
+	for _, v := range []string{"-1", "many", "2.5"} {
+		c.MaxInFlight = v
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "max-inflight") {
+			t.Errorf("%q accepted: %v", v, err)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package httpx_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
@@ -45,4 +48,57 @@ func TestTrustProxies(t *testing.T) {
 	if got != "10.0.0.5" {
 		t.Errorf("without proxies: %s", got)
 	}
+}
+
+// TestLimit: no more than n requests are at work at once, every one is
+// served in the end, and a request whose client gives up while waiting
+// is dropped without being worked on.
+func TestLimit(t *testing.T) {
+	var at, most atomic.Int32
+	gate, entered := make(chan struct{}), make(chan struct{}, 20)
+	h := httpx.Limit(3, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := at.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		entered <- struct{}{}
+		<-gate
+		at.Add(-1)
+	}))
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)) })
+	}
+	for range 3 {
+		<-entered
+	}
+	if n := at.Load(); n != 3 {
+		t.Fatalf("%d at work with every place taken, want 3", n)
+	}
+	for range 20 {
+		gate <- struct{}{}
+	}
+	wg.Wait()
+	if most.Load() != 3 {
+		t.Errorf("at most %d at work at once, want 3", most.Load())
+	}
+
+	// Every place taken: a request whose client is gone is not worked on.
+	inside := make(chan struct{})
+	full := httpx.Limit(1, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/gone" {
+			t.Error("a request whose client gave up was worked on")
+		}
+		inside <- struct{}{}
+		<-gate
+	}))
+	go full.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	<-inside
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	full.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/gone", nil).WithContext(ctx))
+	gate <- struct{}{}
 }

@@ -80,3 +80,32 @@ func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Ha
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// Limit lets at most n requests work at once; the others wait their turn,
+// first come first served, until their client gives up. With more
+// requests at work than the machine has cores, they only share the CPU
+// more finely: each takes longer, the one holding SQLite's single writer
+// is as slow as every other, and the writes queued behind it wait the
+// longer. exempt names the requests that pass without waiting: cheap
+// ones (health checks, static files) and those that stay open (a live
+// stream would hold its place for as long as the page is open). n <= 0
+// lets every request through.
+func Limit(n int, exempt func(*http.Request) bool, next http.Handler) http.Handler {
+	if n <= 0 {
+		return next
+	}
+	places := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt != nil && exempt(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case places <- struct{}{}:
+		case <-r.Context().Done():
+			return // the client gave up waiting
+		}
+		defer func() { <-places }()
+		next.ServeHTTP(w, r)
+	})
+}

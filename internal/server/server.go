@@ -8,6 +8,7 @@ package server
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -20,13 +21,15 @@ const (
 )
 
 // New returns the handler serving api under APIPrefix, dav (when not nil)
-// under DAVPrefix, and web elsewhere. The address books' discovery goes
+// under DAVPrefix, and web elsewhere, at most inFlight requests at once
+// (0: no limit; see httpx.Limit) but for health checks, static files and
+// live streams. The address books' discovery goes
 // to dav too: /.well-known/carddav, and a PROPFIND of the site's root
 // (where some contacts apps look first). So no DAV request meets the web
 // pages' sessions and cross-origin checks, and no session opens an
 // address book. proxies are the reverse proxies whose X-Forwarded-For is
 // believed.
-func New(web, api, dav http.Handler, proxies []netip.Prefix) http.Handler {
+func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(APIPrefix, api)
 	if dav != nil {
@@ -39,5 +42,14 @@ func New(web, api, dav http.Handler, proxies []netip.Prefix) http.Handler {
 	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r.WithContext(store.WithMemo(r.Context())))
 	})
-	return httpx.TrustProxies(proxies, remember)
+	return httpx.TrustProxies(proxies, httpx.Limit(inFlight, unqueued, remember))
+}
+
+// unqueued says whether a request passes the limit on requests at work
+// without waiting: a health check (a load balancer must not take a busy
+// server for a dead one), a static file (cheap, and the page it belongs to
+// already waited), a live stream (it stays open as long as its page).
+func unqueued(r *http.Request) bool {
+	return r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/") ||
+		strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/api"
+	"github.com/rapport-crm/rapport/internal/config"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/server"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -63,7 +64,7 @@ func TestAPIKeyShownOnceAndRevokedAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(server.New(app, api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()}), nil, nil))
+		srv := httptest.NewServer(server.New(app, api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()}), nil, nil, config.DefaultInFlight()))
 		defer srv.Close()
 		h.srv = srv
 		c := h.signedIn(a.agent.Email)
