@@ -342,8 +342,8 @@ func (db *DB) Events(ctx context.Context, act rapport.Actor, personID int64, lim
 	var es []rapport.Event
 	b := &bound{}
 	q := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).
-		OrderExpr("occurred_at DESC, id DESC").Limit(int64(max(limit, 1)))
-	return es, db.readBound(ctx, &es, q.String(), b)
+		OrderExpr("occurred_at DESC, id DESC")
+	return es, db.readBound(ctx, &es, b.limit(q.String(), max(limit, 1)), b)
 }
 
 func or(v, def string) string {

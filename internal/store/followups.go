@@ -163,7 +163,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 	} else {
 		q.OrderExpr("due_on DESC, id DESC")
 	}
-	if err := db.readBound(ctx, &out, q.Limit(int64(limit+1)).String(), b); err != nil {
+	if err := db.readBound(ctx, &out, b.limit(q.String(), limit+1), b); err != nil {
 		return nil, "", err
 	}
 	next := ""

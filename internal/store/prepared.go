@@ -155,6 +155,12 @@ func (b *bound) v(x any) bun.Safe {
 	return bun.Safe("?" + strconv.Itoa(len(b.args)))
 }
 
+// limit is text with a LIMIT of n, bound: a limit a caller or a user's
+// setting chooses would otherwise make a text of its own for each value.
+func (b *bound) limit(text string, n int) string {
+	return text + " LIMIT " + string(b.v(n))
+}
+
 // readBound runs text (written with b's placeholders) on the read pool
 // and scans its rows into dest, as readAll does.
 func (db *DB) readBound(ctx context.Context, dest any, text string, b *bound) error {

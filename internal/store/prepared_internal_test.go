@@ -94,9 +94,9 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 
 // Today's reads built per call (its sources, the follow-ups, the dated
 // facts, the referrers' thanks, who came back) are sent with their values
-// bound: each text is the same for every user and every day, and on a
-// new database without statistics each source still reads through an
-// index, never a scan of a table.
+// bound: each text is the same for every user, every day and every size
+// of Today, and on a new database without statistics each source still
+// reads through an index, never a scan of a table.
 func TestTodaysBoundReads(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
@@ -158,6 +158,13 @@ func TestTodaysBoundReads(t *testing.T) {
 	at = at.Add(26 * time.Hour) // another day, later in it
 	if again := texts(); strings.Join(again, "\n") != strings.Join(first, "\n") {
 		t.Errorf("the texts changed with the day:\n%q\n%q", first, again)
+	}
+	agent.TodaySize = 25 // a limit of its own for each source
+	if err := db.UpdateUserSettings(ctx, act, agent); err != nil {
+		t.Fatal(err)
+	}
+	if again := texts(); strings.Join(again, "\n") != strings.Join(first, "\n") {
+		t.Errorf("the texts changed with the size of Today:\n%q\n%q", first, again)
 	}
 	scan := regexp.MustCompile(`^SCAN (\w+)`)
 	for _, r := range reads {

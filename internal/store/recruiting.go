@@ -394,8 +394,8 @@ func (db *DB) Referred(ctx context.Context, act rapport.Actor, referrerID int64,
 	if visibleTo != 0 {
 		q.Where("person.owner_id = ?", b.v(visibleTo))
 	}
-	q.OrderExpr("person.created_at DESC, person.id DESC").Limit(int64(max(limit, 1)))
-	if err := db.readBound(ctx, &people, q.String(), b); err != nil {
+	q.OrderExpr("person.created_at DESC, person.id DESC")
+	if err := db.readBound(ctx, &people, b.limit(q.String(), max(limit, 1)), b); err != nil {
 		return nil, err
 	}
 	return people, db.decorate(ctx, orgID, people)

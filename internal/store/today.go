@@ -117,13 +117,13 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	org1, user2 := fb.v(orgID), fb.v(userID)
 	only := org.OnlyOwner(user) // 0 or userID
 	var fus []rapport.FollowUp
-	if err := db.unionAll(ctx, &fus, fb,
+	if err := db.unionAll(ctx, &fus, fb, 4*per,
 		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
 			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", org1, user2, fb.v(today)), "follow_up", only, user2).
-			OrderExpr("due_time, id").Limit(4*per),
+			OrderExpr("due_time, id"),
 		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
 			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", org1, user2, fb.v(today)), "follow_up", only, user2).
-			OrderExpr("due_on, id").Limit(4*per)); err != nil {
+			OrderExpr("due_on, id")); err != nil {
 		return nil, err
 	}
 	ids := newIDSet()
@@ -146,22 +146,22 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	sources := []*bun.SelectQuery{
 		// Never attempted: leads (newest first) and referrals.
 		owned().Where("first_attempt_at IS NULL AND last_live_at IS NULL AND (kind = 'lead' OR referred_by_id IS NOT NULL)").
-			OrderExpr("created_at DESC").Limit(per),
+			OrderExpr("created_at DESC"),
 		// New leads in their attempt plan, tried but never reached; and
 		// those whose plan is done, rested long enough to try again.
 		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at >= ?", b.v(planStart)).
-			OrderExpr("created_at DESC").Limit(per),
+			OrderExpr("created_at DESC"),
 		owned().Where("kind = 'lead' AND last_live_at IS NULL AND first_attempt_at IS NOT NULL AND created_at < ? AND last_attempt_at <= ?",
-			b.v(planStart), b.v(nowUTC.Add(-time.Duration(org.RestDays())*24*time.Hour))).OrderExpr("last_attempt_at DESC").Limit(per),
+			b.v(planStart), b.v(nowUTC.Add(-time.Duration(org.RestDays())*24*time.Hour))).OrderExpr("last_attempt_at DESC"),
 		// Someone known who came back lately.
 		owned().Where("came_back_at IS NOT NULL AND came_back_at >= ?", b.v(nowUTC.Add(-rapport.CameBackWindow))).
-			OrderExpr("came_back_at DESC").Limit(per),
+			OrderExpr("came_back_at DESC"),
 		// Keep-in-touch dates that have passed, longest overdue first.
-		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", b.v(nowUTC)).OrderExpr("touch_due_at").Limit(per),
+		owned().Where("touch_due_at IS NOT NULL AND touch_due_at <= ?", b.v(nowUTC)).OrderExpr("touch_due_at"),
 		// Birthdays and home anniversaries today. The "> 0" terms name
 		// the partial indexes' conditions, so SQLite knows it may use them.
-		owned().Where("birthday_month > 0 AND birthday_month = ?", b.v(int(m))).Where(anyID(db.ro, "birthday_day"), b.v(days)).Limit(per),
-		owned().Where("home_month > 0 AND home_month = ?", b.v(int(m))).Where(anyID(db.ro, "home_day"), b.v(days)).Limit(per),
+		owned().Where("birthday_month > 0 AND birthday_month = ?", b.v(int(m))).Where(anyID(db.ro, "birthday_day"), b.v(days)),
+		owned().Where("home_month > 0 AND home_month = ?", b.v(int(m))).Where(anyID(db.ro, "home_day"), b.v(days)),
 	}
 	// Top-fifth recruits by 12-month volume with no live conversation in
 	// the quiet period.
@@ -173,7 +173,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if threshold > 0 {
 		topSrc = len(sources)
 		sources = append(sources, owned().Where("kind = 'recruit' AND volume_12m > 0 AND volume_12m >= ? AND (last_live_at IS NULL OR last_live_at < ?)",
-			b.v(threshold), b.v(nowUTC.Add(-rapport.TopProducerQuiet))).OrderExpr("volume_12m DESC").Limit(per))
+			b.v(threshold), b.v(nowUTC.Add(-rapport.TopProducerQuiet))).OrderExpr("volume_12m DESC"))
 	}
 	// Agents at an office (or brokerage) with recent news, still being
 	// recruited, largest producers first.
@@ -194,7 +194,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		if len(closed) > 0 {
 			q.Where("(stage_id IS NULL OR NOT ("+anyID(db.ro, "stage_id")+"))", b.v(idList(closed)))
 		}
-		sources = append(sources, q.OrderExpr("volume_12m DESC").Limit(per))
+		sources = append(sources, q.OrderExpr("volume_12m DESC"))
 	}
 	for i, q := range sources {
 		sources[i] = q.ColumnExpr("? AS src", i)
@@ -203,7 +203,7 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		Src int   `bun:"src"`
 		ID  int64 `bun:"id"`
 	}
-	if err := db.unionAll(ctx, &hits, b, sources...); err != nil {
+	if err := db.unionAll(ctx, &hits, b, per, sources...); err != nil {
 		return nil, err
 	}
 	top := map[int64]bool{}
@@ -467,10 +467,10 @@ func readLatest(table string) *hotRead {
 }
 
 // unionAll runs queries (written with b's placeholders), each with its
-// own order and limit, as one statement, and scans their rows, in order,
-// into dest: one round trip and one statement to prepare rather than one
-// of each per query.
-func (db *DB) unionAll(ctx context.Context, dest any, b *bound, qs ...*bun.SelectQuery) error {
+// own order and a limit of n rows, as one statement, and scans their
+// rows, in order, into dest: one round trip and one statement to prepare
+// rather than one of each per query.
+func (db *DB) unionAll(ctx context.Context, dest any, b *bound, n int64, qs ...*bun.SelectQuery) error {
 	if len(qs) == 0 {
 		return nil
 	}
@@ -479,7 +479,7 @@ func (db *DB) unionAll(ctx context.Context, dest any, b *bound, qs ...*bun.Selec
 		if i > 0 {
 			t.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&t, "SELECT * FROM (%s) AS q%d", q.String(), i)
+		fmt.Fprintf(&t, "SELECT * FROM (%s) AS q%d", b.limit(q.String(), int(n)), i)
 	}
 	return db.readBound(ctx, dest, t.String(), b)
 }

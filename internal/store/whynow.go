@@ -27,8 +27,8 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 	var facts []rapport.Fact
 	q := db.ro.NewSelect().Model(&facts).
 		Where("org_id = ? AND on_date <> '' AND on_date >= ? AND on_date <= ?", org1, b.v(today), b.v(today.AddDays(maxRemindDays))).
-		Where("person_id IN (?)", owned).OrderExpr("on_date, id").Limit(10 * per)
-	if err := db.readBound(ctx, &facts, q.String(), b); err != nil {
+		Where("person_id IN (?)", owned).OrderExpr("on_date, id")
+	if err := db.readBound(ctx, &facts, b.limit(q.String(), int(10*per)), b); err != nil {
 		return nil, nil, err
 	}
 	dated := facts[:0]
@@ -75,8 +75,8 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 		Where("p.org_id = ? AND p.referred_by_id IS NOT NULL", b.v(org.ID)).
 		Where("r.owner_id = ? AND r.archived_at IS NULL AND r.do_not_call = ?", b.v(user.ID), false).
 		Where(anyID(db.ro, "sc.to_stage_id"), b.v(idList(milestones))).
-		OrderExpr("sc.at DESC").Limit(per)
-	if err := db.readBound(ctx, &rows, q.String(), b); err != nil {
+		OrderExpr("sc.at DESC")
+	if err := db.readBound(ctx, &rows, b.limit(q.String(), int(per)), b); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
