@@ -185,8 +185,9 @@ func (db *DB) handover(ctx context.Context, tx bun.Tx, orgID, personID, from, to
 // Every member sees it: any agent may claim one.
 func (db *DB) Pond(ctx context.Context, act rapport.Actor, limit int) ([]rapport.Person, error) {
 	var ps []rapport.Person
-	err := db.ro.NewSelect().Model(&ps).Where("org_id = ? AND in_pond AND archived_at IS NULL", act.Org).
-		OrderExpr("assigned_at, id").Limit(int64(limit)).Scan(ctx)
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&ps).Where("org_id = ? AND in_pond AND archived_at IS NULL", b.v(act.Org)).OrderExpr("assigned_at, id")
+	err := db.readBound(ctx, &ps, b.limit(q.String(), limit), b)
 	if err != nil || len(ps) == 0 {
 		return ps, err
 	}

@@ -502,10 +502,10 @@ func (db *DB) Conversation(ctx context.Context, act rapport.Actor, id int64) (*r
 func (db *DB) LiveTimes(ctx context.Context, act rapport.Actor, userID int64, since time.Time) ([]time.Time, error) {
 	orgID := act.Org
 	var ts []time.Time
-	err := db.ro.NewSelect().Table("conversations").Column("occurred_at").
-		Where("org_id = ? AND user_id = ? AND live = ? AND occurred_at >= ?", orgID, userID, true, since.UTC()).
-		Scan(ctx, &ts)
-	return ts, err
+	b := &bound{}
+	q := db.ro.NewSelect().Table("conversations").Column("occurred_at").
+		Where("org_id = ? AND user_id = ? AND live = ? AND occurred_at >= ?", b.v(orgID), b.v(userID), true, b.v(since.UTC()))
+	return ts, db.readBound(ctx, &ts, q.String(), b)
 }
 
 // WorkedSince counts the people the user worked since a moment (an
@@ -513,10 +513,10 @@ func (db *DB) LiveTimes(ctx context.Context, act rapport.Actor, userID int64, si
 func (db *DB) WorkedSince(ctx context.Context, act rapport.Actor, userID int64, since time.Time) (int, error) {
 	orgID := act.Org
 	var n int
-	err := db.ro.NewSelect().Table("conversations").ColumnExpr("COUNT(DISTINCT person_id)").
-		Where("org_id = ? AND user_id = ? AND occurred_at >= ? AND (direction = 'outbound' OR live = ?)", orgID, userID, since.UTC(), true).
-		Scan(ctx, &n)
-	return n, err
+	b := &bound{}
+	q := db.ro.NewSelect().Table("conversations").ColumnExpr("COUNT(DISTINCT person_id)").
+		Where("org_id = ? AND user_id = ? AND occurred_at >= ? AND (direction = 'outbound' OR live = ?)", b.v(orgID), b.v(userID), b.v(since.UTC()), true)
+	return n, db.readBound(ctx, &n, q.String(), b)
 }
 
 // ConversationFilter narrows a conversation list.

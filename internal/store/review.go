@@ -321,9 +321,10 @@ func (db *DB) Leaderboard(ctx context.Context, act rapport.Actor, at time.Time) 
 func (db *DB) CallBlocks(ctx context.Context, act rapport.Actor, userID int64) ([]rapport.CallBlock, error) {
 	orgID := act.Org
 	var bs []rapport.CallBlock
-	err := db.ro.NewSelect().Model(&bs).Where("org_id = ? AND user_id = ?", orgID, userID).
-		OrderExpr("(weekday + 6) % 7, start_minute, id").Scan(ctx)
-	return bs, err
+	b := &bound{}
+	q := db.ro.NewSelect().Model(&bs).Where("org_id = ? AND user_id = ?", b.v(orgID), b.v(userID)).
+		OrderExpr("(weekday + 6) % 7, start_minute, id")
+	return bs, db.readBound(ctx, &bs, q.String(), b)
 }
 
 // AddCallBlock saves a new call block; blocks of one user may not overlap.
