@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
 )
@@ -56,7 +57,7 @@ func TestTrustProxies(t *testing.T) {
 func TestLimit(t *testing.T) {
 	var at, most atomic.Int32
 	gate, entered := make(chan struct{}), make(chan struct{}, 20)
-	h := httpx.Limit(3, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := httpx.Limit(3, time.Minute, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := at.Add(1)
 		for {
 			m := most.Load()
@@ -88,7 +89,7 @@ func TestLimit(t *testing.T) {
 
 	// Every place taken: a request whose client is gone is not worked on.
 	inside := make(chan struct{})
-	full := httpx.Limit(1, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	full := httpx.Limit(1, time.Millisecond, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/gone" {
 			t.Error("a request whose client gave up was worked on")
 		}
@@ -100,5 +101,11 @@ func TestLimit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	full.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/gone", nil).WithContext(ctx))
+	// One that finds no place within the wait is told to come back.
+	w := httptest.NewRecorder()
+	full.ServeHTTP(w, httptest.NewRequest("GET", "/gone", nil))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("no place within the wait: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
 	gate <- struct{}{}
 }

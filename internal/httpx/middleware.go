@@ -82,15 +82,21 @@ func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Ha
 }
 
 // Limit lets at most n requests work at once; the others wait their turn,
-// first come first served, until their client gives up. With more
-// requests at work than the machine has cores, they only share the CPU
-// more finely: each takes longer, the one holding SQLite's single writer
-// is as slow as every other, and the writes queued behind it wait the
-// longer. exempt names the requests that pass without waiting: cheap
-// ones (health checks, static files) and those that stay open (a live
-// stream would hold its place for as long as the page is open). n <= 0
-// lets every request through.
-func Limit(n int, exempt func(*http.Request) bool, next http.Handler) http.Handler {
+// first come first served. With more requests at work than the machine
+// has cores, they only share the CPU more finely: each takes longer, the
+// one holding SQLite's single writer is as slow as every other, and the
+// writes queued behind it wait the longer. A request that finds no place
+// within wait is answered 503 with Retry-After (the server is overloaded:
+// better a quick answer than work done after the client, or the proxy in
+// front, gave up, which a retry would then do twice); one whose client
+// gives up while waiting is dropped, never worked on. exempt names the
+// requests that pass without waiting: cheap ones (health checks, static
+// files) and those that stay open (a live stream would hold its place for
+// as long as the page is open). n <= 0 lets every request through.
+//
+// The time spent waiting is not in the request's logged duration (the
+// log is written inside).
+func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, next http.Handler) http.Handler {
 	if n <= 0 {
 		return next
 	}
@@ -102,8 +108,18 @@ func Limit(n int, exempt func(*http.Request) bool, next http.Handler) http.Handl
 		}
 		select {
 		case places <- struct{}{}:
-		case <-r.Context().Done():
-			return // the client gave up waiting
+		default:
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			select {
+			case places <- struct{}{}:
+			case <-r.Context().Done():
+				return // the client gave up waiting
+			case <-t.C:
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "The server is busy; try again in a moment.", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		defer func() { <-places }()
 		next.ServeHTTP(w, r)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/httpx"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -23,12 +24,8 @@ const (
 // New returns the handler serving api under APIPrefix, dav (when not nil)
 // under DAVPrefix, and web elsewhere, at most inFlight requests at once
 // (0: no limit; see httpx.Limit) but for health checks, static files and
-// live streams. The address books' discovery goes
-// to dav too: /.well-known/carddav, and a PROPFIND of the site's root
-// (where some contacts apps look first). So no DAV request meets the web
-// pages' sessions and cross-origin checks, and no session opens an
-// address book. proxies are the reverse proxies whose X-Forwarded-For is
-// believed.
+// the live stream. A request that waits longer than MaxWait for its turn
+// is answered 503.
 func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(APIPrefix, api)
@@ -42,14 +39,21 @@ func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int) http.
 	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r.WithContext(store.WithMemo(r.Context())))
 	})
-	return httpx.TrustProxies(proxies, httpx.Limit(inFlight, unqueued, remember))
+	return httpx.TrustProxies(proxies, httpx.Limit(inFlight, MaxWait, unqueued, remember))
 }
+
+// MaxWait is how long a request waits for its turn before it is answered
+// 503: well inside the server's read and write timeouts and a proxy's
+// usual one, so that no request is worked on after its client gave up.
+const MaxWait = 10 * time.Second
 
 // unqueued says whether a request passes the limit on requests at work
 // without waiting: a health check (a load balancer must not take a busy
 // server for a dead one), a static file (cheap, and the page it belongs to
-// already waited), a live stream (it stays open as long as its page).
+// already waited), Today's live stream (it stays open as long as its
+// page). Long requests that end (an export, an import's upload) take
+// their turn like any other.
 func unqueued(r *http.Request) bool {
 	return r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/static/") ||
-		strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+		(r.Method == http.MethodGet && r.URL.Path == "/today/live")
 }

@@ -186,8 +186,11 @@ func (db *DB) handover(ctx context.Context, tx bun.Tx, orgID, personID, from, to
 func (db *DB) Pond(ctx context.Context, act rapport.Actor, limit int) ([]rapport.Person, error) {
 	var ps []rapport.Person
 	b := &bound{}
-	q := db.ro.NewSelect().Model(&ps).Where("org_id = ? AND in_pond AND archived_at IS NULL", b.v(act.Org)).OrderExpr("assigned_at, id")
-	err := db.readBound(ctx, &ps, b.limit(q.String(), limit), b)
+	text := db.ro.NewSelect().Model(&ps).Where("org_id = ? AND in_pond AND archived_at IS NULL", b.v(act.Org)).OrderExpr("assigned_at, id").String()
+	if limit > 0 {
+		text = b.limit(text, limit)
+	}
+	err := db.readBound(ctx, &ps, text, b)
 	if err != nil || len(ps) == 0 {
 		return ps, err
 	}

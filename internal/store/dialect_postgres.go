@@ -146,7 +146,9 @@ func pgListen(ctx context.Context, sqldb *sql.DB, channel string, ready func(), 
 }
 
 // dollarPlaceholders numbers the "?" of text outside quotes as $1, $2…
-// for PostgreSQL.
+// for PostgreSQL, and writes a numbered "?N" (a bound read's) as $N. A
+// text uses one form or the other, never both: SQLite numbers a bare "?"
+// after a "?N" differently.
 func dollarPlaceholders(text string) string {
 	var b strings.Builder
 	n := 0

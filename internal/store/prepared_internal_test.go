@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,12 +93,13 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 	}
 }
 
-// Today's reads built per call (its sources, the follow-ups, the dated
-// facts, the referrers' thanks, who came back) are sent with their values
-// bound: each text is the same for every user, every day and every size
-// of Today, and on a new database without statistics each source still
-// reads through an index, never a scan of a table.
-func TestTodaysBoundReads(t *testing.T) {
+// The reads built per call — Today's (its sources, the follow-ups, the
+// dated facts, the referrers' thanks, who came back) and the person
+// page's — are sent with their values bound: each of Today's texts is the
+// same for every user, every day and every size of Today; every value has
+// its place in the text and every place its value; and on a new database
+// without statistics no read scans a table.
+func TestBoundReads(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
 	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "today.db"), Now: func() time.Time { return at }})
@@ -165,6 +167,43 @@ func TestTodaysBoundReads(t *testing.T) {
 	}
 	if again := texts(); strings.Join(again, "\n") != strings.Join(first, "\n") {
 		t.Errorf("the texts changed with the size of Today:\n%q\n%q", first, again)
+	}
+	// The person page's reads, and Today's others, are bound too.
+	p := &rapport.Person{FirstName: "Maria", Kind: rapport.KindSphere, OwnerID: agent.ID}
+	if err := db.CreatePerson(ctx, act, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []func() error{
+		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
+		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
+		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
+		func() error { _, err := db.Records(ctx, act, p.ID); return err },
+		func() error { _, err := db.PhoneSharers(ctx, act, p.ID); return err },
+		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
+		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
+		func() error { _, err := db.Pond(ctx, act, 20); return err },
+	} {
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every value has its place in the text and every place its value
+	// (SQLite passes over a value too many; PostgreSQL refuses it).
+	num := regexp.MustCompile(`\?(\d+)`)
+	for _, r := range reads {
+		places := map[int]bool{}
+		for _, m := range num.FindAllStringSubmatch(r.text, -1) {
+			n, _ := strconv.Atoi(m[1])
+			places[n] = true
+		}
+		if len(places) != len(r.args) {
+			t.Errorf("%d values for %d places: %s", len(r.args), len(places), r.text)
+		}
+		for n := range places {
+			if n < 1 || n > len(r.args) {
+				t.Errorf("place ?%d without a value (%d values): %s", n, len(r.args), r.text)
+			}
+		}
 	}
 	scan := regexp.MustCompile(`^SCAN (\w+)`)
 	for _, r := range reads {
