@@ -124,7 +124,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 		q.Where("user_id = ?", b.v(f.UserID))
 	}
 	if act.Only != 0 {
-		aboutOwnPerson(q, "follow_up", act.Only, b.v(act.Only))
+		q.Where(ownPerson("follow_up"), b.v(act.Only))
 	}
 	if f.PersonID != 0 {
 		q.Where("person_id = ?", b.v(f.PersonID))

@@ -30,7 +30,7 @@ import (
 // error on a hot read inside a write transaction, but the transaction's
 // writes and commit, which meet the same fault, report it.
 type hotRead struct {
-	build func(q bun.IDB) string // the text, "?" where each value goes
+	build func(q bun.IDB) string // the text, "?" (or "?N") where each value goes
 	texts sync.Map               // by dialect: the text as it is sent
 }
 
@@ -168,11 +168,7 @@ func (db *DB) readBound(ctx context.Context, dest any, text string, b *bound) er
 	if db.sawBound != nil {
 		db.sawBound(text, b.args)
 	}
-	rows, err := db.queryText(ctx, db.ro, text, b.args)
-	if err != nil {
-		return err
-	}
-	return db.ro.ScanRows(ctx, rows, dest)
+	return db.readText(ctx, db.ro, dest, text, b.args)
 }
 
 // readOne runs h and scans its one row into dest (a model, as for bun's
@@ -198,7 +194,12 @@ func (db *DB) readOne(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 // readAll runs h and scans all its rows into dest (a pointer to a slice
 // of models, or of values).
 func (db *DB) readAll(ctx context.Context, q bun.IDB, dest any, h *hotRead, args ...any) error {
-	rows, err := db.query(ctx, q, h, args...)
+	return db.readText(ctx, q, dest, h.sql(db), args)
+}
+
+// readText runs text with args on q and scans all its rows into dest.
+func (db *DB) readText(ctx context.Context, q bun.IDB, dest any, text string, args []any) error {
+	rows, err := db.queryText(ctx, q, text, args)
 	if err != nil {
 		return err
 	}

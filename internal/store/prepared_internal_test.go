@@ -51,14 +51,7 @@ func TestBindArgsIDLists(t *testing.T) {
 // without statistics — never through the organisation's whole book.
 func TestIDListReadsLookUpEachID(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := newPlanDB(t, time.Now)
 	for name, c := range map[string]struct {
 		h    *hotRead
 		args []any
@@ -102,14 +95,7 @@ func TestIDListReadsLookUpEachID(t *testing.T) {
 func TestBoundReads(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
-	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "today.db"), Now: func() time.Time { return at }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := newPlanDB(t, func() time.Time { return at })
 	org := &rapport.Org{Name: "Plan Realty", Slug: "plan", Region: "US", TZ: "America/Chicago", Visibility: rapport.VisibilityOwn}
 	owner := &rapport.User{Email: "owner@plan.test", Name: "Owner", Role: rapport.RoleOwner, PasswordHash: "-"}
 	if err := db.CreateOrg(ctx, org, owner); err != nil {
@@ -214,6 +200,21 @@ func TestBoundReads(t *testing.T) {
 			}
 		}
 	}
+}
+
+// newPlanDB is a new SQLite database, migrated, without statistics: the
+// plans the tests read are the planner's guesses, as on a new server.
+func newPlanDB(t *testing.T, now func() time.Time) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), Options{URL: filepath.Join(t.TempDir(), "plan.db"), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func explain(ctx context.Context, t *testing.T, db *DB, text string, args []any) []string {

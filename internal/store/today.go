@@ -110,20 +110,20 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	// longest overdue first. (Each list of queries goes as one statement.)
 	// A follow-up someone gave the user about a person the user may not
 	// see (the organisation keeps people private to their owner) is left
-	// out, as everywhere else.
-	// The statements' values are bound (their texts are one of a few for
-	// every user and day, prepared once); orgID and userID are ?1 and ?2.
+	// out, as everywhere else. The statements' values are bound (their
+	// texts are one of a few for every user and day, prepared once).
 	fb := &bound{}
 	org1, user2 := fb.v(orgID), fb.v(userID)
-	only := org.OnlyOwner(user) // 0 or userID
+	open := func(due, order string) *bun.SelectQuery {
+		q := db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
+			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on "+due+" ?", org1, user2, fb.v(today)).OrderExpr(order)
+		if org.OnlyOwner(user) != 0 {
+			q.Where(ownPerson("follow_up"), user2)
+		}
+		return q
+	}
 	var fus []rapport.FollowUp
-	if err := db.unionAll(ctx, &fus, fb, 4*per,
-		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on = ?", org1, user2, fb.v(today)), "follow_up", only, user2).
-			OrderExpr("due_time, id"),
-		aboutOwnPerson(db.ro.NewSelect().Model((*rapport.FollowUp)(nil)).
-			Where("org_id = ? AND user_id = ? AND status = 'open' AND due_on < ?", org1, user2, fb.v(today)), "follow_up", only, user2).
-			OrderExpr("due_on, id")); err != nil {
+	if err := db.unionAll(ctx, &fus, fb, 4*per, open("=", "due_time, id"), open("<", "due_on, id")); err != nil {
 		return nil, err
 	}
 	ids := newIDSet()

@@ -18,17 +18,18 @@ import (
 
 // aboutOwnPerson keeps, of a query on a table with org_id and person_id
 // columns under alias, the rows about people owned by visibleTo (any
-// person when it is 0). arg, when given, is written in visibleTo's place
-// (its placeholder in a bound statement).
-func aboutOwnPerson(q *bun.SelectQuery, alias string, visibleTo int64, arg ...any) *bun.SelectQuery {
+// person when it is 0).
+func aboutOwnPerson(q *bun.SelectQuery, alias string, visibleTo int64) *bun.SelectQuery {
 	if visibleTo == 0 {
 		return q
 	}
-	var v any = visibleTo
-	if len(arg) > 0 {
-		v = arg[0]
-	}
-	return q.Where("EXISTS (SELECT 1 FROM people vp WHERE vp.org_id = "+alias+".org_id AND vp.id = "+alias+".person_id AND vp.owner_id = ?)", v)
+	return q.Where(ownPerson(alias), visibleTo)
+}
+
+// ownPerson is aboutOwnPerson's condition, "?" standing for the owner (a
+// bound read gives its placeholder).
+func ownPerson(alias string) string {
+	return "EXISTS (SELECT 1 FROM people vp WHERE vp.org_id = " + alias + ".org_id AND vp.id = " + alias + ".person_id AND vp.owner_id = ?)"
 }
 
 // CheckVisible reports a not-found error unless the person is the
