@@ -35,6 +35,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	killAfter := fs.Duration("kill-after", 0, "with --servers 2 or more: kill one server (SIGKILL) this long into the mix (default: half the duration, unless --disrupt-cmd is given; 0: none)")
 	disruptAfter := fs.Duration("disrupt-after", 0, "with --disrupt-cmd: when to run it (default: half the duration)")
 	disruptCmd := fs.String("disrupt-cmd", "", "with --load: a shell command to run in the middle of the mix (a failover drill)")
+	again := fs.Bool("again", false, "measure the pages again on the book an earlier run left in --dir, without importing it")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run (the bench's own server and load together) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -53,7 +54,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !*load {
-		res, err := bench.Run(ctx, bench.Options{People: *people, Requests: *requests, Dir: *dir, Progress: stdout})
+		res, err := bench.Run(ctx, bench.Options{People: *people, Requests: *requests, Dir: *dir, Progress: stdout, Again: *again})
 		if err != nil {
 			return err
 		}
@@ -228,6 +229,9 @@ func printScale(w io.Writer, res *bench.Result) {
 		{"healthz p50 (baseline)", res.HealthP50, "ms"}, {"peak memory", res.PeakRSSMB, "MB"},
 	}
 	for _, r := range rows {
+		if r.v == 0 {
+			continue // not measured (bench --again does not import)
+		}
 		fmt.Fprintf(w, "%-28s %12.2f %s\n", r.name, r.v, r.unit)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,6 +47,10 @@ type Options struct {
 	Dir string
 	// Progress receives a line for each step.
 	Progress io.Writer
+	// Again measures the pages once more on the book an earlier run left
+	// in Dir, without generating or importing it (for trying a change to
+	// a page: the import takes most of a run).
+	Again bool
 }
 
 // Result is what a run measured.
@@ -90,6 +95,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		defer os.RemoveAll(d)
 		dir = d
+	}
+	if o.Again {
+		return again(ctx, o, say)
 	}
 	res := &Result{People: o.People}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -159,6 +167,38 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	if err := measure(ctx, db, org, users, o, res, say); err != nil {
+		return nil, err
+	}
+	res.PeakRSSMB = peakRSS()
+	return res, nil
+}
+
+// again measures the pages on the book an earlier run left in o.Dir.
+func again(ctx context.Context, o Options, say func(string, ...any)) (*Result, error) {
+	if o.Dir == "" {
+		return nil, errors.New("measuring again needs the directory of an earlier run (--dir)")
+	}
+	path := filepath.Join(o.Dir, "bench.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no earlier run's book to measure: %w", err)
+	}
+	db, err := store.Open(ctx, store.Options{URL: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	org, err := db.OrgBySlug(ctx, "bench")
+	if err != nil {
+		return nil, err
+	}
+	all, err := db.Users(ctx, rapport.Actor{Org: org.ID})
+	if err != nil {
+		return nil, err
+	}
+	// In the order setup made them: the owner, then the agents.
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	res := &Result{}
+	if err := measure(ctx, db, org, all, o, res, say); err != nil {
 		return nil, err
 	}
 	res.PeakRSSMB = peakRSS()

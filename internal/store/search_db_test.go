@@ -15,7 +15,10 @@ func TestSearchAndFilters(t *testing.T) {
 			Phones: []rapport.Phone{{Number: "+13125550142"}}, Tags: []string{"buyer"}})
 		f.person(t, rapport.Person{FirstName: "Jo", LastName: "O'Brien", Kind: rapport.KindRecruit, Brokerage: "Summit Realty",
 			OwnerID: f.owner.ID, Notes: "Top lister in Lincoln Park"})
-		sphere := f.person(t, rapport.Person{FirstName: "Ann", LastName: "Lee", Kind: rapport.KindSphere, Tags: []string{"buyer", "golf"}})
+		// Ann's number shares José's first seven digits: a whole number
+		// finds one of them, its start both.
+		sphere := f.person(t, rapport.Person{FirstName: "Ann", LastName: "Lee", Kind: rapport.KindSphere, Tags: []string{"buyer", "golf"},
+			Phones: []rapport.Phone{{Number: "+13125550199"}}})
 		if err := f.db.AddFact(ctx, rapport.Member(f.org, f.agent), &rapport.Fact{PersonID: sphere.ID, Type: rapport.FactPassion, Text: "Restores vintage motorcycles"}); err != nil {
 			t.Fatal(err)
 		}
@@ -41,6 +44,10 @@ func TestSearchAndFilters(t *testing.T) {
 			"312.555.0142":           "[José]",
 			"+1 312 555 0142":        "[José]",
 			"5550142":                "[José]",
+			"(312) 555-0199":         "[Ann]",
+			"13125550199":            "[Ann]",
+			"312 555 01":             "[Ann José]",
+			"312555":                 "[Ann José]",
 			"o'brien":                "[Jo]",
 			"obrien":                 "[Jo]",
 			"summit":                 "[Jo]",

@@ -29,3 +29,22 @@ func TestPhoneTokens(t *testing.T) {
 		t.Errorf("phoneTokens = %q, want %q", got, want)
 	}
 }
+
+// A long run of digits is looked up whole; a long word by its ready
+// prefix list, its matches checked.
+func TestFTSQuery(t *testing.T) {
+	for _, c := range []struct {
+		tokens []string
+		q      string
+		long   []string
+	}{
+		{[]string{"3125550142"}, `"3125550142"*`, nil},
+		{[]string{"hernandez", "jo"}, `"hernan"* "jo"*`, []string{"hernandez"}},
+		{[]string{"12b", "unit4567"}, `"12b"* "unit45"*`, []string{"unit4567"}},
+	} {
+		q, long := ftsQuery(c.tokens)
+		if q != c.q || !reflect.DeepEqual(long, c.long) {
+			t.Errorf("ftsQuery(%q) = %s %q, want %s %q", c.tokens, q, long, c.q, c.long)
+		}
+	}
+}
