@@ -371,6 +371,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_, err := db.ForgetSignInFailures(ctx)
 		return err
 	})
+	jobs.Every("prune messages", time.Hour, func(ctx context.Context) error {
+		n, err := db.PruneMessages(ctx, time.Now())
+		if n > 0 {
+			log.Info("messages and webhook tries past their keeping removed", "count", n, "kept", store.MessageRetention.String())
+		}
+		return err
+	})
 	// Messages: the outbox's runner delivers what transactions wrote;
 	// the sweeps write what time causes (promises due, the agenda, the
 	// claim window). Signals (new leads on Today, new messages) come

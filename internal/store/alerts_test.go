@@ -384,3 +384,64 @@ func TestClaimWindowOnlyForNewLeads(t *testing.T) {
 		}
 	})
 }
+
+// Messages done with and webhook tries are kept MessageRetention, then
+// pruned in batches; pending messages stay whatever their age.
+func TestPruneMessages(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.device(t, f.agent)
+		owner := rapport.Member(f.org, f.owner)
+		lead := func(key, email string) {
+			t.Helper()
+			if _, err := f.db.RecordEvent(ctx, owner, event(key, "Inquiry", "Zillow",
+				rapport.Person{FirstName: "Lead", Emails: []rapport.Email{{Address: email}}})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lead("k1", "one@example.com")
+		ms := claimAll(t, f)
+		if len(ms) != 2 {
+			t.Fatalf("messages = %+v, want an email and a push", ms)
+		}
+		if err := f.db.MessageSent(ctx, &ms[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.MessageFailed(ctx, &ms[1], "410 gone", false, 0); err != nil {
+			t.Fatal(err)
+		}
+		lead("k2", "two@example.com") // two more, left pending
+		day := 24 * time.Hour
+		for i := 0; i < 1205; i++ { // more than one batch
+			if err := f.db.AddWebhookAttempt(ctx, f.org.ID, start.Add(-time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.db.AddWebhookAttempt(ctx, f.org.ID, start.Add(30*day)); err != nil {
+			t.Fatal(err)
+		}
+		count := func(table string) int {
+			t.Helper()
+			n, err := f.db.Rows(ctx, table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n, err := f.db.PruneMessages(ctx, start.Add(store.MessageRetention-day)); err != nil || n != 0 {
+			t.Fatalf("pruned %d (%v) before the retention ran out", n, err)
+		}
+		n, err := f.db.PruneMessages(ctx, start.Add(store.MessageRetention+day))
+		if err != nil || n != 2+1205 {
+			t.Fatalf("pruned %d (%v), want the sent and the dead message and 1205 tries", n, err)
+		}
+		if got := count("outbox"); got != 2 {
+			t.Errorf("outbox holds %d, want the 2 pending messages", got)
+		}
+		if got := count("webhook_attempts"); got != 1 {
+			t.Errorf("webhook log holds %d, want the later try", got)
+		}
+		if pending := claimAll(t, f); len(pending) != 2 {
+			t.Errorf("pending after the prune: %+v", pending)
+		}
+	})
+}

@@ -141,3 +141,15 @@ func SetListen(retry, idle time.Duration) (restore func()) {
 	listenRetry, listenRetryMax, listenIdle = retry, retry, idle
 	return func() { listenRetry, listenRetryMax, listenIdle = old, oldMax, oldIdle }
 }
+
+// AddWebhookAttempt logs a webhook's try made at at, for the pruning test.
+func (db *DB) AddWebhookAttempt(ctx context.Context, orgID int64, at time.Time) error {
+	_, err := db.rw.NewInsert().Model(&WebhookAttempt{OrgID: orgID, EndpointID: 1, MessageID: 1, Event: "person.created", Attempt: 1, At: at}).Exec(ctx)
+	return err
+}
+
+// Rows counts a table's rows.
+func (db *DB) Rows(ctx context.Context, table string) (int, error) {
+	n, err := db.ro.NewSelect().Table(table).Count(ctx)
+	return int(n), err
+}

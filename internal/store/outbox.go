@@ -288,6 +288,47 @@ func (db *DB) MessageFailed(ctx context.Context, m *Message, why string, retry b
 	return db.RecordDeliveries(ctx, []Delivery{{Message: m, Why: why, Retry: retry, Wait: wait}})
 }
 
+// MessageRetention is how long a message that is done with (sent,
+// skipped or dead) is kept after it fell due, and a webhook's try after it
+// was made: long enough to look into a complaint or replay a quarter's
+// webhooks, bounded so that a busy host's outbox and delivery log do not
+// grow for ever. (The sweeps' idempotency keys need a day or two.)
+const MessageRetention = 90 * 24 * time.Hour
+
+// pruneBatch is how many rows PruneMessages deletes a statement, so that
+// the single writer is never held for long.
+const pruneBatch = 1000
+
+// PruneMessages deletes the messages done with that fell due more than
+// MessageRetention before now, and the webhook tries made before then,
+// for every organisation (server-wide periodic work, safe on several
+// servers at once), a batch at a time. It returns how many rows went.
+func (db *DB) PruneMessages(ctx context.Context, now time.Time) (int64, error) {
+	cutoff := now.UTC().Add(-MessageRetention)
+	done := []string{OutboxSent, OutboxSkipped, OutboxDead}
+	var total int64
+	for _, old := range []struct {
+		table string
+		ids   *bun.SelectQuery
+	}{
+		{"outbox", db.rw.NewSelect().Table("outbox").Column("id").Where("status IN (?)", bun.In(done)).Where("not_before < ?", cutoff)},
+		{"webhook_attempts", db.rw.NewSelect().Table("webhook_attempts").Column("id").Where("at < ?", cutoff)},
+	} {
+		for {
+			res, err := db.rw.NewDelete().Table(old.table).Where("id IN (?)", old.ids.Limit(pruneBatch)).Exec(ctx)
+			if err != nil {
+				return total, err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
 // NextMessageAt returns when the earliest pending message of lane falls
 // due (a leased one when its lease runs out), or the zero time when none
 // waits.
