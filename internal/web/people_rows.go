@@ -1,0 +1,79 @@
+package web
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// Rows are the people list's rows, written here rather than by
+// html/template: the template spent about 19 µs on a row (each value goes
+// through reflection, then through escapers it calls by reflection), so
+// that a page of fifty rows was most of a search's rendering. Every value
+// is escaped by escapeHTML, as html/template escapes it, and goes only
+// into text or a quoted attribute; TestPeopleRowsMatchTemplate holds the
+// output to what the template made of the same people.
+func (p *peoplePage) Rows() template.HTML {
+	var b strings.Builder
+	b.Grow(480 * len(p.People))
+	for i := range p.People {
+		p.row(&b, &p.People[i])
+	}
+	return template.HTML(b.String())
+}
+
+func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
+	b.WriteString("<li>\n<a class=\"person-link\" href=\"/people/")
+	b.WriteString(strconv.FormatInt(x.ID, 10))
+	b.WriteString("\"><span class=\"avatar small\" aria-hidden=\"true\">")
+	escapeHTML(b, x.Initials())
+	b.WriteString("</span><span class=\"name\">")
+	escapeHTML(b, x.Name())
+	b.WriteString("</span></a>\n<span class=\"badge kind-")
+	escapeHTML(b, string(x.Kind))
+	b.WriteString("\">")
+	escapeHTML(b, x.Kind.Label())
+	b.WriteString("</span>\n")
+	if st := p.Stages[x.StageID]; st != nil {
+		b.WriteString("<span class=\"badge stage\">")
+		escapeHTML(b, st.Name)
+		b.WriteString("</span>\n")
+	}
+	if x.DoNotCall {
+		b.WriteString("<span class=\"badge dnc\">Do not call</span>\n")
+	}
+	b.WriteString("<span class=\"meta\">\n")
+	if len(x.Phones) > 0 {
+		escapeHTML(b, p.Phone(x.Phones[0].Number))
+		b.WriteString("\n")
+	}
+	if len(x.Emails) > 0 {
+		b.WriteString(" · ")
+		escapeHTML(b, x.Emails[0].Address)
+		b.WriteString("\n")
+	}
+	if x.OwnerID != 0 {
+		b.WriteString(" · ")
+		escapeHTML(b, p.UserNames[x.OwnerID])
+		b.WriteString("\n")
+	}
+	if x.Kind == rapport.KindRecruit {
+		b.WriteString(" · ")
+		b.WriteString(strconv.Itoa(x.Units12m))
+		b.WriteString(" units, ")
+		escapeHTML(b, rapport.Money(x.Volume12m))
+		b.WriteString("\n")
+	}
+	b.WriteString("</span>\n</li>\n")
+}
+
+// htmlEscapes are the characters html/template escapes in text and in
+// quoted attribute values, with what it writes for them.
+var htmlEscapes = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+// escapeHTML writes s escaped for HTML text or a quoted attribute value.
+func escapeHTML(b *strings.Builder, s string) {
+	htmlEscapes.WriteString(b, s)
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// rowTemplate is the people list's rows as html/template wrote them before
+// Rows: the reference Rows is held to.
+const rowTemplate = `{{range .People}}
+  <li>
+    <a class="person-link" href="/people/{{.ID}}"><span class="avatar small" aria-hidden="true">{{.Initials}}</span><span class="name">{{.Name}}</span></a>
+    <span class="badge kind-{{.Kind}}">{{.Kind.Label}}</span>
+    {{with index $.Stages .StageID}}<span class="badge stage">{{.Name}}</span>{{end}}
+    {{if .DoNotCall}}<span class="badge dnc">Do not call</span>{{end}}
+    <span class="meta">
+      {{with .Phones}}{{$.Phone (index . 0).Number}}{{end}}
+      {{with .Emails}} · {{(index . 0).Address}}{{end}}
+      {{with .OwnerID}} · {{index $.UserNames .}}{{end}}
+      {{if eq .Kind "recruit"}} · {{.Units12m}} units, {{money .Volume12m}}{{end}}
+    </span>
+  </li>
+{{end}}`
+
+func TestPeopleRowsMatchTemplate(t *testing.T) {
+	ref := template.Must(template.New("rows").Funcs(template.FuncMap{"money": rapport.Money}).Parse(rowTemplate))
+	page := &peoplePage{Base: Base{Org: &rapport.Org{Region: "US"}, Now: time.Now(), Loc: time.UTC}}
+	page.Stages = map[int64]*rapport.Stage{7: {ID: 7, Name: `Hot <lead> & "ready" 'now' +1`}}
+	page.UserNames = map[int64]string{2: "Olive <O'Neil> & Co"}
+	page.People = []rapport.Person{
+		{ID: 1, FirstName: `<script>alert("x")</script>`, LastName: "O'Brien & +1", Kind: rapport.KindLead, StageID: 7, OwnerID: 2,
+			Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+13125550143"}},
+			Emails: []rapport.Email{{Address: "a+b@example.com"}, {Address: "second@example.com"}}},
+		{ID: 2, Kind: rapport.KindSphere},
+		{ID: 3, FirstName: "Ana\x00", LastName: "Ruiz", Kind: rapport.KindRecruit, DoNotCall: true, Units12m: 14, Volume12m: 6_250_000,
+			OwnerID: 99, StageID: 8, Phones: []rapport.Phone{{Number: "+442071838750"}}},
+		{ID: 4, FirstName: "Émile", LastName: "Zola", Kind: rapport.KindClient, Emails: []rapport.Email{{Address: "emile@example.fr"}}},
+		{ID: 5, FirstName: "Jo", Kind: rapport.Kind(`odd"kind`), OwnerID: 2},
+	}
+	var want bytes.Buffer
+	if err := ref.Execute(&want, page); err != nil {
+		t.Fatal(err)
+	}
+	space := regexp.MustCompile(`\s+`)
+	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, " ")) }
+	got := string(page.Rows())
+	if norm(got) != norm(want.String()) {
+		t.Errorf("rows differ from the template's:\ngot:  %s\nwant: %s", norm(got), norm(want.String()))
+	}
+	for _, bad := range []string{"<script>", `"x"`, "O'Brien", "<lead>", "<O'Neil>", "\x00", `odd"kind`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("rows hold %q unescaped", bad)
+		}
+	}
+	if page.People = nil; page.Rows() != "" {
+		t.Error("rows of no one")
+	}
+}
+
+// BenchmarkPeopleRender renders the people list with no rows and with a
+// page of fifty: what the rows cost.
+func BenchmarkPeopleRender(b *testing.B) {
+	a, err := loadAssets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := parseViews(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	org := &rapport.Org{ID: 1, Name: "Acme", Region: "US", TZ: "America/Chicago"}
+	u := &rapport.User{ID: 2, OrgID: 1, Name: "Agent", Role: rapport.RoleAgent}
+	var people []rapport.Person
+	for i := 0; i < 50; i++ {
+		people = append(people, rapport.Person{ID: int64(1000 + i), FirstName: "Maria", LastName: fmt.Sprintf("Smith%d", i), Kind: rapport.KindLead,
+			OwnerID: 2, Phones: []rapport.Phone{{Number: "+13125550142"}}, Emails: []rapport.Email{{Address: "maria@example.com"}}})
+	}
+	for _, n := range []int{0, 50} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			page := &peoplePage{Base: Base{Title: "People", User: u, Org: org, Now: time.Now(), Loc: time.UTC}, Form: newForm(nil), Kinds: rapport.Kinds,
+				People: people[:n], FactTypes: rapport.FactTypes}
+			page.lookups.UserNames = map[int64]string{2: "Agent"}
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := v.pages["people"].ExecuteTemplate(&buf, "layout.html", page); err != nil {
+					b.Fatal(err)
+				}
+			}
+			io.Discard.Write(buf.Bytes())
+		})
+	}
+}
