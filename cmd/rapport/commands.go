@@ -336,7 +336,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proxies, _ := cfg.Proxies() // checked by Validate
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           server.New(app, apiServer, carddav.New(carddav.Options{DB: db, Logger: log}), proxies, cfg.InFlight()),
+		Handler:           server.New(app, apiServer, carddav.New(carddav.Options{DB: db, Logger: log}), proxies, cfg.InFlight(), log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -369,7 +369,7 @@ func measure(ctx context.Context, db *store.DB, org *rapport.Org, users []rappor
 	if err != nil {
 		return err
 	}
-	srv := httptest.NewServer(server.New(app, apiSrv, nil, nil, config.DefaultInFlight()))
+	srv := httptest.NewServer(server.New(app, apiSrv, nil, nil, config.DefaultInFlight(), nil))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -320,7 +320,7 @@ func loadHandler(db *store.DB, org int64) (http.Handler, error) {
 	// they are (one address for all would be an office of hundreds).
 	mux := http.NewServeMux()
 	mux.Handle("GET "+baselinePath+"{id}", baselinePage(db, org))
-	mux.Handle("/", server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, config.DefaultInFlight()))
+	mux.Handle("/", server.New(app, apiSrv, nil, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, config.DefaultInFlight(), nil))
 	return mux, nil
 }
 

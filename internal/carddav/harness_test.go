@@ -75,7 +75,7 @@ func newHarness(t *testing.T, db *store.DB, clock *storetest.Clock) *harness {
 	}
 	apiSrv := api.New(api.Options{DB: db, Now: clock.Now, Logger: log})
 	dav := carddav.New(carddav.Options{DB: db, Now: clock.Now, Logger: log})
-	all := server.New(app, apiSrv, dav, nil, config.DefaultInFlight())
+	all := server.New(app, apiSrv, dav, nil, config.DefaultInFlight(), nil)
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

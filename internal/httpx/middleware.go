@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -50,8 +51,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// LogRequests logs each request with its status and duration (path says
-// how a path is written to the log: a reset link's token is not), and
+// LogRequests logs each request with its status and duration, and how
+// long it waited for its turn under Limit when it did (path says how a
+// path is written to the log: a reset link's token is not), and
 // turns a panic into a 500 rather than a dropped connection. Static
 // assets are not logged.
 func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Handler) http.Handler {
@@ -74,8 +76,15 @@ func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Ha
 			if strings.HasPrefix(r.URL.Path, "/static/") {
 				return
 			}
-			log.Info("request", "method", r.Method, "path", path(r), "status", sw.status,
-				"ms", float64(time.Since(start).Microseconds())/1000)
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK // what net/http sends for a handler that wrote nothing
+			}
+			attrs := []any{"method", r.Method, "path", path(r), "status", status, "ms", millis(time.Since(start))}
+			if d := Waited(r); d > 0 {
+				attrs = append(attrs, "queued_ms", millis(d))
+			}
+			log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -94,9 +103,12 @@ func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Ha
 // files) and those that stay open (a live stream would hold its place for
 // as long as the page is open). n <= 0 lets every request through.
 //
-// The time spent waiting is not in the request's logged duration (the
-// log is written inside).
-func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, next http.Handler) http.Handler {
+// A request that waited carries how long (Waited), for the request log
+// written inside; one refused or given up while waiting is logged here
+// (log, when not nil), with its path cut to its first segment, since the
+// rest may be a secret (a reset link's token) that only the handler's own
+// log knows to hide.
+func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog.Logger, next http.Handler) http.Handler {
 	if n <= 0 {
 		return next
 	}
@@ -109,13 +121,23 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, next http
 		select {
 		case places <- struct{}{}:
 		default:
+			start := time.Now()
 			t := time.NewTimer(wait)
 			defer t.Stop()
 			select {
 			case places <- struct{}{}:
+				r = r.WithContext(context.WithValue(r.Context(), waitedKey{}, time.Since(start)))
 			case <-r.Context().Done():
-				return // the client gave up waiting
+				if log != nil {
+					log.Info("request given up waiting for its turn", "method", r.Method, "path", firstSegment(r.URL.Path),
+						"queued_ms", millis(time.Since(start)))
+				}
+				return
 			case <-t.C:
+				if log != nil {
+					log.Warn("request refused: the server is busy", "method", r.Method, "path", firstSegment(r.URL.Path),
+						"status", http.StatusServiceUnavailable, "queued_ms", millis(time.Since(start)))
+				}
 				w.Header().Set("Retry-After", "1")
 				http.Error(w, "The server is busy; try again in a moment.", http.StatusServiceUnavailable)
 				return
@@ -125,3 +147,22 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, next http
 		next.ServeHTTP(w, r)
 	})
 }
+
+type waitedKey struct{}
+
+// Waited is how long the request waited for its turn under Limit: 0 when
+// it found a place at once.
+func Waited(r *http.Request) time.Duration {
+	d, _ := r.Context().Value(waitedKey{}).(time.Duration)
+	return d
+}
+
+// firstSegment is a path cut to its first segment ("/reset/…").
+func firstSegment(p string) string {
+	if i := strings.IndexByte(strings.TrimPrefix(p, "/"), '/'); i >= 0 {
+		return p[:i+1] + "/…"
+	}
+	return p
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

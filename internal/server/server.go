@@ -6,6 +6,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -25,8 +26,8 @@ const (
 // under DAVPrefix, and web elsewhere, at most inFlight requests at once
 // (0: no limit; see httpx.Limit) but for health checks, static files and
 // the live stream. A request that waits longer than MaxWait for its turn
-// is answered 503.
-func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int) http.Handler {
+// is answered 503, and logged to log (when not nil).
+func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(APIPrefix, api)
 	if dav != nil {
@@ -39,7 +40,7 @@ func New(web, api, dav http.Handler, proxies []netip.Prefix, inFlight int) http.
 	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(w, r.WithContext(store.WithMemo(r.Context())))
 	})
-	return httpx.TrustProxies(proxies, httpx.Limit(inFlight, MaxWait, unqueued, remember))
+	return httpx.TrustProxies(proxies, httpx.Limit(inFlight, MaxWait, unqueued, log, remember))
 }
 
 // MaxWait is how long a request waits for its turn before it is answered

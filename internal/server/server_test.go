@@ -20,7 +20,7 @@ func TestRoutesAndProxies(t *testing.T) {
 	who := func(name string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, name+" "+httpx.ClientIP(r)) })
 	}
-	h := server.New(who("web"), who("api"), who("dav"), []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, 0)
+	h := server.New(who("web"), who("api"), who("dav"), []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, 0, nil)
 	for req, want := range map[string]string{"GET /today": "web 203.0.113.7", "GET /": "web 203.0.113.7", "GET /api/v1/people": "api 203.0.113.7",
 		"GET /api/v2/x": "web 203.0.113.7", "PROPFIND /dav/7/addressbooks/": "dav 203.0.113.7", "GET /.well-known/carddav": "dav 203.0.113.7",
 		"PROPFIND /": "dav 203.0.113.7", "PROPFIND /today": "web 203.0.113.7", "GET /davx": "web 203.0.113.7"} {
@@ -48,7 +48,7 @@ func TestLimitLeavesHealthAndStreamsAlone(t *testing.T) {
 			<-hold
 		}
 	})
-	h := server.New(web, web, nil, nil, 1)
+	h := server.New(web, web, nil, nil, 1, nil)
 	done := make(chan struct{})
 	go func() {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/slow", nil))

@@ -64,7 +64,7 @@ func TestAPIKeyShownOnceAndRevokedAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(server.New(app, api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()}), nil, nil, config.DefaultInFlight()))
+		srv := httptest.NewServer(server.New(app, api.New(api.Options{DB: h.db, Now: h.clock.Now, Logger: quietLog()}), nil, nil, config.DefaultInFlight(), nil))
 		defer srv.Close()
 		h.srv = srv
 		c := h.signedIn(a.agent.Email)
