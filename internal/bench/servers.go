@@ -37,6 +37,7 @@ func startProcess(name, addr string, cmd *exec.Cmd) (*process, error) {
 		cmd.Stdout = p.log
 	}
 	cmd.Stderr = p.log
+	dieWithBench(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", name, cmd.Path, err)
 	}
