@@ -35,6 +35,9 @@ type PeopleFilter struct {
 	// from the previous page's Next.
 	Limit  int
 	Cursor string
+	// NoTags leaves the people's tags unread: for a list that does not
+	// show them (the people page), one statement fewer a page.
+	NoTags bool
 }
 
 // PeoplePage is one page of the people list. Next is empty on the last page.
@@ -166,7 +169,7 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		last := page.People[limit-1]
 		page.Next = cursor{set: true, name: last.SortName, id: last.ID}.encode()
 	}
-	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
 }
 
 // filtered adds the filters other than the search to a query on people.
@@ -255,7 +258,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		// next page carries on below the last one read.
 		page.Next = cursor{set: true, byID: true, id: before}.encode()
 	}
-	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
 }
 
 // listByID pages through people in the order they were added, newest
@@ -284,7 +287,7 @@ func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, c
 		page.People = people[:limit]
 		page.Next = cursor{set: true, byID: true, id: page.People[limit-1].ID}.encode()
 	}
-	return page, db.loadDetails(ctx, db.ro, orgID, page.People)
+	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
 }
 
 // cursor is where a page of the people list continues: after a name and

@@ -414,6 +414,11 @@ func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport
 
 // loadDetails fills in phones, emails and tags for a page of people.
 func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person) error {
+	return db.loadDetailsOf(ctx, q, orgID, people, true)
+}
+
+// loadDetailsOf is loadDetails, leaving tags out unless tags is set.
+func (db *DB) loadDetailsOf(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person, tags bool) error {
 	if len(people) == 0 {
 		return nil
 	}
@@ -441,11 +446,14 @@ func (db *DB) loadDetails(ctx context.Context, q bun.IDB, orgID int64, people []
 	for _, e := range emails {
 		people[idx[e.PersonID]].Emails = append(people[idx[e.PersonID]].Emails, e)
 	}
-	var tags []personTag
-	if err := db.readAll(ctx, q, &tags, tagsOf, orgID, who); err != nil {
+	if !tags {
+		return nil
+	}
+	var ts []personTag
+	if err := db.readAll(ctx, q, &ts, tagsOf, orgID, who); err != nil {
 		return err
 	}
-	for _, t := range tags {
+	for _, t := range ts {
 		people[idx[t.PersonID]].Tags = append(people[idx[t.PersonID]].Tags, t.Tag)
 	}
 	return nil

@@ -111,7 +111,7 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 	for _, p := range people {
 		page.People[at[p.ID]] = p
 	}
-	return page, db.loadDetails(ctx, db.ro, act.Org, page.People)
+	return page, db.loadDetailsOf(ctx, db.ro, act.Org, page.People, !f.NoTags)
 }
 
 // rankedCursor reads the offset of a ranked search's page ("o12").

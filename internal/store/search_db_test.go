@@ -80,6 +80,27 @@ func TestSearchAndFilters(t *testing.T) {
 		if got := names(store.PeopleFilter{Tag: "buyer", Query: "jose"}); got != "[José]" {
 			t.Errorf("tag and query = %s", got)
 		}
+		// A list that shows no tags does not read them (on every path: by
+		// name, a ranked search, newest first, a search newest first); it
+		// filters by them all the same, and reads phones and emails.
+		for _, fl := range []store.PeopleFilter{{Tag: "buyer"}, {Query: "jose"}, {Sort: "-created", Tag: "buyer"}, {Query: "jose", Sort: "-created"}} {
+			for _, noTags := range []bool{false, true} {
+				fl.NoTags = noTags
+				page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, fl)
+				if err != nil {
+					t.Fatalf("%+v: %v", fl, err)
+				}
+				var jose *rapport.Person
+				for i := range page.People {
+					if page.People[i].FirstName == "José" {
+						jose = &page.People[i]
+					}
+				}
+				if jose == nil || len(jose.Phones) != 1 || len(jose.Emails) != 1 || (len(jose.Tags) == 0) != noTags {
+					t.Errorf("%+v: José = %+v", fl, jose)
+				}
+			}
+		}
 		_, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Cursor: "!!not-a-cursor"})
 		wantCode(t, err, rapport.EINVALID)
 	})

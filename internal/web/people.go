@@ -87,6 +87,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	q := r.URL.Query()
 	f := newForm(q)
 	filter := peopleFilter(r, a)
+	filter.NoTags = true // the rows do not show them
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {
 		return err
