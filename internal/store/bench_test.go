@@ -201,6 +201,30 @@ func BenchmarkToday(b *testing.B) {
 	})
 }
 
+// BenchmarkAddressBookSync is what a contacts app's poll costs when
+// nothing changed: the agent's whole book read, rendered (here as the
+// name only) and compared with what it had (go test -bench
+// AddressBookSync -benchtime 3x).
+func BenchmarkAddressBookSync(b *testing.B) {
+	eachBackend(b, func(b *testing.B, bk *benchBook) {
+		ctx := context.Background()
+		act := rapport.Member(bk.org, bk.agent)
+		render := func(c *store.Contact) []byte { return []byte(c.Person.FirstName + " " + c.Person.LastName) }
+		if _, err := bk.db.SyncAddressBook(ctx, act, render); err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		for b.Loop() {
+			book, err := bk.db.SyncAddressBook(ctx, act, render)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(book.Cards)
+		}
+		b.ReportMetric(float64(n), "cards")
+	})
+}
+
 // BenchmarkSearch runs the people list's searches: a common first name, a
 // full name, a phone number as typed, an email, a search with a filter,
 // and the 50th page of the unfiltered list.

@@ -34,7 +34,7 @@ import (
 
 // Contact is what a person's card shows.
 type Contact struct {
-	// Person holds the columns cards show (see contactColumns), with
+	// Person holds the columns cards show (see contactRow), with
 	// phones and emails.
 	Person rapport.Person
 	// Facts are a few of what we know of them, in story order (passions
@@ -298,8 +298,21 @@ func cardChanges(stored map[int64]cardState, current map[int64]string) []cardRow
 	return out
 }
 
-// contactColumns are the people's columns a card shows.
-var contactColumns = []string{"id", "org_id", "first_name", "last_name", "kind", "owner_id", "do_not_call", "brokerage"}
+// contactRow is the people's columns a card shows. (Read into this rather
+// than into rapport.Person: a book is read whole, and growing a slice of
+// tens of thousands of full Person values a row at a time was a third of
+// reading it.)
+type contactRow struct {
+	bun.BaseModel `bun:"table:people,alias:person"`
+	ID            int64        `bun:"id"`
+	OrgID         int64        `bun:"org_id"`
+	FirstName     string       `bun:"first_name"`
+	LastName      string       `bun:"last_name"`
+	Kind          rapport.Kind `bun:"kind"`
+	OwnerID       int64        `bun:"owner_id,nullzero"`
+	DoNotCall     bool         `bun:"do_not_call"`
+	Brokerage     string       `bun:"brokerage"`
+}
 
 // inBook keeps the people of a query on people under alias that are in
 // the actor's book: theirs to see, not archived, and among ids unless nil.
@@ -318,9 +331,8 @@ func inBook(q *bun.SelectQuery, alias string, act rapport.Actor, ids []int64) *b
 // by person id, in a fixed number of statements however many there are.
 func (db *DB) contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]Contact, error) {
 	q := db.ro
-	var people []rapport.Person
-	if err := inBook(q.NewSelect().Model(&people).Column(contactColumns...), "person", act, ids).
-		OrderExpr("person.id").Scan(ctx); err != nil {
+	var people []contactRow
+	if err := inBook(q.NewSelect().Model(&people), "person", act, ids).OrderExpr("person.id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	if len(people) == 0 {
@@ -328,15 +340,24 @@ func (db *DB) contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]C
 	}
 	out := make([]Contact, len(people))
 	at := make(map[int64]*Contact, len(people))
-	for i := range people {
-		out[i].Person = people[i]
-		at[people[i].ID] = &out[i]
+	for i, p := range people {
+		out[i].Person = rapport.Person{ID: p.ID, OrgID: p.OrgID, FirstName: p.FirstName, LastName: p.LastName, Kind: p.Kind,
+			OwnerID: p.OwnerID, DoNotCall: p.DoNotCall, Brokerage: p.Brokerage}
+		at[p.ID] = &out[i]
 	}
-	members := inBook(q.NewSelect().TableExpr("people AS bp").Column("bp.id"), "bp", act, ids)
+	// The book's ids, as read: each read below looks its people up by
+	// them (a subquery naming the book again would find them anew for
+	// every read, checking each person's row).
+	book := make([]int64, len(people))
+	for i, p := range people {
+		book[i] = p.ID
+	}
+	ofBook := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return db.whereAnyID(q.Where("org_id = ?", act.Org), "person_id", book)
+	}
 
 	var phones []rapport.Phone
-	if err := q.NewSelect().Model(&phones).Where("org_id = ? AND person_id IN (?)", act.Org, members).
-		Order("person_id", "position", "id").Scan(ctx); err != nil {
+	if err := ofBook(q.NewSelect().Model(&phones)).Order("person_id", "position", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	for _, ph := range phones {
@@ -345,8 +366,7 @@ func (db *DB) contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]C
 		}
 	}
 	var emails []rapport.Email
-	if err := q.NewSelect().Model(&emails).Where("org_id = ? AND person_id IN (?)", act.Org, members).
-		Order("person_id", "position", "id").Scan(ctx); err != nil {
+	if err := ofBook(q.NewSelect().Model(&emails)).Order("person_id", "position", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	for _, e := range emails {
@@ -363,9 +383,8 @@ func (db *DB) contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]C
 		fmt.Fprintf(&rank, " WHEN '%s' THEN %d", t, i)
 	}
 	rank.WriteString(" ELSE 99 END")
-	ranked := q.NewSelect().Table("facts").Column("person_id", "type", "text").
-		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY "+rank.String()+", learned_at DESC, id DESC) AS rn").
-		Where("org_id = ? AND person_id IN (?)", act.Org, members)
+	ranked := ofBook(q.NewSelect().Table("facts").Column("person_id", "type", "text").
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY " + rank.String() + ", learned_at DESC, id DESC) AS rn"))
 	var facts []struct {
 		PersonID int64            `bun:"person_id"`
 		Type     rapport.FactType `bun:"type"`
