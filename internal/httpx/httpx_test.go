@@ -3,7 +3,10 @@ package httpx_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -194,4 +197,86 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(b)
+}
+
+// A client sending its body slowly holds no place while it does: with the
+// one place free, another request is served meanwhile; the body, small or
+// large, reaches the handler whole.
+func TestLimitReceivesBodiesFirst(t *testing.T) {
+	got := make(chan string, 4)
+	h := httpx.Limit(1, time.Minute, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("read body: %v", err)
+		}
+		got <- string(b)
+	}))
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/slow", pr))
+		close(done)
+	}()
+	pw.Write([]byte("half a form"))
+	served := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/quick", strings.NewReader("x=1")))
+		close(served)
+	}()
+	select {
+	case <-served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request waited behind one whose body was still coming")
+	}
+	if b := <-got; b != "x=1" {
+		t.Errorf("quick body %q", b)
+	}
+	pw.Write([]byte(", the rest"))
+	pw.Close()
+	<-done
+	if b := <-got; b != "half a form, the rest" {
+		t.Errorf("slow body %q", b)
+	}
+	// A body larger than what is received first comes whole too.
+	large := strings.Repeat("0123456789", httpx.BodyFirst/5)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/large", strings.NewReader(large)))
+	if b := <-got; b != large {
+		t.Errorf("large body: %d bytes, want %d", len(b), len(large))
+	}
+}
+
+// A large body that stops coming ends its request once it has kept it
+// waiting longer than its pace allows, freeing the place.
+func TestLimitEndsStalledBodies(t *testing.T) {
+	defer httpx.SetBodyPace(200*time.Millisecond, 1<<20)()
+	readErr := make(chan error, 1)
+	srv := httptest.NewServer(httpx.Limit(1, time.Minute, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		readErr <- err
+	})))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", 4*httpx.BodyFirst)
+	conn.Write(bytes.Repeat([]byte("a"), 2*httpx.BodyFirst)) // then nothing more
+	select {
+	case err := <-readErr:
+		if err == nil {
+			t.Fatal("a stalled body was read to its end")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stalled body held its request past its pace")
+	}
+	// The place is free again.
+	res, err := http.Post(srv.URL+"/next", "text/plain", strings.NewReader("ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := <-readErr; err != nil {
+		t.Errorf("the next request's body: %v", err)
+	}
 }

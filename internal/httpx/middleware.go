@@ -1,7 +1,10 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -108,6 +111,14 @@ func LogRequests(log *slog.Logger, path func(*http.Request) string, next http.Ha
 // (log, when not nil), with its path cut to its first segment, since the
 // rest may be a secret (a reset link's token) that only the handler's own
 // log knows to hide.
+//
+// A client that sends its body slowly must not hold a place while it
+// does (a few connections trickling bodies would hold them all, and every
+// other request would wait, then be refused): a body of up to 16 KiB — a
+// form, a lead event, a sign-in — is received before the request takes
+// its place; a larger one is received in its place, and may keep the
+// request waiting for it no longer than 5 s plus a second for every
+// 16 KiB it has sent, or the request fails.
 func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog.Logger, next http.Handler) http.Handler {
 	if n <= 0 {
 		return next
@@ -117,6 +128,13 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog
 		if exempt != nil && exempt(r) {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+			body, err := receiveFirst(w, r.Body)
+			if err != nil {
+				return // the client stopped sending, or is gone
+			}
+			r.Body = body
 		}
 		select {
 		case places <- struct{}{}:
@@ -147,6 +165,67 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bodyFirst, minBodyRate and bodyGrace: see Limit.
+const bodyFirst = 16 << 10
+
+var (
+	minBodyRate = 16 << 10 // bytes a second
+	bodyGrace   = 5 * time.Second
+)
+
+// receiveFirst reads up to bodyFirst bytes of body and returns what reads
+// the whole body from the start: those bytes, then (for a larger body)
+// the rest from the connection, paced.
+func receiveFirst(w http.ResponseWriter, body io.ReadCloser) (io.ReadCloser, error) {
+	head := make([]byte, bodyFirst+1)
+	n, err := io.ReadFull(body, head)
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		return io.NopCloser(bytes.NewReader(head[:n])), nil
+	case nil:
+		rest := &paced{body: body, rc: http.NewResponseController(w)}
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), rest), rest}, nil
+	}
+	return nil, err
+}
+
+// paced reads a body no slower than minBodyRate after bodyGrace: the time
+// spent waiting for the client, in all, may not pass bodyGrace and what
+// the bytes received so far allow at that rate. (Only the waiting counts:
+// a handler that works between reads is not the client being slow.)
+//
+// Once the body has ended no deadline is set again: net/http then reads
+// the connection in the background to learn whether the client left, and
+// a deadline would end that read and cancel the request.
+type paced struct {
+	body   io.ReadCloser
+	rc     *http.ResponseController
+	read   int64
+	waited time.Duration
+	err    error // once the body has ended (io.EOF) or failed
+}
+
+func (p *paced) Read(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	budget := bodyGrace + time.Duration(float64(p.read)/float64(minBodyRate)*float64(time.Second)) - p.waited
+	start := time.Now()
+	if err := p.rc.SetReadDeadline(start.Add(max(budget, time.Millisecond))); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	n, err := p.body.Read(b)
+	p.waited += time.Since(start)
+	p.read += int64(n)
+	p.err = err
+	return n, err
+}
+
+func (p *paced) Close() error { return p.body.Close() }
 
 type waitedKey struct{}
 
