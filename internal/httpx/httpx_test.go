@@ -237,6 +237,17 @@ func TestLimitReceivesBodiesFirst(t *testing.T) {
 	if b := <-got; b != "half a form, the rest" {
 		t.Errorf("slow body %q", b)
 	}
+	// A body cut short is not worked on.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("POST", "/cut", io.MultiReader(strings.NewReader("note=half"), errReader{io.ErrUnexpectedEOF})))
+	if w.Code != http.StatusBadRequest {
+		t.Errorf("a body cut short: %d", w.Code)
+	}
+	select {
+	case b := <-got:
+		t.Errorf("a body cut short reached the handler: %q", b)
+	default:
+	}
 	// A body larger than what is received first comes whole too.
 	large := strings.Repeat("0123456789", httpx.BodyFirst/5)
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/large", strings.NewReader(large)))
@@ -280,3 +291,7 @@ func TestLimitEndsStalledBodies(t *testing.T) {
 		t.Errorf("the next request's body: %v", err)
 	}
 }
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

@@ -130,9 +130,12 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-			body, err := receiveFirst(w, r.Body)
+			body, err := receiveFirst(w, r.Body, r.ContentLength)
 			if err != nil {
-				return // the client stopped sending, or is gone
+				// Cut short or stopped: nothing to work on (and a client
+				// still there is told).
+				http.Error(w, "The request's body did not arrive whole.", http.StatusBadRequest)
+				return
 			}
 			r.Body = body
 		}
@@ -174,23 +177,34 @@ var (
 	bodyGrace   = 5 * time.Second
 )
 
-// receiveFirst reads up to bodyFirst bytes of body and returns what reads
+// receiveFirst reads up to bodyFirst bytes of body (of length, when
+// known, -1 when not) and returns what reads
 // the whole body from the start: those bytes, then (for a larger body)
 // the rest from the connection, paced.
-func receiveFirst(w http.ResponseWriter, body io.ReadCloser) (io.ReadCloser, error) {
-	head := make([]byte, bodyFirst+1)
-	n, err := io.ReadFull(body, head)
-	switch err {
-	case io.EOF, io.ErrUnexpectedEOF:
-		return io.NopCloser(bytes.NewReader(head[:n])), nil
-	case nil:
-		rest := &paced{body: body, rc: http.NewResponseController(w)}
-		return struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(head), rest), rest}, nil
+func receiveFirst(w http.ResponseWriter, body io.ReadCloser, length int64) (io.ReadCloser, error) {
+	size := int64(bodyFirst)
+	if length > 0 && length < size {
+		size = length // a form's few hundred bytes need no 16 KiB
 	}
-	return nil, err
+	head := make([]byte, size+1)
+	n := 0
+	for n < len(head) {
+		k, err := body.Read(head[n:])
+		n += k
+		if err == io.EOF {
+			return io.NopCloser(bytes.NewReader(head[:n])), nil
+		}
+		if err != nil {
+			// Not the body's end: the client stopped (a body cut short
+			// reads io.ErrUnexpectedEOF), or is gone.
+			return nil, err
+		}
+	}
+	rest := &paced{body: body, rc: http.NewResponseController(w)}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), rest), rest}, nil
 }
 
 // paced reads a body no slower than minBodyRate after bodyGrace: the time
