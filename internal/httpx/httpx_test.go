@@ -163,6 +163,12 @@ func TestLimitLogsWaits(t *testing.T) {
 				if w.Code != http.StatusServiceUnavailable {
 					t.Errorf("no place: %d", w.Code)
 				}
+				// A body cut short is refused before it waits, and logged.
+				w = httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest("POST", "/reset/cut-token", io.MultiReader(strings.NewReader("a=1"), errReader{io.ErrUnexpectedEOF})))
+				if w.Code != http.StatusBadRequest {
+					t.Errorf("a body cut short: %d", w.Code)
+				}
 				gate <- struct{}{}
 			}},
 		} {
@@ -174,7 +180,8 @@ func TestLimitLogsWaits(t *testing.T) {
 		synctest.Wait()
 		out := logs.String()
 		for _, want := range []string{"path=/people/7 status=200", "path=/people/7 status=200 ms=0 queued_ms=1000\n", "request given up waiting for its turn",
-			"request refused: the server is busy", "method=POST path=/reset/… status=503 queued_ms=1\n"} {
+			"request refused: the server is busy", "method=POST path=/reset/… status=503 queued_ms=1\n",
+			"request body did not arrive whole\" method=POST path=/reset/… err=\"unexpected EOF\""} {
 			if !strings.Contains(out, want) {
 				t.Errorf("log lacks %q:\n%s", want, out)
 			}

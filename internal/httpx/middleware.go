@@ -133,7 +133,11 @@ func Limit(n int, wait time.Duration, exempt func(*http.Request) bool, log *slog
 			body, err := receiveFirst(w, r.Body, r.ContentLength)
 			if err != nil {
 				// Cut short or stopped: nothing to work on (and a client
-				// still there is told).
+				// still there is told). Logged here, as a refusal is: the
+				// request log is written inside.
+				if log != nil {
+					log.Info("request body did not arrive whole", "method", r.Method, "path", firstSegment(r.URL.Path), "err", err.Error())
+				}
 				http.Error(w, "The request's body did not arrive whole.", http.StatusBadRequest)
 				return
 			}
