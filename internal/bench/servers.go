@@ -211,7 +211,7 @@ const requestHeader = "X-Load-Request"
 // the server it was on gets no answer naming the server: only the log
 // says where it was.
 func (c *cluster) stopProxy() (map[string]int, error) {
-	c.proxy.stop(syscall.SIGUSR1, 5*time.Second)
+	c.proxy.stop(proxyStop, 5*time.Second)
 	b, err := os.ReadFile(filepath.Join(c.dir, "requests.log"))
 	if err != nil {
 		return nil, err
@@ -259,7 +259,7 @@ func (c *cluster) stop() {
 		return
 	}
 	if c.proxy != nil {
-		c.proxy.stop(syscall.SIGUSR1, 5*time.Second)
+		c.proxy.stop(proxyStop, 5*time.Second)
 	}
 	var wg sync.WaitGroup
 	for _, s := range c.servers {
