@@ -282,6 +282,10 @@ func (s *ImportSession) beginOnWriter() error {
 // release restores the write connection's settings and returns it to the
 // pool, or, when it cannot be restored, closes it.
 func (s *ImportSession) release() {
+	if s.keys != nil {
+		s.keys.free()
+		s.keys = nil
+	}
 	if s.conn == nil {
 		return
 	}

@@ -1,18 +1,31 @@
 package store
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // keyTable maps the 64-bit hashes of contact keys to person ids for an
 // import's dedupe. A million-row import holds millions of keys, so it is
-// kept compact: open addressing with linear probing over two flat arrays,
-// 12 bytes a slot, with nothing for the garbage collector to scan. Ids that
-// do not fit 32 bits (none, in practice) live in a map beside it.
+// kept compact: open addressing with linear probing over one flat array of
+// 12-byte slots (the hash, then the id), with nothing for the garbage
+// collector to scan. Ids that do not fit 32 bits (none, in practice) live
+// in a map beside it.
+//
+// The slots live outside the Go heap where the system allows (see
+// tableMemory): at a million rows they are 48 MB that live as long as the
+// import, and on the heap the collector would let the heap grow by as
+// much again before collecting (GOGC), for 96 MB of the import's peak
+// instead of 48. free gives them back at once; the table is not used
+// after it.
 type keyTable struct {
-	hashes []uint64 // 0 marks an empty slot; a hash of 0 is stored as 1
-	ids    []uint32
-	n      int
-	big    map[uint64]int64
+	slots []byte // 0 as a slot's hash marks it empty; a hash of 0 is stored as 1
+	size  int    // slots
+	n     int
+	big   map[uint64]int64
 }
+
+const keySlot = 12
 
 // newKeyTable returns a table sized for about n keys.
 func newKeyTable(n int) *keyTable {
@@ -24,30 +37,43 @@ func newKeyTable(n int) *keyTable {
 // resize makes room for n keys at a load of at most 3/4.
 func (t *keyTable) resize(n int) {
 	size := 1 << bits.Len(uint(n*4/3))
-	old, oldIDs := t.hashes, t.ids
-	t.hashes, t.ids, t.n = make([]uint64, size), make([]uint32, size), 0
-	for i, h := range old {
-		if h != 0 {
-			t.put(h, oldIDs[i])
+	old, oldSize := t.slots, t.size
+	t.slots, t.size, t.n = allocTable(size*keySlot), size, 0
+	for i := 0; i < oldSize; i++ {
+		s := old[i*keySlot : (i+1)*keySlot]
+		if h := binary.NativeEndian.Uint64(s); h != 0 {
+			t.put(h, binary.NativeEndian.Uint32(s[8:]))
 		}
 	}
+	freeTable(old)
 }
 
+// free gives the table's memory back.
+func (t *keyTable) free() {
+	freeTable(t.slots)
+	t.slots, t.size, t.n, t.big = nil, 0, 0, nil
+}
+
+// slot returns the offset of h's slot, or of the empty slot where it goes.
 func (t *keyTable) slot(h uint64) int {
-	mask := len(t.hashes) - 1
+	mask := t.size - 1
 	i := int(h) & mask
-	for t.hashes[i] != 0 && t.hashes[i] != h {
+	for {
+		o := i * keySlot
+		if v := binary.NativeEndian.Uint64(t.slots[o:]); v == 0 || v == h {
+			return o
+		}
 		i = (i + 1) & mask
 	}
-	return i
 }
 
 func (t *keyTable) put(h uint64, id uint32) {
-	i := t.slot(h)
-	if t.hashes[i] == 0 {
+	o := t.slot(h)
+	if binary.NativeEndian.Uint64(t.slots[o:]) == 0 {
 		t.n++
+		binary.NativeEndian.PutUint64(t.slots[o:], h)
 	}
-	t.hashes[i], t.ids[i] = h, id
+	binary.NativeEndian.PutUint32(t.slots[o+8:], id)
 }
 
 // get returns the id stored for hash h.
@@ -58,11 +84,11 @@ func (t *keyTable) get(h uint64) (int64, bool) {
 	if id, ok := t.big[h]; ok {
 		return id, true
 	}
-	i := t.slot(h)
-	if t.hashes[i] == 0 {
+	o := t.slot(h)
+	if binary.NativeEndian.Uint64(t.slots[o:]) == 0 {
 		return 0, false
 	}
-	return int64(t.ids[i]), true
+	return int64(binary.NativeEndian.Uint32(t.slots[o+8:])), true
 }
 
 // set stores id for hash h, replacing what was there.
@@ -78,7 +104,7 @@ func (t *keyTable) set(h uint64, id int64) {
 		return
 	}
 	delete(t.big, h)
-	if (t.n+1)*4 > len(t.hashes)*3 {
+	if (t.n+1)*4 > t.size*3 {
 		t.resize(2 * t.n)
 	}
 	t.put(h, uint32(id))
