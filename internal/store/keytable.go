@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"math/bits"
+	"runtime"
+	"sync/atomic"
 )
 
 // keyTable maps the 64-bit hashes of contact keys to person ids for an
@@ -17,20 +19,30 @@ import (
 // import, and on the heap the collector would let the heap grow by as
 // much again before collecting (GOGC), for 96 MB of the import's peak
 // instead of 48. free gives them back at once; the table is not used
-// after it.
+// after it. A table dropped without free (an import that panicked) is
+// given back when the collector finds it unreachable.
 type keyTable struct {
 	slots []byte // 0 as a slot's hash marks it empty; a hash of 0 is stored as 1
 	size  int    // slots
 	n     int
 	big   map[uint64]int64
+	// mem holds the slots for the cleanup that frees them if free is
+	// never called; free empties it.
+	mem *tableMem
 }
+
+type tableMem struct{ b []byte }
+
+// tableBytes counts the bytes of key tables mapped outside the heap.
+var tableBytes atomic.Int64
 
 const keySlot = 12
 
 // newKeyTable returns a table sized for about n keys.
 func newKeyTable(n int) *keyTable {
-	t := &keyTable{}
+	t := &keyTable{mem: &tableMem{}}
 	t.resize(max(n, 1024))
+	runtime.AddCleanup(t, func(m *tableMem) { freeTable(m.b) }, t.mem)
 	return t
 }
 
@@ -39,6 +51,7 @@ func (t *keyTable) resize(n int) {
 	size := 1 << bits.Len(uint(n*4/3))
 	old, oldSize := t.slots, t.size
 	t.slots, t.size, t.n = allocTable(size*keySlot), size, 0
+	t.mem.b = t.slots
 	for i := 0; i < oldSize; i++ {
 		s := old[i*keySlot : (i+1)*keySlot]
 		if h := binary.NativeEndian.Uint64(s); h != 0 {
@@ -52,6 +65,7 @@ func (t *keyTable) resize(n int) {
 func (t *keyTable) free() {
 	freeTable(t.slots)
 	t.slots, t.size, t.n, t.big = nil, 0, 0, nil
+	t.mem.b = nil
 }
 
 // slot returns the offset of h's slot, or of the empty slot where it goes.

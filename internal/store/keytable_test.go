@@ -2,7 +2,9 @@ package store
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 func TestKeyTable(t *testing.T) {
@@ -56,4 +58,38 @@ func TestKeyTable(t *testing.T) {
 	// A table that came from the heap (allocTable's fallback) is left to
 	// the collector.
 	freeTable(make([]byte, 3*keySlot))
+}
+
+// TestKeyTableGivesMemoryBack checks that a table's memory outside the heap
+// goes back when it is freed, and when it is dropped without being freed.
+func TestKeyTableGivesMemoryBack(t *testing.T) {
+	// Tables an earlier test dropped go back first.
+	runtime.GC()
+	runtime.GC()
+	time.Sleep(20 * time.Millisecond)
+	before := tableBytes.Load()
+	kt := newKeyTable(100_000)
+	for i := range 200_000 { // grows once: the first slots go back at once
+		kt.set(uint64(i)*0x9e3779b97f4a7c15, int64(i+1))
+	}
+	if !mappedTables() {
+		t.Skip("tables live on the heap here")
+	}
+	if got := tableBytes.Load() - before; got != int64(kt.size*keySlot) {
+		t.Fatalf("%d bytes mapped for a table of %d slots", got, kt.size)
+	}
+	kt.free()
+	if got := tableBytes.Load(); got != before {
+		t.Fatalf("%d bytes still mapped after free, want %d", got, before)
+	}
+	dropped := newKeyTable(100_000)
+	dropped.set(1, 1)
+	dropped = nil
+	for deadline := time.Now().Add(10 * time.Second); tableBytes.Load() != before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes still mapped after a table was dropped, want %d", tableBytes.Load(), before)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
 }

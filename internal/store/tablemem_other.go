@@ -7,3 +7,5 @@ package store
 func allocTable(n int) []byte { return make([]byte, n) }
 
 func freeTable([]byte) {}
+
+func mappedTables() bool { return false }

@@ -14,6 +14,7 @@ func allocTable(n int) []byte {
 	if err != nil {
 		return make([]byte, n) // the heap will do
 	}
+	tableBytes.Add(int64(n))
 	return b[:n:n]
 }
 
@@ -24,5 +25,10 @@ func freeTable(b []byte) {
 	}
 	// A table from allocTable's fallback is not a mapping: Munmap refuses
 	// it (EINVAL) and the collector has it.
-	_ = syscall.Munmap(b)
+	if syscall.Munmap(b) == nil {
+		tableBytes.Add(-int64(len(b)))
+	}
 }
+
+// mappedTables says whether key tables live outside the heap here.
+func mappedTables() bool { return true }
