@@ -37,6 +37,13 @@ func (db *DB) WriterChecksForeignKeys(ctx context.Context) (bool, error) {
 	return on, err
 }
 
+// WriterPragma reads a setting of the SQLite write connection.
+func (db *DB) WriterPragma(ctx context.Context, name string) (int64, error) {
+	var v int64
+	err := db.rw.NewRaw("PRAGMA " + name).Scan(ctx, &v)
+	return v, err
+}
+
 // SetNotesRaw writes a person's notes as they are, past every check, as
 // an older version of Rapport could have stored them.
 func (db *DB) SetNotesRaw(ctx context.Context, act rapport.Actor, personID int64, notes string) error {

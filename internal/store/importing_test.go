@@ -123,8 +123,8 @@ func TestImportSession(t *testing.T) {
 }
 
 // wantWriterRestored checks that an import, however it ended, left the
-// write connection checking foreign keys and (SQLite) the indexes a large
-// import drops all there.
+// write connection checking foreign keys and (SQLite) with its own settings
+// and the indexes a large import drops all there.
 func wantWriterRestored(t *testing.T, db *store.DB) {
 	t.Helper()
 	if on, err := db.WriterChecksForeignKeys(ctx); err != nil || !on {
@@ -134,6 +134,11 @@ func wantWriterRestored(t *testing.T, db *store.DB) {
 		var n int
 		if err := db.RawScan(ctx, &n, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('people_name', 'people_name_key', 'emails_address', 'phones_number')"); err != nil || n != 4 {
 			t.Errorf("%d of the 4 indexes a large import drops are there (%v)", n, err)
+		}
+		for name, want := range map[string]int64{"cache_size": -32000, "threads": 0, "temp_store": 0, "wal_autocheckpoint": 1000} {
+			if got, err := db.WriterPragma(ctx, name); err != nil || got != want {
+				t.Errorf("the writer's %s is %d (%v), want %d", name, got, err, want)
+			}
 		}
 	}
 }
