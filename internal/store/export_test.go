@@ -40,7 +40,7 @@ func (db *DB) WriterChecksForeignKeys(ctx context.Context) (bool, error) {
 // WriterPragma reads a setting of the SQLite write connection.
 func (db *DB) WriterPragma(ctx context.Context, name string) (int64, error) {
 	var v int64
-	err := db.rw.NewRaw("PRAGMA " + name).Scan(ctx, &v)
+	err := db.rw.NewRaw("PRAGMA "+name).Scan(ctx, &v)
 	return v, err
 }
 
