@@ -15,7 +15,7 @@ import (
 // in a map beside it.
 //
 // The slots live outside the Go heap where the system allows (see
-// tableMemory): at a million rows they are 48 MB that live as long as the
+// allocTable): at a million rows they are 48 MB that live as long as the
 // import, and on the heap the collector would let the heap grow by as
 // much again before collecting (GOGC), for 96 MB of the import's peak
 // instead of 48. free gives them back at once; the table is not used
