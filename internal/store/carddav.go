@@ -340,16 +340,14 @@ func (db *DB) contacts(ctx context.Context, act rapport.Actor, ids []int64) ([]C
 	}
 	out := make([]Contact, len(people))
 	at := make(map[int64]*Contact, len(people))
-	for i, p := range people {
-		out[i].Person = rapport.Person{ID: p.ID, OrgID: p.OrgID, FirstName: p.FirstName, LastName: p.LastName, Kind: p.Kind,
-			OwnerID: p.OwnerID, DoNotCall: p.DoNotCall, Brokerage: p.Brokerage}
-		at[p.ID] = &out[i]
-	}
 	// The book's ids, as read: each read below looks its people up by
 	// them (a subquery naming the book again would find them anew for
 	// every read, checking each person's row).
 	book := make([]int64, len(people))
 	for i, p := range people {
+		out[i].Person = rapport.Person{ID: p.ID, OrgID: p.OrgID, FirstName: p.FirstName, LastName: p.LastName, Kind: p.Kind,
+			OwnerID: p.OwnerID, DoNotCall: p.DoNotCall, Brokerage: p.Brokerage}
+		at[p.ID] = &out[i]
 		book[i] = p.ID
 	}
 	ofBook := func(q *bun.SelectQuery) *bun.SelectQuery {

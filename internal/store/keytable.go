@@ -22,15 +22,15 @@ import (
 // after it. A table dropped without free (an import that panicked) is
 // given back when the collector finds it unreachable.
 type keyTable struct {
-	slots []byte // 0 as a slot's hash marks it empty; a hash of 0 is stored as 1
-	size  int    // slots
-	n     int
-	big   map[uint64]int64
-	// mem holds the slots for the cleanup that frees them if free is
-	// never called; free empties it.
+	// mem holds the slots, apart from the table so that a cleanup can free
+	// them if free is never called.
 	mem *tableMem
+	n   int
+	big map[uint64]int64
 }
 
+// tableMem is a keyTable's slots: 0 as a slot's hash marks it empty (a
+// hash of 0 is stored as 1).
 type tableMem struct{ b []byte }
 
 // tableBytes counts the bytes of key tables mapped outside the heap.
@@ -48,12 +48,9 @@ func newKeyTable(n int) *keyTable {
 
 // resize makes room for n keys at a load of at most 3/4.
 func (t *keyTable) resize(n int) {
-	size := 1 << bits.Len(uint(n*4/3))
-	old, oldSize := t.slots, t.size
-	t.slots, t.size, t.n = allocTable(size*keySlot), size, 0
-	t.mem.b = t.slots
-	for i := 0; i < oldSize; i++ {
-		s := old[i*keySlot : (i+1)*keySlot]
+	old := t.mem.b
+	t.mem.b, t.n = allocTable((1<<bits.Len(uint(n*4/3)))*keySlot), 0
+	for s := old; len(s) > 0; s = s[keySlot:] {
 		if h := binary.NativeEndian.Uint64(s); h != 0 {
 			t.put(h, binary.NativeEndian.Uint32(s[8:]))
 		}
@@ -61,20 +58,23 @@ func (t *keyTable) resize(n int) {
 	freeTable(old)
 }
 
+// size is how many slots the table has.
+func (t *keyTable) size() int { return len(t.mem.b) / keySlot }
+
 // free gives the table's memory back.
 func (t *keyTable) free() {
-	freeTable(t.slots)
-	t.slots, t.size, t.n, t.big = nil, 0, 0, nil
-	t.mem.b = nil
+	freeTable(t.mem.b)
+	t.mem.b, t.n, t.big = nil, 0, nil
 }
 
 // slot returns the offset of h's slot, or of the empty slot where it goes.
 func (t *keyTable) slot(h uint64) int {
-	mask := t.size - 1
+	slots := t.mem.b
+	mask := len(slots)/keySlot - 1
 	i := int(h) & mask
 	for {
 		o := i * keySlot
-		if v := binary.NativeEndian.Uint64(t.slots[o:]); v == 0 || v == h {
+		if v := binary.NativeEndian.Uint64(slots[o:]); v == 0 || v == h {
 			return o
 		}
 		i = (i + 1) & mask
@@ -82,12 +82,12 @@ func (t *keyTable) slot(h uint64) int {
 }
 
 func (t *keyTable) put(h uint64, id uint32) {
-	o := t.slot(h)
-	if binary.NativeEndian.Uint64(t.slots[o:]) == 0 {
+	o, slots := t.slot(h), t.mem.b
+	if binary.NativeEndian.Uint64(slots[o:]) == 0 {
 		t.n++
-		binary.NativeEndian.PutUint64(t.slots[o:], h)
+		binary.NativeEndian.PutUint64(slots[o:], h)
 	}
-	binary.NativeEndian.PutUint32(t.slots[o+8:], id)
+	binary.NativeEndian.PutUint32(slots[o+8:], id)
 }
 
 // get returns the id stored for hash h.
@@ -98,11 +98,11 @@ func (t *keyTable) get(h uint64) (int64, bool) {
 	if id, ok := t.big[h]; ok {
 		return id, true
 	}
-	o := t.slot(h)
-	if binary.NativeEndian.Uint64(t.slots[o:]) == 0 {
+	o, slots := t.slot(h), t.mem.b
+	if binary.NativeEndian.Uint64(slots[o:]) == 0 {
 		return 0, false
 	}
-	return int64(binary.NativeEndian.Uint32(t.slots[o+8:])), true
+	return int64(binary.NativeEndian.Uint32(slots[o+8:])), true
 }
 
 // set stores id for hash h, replacing what was there.
@@ -118,7 +118,7 @@ func (t *keyTable) set(h uint64, id int64) {
 		return
 	}
 	delete(t.big, h)
-	if (t.n+1)*4 > t.size*3 {
+	if (t.n+1)*4 > t.size()*3 {
 		t.resize(2 * t.n)
 	}
 	t.put(h, uint32(id))

@@ -50,7 +50,7 @@ func TestKeyTable(t *testing.T) {
 	if misses > 0 {
 		t.Fatalf("%d absent hashes found", misses)
 	}
-	if load := float64(kt.n) / float64(kt.size); load > 0.75 {
+	if load := float64(kt.n) / float64(kt.size()); load > 0.75 {
 		t.Fatalf("load %.2f", load)
 	}
 	kt.free()
@@ -75,8 +75,8 @@ func TestKeyTableGivesMemoryBack(t *testing.T) {
 	if !mappedTables() {
 		t.Skip("tables live on the heap here")
 	}
-	if got := tableBytes.Load() - before; got != int64(kt.size*keySlot) {
-		t.Fatalf("%d bytes mapped for a table of %d slots", got, kt.size)
+	if got := tableBytes.Load() - before; got != int64(kt.size()*keySlot) {
+		t.Fatalf("%d bytes mapped for a table of %d slots", got, kt.size())
 	}
 	kt.free()
 	if got := tableBytes.Load(); got != before {
