@@ -33,6 +33,7 @@ func (db *DB) connect(opts Options) error {
 			return err
 		}
 		db.ro, db.session = db.rw, db.rw
+		db.today, _ = openTodayCache(nil)
 		if opts.SessionURL != "" {
 			if !IsPostgresURL(opts.SessionURL) {
 				return errors.New("the session URL must be a postgres:// URL of the same database")
@@ -51,7 +52,13 @@ func (db *DB) connect(opts Options) error {
 			return err
 		}
 	}
-	db.rw, db.ro, err = openSQLite(opts.URL)
+	var watch *sql.DB
+	if db.rw, db.ro, watch, err = openSQLite(opts.URL); err != nil {
+		return err
+	}
+	if db.today, err = openTodayCache(watch); err != nil {
+		watch.Close()
+	}
 	return err
 }
 

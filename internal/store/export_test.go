@@ -160,3 +160,10 @@ func (db *DB) Rows(ctx context.Context, table string) (int, error) {
 	n, err := db.ro.NewSelect().Table(table).Count(ctx)
 	return int(n), err
 }
+
+// TodayReads is how many times the database's Today candidates were read
+// rather than kept (todaycache.go).
+func (db *DB) TodayReads() int64 { return db.today.reads.Load() }
+
+// TodayKeep is how long Today's candidates are kept at most.
+const TodayKeep = todayKeep

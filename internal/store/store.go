@@ -72,6 +72,8 @@ type DB struct {
 	// nstmts how many.
 	stmts  sync.Map
 	nstmts atomic.Int64
+	// today keeps Today's candidates between loads (todaycache.go).
+	today *todayCache
 	// sawBound, when set (tests), is told each bound read as it is sent.
 	sawBound func(text string, args []any)
 }
@@ -148,7 +150,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the connection pools, then gives back the server lock.
 func (db *DB) Close() error {
 	db.closeStatements()
-	err := db.rw.Close()
+	err := errors.Join(db.today.close(), db.rw.Close())
 	if db.ro != db.rw {
 		err = errors.Join(err, db.ro.Close())
 	}

@@ -20,7 +20,7 @@ func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]ra
 	if err != nil {
 		return nil, err
 	}
-	cands, err := db.todayCandidates(ctx, org, user, now)
+	cands, err := db.keptCandidates(ctx, org, user, now)
 	if err != nil {
 		return nil, err
 	}

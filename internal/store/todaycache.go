@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// Today's candidates are most of what a Today costs: a dozen indexed
+// reads and a hundred or more people of thirty columns each, the same on
+// every load until something is written. On SQLite they are kept for each
+// user between loads, while nothing has been written to the database file
+// since they were read and for at most todayKeep.
+//
+// "Nothing written" is SQLite's own word for it: PRAGMA data_version, read
+// on a connection of its own that never writes, changes whenever any other
+// connection commits — this server's writer, or another process writing to
+// the same file (rapport import beside a running server). The version is
+// read before the candidates are, so a commit that lands while they are
+// being read makes them stale at the next load, never kept as current. No
+// write path has to say what it changed, and none can forget to.
+//
+// todayKeep bounds what no write announces: time passing. A keep-in-touch
+// date or a lead's rest that ends while the candidates are kept shows at
+// most todayKeep late; the rules (rapport.BuildToday) run on every load
+// with the time of that load, so the reasons, calling hours and order are
+// always those of now. On a new day the candidates are read again.
+//
+// PostgreSQL keeps nothing: several servers write to one database there,
+// and asking it whether anything changed costs a round trip of its own.
+const todayKeep = 30 * time.Second
+
+// todayKept bounds how many users' candidates are kept at once (each is
+// tens of kilobytes); beyond it the expired, then any, make room.
+const todayKept = 256
+
+type todayCache struct {
+	// watch is a connection of its own for PRAGMA data_version (nil: no
+	// keeping, as on PostgreSQL or an in-memory database).
+	watch   *sql.DB
+	version *sql.Stmt
+
+	mu      sync.Mutex
+	entries map[[2]int64]*todayKeptEntry
+	// reads counts the candidates read from the database (tests).
+	reads atomic.Int64
+}
+
+type todayKeptEntry struct {
+	version     int64
+	day         rapport.Day
+	from, until time.Time
+	cands       []rapport.Candidate
+}
+
+// openTodayCache prepares the cache's watch connection; without one it
+// keeps nothing.
+func openTodayCache(watch *sql.DB) (*todayCache, error) {
+	c := &todayCache{entries: map[[2]int64]*todayKeptEntry{}}
+	if watch == nil {
+		return c, nil
+	}
+	st, err := watch.Prepare("PRAGMA data_version")
+	if err != nil {
+		return nil, err
+	}
+	c.watch, c.version = watch, st
+	return c, nil
+}
+
+func (c *todayCache) close() error {
+	if c == nil || c.watch == nil {
+		return nil
+	}
+	c.version.Close()
+	return c.watch.Close()
+}
+
+// dataVersion is the database's data version as the watch connection
+// sees it now; ok is false when nothing can be kept.
+func (c *todayCache) dataVersion(ctx context.Context) (v int64, ok bool) {
+	if c == nil || c.watch == nil {
+		return 0, false
+	}
+	if err := c.version.QueryRowContext(ctx).Scan(&v); err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// keptCandidates returns the user's Today candidates for now: those kept,
+// if nothing has been written since they were read, they are of the same
+// day and younger than todayKeep; else read anew (and kept). What it
+// returns is shared: callers must not change it.
+func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
+	c := db.today
+	version, ok := c.dataVersion(ctx)
+	if !ok {
+		c.reads.Add(1)
+		return db.todayCandidates(ctx, org, user, now)
+	}
+	key := [2]int64{org.ID, user.ID}
+	day := rapport.DayOf(now, user.Location(org))
+	c.mu.Lock()
+	e := c.entries[key]
+	c.mu.Unlock()
+	if e != nil && e.version == version && e.day == day && !now.Before(e.from) && now.Before(e.until) {
+		return e.cands, nil
+	}
+	c.reads.Add(1)
+	cands, err := db.todayCandidates(ctx, org, user, now)
+	if err != nil {
+		return nil, err
+	}
+	c.keep(key, &todayKeptEntry{version: version, day: day, from: now, until: now.Add(todayKeep), cands: cands})
+	return cands, nil
+}
+
+func (c *todayCache) keep(key [2]int64, e *todayKeptEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= todayKept {
+		for k, old := range c.entries {
+			if !e.from.Before(old.until) {
+				delete(c.entries, k)
+			}
+		}
+		for k := range c.entries {
+			if len(c.entries) < todayKept {
+				break
+			}
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = e
+}

@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
+)
+
+// Today's candidates are kept between loads on SQLite until anything is
+// written — by this store, or by another process on the same file — or
+// time moves on; PostgreSQL reads them every time. Whatever is kept, each
+// load shows what a fresh read would.
+func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		keeps := f.db.Dialect() == store.SQLite
+		ana := f.person(t, rapport.Person{FirstName: "Ana"})
+		f.clock.Advance(time.Minute)
+		reads := f.db.TodayReads()
+		// wantReads checks the list (by name), and how many loads read the
+		// candidates since the last check: fresh on SQLite, every load on
+		// PostgreSQL.
+		wantReads := func(want []string, loads, fresh int64) {
+			t.Helper()
+			for range loads {
+				if got := todayNames(t, f); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+					t.Fatalf("Today = %v, want %v", got, want)
+				}
+			}
+			n := f.db.TodayReads() - reads
+			reads += n
+			if !keeps {
+				fresh = loads
+			}
+			if n != fresh {
+				t.Fatalf("%d loads read the candidates %d times, want %d", loads, n, fresh)
+			}
+		}
+		wantReads([]string{"Ana:new_lead"}, 3, 1)
+
+		// A write through this store.
+		f.person(t, rapport.Person{FirstName: "Ben"})
+		wantReads([]string{"Ana:new_lead", "Ben:new_lead"}, 2, 1)
+		f.log(t, ana.ID, store.LogInput{Conversation: call(rapport.OutcomeLive)})
+		wantReads([]string{"Ben:new_lead"}, 2, 1)
+
+		// A write by another handle on the same database (on SQLite, as
+		// rapport import run beside the server writes).
+		other := storetest.Reopen(t, f.db, f.clock.Now)
+		if err := other.CreatePerson(ctx, rapport.Member(f.org, f.agent), &rapport.Person{FirstName: "Cy", Kind: rapport.KindLead, OwnerID: f.agent.ID}); err != nil {
+			t.Fatal(err)
+		}
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 2, 1)
+
+		// Time: kept within todayKeep, read again after it, on a new day,
+		// or when the clock goes back.
+		f.clock.Advance(store.TodayKeep / 2)
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 0)
+		f.clock.Advance(store.TodayKeep)
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 2, 1)
+		f.clock.Advance(-time.Second)
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 1)
+		f.clock.Set(start.AddDate(0, 0, 1))
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 2, 1)
+
+		// Each user's own, kept apart.
+		mine, err := f.db.Today(ctx, rapport.Member(f.org, f.owner), f.clock.Now())
+		if err != nil || len(mine) != 0 {
+			t.Fatalf("the owner's Today: %v, %v", mine, err)
+		}
+		if n := f.db.TodayReads() - reads; n != 1 {
+			t.Fatalf("the owner's first Today read the candidates %d times", n)
+		}
+		reads++
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 0)
+	})
+}
+
+// Loads and writes at once: every load after a write has finished shows
+// it, and the kept candidates are shared safely (run with -race).
+func TestTodayKeptUnderConcurrentWrites(t *testing.T) {
+	db := storetest.OpenSQLite(t, time.Now)
+	f := newFixture(t, db, nil, "busy")
+	act := rapport.Member(f.org, f.agent)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := db.Today(ctx, act, time.Now()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		p := &rapport.Person{FirstName: "Lead", LastName: string(rune('A' + i)), Kind: rapport.KindLead, OwnerID: f.agent.ID}
+		if err := db.CreatePerson(ctx, act, p); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := db.Today(ctx, act, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(i+1, rapport.DefaultTodaySize); len(entries) != want {
+			t.Fatalf("after %d new leads Today shows %d, want %d", i+1, len(entries), want)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
