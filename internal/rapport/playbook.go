@@ -220,9 +220,10 @@ func (p *Playbook) Find(k EntryKind, key string) (Entry, bool) {
 // already on record for the person).
 func (p *Playbook) Guide(a Audience, known map[FactType]bool) []GuideGroup {
 	var groups []GuideGroup
+	questions := p.Questions(a)
 	for _, u := range UncoversAll {
 		g := GuideGroup{Uncovers: u, Known: known[u.FactType()] && u != UncoversCuriosity}
-		for _, q := range p.Questions(a) {
+		for _, q := range questions {
 			if q.Uncovers == u {
 				g.Questions = append(g.Questions, q)
 			}
@@ -248,9 +249,14 @@ func (p *Playbook) Guide(a Audience, known map[FactType]bool) []GuideGroup {
 // it (the built-in question when the organisation retired them all).
 func (p *Playbook) Essentials(k Kind, facts []Fact) []Question {
 	qs := UnknownEssentials(k, facts)
+	a := AudienceFor(k)
 	for i := range qs {
-		for _, e := range p.Questions(AudienceFor(k)) {
-			if string(e.Uncovers) == string(qs[i].Type) {
+		// The first live question that uncovers it, in the playbook's
+		// order (as Questions lists them; read in place: Today asks this
+		// for every person on it).
+		for j := range p.Entries {
+			e := &p.Entries[j]
+			if e.Kind == EntryQuestion && e.Audience == a && !e.Retired && string(e.Uncovers) == string(qs[i].Type) {
 				qs[i].Text = e.Text
 				break
 			}
