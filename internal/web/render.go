@@ -43,6 +43,7 @@ func parseViews(a *assets) (*views, error) {
 		"sub":      func(b Base, v any) sub { return sub{Base: b, V: v} },
 		"badges":   badgesHTML,
 		"phones":   phonesHTML,
+		"card":     cardHTML,
 		"formOpt":  func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
 		"guide":    func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
 		"askField": askField,

@@ -2,15 +2,18 @@ package web
 
 import (
 	"html/template"
+	"strconv"
 	"strings"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // A person's badges and phone buttons, on Today (once a slip), the person
-// page and the call screen, are written here rather than by html/template
-// (the templates call them as badges and phones): as partials they were a
-// third of Today's rendering, most of it html/template finding each field
+// page and the call screen, and the context card on Today and the call
+// screen, are written here rather than by html/template (the templates
+// call them as badges, phones and card): as partials they were a third of
+// Today's rendering, most of it html/template finding each field
 // and method by reflection. As in the people list's rows (people_rows.go),
 // every value is escaped as html/template escapes it in the same place;
 // TestSlipPartsMatchTemplates holds the output to the templates they
@@ -102,4 +105,117 @@ func normalizeURL(s string) string {
 	}
 	b.WriteString(s[written:])
 	return b.String()
+}
+
+// cardHTML is a person's context card on Today and the call screen: what
+// to know before calling.
+func cardHTML(base Base, it *store.TodayItem) template.HTML {
+	var b strings.Builder
+	p := it.Person
+	b.WriteString("<div class=\"card-body\">\n")
+	if c := it.Card; c != nil {
+		if len(c.Facts) > 0 {
+			b.WriteString("<dl class=\"story\">\n")
+			for _, g := range c.Facts {
+				b.WriteString("<dt>")
+				escapeHTML(&b, g.Type.Label())
+				b.WriteString("</dt>")
+				for _, f := range g.Facts {
+					b.WriteString("<dd>")
+					escapeHTML(&b, f.Text)
+					b.WriteString("</dd>")
+				}
+			}
+			b.WriteString("\n</dl>\n")
+		}
+		if len(c.Questions) > 0 {
+			b.WriteString("<div class=\"questions\">\n<p class=\"label\">Still unknown — try asking:</p>\n<ul>")
+			for _, q := range c.Questions {
+				b.WriteString("<li><span class=\"q-type\">")
+				escapeHTML(&b, q.Type.Short())
+				b.WriteString("</span> “")
+				escapeHTML(&b, q.Text)
+				b.WriteString("”</li>")
+			}
+			b.WriteString("</ul>\n</div>\n")
+		}
+		if e := c.LastEvent; e != nil {
+			b.WriteString("<p class=\"last\"><span class=\"label\">")
+			escapeHTML(&b, e.Type)
+			b.WriteString("</span> ")
+			escapeHTML(&b, base.Ago(e.OccurredAt))
+			if e.Source != "" {
+				b.WriteString(" via ")
+				escapeHTML(&b, e.Source)
+			}
+			if e.Property != "" {
+				b.WriteString(": ")
+				escapeHTML(&b, e.Property)
+			}
+			if e.Message != "" {
+				b.WriteString(" — “")
+				escapeHTML(&b, e.Message)
+				b.WriteString("”")
+			}
+			b.WriteString("</p>\n")
+		}
+		if lc := c.LastConversation; lc != nil {
+			b.WriteString("<p class=\"last\"><span class=\"label\">Last touch</span> ")
+			escapeHTML(&b, base.Date(lc.OccurredAt))
+			b.WriteString(": ")
+			escapeHTML(&b, lc.Channel.Label())
+			if o := lc.Outcome.Label(); o != "" {
+				b.WriteString(", ")
+				escapeHTML(&b, strings.ToLower(o))
+			}
+			if lc.Notes != "" {
+				b.WriteString(" — ")
+				escapeHTML(&b, lc.Notes)
+			}
+			b.WriteString("</p>\n")
+		} else {
+			b.WriteString("<p class=\"last\"><span class=\"label\">Last touch</span> never</p>\n")
+		}
+		if len(c.Promises) > 0 {
+			b.WriteString("<ul class=\"promises\">")
+			for i := range c.Promises {
+				f := &c.Promises[i]
+				if f.Owes == rapport.OwesThem {
+					b.WriteString("<li class=\"theirs\">")
+				} else {
+					b.WriteString("<li class=\"mine\">")
+				}
+				escapeHTML(&b, f.Label())
+				b.WriteString(" <span class=\"due\">· due ")
+				escapeHTML(&b, base.Day(f.DueOn))
+				b.WriteString("</span></li>")
+			}
+			b.WriteString("</ul>\n")
+		}
+	}
+	if it.Referrer != "" {
+		b.WriteString("<p><span class=\"label\">Referred by</span> <a href=\"/people/")
+		b.WriteString(strconv.FormatInt(p.ReferredByID, 10))
+		b.WriteString("\">")
+		escapeHTML(&b, it.Referrer)
+		b.WriteString("</a></p>\n")
+	}
+	if p.Kind == rapport.KindRecruit {
+		b.WriteString("<p class=\"production\"><span class=\"label\">Production</span> ")
+		if w := p.Workplace(); w != "" {
+			escapeHTML(&b, w)
+			b.WriteString(" · ")
+		}
+		b.WriteString(strconv.Itoa(p.Units12m))
+		b.WriteString(" units, ")
+		escapeHTML(&b, rapport.Money(p.Volume12m))
+		b.WriteString(" in 12 months")
+		if p.LicenceYear != 0 {
+			b.WriteString(" · licensed ")
+			b.WriteString(strconv.Itoa(p.LicenceYear))
+		}
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("</div>\n")
+	return template.HTML(b.String())
 }

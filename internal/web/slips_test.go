@@ -11,8 +11,9 @@ import (
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
-// slipTemplates are the badges and phones partials as html/template wrote
-// them before badgesHTML and phonesHTML: the reference those are held to.
+// slipTemplates are the badges, phones and card partials as html/template
+// wrote them before badgesHTML, phonesHTML and cardHTML: the reference
+// those are held to.
 const slipTemplates = `{{define "badges"}}
 <span class="badge kind-{{.Kind}}">{{.Kind.Label}}</span>
 {{with .Stage}}<span class="badge stage">{{.Name}}</span>{{end}}
@@ -27,10 +28,41 @@ const slipTemplates = `{{define "badges"}}
 {{range .V.CallablePhones}}<a class="button tel" href="tel:{{.Number}}"><span aria-hidden="true">☎</span> {{$b.Phone .Number}}{{with .Label}} <span class="muted">{{.}}</span>{{end}}</a> {{else}}<span class="muted">No working phone number.</span>{{end}}
 {{end}}
 {{end}}
-{{define "both"}}<div>{{template "badges" .V}}</div><div>{{template "phones" .}}</div>{{end}}`
+{{define "both"}}<div>{{template "badges" .V}}</div><div>{{template "phones" .}}</div>{{end}}
+{{define "card"}}
+{{$b := .}}{{$it := .V}}{{$p := $it.Person}}
+<div class="card-body">
+  {{with $it.Card}}
+  {{if .Facts}}
+  <dl class="story">
+    {{range .Facts}}<dt>{{.Type.Label}}</dt>{{range .Facts}}<dd>{{.Text}}</dd>{{end}}{{end}}
+  </dl>
+  {{end}}
+  {{with .Questions}}
+  <div class="questions">
+    <p class="label">Still unknown — try asking:</p>
+    <ul>{{range .}}<li><span class="q-type">{{.Type.Short}}</span> “{{.Text}}”</li>{{end}}</ul>
+  </div>
+  {{end}}
+  {{with .LastEvent}}
+  <p class="last"><span class="label">{{.Type}}</span> {{$b.Ago .OccurredAt}}{{with .Source}} via {{.}}{{end}}{{with .Property}}: {{.}}{{end}}{{with .Message}} — “{{.}}”{{end}}</p>
+  {{end}}
+  {{with .LastConversation}}
+  <p class="last"><span class="label">Last touch</span> {{$b.Date .OccurredAt}}: {{.Channel.Label}}{{with .Outcome.Label}}, {{lower .}}{{end}}{{with .Notes}} — {{.}}{{end}}</p>
+  {{else}}<p class="last"><span class="label">Last touch</span> never</p>{{end}}
+  {{with .Promises}}
+  <ul class="promises">{{range .}}<li class="{{if eq .Owes "them"}}theirs{{else}}mine{{end}}">{{.Label}} <span class="due">· due {{$b.Day .DueOn}}</span></li>{{end}}</ul>
+  {{end}}
+  {{end}}
+  {{with $it.Referrer}}<p><span class="label">Referred by</span> <a href="/people/{{$p.ReferredByID}}">{{.}}</a></p>{{end}}
+  {{if eq $p.Kind "recruit"}}
+  <p class="production"><span class="label">Production</span> {{with $p.Workplace}}{{.}} · {{end}}{{$p.Units12m}} units, {{money $p.Volume12m}} in 12 months{{with $p.LicenceYear}} · licensed {{.}}{{end}}</p>
+  {{end}}
+</div>
+{{end}}`
 
 func TestSlipPartsMatchTemplates(t *testing.T) {
-	ref := template.Must(template.New("slips").Parse(slipTemplates))
+	ref := template.Must(template.New("slips").Funcs(template.FuncMap{"money": rapport.Money, "lower": strings.ToLower}).Parse(slipTemplates))
 	base := Base{Org: &rapport.Org{Region: "US"}, Now: time.Now(), Loc: time.UTC}
 	hostile := `<script>alert("x")</script> O'Brien & +1 ` + "\x00"
 	people := []*rapport.Person{
@@ -64,6 +96,51 @@ func TestSlipPartsMatchTemplates(t *testing.T) {
 		for _, bad := range []string{"<script>", `"x"`, "O'Brien", "<b>", "\x00", `odd"kind`} {
 			if strings.Contains(got, bad) {
 				t.Errorf("person %d: %q unescaped", p.ID, bad)
+			}
+		}
+	}
+}
+
+func TestCardMatchesTemplate(t *testing.T) {
+	ref := template.Must(template.New("slips").Funcs(template.FuncMap{"money": rapport.Money, "lower": strings.ToLower}).Parse(slipTemplates))
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	base := Base{Org: &rapport.Org{Region: "US"}, Now: now, Loc: time.UTC}
+	hostile := `<script>alert("x")</script> O'Brien & +1 ` + "\x00"
+	full := &rapport.ContextCard{
+		Facts: []rapport.FactGroup{
+			{Type: rapport.FactFamily, Facts: []rapport.Fact{{Text: hostile}, {Text: "Two kids"}}},
+			{Type: rapport.FactType(`odd<type>`), Facts: []rapport.Fact{{Text: "x"}}},
+		},
+		Questions:        []rapport.Question{{Type: rapport.FactMotivation, Text: hostile}, {Type: rapport.FactFear, Text: "When?"}},
+		LastEvent:        &rapport.Event{Type: hostile, Source: "Zillow <z>", Property: "12 Oak & Elm", Message: hostile, OccurredAt: now.Add(-3 * time.Hour)},
+		LastConversation: &rapport.Conversation{OccurredAt: now.AddDate(-1, 0, 0), Channel: rapport.ChannelCall, Outcome: rapport.OutcomeLive, Notes: hostile},
+		Promises: []rapport.FollowUp{
+			{Owes: rapport.OwesThem, Note: hostile, DueOn: rapport.DayOf(now, time.UTC).AddDays(2)},
+			{Owes: rapport.OwesMe, Note: "Send comps", DueOn: rapport.DayOf(now, time.UTC)},
+		},
+	}
+	items := []*todayItem{
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 1, Kind: rapport.KindLead, ReferredByID: 42}, Referrer: hostile}, Card: full},
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 2, Kind: rapport.KindRecruit, Brokerage: hostile, Office: "North <1>",
+			Units12m: 14, Volume12m: 6_250_000, LicenceYear: 2011}}, Card: &rapport.ContextCard{
+			LastConversation: &rapport.Conversation{OccurredAt: now.Add(-time.Hour), Channel: rapport.ChannelText}}},
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 3, Kind: rapport.KindRecruit}}, Card: &rapport.ContextCard{}},
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 4, Kind: rapport.KindSphere}}},
+	}
+	space := regexp.MustCompile(`\s+`)
+	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, " ")) }
+	for _, it := range items {
+		var want bytes.Buffer
+		if err := ref.ExecuteTemplate(&want, "card", sub{Base: base, V: it}); err != nil {
+			t.Fatal(err)
+		}
+		got := string(cardHTML(base, it))
+		if norm(got) != norm(want.String()) {
+			t.Errorf("person %d: card differs from the template's:\ngot:  %s\nwant: %s", it.Person.ID, norm(got), norm(want.String()))
+		}
+		for _, bad := range []string{"<script>", `"x"`, "O'Brien", "<z>", "<1>", "<type>", "\x00"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("person %d: %q unescaped", it.Person.ID, bad)
 			}
 		}
 	}
