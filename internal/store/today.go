@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,42 +18,55 @@ import (
 // each source with bounded, indexed queries, then chosen and ordered by
 // rapport.BuildToday.
 func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]rapport.TodayEntry, error) {
+	entries, _, err := db.todayList(ctx, act, now)
+	return entries, err
+}
+
+// todayList is Today, with what it kept of this load (nil: nothing kept; see
+// todaycache.go). The people of its entries are shared with other loads:
+// callers must not change them.
+func (db *DB) todayList(ctx context.Context, act rapport.Actor, now time.Time) ([]rapport.TodayEntry, *todayKeptEntry, error) {
 	org, user, err := db.member(ctx, act)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cands, err := db.keptCandidates(ctx, org, user, now)
+	cands, kept, err := db.keptCandidates(ctx, org, user, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	entries := rapport.BuildToday(rapport.TodayParams{
 		Now: now, UserLoc: user.Location(org), OrgLoc: org.Location(), Size: user.TodaySize,
 		Plan: org.Plan(), RestDays: org.RestDays(),
 	}, cands)
 	if len(entries) == 0 {
-		return entries, nil
+		return entries, kept, nil
 	}
 	// The whole person, phones, emails and stage only for the chosen.
 	ids := make([]int64, len(entries))
 	for i := range entries {
 		ids[i] = entries[i].Person.ID
 	}
-	var people []rapport.Person
-	if err := db.readAll(ctx, db.ro, &people, readPeopleOf, org.ID, idList(ids)); err != nil {
-		return nil, err
-	}
-	if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
-		return nil, err
-	}
-	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: org.ID})
-	if err != nil {
-		return nil, err
-	}
-	stages := Stages(pipes)
-	byID := make(map[int64]*rapport.Person, len(people))
-	for i := range people {
-		people[i].Stage = stages[people[i].StageID]
-		byID[people[i].ID] = &people[i]
+	byID, missing := kept.knownPeople(ids)
+	if len(missing) > 0 {
+		var people []rapport.Person
+		if err := db.readAll(ctx, db.ro, &people, readPeopleOf, org.ID, idList(missing)); err != nil {
+			return nil, nil, err
+		}
+		if err := db.loadDetails(ctx, db.ro, org.ID, people); err != nil {
+			return nil, nil, err
+		}
+		pipes, err := db.Pipelines(ctx, rapport.Actor{Org: org.ID})
+		if err != nil {
+			return nil, nil, err
+		}
+		stages := Stages(pipes)
+		read := make(map[int64]*rapport.Person, len(people))
+		for i := range people {
+			people[i].Stage = stages[people[i].StageID]
+			read[people[i].ID] = &people[i]
+		}
+		kept.keepPeople(read)
+		maps.Copy(byID, read)
 	}
 	out := entries[:0]
 	for _, e := range entries {
@@ -60,7 +75,7 @@ func (db *DB) Today(ctx context.Context, act rapport.Actor, now time.Time) ([]ra
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out, kept, nil
 }
 
 // todayColumns are what ranking a candidate for Today reads.
@@ -510,17 +525,28 @@ type TodayItem struct {
 // TodayList is Today as the web page and the API show it: the actor's
 // list, each person with their context card.
 func (db *DB) TodayList(ctx context.Context, act rapport.Actor, now time.Time) ([]TodayItem, error) {
-	entries, err := db.Today(ctx, act, now)
+	entries, kept, err := db.todayList(ctx, act, now)
 	if err != nil {
 		return nil, err
 	}
-	people := make([]*rapport.Person, len(entries))
+	ids := make([]int64, len(entries))
 	for i := range entries {
-		people[i] = entries[i].Person
+		ids[i] = entries[i].Person.ID
 	}
-	cards, err := db.ContextCards(ctx, act, people)
-	if err != nil {
-		return nil, err
+	cards, missing := kept.knownCards(ids)
+	if len(missing) > 0 {
+		var people []*rapport.Person
+		for _, e := range entries {
+			if slices.Contains(missing, e.Person.ID) {
+				people = append(people, e.Person)
+			}
+		}
+		read, err := db.ContextCards(ctx, act, people)
+		if err != nil {
+			return nil, err
+		}
+		kept.keepCards(read)
+		maps.Copy(cards, read)
 	}
 	items := make([]TodayItem, len(entries))
 	for i, e := range entries {

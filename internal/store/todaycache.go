@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,70 @@ type todayKeptEntry struct {
 	day         rapport.Day
 	from, until time.Time
 	cands       []rapport.Candidate
+
+	// The people chosen from the candidates, read whole, and their
+	// context cards, as loads ask for them: valid as long as the
+	// candidates are (nothing written), since neither depends on the time.
+	mu     sync.Mutex
+	people map[int64]*rapport.Person
+	cards  map[int64]*rapport.ContextCard
+}
+
+// knownPeople returns the kept whole people among ids, and the ids not
+// kept (all of them for a nil entry).
+func (e *todayKeptEntry) knownPeople(ids []int64) (map[int64]*rapport.Person, []int64) {
+	return known(e, ids, func(e *todayKeptEntry) map[int64]*rapport.Person { return e.people })
+}
+
+// knownCards is knownPeople for context cards.
+func (e *todayKeptEntry) knownCards(ids []int64) (map[int64]*rapport.ContextCard, []int64) {
+	return known(e, ids, func(e *todayKeptEntry) map[int64]*rapport.ContextCard { return e.cards })
+}
+
+func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map[int64]*T) (map[int64]*T, []int64) {
+	out := make(map[int64]*T, len(ids))
+	if e == nil {
+		return out, ids
+	}
+	var missing []int64
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := kept(e)
+	for _, id := range ids {
+		if v := m[id]; v != nil {
+			out[id] = v
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return out, missing
+}
+
+// keepPeople keeps whole people read for a load (none for a nil entry).
+// They are shared from then on: nothing may change them.
+func (e *todayKeptEntry) keepPeople(ps map[int64]*rapport.Person) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.people == nil {
+		e.people = map[int64]*rapport.Person{}
+	}
+	maps.Copy(e.people, ps)
+}
+
+// keepCards is keepPeople for context cards.
+func (e *todayKeptEntry) keepCards(cs map[int64]*rapport.ContextCard) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cards == nil {
+		e.cards = map[int64]*rapport.ContextCard{}
+	}
+	maps.Copy(e.cards, cs)
 }
 
 // openTodayCache prepares the cache's watch connection; without one it
@@ -95,13 +160,15 @@ func (c *todayCache) dataVersion(ctx context.Context) (v int64, ok bool) {
 // keptCandidates returns the user's Today candidates for now: those kept,
 // if nothing has been written since they were read, they are of the same
 // day and younger than todayKeep; else read anew (and kept). What it
-// returns is shared: callers must not change it.
-func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
+// returns is shared: callers must not change it. The entry (nil when
+// nothing is kept) keeps what else the load reads of the chosen.
+func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, *todayKeptEntry, error) {
 	c := db.today
 	version, ok := c.dataVersion(ctx)
 	if !ok {
 		c.reads.Add(1)
-		return db.todayCandidates(ctx, org, user, now)
+		cands, err := db.todayCandidates(ctx, org, user, now)
+		return cands, nil, err
 	}
 	key := [2]int64{org.ID, user.ID}
 	day := rapport.DayOf(now, user.Location(org))
@@ -109,15 +176,16 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	e := c.entries[key]
 	c.mu.Unlock()
 	if e != nil && e.version == version && e.day == day && !now.Before(e.from) && now.Before(e.until) {
-		return e.cands, nil
+		return e.cands, e, nil
 	}
 	c.reads.Add(1)
 	cands, err := db.todayCandidates(ctx, org, user, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c.keep(key, &todayKeptEntry{version: version, day: day, from: now, until: now.Add(todayKeep), cands: cands})
-	return cands, nil
+	e = &todayKeptEntry{version: version, day: day, from: now, until: now.Add(todayKeep), cands: cands}
+	c.keep(key, e)
+	return cands, e, nil
 }
 
 func (c *todayCache) keep(key [2]int64, e *todayKeptEntry) {

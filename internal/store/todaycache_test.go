@@ -43,7 +43,7 @@ func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
 		wantReads([]string{"Ana:new_lead"}, 3, 1)
 
 		// A write through this store.
-		f.person(t, rapport.Person{FirstName: "Ben"})
+		ben := f.person(t, rapport.Person{FirstName: "Ben"})
 		wantReads([]string{"Ana:new_lead", "Ben:new_lead"}, 2, 1)
 		f.log(t, ana.ID, store.LogInput{Conversation: call(rapport.OutcomeLive)})
 		wantReads([]string{"Ben:new_lead"}, 2, 1)
@@ -55,6 +55,36 @@ func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 2, 1)
+
+		// The chosen, read whole, and their cards are kept with the
+		// candidates, and go with them: a fact added by the other handle
+		// shows at the next load.
+		card := func() (*rapport.Person, *rapport.ContextCard) {
+			t.Helper()
+			items, err := f.db.TodayList(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				if it.Person.ID == ben.ID {
+					return it.Person, it.Card
+				}
+			}
+			t.Fatal("Ben is not on Today")
+			return nil, nil
+		}
+		p1, c1 := card()
+		p2, c2 := card()
+		if keeps != (p1 == p2 && c1 == c2) {
+			t.Errorf("the second load kept the person and card: %v, %v", p1 == p2, c1 == c2)
+		}
+		if err := other.AddFact(ctx, rapport.Member(f.org, f.agent), &rapport.Fact{PersonID: ben.ID, Type: rapport.FactFamily, Text: "Twins due in May"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, c := card(); len(c.Facts) != 1 || c.Facts[0].Facts[0].Text != "Twins due in May" {
+			t.Errorf("after a fact was added elsewhere the card shows %+v", c.Facts)
+		}
+		reads = f.db.TodayReads()
 
 		// Time: kept within todayKeep, read again after it, on a new day,
 		// or when the clock goes back.
@@ -96,7 +126,7 @@ func TestTodayKeptUnderConcurrentWrites(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := db.Today(ctx, act, time.Now()); err != nil {
+				if _, err := db.TodayList(ctx, act, time.Now()); err != nil {
 					t.Error(err)
 					return
 				}
