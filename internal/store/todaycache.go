@@ -98,28 +98,25 @@ func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map
 // keepPeople keeps whole people read for a load (none for a nil entry).
 // They are shared from then on: nothing may change them.
 func (e *todayKeptEntry) keepPeople(ps map[int64]*rapport.Person) {
-	if e == nil {
-		return
+	if e != nil {
+		keepInto(&e.mu, &e.people, ps)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.people == nil {
-		e.people = map[int64]*rapport.Person{}
-	}
-	maps.Copy(e.people, ps)
 }
 
 // keepCards is keepPeople for context cards.
 func (e *todayKeptEntry) keepCards(cs map[int64]*rapport.ContextCard) {
-	if e == nil {
-		return
+	if e != nil {
+		keepInto(&e.mu, &e.cards, cs)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cards == nil {
-		e.cards = map[int64]*rapport.ContextCard{}
+}
+
+func keepInto[T any](mu *sync.Mutex, m *map[int64]*T, vs map[int64]*T) {
+	mu.Lock()
+	defer mu.Unlock()
+	if *m == nil {
+		*m = map[int64]*T{}
 	}
-	maps.Copy(e.cards, cs)
+	maps.Copy(*m, vs)
 }
 
 // openTodayCache prepares the cache's watch connection; without one it
