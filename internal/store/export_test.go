@@ -167,3 +167,10 @@ func (db *DB) TodayReads() int64 { return db.today.reads.Load() }
 
 // TodayKeep is how long Today's candidates are kept at most.
 const TodayKeep = todayKeep
+
+// ForgetTodays drops every kept Today, as a write would.
+func (db *DB) ForgetTodays() {
+	db.today.mu.Lock()
+	defer db.today.mu.Unlock()
+	clear(db.today.entries)
+}
