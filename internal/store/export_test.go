@@ -174,3 +174,10 @@ func (db *DB) ForgetTodays() {
 	defer db.today.mu.Unlock()
 	clear(db.today.entries)
 }
+
+// KeptTodays is how many users' Todays are kept.
+func (db *DB) KeptTodays() int {
+	db.today.mu.Lock()
+	defer db.today.mu.Unlock()
+	return len(db.today.entries)
+}

@@ -36,7 +36,7 @@ import (
 const todayKeep = 30 * time.Second
 
 // todayKept bounds how many users' candidates are kept at once (each is
-// tens of kilobytes); beyond it the expired, then any, make room.
+// tens to hundreds of kilobytes); beyond it any make room.
 const todayKept = 256
 
 type todayCache struct {
@@ -185,21 +185,23 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	return cands, e, nil
 }
 
+// keep keeps e under key, and drops what can no longer serve: entries of
+// an older data version (it only grows) or past their time. Under steady
+// writes that leaves the few read since the last commit, not one for
+// every user who loaded Today lately.
 func (c *todayCache) keep(key [2]int64, e *todayKeptEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok && len(c.entries) >= todayKept {
-		for k, old := range c.entries {
-			if !e.from.Before(old.until) {
-				delete(c.entries, k)
-			}
-		}
-		for k := range c.entries {
-			if len(c.entries) < todayKept {
-				break
-			}
+	for k, old := range c.entries {
+		if old.version != e.version || !e.from.Before(old.until) {
 			delete(c.entries, k)
 		}
+	}
+	for k := range c.entries {
+		if len(c.entries) < todayKept {
+			break
+		}
+		delete(c.entries, k)
 	}
 	c.entries[key] = e
 }

@@ -107,6 +107,15 @@ func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
 		}
 		reads++
 		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 0)
+		if keeps && f.db.KeptTodays() != 2 {
+			t.Errorf("%d Todays kept, want the agent's and the owner's", f.db.KeptTodays())
+		}
+		// A write makes both stale; the next load keeps its own alone.
+		f.person(t, rapport.Person{FirstName: "Di", OwnerID: f.owner.ID})
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 1)
+		if want := map[bool]int{true: 1, false: 0}[keeps]; f.db.KeptTodays() != want {
+			t.Errorf("after a write and a load, %d Todays kept, want %d", f.db.KeptTodays(), want)
+		}
 	})
 }
 
