@@ -224,6 +224,7 @@ func printScale(w io.Writer, res *bench.Result) {
 		{"import / raw", 100 * res.ImportVsRaw, "%"}, {"searchable after", res.SearchableAfter, "s"},
 		{"search p50", res.SearchP50, "ms"}, {"search p99", res.SearchP99, "ms"},
 		{"today p50", res.TodayP50, "ms"}, {"today p99", res.TodayP99, "ms"},
+		{"today p50 (after a write)", res.TodayReadP50, "ms"}, {"today p99 (after a write)", res.TodayReadP99, "ms"},
 		{"person page p50", res.PersonP50, "ms"}, {"person page p99", res.PersonP99, "ms"},
 		{"API list p50", res.APIListP50, "ms"}, {"API list p99", res.APIListP99, "ms"},
 		{"healthz p50 (baseline)", res.HealthP50, "ms"}, {"peak memory", res.PeakRSSMB, "MB"},

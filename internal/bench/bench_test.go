@@ -23,7 +23,7 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ImportRowsPerS <= 0 || res.RawRowsPerS <= 0 || res.SearchP99 <= 0 || res.TodayP99 <= 0 || res.PersonP99 <= 0 ||
+	if res.ImportRowsPerS <= 0 || res.RawRowsPerS <= 0 || res.SearchP99 <= 0 || res.TodayP99 <= 0 || res.TodayReadP99 <= 0 || res.PersonP99 <= 0 ||
 		res.APIListP99 <= 0 || res.PeakRSSMB <= 0 {
 		t.Fatalf("result = %+v", res)
 	}
@@ -32,7 +32,7 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ImportRowsPerS != 0 || res.SearchP99 <= 0 || res.TodayP99 <= 0 || res.PersonP99 <= 0 || res.APIListP99 <= 0 {
+	if res.ImportRowsPerS != 0 || res.SearchP99 <= 0 || res.TodayP99 <= 0 || res.TodayReadP99 <= 0 || res.PersonP99 <= 0 || res.APIListP99 <= 0 {
 		t.Fatalf("again: result = %+v", res)
 	}
 }
