@@ -33,7 +33,7 @@ func (db *DB) connect(opts Options) error {
 			return err
 		}
 		db.ro, db.session = db.rw, db.rw
-		db.today, _ = openTodayCache(nil)
+		db.today = openTodayCache(nil)
 		if opts.SessionURL != "" {
 			if !IsPostgresURL(opts.SessionURL) {
 				return errors.New("the session URL must be a postgres:// URL of the same database")
@@ -56,10 +56,8 @@ func (db *DB) connect(opts Options) error {
 	if db.rw, db.ro, watch, err = openSQLite(opts.URL); err != nil {
 		return err
 	}
-	if db.today, err = openTodayCache(watch); err != nil {
-		watch.Close()
-	}
-	return err
+	db.today = openTodayCache(watch)
+	return nil
 }
 
 // IsPostgresURL says whether u names a PostgreSQL database (the other

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"sort"
 	"strconv"
 	"testing"
@@ -180,4 +181,23 @@ func (db *DB) KeptTodays() int {
 	db.today.mu.Lock()
 	defer db.today.mu.Unlock()
 	return len(db.today.entries)
+}
+
+// ReplaceTodayWatch gives up Today's watch connection as database/sql
+// gives up one a driver found broken (it is closed, not pooled), so the
+// next load opens a new one.
+func (db *DB) ReplaceTodayWatch() {
+	db.today.wmu.Lock()
+	defer db.today.wmu.Unlock()
+	if db.today.conn != nil {
+		db.today.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	db.today.drop()
+}
+
+// TodayWatchGen is how many watch connections Today's cache has taken.
+func (db *DB) TodayWatchGen() uint64 {
+	db.today.wmu.Lock()
+	defer db.today.wmu.Unlock()
+	return db.today.gen
 }

@@ -25,6 +25,14 @@ import (
 // being read makes them stale at the next load, never kept as current. No
 // write path has to say what it changed, and none can forget to.
 //
+// The number is the connection's own: a new connection starts again from
+// the same first value whatever was committed before. So the watch is one
+// connection held for good (never handed back to a pool that might swap
+// it), asked with the request's cancellation taken off (an interrupted
+// statement can leave a connection unusable), and if it fails all the same
+// it is replaced under a new generation, which every version carries:
+// nothing read under an old connection can match a new one.
+//
 // todayKeep bounds what no write announces: time passing. A keep-in-touch
 // date or a lead's rest that ends while the candidates are kept shows at
 // most todayKeep late; the rules (rapport.BuildToday) run on every load
@@ -40,10 +48,17 @@ const todayKeep = 30 * time.Second
 const todayKept = 256
 
 type todayCache struct {
-	// watch is a connection of its own for PRAGMA data_version (nil: no
-	// keeping, as on PostgreSQL or an in-memory database).
-	watch   *sql.DB
-	version *sql.Stmt
+	// watch is a pool of one connection for PRAGMA data_version (nil: no
+	// keeping, as on PostgreSQL or an in-memory database); conn is that
+	// connection, held (nil until first asked, and after a failure), gen
+	// how many times it was taken. (The PRAGMA is not prepared on it: a
+	// statement prepared on a held connection outlives the connection
+	// when database/sql throws that away, and closing it then crashes the
+	// driver.)
+	watch *sql.DB
+	wmu   sync.Mutex
+	conn  *sql.Conn
+	gen   uint64
 
 	mu      sync.Mutex
 	entries map[[2]int64]*todayKeptEntry
@@ -51,8 +66,18 @@ type todayCache struct {
 	reads atomic.Int64
 }
 
+// dataVersion is a data version read on the watch connection of
+// generation gen. Versions of one generation only grow; a later
+// generation is later.
+type dataVersion struct {
+	gen uint64
+	v   int64
+}
+
+func (a dataVersion) before(b dataVersion) bool { return a.gen < b.gen || a.gen == b.gen && a.v < b.v }
+
 type todayKeptEntry struct {
-	version     int64
+	version     dataVersion
 	day         rapport.Day
 	from, until time.Time
 	cands       []rapport.Candidate
@@ -119,39 +144,54 @@ func keepInto[T any](mu *sync.Mutex, m *map[int64]*T, vs map[int64]*T) {
 	maps.Copy(*m, vs)
 }
 
-// openTodayCache prepares the cache's watch connection; without one it
-// keeps nothing.
-func openTodayCache(watch *sql.DB) (*todayCache, error) {
-	c := &todayCache{entries: map[[2]int64]*todayKeptEntry{}}
-	if watch == nil {
-		return c, nil
-	}
-	st, err := watch.Prepare("PRAGMA data_version")
-	if err != nil {
-		return nil, err
-	}
-	c.watch, c.version = watch, st
-	return c, nil
+// openTodayCache makes the cache, asking watch (a pool of at most one
+// connection) for the data version; without it, it keeps nothing.
+func openTodayCache(watch *sql.DB) *todayCache {
+	return &todayCache{watch: watch, entries: map[[2]int64]*todayKeptEntry{}}
 }
 
 func (c *todayCache) close() error {
 	if c == nil || c.watch == nil {
 		return nil
 	}
-	c.version.Close()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.drop()
 	return c.watch.Close()
+}
+
+// drop gives up the watch connection (wmu held).
+func (c *todayCache) drop() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
 }
 
 // dataVersion is the database's data version as the watch connection
 // sees it now; ok is false when nothing can be kept.
-func (c *todayCache) dataVersion(ctx context.Context) (v int64, ok bool) {
+func (c *todayCache) dataVersion(ctx context.Context) (dataVersion, bool) {
 	if c == nil || c.watch == nil {
-		return 0, false
+		return dataVersion{}, false
 	}
-	if err := c.version.QueryRowContext(ctx).Scan(&v); err != nil {
-		return 0, false
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if c.conn == nil {
+		conn, err := c.watch.Conn(ctx)
+		if err != nil {
+			return dataVersion{}, false
+		}
+		c.conn = conn
+		c.gen++
 	}
-	return v, true
+	var v int64
+	if err := c.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		c.drop()
+		return dataVersion{}, false
+	}
+	return dataVersion{c.gen, v}, true
 }
 
 // keptCandidates returns the user's Today candidates for now: those kept,
@@ -188,10 +228,17 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 // keep keeps e under key, and drops what can no longer serve: entries of
 // an older data version (it only grows) or past their time. Under steady
 // writes that leaves the few read since the last commit, not one for
-// every user who loaded Today lately.
+// every user who loaded Today lately. An e older than a kept entry (its
+// load was slow, and a commit came meanwhile) can never serve: it is not
+// kept, and drops nothing newer.
 func (c *todayCache) keep(key [2]int64, e *todayKeptEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, old := range c.entries {
+		if e.version.before(old.version) {
+			return
+		}
+	}
 	for k, old := range c.entries {
 		if old.version != e.version || !e.from.Before(old.until) {
 			delete(c.entries, k)

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -157,4 +158,52 @@ func TestTodayKeptUnderConcurrentWrites(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// PRAGMA data_version counts per connection, and a new connection starts
+// again from the same first value: what was kept under the watch
+// connection that was replaced never matches the next one's versions.
+func TestTodayKeptAcrossANewWatch(t *testing.T) {
+	clock := storetest.NewClock(start)
+	db := storetest.OpenSQLite(t, clock.Now)
+	f := newFixture(t, db, clock, "watch")
+	act := rapport.Member(f.org, f.agent)
+	names := func(ctx context.Context) []string {
+		t.Helper()
+		es, err := db.Today(ctx, act, clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Person.FirstName)
+		}
+		slices.Sort(out)
+		return out
+	}
+	f.person(t, rapport.Person{FirstName: "Ana"})
+	clock.Advance(time.Minute)
+	if got := names(ctx); !slices.Equal(got, []string{"Ana"}) {
+		t.Fatalf("Today = %v", got)
+	}
+	// Loads whose clients go away while they run leave the watch as it is.
+	gen := db.TodayWatchGen()
+	for range 200 {
+		c, cancel := context.WithCancel(ctx)
+		go cancel()
+		db.Today(c, act, clock.Now())
+		cancel()
+	}
+	if db.TodayWatchGen() != gen {
+		t.Errorf("cancelled loads replaced the watch connection %d times", db.TodayWatchGen()-gen)
+	}
+	// Kept at the first connection's first version; that connection goes,
+	// a lead arrives, and the next connection starts from the same number.
+	db.ReplaceTodayWatch()
+	f.person(t, rapport.Person{FirstName: "Ben"})
+	for range 2 {
+		if got := names(ctx); !slices.Equal(got, []string{"Ana", "Ben"}) {
+			t.Fatalf("after a new watch connection and a write, Today = %v", got)
+		}
+	}
 }

@@ -81,7 +81,7 @@ func phonesHTML(base Base, p *rapport.Person) template.HTML {
 // normalizeURL is what html/template does to a value placed after the
 // scheme of a URL in an attribute: bytes that may not stand in a URL as
 // they are written percent-encoded (lower-case hex), the rest, and any
-// percent-encoding already there, left.
+// percent-encoding already there (a % and two hex digits), left.
 func normalizeURL(s string) string {
 	var b strings.Builder
 	written := 0
@@ -90,7 +90,9 @@ func normalizeURL(s string) string {
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 			continue
-		case strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0:
+		case strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0:
+			continue
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
 			continue
 		}
 		b.WriteString(s[written:i])
@@ -219,3 +221,5 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 	b.WriteString("</div>\n")
 	return template.HTML(b.String())
 }
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }

@@ -76,7 +76,9 @@ func TestSlipPartsMatchTemplates(t *testing.T) {
 		// html/template would encode in a URL, and some it keeps.
 		{ID: 5, Kind: rapport.KindClient, Phones: []rapport.Phone{
 			{Number: `312 555 0142 (home) "x" 'y' <z> é%41&a=b#c?d;e,f/g:h@i[j]k!l$m*n+o=p~q_r.s-t` + "\x00\x7f\t"},
-			{Number: hostile, Label: "<b>"}}},
+			{Number: hostile, Label: "<b>"},
+			// A percent sign is kept only before two hex digits.
+			{Number: "100% %4 %zz %4g %41%2f end%"}}},
 	}
 	space := regexp.MustCompile(`\s+`)
 	// Whitespace counts as one space (the partials begin with a line
