@@ -235,3 +235,54 @@ func TestImportCommandReadsWhatPeopleHave(t *testing.T) {
 		}
 	}
 }
+
+// A running server keeps its agents' Todays between loads while nothing is
+// written to the file; `rapport import`, another process writing to the
+// same file, must show on the next load all the same.
+func TestImportBesideAServerReachesToday(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "today.db")
+	runCmd(t, "", "org", "add", "--db", db, "--name", "Acme", "--slug", "acme")
+	runCmd(t, "a long enough secret\n", "user", "add", "--db", db, "--org", "acme", "--email", "owner@acme.test", "--role", "owner", "--password-stdin")
+	server, err := store.Open(ctx, store.Options{URL: db, Exclusive: true, Logger: quietLogger(os.Stderr)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	org, err := server.OrgBySlug(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := server.Users(ctx, rapport.Actor{Org: org.ID})
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users: %v, %v", users, err)
+	}
+	act := rapport.Member(org, &users[0])
+	today := func() []string {
+		t.Helper()
+		items, err := server.TodayList(ctx, act, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, it := range items {
+			names = append(names, it.Person.FirstName)
+		}
+		return names
+	}
+	for range 2 { // the second load is a kept one
+		if got := today(); len(got) != 0 {
+			t.Fatalf("Today before the import = %v", got)
+		}
+	}
+	file := filepath.Join(dir, "leads.csv")
+	os.WriteFile(file, []byte("Name,Email\nAnn Lee,ann@example.com\n"), 0o644)
+	out, err := child(t, "import", "--db", db, "--org", "acme", "--file", file, "--owner", "owner@acme.test", "--kind", "lead").CombinedOutput()
+	if err != nil {
+		t.Fatalf("rapport import beside the server: %v\n%s", err, out)
+	}
+	if got := today(); len(got) != 1 || got[0] != "Ann" {
+		t.Fatalf("Today after another process imported a lead = %v, want [Ann]", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"strings"
@@ -197,12 +198,22 @@ func (p *Playbook) Objections(a Audience) []Entry { return p.pick(EntryObjection
 
 func (p *Playbook) pick(k EntryKind, a Audience) []Entry {
 	var out []Entry
-	for _, e := range p.Entries {
-		if e.Kind == k && e.Audience == a && !e.Retired {
-			out = append(out, e)
-		}
+	for e := range p.live(k, a) {
+		out = append(out, *e)
 	}
 	return out
+}
+
+// live yields the live entries of kind k for audience a, in order, in
+// place (what pick copies).
+func (p *Playbook) live(k EntryKind, a Audience) iter.Seq[*Entry] {
+	return func(yield func(*Entry) bool) {
+		for i := range p.Entries {
+			if e := &p.Entries[i]; e.Kind == k && e.Audience == a && !e.Retired && !yield(e) {
+				return
+			}
+		}
+	}
 }
 
 // Find returns the entry of kind with key, retired or not.
@@ -249,14 +260,11 @@ func (p *Playbook) Guide(a Audience, known map[FactType]bool) []GuideGroup {
 // it (the built-in question when the organisation retired them all).
 func (p *Playbook) Essentials(k Kind, facts []Fact) []Question {
 	qs := UnknownEssentials(k, facts)
-	a := AudienceFor(k)
 	for i := range qs {
-		// The first live question that uncovers it, in the playbook's
-		// order (as Questions lists them; read in place: Today asks this
-		// for every person on it).
-		for j := range p.Entries {
-			e := &p.Entries[j]
-			if e.Kind == EntryQuestion && e.Audience == a && !e.Retired && string(e.Uncovers) == string(qs[i].Type) {
+		// Read in place, not copied by Questions: Today asks this for
+		// every person on it.
+		for e := range p.live(EntryQuestion, AudienceFor(k)) {
+			if string(e.Uncovers) == string(qs[i].Type) {
 				qs[i].Text = e.Text
 				break
 			}

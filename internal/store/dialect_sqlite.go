@@ -82,10 +82,7 @@ func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, err error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
+	oneConnection(w)
 	r, err := sql.Open("sqlite", uri+"?"+pragmas+readerPragmas)
 	if err != nil {
 		w.Close()
@@ -105,11 +102,16 @@ func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, err error) {
 		r.Close()
 		return nil, nil, nil, err
 	}
-	watch.SetMaxOpenConns(1)
-	watch.SetMaxIdleConns(1)
-	watch.SetConnMaxLifetime(0)
-	watch.SetConnMaxIdleTime(0)
+	oneConnection(watch)
 	return bun.NewDB(w, sqlitedialect.New()), bun.NewDB(r, sqlitedialect.New()), watch, nil
+}
+
+// oneConnection makes d a pool of one connection, kept open for good.
+func oneConnection(d *sql.DB) {
+	d.SetMaxOpenConns(1)
+	d.SetMaxIdleConns(1)
+	d.SetConnMaxLifetime(0)
+	d.SetConnMaxIdleTime(0)
 }
 
 // sqliteErrCode returns the extended result code of a SQLite error, or 0.

@@ -46,8 +46,8 @@ func (db *DB) todayList(ctx context.Context, act rapport.Actor, now time.Time) (
 	for i := range entries {
 		ids[i] = entries[i].Person.ID
 	}
-	byID, missing := kept.knownPeople(ids)
-	if len(missing) > 0 {
+	byID := kept.knownPeople(ids)
+	if missing := slices.DeleteFunc(ids, func(id int64) bool { return byID[id] != nil }); len(missing) > 0 {
 		var people []rapport.Person
 		if err := db.readAll(ctx, db.ro, &people, readPeopleOf, org.ID, idList(missing)); err != nil {
 			return nil, nil, err
@@ -533,15 +533,15 @@ func (db *DB) TodayList(ctx context.Context, act rapport.Actor, now time.Time) (
 	for i := range entries {
 		ids[i] = entries[i].Person.ID
 	}
-	cards, missing := kept.knownCards(ids)
-	if len(missing) > 0 {
-		var people []*rapport.Person
-		for _, e := range entries {
-			if slices.Contains(missing, e.Person.ID) {
-				people = append(people, e.Person)
-			}
+	cards := kept.knownCards(ids)
+	var missing []*rapport.Person
+	for _, e := range entries {
+		if cards[e.Person.ID] == nil {
+			missing = append(missing, e.Person)
 		}
-		read, err := db.ContextCards(ctx, act, people)
+	}
+	if len(missing) > 0 {
+		read, err := db.ContextCards(ctx, act, missing)
 		if err != nil {
 			return nil, err
 		}

@@ -90,34 +90,31 @@ type todayKeptEntry struct {
 	cards  map[int64]*rapport.ContextCard
 }
 
-// knownPeople returns the kept whole people among ids, and the ids not
-// kept (all of them for a nil entry).
-func (e *todayKeptEntry) knownPeople(ids []int64) (map[int64]*rapport.Person, []int64) {
+// knownPeople returns the kept whole people among ids (none for a nil
+// entry).
+func (e *todayKeptEntry) knownPeople(ids []int64) map[int64]*rapport.Person {
 	return known(e, ids, func(e *todayKeptEntry) map[int64]*rapport.Person { return e.people })
 }
 
 // knownCards is knownPeople for context cards.
-func (e *todayKeptEntry) knownCards(ids []int64) (map[int64]*rapport.ContextCard, []int64) {
+func (e *todayKeptEntry) knownCards(ids []int64) map[int64]*rapport.ContextCard {
 	return known(e, ids, func(e *todayKeptEntry) map[int64]*rapport.ContextCard { return e.cards })
 }
 
-func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map[int64]*T) (map[int64]*T, []int64) {
+func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map[int64]*T) map[int64]*T {
 	out := make(map[int64]*T, len(ids))
 	if e == nil {
-		return out, ids
+		return out
 	}
-	var missing []int64
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	m := kept(e)
 	for _, id := range ids {
 		if v := m[id]; v != nil {
 			out[id] = v
-		} else {
-			missing = append(missing, id)
 		}
 	}
-	return out, missing
+	return out
 }
 
 // keepPeople keeps whole people read for a load (none for a nil entry).
@@ -176,8 +173,9 @@ func (c *todayCache) dataVersion(ctx context.Context) (dataVersion, bool) {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
+	// Its busy timeout bounds the wait, not the request: an interrupted
+	// statement can leave the connection unusable.
+	ctx = context.WithoutCancel(ctx)
 	if c.conn == nil {
 		conn, err := c.watch.Conn(ctx)
 		if err != nil {
