@@ -52,6 +52,9 @@ func (db *DB) connect(opts Options) error {
 			return err
 		}
 	}
+	if pageCacheErr != nil {
+		db.log.Warn("SQLite's page caches allocate a page at a time", "err", pageCacheErr)
+	}
 	var watch *sql.DB
 	if db.rw, db.ro, watch, err = openSQLite(opts.URL); err != nil {
 		return err

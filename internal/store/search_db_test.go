@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -207,6 +208,31 @@ func TestSearchStaysInsideTheOrganisation(t *testing.T) {
 		// One match here, however many elsewhere: listed by name, found.
 		if page.Newest || len(page.People) != 1 || page.People[0].LastName != "Mine" {
 			t.Fatalf("page = newest:%v %d people", page.Newest, len(page.People))
+		}
+		// Few matches in the whole file (on SQLite the index's matches are
+		// then taken as they are, before the organisation is applied):
+		// only this organisation's are listed, and counted.
+		for i := 0; i < 3; i++ {
+			other.person(t, rapport.Person{FirstName: "Okapi", LastName: fmt.Sprintf("Theirs %d", i)})
+		}
+		f.person(t, rapport.Person{FirstName: "Okapi", LastName: "Mine"})
+		for _, q := range []string{"okapi", "okapi mine", "okapi theirs", "theirs"} {
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 1
+			if strings.Contains(q, "theirs") {
+				want = 0
+			}
+			if page.Newest || len(page.People) != want || page.Total != want {
+				t.Errorf("%q: newest:%v %d people, %d counted, want %d", q, page.Newest, len(page.People), page.Total, want)
+			}
+			for _, p := range page.People {
+				if p.OrgID != f.org.ID || p.LastName != "Mine" {
+					t.Errorf("%q lists %+v", q, p)
+				}
+			}
 		}
 	})
 }
