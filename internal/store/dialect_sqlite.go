@@ -256,24 +256,9 @@ func hasWordsStarting(doc string, tokens []string) bool {
 	return true
 }
 
-// sqliteSearchIDs returns up to max+1 ids of people matching the tokens:
-// the organisation's, or, when the index holds at most max matches in the
-// whole file, every match of every organisation in it, for the caller's
-// read of their rows to keep the organisation's own (listRanked, which
-// reads each match's row for its name anyway). Joining each match to its
-// person here would read a page of the people's organisation index per
-// match; at a million people, a full name's hundred-odd matches are as
-// many pages scattered over the file, read a second time by listRanked.
+// sqliteSearchIDs returns up to max+1 ids of the organisation's people
+// matching the tokens.
 func sqliteSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
-	if fq, long := ftsQuery(tokens); len(long) == 0 {
-		var ids []int64
-		if err := db.NewRaw("SELECT rowid FROM people_fts WHERE people_fts MATCH ? LIMIT ?", fq, max+1).Scan(ctx, &ids); err != nil {
-			return nil, err
-		}
-		if len(ids) <= max {
-			return ids, nil
-		}
-	}
 	return sqliteSearch(ctx, db, orgID, tokens, "", 0, max+1)
 }
 

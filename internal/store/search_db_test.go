@@ -209,9 +209,8 @@ func TestSearchStaysInsideTheOrganisation(t *testing.T) {
 		if page.Newest || len(page.People) != 1 || page.People[0].LastName != "Mine" {
 			t.Fatalf("page = newest:%v %d people", page.Newest, len(page.People))
 		}
-		// Few matches in the whole file (on SQLite the index's matches are
-		// then taken as they are, before the organisation is applied):
-		// only this organisation's are listed, and counted.
+		// Few matches in the whole file, most of them elsewhere: only this
+		// organisation's are listed, and counted.
 		for i := 0; i < 3; i++ {
 			other.person(t, rapport.Person{FirstName: "Okapi", LastName: fmt.Sprintf("Theirs %d", i)})
 		}
