@@ -146,7 +146,7 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		return &PeoplePage{}, nil
 	}
 
-	var people []rapport.Person
+	people := make([]rapport.Person, 0, limit+1)
 	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	if narrowed {
 		// Fetch the few matches by id and sort them, rather than walk the
@@ -236,7 +236,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 			break
 		}
 		before = ids[len(ids)-1]
-		var people []rapport.Person
+		people := make([]rapport.Person, 0, limit+1-len(page.People))
 		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f).ModelTableExpr(db.byIDTable())
 		if err := db.whereAnyID(q, "person.id", ids).OrderExpr("person.id DESC").
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
@@ -265,7 +265,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 // first (Sort "-created") or oldest first ("created").
 func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
 	orgID := act.Org
-	var people []rapport.Person
+	people := make([]rapport.Person, 0, limit+1)
 	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	newest := f.Sort == "-created"
 	if cur.set {

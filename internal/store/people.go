@@ -432,14 +432,14 @@ func (db *DB) loadDetailsOf(ctx context.Context, q bun.IDB, orgID int64, people 
 	if len(people) == 1 {
 		phonesOf, emailsOf, tagsOf, who = readPhones, readEmails, readTags, ids[0]
 	}
-	var phones []rapport.Phone
+	phones := make([]rapport.Phone, 0, len(people))
 	if err := db.readAll(ctx, q, &phones, phonesOf, orgID, who); err != nil {
 		return err
 	}
 	for _, ph := range phones {
 		people[idx[ph.PersonID]].Phones = append(people[idx[ph.PersonID]].Phones, ph)
 	}
-	var emails []rapport.Email
+	emails := make([]rapport.Email, 0, len(people))
 	if err := db.readAll(ctx, q, &emails, emailsOf, orgID, who); err != nil {
 		return err
 	}
@@ -465,7 +465,7 @@ func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[in
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []rapport.Person
+	rows := make([]rapport.Person, 0, len(ids))
 	if err := db.readAll(ctx, db.ro, &rows, readNamesOf, orgID, idList(ids)); err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 	if len(ids) == 0 {
 		return page, nil
 	}
-	var hits []rankedHit
+	hits := make([]rankedHit, 0, len(ids))
 	q := db.whereAnyID(db.filtered(db.ro.NewSelect().Model((*rapport.Person)(nil)), act, f).ModelTableExpr(db.byIDTable()).
 		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name"), "person.id", ids)
 	if err := q.Scan(ctx, &hits); err != nil {
@@ -103,7 +103,7 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 	if len(want) == 0 {
 		return page, nil
 	}
-	var people []rapport.Person
+	people := make([]rapport.Person, 0, len(want))
 	if err := db.readAll(ctx, db.ro, &people, readPeopleOf, act.Org, idList(want)); err != nil {
 		return nil, err
 	}

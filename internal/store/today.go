@@ -48,7 +48,7 @@ func (db *DB) todayList(ctx context.Context, act rapport.Actor, now time.Time) (
 	}
 	byID := kept.knownPeople(ids)
 	if missing := slices.DeleteFunc(ids, func(id int64) bool { return byID[id] != nil }); len(missing) > 0 {
-		var people []rapport.Person
+		people := make([]rapport.Person, 0, len(missing))
 		if err := db.readAll(ctx, db.ro, &people, readPeopleOf, org.ID, idList(missing)); err != nil {
 			return nil, nil, err
 		}
@@ -242,7 +242,9 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		return nil, nil
 	}
 
-	var people []rapport.Person
+	// Sized, as every read of a known number of people: a Person is 800
+	// bytes, and a slice grown row by row copies them again and again.
+	people := make([]rapport.Person, 0, len(ids.list))
 	if err := db.readAll(ctx, db.ro, &people, readTodayOf, orgID, idList(ids.list)); err != nil {
 		return nil, err
 	}
