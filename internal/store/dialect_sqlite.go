@@ -53,18 +53,22 @@ const sqliteCacheSize = -32000
 // 5,400 page faults to 470 (a throwaway test, this machine, where a page
 // fault costs about 12 µs).
 //
-// The slots are taken last-freed first, so the resident part is what the
-// caches hold at their fullest, as before; when the pool runs low, every
-// cache recycles its least recently used pages rather than grow (SQLite's
-// "memory pressure"), so together they never hold more than the pool.
-// Pages that do not fit a slot (a page size above 4 KiB) are allocated as
-// before.
-const pageCacheMB = 64
+// What it costs: SQLite links every slot into its free list when it
+// starts, so the whole pool is resident from the first connection on
+// (only in a process that opens SQLite). And it caps the caches: when it
+// runs low, every cache recycles the least recently used page of any
+// connection rather than grow (SQLite's "memory pressure"; this build
+// keeps all caches in one group), so together they hold about the pool,
+// not cache_size each. A page that finds no slot and nothing to recycle
+// is allocated as before. The size is the working set a busy server's
+// readers need between writes with room to spare, and no more, as every
+// process that opens a database pays it.
+const pageCacheMB = 32
 
-// sqlitePageCache gives SQLite the pool. It must run before the process
-// opens any SQLite connection (SQLite refuses it once initialised), so it
-// runs when this package is initialised; refused, pages are allocated
-// one at a time, as before.
+// sqlitePageCache gives SQLite the pool. It runs at this package's
+// initialisation, before the process's first connection, whoever opens it
+// (SQLite refuses it once initialised); a process that never opens SQLite
+// reserves the address space and no memory.
 func sqlitePageCache() error {
 	tls := libc.NewTLS()
 	defer tls.Close()
@@ -92,7 +96,8 @@ func sqlitePageCache() error {
 	return nil
 }
 
-// pageCacheErr says why SQLite has no page cache pool, if it has none.
+// pageCacheErr says why SQLite has no pool, if it has none: its pages are
+// then allocated one at a time, as before.
 var pageCacheErr = sqlitePageCache()
 
 // sqlitePath is the file a SQLite URL names, made absolute for messages.

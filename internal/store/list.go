@@ -146,7 +146,10 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		return &PeoplePage{}, nil
 	}
 
-	people := make([]rapport.Person, 0, limit+1)
+	var people []rapport.Person
+	if narrowed {
+		people = make([]rapport.Person, 0, min(limit+1, len(ids)))
+	}
 	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	if narrowed {
 		// Fetch the few matches by id and sort them, rather than walk the
@@ -236,7 +239,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 			break
 		}
 		before = ids[len(ids)-1]
-		people := make([]rapport.Person, 0, limit+1-len(page.People))
+		people := make([]rapport.Person, 0, min(limit+1-len(page.People), len(ids)))
 		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f).ModelTableExpr(db.byIDTable())
 		if err := db.whereAnyID(q, "person.id", ids).OrderExpr("person.id DESC").
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
@@ -265,7 +268,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 // first (Sort "-created") or oldest first ("created").
 func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
 	orgID := act.Org
-	people := make([]rapport.Person, 0, limit+1)
+	var people []rapport.Person
 	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
 	newest := f.Sort == "-created"
 	if cur.set {

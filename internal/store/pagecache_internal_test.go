@@ -26,20 +26,20 @@ func pageCacheStatus(t *testing.T, op int32) (now, high int64) {
 	return int64(binary.NativeEndian.Uint64(b)), int64(binary.NativeEndian.Uint64(b[8:]))
 }
 
-// TestPagesComeFromThePool: SQLite took the pool at this package's
-// initialisation, and the pages a store reads are cached in its slots,
-// not allocated one by one; a reader's pages dropped after a write go back
-// to the pool and are taken again.
+// TestPagesComeFromThePool: SQLite took the pool before the first
+// connection, and the pages a store reads are cached in its slots, not
+// allocated one by one; a reader's pages dropped after a write go back to
+// the pool and are taken again.
 func TestPagesComeFromThePool(t *testing.T) {
-	if pageCacheErr != nil {
-		t.Fatal(pageCacheErr)
-	}
 	ctx := context.Background()
 	db, err := Open(ctx, Options{URL: filepath.Join(t.TempDir(), "pool.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if pageCacheErr != nil {
+		t.Fatal(pageCacheErr)
+	}
 	if _, err := db.rw.ExecContext(ctx, "CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)"); err != nil {
 		t.Fatal(err)
 	}
