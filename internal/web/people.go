@@ -48,7 +48,8 @@ func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 		return l, err
 	}
 	l.Stages = store.Stages(l.Pipelines)
-	l.UserNames = map[int64]string{}
+	l.UserNames = make(map[int64]string, len(users))
+	l.Users = make([]rapport.User, 0, len(users))
 	for _, u := range users {
 		l.UserNames[u.ID] = u.DisplayName()
 		if u.Active() {
