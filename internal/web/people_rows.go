@@ -31,19 +31,8 @@ func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
 	escapeHTML(b, x.Initials())
 	b.WriteString("</span><span class=\"name\">")
 	escapeHTML(b, x.Name())
-	b.WriteString("</span></a>\n<span class=\"badge kind-")
-	escapeHTML(b, string(x.Kind))
-	b.WriteString("\">")
-	escapeHTML(b, x.Kind.Label())
-	b.WriteString("</span>\n")
-	if st := p.Stages[x.StageID]; st != nil {
-		b.WriteString("<span class=\"badge stage\">")
-		escapeHTML(b, st.Name)
-		b.WriteString("</span>\n")
-	}
-	if x.DoNotCall {
-		b.WriteString("<span class=\"badge dnc\">Do not call</span>\n")
-	}
+	b.WriteString("</span></a>\n")
+	writeBadges(b, x.Kind, p.Stages[x.StageID], x.DoNotCall)
 	b.WriteString("<span class=\"meta\">\n")
 	if len(x.Phones) > 0 {
 		escapeHTML(b, p.Phone(x.Phones[0].Number))
@@ -67,6 +56,34 @@ func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
 		b.WriteString("\n")
 	}
 	b.WriteString("</span>\n</li>\n")
+}
+
+// writeBadges writes a person's kind and stage as badges, and whether
+// they are not to be called (a list's row, and badgesHTML).
+func writeBadges(b *strings.Builder, kind rapport.Kind, stage *rapport.Stage, dnc bool) {
+	b.WriteString("<span class=\"badge kind-")
+	escapeHTML(b, string(kind))
+	b.WriteString("\">")
+	escapeHTML(b, kind.Label())
+	b.WriteString("</span>\n")
+	if stage != nil {
+		b.WriteString("<span class=\"badge stage\">")
+		escapeHTML(b, stage.Name)
+		b.WriteString("</span>\n")
+	}
+	if dnc {
+		b.WriteString("<span class=\"badge dnc\">Do not call</span>\n")
+	}
+}
+
+// escapeIf writes before, s escaped (as escapeHTML) and after, when s is
+// not empty.
+func escapeIf(b *strings.Builder, before, s, after string) {
+	if s != "" {
+		b.WriteString(before)
+		escapeHTML(b, s)
+		b.WriteString(after)
+	}
 }
 
 // htmlEscapes are the characters html/template escapes in text and in

@@ -23,19 +23,7 @@ import (
 // not to be called or archived.
 func badgesHTML(p *rapport.Person) template.HTML {
 	var b strings.Builder
-	b.WriteString("<span class=\"badge kind-")
-	escapeHTML(&b, string(p.Kind))
-	b.WriteString("\">")
-	escapeHTML(&b, p.Kind.Label())
-	b.WriteString("</span>\n")
-	if p.Stage != nil {
-		b.WriteString("<span class=\"badge stage\">")
-		escapeHTML(&b, p.Stage.Name)
-		b.WriteString("</span>\n")
-	}
-	if p.DoNotCall {
-		b.WriteString("<span class=\"badge dnc\">Do not call</span>\n")
-	}
+	writeBadges(&b, p.Kind, p.Stage, p.DoNotCall)
 	if p.Archived() {
 		b.WriteString("<span class=\"badge archived\">Archived</span>\n")
 	}
@@ -49,11 +37,7 @@ func phonesHTML(base Base, p *rapport.Person) template.HTML {
 	phones := p.CallablePhones()
 	label := func(ph *rapport.Phone) {
 		escapeHTML(&b, base.Phone(ph.Number))
-		if ph.Label != "" {
-			b.WriteString(" <span class=\"muted\">")
-			escapeHTML(&b, ph.Label)
-			b.WriteString("</span>")
-		}
+		escapeIf(&b, " <span class=\"muted\">", ph.Label, "</span>")
 	}
 	if p.DoNotCall {
 		for i := range phones {
@@ -146,19 +130,9 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 			escapeHTML(&b, e.Type)
 			b.WriteString("</span> ")
 			escapeHTML(&b, base.Ago(e.OccurredAt))
-			if e.Source != "" {
-				b.WriteString(" via ")
-				escapeHTML(&b, e.Source)
-			}
-			if e.Property != "" {
-				b.WriteString(": ")
-				escapeHTML(&b, e.Property)
-			}
-			if e.Message != "" {
-				b.WriteString(" — “")
-				escapeHTML(&b, e.Message)
-				b.WriteString("”")
-			}
+			escapeIf(&b, " via ", e.Source, "")
+			escapeIf(&b, ": ", e.Property, "")
+			escapeIf(&b, " — “", e.Message, "”")
 			b.WriteString("</p>\n")
 		}
 		if lc := c.LastConversation; lc != nil {
@@ -166,14 +140,8 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 			escapeHTML(&b, base.Date(lc.OccurredAt))
 			b.WriteString(": ")
 			escapeHTML(&b, lc.Channel.Label())
-			if o := lc.Outcome.Label(); o != "" {
-				b.WriteString(", ")
-				escapeHTML(&b, strings.ToLower(o))
-			}
-			if lc.Notes != "" {
-				b.WriteString(" — ")
-				escapeHTML(&b, lc.Notes)
-			}
+			escapeIf(&b, ", ", strings.ToLower(lc.Outcome.Label()), "")
+			escapeIf(&b, " — ", lc.Notes, "")
 			b.WriteString("</p>\n")
 		} else {
 			b.WriteString("<p class=\"last\"><span class=\"label\">Last touch</span> never</p>\n")
@@ -204,10 +172,7 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 	}
 	if p.Kind == rapport.KindRecruit {
 		b.WriteString("<p class=\"production\"><span class=\"label\">Production</span> ")
-		if w := p.Workplace(); w != "" {
-			escapeHTML(&b, w)
-			b.WriteString(" · ")
-		}
+		escapeIf(&b, "", p.Workplace(), " · ")
 		b.WriteString(strconv.Itoa(p.Units12m))
 		b.WriteString(" units, ")
 		escapeHTML(&b, rapport.Money(p.Volume12m))
