@@ -38,6 +38,9 @@ type PeopleFilter struct {
 	// NoTags leaves the people's tags unread: for a list that does not
 	// show them (the people page), one statement fewer a page.
 	NoTags bool
+	// Brief reads only the columns a list's row shows (briefColumns),
+	// leaving the rest of each person at its zero value.
+	Brief bool
 }
 
 // PeoplePage is one page of the people list. Next is empty on the last page.
@@ -150,7 +153,7 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 	if narrowed {
 		people = make([]rapport.Person, 0, min(limit+1, len(ids)))
 	}
-	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
+	q := db.filtered(f.columns(db.ro.NewSelect().Model(&people)), act, f)
 	if narrowed {
 		// Fetch the few matches by id and sort them, rather than walk the
 		// name index past everyone else.
@@ -173,6 +176,20 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		page.Next = cursor{set: true, name: last.SortName, id: last.ID}.encode()
 	}
 	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
+}
+
+// briefColumns are what a list's row shows of a person, with what paging
+// and filtering read (Brief).
+var briefColumns = []string{"id", "org_id", "first_name", "last_name", "sort_name", "kind", "stage_id",
+	"owner_id", "do_not_call", "units_12m", "volume_12m"}
+
+// columns picks the columns a page of people reads: all but the search
+// document, or briefColumns.
+func (f PeopleFilter) columns(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.Brief {
+		return q.Column(briefColumns...)
+	}
+	return q.ExcludeColumn("search_doc")
 }
 
 // filtered adds the filters other than the search to a query on people.
@@ -240,7 +257,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		}
 		before = ids[len(ids)-1]
 		people := make([]rapport.Person, 0, min(limit+1-len(page.People), len(ids)))
-		q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f).ModelTableExpr(db.byIDTable())
+		q := db.filtered(f.columns(db.ro.NewSelect().Model(&people)), act, f).ModelTableExpr(db.byIDTable())
 		if err := db.whereAnyID(q, "person.id", ids).OrderExpr("person.id DESC").
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
 			return nil, err
@@ -269,7 +286,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, cur cursor, limit int) (*PeoplePage, error) {
 	orgID := act.Org
 	var people []rapport.Person
-	q := db.filtered(db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc"), act, f)
+	q := db.filtered(f.columns(db.ro.NewSelect().Model(&people)), act, f)
 	newest := f.Sort == "-created"
 	if cur.set {
 		if newest {

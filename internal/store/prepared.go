@@ -258,6 +258,11 @@ var (
 		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).ExcludeColumn("search_doc").
 			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
 	})
+	// People as a list's rows show them (PeopleFilter.Brief).
+	readBriefOf = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).Column(briefColumns...).
+			Where("person.org_id = ?", ph).Where(anyID(q, "person.id"), ph).String()
+	})
 	// People's names.
 	readNamesOf = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(peopleByID(q)).Column("id", "first_name", "last_name").

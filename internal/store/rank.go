@@ -104,7 +104,11 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		return page, nil
 	}
 	people := make([]rapport.Person, 0, len(want))
-	if err := db.readAll(ctx, db.ro, &people, readPeopleOf, act.Org, idList(want)); err != nil {
+	read := readPeopleOf
+	if f.Brief {
+		read = readBriefOf
+	}
+	if err := db.readAll(ctx, db.ro, &people, read, act.Org, idList(want)); err != nil {
 		return nil, err
 	}
 	page.People = make([]rapport.Person, len(people))

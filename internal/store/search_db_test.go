@@ -288,3 +288,60 @@ func TestLongWordsAreCheckedWhole(t *testing.T) {
 		}
 	})
 }
+
+// A brief page (the people list's) reads the columns a row shows, the
+// same values as a full page, and nothing else, on every way a page is
+// read: by name (on its own, and along a common tag), narrowed by a rare
+// tag, a ranked search, a broad search
+// newest first, and in the order people were added.
+func TestBriefPagesReadWhatRowsShow(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		defer store.SetMaxNarrow(3)()
+		pipes, _ := f.db.Pipelines(ctx, rapport.Actor{Org: f.org.ID})
+		var stage int64
+		for _, p := range pipes {
+			if p.Kind == rapport.PipelineRecruiting {
+				stage = p.Stages[1].ID
+			}
+		}
+		for i := 0; i < 5; i++ {
+			f.person(t, rapport.Person{FirstName: fmt.Sprintf("Brief%d", i), LastName: "Row", Kind: rapport.KindRecruit,
+				StageID: stage, OwnerID: f.agent.ID, DoNotCall: i%2 == 0, Units12m: 10 + i, Volume12m: int64(1_000_000 * (i + 1)),
+				Source: "Zillow", Notes: "A note", City: "Evanston", Tags: []string{"vip", fmt.Sprintf("gold%d", i/2)},
+				Phones: []rapport.Phone{{Number: fmt.Sprintf("+1312555010%d", i)}}, Emails: []rapport.Email{{Address: fmt.Sprintf("b%d@example.com", i)}}})
+		}
+		f.person(t, rapport.Person{FirstName: "Brief9", LastName: "Alone", Source: "Zillow"})
+		act := rapport.Actor{Org: f.org.ID}
+		for _, fl := range []store.PeopleFilter{
+			{},
+			{Tag: "vip"},
+			{Tag: "gold0"},
+			{Query: "brief9"},
+			{Query: "brief"},
+			{Sort: "-created"},
+		} {
+			full, err := f.db.ListPeople(ctx, act, fl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fl.Brief, fl.NoTags = true, true
+			brief, err := f.db.ListPeople(ctx, act, fl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(brief.People) == 0 || len(brief.People) != len(full.People) || brief.Newest != full.Newest || brief.Next != full.Next {
+				t.Fatalf("%+v: brief page %d people (newest %v, next %q), full %d (%v, %q)", fl, len(brief.People), brief.Newest, brief.Next,
+					len(full.People), full.Newest, full.Next)
+			}
+			for i, b := range brief.People {
+				p := full.People[i]
+				shown := rapport.Person{ID: p.ID, OrgID: p.OrgID, FirstName: p.FirstName, LastName: p.LastName, SortName: p.SortName,
+					Kind: p.Kind, StageID: p.StageID, OwnerID: p.OwnerID, DoNotCall: p.DoNotCall, Units12m: p.Units12m, Volume12m: p.Volume12m,
+					Phones: p.Phones, Emails: p.Emails}
+				if fmt.Sprintf("%+v", b) != fmt.Sprintf("%+v", shown) {
+					t.Errorf("%+v: brief row\n %+v\nwant\n %+v", fl, b, shown)
+				}
+			}
+		}
+	})
+}

@@ -88,7 +88,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	q := r.URL.Query()
 	f := newForm(q)
 	filter := peopleFilter(r, a)
-	filter.NoTags = true // the rows do not show them
+	filter.NoTags, filter.Brief = true, true // the rows show only a few columns, and no tags
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {
 		return err

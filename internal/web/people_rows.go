@@ -24,6 +24,9 @@ func (p *peoplePage) Rows() template.HTML {
 	return template.HTML(b.String())
 }
 
+// row shows only what a brief page reads of a person (store's
+// briefColumns, with phones and emails): a field more here is a column
+// more there (TestPeopleListRowsShowEverything).
 func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
 	b.WriteString("<li>\n<a class=\"person-link\" href=\"/people/")
 	b.WriteString(strconv.FormatInt(x.ID, 10))
