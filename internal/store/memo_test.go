@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -96,6 +97,53 @@ func TestMemoKnowsWhoIsVisibleUntilAWrite(t *testing.T) {
 		}
 		if err := f.db.CheckVisible(req, agent, p.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 			t.Fatalf("CheckVisible after the person moved away in the same request: %v", err)
+		}
+	})
+}
+
+// The roster is the team as Users lists it, in the same order, with only
+// who each user is: name, email, role and whether still active.
+func TestRosterIsTheTeamBriefly(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		act := rapport.Member(f.org, f.owner)
+		// A user with no name sorts by email; a disabled one stays listed.
+		nameless := &rapport.User{OrgID: f.org.ID, Email: "aaron@example.test", Role: rapport.RoleAgent, PasswordHash: "x", WeeklyGoal: 40}
+		if err := f.db.CreateUser(ctx, act, nameless); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.DisableUser(ctx, act, nameless.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		team, err := f.db.Users(ctx, act)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := store.WithMemo(ctx)
+		roster, err := f.db.Roster(req, act)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(roster) != len(team) || len(team) < 3 {
+			t.Fatalf("roster of %d, team of %d", len(roster), len(team))
+		}
+		for i, u := range team {
+			want := rapport.User{ID: u.ID, OrgID: u.OrgID, Email: u.Email, Name: u.Name, Role: u.Role, DisabledAt: u.DisabledAt}
+			if fmt.Sprintf("%+v", roster[i]) != fmt.Sprintf("%+v", want) {
+				t.Errorf("roster[%d] = %+v\nwant %+v", i, roster[i], want)
+			}
+		}
+		var listed *rapport.User
+		for i := range roster {
+			if roster[i].ID == nameless.ID {
+				listed = &roster[i]
+			}
+		}
+		if listed == nil || listed.DisplayName() != "aaron@example.test" || listed.Active() {
+			t.Errorf("the disabled user without a name on the roster: %+v", listed)
+		}
+		roster[0].Name = "Changed by a caller"
+		if again, _ := f.db.Roster(req, act); again[0].Name != team[0].Name {
+			t.Fatal("the memo handed out its own roster")
 		}
 	})
 }

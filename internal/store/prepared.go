@@ -219,6 +219,12 @@ var (
 		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ?", ph).
 			OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").String()
 	})
+	// The organisation's roster: the users' rosterColumns, in readTeam's
+	// order.
+	readRoster = newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model((*rapport.User)(nil)).Column(rosterColumns...).Where("org_id = ?", ph).
+			OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").String()
+	})
 	readOrg = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.Org)(nil)).Where("id = ?", ph).String()
 	})

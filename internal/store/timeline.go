@@ -52,7 +52,7 @@ func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) (
 	if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return nil, err
 	}
-	users, err := db.Users(ctx, rapport.Actor{Org: orgID})
+	users, err := db.Roster(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}

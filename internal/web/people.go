@@ -43,7 +43,7 @@ func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 	if l.Pipelines, err = s.db.Pipelines(ctx, a.actor); err != nil {
 		return l, err
 	}
-	users, err := s.db.Users(ctx, a.actor)
+	users, err := s.db.Roster(ctx, a.actor)
 	if err != nil {
 		return l, err
 	}
