@@ -44,6 +44,7 @@ func parseViews(a *assets) (*views, error) {
 		"badges":   badgesHTML,
 		"phones":   phonesHTML,
 		"card":     cardHTML,
+		"slips":    slipsHTML,
 		"formOpt":  func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
 		"guide":    func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
 		"askField": askField,

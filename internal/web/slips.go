@@ -9,15 +9,16 @@ import (
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// A person's badges and phone buttons, on Today (once a slip), the person
-// page and the call screen, and the context card on Today and the call
-// screen, are written here rather than by html/template (the templates
-// call them as badges, phones and card): as partials they were a third of
+// Today's slips, a person's badges and phone buttons (on Today, the
+// person page and the call screen), and the context card on Today and the
+// call screen, are written here rather than by html/template (the
+// templates call them as slips, badges, phones and card): as partials they were a third of
 // Today's rendering, most of it html/template finding each field
 // and method by reflection. As in the people list's rows (people_rows.go),
 // every value is escaped as html/template escapes it in the same place;
-// TestSlipPartsMatchTemplates holds the output to the templates they
-// replace, on hostile values.
+// TestSlipPartsMatchTemplates, TestCardMatchesTemplate and
+// TestSlipsMatchTemplate hold the output to the templates they replace,
+// on hostile values.
 
 // badgesHTML is a person's kind and stage as badges, and whether they are
 // not to be called or archived.
@@ -91,6 +92,60 @@ func normalizeURL(s string) string {
 	}
 	b.WriteString(s[written:])
 	return b.String()
+}
+
+// slipsHTML is Today's list: for each person a slip with their name and
+// badges, the reasons they are on it, an opener, when they may be called
+// (outside their calling hours), the phone buttons and the context card.
+// (Written by html/template, a slip was most of Today's rendering: 0.8 ms
+// of a 4.7 ms Today at a million people.)
+func slipsHTML(base Base, items []todayItem) template.HTML {
+	var b strings.Builder
+	b.Grow(2048 * len(items))
+	for i := range items {
+		it := &items[i]
+		p := it.Person
+		id := strconv.FormatInt(p.ID, 10)
+		b.WriteString("<li class=\"slip")
+		if !it.CallableNow {
+			b.WriteString(" later")
+		}
+		b.WriteString("\">\n<div class=\"slip-head\">\n<h2><a href=\"/people/")
+		b.WriteString(id)
+		b.WriteString("\">")
+		escapeHTML(&b, p.Name())
+		b.WriteString("</a></h2>\n<div class=\"badges\">")
+		b.WriteString(string(badgesHTML(p)))
+		b.WriteString("</div>\n</div>\n<ul class=\"reasons\">")
+		for j := range it.Reasons {
+			b.WriteString("<li")
+			if j == 0 {
+				b.WriteString(" class=\"first\"")
+			}
+			b.WriteString(">")
+			escapeHTML(&b, it.Reasons[j].Text)
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ul>\n")
+		escapeIf(&b, "<p class=\"opener\"><span class=\"label\">Try:</span> “", it.Opener, "”</p>\n")
+		if !it.CallableNow {
+			b.WriteString("<p class=\"hours\">It is ")
+			escapeHTML(&b, it.LocalTime.Format("3:04 PM"))
+			b.WriteString(" for them: call after ")
+			escapeHTML(&b, it.CallableAt.Format("3:04 PM"))
+			b.WriteString(" their time (")
+			escapeHTML(&b, base.Clock(it.CallableAt))
+			b.WriteString(" yours).</p>\n")
+		}
+		b.WriteString("<div class=\"slip-actions\">\n")
+		b.WriteString(string(phonesHTML(base, p)))
+		b.WriteString("<a class=\"button\" href=\"/call/")
+		b.WriteString(id)
+		b.WriteString("\">Open call screen</a>\n</div>\n<details class=\"card\">\n<summary>Context</summary>\n")
+		b.WriteString(string(cardHTML(base, it)))
+		b.WriteString("</details>\n</li>\n")
+	}
+	return template.HTML(b.String())
 }
 
 // cardHTML is a person's context card on Today and the call screen: what

@@ -147,3 +147,74 @@ func TestCardMatchesTemplate(t *testing.T) {
 		}
 	}
 }
+
+// slipsTemplate is Today's slips as today.html wrote them before
+// slipsHTML (its badges, phones and card already the functions above).
+const slipsTemplate = `{{range .Items}}{{$p := .Person}}
+  <li class="slip{{if not .CallableNow}} later{{end}}">
+    <div class="slip-head">
+      <h2><a href="/people/{{$p.ID}}">{{$p.Name}}</a></h2>
+      <div class="badges">{{badges $p}}</div>
+    </div>
+    <ul class="reasons">{{range $i, $r := .Reasons}}<li{{if eq $i 0}} class="first"{{end}}>{{$r.Text}}</li>{{end}}</ul>
+    {{with .Opener}}<p class="opener"><span class="label">Try:</span> “{{.}}”</p>{{end}}
+    {{if not .CallableNow}}<p class="hours">It is {{.LocalTime.Format "3:04 PM"}} for them: call after {{.CallableAt.Format "3:04 PM"}} their time ({{$.Clock .CallableAt}} yours).</p>{{end}}
+    <div class="slip-actions">
+      {{phones $.Base $p}}
+      <a class="button" href="/call/{{$p.ID}}">Open call screen</a>
+    </div>
+    <details class="card">
+      <summary>Context</summary>
+      {{card $.Base .}}
+    </details>
+  </li>
+{{end}}`
+
+func TestSlipsMatchTemplate(t *testing.T) {
+	ref := template.Must(template.New("slips").Funcs(template.FuncMap{"badges": badgesHTML, "phones": phonesHTML, "card": cardHTML}).Parse(slipsTemplate))
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	chicago, tokyo := mustLoc(t, "America/Chicago"), mustLoc(t, "Asia/Tokyo")
+	base := Base{Org: &rapport.Org{Region: "US"}, Now: now, Loc: chicago}
+	hostile := `<script>alert("x")</script> O'Brien & +1 ` + "\x00"
+	page := struct {
+		Base
+		Items []todayItem
+	}{Base: base, Items: []todayItem{
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 1, FirstName: hostile, LastName: "Ruiz", Kind: rapport.KindLead,
+			Stage: &rapport.Stage{Name: hostile}, Phones: []rapport.Phone{{Number: "+13125550142", Label: hostile}}},
+			Reasons:     []rapport.Reason{{Text: hostile}, {Text: "Birthday today"}, {Text: "Asked for a call back"}},
+			CallableNow: true, Opener: hostile, Referrer: hostile},
+			Card: &rapport.ContextCard{LastConversation: &rapport.Conversation{OccurredAt: now.Add(-time.Hour), Channel: rapport.ChannelCall, Notes: hostile}}},
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 2, Kind: rapport.KindRecruit, DoNotCall: true, ArchivedAt: now},
+			Reasons:   []rapport.Reason{{Text: "Quiet top producer"}},
+			LocalTime: now.In(tokyo), CallableAt: now.Add(9 * time.Hour).In(tokyo)}},
+		{TodayEntry: rapport.TodayEntry{Person: &rapport.Person{ID: 3, Kind: rapport.Kind(`odd"kind<`)}, CallableNow: true}},
+	}}
+	var want bytes.Buffer
+	if err := ref.Execute(&want, page); err != nil {
+		t.Fatal(err)
+	}
+	space := regexp.MustCompile(`\s+`)
+	norm := func(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, " ")) }
+	got := string(slipsHTML(page.Base, page.Items))
+	if norm(got) != norm(want.String()) {
+		t.Errorf("slips differ from the template's:\ngot:  %s\nwant: %s", norm(got), norm(want.String()))
+	}
+	for _, bad := range []string{"<script>", `"x"`, "O'Brien", "\x00", `odd"kind`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%q unescaped", bad)
+		}
+	}
+	if slipsHTML(base, nil) != "" {
+		t.Error("slips of no one")
+	}
+}
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
