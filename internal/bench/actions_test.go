@@ -21,19 +21,12 @@ import (
 // generator): what one request of each kind costs, for profiling one at a
 // time (go test -bench Actions/agent/search -cpuprofile …). The book is
 // the load run's: 20,000 people over 20 accounts (RAPPORT_BENCH_PEOPLE
-// changes it); "agent" sees their own share, "owner" the whole book.
+// and RAPPORT_BENCH_USERS change them); "agent" sees their own share, "owner" the whole book.
 func BenchmarkActions(b *testing.B) {
-	people := 20_000
-	if s := os.Getenv("RAPPORT_BENCH_PEOPLE"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		people = n
-	}
+	people, team := envInt(b, "RAPPORT_BENCH_PEOPLE", 20_000), envInt(b, "RAPPORT_BENCH_USERS", 20)
 	ctx := context.Background()
 	db := storetest.OpenSQLite(b, time.Now)
-	org, accounts, key, err := loadSetup(ctx, db, 20, people)
+	org, accounts, key, err := loadSetup(ctx, db, team, people)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,4 +87,17 @@ func benchSignIn(b *testing.B, h http.Handler, email string) []*http.Cookie {
 		b.Fatalf("sign in %s: %d %s", email, w.Code, firstLine(body))
 	}
 	return w.Result().Cookies()
+}
+
+// envInt is the number in the environment variable name, or def.
+func envInt(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return n
 }

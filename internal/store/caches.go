@@ -8,8 +8,8 @@ import (
 )
 
 // This process keeps a few organisation-wide things it reads on nearly
-// every request (the playbook, the pipelines, the top-fifth volume of
-// recruits). A change forgets them here at once; with servers sharing a
+// every request (the playbook, the pipelines, the roster, the top-fifth
+// volume of recruits). A change forgets them here at once; with servers sharing a
 // PostgreSQL database it also tells the others, by a NOTIFY on the signal
 // channel ("cache:<org>"), so that every server forgets them within the
 // moment it takes the notice to arrive — the TTLs are only the backstop
@@ -21,6 +21,8 @@ const cacheTopicPrefix = "cache:"
 
 // forgetOrg drops an organisation's caches in this process.
 func (db *DB) forgetOrg(orgID int64) {
+	db.forgets.Add(1)
+	db.rosters.Delete(orgID)
 	db.playbooks.Delete(orgID)
 	db.pipelines.Delete(orgID)
 	db.thresholds.Delete(orgID)
@@ -28,7 +30,8 @@ func (db *DB) forgetOrg(orgID int64) {
 
 // forgetAll drops every cache in this process.
 func (db *DB) forgetAll() {
-	for _, m := range []*sync.Map{&db.playbooks, &db.pipelines, &db.thresholds} {
+	db.forgets.Add(1)
+	for _, m := range []*sync.Map{&db.playbooks, &db.pipelines, &db.thresholds, &db.rosters} {
 		m.Range(func(k, _ any) bool { m.Delete(k); return true })
 	}
 }

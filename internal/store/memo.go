@@ -22,13 +22,11 @@ type memo struct {
 
 // What a memo keeps, by kind of key: an organisation (rapport.Org), a
 // user of an organisation (rapport.User), an organisation's users
-// ([]rapport.User), its roster (the same, briefly), a person an actor may
-// see (true).
+// ([]rapport.User), a person an actor may see (true).
 type (
 	orgKey     int64
 	userKey    [2]int64
 	teamKey    int64
-	rosterKey  int64
 	visibleKey struct {
 		org, person, only int64
 	}

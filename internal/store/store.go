@@ -54,6 +54,11 @@ type DB struct {
 	pipelines sync.Map
 	// playbooks caches each organisation's playbook (see Playbook).
 	playbooks sync.Map
+	// rosters caches each organisation's roster (see Roster); forgets
+	// counts the times any organisation's caches were forgotten, so that
+	// a read that raced a change is not kept.
+	rosters sync.Map
+	forgets atomic.Int64
 	// name is the SQLite file or the PostgreSQL URL without its secrets,
 	// for messages.
 	name string

@@ -22,12 +22,16 @@ func (db *DB) CreateUser(ctx context.Context, act rapport.Actor, u *rapport.User
 		return invalidField("role", "Only an owner can add another owner.")
 	}
 	u.OrgID = act.Org
-	return db.tx(ctx, func(tx bun.Tx) error {
+	err := db.tx(ctx, func(tx bun.Tx) error {
 		if err := db.insertUser(ctx, tx, u); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, u.OrgID, act.User, AuditCreate, "user", u.ID, u.Email+" ("+string(u.Role)+")")
 	})
+	if err == nil {
+		db.orgChanged(ctx, u.OrgID) // the roster
+	}
+	return err
 }
 
 func (db *DB) insertUser(ctx context.Context, tx bun.Tx, u *rapport.User) error {
@@ -94,21 +98,16 @@ func (db *DB) User(ctx context.Context, act rapport.Actor, id int64) (*rapport.U
 
 // Users lists the organisation's users by name.
 func (db *DB) Users(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
-	return db.team(ctx, teamKey(act.Org), readTeam, act.Org)
-}
-
-// team reads the organisation's users with read, kept in the request's
-// memo under key: each caller gets a copy of its own.
-func (db *DB) team(ctx context.Context, key any, read *hotRead, orgID int64) ([]rapport.User, error) {
+	orgID := act.Org
 	m := memoFrom(ctx)
-	if v, ok := m.recall(key); ok {
+	if v, ok := m.recall(teamKey(orgID)); ok {
 		return slices.Clone(v.([]rapport.User)), nil
 	}
 	var us []rapport.User
-	if err := db.readAll(ctx, db.ro, &us, read, orgID); err != nil {
+	if err := db.readAll(ctx, db.ro, &us, readTeam, orgID); err != nil {
 		return nil, err
 	}
-	m.keep(key, slices.Clone(us))
+	m.keep(teamKey(orgID), slices.Clone(us))
 	return us, nil
 }
 
@@ -116,12 +115,49 @@ func (db *DB) team(ctx context.Context, key any, read *hotRead, orgID int64) ([]
 // name, and whether they are still active (DisplayName, Active, Role).
 var rosterColumns = []string{"id", "org_id", "email", "name", "role", "disabled_at"}
 
+// rosterTTL is how long Roster reuses what it read. A change made through
+// this store forgets it at once, here and, on a shared PostgreSQL, on
+// every server (orgChanged); the TTL is the backstop for another process
+// on the same SQLite file (rapport's own commands).
+const rosterTTL = 30 * time.Second
+
+// testHookRosterRead, when set, runs between reading a roster and
+// keeping it: where a change committing meanwhile would land.
+var testHookRosterRead func()
+
+type cachedRoster struct {
+	us []rapport.User
+	at time.Time
+}
+
 // Roster lists the organisation's users by name, with only their
 // rosterColumns: for the pages that name users or offer them as owners,
-// read on nearly every request (a tenth of a person's page with twenty
-// users, all 26 columns read).
+// nearly every page. It is kept between requests (rosterTTL), as it
+// grows with the team (a brokerage of 2,000 agents read 2,000 users on
+// every person page) and changes only when someone joins, leaves, is
+// renamed or given another role — each of which calls orgChanged.
 func (db *DB) Roster(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
-	return db.team(ctx, rosterKey(act.Org), readRoster, act.Org)
+	orgID := act.Org
+	now := db.now()
+	if v, ok := db.rosters.Load(orgID); ok {
+		if c := v.(cachedRoster); now.Sub(c.at) < rosterTTL && !c.at.After(now) {
+			return slices.Clone(c.us), nil
+		}
+	}
+	// A change that commits while this reads forgets the caches after
+	// its commit; then what was read may be the old roster, not kept.
+	gen := db.forgets.Load()
+	var us []rapport.User
+	if err := db.readAll(ctx, db.ro, &us, readRoster, orgID); err != nil {
+		return nil, err
+	}
+	if testHookRosterRead != nil {
+		testHookRosterRead()
+	}
+	if db.forgets.Load() == gen {
+		db.rosters.Store(orgID, cachedRoster{us: slices.Clone(us), at: now})
+	}
+	return us, nil
 }
 
 // UpdateUserSettings saves a user's own settings: name, time zone, weekly
@@ -137,7 +173,11 @@ func (db *DB) UpdateUserSettings(ctx context.Context, act rapport.Actor, u *rapp
 	}
 	res, err := db.rw.NewUpdate().Model(u).Column("name", "tz", "weekly_goal", "today_size", "attempt_target", "connect_target", "appointment_target", "new_people_target", "referral_target").
 		Where("org_id = ? AND id = ?", u.OrgID, u.ID).Exec(ctx)
-	return affected(res, err, "user")
+	if err := affected(res, err, "user"); err != nil {
+		return err
+	}
+	db.orgChanged(ctx, u.OrgID) // the roster (a name)
+	return nil
 }
 
 // SetPassword replaces a user's password hash and ends their other
