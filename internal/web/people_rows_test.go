@@ -99,3 +99,31 @@ func BenchmarkPeopleRender(b *testing.B) {
 		})
 	}
 }
+
+// TestUserOptionsMatchTemplate: a picker's options as html/template wrote
+// them, on hostile names, a user known only by email, and each selection
+// (one of them, none, a value no one has).
+func TestUserOptionsMatchTemplate(t *testing.T) {
+	ref := template.Must(template.New("opts").Parse(
+		`{{range .Users}}<option value="{{.ID}}"{{if eq $.Sel (printf "%d" .ID)}} selected{{end}}>{{.DisplayName}}</option>{{end}}`))
+	users := []rapport.User{
+		{ID: 7, Name: `<script>alert("x")</script> O'Neil & +1` + "\x00"},
+		{ID: 12, Email: "no.name+tag@example.com"},
+		{ID: 120, Name: "Ana Ruiz"},
+	}
+	for _, sel := range []string{"12", "", "0", "1", "120", "me"} {
+		var want bytes.Buffer
+		if err := ref.Execute(&want, struct {
+			Users []rapport.User
+			Sel   string
+		}{users, sel}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(userOptions(users, sel)); got != want.String() {
+			t.Errorf("selected %q:\ngot:  %s\nwant: %s", sel, got, want.String())
+		}
+	}
+	if userOptions(nil, "1") != "" {
+		t.Error("options of no one")
+	}
+}

@@ -39,15 +39,16 @@ func parseViews(a *assets) (*views, error) {
 			}
 			return out
 		},
-		"field":    newField,
-		"sub":      func(b Base, v any) sub { return sub{Base: b, V: v} },
-		"badges":   badgesHTML,
-		"phones":   phonesHTML,
-		"card":     cardHTML,
-		"slips":    slipsHTML,
-		"formOpt":  func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
-		"guide":    func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
-		"askField": askField,
+		"field":       newField,
+		"sub":         func(b Base, v any) sub { return sub{Base: b, V: v} },
+		"badges":      badgesHTML,
+		"phones":      phonesHTML,
+		"card":        cardHTML,
+		"slips":       slipsHTML,
+		"userOptions": userOptions,
+		"formOpt":     func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
+		"guide":       func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
+		"askField":    askField,
 		"entryFields": func(f *form, kind string, o entryOptions) entryFields {
 			return entryFields{Form: f, Kind: kind, Opt: o}
 		},
