@@ -16,16 +16,26 @@ import (
 // for a notice lost while a listener reconnects (then every cache is
 // forgotten).
 
-// cacheTopicPrefix starts the signal that an organisation's caches are stale.
-const cacheTopicPrefix = "cache:"
+// cacheTopicPrefix starts the signal that an organisation's caches are
+// stale; teamTopicPrefix that its roster is.
+const (
+	cacheTopicPrefix = "cache:"
+	teamTopicPrefix  = "team:"
+)
 
 // forgetOrg drops an organisation's caches in this process.
 func (db *DB) forgetOrg(orgID int64) {
-	db.forgets.Add(1)
-	db.rosters.Delete(orgID)
+	db.forgetTeam(orgID)
 	db.playbooks.Delete(orgID)
 	db.pipelines.Delete(orgID)
 	db.thresholds.Delete(orgID)
+}
+
+// forgetTeam drops an organisation's roster in this process. The count
+// goes up first, so that a roster read meanwhile is not kept (Roster).
+func (db *DB) forgetTeam(orgID int64) {
+	db.forgets.Add(1)
+	db.rosters.Delete(orgID)
 }
 
 // forgetAll drops every cache in this process.
@@ -39,11 +49,24 @@ func (db *DB) forgetAll() {
 // orgChanged forgets an organisation's caches here and, on a shared
 // database, on every other server. Call it after the change committed.
 func (db *DB) orgChanged(ctx context.Context, orgID int64) {
-	db.forgetOrg(orgID)
+	db.changed(ctx, orgID, cacheTopicPrefix, db.forgetOrg)
+}
+
+// teamChanged forgets an organisation's roster here and on every other
+// server: someone joined, left, was renamed or given another role. Call
+// it after the change committed.
+func (db *DB) teamChanged(ctx context.Context, orgID int64) {
+	db.changed(ctx, orgID, teamTopicPrefix, db.forgetTeam)
+}
+
+func (db *DB) changed(ctx context.Context, orgID int64, prefix string, forget func(int64)) {
+	forget(orgID)
 	if !db.sharedSignals() {
 		return
 	}
-	if _, err := db.rw.ExecContext(ctx, "SELECT pg_notify(?, ?)", signalChannel, cacheTopicPrefix+strconv.FormatInt(orgID, 10)); err != nil {
+	// Told even when the request that made the change has ended: the
+	// change is committed, and the other servers' copies are stale.
+	if _, err := db.rw.ExecContext(context.WithoutCancel(ctx), "SELECT pg_notify(?, ?)", signalChannel, prefix+strconv.FormatInt(orgID, 10)); err != nil {
 		db.log.Warn("telling other servers of a change", "org", orgID, "err", err)
 	}
 }
@@ -51,11 +74,13 @@ func (db *DB) orgChanged(ctx context.Context, orgID int64) {
 // heard handles a signal from the shared database: a stale cache is
 // forgotten, anything else goes to this process's subscribers.
 func (db *DB) heard(topic string) {
-	if rest, ok := strings.CutPrefix(topic, cacheTopicPrefix); ok {
-		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
-			db.forgetOrg(id)
+	for prefix, forget := range map[string]func(int64){cacheTopicPrefix: db.forgetOrg, teamTopicPrefix: db.forgetTeam} {
+		if rest, ok := strings.CutPrefix(topic, prefix); ok {
+			if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+				forget(id)
+			}
+			return
 		}
-		return
 	}
 	db.signals.publish(topic)
 }

@@ -66,12 +66,12 @@ func TestRosterFollowsEveryChange(t *testing.T) {
 		owner := rapport.Member(f.org, f.owner)
 		roster := func(db *store.DB) string {
 			t.Helper()
-			us, err := db.Roster(ctx, owner)
+			team, err := db.Roster(ctx, owner)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var out []string
-			for _, u := range us {
+			for _, u := range team.Users {
 				s := u.DisplayName() + " " + string(u.Role)
 				if !u.Active() {
 					s += " (disabled)"

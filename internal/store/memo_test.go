@@ -102,11 +102,13 @@ func TestMemoKnowsWhoIsVisibleUntilAWrite(t *testing.T) {
 }
 
 // The roster is the team as Users lists it, in the same order, with only
-// who each user is: name, email, role and whether still active.
+// who each user is: name, email, role and whether still active; its
+// active users and everyone's names beside; and it is kept: the next
+// request gets the same one.
 func TestRosterIsTheTeamBriefly(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		act := rapport.Member(f.org, f.owner)
-		// A user with no name sorts by email; a disabled one stays listed.
+		// A user with no name is named by email; a disabled one stays listed.
 		nameless := &rapport.User{OrgID: f.org.ID, Email: "aaron@example.test", Role: rapport.RoleAgent, PasswordHash: "x", WeeklyGoal: 40}
 		if err := f.db.CreateUser(ctx, act, nameless); err != nil {
 			t.Fatal(err)
@@ -118,32 +120,35 @@ func TestRosterIsTheTeamBriefly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := store.WithMemo(ctx)
-		roster, err := f.db.Roster(req, act)
+		roster, err := f.db.Roster(ctx, act)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(roster) != len(team) || len(team) < 3 {
-			t.Fatalf("roster of %d, team of %d", len(roster), len(team))
+		if len(roster.Users) != len(team) || len(team) < 3 {
+			t.Fatalf("roster of %d, team of %d", len(roster.Users), len(team))
 		}
+		var active []string
 		for i, u := range team {
 			want := rapport.User{ID: u.ID, OrgID: u.OrgID, Email: u.Email, Name: u.Name, Role: u.Role, DisabledAt: u.DisabledAt}
-			if fmt.Sprintf("%+v", roster[i]) != fmt.Sprintf("%+v", want) {
-				t.Errorf("roster[%d] = %+v\nwant %+v", i, roster[i], want)
+			if fmt.Sprintf("%+v", roster.Users[i]) != fmt.Sprintf("%+v", want) {
+				t.Errorf("roster[%d] = %+v\nwant %+v", i, roster.Users[i], want)
+			}
+			if roster.Names[u.ID] != u.DisplayName() {
+				t.Errorf("name of %d: %q, want %q", u.ID, roster.Names[u.ID], u.DisplayName())
+			}
+			if u.Active() {
+				active = append(active, u.Email)
 			}
 		}
-		var listed *rapport.User
-		for i := range roster {
-			if roster[i].ID == nameless.ID {
-				listed = &roster[i]
-			}
+		var got []string
+		for _, u := range roster.Active {
+			got = append(got, u.Email)
 		}
-		if listed == nil || listed.DisplayName() != "aaron@example.test" || listed.Active() {
-			t.Errorf("the disabled user without a name on the roster: %+v", listed)
+		if fmt.Sprint(got) != fmt.Sprint(active) || roster.Names[nameless.ID] != "aaron@example.test" {
+			t.Errorf("active %v, want %v; the nameless disabled user named %q", got, active, roster.Names[nameless.ID])
 		}
-		roster[0].Name = "Changed by a caller"
-		if again, _ := f.db.Roster(req, act); again[0].Name != team[0].Name {
-			t.Fatal("the memo handed out its own roster")
+		if again, _ := f.db.Roster(ctx, act); again != roster {
+			t.Error("the roster was read again with nothing changed")
 		}
 	})
 }

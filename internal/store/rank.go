@@ -95,27 +95,43 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		page.Next = cursor{set: true, ranked: true, offset: to}.encode()
 	}
 	want := make([]int64, 0, to-from)
-	at := map[int64]int{}
-	for i, h := range hits[from:to] {
+	for _, h := range hits[from:to] {
 		want = append(want, h.ID)
-		at[h.ID] = i
 	}
 	if len(want) == 0 {
 		return page, nil
 	}
-	people := make([]rapport.Person, 0, len(want))
+	people, err := db.peopleInOrder(ctx, act, f, want)
+	if err != nil {
+		return nil, err
+	}
+	page.People = people
+	return page, db.loadDetailsOf(ctx, db.ro, act.Org, page.People, !f.NoTags)
+}
+
+// peopleInOrder reads the organisation's people of ids (whole, or
+// briefly), in that order. Someone deleted since the ids were found
+// (merged into another, say) is left out rather than left blank.
+func (db *DB) peopleInOrder(ctx context.Context, act rapport.Actor, f PeopleFilter, ids []int64) ([]rapport.Person, error) {
+	people := make([]rapport.Person, 0, len(ids))
 	read := readPeopleOf
 	if f.Brief {
 		read = readBriefOf
 	}
-	if err := db.readAll(ctx, db.ro, &people, read, act.Org, idList(want)); err != nil {
+	if err := db.readAll(ctx, db.ro, &people, read, act.Org, idList(ids)); err != nil {
 		return nil, err
 	}
-	page.People = make([]rapport.Person, len(people))
-	for _, p := range people {
-		page.People[at[p.ID]] = p
+	byID := make(map[int64]*rapport.Person, len(people))
+	for i := range people {
+		byID[people[i].ID] = &people[i]
 	}
-	return page, db.loadDetailsOf(ctx, db.ro, act.Org, page.People, !f.NoTags)
+	out := make([]rapport.Person, 0, len(people))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
 }
 
 // rankedCursor reads the offset of a ranked search's page ("o12").

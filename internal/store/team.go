@@ -188,7 +188,7 @@ func (db *DB) DisableUser(ctx context.Context, act rapport.Actor, userID, toID i
 	if err != nil {
 		return nil, err
 	}
-	db.orgChanged(ctx, orgID) // the roster
+	db.teamChanged(ctx, orgID)
 	return h, nil
 }
 
@@ -281,7 +281,7 @@ func (db *DB) EnableUser(ctx context.Context, act rapport.Actor, userID int64) (
 		return db.audit(ctx, tx, orgID, actorOf(by), AuditEnable, "user", u.ID, who(u)+" can sign in again"+byOperator(by))
 	})
 	if err == nil {
-		db.orgChanged(ctx, orgID) // the roster
+		db.teamChanged(ctx, orgID)
 	}
 	return u, err
 }
@@ -329,7 +329,7 @@ func (db *DB) SetUserRole(ctx context.Context, act rapport.Actor, userID int64, 
 			fmt.Sprintf("%s: %s → %s%s", who(u), was, role, byOperator(by)))
 	})
 	if err == nil {
-		db.orgChanged(ctx, orgID) // the roster
+		db.teamChanged(ctx, orgID)
 	}
 	return u, err
 }

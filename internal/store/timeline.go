@@ -52,14 +52,11 @@ func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) (
 	if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return nil, err
 	}
-	users, err := db.Roster(ctx, rapport.Actor{Org: orgID})
+	team, err := db.Roster(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
-	userName := map[int64]string{}
-	for _, u := range users {
-		userName[u.ID] = u.DisplayName()
-	}
+	userName := team.Names
 	// Each source by the person, newest first, bounded.
 	read := func(dest any, order string) error {
 		b := &bound{}

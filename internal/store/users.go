@@ -29,7 +29,7 @@ func (db *DB) CreateUser(ctx context.Context, act rapport.Actor, u *rapport.User
 		return db.audit(ctx, tx, u.OrgID, act.User, AuditCreate, "user", u.ID, u.Email+" ("+string(u.Role)+")")
 	})
 	if err == nil {
-		db.orgChanged(ctx, u.OrgID) // the roster
+		db.teamChanged(ctx, u.OrgID)
 	}
 	return err
 }
@@ -117,47 +117,69 @@ var rosterColumns = []string{"id", "org_id", "email", "name", "role", "disabled_
 
 // rosterTTL is how long Roster reuses what it read. A change made through
 // this store forgets it at once, here and, on a shared PostgreSQL, on
-// every server (orgChanged); the TTL is the backstop for another process
+// every server (teamChanged); the TTL is the backstop for another process
 // on the same SQLite file (rapport's own commands).
 const rosterTTL = 30 * time.Second
 
-// testHookRosterRead, when set, runs between reading a roster and
-// keeping it: where a change committing meanwhile would land.
-var testHookRosterRead func()
+// testHookRoster, when set, runs at two moments of Roster where a change
+// committing meanwhile would land: "read" (read, not yet checked) and
+// "keep" (checked, not yet kept).
+var testHookRoster func(moment string)
 
-type cachedRoster struct {
-	us []rapport.User
-	at time.Time
+// Roster is an organisation's team as pages show it, shared by every
+// request until the team changes: read it, never change it.
+type Roster struct {
+	// Users are everyone, by name, with their rosterColumns only; Active
+	// those who can sign in; Names every user's DisplayName by id.
+	Users, Active []rapport.User
+	Names         map[int64]string
+	at            time.Time
 }
 
-// Roster lists the organisation's users by name, with only their
-// rosterColumns: for the pages that name users or offer them as owners,
-// nearly every page. It is kept between requests (rosterTTL), as it
-// grows with the team (a brokerage of 2,000 agents read 2,000 users on
-// every person page) and changes only when someone joins, leaves, is
-// renamed or given another role — each of which calls orgChanged.
-func (db *DB) Roster(ctx context.Context, act rapport.Actor) ([]rapport.User, error) {
+// Roster returns the organisation's team: for the pages that name users
+// or offer them as owners, nearly every page. It is kept between requests
+// (rosterTTL), as it grows with the team (a brokerage of 2,000 agents
+// read 2,000 users on every person page) and changes only when someone
+// joins, leaves, is renamed or given another role — each of which calls
+// teamChanged.
+func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 	orgID := act.Org
 	now := db.now()
 	if v, ok := db.rosters.Load(orgID); ok {
-		if c := v.(cachedRoster); now.Sub(c.at) < rosterTTL && !c.at.After(now) {
-			return slices.Clone(c.us), nil
+		if r := v.(*Roster); now.Sub(r.at) < rosterTTL && !r.at.After(now) {
+			return r, nil
 		}
 	}
-	// A change that commits while this reads forgets the caches after
-	// its commit; then what was read may be the old roster, not kept.
+	// A change that commits while this reads forgets the rosters after
+	// its commit, counting it first (forgetTeam); what was read then may
+	// be the old team, and is not kept.
 	gen := db.forgets.Load()
 	var us []rapport.User
 	if err := db.readAll(ctx, db.ro, &us, readRoster, orgID); err != nil {
 		return nil, err
 	}
-	if testHookRosterRead != nil {
-		testHookRosterRead()
+	r := &Roster{Users: us, Names: make(map[int64]string, len(us)), at: now}
+	for _, u := range us {
+		r.Names[u.ID] = u.DisplayName()
+		if u.Active() {
+			r.Active = append(r.Active, u)
+		}
+	}
+	if testHookRoster != nil {
+		testHookRoster("read")
 	}
 	if db.forgets.Load() == gen {
-		db.rosters.Store(orgID, cachedRoster{us: slices.Clone(us), at: now})
+		if testHookRoster != nil {
+			testHookRoster("keep")
+		}
+		db.rosters.Store(orgID, r)
+		// A change forgetting between the check and the keeping would
+		// otherwise find nothing to forget.
+		if db.forgets.Load() != gen {
+			db.rosters.CompareAndDelete(orgID, r)
+		}
 	}
-	return us, nil
+	return r, nil
 }
 
 // UpdateUserSettings saves a user's own settings: name, time zone, weekly
@@ -176,7 +198,7 @@ func (db *DB) UpdateUserSettings(ctx context.Context, act rapport.Actor, u *rapp
 	if err := affected(res, err, "user"); err != nil {
 		return err
 	}
-	db.orgChanged(ctx, u.OrgID) // the roster (a name)
+	db.teamChanged(ctx, u.OrgID) // a name, perhaps
 	return nil
 }
 

@@ -32,7 +32,8 @@ type lookups struct {
 	Pipelines []rapport.Pipeline
 	Stages    map[int64]*rapport.Stage
 	// Users are those who can sign in, for pickers; UserNames names
-	// everyone, disabled users too, for history.
+	// everyone, disabled users too, for history. Both are the store's
+	// roster, shared between requests: read them, never change them.
 	Users     []rapport.User
 	UserNames map[int64]string
 }
@@ -43,19 +44,12 @@ func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 	if l.Pipelines, err = s.db.Pipelines(ctx, a.actor); err != nil {
 		return l, err
 	}
-	users, err := s.db.Roster(ctx, a.actor)
+	team, err := s.db.Roster(ctx, a.actor)
 	if err != nil {
 		return l, err
 	}
 	l.Stages = store.Stages(l.Pipelines)
-	l.UserNames = make(map[int64]string, len(users))
-	l.Users = make([]rapport.User, 0, len(users))
-	for _, u := range users {
-		l.UserNames[u.ID] = u.DisplayName()
-		if u.Active() {
-			l.Users = append(l.Users, u)
-		}
-	}
+	l.UserNames, l.Users = team.Names, team.Active // shared: read only
 	return l, nil
 }
 
