@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -374,4 +375,42 @@ func BenchmarkReview(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestSettleStaysInItsSchema: Settle vacuums and analyzes Rapport's own
+// tables, not the whole database's — other schemas' tables (another
+// application's, or another test's being dropped meanwhile, which made a
+// database-wide VACUUM fail with "relation with OID … does not exist")
+// are left alone.
+func TestSettleStaysInItsSchema(t *testing.T) {
+	db := storetest.OpenPostgres(t, time.Now)
+	admin, err := sql.Open("pgx", storetest.DSN(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	other := "settle_other_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for _, q := range []string{"CREATE SCHEMA " + other, "CREATE TABLE " + other + ".t (id int)", "INSERT INTO " + other + ".t VALUES (1)"} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + other + " CASCADE") })
+	if err := db.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The statistics collector reports vacuums a moment later.
+	var mine, theirs int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if err := admin.QueryRow(`SELECT count(*) FILTER (WHERE schemaname = current_schema() AND last_vacuum IS NOT NULL),
+			count(*) FILTER (WHERE schemaname = $1 AND last_vacuum IS NOT NULL) FROM pg_stat_user_tables`, other).Scan(&mine, &theirs); err != nil {
+			t.Fatal(err)
+		}
+		if mine > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if mine == 0 || theirs != 0 {
+		t.Errorf("vacuumed %d of its own tables and %d of another schema's", mine, theirs)
+	}
 }

@@ -89,13 +89,24 @@ func (db *DB) ReadOnlyURL(u string) (string, error) {
 
 // Settle brings a freshly bulk-loaded database to the state it reaches
 // on its own shortly after: on PostgreSQL, what autovacuum leaves
-// (visibility map set, statistics fresh) by VACUUM ANALYZE; SQLite has
-// nothing to wait for. For benchmarks that measure the steady state.
+// (visibility map set, statistics fresh) by VACUUM ANALYZE of Rapport's
+// own tables — those of its schema, not the whole database's, where
+// another schema's tables may be dropped meanwhile ("relation with OID …
+// does not exist") or belong to someone else; SQLite has nothing to wait
+// for. For benchmarks that measure the steady state.
 func (db *DB) Settle(ctx context.Context) error {
 	if db.dialect != Postgres {
 		return nil
 	}
-	_, err := db.rw.ExecContext(ctx, "VACUUM ANALYZE")
+	var tables []string
+	if err := db.rw.NewRaw("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").
+		Scan(ctx, &tables); err != nil {
+		return err
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	_, err := db.rw.ExecContext(ctx, "VACUUM ANALYZE "+strings.Join(tables, ", "))
 	return err
 }
 
