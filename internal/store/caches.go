@@ -9,12 +9,13 @@ import (
 
 // This process keeps a few organisation-wide things it reads on nearly
 // every request (the playbook, the pipelines, the roster, the top-fifth
-// volume of recruits). A change forgets them here at once; with servers sharing a
-// PostgreSQL database it also tells the others, by a NOTIFY on the signal
-// channel ("cache:<org>"), so that every server forgets them within the
-// moment it takes the notice to arrive — the TTLs are only the backstop
-// for a notice lost while a listener reconnects (then every cache is
-// forgotten).
+// volume of recruits). A change forgets them here at once; with servers
+// sharing a PostgreSQL database it also tells the others, by a NOTIFY on
+// the signal channel ("cache:<org>", or "team:<org>" for the roster
+// alone), so that every server forgets them within the moment it takes
+// the notice to arrive — the TTLs are only the backstop for a notice lost
+// while a listener reconnects (then every cache is forgotten). What was
+// read while a change committed is not kept (keep).
 
 // cacheTopicPrefix starts the signal that an organisation's caches are
 // stale; teamTopicPrefix that its roster is.
@@ -32,7 +33,8 @@ func (db *DB) forgetOrg(orgID int64) {
 }
 
 // forgetTeam drops an organisation's roster in this process. The count
-// goes up first, so that a roster read meanwhile is not kept (Roster).
+// goes up first, so that a roster read meanwhile is not kept (keep);
+// forgetOrg and forgetAll count through it or on their own.
 func (db *DB) forgetTeam(orgID int64) {
 	db.forgets.Add(1)
 	db.rosters.Delete(orgID)
@@ -59,6 +61,30 @@ func (db *DB) teamChanged(ctx context.Context, orgID int64) {
 	db.changed(ctx, orgID, teamTopicPrefix, db.forgetTeam)
 }
 
+// keep stores v (a pointer) as orgID's entry in m, unless the caches were
+// forgotten since gen (db.forgets) was read, before v was: a change that
+// committed meanwhile, whose forgetting came first, may not show in v.
+// The count is looked at again once v is stored, for a forgetting between
+// the first look and the store, which found nothing to forget.
+func (db *DB) keep(m *sync.Map, orgID int64, v any, gen int64) {
+	if db.forgets.Load() != gen {
+		return
+	}
+	if testHookKeep != nil {
+		testHookKeep()
+	}
+	m.Store(orgID, v)
+	if db.forgets.Load() != gen {
+		m.CompareAndDelete(orgID, v)
+	}
+}
+
+// testHookKeep, when set, runs in keep between its first look at the
+// count and the store: where a change committing meanwhile would land.
+var testHookKeep func()
+
+// changed forgets (with forget) an organisation's caches here and, on a
+// shared database, tells the other servers (prefix: which caches).
 func (db *DB) changed(ctx context.Context, orgID int64, prefix string, forget func(int64)) {
 	forget(orgID)
 	if !db.sharedSignals() {

@@ -24,14 +24,15 @@ type cachedPipelines struct {
 func (db *DB) Pipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipeline, error) {
 	orgID := act.Org
 	now := db.now()
-	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(cachedPipelines).at) < pipelinesTTL {
-		return copyPipelines(v.(cachedPipelines).ps), nil
+	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(*cachedPipelines).at) < pipelinesTTL {
+		return copyPipelines(v.(*cachedPipelines).ps), nil
 	}
+	gen := db.forgets.Load() // before reading: see keep
 	ps, err := db.readPipelines(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	db.pipelines.Store(orgID, cachedPipelines{ps: ps, at: now})
+	db.keep(&db.pipelines, orgID, &cachedPipelines{ps: ps, at: now}, gen)
 	return copyPipelines(ps), nil
 }
 

@@ -54,14 +54,15 @@ type cachedPlaybook struct {
 func (db *DB) Playbook(ctx context.Context, act rapport.Actor) (*rapport.Playbook, error) {
 	orgID := act.Org
 	now := db.now()
-	if v, ok := db.playbooks.Load(orgID); ok && now.Sub(v.(cachedPlaybook).at) < playbookTTL && !v.(cachedPlaybook).at.After(now) {
-		return v.(cachedPlaybook).p, nil
+	if v, ok := db.playbooks.Load(orgID); ok && now.Sub(v.(*cachedPlaybook).at) < playbookTTL && !v.(*cachedPlaybook).at.After(now) {
+		return v.(*cachedPlaybook).p, nil
 	}
+	gen := db.forgets.Load() // before reading: see keep
 	p, err := db.readPlaybook(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	db.playbooks.Store(orgID, cachedPlaybook{p: p, at: now})
+	db.keep(&db.playbooks, orgID, &cachedPlaybook{p: p, at: now}, gen)
 	return p, nil
 }
 

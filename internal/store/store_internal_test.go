@@ -10,8 +10,10 @@ import (
 )
 
 // A change that commits while a roster is being read (after the read saw
-// the old one), at either moment before it is kept, leaves nothing kept:
-// the next read is the new roster, not the old one for rosterTTL.
+// the old one), at either moment before it is kept (before keep looks at
+// the count of forgettings, or between its look and the store), leaves
+// nothing kept: the next read is the new roster, not the old one for
+// rosterTTL.
 func TestRosterReadRacingAChangeIsNotKept(t *testing.T) {
 	for _, moment := range []string{"read", "keep"} {
 		t.Run(moment, func(t *testing.T) {
@@ -20,16 +22,17 @@ func TestRosterReadRacingAChangeIsNotKept(t *testing.T) {
 			act := rapport.Member(org, owner)
 			renamed := *owner
 			renamed.Name = "Olive Renamed"
-			testHookRoster = func(at string) {
-				if at != moment {
-					return
-				}
-				testHookRoster = nil
+			hook := &testHookRead
+			if moment == "keep" {
+				hook = &testHookKeep
+			}
+			*hook = func() {
+				*hook = nil
 				if err := db.UpdateUserSettings(ctx, act, &renamed); err != nil {
 					t.Error(err)
 				}
 			}
-			defer func() { testHookRoster = nil }()
+			defer func() { testHookRead, testHookKeep = nil, nil }()
 			if r, err := db.Roster(ctx, act); err != nil || r.Names[owner.ID] != "Olive Owner" {
 				t.Fatalf("the read that raced: %+v %v", r, err)
 			}
@@ -91,4 +94,32 @@ func openWithOrg(t *testing.T, now func() time.Time) (*DB, *rapport.Org, *rappor
 		t.Fatal(err)
 	}
 	return db, org, owner
+}
+
+// The playbook and the pipelines are kept the same way (keep): a change
+// to the playbook committing between keep's look at the count and its
+// store leaves nothing kept.
+func TestPlaybookReadRacingAChangeIsNotKept(t *testing.T) {
+	ctx := context.Background()
+	db, org, owner := openWithOrg(t, func() time.Time { return time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC) })
+	act := rapport.Member(org, owner)
+	e := rapport.Entry{Kind: rapport.EntryObjection, Audience: rapport.AudienceClients, Text: "We only list in spring.",
+		Responses: []string{"What happens in spring?"}}
+	testHookKeep = func() {
+		testHookKeep = nil
+		if err := db.SavePlaybookEntry(ctx, act, &e); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { testHookKeep = nil }()
+	if _, err := db.Playbook(ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Playbook(ctx, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Find(rapport.EntryObjection, e.Key); !ok {
+		t.Fatal("the playbook read while an entry was saved was kept without it")
+	}
 }

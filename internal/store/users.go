@@ -121,10 +121,9 @@ var rosterColumns = []string{"id", "org_id", "email", "name", "role", "disabled_
 // on the same SQLite file (rapport's own commands).
 const rosterTTL = 30 * time.Second
 
-// testHookRoster, when set, runs at two moments of Roster where a change
-// committing meanwhile would land: "read" (read, not yet checked) and
-// "keep" (checked, not yet kept).
-var testHookRoster func(moment string)
+// testHookRead, when set, runs in Roster between reading and keeping:
+// where a change committing meanwhile would land.
+var testHookRead func()
 
 // Roster is an organisation's team as pages show it, shared by every
 // request until the team changes: read it, never change it.
@@ -150,10 +149,7 @@ func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 			return r, nil
 		}
 	}
-	// A change that commits while this reads forgets the rosters after
-	// its commit, counting it first (forgetTeam); what was read then may
-	// be the old team, and is not kept.
-	gen := db.forgets.Load()
+	gen := db.forgets.Load() // before reading: see keep
 	var us []rapport.User
 	if err := db.readAll(ctx, db.ro, &us, readRoster, orgID); err != nil {
 		return nil, err
@@ -165,20 +161,10 @@ func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 			r.Active = append(r.Active, u)
 		}
 	}
-	if testHookRoster != nil {
-		testHookRoster("read")
+	if testHookRead != nil {
+		testHookRead()
 	}
-	if db.forgets.Load() == gen {
-		if testHookRoster != nil {
-			testHookRoster("keep")
-		}
-		db.rosters.Store(orgID, r)
-		// A change forgetting between the check and the keeping would
-		// otherwise find nothing to forget.
-		if db.forgets.Load() != gen {
-			db.rosters.CompareAndDelete(orgID, r)
-		}
-	}
+	db.keep(&db.rosters, orgID, r, gen)
 	return r, nil
 }
 
