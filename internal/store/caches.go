@@ -100,10 +100,13 @@ func (db *DB) changed(ctx context.Context, orgID int64, prefix string, forget fu
 // heard handles a signal from the shared database: a stale cache is
 // forgotten, anything else goes to this process's subscribers.
 func (db *DB) heard(topic string) {
-	for prefix, forget := range map[string]func(int64){cacheTopicPrefix: db.forgetOrg, teamTopicPrefix: db.forgetTeam} {
-		if rest, ok := strings.CutPrefix(topic, prefix); ok {
+	for _, c := range [...]struct {
+		prefix string
+		forget func(*DB, int64)
+	}{{cacheTopicPrefix, (*DB).forgetOrg}, {teamTopicPrefix, (*DB).forgetTeam}} {
+		if rest, ok := strings.CutPrefix(topic, c.prefix); ok {
 			if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
-				forget(id)
+				c.forget(db, id)
 			}
 			return
 		}

@@ -206,6 +206,9 @@ func (db *DB) readText(ctx context.Context, q bun.IDB, dest any, text string, ar
 	return db.ro.ScanRows(ctx, rows, dest)
 }
 
+// teamOrder lists users by name, the email where none is set.
+const teamOrder = "CASE WHEN name = '' THEN email ELSE name END, id"
+
 // The hot reads.
 var (
 	readSession = newHotRead(func(q bun.IDB) string {
@@ -216,14 +219,11 @@ var (
 	})
 	// The organisation's users, by name (the email where none is set).
 	readTeam = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ?", ph).
-			OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").String()
+		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ?", ph).OrderExpr(teamOrder).String()
 	})
-	// The organisation's roster: the users' rosterColumns, in readTeam's
-	// order.
+	// The organisation's roster: the users' rosterColumns, in the same order.
 	readRoster = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.User)(nil)).Column(rosterColumns...).Where("org_id = ?", ph).
-			OrderExpr("CASE WHEN name = '' THEN email ELSE name END, id").String()
+		return q.NewSelect().Model((*rapport.User)(nil)).Column(rosterColumns...).Where("org_id = ?", ph).OrderExpr(teamOrder).String()
 	})
 	readOrg = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.Org)(nil)).Where("id = ?", ph).String()

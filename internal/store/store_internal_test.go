@@ -22,7 +22,7 @@ func TestRosterReadRacingAChangeIsNotKept(t *testing.T) {
 			act := rapport.Member(org, owner)
 			renamed := *owner
 			renamed.Name = "Olive Renamed"
-			hook := &testHookRead
+			hook := &testHookRosterRead
 			if moment == "keep" {
 				hook = &testHookKeep
 			}
@@ -32,7 +32,7 @@ func TestRosterReadRacingAChangeIsNotKept(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			defer func() { testHookRead, testHookKeep = nil, nil }()
+			defer func() { testHookRosterRead, testHookKeep = nil, nil }()
 			if r, err := db.Roster(ctx, act); err != nil || r.Names[owner.ID] != "Olive Owner" {
 				t.Fatalf("the read that raced: %+v %v", r, err)
 			}

@@ -121,9 +121,9 @@ var rosterColumns = []string{"id", "org_id", "email", "name", "role", "disabled_
 // on the same SQLite file (rapport's own commands).
 const rosterTTL = 30 * time.Second
 
-// testHookRead, when set, runs in Roster between reading and keeping:
+// testHookRosterRead, when set, runs in Roster between reading and keeping:
 // where a change committing meanwhile would land.
-var testHookRead func()
+var testHookRosterRead func()
 
 // Roster is an organisation's team as pages show it, shared by every
 // request until the team changes: read it, never change it.
@@ -161,8 +161,8 @@ func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 			r.Active = append(r.Active, u)
 		}
 	}
-	if testHookRead != nil {
-		testHookRead()
+	if testHookRosterRead != nil {
+		testHookRosterRead()
 	}
 	db.keep(&db.rosters, orgID, r, gen)
 	return r, nil

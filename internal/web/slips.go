@@ -12,33 +12,39 @@ import (
 // Today's slips, a person's badges and phone buttons (on Today, the
 // person page and the call screen), and the context card on Today and the
 // call screen, are written here rather than by html/template (the
-// templates call them as slips, badges, phones and card): as partials they were a third of
-// Today's rendering, most of it html/template finding each field
-// and method by reflection. As in the people list's rows (people_rows.go),
+// templates call them as slips, badges, phones and card): as partials
+// they were a third of Today's rendering, most of it html/template
+// finding each field and method by reflection. A slip writes its parts
+// into its own buffer (writePersonBadges, writePhones, writeCard). As in the people list's rows (people_rows.go),
 // every value is escaped as html/template escapes it in the same place;
 // TestSlipPartsMatchTemplates, TestCardMatchesTemplate and
 // TestSlipsMatchTemplate hold the output to the templates they replace,
 // on hostile values.
 
-// badgesHTML is a person's kind and stage as badges, and whether they are
-// not to be called or archived.
-func badgesHTML(p *rapport.Person) template.HTML {
-	var b strings.Builder
-	writeBadges(&b, p.Kind, p.Stage, p.DoNotCall)
+// writePersonBadges writes a person's kind and stage as badges, and
+// whether they are not to be called or archived (badgesHTML, a slip).
+func writePersonBadges(b *strings.Builder, p *rapport.Person) {
+	writeBadges(b, p.Kind, p.Stage, p.DoNotCall)
 	if p.Archived() {
 		b.WriteString("<span class=\"badge archived\">Archived</span>\n")
 	}
+}
+
+// badgesHTML is writePersonBadges' HTML, for the templates.
+func badgesHTML(p *rapport.Person) template.HTML {
+	var b strings.Builder
+	writePersonBadges(&b, p)
 	return template.HTML(b.String())
 }
 
-// phonesHTML is a person's phones as tap-to-call buttons; for someone
-// marked do not call, the numbers only, marked, with nothing to tap.
-func phonesHTML(base Base, p *rapport.Person) template.HTML {
-	var b strings.Builder
+// writePhones writes a person's phones as tap-to-call buttons; for
+// someone marked do not call, the numbers only, marked, with nothing to
+// tap (phonesHTML, a slip).
+func writePhones(b *strings.Builder, base Base, p *rapport.Person) {
 	phones := p.CallablePhones()
 	label := func(ph *rapport.Phone) {
-		escapeHTML(&b, base.Phone(ph.Number))
-		escapeIf(&b, " <span class=\"muted\">", ph.Label, "</span>")
+		escapeHTML(b, base.Phone(ph.Number))
+		escapeIf(b, " <span class=\"muted\">", ph.Label, "</span>")
 	}
 	if p.DoNotCall {
 		for i := range phones {
@@ -47,11 +53,11 @@ func phonesHTML(base Base, p *rapport.Person) template.HTML {
 			b.WriteString("</span> ")
 		}
 		b.WriteString("<span class=\"badge dnc\">Do not call</span>\n")
-		return template.HTML(b.String())
+		return
 	}
 	for i := range phones {
 		b.WriteString("<a class=\"button tel\" href=\"tel:")
-		escapeHTML(&b, normalizeURL(phones[i].Number))
+		escapeHTML(b, normalizeURL(phones[i].Number))
 		b.WriteString("\"><span aria-hidden=\"true\">☎</span> ")
 		label(&phones[i])
 		b.WriteString("</a> ")
@@ -60,6 +66,12 @@ func phonesHTML(base Base, p *rapport.Person) template.HTML {
 		b.WriteString("<span class=\"muted\">No working phone number.</span>")
 	}
 	b.WriteString("\n")
+}
+
+// phonesHTML is writePhones' HTML, for the templates.
+func phonesHTML(base Base, p *rapport.Person) template.HTML {
+	var b strings.Builder
+	writePhones(&b, base, p)
 	return template.HTML(b.String())
 }
 
@@ -115,7 +127,7 @@ func slipsHTML(base Base, items []todayItem) template.HTML {
 		b.WriteString("\">")
 		escapeHTML(&b, p.Name())
 		b.WriteString("</a></h2>\n<div class=\"badges\">")
-		b.WriteString(string(badgesHTML(p)))
+		writePersonBadges(&b, p)
 		b.WriteString("</div>\n</div>\n<ul class=\"reasons\">")
 		for j := range it.Reasons {
 			b.WriteString("<li")
@@ -138,20 +150,19 @@ func slipsHTML(base Base, items []todayItem) template.HTML {
 			b.WriteString(" yours).</p>\n")
 		}
 		b.WriteString("<div class=\"slip-actions\">\n")
-		b.WriteString(string(phonesHTML(base, p)))
+		writePhones(&b, base, p)
 		b.WriteString("<a class=\"button\" href=\"/call/")
 		b.WriteString(id)
 		b.WriteString("\">Open call screen</a>\n</div>\n<details class=\"card\">\n<summary>Context</summary>\n")
-		b.WriteString(string(cardHTML(base, it)))
+		writeCard(&b, base, it)
 		b.WriteString("</details>\n</li>\n")
 	}
 	return template.HTML(b.String())
 }
 
-// cardHTML is a person's context card on Today and the call screen: what
-// to know before calling.
-func cardHTML(base Base, it *store.TodayItem) template.HTML {
-	var b strings.Builder
+// writeCard writes a person's context card on Today and the call
+// screen: what to know before calling (cardHTML, a slip).
+func writeCard(b *strings.Builder, base Base, it *store.TodayItem) {
 	p := it.Person
 	b.WriteString("<div class=\"card-body\">\n")
 	if c := it.Card; c != nil {
@@ -159,11 +170,11 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 			b.WriteString("<dl class=\"story\">\n")
 			for _, g := range c.Facts {
 				b.WriteString("<dt>")
-				escapeHTML(&b, g.Type.Label())
+				escapeHTML(b, g.Type.Label())
 				b.WriteString("</dt>")
 				for _, f := range g.Facts {
 					b.WriteString("<dd>")
-					escapeHTML(&b, f.Text)
+					escapeHTML(b, f.Text)
 					b.WriteString("</dd>")
 				}
 			}
@@ -173,30 +184,30 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 			b.WriteString("<div class=\"questions\">\n<p class=\"label\">Still unknown — try asking:</p>\n<ul>")
 			for _, q := range c.Questions {
 				b.WriteString("<li><span class=\"q-type\">")
-				escapeHTML(&b, q.Type.Short())
+				escapeHTML(b, q.Type.Short())
 				b.WriteString("</span> “")
-				escapeHTML(&b, q.Text)
+				escapeHTML(b, q.Text)
 				b.WriteString("”</li>")
 			}
 			b.WriteString("</ul>\n</div>\n")
 		}
 		if e := c.LastEvent; e != nil {
 			b.WriteString("<p class=\"last\"><span class=\"label\">")
-			escapeHTML(&b, e.Type)
+			escapeHTML(b, e.Type)
 			b.WriteString("</span> ")
-			escapeHTML(&b, base.Ago(e.OccurredAt))
-			escapeIf(&b, " via ", e.Source, "")
-			escapeIf(&b, ": ", e.Property, "")
-			escapeIf(&b, " — “", e.Message, "”")
+			escapeHTML(b, base.Ago(e.OccurredAt))
+			escapeIf(b, " via ", e.Source, "")
+			escapeIf(b, ": ", e.Property, "")
+			escapeIf(b, " — “", e.Message, "”")
 			b.WriteString("</p>\n")
 		}
 		if lc := c.LastConversation; lc != nil {
 			b.WriteString("<p class=\"last\"><span class=\"label\">Last touch</span> ")
-			escapeHTML(&b, base.Date(lc.OccurredAt))
+			escapeHTML(b, base.Date(lc.OccurredAt))
 			b.WriteString(": ")
-			escapeHTML(&b, lc.Channel.Label())
-			escapeIf(&b, ", ", strings.ToLower(lc.Outcome.Label()), "")
-			escapeIf(&b, " — ", lc.Notes, "")
+			escapeHTML(b, lc.Channel.Label())
+			escapeIf(b, ", ", strings.ToLower(lc.Outcome.Label()), "")
+			escapeIf(b, " — ", lc.Notes, "")
 			b.WriteString("</p>\n")
 		} else {
 			b.WriteString("<p class=\"last\"><span class=\"label\">Last touch</span> never</p>\n")
@@ -210,9 +221,9 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 				} else {
 					b.WriteString("<li class=\"mine\">")
 				}
-				escapeHTML(&b, f.Label())
+				escapeHTML(b, f.Label())
 				b.WriteString(" <span class=\"due\">· due ")
-				escapeHTML(&b, base.Day(f.DueOn))
+				escapeHTML(b, base.Day(f.DueOn))
 				b.WriteString("</span></li>")
 			}
 			b.WriteString("</ul>\n")
@@ -222,15 +233,15 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 		b.WriteString("<p><span class=\"label\">Referred by</span> <a href=\"/people/")
 		b.WriteString(strconv.FormatInt(p.ReferredByID, 10))
 		b.WriteString("\">")
-		escapeHTML(&b, it.Referrer)
+		escapeHTML(b, it.Referrer)
 		b.WriteString("</a></p>\n")
 	}
 	if p.Kind == rapport.KindRecruit {
 		b.WriteString("<p class=\"production\"><span class=\"label\">Production</span> ")
-		escapeIf(&b, "", p.Workplace(), " · ")
+		escapeIf(b, "", p.Workplace(), " · ")
 		b.WriteString(strconv.Itoa(p.Units12m))
 		b.WriteString(" units, ")
-		escapeHTML(&b, rapport.Money(p.Volume12m))
+		escapeHTML(b, rapport.Money(p.Volume12m))
 		b.WriteString(" in 12 months")
 		if p.LicenceYear != 0 {
 			b.WriteString(" · licensed ")
@@ -239,6 +250,12 @@ func cardHTML(base Base, it *store.TodayItem) template.HTML {
 		b.WriteString("</p>\n")
 	}
 	b.WriteString("</div>\n")
+}
+
+// cardHTML is writeCard's HTML, for the templates.
+func cardHTML(base Base, it *store.TodayItem) template.HTML {
+	var b strings.Builder
+	writeCard(&b, base, it)
 	return template.HTML(b.String())
 }
 
