@@ -110,9 +110,13 @@ type Person struct {
 	CameBackAt time.Time `bun:"came_back_at,nullzero"`
 
 	// SearchDoc is the normalised text the full-text index covers, and
-	// NameKey the folded name duplicates are found by; the store derives both.
-	SearchDoc string `bun:"search_doc"`
-	NameKey   string `bun:"name_key"`
+	// NameKey the folded name duplicates are found by; FirstPhone and
+	// FirstEmail are the first of Phones and Emails, which a list of
+	// people shows without reading them all. The store derives all four.
+	SearchDoc  string `bun:"search_doc"`
+	NameKey    string `bun:"name_key"`
+	FirstPhone string `bun:"first_phone"`
+	FirstEmail string `bun:"first_email"`
 	// Version counts changes to the person; an edit form carries the
 	// version it started from.
 	Version int64 `bun:"version"`

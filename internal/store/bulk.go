@@ -49,8 +49,7 @@ func (db *DB) BulkCreatePeople(ctx context.Context, act rapport.Actor, people []
 			}
 			p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 			p.ScheduleTouch()
-			p.SearchDoc = searchDoc(p, nil, nil)
-			p.NameKey = nameKey(p.FirstName, p.LastName)
+			derive(p)
 		}
 		ids, err := db.reserveIDs(ctx, tx, "people", len(people))
 		if err != nil {

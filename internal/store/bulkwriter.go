@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,7 @@ var personColumns = []string{"id", "org_id", "first_name", "last_name", "sort_na
 	"referred_by_id", "do_not_call", "tz", "street", "city", "state", "postal_code", "country", "notes", "birthday_year",
 	"birthday_month", "birthday_day", "home_year", "home_month", "home_day", "cadence_days", "mls_id", "brokerage", "office",
 	"licence_year", "units_12m", "volume_12m", "list_units_12m", "sell_units_12m", "production_period", "company_id", "touch_due_at",
-	"search_doc", "name_key", "version", "created_by", "created_at", "updated_at"}
+	"search_doc", "name_key", "first_phone", "first_email", "version", "created_by", "created_at", "updated_at"}
 
 // insert runs a multi-row INSERT of rows of len(cols) values each. On
 // SQLite, a column whose value is the same plain value in every row (the
@@ -183,7 +184,7 @@ func peopleVals(w *bulkWriter, people []rapport.Person) []any {
 			nullID(p.OwnerID), nullID(p.ReferredByID), p.DoNotCall, p.TZ, p.Street, p.City, p.State, p.PostalCode, p.Country,
 			p.Notes, p.Birthday.Year, int(p.Birthday.Month), p.Birthday.Day, p.HomeAnniversary.Year, int(p.HomeAnniversary.Month),
 			p.HomeAnniversary.Day, p.CadenceDays, p.MLSID, p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m,
-			p.ListUnits12m, p.SellUnits12m, string(p.ProductionPeriod), nullID(p.CompanyID), tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
+			p.ListUnits12m, p.SellUnits12m, string(p.ProductionPeriod), nullID(p.CompanyID), tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.FirstPhone, p.FirstEmail, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
 	}
 	return vals
 }
@@ -240,7 +241,7 @@ func (w *bulkWriter) rewrite(ctx context.Context, people []rapport.Person) error
 	for i := range people {
 		p := &people[i]
 		ids[i] = p.ID
-		if _, err := w.tx.NewUpdate().Model(p).Column(append(editableColumns, "search_doc", "name_key")...).
+		if _, err := w.tx.NewUpdate().Model(p).Column(slices.Concat(editableColumns, keyColumns, []string{"search_doc"})...).
 			Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
 			return err
 		}

@@ -201,3 +201,25 @@ func (db *DB) TodayWatchGen() uint64 {
 	defer db.today.wmu.Unlock()
 	return db.today.gen
 }
+
+// DerivedDrift lists the organisation's people whose kept name key, first
+// phone or first email is not what deriveKeys makes of them now.
+func (db *DB) DerivedDrift(ctx context.Context, orgID int64) ([]string, error) {
+	var people []rapport.Person
+	if err := db.rw.NewSelect().Model(&people).Where("org_id = ?", orgID).Order("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.loadDetailsOf(ctx, db.rw, orgID, people, false); err != nil {
+		return nil, err
+	}
+	var drift []string
+	for _, p := range people {
+		want := p
+		deriveKeys(&want)
+		if want.NameKey != p.NameKey || want.FirstPhone != p.FirstPhone || want.FirstEmail != p.FirstEmail {
+			drift = append(drift, "#"+strconv.FormatInt(p.ID, 10)+" "+p.Name()+": kept "+strconv.Quote(p.NameKey+"|"+p.FirstPhone+"|"+p.FirstEmail)+
+				", derived "+strconv.Quote(want.NameKey+"|"+want.FirstPhone+"|"+want.FirstEmail))
+		}
+	}
+	return drift, nil
+}

@@ -99,8 +99,7 @@ func (s *ImportSession) absorb(t *rapport.Person, d *pendingRow, hired bool) boo
 // absorbPending folds a row into someone this import is about to write.
 func (s *ImportSession) absorbPending(t *rapport.Person, d *pendingRow) {
 	s.absorb(t, d, false)
-	t.SearchDoc = searchDoc(t, nil, nil)
-	t.NameKey = nameKey(t.FirstName, t.LastName)
+	derive(t)
 }
 
 // applyDeferred merges the waiting rows into the people they matched, a
@@ -171,8 +170,7 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 			continue
 		}
 		if s.isNew(t.ID) {
-			t.SearchDoc = searchDoc(t, nil, nil)
-			t.NameKey = nameKey(t.FirstName, t.LastName)
+			derive(t)
 			t.UpdatedAt = s.now
 			t.ScheduleTouch()
 			rewrite = append(rewrite, *t)

@@ -133,8 +133,7 @@ func (s *ImportSession) Prepare(r *ImportRow) {
 	}
 	p.CreatedAt, p.UpdatedAt, p.CreatedBy, p.Version = s.now, s.now, s.actorID, 1
 	p.ScheduleTouch()
-	p.SearchDoc = searchDoc(p, nil, nil)
-	p.NameKey = nameKey(p.FirstName, p.LastName)
+	derive(p)
 	if !r.Unnamed {
 		r.name = foldName(p.FirstName, p.LastName)
 	}

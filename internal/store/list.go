@@ -39,7 +39,9 @@ type PeopleFilter struct {
 	// show them (the people page), one statement fewer a page.
 	NoTags bool
 	// Brief reads only the columns a list's row shows (briefColumns),
-	// leaving the rest of each person at its zero value.
+	// leaving the rest of each person at its zero value: of their phones
+	// and emails, the first of each (FirstPhone, FirstEmail), kept on
+	// their row, so that a brief page reads neither table.
 	Brief bool
 }
 
@@ -175,13 +177,25 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		last := page.People[limit-1]
 		page.Next = cursor{set: true, name: last.SortName, id: last.ID}.encode()
 	}
-	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
+	return page, db.pageDetails(ctx, orgID, f, page.People)
 }
 
 // briefColumns are what a list's row shows of a person, with what paging
 // and filtering read (Brief).
 var briefColumns = []string{"id", "org_id", "first_name", "last_name", "sort_name", "kind", "stage_id",
-	"owner_id", "do_not_call", "units_12m", "volume_12m"}
+	"owner_id", "do_not_call", "units_12m", "volume_12m", "first_phone", "first_email"}
+
+// pageDetails reads what a page of people holds besides their rows: their
+// phones and emails (but on a brief page) and their tags (unless NoTags).
+func (db *DB) pageDetails(ctx context.Context, orgID int64, f PeopleFilter, people []rapport.Person) error {
+	if !f.Brief {
+		return db.loadDetailsOf(ctx, db.ro, orgID, people, !f.NoTags)
+	}
+	if f.NoTags || len(people) == 0 {
+		return nil
+	}
+	return db.loadTagsOf(ctx, db.ro, orgID, people)
+}
 
 // columns picks the columns a page of people reads: all but the search
 // document, or briefColumns.
@@ -278,7 +292,7 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		// next page carries on below the last one read.
 		page.Next = cursor{set: true, byID: true, id: before}.encode()
 	}
-	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
+	return page, db.pageDetails(ctx, orgID, f, page.People)
 }
 
 // listByID pages through people in the order they were added, newest
@@ -307,7 +321,7 @@ func (db *DB) listByID(ctx context.Context, act rapport.Actor, f PeopleFilter, c
 		page.People = people[:limit]
 		page.Next = cursor{set: true, byID: true, id: page.People[limit-1].ID}.encode()
 	}
-	return page, db.loadDetailsOf(ctx, db.ro, orgID, page.People, !f.NoTags)
+	return page, db.pageDetails(ctx, orgID, f, page.People)
 }
 
 // cursor is where a page of the people list continues: after a name and

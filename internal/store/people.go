@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -52,8 +53,7 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	}
 	p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 	p.ScheduleTouch()
-	p.SearchDoc = searchDoc(p, nil, nil)
-	p.NameKey = nameKey(p.FirstName, p.LastName)
+	derive(p)
 	if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
@@ -183,6 +183,35 @@ var editableColumns = []string{"first_name", "last_name", "sort_name", "kind", "
 	"mls_id", "brokerage", "office", "licence_year", "units_12m", "volume_12m", "list_units_12m", "sell_units_12m",
 	"production_period", "company_id", "touch_due_at", "updated_at"}
 
+// keyColumns are what deriveKeys derives.
+var keyColumns = []string{"name_key", "first_phone", "first_email"}
+
+// derive sets what the store keeps of a person derived from the rest of
+// them: the search document (of their own fields; refreshSearch adds
+// facts and notes) and deriveKeys's.
+func derive(p *rapport.Person) {
+	p.SearchDoc = searchDoc(p, nil, nil)
+	deriveKeys(p)
+}
+
+// deriveKeys sets the folded name duplicates are found by, and the first
+// phone and email (by position, then as listed) that lists show.
+func deriveKeys(p *rapport.Person) {
+	p.NameKey = nameKey(p.FirstName, p.LastName)
+	p.FirstPhone, p.FirstEmail = "", ""
+	pos := 0
+	for i, ph := range p.Phones {
+		if i == 0 || ph.Position < pos {
+			p.FirstPhone, pos = ph.Number, ph.Position
+		}
+	}
+	for i, e := range p.Emails {
+		if i == 0 || e.Position < pos {
+			p.FirstEmail, pos = e.Address, e.Position
+		}
+	}
+}
+
 // ErrChanged is the conflict UpdatePerson reports when the person changed
 // after the edit began (p.Version is the version the editor saw).
 var ErrChanged = &rapport.Error{Code: rapport.ECONFLICT,
@@ -225,9 +254,9 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	p.FirstAttemptAt, p.LastAttemptAt, p.LastLiveAt, p.LastTouchAt = old.FirstAttemptAt, old.LastAttemptAt, old.LastLiveAt, old.LastTouchAt
 	p.UpdatedAt = db.now().UTC()
 	p.ScheduleTouch()
-	p.NameKey = nameKey(p.FirstName, p.LastName)
+	deriveKeys(p) // the search document follows, with facts and notes (refreshSearch)
 	p.Version = old.Version + 1
-	if _, err := tx.NewUpdate().Model(p).Column(append(editableColumns, "version")...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
+	if _, err := tx.NewUpdate().Model(p).Column(slices.Concat(editableColumns, keyColumns, []string{"version"})...).Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err
 	}
 	// A merge is its own webhook; an import's changes are told by its end.
@@ -428,9 +457,9 @@ func (db *DB) loadDetailsOf(ctx context.Context, q bun.IDB, orgID int64, people 
 		ids[i] = p.ID
 		idx[p.ID] = i
 	}
-	phonesOf, emailsOf, tagsOf, who := readPhonesOf, readEmailsOf, readTagsOf, any(idList(ids))
+	phonesOf, emailsOf, who := readPhonesOf, readEmailsOf, any(idList(ids))
 	if len(people) == 1 {
-		phonesOf, emailsOf, tagsOf, who = readPhones, readEmails, readTags, ids[0]
+		phonesOf, emailsOf, who = readPhones, readEmails, ids[0]
 	}
 	phones := make([]rapport.Phone, 0, len(people))
 	if err := db.readAll(ctx, q, &phones, phonesOf, orgID, who); err != nil {
@@ -448,6 +477,21 @@ func (db *DB) loadDetailsOf(ctx context.Context, q bun.IDB, orgID int64, people 
 	}
 	if !tags {
 		return nil
+	}
+	return db.loadTagsOf(ctx, q, orgID, people)
+}
+
+// loadTagsOf reads the tags of the organisation's people.
+func (db *DB) loadTagsOf(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person) error {
+	ids := make([]int64, len(people))
+	idx := make(map[int64]int, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+		idx[p.ID] = i
+	}
+	tagsOf, who := readTagsOf, any(idList(ids))
+	if len(people) == 1 {
+		tagsOf, who = readTags, ids[0]
 	}
 	var ts []personTag
 	if err := db.readAll(ctx, q, &ts, tagsOf, orgID, who); err != nil {

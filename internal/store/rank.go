@@ -106,7 +106,7 @@ func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		return nil, err
 	}
 	page.People = people
-	return page, db.loadDetailsOf(ctx, db.ro, act.Org, page.People, !f.NoTags)
+	return page, db.pageDetails(ctx, act.Org, f, page.People)
 }
 
 // peopleInOrder reads the organisation's people of ids (whole, or

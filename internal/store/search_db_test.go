@@ -289,7 +289,8 @@ func TestLongWordsAreCheckedWhole(t *testing.T) {
 	})
 }
 
-// A brief page (the people list's) reads the columns a row shows, the
+// A brief page (the people list's) reads the columns a row shows (of the
+// phones and emails, the first of each, kept on the person's row), the
 // same values as a full page, and nothing else, on every way a page is
 // read: by name (on its own, and along a common tag), narrowed by a rare
 // tag, a ranked search, a broad search
@@ -337,7 +338,17 @@ func TestBriefPagesReadWhatRowsShow(t *testing.T) {
 				p := full.People[i]
 				shown := rapport.Person{ID: p.ID, OrgID: p.OrgID, FirstName: p.FirstName, LastName: p.LastName, SortName: p.SortName,
 					Kind: p.Kind, StageID: p.StageID, OwnerID: p.OwnerID, DoNotCall: p.DoNotCall, Units12m: p.Units12m, Volume12m: p.Volume12m,
-					Phones: p.Phones, Emails: p.Emails}
+					FirstPhone: p.FirstPhone, FirstEmail: p.FirstEmail}
+				phone, email := "", ""
+				if len(p.Phones) > 0 {
+					phone = p.Phones[0].Number
+				}
+				if len(p.Emails) > 0 {
+					email = p.Emails[0].Address
+				}
+				if p.FirstPhone != phone || p.FirstEmail != email {
+					t.Errorf("%+v: %s's first phone and email %q, %q; phones %+v, emails %+v", fl, p.Name(), p.FirstPhone, p.FirstEmail, p.Phones, p.Emails)
+				}
 				if fmt.Sprintf("%+v", b) != fmt.Sprintf("%+v", shown) {
 					t.Errorf("%+v: brief row\n %+v\nwant\n %+v", fl, b, shown)
 				}

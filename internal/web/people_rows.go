@@ -25,8 +25,8 @@ func (p *peoplePage) Rows() template.HTML {
 }
 
 // row shows only what a brief page reads of a person (store's
-// briefColumns, with phones and emails): a field more here is a column
-// more there (TestPeopleListRowsShowEverything).
+// briefColumns, of which the first phone and email): a field more here is
+// a column more there (TestPeopleListRowsShowEverything).
 func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
 	b.WriteString("<li>\n<a class=\"person-link\" href=\"/people/")
 	b.WriteString(strconv.FormatInt(x.ID, 10))
@@ -37,13 +37,13 @@ func (p *peoplePage) row(b *strings.Builder, x *rapport.Person) {
 	b.WriteString("</span></a>\n")
 	writeBadges(b, x.Kind, p.Stages[x.StageID], x.DoNotCall)
 	b.WriteString("<span class=\"meta\">\n")
-	if len(x.Phones) > 0 {
-		escapeHTML(b, p.Phone(x.Phones[0].Number))
+	if x.FirstPhone != "" {
+		escapeHTML(b, p.Phone(x.FirstPhone))
 		b.WriteString("\n")
 	}
-	if len(x.Emails) > 0 {
+	if x.FirstEmail != "" {
 		b.WriteString(" · ")
-		escapeHTML(b, x.Emails[0].Address)
+		escapeHTML(b, x.FirstEmail)
 		b.WriteString("\n")
 	}
 	if x.OwnerID != 0 {

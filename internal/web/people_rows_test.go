@@ -22,8 +22,8 @@ const rowTemplate = `{{range .People}}
     {{with index $.Stages .StageID}}<span class="badge stage">{{.Name}}</span>{{end}}
     {{if .DoNotCall}}<span class="badge dnc">Do not call</span>{{end}}
     <span class="meta">
-      {{with .Phones}}{{$.Phone (index . 0).Number}}{{end}}
-      {{with .Emails}} · {{(index . 0).Address}}{{end}}
+      {{with .FirstPhone}}{{$.Phone .}}{{end}}
+      {{with .FirstEmail}} · {{.}}{{end}}
       {{with .OwnerID}} · {{index $.UserNames .}}{{end}}
       {{if eq .Kind "recruit"}} · {{.Units12m}} units, {{money .Volume12m}}{{end}}
     </span>
@@ -37,12 +37,11 @@ func TestPeopleRowsMatchTemplate(t *testing.T) {
 	page.UserNames = map[int64]string{2: "Olive <O'Neil> & Co"}
 	page.People = []rapport.Person{
 		{ID: 1, FirstName: `<script>alert("x")</script>`, LastName: "O'Brien & +1", Kind: rapport.KindLead, StageID: 7, OwnerID: 2,
-			Phones: []rapport.Phone{{Number: "+13125550142"}, {Number: "+13125550143"}},
-			Emails: []rapport.Email{{Address: "a+b@example.com"}, {Address: "second@example.com"}}},
+			FirstPhone: "+13125550142", FirstEmail: "a+b@example.com"},
 		{ID: 2, Kind: rapport.KindSphere},
 		{ID: 3, FirstName: "Ana\x00", LastName: "Ruiz", Kind: rapport.KindRecruit, DoNotCall: true, Units12m: 14, Volume12m: 6_250_000,
-			OwnerID: 99, StageID: 8, Phones: []rapport.Phone{{Number: "+442071838750"}}},
-		{ID: 4, FirstName: "Émile", LastName: "Zola", Kind: rapport.KindClient, Emails: []rapport.Email{{Address: "emile@example.fr"}}},
+			OwnerID: 99, StageID: 8, FirstPhone: "+442071838750"},
+		{ID: 4, FirstName: "Émile", LastName: "Zola", Kind: rapport.KindClient, FirstEmail: "emile@example.fr"},
 		{ID: 5, FirstName: "Jo", Kind: rapport.Kind(`odd"kind`), OwnerID: 2},
 	}
 	var want bytes.Buffer
@@ -81,7 +80,7 @@ func BenchmarkPeopleRender(b *testing.B) {
 	var people []rapport.Person
 	for i := 0; i < 50; i++ {
 		people = append(people, rapport.Person{ID: int64(1000 + i), FirstName: "Maria", LastName: fmt.Sprintf("Smith%d", i), Kind: rapport.KindLead,
-			OwnerID: 2, Phones: []rapport.Phone{{Number: "+13125550142"}}, Emails: []rapport.Email{{Address: "maria@example.com"}}})
+			OwnerID: 2, FirstPhone: "+13125550142", FirstEmail: "maria@example.com"})
 	}
 	for _, n := range []int{0, 50} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

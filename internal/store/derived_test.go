@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+)
+
+// TestDerivedKeysFollowEveryWrite: a person's name key and the first phone
+// and email a list shows are kept on their row, and every write that
+// changes a name, a phone or an email keeps them as derived from what is
+// there now: creating, editing (a rename, phones reordered, the email
+// removed), a lead event adding a number, merging two people, importing
+// new people and into someone already there, and the bulk create.
+func TestDerivedKeysFollowEveryWrite(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		owner := rapport.Member(f.org, f.owner)
+		check := func(step string) {
+			t.Helper()
+			drift, err := f.db.DerivedDrift(ctx, f.org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range drift {
+				t.Errorf("after %s: %s", step, d)
+			}
+		}
+		first := func(id int64) (string, string) {
+			t.Helper()
+			page, err := f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Brief: true, NoTags: true, Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.People {
+				if p.ID == id {
+					if len(p.Phones)+len(p.Emails) > 0 {
+						t.Errorf("a brief page read phones or emails: %+v %+v", p.Phones, p.Emails)
+					}
+					return p.FirstPhone, p.FirstEmail
+				}
+			}
+			t.Fatalf("#%d not listed", id)
+			return "", ""
+		}
+
+		jon := f.person(t, rapport.Person{FirstName: "Jon", LastName: "Smith", Kind: rapport.KindLead,
+			Phones: []rapport.Phone{{Number: "+13125550101"}, {Number: "+13125550102"}},
+			Emails: []rapport.Email{{Address: "jon@example.com"}}})
+		check("create")
+		if ph, em := first(jon.ID); ph != "+13125550101" || em != "jon@example.com" {
+			t.Errorf("listed after create: %q %q", ph, em)
+		}
+
+		// A rename, the second number first, no email.
+		ed := *must(f.db.Person(ctx, owner, jon.ID))
+		ed.FirstName, ed.LastName = "John", "Smyth"
+		ed.Phones = []rapport.Phone{{Number: "+13125550102"}, {Number: "+13125550101"}}
+		ed.Emails = nil
+		if err := f.db.UpdatePerson(ctx, owner, &ed); err != nil {
+			t.Fatal(err)
+		}
+		check("edit")
+		if ph, em := first(jon.ID); ph != "+13125550102" || em != "" {
+			t.Errorf("listed after edit: %q %q", ph, em)
+		}
+
+		// A lead event for someone new, then one that finds them by
+		// phone and brings an email.
+		res, err := f.db.RecordEvent(ctx, owner, event("d1", "Inquiry", "Zillow", rapport.Person{FirstName: "Dana",
+			Phones: []rapport.Phone{{Number: "+13125550150"}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.RecordEvent(ctx, owner, event("d2", "Inquiry", "Zillow", rapport.Person{FirstName: "Dana",
+			Phones: []rapport.Phone{{Number: "+13125550150"}}, Emails: []rapport.Email{{Address: "dana@example.com"}}})); err != nil {
+			t.Fatal(err)
+		}
+		check("lead events")
+		if ph, em := first(res.Person.ID); ph != "+13125550150" || em != "dana@example.com" {
+			t.Errorf("listed after the second event: %q %q", ph, em)
+		}
+
+		// Merging Dana into John: John keeps his first number.
+		if _, err := f.db.MergePeople(ctx, owner, jon.ID, res.Person.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("merge")
+		if ph, em := first(jon.ID); ph != "+13125550102" || em != "dana@example.com" {
+			t.Errorf("listed after merge: %q %q", ph, em)
+		}
+
+		// An import: someone new, a row that brings John a new email
+		// (kept after his own), and two rows of one new person, the second
+		// adding their first email.
+		importAll(t, f, store.ImportOptions{},
+			row(2, "Lee", "Park", phoneOf("+13125550160", "mobile")),
+			row(3, "John", "Smyth", phoneOf("+13125550102", ""), "john@smyth.example"),
+			row(4, "Ana", "Ruiz", phoneOf("+13125550170", "")),
+			row(5, "Ana", "Ruiz", phoneOf("+13125550170", ""), "ana@ruiz.example"))
+		check("import")
+
+		if err := f.db.BulkCreatePeople(ctx, owner, []rapport.Person{{FirstName: "Bo", Kind: rapport.KindSphere,
+			Emails: []rapport.Email{{Address: "bo@example.com"}, {Address: "bo@work.example"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		check("bulk create")
+	})
+}
