@@ -11,3 +11,8 @@ UPDATE people SET
         ORDER BY e.position, e.id LIMIT 1), '')
 WHERE EXISTS (SELECT 1 FROM phones ph WHERE ph.org_id = people.org_id AND ph.person_id = people.id)
    OR EXISTS (SELECT 1 FROM emails e WHERE e.org_id = people.org_id AND e.person_id = people.id);
+
+-- Until this version an edit derived a person's new name key but did not
+-- write it: the key of everyone changed since they were added is worked
+-- out again (the store fills missing keys as it starts, after migrating).
+UPDATE people SET name_key = NULL WHERE updated_at <> created_at;
