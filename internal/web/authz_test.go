@@ -181,10 +181,13 @@ var webAccess = map[string]access{
 		a.form = fixed("outcome", "no_answer")
 	}),
 
-	"GET /people":            mine,
-	"GET /people/new":        mine,
-	"POST /people":           mine,
-	"GET /people/suggest":    mine,
+	"GET /people":         mine,
+	"GET /people/new":     mine,
+	"POST /people":        mine,
+	"GET /people/suggest": mine,
+	// Anyone signed in finds their own team's members (never another
+	// organisation's: TestLargeTeamTypesWhoItMeans).
+	"GET /team/suggest":      mine,
 	"GET /people/export.csv": mine,
 	"GET /people/export.vcf": mine,
 	"GET /people/{id}/vcard": record,

@@ -1,26 +1,57 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
 )
 
-// peopleFilter reads the people list's filters from a query.
-func peopleFilter(r *http.Request, a *account) store.PeopleFilter {
+// peopleFilter reads the people list's filters from a query. The owner
+// may be typed (a large team's picker, see resolveTeam): it returns the
+// query with the owner's id in its place, for links to carry, or, when
+// no one on the team fits, without an owner and with the problem to show.
+func (s *Server) peopleFilter(ctx context.Context, a *account, q url.Values) (store.PeopleFilter, url.Values, string, error) {
+	problem := ""
+	if v := q.Get("owner"); v != "" {
+		team, err := s.db.Roster(ctx, a.actor)
+		if err != nil {
+			return store.PeopleFilter{}, nil, "", err
+		}
+		id, p := resolveTeam(team.Active, v, "", "Anyone", "me", "Me")
+		c := make(url.Values, len(q))
+		for k, vs := range q {
+			c[k] = slices.Clone(vs)
+		}
+		q, problem = c, p
+		if id == "" {
+			q.Del("owner")
+		} else {
+			q.Set("owner", id)
+		}
+	}
 	// A page shows what it can read of its filters.
-	f, _ := store.ParsePeopleFilter(r.URL.Query(), a.user.ID)
+	f, _ := store.ParsePeopleFilter(q, a.user.ID)
 	f.Limit = 0
-	return f
+	return f, q, problem, nil
 }
 
 // exportPeople streams the people the list's filters select, a page at a
 // time, as CSV or vCard.
 func (s *Server) exportPeople(w http.ResponseWriter, r *http.Request, a *account, format string) error {
-	f := peopleFilter(r, a)
+	f, _, problem, err := s.peopleFilter(r.Context(), a, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if problem != "" {
+		// Exporting everyone instead would be worse than nothing.
+		return rapport.Errorf(rapport.EINVALID, "%s", problem)
+	}
 	f.Cursor, f.Limit = "", 200
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {

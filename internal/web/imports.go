@@ -377,6 +377,11 @@ func (s *Server) settingsFromForm(ctx context.Context, a *account, f *form) (imp
 	if st.Kind != "" && !rapport.Kind(st.Kind).Valid() {
 		st.Kind = ""
 	}
+	team, err := s.db.Roster(ctx, a.actor)
+	if err != nil {
+		return st, err
+	}
+	pickTeam(f, team.Active, "owner", "0", "No one")
 	st.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
 	if v := f.Get("period"); v != "" {
 		d, err := rapport.ParseDay(v)

@@ -76,18 +76,25 @@ type peoplePage struct {
 	// filters a list may be saved with (empty: nothing filtered).
 	FactTypes []rapport.FactType
 	ListQuery string
+	// OwnerProblem says why the owner typed fits no one on the team.
+	OwnerProblem string
 }
 
 func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) error {
-	q := r.URL.Query()
+	filter, q, problem, err := s.peopleFilter(r.Context(), a, r.URL.Query())
+	if err != nil {
+		return err
+	}
 	f := newForm(q)
-	filter := peopleFilter(r, a)
+	if problem != "" {
+		f = newForm(r.URL.Query()) // the owner as typed, beside the problem; links leave it out
+	}
 	filter.NoTags, filter.Brief = true, true // the rows show only a few columns, and no tags
 	l, err := s.lookups(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	page := &peoplePage{Base: s.withFlash(w, r, a, "People", "people"), lookups: l, Form: f, Kinds: rapport.Kinds}
+	page := &peoplePage{Base: s.withFlash(w, r, a, "People", "people"), lookups: l, Form: f, Kinds: rapport.Kinds, OwnerProblem: problem}
 	exportQ := cloneValues(q)
 	exportQ.Del("cursor")
 	page.ExportQuery = exportQ.Encode()
@@ -109,7 +116,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	page.People, page.Newest, page.Counted, page.Total = res.People, res.Newest, res.Counted, res.Total
-	page.FiltersOn = filtersOn(q, "kind", "stage", "owner", "tag", "archived", "unknown", "quiet_days", "min_units")
+	page.FiltersOn = filtersOn(f.Values, "kind", "stage", "owner", "tag", "archived", "unknown", "quiet_days", "min_units")
 	if res.Next != "" {
 		next := cloneValues(q)
 		next.Set("cursor", res.Next)
@@ -250,6 +257,9 @@ func (s *Server) personCreate(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
+	if err := s.pickOwner(r.Context(), a, f); err != nil {
+		return err
+	}
 	p := personFromForm(f, a.org)
 	if _, given := f.Values["owner"]; !given {
 		p.OwnerID = a.user.ID
@@ -317,6 +327,9 @@ func (s *Server) personUpdate(w http.ResponseWriter, r *http.Request, a *account
 	}
 	f, err := parseForm(w, r)
 	if err != nil {
+		return err
+	}
+	if err := s.pickOwner(r.Context(), a, f); err != nil {
 		return err
 	}
 	p := personFromForm(f, a.org)

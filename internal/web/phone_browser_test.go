@@ -34,6 +34,7 @@ var phoneSkips = map[string]string{
 	"GET /calendar/{token}":           "an iCalendar feed (.ics)",
 	"GET /today/live":                 "Today's live event stream, which never ends",
 	"GET /people/suggest":             "the people picker's JSON",
+	"GET /team/suggest":               "the team picker's JSON",
 	"GET /people/export.csv":          "a CSV download",
 	"GET /people/export.vcf":          "a vCard download",
 	"GET /people/{id}/vcard":          "a vCard download",

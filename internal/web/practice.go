@@ -213,6 +213,13 @@ func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account
 			keys = append(keys, k)
 		}
 	}
+	team, err := s.db.Roster(r.Context(), a.actor)
+	if err != nil {
+		return err
+	}
+	if pickTeam(f, team.Active, "user", "", "Choose…"); !f.Valid() {
+		return s.renderPractice(w, r, a, f, http.StatusUnprocessableEntity)
+	}
 	uid, _ := strconv.ParseInt(f.Get("user"), 10, 64)
 	d, err := s.db.AssignDrills(r.Context(), a.actor, uid, keys, f.Get("note"))
 	switch {

@@ -46,6 +46,7 @@ func parseViews(a *assets) (*views, error) {
 		"card":        cardHTML,
 		"slips":       slipsHTML,
 		"userOptions": userOptions,
+		"teamPicker":  teamPicker,
 		"formOpt":     func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
 		"guide":       func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
 		"askField":    askField,

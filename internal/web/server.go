@@ -144,6 +144,7 @@ func (s *Server) routeTable() []route {
 		{"GET /people/new", s.user(s.personNew)},
 		{"POST /people", s.user(s.personCreate)},
 		{"GET /people/suggest", s.user(s.peopleSuggest)},
+		{"GET /team/suggest", s.user(s.teamSuggest)},
 		{"GET /people/export.csv", s.user(s.exportCSV)},
 		{"GET /people/export.vcf", s.user(s.exportVCard)},
 		{"GET /people/{id}/vcard", s.user(s.personVCard)},

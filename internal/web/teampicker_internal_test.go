@@ -1,0 +1,97 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// SetTeamSelectMax changes the largest team whose pickers are a <select>,
+// so that tests reach the typed picker with a small team.
+func SetTeamSelectMax(n int) (restore func()) {
+	old := teamSelectMax
+	teamSelectMax = n
+	return func() { teamSelectMax = old }
+}
+
+var pickerTeam = []rapport.User{
+	{ID: 3, Name: "Ana Ruiz", Email: "ana@acme.test"},
+	{ID: 4, Name: "Ana Ruiz", Email: "ana.r@acme.test"},
+	{ID: 5, Name: "Ben Okafor", Email: "ben@acme.test"},
+	{ID: 6, Name: "Bea Okonkwo", Email: "bea@acme.test"},
+	{ID: 7, Email: "noname@acme.test"},
+	{ID: 8, Name: `Zoë "Z" <Script>`, Email: "zoe@acme.test"},
+}
+
+func TestResolveTeam(t *testing.T) {
+	for _, c := range []struct {
+		typed, value, problem string
+	}{
+		{"", "", ""},
+		{"   ", "", ""},
+		{"me", "me", ""},
+		{"ME", "me", ""},
+		{"Anyone", "", ""},
+		{"5", "5", ""},
+		{"#5", "5", ""},
+		{"ben@acme.test", "5", ""},
+		{"BEN@ACME.TEST", "5", ""},
+		{"Ana Ruiz <ana.r@acme.test>", "4", ""},
+		{"Ben Okafor", "5", ""},
+		{"ben  okafor", "5", ""},
+		{"ben", "5", ""},
+		{"b ok", "", `2 people on the team are called "b ok" (Ben Okafor <ben@acme.test>, Bea Okonkwo <bea@acme.test>): type more of the name, or the email.`},
+		{"bea", "6", ""},
+		{"Ana Ruiz", "", `2 people on the team are called "Ana Ruiz"`},
+		{"ruiz ana", "", `No one on the team is called "ruiz ana".`},
+		{"carl", "", `No one on the team is called "carl".`},
+		{"carl@acme.test", "", `No one on the team has the email "carl@acme.test".`},
+		{"noname@acme.test", "7", ""},
+		{`zoë "z"`, "8", ""},
+	} {
+		v, problem := resolveTeam(pickerTeam, c.typed, "", "Anyone", "me", "Me")
+		if v != c.value || !strings.HasPrefix(problem, c.problem) || (c.problem == "") != (problem == "") {
+			t.Errorf("%q: %q, %q; want %q, %q", c.typed, v, problem, c.value, c.problem)
+		}
+	}
+	// The first blank is what an empty field means.
+	if v, p := resolveTeam(pickerTeam, "", "none", "No one"); v != "none" || p != "" {
+		t.Errorf("empty owner: %q %q", v, p)
+	}
+	if v, p := resolveTeam(pickerTeam, "no one", "none", "No one"); v != "none" || p != "" {
+		t.Errorf(`"no one": %q %q`, v, p)
+	}
+}
+
+func TestTeamPickerBothWays(t *testing.T) {
+	// A small team: a select of everyone, the blanks first.
+	got := string(teamPicker(pickerTeam, "f-owner", "owner", "5", "", "", "Anyone", "me", "Me"))
+	want := `<select id="f-owner" name="owner"><option value="">Anyone</option><option value="me">Me</option>` +
+		string(userOptions(pickerTeam, "5")) + `</select>`
+	if got != want {
+		t.Errorf("select:\n got %s\nwant %s", got, want)
+	}
+	if got := string(teamPicker(pickerTeam, "f-owner", "owner", "me", "e-owner", "", "Anyone", "me", "Me")); !strings.Contains(got,
+		`<select id="f-owner" name="owner" aria-invalid="true" aria-describedby="e-owner">`) || !strings.Contains(got, `<option value="me" selected>Me</option>`) {
+		t.Errorf("select with an error, me chosen: %s", got)
+	}
+
+	defer SetTeamSelectMax(2)()
+	for _, c := range []struct{ selected, value string }{
+		{"", ""},
+		{"me", "Me"},
+		{"5", "Ben Okafor &lt;ben@acme.test&gt;"},
+		{"7", "noname@acme.test"},
+		{"8", "Zoë &#34;Z&#34; &lt;Script&gt; &lt;zoe@acme.test&gt;"},
+		{`typed "<b>"`, "typed &#34;&lt;b&gt;&#34;"},
+		{"999", "999"}, // someone no longer on the team keeps their id
+	} {
+		got := string(teamPicker(pickerTeam, "f-owner", "owner", c.selected, "", "", "Anyone", "me", "Me"))
+		want := `<input id="f-owner" name="owner" type="text" value="` + c.value + `" list="f-owner-team" data-suggest="/team/suggest" ` +
+			`autocomplete="off" placeholder="Type a name or email"><datalist id="f-owner-team"><option value="Me"></datalist>`
+		if got != want {
+			t.Errorf("%q:\n got %s\nwant %s", c.selected, got, want)
+		}
+	}
+}
