@@ -31,7 +31,7 @@ var nicknames = map[string]string{
 
 // nameKey folds a name for duplicate finding.
 func nameKey(first, last string) string {
-	words := strings.Fields(foldText(first + " " + last))
+	words := strings.Fields(rapport.Fold(first + " " + last))
 	if len(words) < 2 {
 		// One word says too little to call two people the same.
 		return ""
@@ -53,8 +53,8 @@ type foldedName struct {
 }
 
 func foldName(first, last string) foldedName {
-	words := strings.Fields(foldText(strings.ReplaceAll(first, "&", " and ")))
-	n := foldedName{last: strings.Fields(foldText(last))}
+	words := strings.Fields(rapport.Fold(strings.ReplaceAll(first, "&", " and ")))
+	n := foldedName{last: strings.Fields(rapport.Fold(last))}
 	couple := slices.Contains(words, "and")
 	if len(n.last) == 0 && len(words) > 1 && !couple {
 		// The whole name in one field.

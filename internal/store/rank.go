@@ -21,7 +21,7 @@ func nameRank(tokens []string, first, last string) int {
 	if len(tokens) == 0 {
 		return 4
 	}
-	words := strings.Fields(foldText(first + " " + last))
+	words := strings.Fields(rapport.Fold(first + " " + last))
 	if strings.Join(tokens, " ") == strings.Join(words, " ") {
 		return 0
 	}

@@ -2,9 +2,6 @@ package store
 
 import (
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -15,30 +12,6 @@ import (
 
 // maxSearchDoc bounds the indexed text per person.
 const maxSearchDoc = 32 << 10
-
-// foldText lower-cases s, strips accents and replaces every run of
-// non-letters-or-digits with one space.
-func foldText(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := true
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r), r == '\'', r == '’':
-			// Accents go, and so do apostrophes: O'Brien is "obrien".
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-			space = false
-		default:
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
 
 // phoneTokens are the forms a number is found by: all its digits, and its
 // last ten and last seven digits (what people type for a local number).
@@ -95,7 +68,7 @@ func searchDoc(p *rapport.Person, facts []string, notes []string) string {
 	for _, n := range notes {
 		add(n)
 	}
-	doc := foldText(strings.Join(parts, " "))
+	doc := rapport.Fold(strings.Join(parts, " "))
 	if len(doc) > maxSearchDoc {
 		doc = doc[:maxSearchDoc]
 		if i := strings.LastIndexByte(doc, ' '); i > 0 {
@@ -137,7 +110,7 @@ func searchTokens(q string) []string {
 	if looksLikePhone(q) {
 		return []string{digitsOf(q)}
 	}
-	toks := strings.Fields(foldText(q))
+	toks := strings.Fields(rapport.Fold(q))
 	if len(toks) > 8 {
 		toks = toks[:8]
 	}

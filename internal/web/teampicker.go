@@ -107,7 +107,8 @@ func teamLabel(u *rapport.User) string {
 // resolveTeam reads what a team picker sent (see teamPicker): a user's
 // id; one of the blanks, by value or label; an email, alone or as
 // teamLabel writes it; or a name, or the start of each of its words, that
-// fits exactly one of users. problem says what is wrong when it is none
+// fits exactly one of users (folded as search folds: "zoe obrien" is Zoë
+// O'Brien). problem says what is wrong when it is none
 // of these.
 func resolveTeam(users []rapport.User, raw string, blanks ...string) (value, problem string) {
 	t := strings.Join(strings.Fields(raw), " ")
@@ -134,10 +135,10 @@ func resolveTeam(users []rapport.User, raw string, blanks ...string) (value, pro
 		return "", "No one on the team has the email " + strconv.Quote(t) + "."
 	}
 	var exact, started []*rapport.User
-	words := strings.Fields(strings.ToLower(t))
+	words := strings.Fields(rapport.Fold(t))
 	for i := range users {
 		u := &users[i]
-		name := strings.Fields(strings.ToLower(u.Name))
+		name := strings.Fields(rapport.Fold(u.Name))
 		if strings.Join(name, " ") == strings.Join(words, " ") {
 			exact = append(exact, u)
 		}
@@ -218,10 +219,10 @@ func (s *Server) teamSuggest(w http.ResponseWriter, r *http.Request, a *account)
 		if err != nil {
 			return err
 		}
-		typed := strings.Fields(q)
+		typed := strings.Fields(rapport.Fold(q))
 		for i := range team.Active {
 			u := &team.Active[i]
-			if strings.HasPrefix(strings.ToLower(u.Email), q) || startsWords(strings.Fields(strings.ToLower(u.Name)), typed) {
+			if strings.HasPrefix(strings.ToLower(u.Email), q) || startsWords(strings.Fields(rapport.Fold(u.Name)), typed) {
 				out = append(out, option{Label: teamLabel(u)})
 				if len(out) == 12 {
 					break

@@ -22,6 +22,7 @@ var pickerTeam = []rapport.User{
 	{ID: 6, Name: "Bea Okonkwo", Email: "bea@acme.test"},
 	{ID: 7, Email: "noname@acme.test"},
 	{ID: 8, Name: `Zoë "Z" <Script>`, Email: "zoe@acme.test"},
+	{ID: 9, Name: "Seán O'Brien", Email: "sean@acme.test"},
 }
 
 func TestResolveTeam(t *testing.T) {
@@ -49,6 +50,10 @@ func TestResolveTeam(t *testing.T) {
 		{"carl@acme.test", "", `No one on the team has the email "carl@acme.test".`},
 		{"noname@acme.test", "7", ""},
 		{`zoë "z"`, "8", ""},
+		{"zoe z", "8", ""},
+		{"sean obrien", "9", ""},
+		{"Seán O'Brien", "9", ""},
+		{"o'bri", "9", ""},
 	} {
 		v, problem := resolveTeam(pickerTeam, c.typed, "", "Anyone", "me", "Me")
 		if v != c.value || !strings.HasPrefix(problem, c.problem) || (c.problem == "") != (problem == "") {
