@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -132,7 +133,10 @@ type Roster struct {
 	// those who can sign in; Names every user's DisplayName by id.
 	Users, Active []rapport.User
 	Names         map[int64]string
-	at            time.Time
+	// ActiveWords are the words of each of Active's names, folded
+	// (rapport.Fold), for finding someone by what is typed.
+	ActiveWords [][]string
+	at          time.Time
 }
 
 // Roster returns the organisation's team: for the pages that name users
@@ -159,6 +163,7 @@ func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 		r.Names[u.ID] = u.DisplayName()
 		if u.Active() {
 			r.Active = append(r.Active, u)
+			r.ActiveWords = append(r.ActiveWords, strings.Fields(rapport.Fold(u.Name)))
 		}
 	}
 	if testHookRosterRead != nil {

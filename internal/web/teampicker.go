@@ -222,7 +222,7 @@ func (s *Server) teamSuggest(w http.ResponseWriter, r *http.Request, a *account)
 		typed := strings.Fields(rapport.Fold(q))
 		for i := range team.Active {
 			u := &team.Active[i]
-			if strings.HasPrefix(strings.ToLower(u.Email), q) || startsWords(strings.Fields(rapport.Fold(u.Name)), typed) {
+			if strings.HasPrefix(strings.ToLower(u.Email), q) || startsWords(team.ActiveWords[i], typed) {
 				out = append(out, option{Label: teamLabel(u)})
 				if len(out) == 12 {
 					break

@@ -71,6 +71,14 @@ func TestLargeTeamTypesWhoItMeans(t *testing.T) {
 		if err := json.Unmarshal([]byte(res.body), &got); err != nil || len(got) != 1 || got[0].Label != agentLabel {
 			t.Errorf("suggestions for age: %s (%v)", res.body, err)
 		}
+		zoe := &rapport.User{OrgID: a.org.ID, Email: "zoe@acme.test", Name: "Zoë O'Brien", Role: rapport.RoleAgent, PasswordHash: h.hash}
+		if err := h.db.CreateUser(ctx, rapport.Actor{Org: a.org.ID}, zoe); err != nil {
+			t.Fatal(err)
+		}
+		res = owner.get("/team/suggest?q=" + url.QueryEscape("zoe obr"))
+		if err := json.Unmarshal([]byte(res.body), &got); err != nil || len(got) != 1 || got[0].Label != "Zoë O'Brien <zoe@acme.test>" {
+			t.Errorf("suggestions for zoe obr (folded as search folds): %s (%v)", res.body, err)
+		}
 		res = owner.get("/team/suggest?q=" + url.QueryEscape("agent@globex"))
 		if strings.TrimSpace(res.body) != "[]" {
 			t.Errorf("another organisation's agent suggested: %s", res.body)
