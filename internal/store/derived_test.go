@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -99,6 +100,28 @@ func TestDerivedKeysFollowEveryWrite(t *testing.T) {
 			row(4, "Ana", "Ruiz", phoneOf("+13125550170", "")),
 			row(5, "Ana", "Ruiz", phoneOf("+13125550170", ""), "ana@ruiz.example"))
 		check("import")
+
+		// A row whose MLS id matches someone and whose email is someone
+		// else's becomes a new person without that email (found by an
+		// independent review: its first email and search document kept
+		// Omar's address).
+		f.person(t, rapport.Person{FirstName: "Omar", LastName: "Other", Kind: rapport.KindSphere,
+			Emails: []rapport.Email{{Address: "omar@example.com"}}})
+		mls := func(line int, first, last, id string, emails ...string) store.ImportRow {
+			r := row(line, first, last, nil, emails...)
+			r.Person.MLSID, r.Person.Kind = id, rapport.KindRecruit
+			return r
+		}
+		importAll(t, f, store.ImportOptions{},
+			mls(2, "Lee", "Quinn", "A1", "lee@example.com"),
+			mls(3, "Lee", "Quinn", "B2", "lee@example.com"),
+			mls(4, "Zed", "Quinn", "B2", "omar@example.com", "zed@example.com"))
+		check("import with an email left out")
+		for _, p := range everyone(t, f) {
+			if p.FirstName != "Omar" && strings.Contains(p.SearchDoc+p.FirstEmail, "omar") {
+				t.Errorf("%s keeps Omar's email: %q, %q", p.Name(), p.FirstEmail, p.SearchDoc)
+			}
+		}
 
 		if err := f.db.BulkCreatePeople(ctx, owner, []rapport.Person{{FirstName: "Bo", Kind: rapport.KindSphere,
 			Emails: []rapport.Email{{Address: "bo@example.com"}, {Address: "bo@work.example"}}}}); err != nil {

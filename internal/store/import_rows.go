@@ -277,6 +277,7 @@ func (s *ImportSession) leaveOut(r *ImportRow, i int) bool {
 	}
 	r.keys = slices.Delete(r.keys, i, i+1)
 	r.hashes = slices.Delete(r.hashes, i, i+1)
+	derive(p) // the search document and the first email or phone were of what is left out too
 	return true
 }
 
