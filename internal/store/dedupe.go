@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
@@ -133,6 +134,80 @@ func sameWords(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// storeTasks does the work migrations leave to the store (the table
+// store_tasks), deleting each task once it is done: a process that dies
+// first does it again at its next start.
+func (db *DB) storeTasks(ctx context.Context) error {
+	var names []string
+	if err := db.rw.NewRaw("SELECT name FROM store_tasks ORDER BY name").Scan(ctx, &names); err != nil {
+		return err
+	}
+	for _, name := range names {
+		switch name {
+		case "name_keys":
+			if err := db.refreshNameKeys(ctx); err != nil {
+				return fmt.Errorf("store task %s: %w", name, err)
+			}
+		default:
+			db.log.Warn("a store task this version does not know; left for a later one", "task", name)
+			continue
+		}
+		if _, err := db.rw.NewRaw("DELETE FROM store_tasks WHERE name = ?", name).Exec(ctx); err != nil {
+			return err
+		}
+		db.log.Info("store task done", "task", name)
+	}
+	return nil
+}
+
+// refreshNameKeys works out every person's name key again and writes
+// those that are missing or differ, reading the people a batch of ids at a
+// time (one pass over the table; at a million people nearly all keys are
+// right, and only the wrong ones are written).
+func (db *DB) refreshNameKeys(ctx context.Context) error {
+	type nameRow struct {
+		ID        int64          `bun:"id"`
+		OrgID     int64          `bun:"org_id"`
+		FirstName string         `bun:"first_name"`
+		LastName  string         `bun:"last_name"`
+		NameKey   sql.NullString `bun:"name_key"`
+	}
+	for after := int64(0); ; {
+		var rows []nameRow
+		if err := db.rw.NewRaw("SELECT id, org_id, first_name, last_name, name_key FROM people WHERE id > ? ORDER BY id LIMIT 5000",
+			after).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+		var stale []nameRow
+		for _, r := range rows {
+			if k := nameKey(r.FirstName, r.LastName); !r.NameKey.Valid || r.NameKey.String != k {
+				r.NameKey = sql.NullString{String: k, Valid: true}
+				stale = append(stale, r)
+			}
+		}
+		if len(stale) == 0 {
+			continue
+		}
+		if err := db.tx(ctx, func(tx bun.Tx) error {
+			for _, r := range stale {
+				// Only if the name is still the one read.
+				if _, err := tx.NewUpdate().Table("people").Set("name_key = ?", r.NameKey.String).
+					Where("org_id = ? AND id = ? AND first_name = ? AND last_name = ?", r.OrgID, r.ID, r.FirstName, r.LastName).
+					Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 }
 
 // backfillNameKeys computes the name key of people written before there

@@ -223,3 +223,20 @@ func (db *DB) DerivedDrift(ctx context.Context, orgID int64) ([]string, error) {
 	}
 	return drift, nil
 }
+
+// StaleNameKey writes a name key the person's name does not make and,
+// with queue, queues the store task that mends such keys, as the
+// migration that found them did.
+func (db *DB) StaleNameKey(ctx context.Context, orgID, personID int64, key string, queue bool) error {
+	if _, err := db.rw.NewRaw("UPDATE people SET name_key = ? WHERE org_id = ? AND id = ?", key, orgID, personID).Exec(ctx); err != nil {
+		return err
+	}
+	if !queue {
+		return nil
+	}
+	_, err := db.rw.NewRaw("INSERT INTO store_tasks (name) VALUES ('name_keys')").Exec(ctx)
+	return err
+}
+
+// StoreTasks runs the work migrations left to the store, as starting does.
+func (db *DB) StoreTasks(ctx context.Context) error { return db.storeTasks(ctx) }

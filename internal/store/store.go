@@ -200,7 +200,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if !group.IsZero() {
 		db.log.Info("database migrated", "dialect", db.dialect, "applied", group.Migrations.String())
 	}
-	// Values the application derives for rows written before it did.
+	// Work left to the store by migrations, then values the application
+	// derives for rows written before it did.
+	if err := db.storeTasks(ctx); err != nil {
+		return err
+	}
 	return db.backfillNameKeys(ctx)
 }
 

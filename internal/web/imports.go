@@ -347,12 +347,23 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ImportJob(r.Context(), a.actor, id, false); err != nil {
+	job, err := s.db.ImportJob(r.Context(), a.actor, id, false)
+	if err != nil {
 		return err
 	}
 	st, err := s.settingsFromForm(r.Context(), a, f)
 	if err != nil {
 		return err
+	}
+	// A person typed who fits no one leaves the one chosen before, rather
+	// than no one (the page says why; the import cannot start meanwhile).
+	var before importSettings
+	json.Unmarshal([]byte(job.Settings), &before)
+	if f.Err("owner") != "" {
+		st.OwnerID = before.OwnerID
+	}
+	if f.Err("referred_by") != "" {
+		st.ReferredBy = before.ReferredBy
 	}
 	b, _ := json.Marshal(st)
 	if err := s.db.SaveImportSettings(r.Context(), a.actor, id, string(b)); err != nil {
