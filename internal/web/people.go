@@ -87,7 +87,7 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	}
 	f := newForm(q)
 	if problem != "" {
-		f = newForm(r.URL.Query()) // the owner as typed, beside the problem; links leave it out
+		f = newForm(r.URL.Query()) // the owner as typed, beside the problem; the pages' links leave it out
 	}
 	filter.NoTags, filter.Brief = true, true // the rows show only a few columns, and no tags
 	l, err := s.lookups(r.Context(), a)
@@ -96,11 +96,16 @@ func (s *Server) peopleList(w http.ResponseWriter, r *http.Request, a *account) 
 	}
 	page := &peoplePage{Base: s.withFlash(w, r, a, "People", "people"), lookups: l, Form: f, Kinds: rapport.Kinds, OwnerProblem: problem}
 	exportQ := cloneValues(q)
+	if problem != "" {
+		// Exporting what was asked for, not everyone: the export says
+		// why it cannot (and no list is saved with an owner no one is).
+		exportQ = cloneValues(r.URL.Query())
+	}
 	exportQ.Del("cursor")
 	page.ExportQuery = exportQ.Encode()
 	page.FactTypes = rapport.FactTypes
-	if filter.Query != "" || filter.Kind != "" || filter.StageID != 0 || filter.OwnerID != 0 || filter.Tag != "" ||
-		filter.Unknown != "" || filter.MinUnits > 0 || filter.QuietDays > 0 {
+	if problem == "" && (filter.Query != "" || filter.Kind != "" || filter.StageID != 0 || filter.OwnerID != 0 || filter.Tag != "" ||
+		filter.Unknown != "" || filter.MinUnits > 0 || filter.QuietDays > 0) {
 		page.ListQuery = exportQ.Encode()
 	}
 	if page.Pending, err = s.db.SearchPending(r.Context(), a.actor); err != nil {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ func parseViews(a *assets) (*views, error) {
 		"card":        cardHTML,
 		"slips":       slipsHTML,
 		"userOptions": userOptions,
+		"query":       queryURL,
 		"teamPicker":  teamPicker,
 		"formOpt":     func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
 		"guide":       func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
@@ -300,4 +302,17 @@ func newField(f *form, name, label, typ string) Field {
 		fd.Value, fd.Error = f.Get(name), f.Errors[name]
 	}
 	return fd
+}
+
+// queryURL is a query string (a=1&b=2) to write after the "?" of a link.
+// html/template escapes a plain string there as one value — "=" and "&"
+// too — so a link written as href="/people?{{.Query}}" lost every filter
+// (the export links, a saved list's link, the call screen's Skip). The
+// query is parsed and encoded again, so only well-formed pairs go out.
+func queryURL(q string) template.URL {
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return ""
+	}
+	return template.URL(v.Encode())
 }
