@@ -106,6 +106,20 @@ func TestLargeTeamTypesWhoItMeans(t *testing.T) {
 			t.Errorf("an owner left empty is no one: %+v", page.People)
 		}
 
+		// An import's owner, typed; one that fits no one keeps the one
+		// chosen before, and the import cannot start with it.
+		res = owner.upload("/import", "leads.csv", []byte("Name,Email\nIvy Import,ivy@example.com\n"))
+		wantStatus(t, res, http.StatusSeeOther)
+		imp := res.location
+		wantStatus(t, owner.post(imp, url.Values{"preset": {"auto"}, "owner": {"agent@acme.test"}}), http.StatusSeeOther)
+		wantBody(t, owner.get(imp), `value="`+html.EscapeString(agentLabel)+`"`)
+		wantStatus(t, owner.post(imp, url.Values{"preset": {"auto"}, "owner": {"Agnes"}, "start": {"1"}}), http.StatusSeeOther)
+		res = owner.get(imp)
+		wantBody(t, res, `value="`+html.EscapeString(agentLabel)+`"`, html.EscapeString(`No one on the team is called "Agnes".`))
+		if strings.Contains(res.body, "rows:") {
+			t.Error("an import started with an owner that fits no one")
+		}
+
 		// Whom a drill set is for.
 		m := h.signedIn(a.manager.Email)
 		res = m.post("/practice/assign", url.Values{"user": {"agent"}, "objection": {"have-an-agent"}})
