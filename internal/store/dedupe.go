@@ -211,30 +211,17 @@ func (db *DB) refreshNameKeys(ctx context.Context) error {
 }
 
 // backfillNameKeys computes the name key of people written before there
-// was one, a batch at a time.
+// was one (or whose key an earlier build of the first-contacts migration
+// cleared), in one pass over the people when any lacks one.
 func (db *DB) backfillNameKeys(ctx context.Context) error {
-	for {
-		var rows []rapport.Person
-		if err := db.rw.NewSelect().Model(&rows).Column("id", "org_id", "first_name", "last_name").
-			Where("name_key IS NULL").Limit(5000).Scan(ctx); err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		err := db.tx(ctx, func(tx bun.Tx) error {
-			for _, p := range rows {
-				if _, err := tx.NewUpdate().Table("people").Set("name_key = ?", nameKey(p.FirstName, p.LastName)).
-					Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	var missing []int64
+	if err := db.rw.NewRaw("SELECT id FROM people WHERE name_key IS NULL LIMIT 1").Scan(ctx, &missing); err != nil {
+		return err
 	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return db.refreshNameKeys(ctx)
 }
 
 // DuplicateGroup is a set of people who are probably one person, and why.

@@ -163,5 +163,16 @@ func TestStaleNameKeysMended(t *testing.T) {
 		if drift, _ := f.db.DerivedDrift(ctx, f.org.ID); len(drift) != 1 {
 			t.Fatalf("after a second start: %v (the task ran again)", drift)
 		}
+		// A person without a key (written before there were keys) gets
+		// one as the store starts, and with it every key is worked out.
+		if err := f.db.ClearNameKey(ctx, f.org.ID, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if drift, err := f.db.DerivedDrift(ctx, f.org.ID); err != nil || len(drift) != 0 {
+			t.Fatalf("after starting with a key missing: %v %v", drift, err)
+		}
 	})
 }

@@ -240,3 +240,10 @@ func (db *DB) StaleNameKey(ctx context.Context, orgID, personID int64, key strin
 
 // StoreTasks runs the work migrations left to the store, as starting does.
 func (db *DB) StoreTasks(ctx context.Context) error { return db.storeTasks(ctx) }
+
+// ClearNameKey leaves a person without a name key, as rows written before
+// there were keys are.
+func (db *DB) ClearNameKey(ctx context.Context, orgID, personID int64) error {
+	_, err := db.rw.NewRaw("UPDATE people SET name_key = NULL WHERE org_id = ? AND id = ?", orgID, personID).Exec(ctx)
+	return err
+}

@@ -11,10 +11,3 @@ UPDATE people SET
         ORDER BY e.position, e.id LIMIT 1), '')
 WHERE EXISTS (SELECT 1 FROM phones ph WHERE ph.org_id = people.org_id AND ph.person_id = people.id)
    OR EXISTS (SELECT 1 FROM emails e WHERE e.org_id = people.org_id AND e.person_id = people.id);
-
--- Work the store does in Go once, after migrating, deleting each task as
--- it finishes (a process that dies first does it again at its next start).
-CREATE TABLE store_tasks (name TEXT PRIMARY KEY);
--- Until this version an edit derived a person's new name key but did not
--- write it: every key is worked out again, and the stale ones written.
-INSERT INTO store_tasks (name) VALUES ('name_keys');
