@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -98,5 +100,35 @@ func TestTeamPickerBothWays(t *testing.T) {
 		if got != want {
 			t.Errorf("%q:\n got %s\nwant %s", c.selected, got, want)
 		}
+	}
+}
+
+// TestTemplatesWriteQueriesWithQuery: a link's query written from a value
+// goes through queryURL ({{query …}}). html/template escapes a plain
+// string after "?" as a single value ("=" and "&" too), which is how the
+// export links, a saved list's link and Skip lost what they carried; a
+// value after "key=" is one value and is escaped rightly.
+func TestTemplatesWriteQueriesWithQuery(t *testing.T) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	partials, _ := fs.Glob(templateFS, "templates/partials/*.html")
+	whole := regexp.MustCompile(`(\?|&amp;|&)\{\{-?\s*([^}]*)\}\}`)
+	checked := 0
+	for _, name := range append(names, partials...) {
+		b, err := fs.ReadFile(templateFS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range whole.FindAllStringSubmatch(string(b), -1) {
+			checked++
+			if !strings.HasPrefix(m[2], "query ") {
+				t.Errorf("%s: %q writes a query without {{query …}}", name, m[0])
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d queries written from values found: is the pattern still right?", checked)
 	}
 }
