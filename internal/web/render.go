@@ -48,6 +48,7 @@ func parseViews(a *assets) (*views, error) {
 		"slips":       slipsHTML,
 		"userOptions": userOptions,
 		"query":       queryURL,
+		"typedTeam":   func(users []rapport.User) bool { return len(users) > teamSelectMax },
 		"teamPicker":  teamPicker,
 		"formOpt":     func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
 		"guide":       func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },

@@ -117,6 +117,19 @@ func (s *Server) memberDisable(w http.ResponseWriter, r *http.Request, a *accoun
 	if err != nil {
 		return err
 	}
+	team, err := s.db.Roster(r.Context(), a.actor)
+	if err != nil {
+		return err
+	}
+	successors := make([]rapport.User, 0, len(team.Active))
+	for _, u := range team.Active {
+		if u.ID != m.ID {
+			successors = append(successors, u)
+		}
+	}
+	if pickTeam(f, successors, "hand_to", ""); !f.Valid() {
+		return s.renderMember(w, r, a, &memberPage{Member: m, Form: f}, http.StatusUnprocessableEntity)
+	}
 	var to int64
 	if v := f.Get("hand_to"); v != "" {
 		if to, err = strconv.ParseInt(v, 10, 64); err != nil {

@@ -130,6 +130,18 @@ func TestLargeTeamTypesWhoItMeans(t *testing.T) {
 		res = m.post("/practice/assign", url.Values{"user": {"Globex"}, "objection": {"have-an-agent"}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, html.EscapeString(`No one on the team is called "Globex".`))
+
+		// Whom a departing agent's people go to.
+		path := "/users/" + itoa(a.agent.ID)
+		wantBody(t, owner.get(path), `<input id="f-hand-to" name="hand_to" type="text" value=""`)
+		res = owner.post(path+"/disable", url.Values{"hand_to": {"agent acme"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, html.EscapeString(`No one on the team is called "agent acme".`)) // not themselves
+		res = owner.post(path+"/disable", url.Values{"hand_to": {"manager"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		if got, err := h.db.Person(ctx, rapport.Actor{Org: a.org.ID}, p.ID); err != nil || got.OwnerID != a.manager.ID {
+			t.Errorf("Olga's owner after the agent left: %+v %v", got, err)
+		}
 	})
 }
 
