@@ -123,9 +123,11 @@ func TestProductionReportWithPeriod(t *testing.T) {
 		wantStatus(t, res, http.StatusSeeOther)
 		path := res.location
 		wantBody(t, c.get(path), `name="period"`, "Pat Quinn")
+		wantStatus(t, c.post(path, url.Values{"preset": {"production"}, "period": {"2026-06-30"}}), http.StatusSeeOther)
 		res = c.post(path, url.Values{"preset": {"production"}, "period": {"2026-31-09"}, "start": {"1"}})
 		wantStatus(t, res, http.StatusSeeOther)
-		wantBody(t, c.get(path), "Enter the report&#39;s last day as a date")
+		// The period that is no date is refused; the one saved before stays.
+		wantBody(t, c.get(path), "Enter the report&#39;s last day as a date", `value="2026-06-30"`)
 		if job, _ := h.db.ImportJob(ctx, rapport.Actor{Org: a.org.ID}, idFrom(t, path, "/import/"), false); job.Status != store.ImportUploaded {
 			t.Fatalf("an import with a bad period started: %s", job.Status)
 		}

@@ -355,8 +355,9 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
-	// A person typed who fits no one leaves the one chosen before, rather
-	// than no one (the page says why; the import cannot start meanwhile).
+	// A person typed who fits no one, or a period that is no date, leaves
+	// what was chosen before rather than nothing (the page says why; the
+	// import cannot start meanwhile).
 	var before importSettings
 	json.Unmarshal([]byte(job.Settings), &before)
 	if f.Err("owner") != "" {
@@ -364,6 +365,9 @@ func (s *Server) importSettingsSave(w http.ResponseWriter, r *http.Request, a *a
 	}
 	if f.Err("referred_by") != "" {
 		st.ReferredBy = before.ReferredBy
+	}
+	if f.Err("period") != "" {
+		st.Period = before.Period
 	}
 	b, _ := json.Marshal(st)
 	if err := s.db.SaveImportSettings(r.Context(), a.actor, id, string(b)); err != nil {
