@@ -163,7 +163,7 @@ func (db *DB) storeTasks(ctx context.Context) error {
 }
 
 // refreshNameKeys works out every person's name key again and writes
-// those that are missing or differ, reading the people a batch of ids at a
+// those that are missing (people written before there were keys) or differ, reading the people a batch of ids at a
 // time (one pass over the table; at a million people nearly all keys are
 // right, and only the wrong ones are written).
 func (db *DB) refreshNameKeys(ctx context.Context) error {
@@ -208,20 +208,6 @@ func (db *DB) refreshNameKeys(ctx context.Context) error {
 			return err
 		}
 	}
-}
-
-// backfillNameKeys computes the name key of people written before there
-// was one (or whose key an earlier build of the first-contacts migration
-// cleared), in one pass over the people when any lacks one.
-func (db *DB) backfillNameKeys(ctx context.Context) error {
-	var missing []int64
-	if err := db.rw.NewRaw("SELECT id FROM people WHERE name_key IS NULL LIMIT 1").Scan(ctx, &missing); err != nil {
-		return err
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return db.refreshNameKeys(ctx)
 }
 
 // DuplicateGroup is a set of people who are probably one person, and why.

@@ -133,46 +133,70 @@ func TestDerivedKeysFollowEveryWrite(t *testing.T) {
 
 // TestStaleNameKeysMended: the migration that stopped edits from leaving
 // a renamed person's old name key behind queues a task that works every
-// key out again once; it writes the wrong ones, leaves the right ones,
-// and is gone when done.
+// key out again once, missing ones too (people written before there were
+// keys); it writes the wrong ones, leaves the right ones, and is gone
+// when done.
 func TestStaleNameKeysMended(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		ann := f.person(t, rapport.Person{FirstName: "Ann", LastName: "Lee", Kind: rapport.KindLead})
 		bob := f.person(t, rapport.Person{FirstName: "Bob", LastName: "Stone", Kind: rapport.KindLead})
 		f.person(t, rapport.Person{FirstName: "Cy", Kind: rapport.KindLead})
-		if err := f.db.StaleNameKey(ctx, f.org.ID, ann.ID, "anne leigh", true); err != nil {
+		drifted := func(want int, when string) {
+			t.Helper()
+			if drift, err := f.db.DerivedDrift(ctx, f.org.ID); err != nil || len(drift) != want {
+				t.Fatalf("%s: %d drifted, want %d: %v %v", when, len(drift), want, drift, err)
+			}
+		}
+		if err := f.db.StaleNameKey(ctx, f.org.ID, ann.ID, "anne leigh"); err != nil {
 			t.Fatal(err)
 		}
-		if drift, _ := f.db.DerivedDrift(ctx, f.org.ID); len(drift) != 1 {
-			t.Fatalf("before the task: %v", drift)
-		}
-		if err := f.db.StoreTasks(ctx); err != nil {
+		if err := f.db.ClearNameKey(ctx, f.org.ID, bob.ID); err != nil {
 			t.Fatal(err)
 		}
-		if drift, err := f.db.DerivedDrift(ctx, f.org.ID); err != nil || len(drift) != 0 {
-			t.Fatalf("after the task: %v %v", drift, err)
+		drifted(2, "before the task")
+		if err := f.db.QueueStoreTask(ctx, "name_keys"); err != nil {
+			t.Fatal(err)
 		}
+		if err := f.db.Migrate(ctx); err != nil { // starting runs the task
+			t.Fatal(err)
+		}
+		drifted(0, "after the task")
 		// Done once: the task is gone, so starting again reads no one
 		// (a key spoiled now behind the store's back stays as it is).
-		if err := f.db.StaleNameKey(ctx, f.org.ID, bob.ID, "x", false); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.db.StoreTasks(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if drift, _ := f.db.DerivedDrift(ctx, f.org.ID); len(drift) != 1 {
-			t.Fatalf("after a second start: %v (the task ran again)", drift)
-		}
-		// A person without a key (written before there were keys) gets
-		// one as the store starts, and with it every key is worked out.
-		if err := f.db.ClearNameKey(ctx, f.org.ID, ann.ID); err != nil {
+		if err := f.db.StaleNameKey(ctx, f.org.ID, bob.ID, "x"); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
+		drifted(1, "after a second start")
+	})
+}
+
+// TestFirstContactsMigrationFills: the first-contacts migration's filling
+// statement, run over people of every shape (two phones whose positions
+// are not the order they were written in, emails only, nothing at all),
+// gives each the first phone and email the store derives.
+func TestFirstContactsMigrationFills(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		owner := rapport.Member(f.org, f.owner)
+		two := f.person(t, rapport.Person{FirstName: "Two", LastName: "Phones", Kind: rapport.KindLead,
+			Phones: []rapport.Phone{{Number: "+13125550101"}, {Number: "+13125550102"}}, Emails: []rapport.Email{{Address: "two@example.com"}}})
+		if err := f.db.ReversePhones(ctx, f.org.ID, two.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.person(t, rapport.Person{FirstName: "Only", LastName: "Emails", Kind: rapport.KindLead,
+			Emails: []rapport.Email{{Address: "a@example.com"}, {Address: "b@example.com"}}})
+		f.person(t, rapport.Person{FirstName: "No", LastName: "Contacts", Kind: rapport.KindLead})
+		if err := f.db.BulkCreatePeople(ctx, owner, []rapport.Person{{FirstName: "Bo", LastName: "Bulk", Kind: rapport.KindSphere,
+			Phones: []rapport.Phone{{Number: "+13125550201"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.FillFirstContactsAgain(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if drift, err := f.db.DerivedDrift(ctx, f.org.ID); err != nil || len(drift) != 0 {
-			t.Fatalf("after starting with a key missing: %v %v", drift, err)
+			t.Errorf("after the migration's filling: %v %v", drift, err)
 		}
 	})
 }

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,17 +226,42 @@ func (db *DB) DerivedDrift(ctx context.Context, orgID int64) ([]string, error) {
 	return drift, nil
 }
 
-// StaleNameKey writes a name key the person's name does not make and,
-// with queue, queues the store task that mends such keys, as the
-// migration that found them did.
-func (db *DB) StaleNameKey(ctx context.Context, orgID, personID int64, key string, queue bool) error {
-	if _, err := db.rw.NewRaw("UPDATE people SET name_key = ? WHERE org_id = ? AND id = ?", key, orgID, personID).Exec(ctx); err != nil {
+// StaleNameKey writes a name key the person's name does not make.
+func (db *DB) StaleNameKey(ctx context.Context, orgID, personID int64, key string) error {
+	_, err := db.rw.NewRaw("UPDATE people SET name_key = ? WHERE org_id = ? AND id = ?", key, orgID, personID).Exec(ctx)
+	return err
+}
+
+// QueueStoreTask queues a store task, as a migration does.
+func (db *DB) QueueStoreTask(ctx context.Context, name string) error {
+	_, err := db.rw.NewRaw("INSERT INTO store_tasks (name) VALUES (?)", name).Exec(ctx)
+	return err
+}
+
+// ReversePhones reverses the positions of a person's phones behind the
+// store's back, so that their order by position is not the order they
+// were written in.
+func (db *DB) ReversePhones(ctx context.Context, orgID, personID int64) error {
+	_, err := db.rw.NewRaw("UPDATE phones SET position = 100 - position WHERE org_id = ? AND person_id = ?", orgID, personID).Exec(ctx)
+	return err
+}
+
+// FillFirstContactsAgain empties every person's first phone and email and
+// runs the first-contacts migration's filling statement, as it is
+// written for this database, over them.
+func (db *DB) FillFirstContactsAgain(ctx context.Context) error {
+	b, err := migrationFS.ReadFile("migrations/" + db.dialect + "/20261207000001_first_contacts.tx.up.sql")
+	if err != nil {
 		return err
 	}
-	if !queue {
-		return nil
+	i := strings.Index(string(b), "UPDATE people SET")
+	if i < 0 {
+		return errors.New("the migration has no UPDATE of people")
 	}
-	_, err := db.rw.NewRaw("INSERT INTO store_tasks (name) VALUES ('name_keys')").Exec(ctx)
+	if _, err := db.rw.NewRaw("UPDATE people SET first_phone = '', first_email = ''").Exec(ctx); err != nil {
+		return err
+	}
+	_, err = db.rw.ExecContext(ctx, strings.TrimSuffix(strings.TrimSpace(string(b[i:])), ";"))
 	return err
 }
 

@@ -199,17 +199,25 @@ func derive(p *rapport.Person) {
 func deriveKeys(p *rapport.Person) {
 	p.NameKey = nameKey(p.FirstName, p.LastName)
 	p.FirstPhone, p.FirstEmail = "", ""
-	pos := 0
-	for i, ph := range p.Phones {
-		if i == 0 || ph.Position < pos {
-			p.FirstPhone, pos = ph.Number, ph.Position
+	if i := firstByPosition(len(p.Phones), func(i int) int { return p.Phones[i].Position }); i >= 0 {
+		p.FirstPhone = p.Phones[i].Number
+	}
+	if i := firstByPosition(len(p.Emails), func(i int) int { return p.Emails[i].Position }); i >= 0 {
+		p.FirstEmail = p.Emails[i].Address
+	}
+}
+
+// firstByPosition is the index of the first of n items by position, the
+// earlier listed first among equals (as the database orders them: by
+// position, then id), or -1 for none.
+func firstByPosition(n int, position func(int) int) int {
+	first := -1
+	for i := range n {
+		if first < 0 || position(i) < position(first) {
+			first = i
 		}
 	}
-	for i, e := range p.Emails {
-		if i == 0 || e.Position < pos {
-			p.FirstEmail, pos = e.Address, e.Position
-		}
-	}
+	return first
 }
 
 // ErrChanged is the conflict UpdatePerson reports when the person changed
@@ -451,56 +459,71 @@ func (db *DB) loadDetailsOf(ctx context.Context, q bun.IDB, orgID int64, people 
 	if len(people) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(people))
-	idx := map[int64]int{}
-	for i, p := range people {
-		ids[i] = p.ID
-		idx[p.ID] = i
-	}
-	phonesOf, emailsOf, who := readPhonesOf, readEmailsOf, any(idList(ids))
-	if len(people) == 1 {
-		phonesOf, emailsOf, who = readPhones, readEmails, ids[0]
-	}
+	ix := indexPeople(people)
 	phones := make([]rapport.Phone, 0, len(people))
-	if err := db.readAll(ctx, q, &phones, phonesOf, orgID, who); err != nil {
+	read, who := ix.read(readPhones, readPhonesOf)
+	if err := db.readAll(ctx, q, &phones, read, orgID, who); err != nil {
 		return err
 	}
 	for _, ph := range phones {
-		people[idx[ph.PersonID]].Phones = append(people[idx[ph.PersonID]].Phones, ph)
+		people[ix.at[ph.PersonID]].Phones = append(people[ix.at[ph.PersonID]].Phones, ph)
 	}
 	emails := make([]rapport.Email, 0, len(people))
-	if err := db.readAll(ctx, q, &emails, emailsOf, orgID, who); err != nil {
+	read, who = ix.read(readEmails, readEmailsOf)
+	if err := db.readAll(ctx, q, &emails, read, orgID, who); err != nil {
 		return err
 	}
 	for _, e := range emails {
-		people[idx[e.PersonID]].Emails = append(people[idx[e.PersonID]].Emails, e)
+		people[ix.at[e.PersonID]].Emails = append(people[ix.at[e.PersonID]].Emails, e)
 	}
 	if !tags {
 		return nil
 	}
-	return db.loadTagsOf(ctx, q, orgID, people)
+	return db.readTagsInto(ctx, q, orgID, people, ix)
 }
 
 // loadTagsOf reads the tags of the organisation's people.
 func (db *DB) loadTagsOf(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person) error {
-	ids := make([]int64, len(people))
-	idx := make(map[int64]int, len(people))
-	for i, p := range people {
-		ids[i] = p.ID
-		idx[p.ID] = i
+	if len(people) == 0 {
+		return nil
 	}
-	tagsOf, who := readTagsOf, any(idList(ids))
-	if len(people) == 1 {
-		tagsOf, who = readTags, ids[0]
-	}
+	return db.readTagsInto(ctx, q, orgID, people, indexPeople(people))
+}
+
+func (db *DB) readTagsInto(ctx context.Context, q bun.IDB, orgID int64, people []rapport.Person, ix peopleIndex) error {
 	var ts []personTag
-	if err := db.readAll(ctx, q, &ts, tagsOf, orgID, who); err != nil {
+	read, who := ix.read(readTags, readTagsOf)
+	if err := db.readAll(ctx, q, &ts, read, orgID, who); err != nil {
 		return err
 	}
 	for _, t := range ts {
-		people[idx[t.PersonID]].Tags = append(people[idx[t.PersonID]].Tags, t.Tag)
+		people[ix.at[t.PersonID]].Tags = append(people[ix.at[t.PersonID]].Tags, t.Tag)
 	}
 	return nil
+}
+
+// peopleIndex is a page of people's ids, and where each is in the page,
+// for reading their details.
+type peopleIndex struct {
+	ids []int64
+	at  map[int64]int
+}
+
+func indexPeople(people []rapport.Person) peopleIndex {
+	ix := peopleIndex{ids: make([]int64, len(people)), at: make(map[int64]int, len(people))}
+	for i, p := range people {
+		ix.ids[i], ix.at[p.ID] = p.ID, i
+	}
+	return ix
+}
+
+// read picks the hot read of one person's details or of several people's,
+// with what it reads by.
+func (ix peopleIndex) read(one, many *hotRead) (*hotRead, any) {
+	if len(ix.ids) == 1 {
+		return one, ix.ids[0]
+	}
+	return many, idList(ix.ids)
 }
 
 // personNames returns the names of the given people of the organisation.

@@ -200,12 +200,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if !group.IsZero() {
 		db.log.Info("database migrated", "dialect", db.dialect, "applied", group.Migrations.String())
 	}
-	// Work left to the store by migrations, then values the application
-	// derives for rows written before it did.
-	if err := db.storeTasks(ctx); err != nil {
-		return err
-	}
-	return db.backfillNameKeys(ctx)
+	// Work left to the store by migrations (among it the name keys of
+	// people written before there were any: the task of 20261207000003
+	// works out every key, missing ones too, so no start scans for them).
+	return db.storeTasks(ctx)
 }
 
 // tx runs fn in a write transaction.
