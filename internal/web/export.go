@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/rapport-crm/rapport/internal/importer"
 	"github.com/rapport-crm/rapport/internal/rapport"
@@ -23,12 +22,8 @@ func (s *Server) peopleFilter(ctx context.Context, a *account, q url.Values) (st
 		if err != nil {
 			return store.PeopleFilter{}, nil, "", err
 		}
-		id, p := resolveTeam(team.Active, v, "", "Anyone", "me", "Me")
-		c := make(url.Values, len(q))
-		for k, vs := range q {
-			c[k] = slices.Clone(vs)
-		}
-		q, problem = c, p
+		id, p := resolveTeam(team.Active, v, ownerFilterField.Blanks...)
+		q, problem = cloneValues(q), p
 		if id == "" {
 			q.Del("owner")
 		} else {

@@ -396,7 +396,7 @@ func (s *Server) settingsFromForm(ctx context.Context, a *account, f *form) (imp
 	if err != nil {
 		return st, err
 	}
-	pickTeam(f, team.Active, "owner", "0", "No one")
+	pickTeam(f, team.Active, importOwnerField)
 	st.OwnerID, _ = strconv.ParseInt(f.Get("owner"), 10, 64)
 	if v := f.Get("period"); v != "" {
 		d, err := rapport.ParseDay(v)

@@ -118,11 +118,13 @@ func TestUserOptionsMatchTemplate(t *testing.T) {
 		}{users, sel}); err != nil {
 			t.Fatal(err)
 		}
-		if got := string(userOptions(users, sel)); got != want.String() {
-			t.Errorf("selected %q:\ngot:  %s\nwant: %s", sel, got, want.String())
+		var got strings.Builder
+		if writeUserOptions(&got, users, sel); got.String() != want.String() {
+			t.Errorf("selected %q:\ngot:  %s\nwant: %s", sel, got.String(), want.String())
 		}
 	}
-	if userOptions(nil, "1") != "" {
+	var none strings.Builder
+	if writeUserOptions(&none, nil, "1"); none.Len() != 0 {
 		t.Error("options of no one")
 	}
 }

@@ -217,7 +217,7 @@ func (s *Server) assignDrills(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	if pickTeam(f, team.Active, "user", "", "Choose…"); !f.Valid() {
+	if pickTeam(f, team.Active, drillUserField); !f.Valid() {
 		return s.renderPractice(w, r, a, f, http.StatusUnprocessableEntity)
 	}
 	uid, _ := strconv.ParseInt(f.Get("user"), 10, 64)

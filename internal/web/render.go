@@ -46,7 +46,6 @@ func parseViews(a *assets) (*views, error) {
 		"phones":      phonesHTML,
 		"card":        cardHTML,
 		"slips":       slipsHTML,
-		"userOptions": userOptions,
 		"query":       queryURL,
 		"typedTeam":   func(users []rapport.User) bool { return len(users) > teamSelectMax },
 		"teamPicker":  teamPicker,

@@ -127,7 +127,7 @@ func (s *Server) memberDisable(w http.ResponseWriter, r *http.Request, a *accoun
 			successors = append(successors, u)
 		}
 	}
-	if pickTeam(f, successors, "hand_to", ""); !f.Valid() {
+	if pickTeam(f, successors, successorField); !f.Valid() {
 		return s.renderMember(w, r, a, &memberPage{Member: m, Form: f}, http.StatusUnprocessableEntity)
 	}
 	var to int64

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -19,13 +20,39 @@ import (
 // 100 KB of every page that offered it.
 var teamSelectMax = 60
 
-// teamPicker writes the control of a field choosing someone on the team:
-// id and name are the control's, selected the field's value (a user's id,
-// one of the blanks, or what was typed), errID the id of the field's
-// error message when it has one, and blanks the choices that are no one
-// on the team, as value and label pairs ("", "Anyone", "me", "Me"); the
-// first is what an empty field means.
-func teamPicker(users []rapport.User, id, name, selected, errID string, blanks ...string) template.HTML {
+// teamField is a form field that chooses someone on the team: its name,
+// and the choices that are no one on the team, as value and label pairs
+// ("", "Anyone", "me", "Me"), the first what an empty field means. Pages
+// draw one (teamPicker, by its key in teamFields) and handlers read it
+// (pickTeam) from the same definition.
+type teamField struct {
+	Name   string
+	Blanks []string
+}
+
+var (
+	ownerFilterField = teamField{"owner", []string{"", "Anyone", "me", "Me"}}
+	ownerField       = teamField{"owner", []string{"none", "No one"}}
+	importOwnerField = teamField{"owner", []string{"0", "No one"}}
+	drillUserField   = teamField{"user", []string{"", "Choose…"}}
+	successorField   = teamField{"hand_to", []string{""}}
+)
+
+// teamFields are the team fields by the key templates name them with.
+var teamFields = map[string]teamField{
+	"owner filter": ownerFilterField, "owner": ownerField, "import owner": importOwnerField,
+	"drill user": drillUserField, "successor": successorField,
+}
+
+// teamPicker writes the control of teamFields[field]: id is the control's,
+// selected the field's value (a user's id, one of the blanks, or what was
+// typed), errID the id of the field's error message when it has one.
+func teamPicker(users []rapport.User, id, field, selected, errID string) (template.HTML, error) {
+	tf, ok := teamFields[field]
+	if !ok {
+		return "", fmt.Errorf("no team field %q", field)
+	}
+	name, blanks := tf.Name, tf.Blanks
 	var b strings.Builder
 	attrs := func() {
 		b.WriteString(`id="`)
@@ -55,9 +82,9 @@ func teamPicker(users []rapport.User, id, name, selected, errID string, blanks .
 			escapeHTML(&b, blanks[i+1])
 			b.WriteString("</option>")
 		}
-		b.WriteString(string(userOptions(users, selected)))
+		writeUserOptions(&b, users, selected)
 		b.WriteString("</select>")
-		return template.HTML(b.String())
+		return template.HTML(b.String()), nil
 	}
 	text, labels := selected, []string{}
 	for i := 0; i+1 < len(blanks); i += 2 {
@@ -92,7 +119,7 @@ func teamPicker(users []rapport.User, id, name, selected, errID string, blanks .
 		b.WriteString(`">`)
 	}
 	b.WriteString("</datalist>")
-	return template.HTML(b.String())
+	return template.HTML(b.String()), nil
 }
 
 // teamLabel is how a typed team picker names a user: their name and, to
@@ -180,19 +207,19 @@ func startsWords(name, typed []string) bool {
 	return len(typed) > 0
 }
 
-// pickTeam resolves a team picker's field of f (see resolveTeam): the form
-// then holds the choice's value, or the field has an error and keeps what
-// was typed.
-func pickTeam(f *form, users []rapport.User, field string, blanks ...string) {
-	if _, sent := f.Values[field]; !sent {
+// pickTeam resolves a team field of f (see resolveTeam): the form then
+// holds the choice's value, or the field has an error and keeps what was
+// typed.
+func pickTeam(f *form, users []rapport.User, tf teamField) {
+	if _, sent := f.Values[tf.Name]; !sent {
 		return
 	}
-	v, problem := resolveTeam(users, f.Values.Get(field), blanks...)
+	v, problem := resolveTeam(users, f.Values.Get(tf.Name), tf.Blanks...)
 	if problem != "" {
-		f.addErr(field, problem)
+		f.addErr(tf.Name, problem)
 		return
 	}
-	f.Values.Set(field, v)
+	f.Values.Set(tf.Name, v)
 }
 
 // pickOwner resolves the owner field of a person's form.
@@ -201,7 +228,7 @@ func (s *Server) pickOwner(ctx context.Context, a *account, f *form) error {
 	if err != nil {
 		return err
 	}
-	pickTeam(f, team.Active, "owner", "none", "No one")
+	pickTeam(f, team.Active, ownerField)
 	return nil
 }
 

@@ -57,31 +57,42 @@ func TestResolveTeam(t *testing.T) {
 		{"Seán O'Brien", "9", ""},
 		{"o'bri", "9", ""},
 	} {
-		v, problem := resolveTeam(pickerTeam, c.typed, "", "Anyone", "me", "Me")
+		v, problem := resolveTeam(pickerTeam, c.typed, ownerFilterField.Blanks...)
 		if v != c.value || !strings.HasPrefix(problem, c.problem) || (c.problem == "") != (problem == "") {
 			t.Errorf("%q: %q, %q; want %q, %q", c.typed, v, problem, c.value, c.problem)
 		}
 	}
 	// The first blank is what an empty field means.
-	if v, p := resolveTeam(pickerTeam, "", "none", "No one"); v != "none" || p != "" {
+	if v, p := resolveTeam(pickerTeam, "", ownerField.Blanks...); v != "none" || p != "" {
 		t.Errorf("empty owner: %q %q", v, p)
 	}
-	if v, p := resolveTeam(pickerTeam, "no one", "none", "No one"); v != "none" || p != "" {
+	if v, p := resolveTeam(pickerTeam, "no one", ownerField.Blanks...); v != "none" || p != "" {
 		t.Errorf(`"no one": %q %q`, v, p)
 	}
 }
 
 func TestTeamPickerBothWays(t *testing.T) {
+	draw := func(selected, errID string) string {
+		t.Helper()
+		h, err := teamPicker(pickerTeam, "f-owner", "owner filter", selected, errID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(h)
+	}
 	// A small team: a select of everyone, the blanks first.
-	got := string(teamPicker(pickerTeam, "f-owner", "owner", "5", "", "", "Anyone", "me", "Me"))
-	want := `<select id="f-owner" name="owner"><option value="">Anyone</option><option value="me">Me</option>` +
-		string(userOptions(pickerTeam, "5")) + `</select>`
-	if got != want {
+	var opts strings.Builder
+	writeUserOptions(&opts, pickerTeam, "5")
+	want := `<select id="f-owner" name="owner"><option value="">Anyone</option><option value="me">Me</option>` + opts.String() + `</select>`
+	if got := draw("5", ""); got != want {
 		t.Errorf("select:\n got %s\nwant %s", got, want)
 	}
-	if got := string(teamPicker(pickerTeam, "f-owner", "owner", "me", "e-owner", "", "Anyone", "me", "Me")); !strings.Contains(got,
-		`<select id="f-owner" name="owner" aria-invalid="true" aria-describedby="e-owner">`) || !strings.Contains(got, `<option value="me" selected>Me</option>`) {
+	if got := draw("me", "e-owner"); !strings.Contains(got, `<select id="f-owner" name="owner" aria-invalid="true" aria-describedby="e-owner">`) ||
+		!strings.Contains(got, `<option value="me" selected>Me</option>`) {
 		t.Errorf("select with an error, me chosen: %s", got)
+	}
+	if _, err := teamPicker(pickerTeam, "f-x", "no such field", "", ""); err == nil {
+		t.Error("a field no one defined drawn without an error")
 	}
 
 	defer SetTeamSelectMax(2)()
@@ -94,10 +105,9 @@ func TestTeamPickerBothWays(t *testing.T) {
 		{`typed "<b>"`, "typed &#34;&lt;b&gt;&#34;"},
 		{"999", "999"}, // someone no longer on the team keeps their id
 	} {
-		got := string(teamPicker(pickerTeam, "f-owner", "owner", c.selected, "", "", "Anyone", "me", "Me"))
 		want := `<input id="f-owner" name="owner" type="text" value="` + c.value + `" list="f-owner-team" data-suggest="/team/suggest" ` +
 			`autocomplete="off" placeholder="Type a name or email"><datalist id="f-owner-team"><option value="Me"></datalist>`
-		if got != want {
+		if got := draw(c.selected, ""); got != want {
 			t.Errorf("%q:\n got %s\nwant %s", c.selected, got, want)
 		}
 	}
