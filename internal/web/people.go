@@ -475,7 +475,6 @@ type personPage struct {
 	Trend        string
 	FactForm     *form
 	FollowUpForm *form
-	Opt          logOptions
 }
 
 func (s *Server) personShow(w http.ResponseWriter, r *http.Request, a *account) error {
@@ -541,7 +540,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	}
 	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
 		Facts: rapport.GroupFacts(facts), Questions: pb.Essentials(p.Kind, facts), FollowUps: fus,
-		Timeline: tl, Referrals: refs, Sharers: sharers, Records: records, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm, Opt: options})
+		Timeline: tl, Referrals: refs, Sharers: sharers, Records: records, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm})
 	return nil
 }
 

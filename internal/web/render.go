@@ -27,7 +27,38 @@ type views struct {
 }
 
 func parseViews(a *assets) (*views, error) {
-	funcs := template.FuncMap{
+	parts := newFormParts()
+	funcs := viewFuncs(a, parts)
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	if parts.t, err = parseParts(funcs); err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// viewFuncs are the functions every template may call; parts draws
+// formPart.
+func viewFuncs(a *assets, parts *formParts) template.FuncMap {
+	return template.FuncMap{
 		"asset":       a.url,
 		"money":       rapport.Money,
 		"periodLabel": rapport.PeriodLabel,
@@ -49,7 +80,7 @@ func parseViews(a *assets) (*views, error) {
 		"query":      queryURL,
 		"typedTeam":  func(users []rapport.User) bool { return len(users) > teamSelectMax },
 		"teamPicker": teamPicker,
-		"formOpt":    func(f *form, o logOptions) formOpt { return formOpt{Form: f, Opt: o} },
+		"formPart":   parts.draw,
 		"guide":      func(f *form, g *convGuide) guideForm { return guideForm{Form: f, Guide: g} },
 		"askField":   askField,
 		"entryFields": func(f *form, kind string, o entryOptions) entryFields {
@@ -65,27 +96,11 @@ func parseViews(a *assets) (*views, error) {
 		"factExample": factExample,
 		"wait":        waitWords,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
-	if err != nil {
-		return nil, err
-	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	v := &views{pages: map[string]*template.Template{}}
-	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", n, err)
-		}
-		v.pages[name] = t
-	}
-	return v, nil
+}
+
+// parseParts parses the partials on their own, for formParts.
+func parseParts(funcs template.FuncMap) (*template.Template, error) {
+	return template.New("parts").Funcs(funcs).ParseFS(templateFS, "templates/partials/*.html")
 }
 
 func contains(xs []string, x string) bool {

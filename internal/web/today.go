@@ -20,7 +20,6 @@ type todayPage struct {
 	Items     []todayItem
 	DoneToday int
 	Size      int
-	Opt       logOptions
 	// Block is the call block under way or next (nil: none set).
 	Block *nextBlock
 	// Pond is the leads any agent may claim.
@@ -64,7 +63,7 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, a *account) error
 		return err
 	}
 	s.render(w, r, http.StatusOK, "today", &todayPage{Base: s.withFlash(w, r, a, "Today", "today"),
-		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Opt: options, Block: s.nextCallBlock(a, blocks), Pond: pond})
+		Goal: goal, Items: items, DoneToday: done, Size: a.user.TodaySize, Block: s.nextCallBlock(a, blocks), Pond: pond})
 	return nil
 }
 
@@ -73,7 +72,6 @@ type callPage struct {
 	Item      *todayItem
 	Person    *rapport.Person
 	Form      *form
-	Opt       logOptions
 	Skip      string
 	Left      int
 	DoneToday int
@@ -130,7 +128,7 @@ func parseSkip(v string) (map[int64]bool, string) {
 // logging someone takes them off Today, so the next one follows.
 func (s *Server) callNext(w http.ResponseWriter, r *http.Request, a *account) error {
 	skip, skipStr := parseSkip(r.URL.Query().Get("skip"))
-	page := &callPage{Base: s.withFlash(w, r, a, "Call session", "today"), Opt: options, Skip: skipStr, Listed: true}
+	page := &callPage{Base: s.withFlash(w, r, a, "Call session", "today"), Skip: skipStr, Listed: true}
 	var items []todayItem
 	var err error
 	if id := listParam(r.URL.Query().Get("list")); id != 0 {
@@ -167,7 +165,7 @@ func (s *Server) callPerson(w http.ResponseWriter, r *http.Request, a *account) 
 		return err
 	}
 	_, skipStr := parseSkip(r.URL.Query().Get("skip"))
-	page := &callPage{Base: s.withFlash(w, r, a, "Call "+p.Name(), "today"), Opt: options, Skip: skipStr, Person: p}
+	page := &callPage{Base: s.withFlash(w, r, a, "Call "+p.Name(), "today"), Skip: skipStr, Person: p}
 	if err := s.findOnToday(r.Context(), a, page); err != nil {
 		return err
 	}
@@ -270,7 +268,7 @@ func (s *Server) callLog(w http.ResponseWriter, r *http.Request, a *account) err
 		}
 		return redirect(w, r, afterLog(res, next))
 	}
-	page := &callPage{Base: s.basePage(r, a, "Call "+p.Name()), Opt: options, Skip: skipStr, Person: p}
+	page := &callPage{Base: s.basePage(r, a, "Call "+p.Name()), Skip: skipStr, Person: p}
 	if err := s.findOnToday(r.Context(), a, page); err != nil {
 		return err
 	}
