@@ -56,10 +56,14 @@ func (db *DB) connect(opts Options) error {
 		db.log.Warn("SQLite's page caches allocate a page at a time", "err", pageCacheErr)
 	}
 	var watch *sql.DB
-	if db.rw, db.ro, watch, err = openSQLite(opts.URL); err != nil {
+	var writes *writeLog
+	if db.rw, db.ro, watch, writes, err = openSQLite(opts.URL); err != nil {
 		return err
 	}
 	db.today = openTodayCache(watch)
+	if writes != nil {
+		db.today.withWrites(writes, db.rw.DB)
+	}
 	return nil
 }
 

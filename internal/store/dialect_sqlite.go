@@ -112,19 +112,21 @@ func sqlitePath(url string) string {
 }
 
 // openSQLite opens the writer, the readers and, for a file, the watch
-// connection Today's cache asks whether anything was written (todaycache.go).
-func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, err error) {
+// connection Today's cache asks whether anything was written
+// (todaycache.go) and the log the writer's hooks keep of what each commit
+// touched (writelog.go).
+func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, writes *writeLog, err error) {
 	path = strings.TrimPrefix(path, "sqlite://")
 	path = strings.TrimPrefix(path, "file:")
 	if path == "" {
-		return nil, nil, nil, errors.New("no SQLite database path given")
+		return nil, nil, nil, nil, errors.New("no SQLite database path given")
 	}
 	pragmas := sqlitePragmas
 	if p, opts, ok := strings.Cut(path, "?"); ok {
 		// Read-only is the one option a caller may choose (a copy to look
 		// into); the rest are Rapport's.
 		if opts != "mode=ro" {
-			return nil, nil, nil, fmt.Errorf("SQLite path %q: options are set by Rapport, give a plain file path (or add ?mode=ro to open it read-only)", path)
+			return nil, nil, nil, nil, fmt.Errorf("SQLite path %q: options are set by Rapport, give a plain file path (or add ?mode=ro to open it read-only)", path)
 		}
 		path, pragmas = p, "mode=ro&"+pragmas
 	}
@@ -132,24 +134,22 @@ func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, err error) {
 		// One connection, or every connection would see its own database.
 		w, err := sql.Open("sqlite", "file::memory:?"+sqlitePragmas)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		w.SetMaxOpenConns(1)
 		db := bun.NewDB(w, sqlitedialect.New())
-		return db, db, nil, nil
+		return db, db, nil, nil, nil
 	}
 	// The path goes into a file: URI, where "#" would end it and "%"
 	// escape what follows: a directory named "a#1" must not open "a".
 	uri := "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
-	w, err := sql.Open("sqlite", uri+"?"+pragmas)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	writes = newWriteLog()
+	w := sql.OpenDB(writes.connector(uri + "?" + pragmas))
 	oneConnection(w)
 	r, err := sql.Open("sqlite", uri+"?"+pragmas+readerPragmas)
 	if err != nil {
 		w.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
@@ -158,15 +158,15 @@ func openSQLite(path string) (rw, ro *bun.DB, watch *sql.DB, err error) {
 	if err := w.Ping(); err != nil {
 		w.Close()
 		r.Close()
-		return nil, nil, nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, nil, nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if watch, err = sql.Open("sqlite", uri+"?"+pragmas+readerPragmas); err != nil {
 		w.Close()
 		r.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	oneConnection(watch)
-	return bun.NewDB(w, sqlitedialect.New()), bun.NewDB(r, sqlitedialect.New()), watch, nil
+	return bun.NewDB(w, sqlitedialect.New()), bun.NewDB(r, sqlitedialect.New()), watch, writes, nil
 }
 
 // oneConnection makes d a pool of one connection, kept open for good.

@@ -274,3 +274,10 @@ func (db *DB) ClearNameKey(ctx context.Context, orgID, personID int64) error {
 	_, err := db.rw.NewRaw("UPDATE people SET name_key = NULL WHERE org_id = ? AND id = ?", orgID, personID).Exec(ctx)
 	return err
 }
+
+// TodayForeign is how many commits of other processes the write log has
+// counted (SQLite).
+func (db *DB) TodayForeign() uint64 {
+	f, _ := db.today.writes.snapshot()
+	return f
+}

@@ -269,6 +269,10 @@ func (s *ImportSession) beginOnWriter() error {
 		return err
 	}
 	s.conn = &conn
+	// Tens of millions of rows are no one's to hear of one at a time: the
+	// write log's row hook is off, and what the import commits is
+	// everyone's (writelog.go).
+	s.db.bulkWrites(&conn, true)
 	for _, q := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 0",
 		fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKB)} {
 		if _, err := conn.ExecContext(s.ctx, q); err != nil {
@@ -295,6 +299,7 @@ func (s *ImportSession) release() {
 	}
 	conn := s.conn
 	s.conn = nil
+	s.db.bulkWrites(conn, false)
 	ctx := context.WithoutCancel(s.ctx)
 	for _, q := range []string{"PRAGMA foreign_keys = ON", "PRAGMA temp_store = DEFAULT", "PRAGMA wal_autocheckpoint = 1000",
 		fmt.Sprintf("PRAGMA cache_size = %d", sqliteCacheSize), "PRAGMA threads = 0"} {
@@ -477,12 +482,14 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 		return fail(err)
 	}
 	s.w.close()
+	seq := s.db.today.writes.committing()
 	err := s.tx.Commit()
 	s.db.committed(s.tx.Tx, err == nil)
 	s.release()
 	if err != nil {
 		return s.stats, err
 	}
+	s.db.today.writes.finished(seq)
 	s.db.thresholds.Delete(s.orgID)
 	if fresh && !analyzed {
 		s.db.analyze(s.ctx, "people", "phones", "emails", "person_tags")

@@ -203,15 +203,48 @@ func (db *DB) Migrate(ctx context.Context) error {
 	// Work left to the store by migrations (among it the name keys of
 	// people written before there were any: the task of 20261207000003
 	// works out every key, missing ones too, so no start scans for them).
-	return db.storeTasks(ctx)
+	if err := db.storeTasks(ctx); err != nil {
+		return err
+	}
+	return db.learnWrites(ctx)
+}
+
+// learnWrites tells the write log (SQLite) how each table's changes count
+// for Today, from the schema as migrated. Until it is told, every commit
+// counts as everyone's.
+func (db *DB) learnWrites(ctx context.Context) error {
+	if db.today.writes == nil {
+		return nil
+	}
+	if err := db.today.writes.learn(ctx, db.rw.DB); err != nil {
+		return fmt.Errorf("read the schema: %w", err)
+	}
+	// Where the writer stands, so that the first load after a write need
+	// not take this process's own commits for another's.
+	db.today.explain(ctx)
+	return nil
 }
 
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
 	var sqlTx *sql.Tx
-	err := db.rw.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { sqlTx = tx.Tx; return fn(tx) })
+	var seq uint64
+	err := db.rw.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		sqlTx = tx.Tx
+		// Holding the writer, nothing commits meanwhile: the Today cache
+		// learns where the file stands (todaycache.go).
+		db.today.explainOn(ctx, tx.Tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		seq = db.today.writes.committing()
+		return nil
+	})
 	if sqlTx != nil {
 		db.committed(sqlTx, err == nil)
+	}
+	if err == nil {
+		db.today.writes.finished(seq)
 	}
 	return err
 }

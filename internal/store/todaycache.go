@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,11 @@ type todayCache struct {
 
 	mu      sync.Mutex
 	entries map[[2]int64]*todayKeptEntry
+	// writes is this process's write log (SQLite's file: writelog.go),
+	// and rw the writer, asked for its data version by explain; with
+	// them a kept Today outlives commits that touch nothing of it.
+	writes *writeLog
+	rw     *sql.DB
 	// reads counts the candidates read from the database (tests).
 	reads atomic.Int64
 }
@@ -77,10 +83,21 @@ type dataVersion struct {
 func (a dataVersion) before(b dataVersion) bool { return a.gen < b.gen || a.gen == b.gen && a.v < b.v }
 
 type todayKeptEntry struct {
-	version     dataVersion
 	day         rapport.Day
 	from, until time.Time
 	cands       []rapport.Candidate
+	// deps are the people the candidates name (themselves, their
+	// referrers, the referrals they are thanked for); foreign the other
+	// processes' commits counted when they were read (see writeLog).
+	deps    map[int64]bool
+	foreign uint64
+
+	// version and since are where the entry stands: the data version it
+	// was read (or last found current) at, and the first commit of the
+	// log it has not been checked against (see writeLog.snapshot).
+	atMu    sync.Mutex
+	version dataVersion
+	since   uint64
 
 	// The people chosen from the candidates, read whole, and their
 	// context cards, as loads ask for them: valid as long as the
@@ -147,6 +164,13 @@ func openTodayCache(watch *sql.DB) *todayCache {
 	return &todayCache{watch: watch, entries: map[[2]int64]*todayKeptEntry{}}
 }
 
+// withWrites gives the cache the writer's log and the writer (nil: every
+// commit makes every kept Today stale).
+func (c *todayCache) withWrites(l *writeLog, rw *sql.DB) *todayCache {
+	c.writes, c.rw = l, rw
+	return c
+}
+
 func (c *todayCache) close() error {
 	if c == nil || c.watch == nil {
 		return nil
@@ -210,35 +234,204 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	c.mu.Lock()
 	e := c.entries[key]
 	c.mu.Unlock()
-	if e != nil && e.version == version && e.day == day && !now.Before(e.from) && now.Before(e.until) {
-		return e.cands, e, nil
+	if e != nil && e.day == day && !now.Before(e.from) && now.Before(e.until) {
+		current, err := db.stillCurrent(ctx, e, org.ID, user.ID, version)
+		if err != nil {
+			return nil, nil, err
+		}
+		if current {
+			return e.cands, e, nil
+		}
+	}
+	// Where the log stands comes before the version the candidates are
+	// read at: whatever is committed after it is checked against them.
+	var foreign, since uint64
+	if c.writes != nil {
+		foreign, since = c.writes.snapshot()
+		if version, ok = c.dataVersion(ctx); !ok {
+			c.reads.Add(1)
+			cands, err := db.todayCandidates(ctx, org, user, now)
+			return cands, nil, err
+		}
 	}
 	c.reads.Add(1)
 	cands, err := db.todayCandidates(ctx, org, user, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	e = &todayKeptEntry{version: version, day: day, from: now, until: now.Add(todayKeep), cands: cands}
+	e = &todayKeptEntry{version: version, since: since, foreign: foreign, day: day, from: now, until: now.Add(todayKeep), cands: cands,
+		deps: todayDeps(cands)}
 	c.keep(key, e)
 	return cands, e, nil
 }
 
-// keep keeps e under key, and drops what can no longer serve: entries of
-// an older data version (it only grows) or past their time. Under steady
-// writes that leaves the few read since the last commit, not one for
-// every user who loaded Today lately. An e older than a kept entry (its
-// load was slow, and a commit came meanwhile) can never serve: it is not
-// kept, and drops nothing newer.
+// at is the data version e was read or last found current at.
+func (e *todayKeptEntry) at() dataVersion {
+	e.atMu.Lock()
+	defer e.atMu.Unlock()
+	return e.version
+}
+
+// todayDeps are the people kept candidates show: a change to any of them
+// may change the list.
+func todayDeps(cands []rapport.Candidate) map[int64]bool {
+	deps := make(map[int64]bool, 2*len(cands))
+	for _, c := range cands {
+		deps[c.Person.ID] = true
+		if c.Person.ReferredByID != 0 {
+			deps[c.Person.ReferredByID] = true
+		}
+		for _, m := range c.Thanks {
+			deps[m.PersonID] = true
+		}
+	}
+	return deps
+}
+
+// stillCurrent reports whether e, kept for the user, is what reading the
+// candidates now would give, the database being at version now: nothing
+// was committed since e was read or last found current; or what was
+// committed is all this process's (see writeLog) and touched none of the
+// people e shows, no follow-up of the user's, nothing that is everyone's,
+// and no one who is now the user's (or referred by someone who is) —
+// who might have become a candidate. On the way it moves e on to now.
+func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID int64, now dataVersion) (bool, error) {
+	c := db.today
+	e.atMu.Lock()
+	version, since := e.version, e.since
+	e.atMu.Unlock()
+	if version == now {
+		return true, nil
+	}
+	if c.writes == nil {
+		return false, nil
+	}
+	recs, foreign, explained, seen, ok := c.writes.since(since)
+	if ok && explained.before(now) {
+		// Commits the log has not been told are all this process's.
+		c.explain(ctx)
+		recs, foreign, explained, seen, ok = c.writes.since(since)
+	}
+	if !ok || foreign != e.foreign || explained.before(now) {
+		return false, nil
+	}
+	var others []int64
+	for _, r := range recs {
+		if r.all || slices.Contains(r.users, userID) {
+			return false, nil
+		}
+		for _, id := range r.people {
+			if e.deps[id] {
+				return false, nil
+			}
+			others = append(others, id)
+		}
+	}
+	if len(others) > writeRecordPeople {
+		return false, nil
+	}
+	if len(others) > 0 {
+		slices.Sort(others)
+		theirs, err := db.anyNowTheirs(ctx, orgID, userID, slices.Compact(others))
+		if err != nil || theirs {
+			return false, err
+		}
+	}
+	// Current at now, and checked against every commit recorded: from here
+	// on only those not known to have finished need checking again.
+	e.atMu.Lock()
+	if e.version.before(now) {
+		e.version = now
+		if n := len(recs); n > 0 {
+			e.since = max(e.since, min(recs[n-1].seq, seen)+1)
+		}
+	}
+	e.atMu.Unlock()
+	return true, nil
+}
+
+// anyNowTheirs reports whether any of the people ids is now the user's, or
+// referred by someone who is: a change to them may put them (or their
+// referrer) on the user's Today.
+func (db *DB) anyNowTheirs(ctx context.Context, orgID, userID int64, ids []int64) (bool, error) {
+	b := &bound{}
+	user := b.v(userID)
+	q := db.ro.NewSelect().TableExpr("people AS p").ColumnExpr("p.id").
+		Where("p.org_id = ?", b.v(orgID)).Where(anyID(db.ro, "p.id"), b.v(idList(ids))).
+		Where("(p.owner_id = ? OR EXISTS (SELECT 1 FROM people AS r WHERE r.org_id = p.org_id AND r.id = p.referred_by_id AND r.owner_id = ?))", user, user)
+	var hit []int64
+	if err := db.readBound(ctx, &hit, b.limit(q.String(), 1), b); err != nil {
+		return false, err
+	}
+	return len(hit) > 0, nil
+}
+
+// explain counts the commits of other processes: it reads the watch's
+// data version, then the writer's own, which changes only when another
+// connection commits. Every commit visible at the first is then either
+// this process's (and in the log: it is recorded as it commits, before it
+// can be seen) or counted.
+//
+// Every write transaction does it as it begins (see DB.tx), holding the
+// writer, so under steady writes the log is told of the commits before
+// each: a load finds them explained. A load that finds them not (the
+// last transaction has committed since, or only single statements wrote)
+// does it too, waiting for the writer a moment at most — an import may
+// hold it for minutes — and without it counts nothing, which leaves kept
+// Todays stale rather than wrong.
+func (c *todayCache) explain(ctx context.Context) {
+	wait, cancel := context.WithTimeout(ctx, explainWait)
+	defer cancel()
+	conn, err := c.rw.Conn(wait)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	c.explainOn(ctx, conn)
+}
+
+// explainOn is explain on the writer connection q (held, or in a
+// transaction on it).
+func (c *todayCache) explainOn(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) {
+	if c.writes == nil {
+		return
+	}
+	w, ok := c.dataVersion(ctx)
+	if !ok {
+		return
+	}
+	var v int64
+	// As the watch: an interrupted statement can spoil the connection.
+	if err := q.QueryRowContext(context.WithoutCancel(ctx), "PRAGMA data_version").Scan(&v); err != nil {
+		return
+	}
+	// A connection the pool opened anew has a version of its own: a new
+	// connection counts as another process's commit (stale, not wrong).
+	c.writes.explainedBy(w, c.writes.hooked.Load(), v)
+}
+
+// explainWait is how long a load's explain waits for the writer.
+const explainWait = 500 * time.Microsecond
+
+// keep keeps e under key, and drops what can no longer serve: entries
+// past their time and, without a write log, entries of an older data
+// version (it only grows; with the log, a commit that touched nothing of
+// an entry leaves it current). Under steady writes and no log that leaves
+// the few read since the last commit. An e older than a kept entry (its
+// load was slow, and a commit came meanwhile) is not kept, and drops
+// nothing newer. Beyond todayKept, any go.
 func (c *todayCache) keep(key [2]int64, e *todayKeptEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, old := range c.entries {
-		if e.version.before(old.version) {
+	for k, old := range c.entries {
+		if (c.writes == nil || k == key) && e.version.before(old.at()) {
 			return
 		}
 	}
 	for k, old := range c.entries {
-		if old.version != e.version || !e.from.Before(old.until) {
+		if c.writes == nil && old.at() != e.version || !e.from.Before(old.until) {
 			delete(c.entries, k)
 		}
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
-// Today's candidates are kept between loads on SQLite until anything is
-// written — by this store, or by another process on the same file — or
-// time moves on; PostgreSQL reads them every time. Whatever is kept, each
+// Today's candidates are kept between loads on SQLite until something of
+// theirs is written — by this store, or anything by another process on the
+// same file — or time moves on; PostgreSQL reads them every time. Whatever is kept, each
 // load shows what a fresh read would.
 func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
@@ -111,12 +111,17 @@ func TestTodayKeepsCandidatesUntilAWrite(t *testing.T) {
 		if keeps && f.db.KeptTodays() != 2 {
 			t.Errorf("%d Todays kept, want the agent's and the owner's", f.db.KeptTodays())
 		}
-		// A write makes both stale; the next load keeps its own alone.
+		// A lead of the owner's leaves the agent's Today as it was: kept
+		// (TestTodayKeptAcrossOthersWrites has the rules), and the
+		// owner's too, until the owner loads it again.
 		f.person(t, rapport.Person{FirstName: "Di", OwnerID: f.owner.ID})
-		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 1)
-		if want := map[bool]int{true: 1, false: 0}[keeps]; f.db.KeptTodays() != want {
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead"}, 1, 0)
+		if want := map[bool]int{true: 2, false: 0}[keeps]; f.db.KeptTodays() != want {
 			t.Errorf("after a write and a load, %d Todays kept, want %d", f.db.KeptTodays(), want)
 		}
+		// One of the agent's makes the agent's stale.
+		f.person(t, rapport.Person{FirstName: "Ed"})
+		wantReads([]string{"Ben:new_lead", "Cy:new_lead", "Ed:new_lead"}, 2, 1)
 	})
 }
 

@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
+	"github.com/rapport-crm/rapport/internal/store/storetest"
+)
+
+// A user's kept Today outlives what other users write (SQLite): a commit
+// of this process that touches none of the people it shows, none of the
+// user's follow-ups, no one who is now the user's (or referred by someone
+// who is) and nothing that is everyone's leaves it kept. Each step below
+// writes, then loads the agent's Today through the store and through a
+// second handle that keeps nothing: the two must show the same, and the
+// store must have kept (or read again) as the step says.
+func TestTodayKeptAcrossOthersWrites(t *testing.T) {
+	clock := storetest.NewClock(start)
+	db := storetest.OpenSQLite(t, clock.Now)
+	f := newFixture(t, db, clock, "others")
+	other := newFixture(t, db, clock, "elsewhere") // another organisation
+	fresh := storetest.ReopenReadOnly(t, db, clock.Now)
+	agent, owner := rapport.Member(f.org, f.agent), rapport.Member(f.org, f.owner)
+
+	ben := f.person(t, rapport.Person{FirstName: "Ben"})
+	// Cal, the agent's, was referred by Rita, the owner's: Cal's slip names her.
+	rita := f.person(t, rapport.Person{FirstName: "Rita", Kind: rapport.KindSphere, OwnerID: f.owner.ID})
+	f.person(t, rapport.Person{FirstName: "Cal", ReferredByID: rita.ID})
+	olga := f.person(t, rapport.Person{FirstName: "Olga", OwnerID: f.owner.ID})
+	// Hana, the agent's, has no reason to be on Today yet.
+	hana := f.person(t, rapport.Person{FirstName: "Hana", Kind: rapport.KindSphere})
+	clock.Advance(time.Minute)
+
+	show := func(d *store.DB) string {
+		t.Helper()
+		es, err := d.Today(ctx, agent, clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, e := range es {
+			fmt.Fprintf(&b, "%s %q %v; ", e.Person.FirstName, e.Referrer, e.Reasons)
+		}
+		return b.String()
+	}
+	step := func(name string, kept bool, write func()) {
+		t.Helper()
+		show(db) // kept from here
+		reads := db.TodayReads()
+		write()
+		got, want := show(db), show(fresh)
+		if got != want {
+			t.Errorf("%s: Today shows\n%s\nwant\n%s", name, got, want)
+		}
+		if read := db.TodayReads() - reads; (read == 0) != kept {
+			t.Errorf("%s: kept %v, want %v (foreign %d)", name, read == 0, kept, db.TodayForeign())
+		}
+	}
+	mustDo := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	step("nothing written", true, func() {})
+	step("a sign-in", true, func() {
+		mustDo(db.CreateSession(ctx, &store.Session{ID: "s1", OrgID: f.org.ID, UserID: f.owner.ID, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}))
+	})
+	step("a lead of the owner's", true, func() { f.person(t, rapport.Person{FirstName: "Dora", OwnerID: f.owner.ID}) })
+	step("a call to the owner's lead", true, func() {
+		mustDo(db.AddFact(ctx, owner, &rapport.Fact{PersonID: olga.ID, Type: rapport.FactFamily, Text: "Two dogs"}))
+	})
+	step("another organisation's lead", true, func() { other.person(t, rapport.Person{FirstName: "Omar"}) })
+	step("a fact about someone on the agent's Today", false, func() {
+		mustDo(db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactFamily, Text: "Twins due in May"}))
+	})
+	step("a follow-up for the agent about the owner's lead", false, func() {
+		mustDo(db.CreateFollowUp(ctx, owner, &rapport.FollowUp{PersonID: olga.ID, UserID: f.agent.ID, DueOn: rapport.DayOf(clock.Now(), chicago), Note: "Call Olga back"}))
+	})
+	step("the owner's referrer of someone on Today renamed", false, func() {
+		r, err := db.Person(ctx, owner, rita.ID)
+		mustDo(err)
+		r.FirstName = "Rosa"
+		mustDo(db.UpdatePerson(ctx, owner, r))
+	})
+	step("a birthday today for the agent's", false, func() {
+		g, err := db.Person(ctx, agent, hana.ID)
+		mustDo(err)
+		today := clock.Now().In(chicago)
+		g.Birthday = rapport.Anniversary{Month: today.Month(), Day: today.Day()}
+		mustDo(db.UpdatePerson(ctx, agent, g))
+	})
+	step("the owner's new client, referred by the agent's", false, func() {
+		f.person(t, rapport.Person{FirstName: "Eli", Kind: rapport.KindClient, ReferredByID: hana.ID, OwnerID: f.owner.ID})
+	})
+	step("a lead of the owner's given to the agent", false, func() {
+		p := f.person(t, rapport.Person{FirstName: "Eve", OwnerID: f.owner.ID})
+		show(db)
+		mustDo(db.UpdatePerson(ctx, owner, &rapport.Person{ID: p.ID, FirstName: "Eve", Kind: rapport.KindLead, OwnerID: f.agent.ID, Version: p.Version}))
+	})
+	step("a company, which anyone's Today may name", false, func() {
+		mustDo(db.CreateCompany(ctx, owner, &rapport.Company{Kind: rapport.CompanyBrokerage, Name: "Acme Realty"}))
+	})
+	step("a write by another process", false, func() {
+		h := storetest.Reopen(t, db, clock.Now)
+		mustDo(h.CreatePerson(ctx, owner, &rapport.Person{FirstName: "Finn", Kind: rapport.KindLead, OwnerID: f.owner.ID}))
+	})
+	step("and one more of the owner's after it", true, func() { f.person(t, rapport.Person{FirstName: "Gus", OwnerID: f.owner.ID}) })
+	step("an import of leads for the agent (the rows unheard of one by one)", false, func() {
+		s, err := db.BeginImport(ctx, owner, store.ImportOptions{OwnerID: f.agent.ID, Expected: 2})
+		mustDo(err)
+		s.Add(importRows(900, 2))
+		_, err = s.Finish()
+		mustDo(err)
+	})
+	step("the rows heard again after it", false, func() {
+		mustDo(db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactPassion, Text: "Sailing"}))
+	})
+	step("and others' still left alone", true, func() { f.person(t, rapport.Person{FirstName: "Hal", OwnerID: f.owner.ID}) })
+}
