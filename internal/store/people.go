@@ -421,15 +421,25 @@ func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport
 		return nil, err
 	}
 	*p = people[0]
+	// The stage and the owner come from what the process keeps of the
+	// organisation (its pipelines, its roster), which every page that
+	// shows a person reads anyway: two statements fewer a person.
 	if p.StageID != 0 {
-		s := new(rapport.Stage)
-		if err := db.readOne(ctx, db.ro, s, readStage, orgID, p.StageID); err == nil {
-			p.Stage = s
+		ps, err := db.keptPipelines(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		if st := stageIn(ps, p.StageID); st != nil {
+			p.Stage = st
 		}
 	}
 	if p.OwnerID != 0 {
-		if u, err := db.User(ctx, rapport.Actor{Org: orgID}, p.OwnerID); err == nil {
-			p.Owner = u
+		team, err := db.Roster(ctx, rapport.Actor{Org: orgID})
+		if err != nil {
+			return nil, err
+		}
+		if u, ok := team.User(p.OwnerID); ok {
+			p.Owner = &u
 		}
 	}
 	if p.ReferredByID != 0 {

@@ -22,10 +22,18 @@ type cachedPipelines struct {
 // Pipelines returns the organisation's pipelines with their stages in
 // order: a copy of its own for each caller.
 func (db *DB) Pipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipeline, error) {
-	orgID := act.Org
+	ps, err := db.keptPipelines(ctx, act.Org)
+	if err != nil {
+		return nil, err
+	}
+	return copyPipelines(ps), nil
+}
+
+// keptPipelines is Pipelines without the copy: shared, read only.
+func (db *DB) keptPipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
 	now := db.now()
 	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(*cachedPipelines).at) < pipelinesTTL {
-		return copyPipelines(v.(*cachedPipelines).ps), nil
+		return v.(*cachedPipelines).ps, nil
 	}
 	gen := db.forgets.Load() // before reading: see keep
 	ps, err := db.readPipelines(ctx, orgID)
@@ -33,7 +41,20 @@ func (db *DB) Pipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipel
 		return nil, err
 	}
 	db.keep(&db.pipelines, orgID, &cachedPipelines{ps: ps, at: now}, gen)
-	return copyPipelines(ps), nil
+	return ps, nil
+}
+
+// stageIn returns a copy of the stage id of ps, or nil.
+func stageIn(ps []rapport.Pipeline, id int64) *rapport.Stage {
+	for i := range ps {
+		for j := range ps[i].Stages {
+			if ps[i].Stages[j].ID == id {
+				st := ps[i].Stages[j]
+				return &st
+			}
+		}
+	}
+	return nil
 }
 
 func copyPipelines(ps []rapport.Pipeline) []rapport.Pipeline {

@@ -231,9 +231,6 @@ var (
 	readPerson = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.Person)(nil)).Where("org_id = ? AND id = ?", ph, ph).String()
 	})
-	readStage = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*rapport.Stage)(nil)).Where("org_id = ? AND id = ?", ph, ph).String()
-	})
 )
 
 // People's phones, emails and tags, in loadDetails' order: of one person

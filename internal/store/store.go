@@ -233,7 +233,7 @@ func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
 		sqlTx = tx.Tx
 		// Holding the writer, nothing commits meanwhile: the Today cache
 		// learns where the file stands (todaycache.go).
-		db.today.explainOn(ctx, tx.Tx)
+		db.today.explainOn(ctx, tx.Tx, false)
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func (db *DB) TodayCandidates(ctx context.Context, act rapport.Actor, now time.T
 	if err != nil {
 		return nil, err
 	}
-	return db.todayCandidates(ctx, org, user, now)
+	return db.todayCandidates(ctx, org, user, now, nil)
 }
 
 // member loads the organisation and the user an actor names, for the
@@ -114,7 +114,16 @@ func (db *DB) member(ctx context.Context, act rapport.Actor) (*rapport.Org, *rap
 	return org, user, nil
 }
 
-func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, error) {
+// todayBasis is what the candidates were chosen by besides themselves: the
+// top-fifth volume, and the people whose dated facts were read (many may
+// not be candidates: their reminders have not begun; they fill the read's
+// bound all the same). A kept Today depends on them too (todaycache.go).
+type todayBasis struct {
+	threshold int64
+	near      []int64
+}
+
+func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time, basis *todayBasis) ([]rapport.Candidate, error) {
 	orgID, userID := org.ID, user.ID
 	today := rapport.DayOf(now, user.Location(org))
 	per := int64(max(3*user.TodaySize, 30))
@@ -184,6 +193,9 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	if err != nil {
 		return nil, err
 	}
+	if basis != nil {
+		basis.threshold = threshold
+	}
 	topSrc := -1
 	if threshold > 0 {
 		topSrc = len(sources)
@@ -228,9 +240,12 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 			top[h.ID] = true
 		}
 	}
-	dated, thanks, err := db.whyNowCandidates(ctx, org, user, today, nowUTC, per)
+	dated, thanks, near, err := db.whyNowCandidates(ctx, org, user, today, nowUTC, per)
 	if err != nil {
 		return nil, err
+	}
+	if basis != nil {
+		basis.near = near
 	}
 	for _, f := range dated {
 		ids.add(f.PersonID)

@@ -87,10 +87,13 @@ type todayKeptEntry struct {
 	from, until time.Time
 	cands       []rapport.Candidate
 	// deps are the people the candidates name (themselves, their
-	// referrers, the referrals they are thanked for); foreign the other
-	// processes' commits counted when they were read (see writeLog).
-	deps    map[int64]bool
-	foreign uint64
+	// referrers, the referrals they are thanked for) and those they were
+	// chosen among (todayBasis.near); threshold the top-fifth volume they
+	// were chosen by; foreign the other processes' commits counted when
+	// they were read (see writeLog).
+	deps      map[int64]bool
+	threshold int64
+	foreign   uint64
 
 	// version and since are where the entry stands: the data version it
 	// was read (or last found current) at, and the first commit of the
@@ -197,6 +200,21 @@ func (c *todayCache) dataVersion(ctx context.Context) (dataVersion, bool) {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.readVersion(ctx)
+}
+
+// tryDataVersion is dataVersion unless a load is asking the watch now:
+// then ok is false, at once.
+func (c *todayCache) tryDataVersion(ctx context.Context) (dataVersion, bool) {
+	if c == nil || c.watch == nil || !c.wmu.TryLock() {
+		return dataVersion{}, false
+	}
+	defer c.wmu.Unlock()
+	return c.readVersion(ctx)
+}
+
+// readVersion asks the watch connection (wmu held).
+func (c *todayCache) readVersion(ctx context.Context) (dataVersion, bool) {
 	// Its busy timeout bounds the wait, not the request: an interrupted
 	// statement can leave the connection unusable.
 	ctx = context.WithoutCancel(ctx)
@@ -226,7 +244,7 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	version, ok := c.dataVersion(ctx)
 	if !ok {
 		c.reads.Add(1)
-		cands, err := db.todayCandidates(ctx, org, user, now)
+		cands, err := db.todayCandidates(ctx, org, user, now, nil)
 		return cands, nil, err
 	}
 	key := [2]int64{org.ID, user.ID}
@@ -250,17 +268,18 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 		foreign, since = c.writes.snapshot()
 		if version, ok = c.dataVersion(ctx); !ok {
 			c.reads.Add(1)
-			cands, err := db.todayCandidates(ctx, org, user, now)
+			cands, err := db.todayCandidates(ctx, org, user, now, nil)
 			return cands, nil, err
 		}
 	}
 	c.reads.Add(1)
-	cands, err := db.todayCandidates(ctx, org, user, now)
+	var basis todayBasis
+	cands, err := db.todayCandidates(ctx, org, user, now, &basis)
 	if err != nil {
 		return nil, nil, err
 	}
 	e = &todayKeptEntry{version: version, since: since, foreign: foreign, day: day, from: now, until: now.Add(todayKeep), cands: cands,
-		deps: todayDeps(cands)}
+		deps: todayDeps(cands, basis.near), threshold: basis.threshold}
 	c.keep(key, e)
 	return cands, e, nil
 }
@@ -272,10 +291,13 @@ func (e *todayKeptEntry) at() dataVersion {
 	return e.version
 }
 
-// todayDeps are the people kept candidates show: a change to any of them
-// may change the list.
-func todayDeps(cands []rapport.Candidate) map[int64]bool {
-	deps := make(map[int64]bool, 2*len(cands))
+// todayDeps are the people kept candidates show, and the others they
+// were chosen among (near): a change to any of them may change the list.
+func todayDeps(cands []rapport.Candidate, near []int64) map[int64]bool {
+	deps := make(map[int64]bool, 2*len(cands)+len(near))
+	for _, id := range near {
+		deps[id] = true
+	}
 	for _, c := range cands {
 		deps[c.Person.ID] = true
 		if c.Person.ReferredByID != 0 {
@@ -327,15 +349,20 @@ func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID
 			others = append(others, id)
 		}
 	}
-	if len(others) > writeRecordPeople {
+	slices.Sort(others)
+	if others = slices.Compact(others); len(others) > writeRecordPeople {
 		return false, nil
 	}
 	if len(others) > 0 {
-		slices.Sort(others)
-		theirs, err := db.anyNowTheirs(ctx, orgID, userID, slices.Compact(others))
+		theirs, err := db.anyNowTheirs(ctx, orgID, userID, others)
 		if err != nil || theirs {
 			return false, err
 		}
+	}
+	// Someone else's recruit may have moved the top fifth, which chose
+	// the user's (kept for a while, and forgotten by such a write).
+	if th, err := db.topFifthVolume(ctx, orgID); err != nil || th != e.threshold {
+		return false, err
 	}
 	// Current at now, and checked against every commit recorded: from here
 	// on only those not known to have finished need checking again.
@@ -387,18 +414,24 @@ func (c *todayCache) explain(ctx context.Context) {
 		return
 	}
 	defer conn.Close()
-	c.explainOn(ctx, conn)
+	c.explainOn(ctx, conn, true)
 }
 
 // explainOn is explain on the writer connection q (held, or in a
-// transaction on it).
+// transaction on it). A write transaction does not wait for the watch
+// (wait false): while a load asks it, the transaction leaves the
+// explaining to the next.
 func (c *todayCache) explainOn(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) {
+}, wait bool) {
 	if c.writes == nil {
 		return
 	}
-	w, ok := c.dataVersion(ctx)
+	version := c.tryDataVersion
+	if wait {
+		version = c.dataVersion
+	}
+	w, ok := version(ctx)
 	if !ok {
 		return
 	}

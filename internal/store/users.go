@@ -137,6 +137,18 @@ type Roster struct {
 	// (rapport.Fold), for finding someone by what is typed.
 	ActiveWords [][]string
 	at          time.Time
+	// byID is where each user is in Users.
+	byID map[int64]int
+}
+
+// User returns the user id (with rosterColumns only), if they are of the
+// organisation.
+func (r *Roster) User(id int64) (rapport.User, bool) {
+	i, ok := r.byID[id]
+	if !ok {
+		return rapport.User{}, false
+	}
+	return r.Users[i], true
 }
 
 // Roster returns the organisation's team: for the pages that name users
@@ -158,8 +170,9 @@ func (db *DB) Roster(ctx context.Context, act rapport.Actor) (*Roster, error) {
 	if err := db.readAll(ctx, db.ro, &us, readRoster, orgID); err != nil {
 		return nil, err
 	}
-	r := &Roster{Users: us, Names: make(map[int64]string, len(us)), at: now}
-	for _, u := range us {
+	r := &Roster{Users: us, Names: make(map[int64]string, len(us)), at: now, byID: make(map[int64]int, len(us))}
+	for i, u := range us {
+		r.byID[u.ID] = i
 		r.Names[u.ID] = u.DisplayName()
 		if u.Active() {
 			r.Active = append(r.Active, u)

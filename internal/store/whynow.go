@@ -19,7 +19,7 @@ const maxRemindDays = 90
 // whose reminder has begun and the referrers of people who reached a
 // milestone lately (by referrer).
 func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, today rapport.Day, now time.Time,
-	per int64) ([]rapport.Fact, map[int64][]rapport.Milestone, error) {
+	per int64) (dated []rapport.Fact, thanks map[int64][]rapport.Milestone, near []int64, err error) {
 	b := &bound{}
 	org1, user2 := b.v(org.ID), b.v(user.ID)
 	owned := db.ro.NewSelect().Table("people").Column("id").
@@ -29,9 +29,13 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 		Where("org_id = ? AND on_date <> '' AND on_date >= ? AND on_date <= ?", org1, b.v(today), b.v(today.AddDays(maxRemindDays))).
 		Where("person_id IN (?)", owned).OrderExpr("on_date, id")
 	if err := db.readBound(ctx, &facts, b.limit(q.String(), int(10*per)), b); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	dated := facts[:0]
+	near = make([]int64, len(facts))
+	for i, f := range facts {
+		near[i] = f.PersonID
+	}
+	dated = facts[:0]
 	for _, f := range facts {
 		if f.RemindFrom() <= today {
 			dated = append(dated, f)
@@ -40,7 +44,7 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 
 	pipes, err := db.Pipelines(ctx, rapport.Actor{Org: org.ID})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stages := Stages(pipes)
 	var milestones []int64
@@ -51,9 +55,9 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 			}
 		}
 	}
-	thanks := map[int64][]rapport.Milestone{}
+	thanks = map[int64][]rapport.Milestone{}
 	if len(milestones) == 0 {
-		return dated, thanks, nil
+		return dated, thanks, near, nil
 	}
 	var rows []struct {
 		ReferredByID int64     `bun:"referred_by_id"`
@@ -77,7 +81,7 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 		Where(anyID(db.ro, "sc.to_stage_id"), b.v(idList(milestones))).
 		OrderExpr("sc.at DESC")
 	if err := db.readBound(ctx, &rows, b.limit(q.String(), int(per)), b); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, r := range rows {
 		name := (&rapport.Person{FirstName: r.FirstName, LastName: r.LastName}).Name()
@@ -90,7 +94,7 @@ func (db *DB) whyNowCandidates(ctx context.Context, org *rapport.Org, user *rapp
 			thanks[r.ReferredByID] = append(ms, rapport.Milestone{PersonID: r.ID, Name: name, StageKey: stages[r.ToStageID].Key, At: r.At})
 		}
 	}
-	return dated, thanks, nil
+	return dated, thanks, near, nil
 }
 
 // cameBack gives the candidates who came back lately the lead-source

@@ -87,17 +87,20 @@ const (
 	writeRecordPeople = 256
 )
 
-// notTodays are the tables Today never reads: changes to them touch no
-// one's Today. Every other table without a person_id column counts as
-// everyone's, so a table added later is safe until it is listed here.
+// notTodays are the tables a kept Today never reads (todayCandidates,
+// whyNowCandidates, the chosen people and their cards): changes to them
+// touch no one's Today. Every other table counts, by its person_id
+// column, or as everyone's when it has none, so a table added later is
+// safe until it is listed here.
 var notTodays = []string{
-	"api_buckets", "api_keys", "app_passwords", "audit_log", "calendar_feeds", "carddav_books",
-	"distinct_people", "drill_assignments", "drill_attempts", "health", "imports", "inbound_addresses",
-	"password_resets", "push_subscriptions", "routing_rules", "routing_state", "saved_lists",
-	"schema_migration_locks", "schema_migrations", "server_keys", "sessions", "signin_devices",
-	"signin_throttle", "store_tasks", "webhook_attempts", "webhook_endpoints",
+	"api_buckets", "api_keys", "app_passwords", "audit_log", "calendar_feeds", "call_blocks", "carddav_books",
+	"carddav_cards", "distinct_people", "drill_assignments", "drill_attempts", "health", "held_events",
+	"imports", "inbound_addresses", "inbound_emails", "lead_handovers", "outbox", "password_resets",
+	"person_records", "production", "push_subscriptions", "routing_rules", "routing_state", "saved_lists",
+	"schema_migration_locks", "schema_migrations", "search_backlog", "server_keys", "sessions",
+	"signin_devices", "signin_throttle", "store_tasks", "webhook_attempts", "webhook_endpoints",
 	// The search index's own tables (FTS5 keeps its index in them).
-	"people_fts_config", "people_fts_content", "people_fts_data", "people_fts_docsize", "people_fts_idx",
+	"people_fts_config", "people_fts_data", "people_fts_docsize", "people_fts_idx",
 }
 
 func newWriteLog() *writeLog { return &writeLog{} }
@@ -194,7 +197,8 @@ func (l *writeLog) changed(d sqlite.SQLitePreUpdateData) {
 		if d.Op != sqlite3.SQLITE_INSERT {
 			l.open.people = append(l.open.people, d.OldRowID)
 		}
-		if d.Op != sqlite3.SQLITE_DELETE && d.NewRowID != d.OldRowID {
+		// (An insert is told with its new rowid in both places.)
+		if d.Op == sqlite3.SQLITE_INSERT || d.Op == sqlite3.SQLITE_UPDATE && d.NewRowID != d.OldRowID {
 			l.open.people = append(l.open.people, d.NewRowID)
 		}
 		l.bound()
@@ -237,16 +241,19 @@ func (l *writeLog) changed(d sqlite.SQLitePreUpdateData) {
 	l.bound()
 }
 
-// bound keeps the open record small: its people once each, and no more
-// than writeRecordPeople of them (mu held).
+// bound keeps the open record small: its people and users once each, and
+// no more than writeRecordPeople of either (mu held).
 func (l *writeLog) bound() {
-	if len(l.open.people) < 2*writeRecordPeople {
-		return
-	}
-	slices.Sort(l.open.people)
-	l.open.people = slices.Compact(l.open.people)
-	if len(l.open.people) > writeRecordPeople {
-		l.open = writeRecord{all: true}
+	for _, ids := range []*[]int64{&l.open.people, &l.open.users} {
+		if len(*ids) < 2*writeRecordPeople {
+			continue
+		}
+		slices.Sort(*ids)
+		*ids = slices.Compact(*ids)
+		if len(*ids) > writeRecordPeople {
+			l.open = writeRecord{all: true}
+			return
+		}
 	}
 }
 
@@ -268,11 +275,11 @@ func (l *writeLog) committed() int32 {
 	if !r.all {
 		slices.Sort(r.people)
 		r.people = slices.Compact(r.people)
-		if len(r.people) > writeRecordPeople {
-			r = writeRecord{all: true}
-		}
 		slices.Sort(r.users)
 		r.users = slices.Compact(r.users)
+		if len(r.people) > writeRecordPeople || len(r.users) > writeRecordPeople {
+			r = writeRecord{all: true}
+		}
 	}
 	l.seq++
 	r.seq = l.seq
