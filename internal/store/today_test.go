@@ -11,15 +11,7 @@ import (
 
 func todayNames(t *testing.T, f *fixture) []string {
 	t.Helper()
-	entries, err := f.db.Today(ctx, rapport.Member(f.org, f.agent), f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Person.FirstName+":"+string(e.Best().Kind))
-	}
-	return out
+	return todayNamesOf(t, f.db, rapport.Member(f.org, f.agent), f.clock.Now())
 }
 
 func TestTodayThroughTheStore(t *testing.T) {
