@@ -14,17 +14,22 @@ import (
 
 // Today's candidates are most of what a Today costs: a dozen indexed
 // reads and a hundred or more people of thirty columns each, the same on
-// every load until something is written. On SQLite they are kept for each
-// user between loads, while nothing has been written to the database file
-// since they were read and for at most todayKeep.
+// every load until something of theirs is written. On SQLite they are
+// kept for each user between loads, while nothing they depend on has been
+// written to the database file since they were read, and for at most
+// todayKeep.
 //
-// "Nothing written" is SQLite's own word for it: PRAGMA data_version, read
-// on a connection of its own that never writes, changes whenever any other
-// connection commits — this server's writer, or another process writing to
-// the same file (rapport import beside a running server). The version is
-// read before the candidates are, so a commit that lands while they are
-// being read makes them stale at the next load, never kept as current. No
-// write path has to say what it changed, and none can forget to.
+// "Nothing written" is first SQLite's own word for it: PRAGMA
+// data_version, read on a connection of its own that never writes,
+// changes whenever any other connection commits — this server's writer,
+// or another process writing to the same file (rapport import beside a
+// running server). The version is read before the candidates are, so a
+// commit that lands while they are being read makes them stale at the
+// next load, never kept as current. When it has changed, the write log
+// (writelog.go) tells whether the commits were all this process's and
+// what they touched (stillCurrent): one that touched nothing of a user's
+// Today leaves it kept. No write path has to say what it changed, and
+// none can forget to.
 //
 // The number is the connection's own: a new connection starts again from
 // the same first value whatever was committed before. So the watch is one
