@@ -281,3 +281,7 @@ func (db *DB) TodayForeign() uint64 {
 	f, _ := db.today.writes.snapshot()
 	return f
 }
+
+// TodayReuses is how many Todays were read again reusing the rows of a
+// stale kept one (todayReuse).
+func (db *DB) TodayReuses() int64 { return db.today.reuses.Load() }

@@ -97,7 +97,7 @@ func (db *DB) TodayCandidates(ctx context.Context, act rapport.Actor, now time.T
 	if err != nil {
 		return nil, err
 	}
-	return db.todayCandidates(ctx, org, user, now, nil)
+	return db.todayCandidates(ctx, org, user, now, nil, todayReuse{})
 }
 
 // member loads the organisation and the user an actor names, for the
@@ -123,7 +123,27 @@ type todayBasis struct {
 	near      []int64
 }
 
-func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time, basis *todayBasis) ([]rapport.Candidate, error) {
+// todayReuse is a kept Today gone stale only because some of its people,
+// or people who are now the user's, were written (see stillCurrent): the
+// rows and touches of its candidates that none of those writes touched
+// are as they were, and are taken from it instead of read again. Which
+// people are candidates is worked out afresh all the same.
+type todayReuse struct {
+	prev    *todayKeptEntry
+	touched map[int64]bool
+	// upTo is the last commit of the log the touched were gathered from.
+	upTo uint64
+}
+
+// candidate returns the kept candidate for person id, if it may be reused.
+func (r todayReuse) candidate(id int64) *rapport.Candidate {
+	if r.prev == nil || r.touched[id] {
+		return nil
+	}
+	return r.prev.byPerson[id]
+}
+
+func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time, basis *todayBasis, reuse todayReuse) ([]rapport.Candidate, error) {
 	orgID, userID := org.ID, user.ID
 	today := rapport.DayOf(now, user.Location(org))
 	per := int64(max(3*user.TodaySize, 30))
@@ -257,23 +277,42 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		return nil, nil
 	}
 
+	// The rows and touches of those a stale kept Today had, untouched
+	// since, are taken from it; the others' are read.
+	toRead := ids.list
+	if reuse.prev != nil {
+		toRead = slices.DeleteFunc(slices.Clone(ids.list), func(id int64) bool { return reuse.candidate(id) != nil })
+	}
 	// Sized, as every read of a known number of people: a Person is 800
 	// bytes, and a slice grown row by row copies them again and again.
-	people := make([]rapport.Person, 0, len(ids.list))
-	if err := db.readAll(ctx, db.ro, &people, readTodayOf, orgID, idList(ids.list)); err != nil {
-		return nil, err
-	}
+	people := make([]rapport.Person, 0, len(toRead))
 	var recent []rapport.Conversation
-	// Touches of the back-off window, or of the attempt plan when longer.
-	since := nowUTC.Add(-rapport.BackOffWindow)
-	if s := planStart.Add(-24 * time.Hour); s.Before(since) {
-		since = s
+	if len(toRead) > 0 {
+		if err := db.readAll(ctx, db.ro, &people, readTodayOf, orgID, idList(toRead)); err != nil {
+			return nil, err
+		}
+		// Touches of the back-off window, or of the attempt plan when longer.
+		since := nowUTC.Add(-rapport.BackOffWindow)
+		if s := planStart.Add(-24 * time.Hour); s.Before(since) {
+			since = s
+		}
+		if err := db.readAll(ctx, db.ro, &recent, readTouchesOf, orgID, idList(toRead), since); err != nil {
+			return nil, err
+		}
 	}
-	if err := db.readAll(ctx, db.ro, &recent, readTouchesOf, orgID, idList(ids.list), since); err != nil {
-		return nil, err
+	whole := make([]*rapport.Person, 0, len(ids.list))
+	var kept []*rapport.Candidate
+	for i := range people {
+		whole = append(whole, &people[i])
+	}
+	for _, id := range ids.list {
+		if c := reuse.candidate(id); c != nil {
+			whole = append(whole, c.Person)
+			kept = append(kept, c)
+		}
 	}
 	var refIDs []int64
-	for _, p := range people {
+	for _, p := range whole {
 		if p.ReferredByID != 0 {
 			refIDs = append(refIDs, p.ReferredByID)
 		}
@@ -284,11 +323,14 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	}
 
 	byID := map[int64]*rapport.Candidate{}
-	cands := make([]rapport.Candidate, len(people))
-	for i := range people {
-		p := &people[i]
+	cands := make([]rapport.Candidate, len(whole))
+	for i, p := range whole {
 		cands[i] = rapport.Candidate{Person: p, TopProducer: top[p.ID], Referrer: refNames[p.ReferredByID], Signal: signals[p.CompanyID]}
 		byID[p.ID] = &cands[i]
+	}
+	for _, c := range kept {
+		// Shared with the kept Today it came from: never appended to.
+		byID[c.Person.ID].Recent = c.Recent
 	}
 	for _, f := range fus {
 		if c := byID[f.PersonID]; c != nil {

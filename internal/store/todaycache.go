@@ -73,8 +73,9 @@ type todayCache struct {
 	// them a kept Today outlives commits that touch nothing of it.
 	writes *writeLog
 	rw     *sql.DB
-	// reads counts the candidates read from the database (tests).
-	reads atomic.Int64
+	// reads counts the candidates read from the database (tests), and
+	// reuses those read reusing a stale entry's rows.
+	reads, reuses atomic.Int64
 }
 
 // dataVersion is a data version read on the watch connection of
@@ -99,6 +100,8 @@ type todayKeptEntry struct {
 	deps      map[int64]bool
 	threshold int64
 	foreign   uint64
+	// byPerson finds each candidate by its person's id (for todayReuse).
+	byPerson map[int64]*rapport.Candidate
 
 	// version and since are where the entry stands: the data version it
 	// was read (or last found current) at, and the first commit of the
@@ -140,6 +143,18 @@ func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map
 		}
 	}
 	return out
+}
+
+// untouched returns copies of the whole people and cards e keeps, less
+// those of the touched.
+func (e *todayKeptEntry) untouched(touched map[int64]bool) (map[int64]*rapport.Person, map[int64]*rapport.ContextCard) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	keep := func(id int64, _ any) bool { return touched[id] }
+	people, cards := maps.Clone(e.people), maps.Clone(e.cards)
+	maps.DeleteFunc(people, func(id int64, p *rapport.Person) bool { return keep(id, p) })
+	maps.DeleteFunc(cards, func(id int64, c *rapport.ContextCard) bool { return keep(id, c) })
+	return people, cards
 }
 
 // keepPeople keeps whole people read for a load (none for a nil entry).
@@ -249,7 +264,7 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	version, ok := c.dataVersion(ctx)
 	if !ok {
 		c.reads.Add(1)
-		cands, err := db.todayCandidates(ctx, org, user, now, nil)
+		cands, err := db.todayCandidates(ctx, org, user, now, nil, todayReuse{})
 		return cands, nil, err
 	}
 	key := [2]int64{org.ID, user.ID}
@@ -257,34 +272,58 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	c.mu.Lock()
 	e := c.entries[key]
 	c.mu.Unlock()
+	var reuse todayReuse
 	if e != nil && e.day == day && !now.Before(e.from) && now.Before(e.until) {
-		current, err := db.stillCurrent(ctx, e, org.ID, user.ID, version)
+		current, stale, err := db.stillCurrent(ctx, e, org.ID, user.ID, version)
 		if err != nil {
 			return nil, nil, err
 		}
 		if current {
 			return e.cands, e, nil
 		}
+		reuse = stale
 	}
 	// Where the log stands comes before the version the candidates are
 	// read at: whatever is committed after it is checked against them.
 	var foreign, since uint64
 	if c.writes != nil {
 		foreign, since = c.writes.snapshot()
+		// Rows reused are as of the commits stillCurrent looked at: the
+		// ones after are checked against the new entry too. Another
+		// process's commit counted since may have touched any of them:
+		// then nothing is reused.
+		if reuse.prev != nil && foreign != reuse.prev.foreign {
+			reuse = todayReuse{}
+		}
+		if reuse.prev != nil && reuse.upTo+1 < since {
+			since = reuse.upTo + 1
+		}
 		if version, ok = c.dataVersion(ctx); !ok {
 			c.reads.Add(1)
-			cands, err := db.todayCandidates(ctx, org, user, now, nil)
+			cands, err := db.todayCandidates(ctx, org, user, now, nil, todayReuse{})
 			return cands, nil, err
 		}
 	}
 	c.reads.Add(1)
+	if reuse.prev != nil {
+		c.reuses.Add(1)
+	}
 	var basis todayBasis
-	cands, err := db.todayCandidates(ctx, org, user, now, &basis)
+	cands, err := db.todayCandidates(ctx, org, user, now, &basis, reuse)
 	if err != nil {
 		return nil, nil, err
 	}
+	// A Today read anew keeps its own time: reused rows are no older than
+	// the entry they came from, which is younger than todayKeep.
 	e = &todayKeptEntry{version: version, since: since, foreign: foreign, day: day, from: now, until: now.Add(todayKeep), cands: cands,
-		deps: todayDeps(cands, basis.near), threshold: basis.threshold}
+		deps: todayDeps(cands, basis.near), threshold: basis.threshold, byPerson: make(map[int64]*rapport.Candidate, len(cands))}
+	for i := range cands {
+		e.byPerson[cands[i].Person.ID] = &cands[i]
+	}
+	if prev := reuse.prev; prev != nil {
+		// The chosen read whole, and their cards, that nothing touched.
+		e.people, e.cards = prev.untouched(reuse.touched)
+	}
 	c.keep(key, e)
 	return cands, e, nil
 }
@@ -322,16 +361,21 @@ func todayDeps(cands []rapport.Candidate, near []int64) map[int64]bool {
 // people e shows, no follow-up of the user's, nothing that is everyone's,
 // and no one who is now the user's (or referred by someone who is) —
 // who might have become a candidate. On the way it moves e on to now.
-func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID int64, now dataVersion) (bool, error) {
+//
+// When e is stale only because of people written (its own, the user's
+// follow-ups', or people now the user's), stale names everyone the
+// commits since touched, and the last commit looked at: the rest of e's
+// rows may be reused (todayReuse).
+func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID int64, now dataVersion) (current bool, stale todayReuse, err error) {
 	c := db.today
 	e.atMu.Lock()
 	version, since := e.version, e.since
 	e.atMu.Unlock()
 	if version == now {
-		return true, nil
+		return true, todayReuse{}, nil
 	}
 	if c.writes == nil {
-		return false, nil
+		return false, todayReuse{}, nil
 	}
 	recs, foreign, explained, seen, ok := c.writes.since(since)
 	if ok && explained.before(now) {
@@ -340,34 +384,36 @@ func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID
 		recs, foreign, explained, seen, ok = c.writes.since(since)
 	}
 	if !ok || foreign != e.foreign || explained.before(now) {
-		return false, nil
+		return false, todayReuse{}, nil
 	}
-	var others []int64
+	touched := map[int64]bool{}
+	hit := false
 	for _, r := range recs {
-		if r.all || slices.Contains(r.users, userID) {
-			return false, nil
+		if r.all {
+			return false, todayReuse{}, nil
 		}
+		hit = hit || slices.Contains(r.users, userID)
 		for _, id := range r.people {
-			if e.deps[id] {
-				return false, nil
-			}
-			others = append(others, id)
+			hit = hit || e.deps[id]
+			touched[id] = true
 		}
 	}
-	slices.Sort(others)
-	if others = slices.Compact(others); len(others) > writeRecordPeople {
-		return false, nil
+	if len(touched) > writeRecordPeople {
+		return false, todayReuse{}, nil
 	}
-	if len(others) > 0 {
-		theirs, err := db.anyNowTheirs(ctx, orgID, userID, others)
-		if err != nil || theirs {
-			return false, err
+	if !hit && len(touched) > 0 {
+		others := slices.Sorted(maps.Keys(touched))
+		if hit, err = db.anyNowTheirs(ctx, orgID, userID, others); err != nil {
+			return false, todayReuse{}, err
 		}
+	}
+	if hit {
+		return false, todayReuse{prev: e, touched: touched, upTo: recs[len(recs)-1].seq}, nil
 	}
 	// Someone else's recruit may have moved the top fifth, which chose
 	// the user's (kept for a while, and forgotten by such a write).
 	if th, err := db.topFifthVolume(ctx, orgID); err != nil || th != e.threshold {
-		return false, err
+		return false, todayReuse{}, err
 	}
 	// Current at now, and checked against every commit recorded: from here
 	// on only those not known to have finished need checking again.
@@ -379,7 +425,7 @@ func (db *DB) stillCurrent(ctx context.Context, e *todayKeptEntry, orgID, userID
 		}
 	}
 	e.atMu.Unlock()
-	return true, nil
+	return true, todayReuse{}, nil
 }
 
 // anyNowTheirs reports whether any of the people ids is now the user's, or

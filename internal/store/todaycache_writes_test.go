@@ -36,15 +36,19 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 	hana := f.person(t, rapport.Person{FirstName: "Hana", Kind: rapport.KindSphere})
 	clock.Advance(time.Minute)
 
+	// What the agent sees: each slip's reasons, the person read whole and
+	// their context card.
 	show := func(d *store.DB) string {
 		t.Helper()
-		es, err := d.Today(ctx, agent, clock.Now())
+		items, err := d.TodayList(ctx, agent, clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
-		for _, e := range es {
-			fmt.Fprintf(&b, "%s %q %v; ", e.Person.FirstName, e.Referrer, e.Reasons)
+		for _, it := range items {
+			p := it.Person
+			fmt.Fprintf(&b, "%s %s %q %v phones %v tags %v stage %v card %+v last %+v promises %+v; ", p.FirstName, p.LastName, it.Referrer, it.Reasons,
+				p.Phones, p.Tags, p.StageID, it.Card.Facts, it.Card.LastConversation, it.Card.Promises)
 		}
 		return b.String()
 	}
@@ -123,6 +127,18 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 		mustDo(db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactPassion, Text: "Sailing"}))
 	})
 	step("and others' still left alone", true, func() { f.person(t, rapport.Person{FirstName: "Hal", OwnerID: f.owner.ID}) })
+	// A Today stale only because of people written is read again reusing
+	// what it had of everyone else: the steps above compared those too.
+	step("a call to someone on the list", false, func() { f.log(t, ben.ID, store.LogInput{Conversation: call(rapport.OutcomeNoAnswer)}) })
+	step("the list's person renamed", false, func() {
+		p, err := db.Person(ctx, agent, ben.ID)
+		mustDo(err)
+		p.LastName, p.Tags = "Brown", []string{"boat"}
+		mustDo(db.UpdatePerson(ctx, agent, p))
+	})
+	if n := db.TodayReuses(); n < 6 {
+		t.Errorf("%d Todays were read again reusing a kept one's rows, want the steps that wrote people (6 or more)", n)
+	}
 }
 
 func todayNamesOf(t *testing.T, d *store.DB, act rapport.Actor, now time.Time) []string {
