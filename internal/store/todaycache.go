@@ -100,8 +100,12 @@ type todayKeptEntry struct {
 	deps      map[int64]bool
 	threshold int64
 	foreign   uint64
-	// byPerson finds each candidate by its person's id (for todayReuse).
+	// byPerson finds each candidate by its person's id (for todayReuse);
+	// read is when the oldest of its rows were read (reused rows are as
+	// old as the entry they came from): an entry is reused only while
+	// that is within todayKeep, so todayKeep still bounds any row's age.
 	byPerson map[int64]*rapport.Candidate
+	read     time.Time
 
 	// version and since are where the entry stands: the data version it
 	// was read (or last found current) at, and the first commit of the
@@ -146,14 +150,13 @@ func known[T any](e *todayKeptEntry, ids []int64, kept func(*todayKeptEntry) map
 }
 
 // untouched returns copies of the whole people and cards e keeps, less
-// those of the touched.
-func (e *todayKeptEntry) untouched(touched map[int64]bool) (map[int64]*rapport.Person, map[int64]*rapport.ContextCard) {
+// those drop says to leave.
+func (e *todayKeptEntry) untouched(drop func(id int64) bool) (map[int64]*rapport.Person, map[int64]*rapport.ContextCard) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	keep := func(id int64, _ any) bool { return touched[id] }
 	people, cards := maps.Clone(e.people), maps.Clone(e.cards)
-	maps.DeleteFunc(people, func(id int64, p *rapport.Person) bool { return keep(id, p) })
-	maps.DeleteFunc(cards, func(id int64, c *rapport.ContextCard) bool { return keep(id, c) })
+	maps.DeleteFunc(people, func(id int64, _ *rapport.Person) bool { return drop(id) })
+	maps.DeleteFunc(cards, func(id int64, _ *rapport.ContextCard) bool { return drop(id) })
 	return people, cards
 }
 
@@ -281,7 +284,9 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 		if current {
 			return e.cands, e, nil
 		}
-		reuse = stale
+		if stale.prev != nil && now.Before(stale.prev.read.Add(todayKeep)) {
+			reuse = stale
+		}
 	}
 	// Where the log stands comes before the version the candidates are
 	// read at: whatever is committed after it is checked against them.
@@ -313,16 +318,18 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 	if err != nil {
 		return nil, nil, err
 	}
-	// A Today read anew keeps its own time: reused rows are no older than
-	// the entry they came from, which is younger than todayKeep.
-	e = &todayKeptEntry{version: version, since: since, foreign: foreign, day: day, from: now, until: now.Add(todayKeep), cands: cands,
+	e = &todayKeptEntry{version: version, since: since, foreign: foreign, day: day, from: now, until: now.Add(todayKeep), read: now, cands: cands,
 		deps: todayDeps(cands, basis.near), threshold: basis.threshold, byPerson: make(map[int64]*rapport.Candidate, len(cands))}
 	for i := range cands {
 		e.byPerson[cands[i].Person.ID] = &cands[i]
 	}
 	if prev := reuse.prev; prev != nil {
-		// The chosen read whole, and their cards, that nothing touched.
-		e.people, e.cards = prev.untouched(reuse.touched)
+		// The chosen read whole, and their cards, that nothing touched —
+		// of the new entry's candidates only: they are its deps, so a
+		// later write to any of them is seen; anyone else would be kept
+		// unwatched (found by review).
+		e.people, e.cards = prev.untouched(func(id int64) bool { return reuse.touched[id] || e.byPerson[id] == nil })
+		e.read = prev.read
 	}
 	c.keep(key, e)
 	return cands, e, nil
