@@ -162,3 +162,40 @@ func TestTodayReuseUnderConcurrentWrites(t *testing.T) {
 	}
 	t.Logf("reads %d reuses %d", db.TodayReads(), db.TodayReuses())
 }
+
+// A chain of reuses never keeps a row longer than a kept Today would: an
+// entry is reused only while the oldest of its rows are younger than
+// todayKeep.
+func TestTodayReuseBoundedByTheKeep(t *testing.T) {
+	clock := storetest.NewClock(start)
+	db := storetest.OpenSQLite(t, clock.Now)
+	f := newFixture(t, db, clock, "chain")
+	act := rapport.Member(f.org, f.agent)
+	ben := f.person(t, rapport.Person{FirstName: "Ben"})
+	f.person(t, rapport.Person{FirstName: "Cy"})
+	clock.Advance(time.Minute)
+	load := func() {
+		t.Helper()
+		if _, err := db.TodayList(ctx, act, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call := func() {
+		t.Helper()
+		f.log(t, ben.ID, store.LogInput{Conversation: rapport.Conversation{Channel: rapport.ChannelCall, Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeNoAnswer}})
+	}
+	load() // read whole at the start
+	reuses := db.TodayReuses()
+	clock.Advance(store.TodayKeep / 2)
+	call()
+	load() // read again, reusing Cy's row from the start
+	if db.TodayReuses() != reuses+1 {
+		t.Fatalf("a call to Ben: %d reuses, want 1", db.TodayReuses()-reuses)
+	}
+	clock.Advance(store.TodayKeep/2 + time.Second)
+	call()
+	load() // Cy's row is now older than the keep: read whole
+	if db.TodayReuses() != reuses+1 {
+		t.Errorf("a row older than the keep was reused (%d reuses, want 1)", db.TodayReuses()-reuses)
+	}
+}
