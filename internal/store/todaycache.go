@@ -103,7 +103,9 @@ type todayKeptEntry struct {
 	// byPerson finds each candidate by its person's id (for todayReuse);
 	// read is when the oldest of its rows were read (reused rows are as
 	// old as the entry they came from): an entry is reused only while
-	// that is within todayKeep, so todayKeep still bounds any row's age.
+	// that is within todayKeep, so a chain of reuses cannot carry a row
+	// along all day (a row is served at most twice todayKeep after it was
+	// read, and only while no commit has touched it).
 	byPerson map[int64]*rapport.Candidate
 	read     time.Time
 
@@ -264,11 +266,15 @@ func (c *todayCache) readVersion(ctx context.Context) (dataVersion, bool) {
 // nothing is kept) keeps what else the load reads of the chosen.
 func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rapport.User, now time.Time) ([]rapport.Candidate, *todayKeptEntry, error) {
 	c := db.today
-	version, ok := c.dataVersion(ctx)
-	if !ok {
+	// Without the watch's version nothing can be kept: read, and keep none.
+	unkept := func() ([]rapport.Candidate, *todayKeptEntry, error) {
 		c.reads.Add(1)
 		cands, err := db.todayCandidates(ctx, org, user, now, nil, todayReuse{})
 		return cands, nil, err
+	}
+	version, ok := c.dataVersion(ctx)
+	if !ok {
+		return unkept()
 	}
 	key := [2]int64{org.ID, user.ID}
 	day := rapport.DayOf(now, user.Location(org))
@@ -304,9 +310,7 @@ func (db *DB) keptCandidates(ctx context.Context, org *rapport.Org, user *rappor
 			since = reuse.upTo + 1
 		}
 		if version, ok = c.dataVersion(ctx); !ok {
-			c.reads.Add(1)
-			cands, err := db.todayCandidates(ctx, org, user, now, nil, todayReuse{})
-			return cands, nil, err
+			return unkept()
 		}
 	}
 	c.reads.Add(1)

@@ -2,7 +2,7 @@ package store_test
 
 import (
 	"fmt"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +22,6 @@ func TestTodayReuseKeepsOnlyCandidates(t *testing.T) {
 	f := newFixture(t, db, clock, "reuse")
 	fresh := storetest.ReopenReadOnly(t, db, clock.Now)
 	agent, owner := rapport.Member(f.org, f.agent), rapport.Member(f.org, f.owner)
-	mustDo := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	today := rapport.DayOf(clock.Now(), chicago)
 
 	// Yuri is the owner's; the agent has a meeting with him tonight.
@@ -38,25 +32,16 @@ func TestTodayReuseKeepsOnlyCandidates(t *testing.T) {
 	var zeds []int64
 	for range 119 {
 		fu := &rapport.FollowUp{PersonID: zed.ID, UserID: f.agent.ID, DueOn: today, Kind: rapport.FollowUpCall}
-		mustDo(db.CreateFollowUp(ctx, agent, fu))
+		mustDo(t, db.CreateFollowUp(ctx, agent, fu))
 		zeds = append(zeds, fu.ID)
 	}
-	mustDo(db.CreateFollowUp(ctx, owner, &rapport.FollowUp{PersonID: yuri.ID, UserID: f.agent.ID, DueOn: today, DueTime: "23:00",
+	mustDo(t, db.CreateFollowUp(ctx, owner, &rapport.FollowUp{PersonID: yuri.ID, UserID: f.agent.ID, DueOn: today, DueTime: "23:00",
 		Kind: rapport.FollowUpMeeting, Note: "Dinner"}))
 	clock.Advance(time.Minute)
 
 	show := func(d *store.DB) string {
 		t.Helper()
-		items, err := d.TodayList(ctx, agent, clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, it := range items {
-			p := it.Person
-			fmt.Fprintf(&b, "%s %s card promises %d facts %d; ", p.FirstName, p.LastName, len(it.Card.Promises), len(it.Card.Facts))
-		}
-		return b.String()
+		return must(todaySlips(d, agent, clock.Now()))
 	}
 	check := func(name string) {
 		t.Helper()
@@ -71,15 +56,15 @@ func TestTodayReuseKeepsOnlyCandidates(t *testing.T) {
 	// One more call promised today: Yuri's meeting is the 121st, past the
 	// read's bound. Zed touched: E1 is read reusing E0, whose people
 	// (Yuri) it copies.
-	mustDo(db.CreateFollowUp(ctx, agent, &rapport.FollowUp{PersonID: zed.ID, UserID: f.agent.ID, DueOn: today, Kind: rapport.FollowUpCall}))
+	mustDo(t, db.CreateFollowUp(ctx, agent, &rapport.FollowUp{PersonID: zed.ID, UserID: f.agent.ID, DueOn: today, Kind: rapport.FollowUpCall}))
 	check("Yuri pushed off")
 	// Yuri renamed by his owner: not a candidate of E1 (not a dep), not
 	// the agent's: E1 is kept, and moves past the commit.
 	p, err := db.Person(ctx, owner, yuri.ID)
-	mustDo(err)
+	mustDo(t, err)
 	p.FirstName, p.LastName = "Yves", "Renamed"
-	mustDo(db.UpdatePerson(ctx, owner, p))
-	mustDo(db.AddFact(ctx, owner, &rapport.Fact{PersonID: yuri.ID, Type: rapport.FactFamily, Text: "Two dogs"}))
+	mustDo(t, db.UpdatePerson(ctx, owner, p))
+	mustDo(t, db.AddFact(ctx, owner, &rapport.Fact{PersonID: yuri.ID, Type: rapport.FactFamily, Text: "Two dogs"}))
 	reads := db.TodayReads()
 	check("Yuri renamed")
 	if db.TodayReads() != reads {
@@ -87,7 +72,7 @@ func TestTodayReuseKeepsOnlyCandidates(t *testing.T) {
 	}
 	// One of Zed's done: Zed touched (not Yuri); E2 reuses E1, copying
 	// Yuri's stale whole row; Yuri is back.
-	mustDo(db.CloseFollowUp(ctx, agent, zeds[0], rapport.FollowUpDone))
+	mustDo(t, db.CloseFollowUp(ctx, agent, zeds[0], rapport.FollowUpDone))
 	check("Yuri back")
 }
 
@@ -107,22 +92,16 @@ func TestTodayReuseUnderConcurrentWrites(t *testing.T) {
 	}
 	clock.Advance(time.Minute)
 	show := func(d *store.DB) string {
-		items, err := d.TodayList(ctx, act, clock.Now())
+		s, err := todaySlips(d, act, clock.Now())
 		if err != nil {
 			t.Error(err)
-			return ""
 		}
-		var b strings.Builder
-		for _, it := range items {
-			fmt.Fprintf(&b, "%s %s %v %d %v; ", it.Person.FirstName, it.Person.LastName, it.Person.Tags, len(it.Card.Facts), it.Reasons)
-		}
-		return b.String()
+		return s
 	}
 	stop := make(chan struct{})
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for range 3 {
-		go func() {
-			defer func() { done <- struct{}{} }()
+		wg.Go(func() {
 			for {
 				select {
 				case <-stop:
@@ -131,8 +110,13 @@ func TestTodayReuseUnderConcurrentWrites(t *testing.T) {
 				}
 				show(db)
 			}
-		}()
+		})
 	}
+	// The loaders end before the test does, however it ends.
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
 	for i := range 150 {
 		id := ids[i%len(ids)]
 		switch i % 3 {
@@ -155,10 +139,6 @@ func TestTodayReuseUnderConcurrentWrites(t *testing.T) {
 		if got, want := show(db), show(fresh); got != want {
 			t.Fatalf("after write %d Today shows\n%s\nwant\n%s", i, got, want)
 		}
-	}
-	close(stop)
-	for range 3 {
-		<-done
 	}
 	t.Logf("reads %d reuses %d", db.TodayReads(), db.TodayReuses())
 }

@@ -12,6 +12,30 @@ import (
 	"github.com/rapport-crm/rapport/internal/store/storetest"
 )
 
+// todaySlips is what act sees on Today through d, written out to compare:
+// each slip's reasons and referrer, the person read whole (phones, tags,
+// stage) and their context card.
+func todaySlips(d *store.DB, act rapport.Actor, now time.Time) (string, error) {
+	items, err := d.TodayList(ctx, act, now)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, it := range items {
+		p := it.Person
+		fmt.Fprintf(&b, "%s %s %q %v phones %v tags %v stage %v card %+v last %+v promises %+v; ", p.FirstName, p.LastName, it.Referrer, it.Reasons,
+			p.Phones, p.Tags, p.StageID, it.Card.Facts, it.Card.LastConversation, it.Card.Promises)
+	}
+	return b.String(), nil
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A user's kept Today outlives what other users write (SQLite): a commit
 // of this process that touches none of the people it shows, none of the
 // user's follow-ups, no one who is now the user's (or referred by someone
@@ -36,21 +60,9 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 	hana := f.person(t, rapport.Person{FirstName: "Hana", Kind: rapport.KindSphere})
 	clock.Advance(time.Minute)
 
-	// What the agent sees: each slip's reasons, the person read whole and
-	// their context card.
 	show := func(d *store.DB) string {
 		t.Helper()
-		items, err := d.TodayList(ctx, agent, clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, it := range items {
-			p := it.Person
-			fmt.Fprintf(&b, "%s %s %q %v phones %v tags %v stage %v card %+v last %+v promises %+v; ", p.FirstName, p.LastName, it.Referrer, it.Reasons,
-				p.Phones, p.Tags, p.StageID, it.Card.Facts, it.Card.LastConversation, it.Card.Promises)
-		}
-		return b.String()
+		return must(todaySlips(d, agent, clock.Now()))
 	}
 	step := func(name string, kept bool, write func()) {
 		t.Helper()
@@ -65,40 +77,34 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 			t.Errorf("%s: kept %v, want %v (foreign %d)", name, read == 0, kept, db.TodayForeign())
 		}
 	}
-	mustDo := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	step("nothing written", true, func() {})
 	step("a sign-in", true, func() {
-		mustDo(db.CreateSession(ctx, &store.Session{ID: "s1", OrgID: f.org.ID, UserID: f.owner.ID, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}))
+		mustDo(t, db.CreateSession(ctx, &store.Session{ID: "s1", OrgID: f.org.ID, UserID: f.owner.ID, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}))
 	})
 	step("a lead of the owner's", true, func() { f.person(t, rapport.Person{FirstName: "Dora", OwnerID: f.owner.ID}) })
 	step("a call to the owner's lead", true, func() {
-		mustDo(db.AddFact(ctx, owner, &rapport.Fact{PersonID: olga.ID, Type: rapport.FactFamily, Text: "Two dogs"}))
+		mustDo(t, db.AddFact(ctx, owner, &rapport.Fact{PersonID: olga.ID, Type: rapport.FactFamily, Text: "Two dogs"}))
 	})
 	step("another organisation's lead", true, func() { other.person(t, rapport.Person{FirstName: "Omar"}) })
 	step("a fact about someone on the agent's Today", false, func() {
-		mustDo(db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactFamily, Text: "Twins due in May"}))
+		mustDo(t, db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactFamily, Text: "Twins due in May"}))
 	})
 	step("a follow-up for the agent about the owner's lead", false, func() {
-		mustDo(db.CreateFollowUp(ctx, owner, &rapport.FollowUp{PersonID: olga.ID, UserID: f.agent.ID, DueOn: rapport.DayOf(clock.Now(), chicago), Note: "Call Olga back"}))
+		mustDo(t, db.CreateFollowUp(ctx, owner, &rapport.FollowUp{PersonID: olga.ID, UserID: f.agent.ID, DueOn: rapport.DayOf(clock.Now(), chicago), Note: "Call Olga back"}))
 	})
 	step("the owner's referrer of someone on Today renamed", false, func() {
 		r, err := db.Person(ctx, owner, rita.ID)
-		mustDo(err)
+		mustDo(t, err)
 		r.FirstName = "Rosa"
-		mustDo(db.UpdatePerson(ctx, owner, r))
+		mustDo(t, db.UpdatePerson(ctx, owner, r))
 	})
 	step("a birthday today for the agent's", false, func() {
 		g, err := db.Person(ctx, agent, hana.ID)
-		mustDo(err)
+		mustDo(t, err)
 		today := clock.Now().In(chicago)
 		g.Birthday = rapport.Anniversary{Month: today.Month(), Day: today.Day()}
-		mustDo(db.UpdatePerson(ctx, agent, g))
+		mustDo(t, db.UpdatePerson(ctx, agent, g))
 	})
 	step("the owner's new client, referred by the agent's", false, func() {
 		f.person(t, rapport.Person{FirstName: "Eli", Kind: rapport.KindClient, ReferredByID: hana.ID, OwnerID: f.owner.ID})
@@ -106,25 +112,25 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 	step("a lead of the owner's given to the agent", false, func() {
 		p := f.person(t, rapport.Person{FirstName: "Eve", OwnerID: f.owner.ID})
 		show(db)
-		mustDo(db.UpdatePerson(ctx, owner, &rapport.Person{ID: p.ID, FirstName: "Eve", Kind: rapport.KindLead, OwnerID: f.agent.ID, Version: p.Version}))
+		mustDo(t, db.UpdatePerson(ctx, owner, &rapport.Person{ID: p.ID, FirstName: "Eve", Kind: rapport.KindLead, OwnerID: f.agent.ID, Version: p.Version}))
 	})
 	step("a company, which anyone's Today may name", false, func() {
-		mustDo(db.CreateCompany(ctx, owner, &rapport.Company{Kind: rapport.CompanyBrokerage, Name: "Acme Realty"}))
+		mustDo(t, db.CreateCompany(ctx, owner, &rapport.Company{Kind: rapport.CompanyBrokerage, Name: "Acme Realty"}))
 	})
 	step("a write by another process", false, func() {
 		h := storetest.Reopen(t, db, clock.Now)
-		mustDo(h.CreatePerson(ctx, owner, &rapport.Person{FirstName: "Finn", Kind: rapport.KindLead, OwnerID: f.owner.ID}))
+		mustDo(t, h.CreatePerson(ctx, owner, &rapport.Person{FirstName: "Finn", Kind: rapport.KindLead, OwnerID: f.owner.ID}))
 	})
 	step("and one more of the owner's after it", true, func() { f.person(t, rapport.Person{FirstName: "Gus", OwnerID: f.owner.ID}) })
 	step("an import of leads for the agent (the rows unheard of one by one)", false, func() {
 		s, err := db.BeginImport(ctx, owner, store.ImportOptions{OwnerID: f.agent.ID, Expected: 2})
-		mustDo(err)
+		mustDo(t, err)
 		s.Add(importRows(900, 2))
 		_, err = s.Finish()
-		mustDo(err)
+		mustDo(t, err)
 	})
 	step("the rows heard again after it", false, func() {
-		mustDo(db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactPassion, Text: "Sailing"}))
+		mustDo(t, db.AddFact(ctx, agent, &rapport.Fact{PersonID: ben.ID, Type: rapport.FactPassion, Text: "Sailing"}))
 	})
 	step("and others' still left alone", true, func() { f.person(t, rapport.Person{FirstName: "Hal", OwnerID: f.owner.ID}) })
 	// A Today stale only because of people written is read again reusing
@@ -132,9 +138,9 @@ func TestTodayKeptAcrossOthersWrites(t *testing.T) {
 	step("a call to someone on the list", false, func() { f.log(t, ben.ID, store.LogInput{Conversation: call(rapport.OutcomeNoAnswer)}) })
 	step("the list's person renamed", false, func() {
 		p, err := db.Person(ctx, agent, ben.ID)
-		mustDo(err)
+		mustDo(t, err)
 		p.LastName, p.Tags = "Brown", []string{"boat"}
-		mustDo(db.UpdatePerson(ctx, agent, p))
+		mustDo(t, db.UpdatePerson(ctx, agent, p))
 	})
 	if n := db.TodayReuses(); n < 6 {
 		t.Errorf("%d Todays were read again reusing a kept one's rows, want the steps that wrote people (6 or more)", n)

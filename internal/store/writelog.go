@@ -50,11 +50,12 @@ type writeLog struct {
 	// What the Today cache knows of other processes' commits (see
 	// todayCache.explain): foreign counts those seen, explained is the
 	// watch's data version when it was last counted, and writerConn,
-	// writerVersion are the writer connection and its own data version
-	// then (it changes only when another connection commits).
+	// writerVersion are the writer connection (its number among those
+	// hooked) and its own data version then (which changes only when
+	// another connection commits).
 	foreign       uint64
 	explained     dataVersion
-	writerConn    any
+	writerConn    int64
 	writerVersion int64
 
 	// hooked counts the writer connections given the hooks (tests).
@@ -380,10 +381,11 @@ func (l *writeLog) since(seq uint64) (recs []writeRecord, foreign uint64, explai
 }
 
 // explainedBy records what todayCache.explain found: the watch's version
-// w, read before the writer's own version v on connection conn. A
+// w, read before the writer's own version v on connection conn (its
+// number among those hooked). A
 // different connection, or a version that moved, means another process
 // committed since the last time.
-func (l *writeLog) explainedBy(w dataVersion, conn any, v int64) {
+func (l *writeLog) explainedBy(w dataVersion, conn, v int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if conn != l.writerConn || v != l.writerVersion {
