@@ -109,6 +109,9 @@ func (db *DB) FollowUps(ctx context.Context, act rapport.Actor, f FollowUpFilter
 	return fus, err
 }
 
+// followUpsLimit is a page of follow-ups when the filter names no limit.
+const followUpsLimit = 200
+
 // FollowUpsPage is FollowUps a page at a time: open ones soonest due first,
 // closed ones latest first, with the cursor of the next page.
 func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFilter) ([]rapport.FollowUp, string, error) {
@@ -143,7 +146,7 @@ func (db *DB) FollowUpsPage(ctx context.Context, act rapport.Actor, f FollowUpFi
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = 200
+		limit = followUpsLimit
 	}
 	if f.Cursor != "" {
 		due, id, ok := strings.Cut(f.Cursor, ".")

@@ -117,7 +117,7 @@ func TestSharedPhoneIsAHousehold(t *testing.T) {
 			if !slices.ContainsFunc(notes, func(n store.RowNote) bool { return n.Line == 7 && strings.Contains(n.Note, "Somebody") }) {
 				t.Errorf("notes = %+v", notes)
 			}
-			sharers, err := f.db.PhoneSharers(ctx, rapport.Actor{Org: f.org.ID}, m.ID)
+			sharers, err := f.db.PhoneSharers(ctx, rapport.Actor{Org: f.org.ID}, m)
 			if err != nil {
 				t.Fatal(err)
 			}

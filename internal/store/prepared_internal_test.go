@@ -155,16 +155,18 @@ func TestBoundReads(t *testing.T) {
 		t.Errorf("the texts changed with the size of Today:\n%q\n%q", first, again)
 	}
 	// The person page's reads, and Today's others, are bound too.
-	p := &rapport.Person{FirstName: "Maria", Kind: rapport.KindSphere, OwnerID: agent.ID}
+	p := &rapport.Person{FirstName: "Maria", Kind: rapport.KindSphere, OwnerID: agent.ID,
+		Phones: []rapport.Phone{{Number: "+13125550142", Label: "mobile"}, {Number: "+13125550143", Label: "home"}}}
 	if err := db.CreatePerson(ctx, act, p); err != nil {
 		t.Fatal(err)
 	}
 	for _, read := range []func() error{
 		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
+		func() error { _, err := db.Story(ctx, act, p); return err },
 		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
 		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
 		func() error { _, err := db.Records(ctx, act, p.ID); return err },
-		func() error { _, err := db.PhoneSharers(ctx, act, p.ID); return err },
+		func() error { _, err := db.PhoneSharers(ctx, act, p); return err },
 		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
 		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
 		func() error { _, err := db.Pond(ctx, act, 20); return err },

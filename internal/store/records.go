@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -81,10 +82,21 @@ type PhoneSharer struct {
 }
 
 // PhoneSharers returns the active people who share a personal number
-// (not an office's or a fax) with the person; with visibleTo set, only
-// those that user owns.
-func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, personID int64) ([]PhoneSharer, error) {
+// (not an office's or a fax) with p, a person as Person read them (their
+// phones on them); with act.Only set, only those that user owns.
+func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, p *rapport.Person) ([]PhoneSharer, error) {
 	orgID, visibleTo := act.Org, act.Only
+	// The person's own numbers are on p as Person read them: only the
+	// others who have one are read.
+	var numbers []any
+	for _, ph := range p.Phones {
+		if !slices.Contains(sharedLabels, ph.Label) && !slices.Contains(numbers, any(ph.Number)) {
+			numbers = append(numbers, ph.Number)
+		}
+	}
+	if len(numbers) == 0 {
+		return nil, nil
+	}
 	var rows []struct {
 		ID        int64  `bun:"id"`
 		FirstName string `bun:"first_name"`
@@ -92,12 +104,15 @@ func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, personID int6
 		Number    string `bun:"number"`
 	}
 	b := &bound{}
-	q := db.ro.NewSelect().TableExpr("phones AS mine").
-		Join("JOIN phones AS theirs ON theirs.org_id = mine.org_id AND theirs.number = mine.number AND theirs.person_id <> mine.person_id").
+	in := make([]bun.Safe, len(numbers))
+	for i, n := range numbers {
+		in[i] = b.v(n)
+	}
+	q := db.ro.NewSelect().TableExpr("phones AS theirs").
 		Join("JOIN people AS p ON p.org_id = theirs.org_id AND p.id = theirs.person_id").
 		ColumnExpr("DISTINCT p.id, p.first_name, p.last_name, theirs.number").
-		Where("mine.org_id = ? AND mine.person_id = ?", b.v(orgID), b.v(personID)).
-		Where("mine.label NOT IN (?) AND theirs.label NOT IN (?)", bun.List(sharedLabels), bun.List(sharedLabels)).
+		Where("theirs.org_id = ? AND theirs.number IN (?) AND theirs.person_id <> ?", b.v(orgID), bun.List(in), b.v(p.ID)).
+		Where("theirs.label NOT IN (?)", bun.List(sharedLabels)).
 		Where("p.archived_at IS NULL").OrderExpr("p.id").Limit(20)
 	if visibleTo != 0 {
 		q.Where("p.owner_id = ?", b.v(visibleTo))

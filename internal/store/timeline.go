@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,31 +50,87 @@ const timelineLimit = 300
 // Timeline returns a person's conversations, facts, follow-ups and stage
 // changes as one story, newest first.
 func (db *DB) Timeline(ctx context.Context, act rapport.Actor, personID int64) ([]TimelineItem, error) {
-	orgID := act.Org
 	if err := db.CheckVisible(ctx, act, personID); err != nil {
 		return nil, err
 	}
+	var facts []rapport.Fact
+	if err := db.readTimeline(ctx, act.Org, personID, &facts, "learned_at DESC, id DESC"); err != nil {
+		return nil, err
+	}
+	var fus []rapport.FollowUp
+	if err := db.readTimeline(ctx, act.Org, personID, &fus, "created_at DESC, id DESC"); err != nil {
+		return nil, err
+	}
+	return db.timeline(ctx, act.Org, personID, facts, fus)
+}
+
+// Story is what a person's page shows of their history.
+type Story struct {
+	// Facts are every fact learned, newest first.
+	Facts []rapport.Fact
+	// FollowUps are the open follow-ups, soonest due first (as FollowUps
+	// lists them for the person).
+	FollowUps []rapport.FollowUp
+	Timeline  []TimelineItem
+}
+
+// Story returns the facts, open follow-ups and timeline of p, a person as
+// Person read them, reading the facts and the follow-ups once for all
+// three (the page read the same rows twice, and p's name a third time).
+func (db *DB) Story(ctx context.Context, act rapport.Actor, p *rapport.Person) (*Story, error) {
+	personID := p.ID
+	facts, err := db.Facts(ctx, act, personID) // checks the person is visible
+	if err != nil {
+		return nil, err
+	}
+	var fus []rapport.FollowUp
+	if err := db.readTimeline(ctx, act.Org, personID, &fus, "created_at DESC, id DESC"); err != nil {
+		return nil, err
+	}
+	st := &Story{Facts: facts}
+	if len(fus) < timelineLimit {
+		// Every follow-up of the person was read: the open ones are among
+		// them, in FollowUps's order and bound.
+		for _, f := range fus {
+			if f.Status == rapport.FollowUpOpen {
+				f.Person = &rapport.PersonRef{ID: personID, Name: p.Name()}
+				st.FollowUps = append(st.FollowUps, f)
+			}
+		}
+		slices.SortFunc(st.FollowUps, func(a, b rapport.FollowUp) int {
+			return cmp.Or(cmp.Compare(a.DueOn, b.DueOn), cmp.Compare(a.ID, b.ID))
+		})
+		st.FollowUps = st.FollowUps[:min(len(st.FollowUps), followUpsLimit)]
+	} else if st.FollowUps, err = db.FollowUps(ctx, act, FollowUpFilter{PersonID: personID}); err != nil {
+		return nil, err
+	}
+	// The timeline's facts are the newest of them, as its own read would
+	// have bounded them.
+	if st.Timeline, err = db.timeline(ctx, act.Org, personID, facts[:min(len(facts), timelineLimit)], fus); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// readTimeline reads a source of a person's timeline, newest first,
+// bounded.
+func (db *DB) readTimeline(ctx context.Context, orgID, personID int64, dest any, order string) error {
+	b := &bound{}
+	q := db.ro.NewSelect().Model(dest).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr(order).Limit(timelineLimit)
+	return db.readBound(ctx, dest, q.String(), b)
+}
+
+// timeline makes the story of a visible person from their facts and
+// follow-ups (read as readTimeline reads them) and the other sources.
+func (db *DB) timeline(ctx context.Context, orgID, personID int64, facts []rapport.Fact, fus []rapport.FollowUp) ([]TimelineItem, error) {
 	team, err := db.Roster(ctx, rapport.Actor{Org: orgID})
 	if err != nil {
 		return nil, err
 	}
 	userName := team.Names
-	// Each source by the person, newest first, bounded.
-	read := func(dest any, order string) error {
-		b := &bound{}
-		q := db.ro.NewSelect().Model(dest).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr(order).Limit(timelineLimit)
-		return db.readBound(ctx, dest, q.String(), b)
-	}
+	read := func(dest any, order string) error { return db.readTimeline(ctx, orgID, personID, dest, order) }
 	var convs []rapport.Conversation
 	if err := read(&convs, "occurred_at DESC, id DESC"); err != nil {
-		return nil, err
-	}
-	var facts []rapport.Fact
-	if err := read(&facts, "learned_at DESC, id DESC"); err != nil {
-		return nil, err
-	}
-	var fus []rapport.FollowUp
-	if err := read(&fus, "created_at DESC, id DESC"); err != nil {
 		return nil, err
 	}
 	var changes []rapport.StageChange

@@ -493,23 +493,16 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 	if err != nil {
 		return err
 	}
-	facts, err := s.db.Facts(ctx, a.actor, p.ID)
+	story, err := s.db.Story(ctx, a.actor, p)
 	if err != nil {
 		return err
 	}
-	fus, err := s.db.FollowUps(ctx, a.actor, store.FollowUpFilter{PersonID: p.ID})
-	if err != nil {
-		return err
-	}
-	tl, err := s.db.Timeline(ctx, a.actor, p.ID)
-	if err != nil {
-		return err
-	}
+	facts := story.Facts
 	refs, err := s.db.Referred(ctx, a.actor, p.ID, 100)
 	if err != nil {
 		return err
 	}
-	sharers, err := s.db.PhoneSharers(ctx, a.actor, p.ID)
+	sharers, err := s.db.PhoneSharers(ctx, a.actor, p)
 	if err != nil {
 		return err
 	}
@@ -539,8 +532,8 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, a *account
 		return err
 	}
 	s.render(w, r, status, "person", &personPage{Base: s.withFlash(w, r, a, p.Name(), "people"), lookups: l, Person: p,
-		Facts: rapport.GroupFacts(facts), Questions: pb.Essentials(p.Kind, facts), FollowUps: fus,
-		Timeline: tl, Referrals: refs, Sharers: sharers, Records: records, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm})
+		Facts: rapport.GroupFacts(facts), Questions: pb.Essentials(p.Kind, facts), FollowUps: story.FollowUps,
+		Timeline: story.Timeline, Referrals: refs, Sharers: sharers, Records: records, Production: hist, Chart: productionChart(hist), Trend: trend, FactForm: factForm, FollowUpForm: followUpForm})
 	return nil
 }
 
