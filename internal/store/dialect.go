@@ -138,16 +138,15 @@ func (db *DB) storageFault(err error) string {
 	return sqliteStorageFault(err)
 }
 
-// searchIDs returns up to max+1 ids of the organisation's people matching
-// the search.
-func (db *DB) searchIDs(ctx context.Context, orgID int64, q searchQuery, max int) ([]int64, error) {
+// matchIDs returns up to max+1 ids of the organisation's people matching
+// a search that searchHits does not read: an email address, or on SQLite
+// a word longer than the index keeps (PostgreSQL's searches are all
+// searchHits's).
+func (db *DB) matchIDs(ctx context.Context, orgID int64, q searchQuery, max int) ([]int64, error) {
 	if q.email != "" {
 		return db.emailIDs(ctx, orgID, q.email, math.MaxInt64, max+1)
 	}
-	if db.dialect == Postgres {
-		return pgSearchIDs(ctx, db.ro, orgID, q.tokens, max)
-	}
-	return sqliteSearchIDs(ctx, db.ro, orgID, q.tokens, max)
+	return db.sqliteSearch(ctx, orgID, q.tokens, "", 0, max+1)
 }
 
 // searchNewest returns up to n ids of matching people with ids below
@@ -159,7 +158,7 @@ func (db *DB) searchNewest(ctx context.Context, orgID int64, q searchQuery, befo
 	if db.dialect == Postgres {
 		return pgSearchNewest(ctx, db.ro, orgID, q.tokens, before, n)
 	}
-	return sqliteSearchNewest(ctx, db.ro, orgID, q.tokens, before, n)
+	return db.sqliteSearchNewest(ctx, orgID, q.tokens, before, n)
 }
 
 // emailIDs returns up to n ids of people with the email address and ids

@@ -59,15 +59,6 @@ func tsQuery(tokens []string) string {
 	return strings.Join(parts, " & ")
 }
 
-// pgSearchIDs returns up to max+1 ids of the organisation's people
-// matching the tokens.
-func pgSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
-	var ids []int64
-	err := db.NewRaw("SELECT id FROM people WHERE org_id = ? AND search_tsv @@ to_tsquery('simple', ?) LIMIT ?",
-		orgID, tsQuery(tokens), max+1).Scan(ctx, &ids)
-	return ids, err
-}
-
 // pgSearchNewest returns up to n ids of matching people below before,
 // newest first.
 func pgSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []string, before int64, n int) ([]int64, error) {

@@ -261,20 +261,14 @@ func hasWordsStarting(doc string, tokens []string) bool {
 	return true
 }
 
-// sqliteSearchIDs returns up to max+1 ids of the organisation's people
-// matching the tokens.
-func sqliteSearchIDs(ctx context.Context, db *bun.DB, orgID int64, tokens []string, max int) ([]int64, error) {
-	return sqliteSearch(ctx, db, orgID, tokens, "", 0, max+1)
-}
-
 // sqliteSearchNewest returns up to n ids of matching people below before,
 // newest first, straight from the index's rowid order.
-func sqliteSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
-	return sqliteSearch(ctx, db, orgID, tokens, "DESC", before, n)
+func (db *DB) sqliteSearchNewest(ctx context.Context, orgID int64, tokens []string, before int64, n int) ([]int64, error) {
+	return db.sqliteSearch(ctx, orgID, tokens, "DESC", before, n)
 }
 
 // sqliteSearch reads up to n matching ids in rowid order (desc: below
-// before, highest first).
+// before, highest first). Its statements are of four texts, prepared once.
 //
 // The index is shared by every organisation in the file; each match is
 // joined to its person to keep the organisation's own. (Asking the index
@@ -283,22 +277,35 @@ func sqliteSearchNewest(ctx context.Context, db *bun.DB, orgID int64, tokens []s
 // search.) Matches of a cut token are checked against the people's search
 // documents, reading the index on in chunks until n pass or the matches
 // run out.
-func sqliteSearch(ctx context.Context, db *bun.DB, orgID int64, tokens []string, desc string, before int64, n int) ([]int64, error) {
+func (db *DB) sqliteSearch(ctx context.Context, orgID int64, tokens []string, desc string, before int64, n int) ([]int64, error) {
 	fq, long := ftsQuery(tokens)
-	bound, cmp := int64(0), ">"
+	cmp := ">"
 	if desc != "" {
-		bound, cmp = before, "<"
+		cmp = "<"
+	} else {
+		before = 0
 	}
-	const from = " FROM people_fts f JOIN people p ON p.id = f.rowid WHERE people_fts MATCH ? AND p.org_id = ? AND f.rowid "
-	var ids []int64
+	const from = " FROM people_fts f JOIN people p ON p.id = f.rowid WHERE people_fts MATCH ?1 AND p.org_id = ?2 AND f.rowid "
+	ids := make([]int64, 0, min(n, 64))
 	if len(long) == 0 {
-		err := db.NewRaw("SELECT f.rowid"+from+cmp+" ? ORDER BY f.rowid "+desc+" LIMIT ?", fq, orgID, bound, n).Scan(ctx, &ids)
-		return ids, err
+		rows, err := db.queryBound(ctx, "SELECT f.rowid"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4", &bound{args: []any{fq, orgID, before, n}})
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Close()
 	}
 	chunk := max(n, 200)
 	for {
-		rows, err := db.QueryContext(ctx, "SELECT f.rowid, p.search_doc"+from+cmp+" ? ORDER BY f.rowid "+desc+" LIMIT ?",
-			fq, orgID, bound, chunk)
+		rows, err := db.queryBound(ctx, "SELECT f.rowid, p.search_doc"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4",
+			&bound{args: []any{fq, orgID, before, chunk}})
 		if err != nil {
 			return nil, err
 		}
@@ -311,7 +318,7 @@ func sqliteSearch(ctx context.Context, db *bun.DB, orgID int64, tokens []string,
 				return nil, err
 			}
 			read++
-			bound = id
+			before = id
 			if len(ids) < n && hasWordsStarting(doc, long) {
 				ids = append(ids, id)
 			}

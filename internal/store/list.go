@@ -114,7 +114,22 @@ func (db *DB) ListPeople(ctx context.Context, act rapport.Actor, f PeopleFilter)
 		if cur.byID {
 			return db.listNewest(ctx, act, f, search, cur.id, limit)
 		}
-		found, err := db.searchIDs(ctx, orgID, search, maxNarrow)
+		// The matches counted; when few, what ranking needs of those the
+		// filters pass.
+		hits, n, ok, err := db.searchHits(ctx, act, f, search, maxNarrow)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if n > maxNarrow {
+				if cur.set {
+					return nil, invalidField("cursor", "This page link has expired; start from the first page.")
+				}
+				return db.listNewest(ctx, act, f, search, math.MaxInt64, limit)
+			}
+			return db.rankedPage(ctx, act, f, search, hits, cur, limit)
+		}
+		found, err := db.matchIDs(ctx, orgID, search, maxNarrow)
 		if err != nil {
 			return nil, err
 		}
@@ -208,41 +223,78 @@ func (f PeopleFilter) columns(q *bun.SelectQuery) *bun.SelectQuery {
 
 // filtered adds the filters other than the search to a query on people.
 func (db *DB) filtered(q *bun.SelectQuery, act rapport.Actor, f PeopleFilter) *bun.SelectQuery {
-	orgID := act.Org
-	q.Where("person.org_id = ?", orgID)
+	return db.filteredBy(q, act, f, nil)
+}
+
+// filteredBy is filtered with the values as b's placeholders (b nil:
+// written into the text).
+func (db *DB) filteredBy(q *bun.SelectQuery, act rapport.Actor, f PeopleFilter, b *bound) *bun.SelectQuery {
+	db.filters(act, f, b, func(cond string, args ...any) { q.Where(cond, args...) })
+	return q
+}
+
+// filterExpr is the filters as one condition, their values b's
+// placeholders: whether a person read for something else passes them.
+func (db *DB) filterExpr(act rapport.Actor, f PeopleFilter, b *bound) string {
+	var conds []string
+	db.filters(act, f, b, func(cond string, args ...any) {
+		parts := strings.Split(cond, "?")
+		var c strings.Builder
+		c.WriteByte('(')
+		for i, part := range parts {
+			c.WriteString(part)
+			if i < len(args) {
+				c.WriteString(string(args[i].(bun.Safe)))
+			}
+		}
+		c.WriteByte(')')
+		conds = append(conds, c.String())
+	})
+	return strings.Join(conds, " AND ")
+}
+
+// filters hands each condition of the filters to where, with its values
+// (b nil: the values themselves, for bun to write into the text).
+func (db *DB) filters(act rapport.Actor, f PeopleFilter, b *bound, where func(cond string, args ...any)) {
+	v := func(x any) any {
+		if b == nil {
+			return x
+		}
+		return b.v(x)
+	}
+	where("person.org_id = ?", v(act.Org))
 	if f.Archived {
-		q.Where("person.archived_at IS NOT NULL")
+		where("person.archived_at IS NOT NULL")
 	} else {
-		q.Where("person.archived_at IS NULL")
+		where("person.archived_at IS NULL")
 	}
 	if f.Kind != "" {
-		q.Where("person.kind = ?", f.Kind)
+		where("person.kind = ?", v(f.Kind))
 	}
 	if f.StageID != 0 {
-		q.Where("person.stage_id = ?", f.StageID)
+		where("person.stage_id = ?", v(f.StageID))
 	}
 	if f.OwnerID != 0 {
-		q.Where("person.owner_id = ?", f.OwnerID)
+		where("person.owner_id = ?", v(f.OwnerID))
 	}
 	if act.Only != 0 {
-		q.Where("person.owner_id = ?", act.Only)
+		where("person.owner_id = ?", v(act.Only))
 	}
 	if f.ReferredByID != 0 {
-		q.Where("person.referred_by_id = ?", f.ReferredByID)
+		where("person.referred_by_id = ?", v(f.ReferredByID))
 	}
 	if f.Unknown != "" {
-		q.Where("NOT EXISTS (SELECT 1 FROM facts fa WHERE fa.org_id = person.org_id AND fa.person_id = person.id AND fa.type = ?)", f.Unknown)
+		where("NOT EXISTS (SELECT 1 FROM facts fa WHERE fa.org_id = person.org_id AND fa.person_id = person.id AND fa.type = ?)", v(f.Unknown))
 	}
 	if f.MinUnits > 0 {
-		q.Where("person.units_12m >= ?", f.MinUnits)
+		where("person.units_12m >= ?", v(f.MinUnits))
 	}
 	if f.QuietDays > 0 {
-		q.Where("(person.last_live_at IS NULL OR person.last_live_at < ?)", db.now().UTC().AddDate(0, 0, -f.QuietDays))
+		where("(person.last_live_at IS NULL OR person.last_live_at < ?)", v(db.now().UTC().AddDate(0, 0, -f.QuietDays)))
 	}
 	if tag := normTag(f.Tag); tag != "" {
-		q.Where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND lower(t.tag) = lower(?))", tag)
+		where("EXISTS (SELECT 1 FROM person_tags t WHERE t.org_id = person.org_id AND t.person_id = person.id AND lower(t.tag) = lower(?))", v(tag))
 	}
-	return q
 }
 
 // normTag folds a tag filter's spaces. Tags are matched without regard to

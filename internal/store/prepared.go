@@ -164,11 +164,21 @@ func (b *bound) limit(text string, n int) string {
 // readBound runs text (written with b's placeholders) on the read pool
 // and scans its rows into dest, as readAll does.
 func (db *DB) readBound(ctx context.Context, dest any, text string, b *bound) error {
+	rows, err := db.queryBound(ctx, text, b)
+	if err != nil {
+		return err
+	}
+	return db.ro.ScanRows(ctx, rows, dest)
+}
+
+// queryBound runs text (written with b's placeholders) on the read pool,
+// for a caller that scans the rows itself.
+func (db *DB) queryBound(ctx context.Context, text string, b *bound) (*sql.Rows, error) {
 	text = db.placeholders(text)
 	if db.sawBound != nil {
 		db.sawBound(text, b.args)
 	}
-	return db.readText(ctx, db.ro, dest, text, b.args)
+	return db.queryText(ctx, db.ro, text, b.args)
 }
 
 // readOne runs h and scans its one row into dest (a model, as for bun's

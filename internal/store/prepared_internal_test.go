@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,7 +157,8 @@ func TestBoundReads(t *testing.T) {
 	}
 	// The person page's reads, and Today's others, are bound too.
 	p := &rapport.Person{FirstName: "Maria", Kind: rapport.KindSphere, OwnerID: agent.ID,
-		Phones: []rapport.Phone{{Number: "+13125550142", Label: "mobile"}, {Number: "+13125550143", Label: "home"}}}
+		Phones: []rapport.Phone{{Number: "+13125550142", Label: "mobile"}, {Number: "+13125550143", Label: "home"}},
+		Emails: []rapport.Email{{Address: "maria@example.com"}}}
 	if err := db.CreatePerson(ctx, act, p); err != nil {
 		t.Fatal(err)
 	}
@@ -170,9 +172,29 @@ func TestBoundReads(t *testing.T) {
 		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
 		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
 		func() error { _, err := db.Pond(ctx, act, 20); return err },
+		// A search's matches, every filter a value.
+		func() error {
+			_, err := db.ListPeople(ctx, act, PeopleFilter{Query: "mar", Kind: rapport.KindRecruit, OwnerID: agent.ID, StageID: 1,
+				ReferredByID: 1, Unknown: rapport.FactFamily, MinUnits: 1, QuietDays: 7, Tag: "vip"})
+			return err
+		},
+		// A word longer than the index keeps, and an email address.
+		func() error {
+			_, err := db.ListPeople(ctx, act, PeopleFilter{Query: "mariana", Kind: rapport.KindSphere})
+			return err
+		},
+		func() error {
+			_, err := db.ListPeople(ctx, act, PeopleFilter{Query: "maria@example.com", Kind: rapport.KindSphere})
+			return err
+		},
 	} {
 		if err := read(); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"person.sort_name FROM people_fts f CROSS JOIN people AS person NOT INDEXED", "person.sort_name FROM people AS person NOT INDEXED"} {
+		if !slices.ContainsFunc(reads, func(r read) bool { return strings.Contains(r.text, want) }) {
+			t.Errorf("no bound read has %q: the search's matches were not read bound", want)
 		}
 	}
 	// Every value has its place in the text and every place its value
@@ -196,8 +218,31 @@ func TestBoundReads(t *testing.T) {
 	scan := regexp.MustCompile(`^SCAN (\w+)`)
 	for _, r := range reads {
 		plan := explain(ctx, t, db, r.text, db.bindArgs(r.args))
+		// A subquery's rows, already bounded, are scanned as they come.
+		sub := map[string]bool{}
 		for _, step := range plan {
-			if m := scan.FindStringSubmatch(step); m != nil && m[1] != "json_each" && !strings.HasPrefix(m[1], "q") {
+			if name, ok := strings.CutPrefix(step, "CO-ROUTINE "); ok {
+				sub[name] = true
+			}
+		}
+		// A search's matches lead its plan, whatever the filters.
+		if strings.Contains(r.text, "people_fts MATCH") {
+			lead := ""
+			for _, step := range plan {
+				if !strings.HasPrefix(step, "CO-ROUTINE ") {
+					lead = step
+					break
+				}
+			}
+			if !strings.HasPrefix(lead, "SCAN f VIRTUAL TABLE INDEX ") {
+				t.Errorf("plan %q of a search is not led by its matches: %s", plan, r.text)
+			}
+		}
+		for _, step := range plan {
+			if strings.Contains(step, " VIRTUAL TABLE INDEX ") && strings.Contains(step, ":M") {
+				continue // the full-text index, by a MATCH
+			}
+			if m := scan.FindStringSubmatch(step); m != nil && m[1] != "json_each" && !strings.HasPrefix(m[1], "q") && !sub[m[1]] {
 				t.Errorf("plan %q scans %s: %s", plan, m[1], r.text)
 			}
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,28 +53,119 @@ func nameRank(tokens []string, first, last string) int {
 
 // rankedHit is what ranking a match needs.
 type rankedHit struct {
-	ID        int64  `bun:"id"`
-	FirstName string `bun:"first_name"`
-	LastName  string `bun:"last_name"`
-	SortName  string `bun:"sort_name"`
-	rank      int
+	ID                            int64
+	FirstName, LastName, SortName string
+	rank                          int
 }
 
-// listRanked is a page of a search's few matches (ids), best name match
-// first; the page counts them all. A page continues from an offset.
+// searchHits reads what ranking needs of the organisation's people who
+// match a search and pass the page's filters, when the matches are few.
+// First it counts the matches, up to most+1, inside the database (n: more
+// than most are too many to rank, and no hits are read); then it reads
+// the hits, the filters applied with the match, in one statement. (It
+// replaced reading every match's id, then every match's row by id, which
+// read each row twice and handed every id through the driver.) ok is
+// false where the index alone cannot decide a match, an email address or
+// on SQLite a word longer than the index keeps: matchIDs then finds the
+// matches and listRanked reads them.
+func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, most int) (hits []rankedHit, n int, ok bool, err error) {
+	if search.email != "" {
+		return nil, 0, false, nil
+	}
+	// from is where the matches are counted, rowFrom where their rows are
+	// read; match writes the match with b's placeholders.
+	from, rowFrom := " FROM people AS person", " FROM people AS person"
+	var match func(b *bound) string
+	if db.dialect == Postgres {
+		match = func(b *bound) string {
+			return "person.search_tsv @@ to_tsquery('simple', " + string(b.v(tsQuery(search.tokens))) + ")"
+		}
+	} else {
+		fq, long := ftsQuery(search.tokens)
+		if len(long) > 0 {
+			return nil, 0, false, nil
+		}
+		// The index's matches lead, whatever the filters: SQLite would
+		// otherwise walk a filter's index (every recruit of the
+		// organisation, say) and ask the index about each. The count reads
+		// the organisation's (org_id, id) index, the hits the row itself.
+		from = " FROM people_fts f CROSS JOIN people AS person ON person.id = f.rowid"
+		rowFrom = " FROM people_fts f CROSS JOIN people AS person NOT INDEXED ON person.id = f.rowid"
+		match = func(b *bound) string { return "people_fts MATCH " + string(b.v(fq)) }
+	}
+	b := &bound{}
+	rows, err := db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+match(b)+" AND person.org_id = "+string(b.v(act.Org))+
+		" LIMIT "+string(b.v(most+1))+") AS m", b)
+	if err != nil {
+		return nil, 0, true, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return nil, 0, true, err
+		}
+	}
+	if err := rows.Close(); err != nil || n == 0 || n > most {
+		return nil, n, true, err
+	}
+	b = &bound{}
+	rows, err = db.queryBound(ctx, "SELECT person.id, person.first_name, person.last_name, person.sort_name"+rowFrom+
+		" WHERE "+match(b)+" AND "+db.filterExpr(act, f, b), b)
+	if err != nil {
+		return nil, 0, true, err
+	}
+	hits, err = scanHits(rows, n)
+	return hits, n, true, err
+}
+
+// scanHits reads rows of a ranked search's hits (the ranking columns) and
+// closes them; n is about how many there are.
+func scanHits(rows *sql.Rows, n int) ([]rankedHit, error) {
+	defer rows.Close()
+	hits := make([]rankedHit, 0, n)
+	for rows.Next() {
+		var h rankedHit
+		if err := rows.Scan(&h.ID, &h.FirstName, &h.LastName, &h.SortName); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Close()
+}
+
+// listRanked is rankedPage for the few people (ids) a search found that
+// searchHits could not read (see matchIDs), read by id.
 func (db *DB) listRanked(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, ids []int64, cur cursor, limit int) (*PeoplePage, error) {
+	if len(ids) == 0 {
+		return db.rankedPage(ctx, act, f, search, nil, cur, limit)
+	}
+	// What ranking needs of those the filters pass: one statement text
+	// per set of filters, prepared once, its rows scanned by hand.
+	b := &bound{}
+	q := db.filteredBy(db.ro.NewSelect().Model((*rapport.Person)(nil)).ModelTableExpr(db.byIDTable()).
+		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name").
+		Where(anyID(db.ro, "person.id"), b.v(idList(ids))), act, f, b)
+	rows, err := db.queryBound(ctx, q.String(), b)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := scanHits(rows, len(ids))
+	if err != nil {
+		return nil, err
+	}
+	return db.rankedPage(ctx, act, f, search, hits, cur, limit)
+}
+
+// rankedPage is the page of a search's hits (those the filters pass, of
+// few matches), best name match first, counted; a page continues from an
+// offset.
+func (db *DB) rankedPage(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, hits []rankedHit, cur cursor, limit int) (*PeoplePage, error) {
 	if cur.set && !cur.ranked {
 		return nil, invalidField("cursor", "This page link has expired; start from the first page.")
 	}
 	page := &PeoplePage{Counted: true}
-	if len(ids) == 0 {
+	if len(hits) == 0 {
 		return page, nil
-	}
-	hits := make([]rankedHit, 0, len(ids))
-	q := db.whereAnyID(db.filtered(db.ro.NewSelect().Model((*rapport.Person)(nil)), act, f).ModelTableExpr(db.byIDTable()).
-		ColumnExpr("person.id, person.first_name, person.last_name, person.sort_name"), "person.id", ids)
-	if err := q.Scan(ctx, &hits); err != nil {
-		return nil, err
 	}
 	for i := range hits {
 		hits[i].rank = nameRank(search.tokens, hits[i].FirstName, hits[i].LastName)
