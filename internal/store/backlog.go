@@ -61,10 +61,21 @@ func (db *DB) SearchPending(ctx context.Context, act rapport.Actor) (int64, erro
 	if !db.searchBacklog() {
 		return 0, nil
 	}
+	// Asked on every search: bound, prepared once.
+	b := &bound{}
+	rows, err := db.queryBound(ctx, db.ro.NewSelect().Model((*backlogEntry)(nil)).ColumnExpr("COALESCE(SUM(to_id - from_id + 1), 0)").
+		Where("org_id = ?", b.v(orgID)).String(), b)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var n int64
-	err := db.ro.NewSelect().Model((*backlogEntry)(nil)).ColumnExpr("COALESCE(SUM(to_id - from_id + 1), 0)").
-		Where("org_id = ?", orgID).Scan(ctx, &n)
-	return n, err
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+	}
+	return n, rows.Close()
 }
 
 // RunIndexer indexes the search backlog until ctx ends, looking for new

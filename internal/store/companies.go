@@ -347,8 +347,10 @@ func (db *DB) Signals(ctx context.Context, act rapport.Actor, companyID int64, l
 func (db *DB) activeSignals(ctx context.Context, org *rapport.Org, now time.Time) (map[int64]*rapport.CandidateSignal, error) {
 	since := rapport.DayOf(now.Add(-rapport.SignalWindow), org.Location())
 	var ss []rapport.Signal
-	if err := db.ro.NewSelect().Model(&ss).Where("org_id = ? AND on_day > ? AND on_day <= ?", org.ID, since, rapport.DayOf(now, org.Location())).
-		OrderExpr("on_day DESC, id DESC").Limit(200).Scan(ctx); err != nil {
+	b := &bound{} // read on every Today: prepared once
+	q := db.ro.NewSelect().Model(&ss).Where("org_id = ? AND on_day > ? AND on_day <= ?", b.v(org.ID), b.v(since), b.v(rapport.DayOf(now, org.Location()))).
+		OrderExpr("on_day DESC, id DESC")
+	if err := db.readBound(ctx, &ss, b.limit(q.String(), 200), b); err != nil {
 		return nil, err
 	}
 	out := map[int64]*rapport.CandidateSignal{}

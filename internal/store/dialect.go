@@ -140,11 +140,14 @@ func (db *DB) storageFault(err error) string {
 
 // matchIDs returns up to max+1 ids of the organisation's people matching
 // a search that searchHits does not read: an email address, or on SQLite
-// a word longer than the index keeps (PostgreSQL's searches are all
-// searchHits's).
+// a word longer than the index keeps. (PostgreSQL's other searches are all
+// searchHits's; should one come here, it is answered all the same.)
 func (db *DB) matchIDs(ctx context.Context, orgID int64, q searchQuery, max int) ([]int64, error) {
-	if q.email != "" {
+	switch {
+	case q.email != "":
 		return db.emailIDs(ctx, orgID, q.email, math.MaxInt64, max+1)
+	case db.dialect == Postgres:
+		return pgSearchNewest(ctx, db.ro, orgID, q.tokens, math.MaxInt64, max+1)
 	}
 	return db.sqliteSearch(ctx, orgID, q.tokens, "", 0, max+1)
 }

@@ -239,6 +239,9 @@ func (db *DB) filterExpr(act rapport.Actor, f PeopleFilter, b *bound) string {
 	var conds []string
 	db.filters(act, f, b, func(cond string, args ...any) {
 		parts := strings.Split(cond, "?")
+		if len(parts) != len(args)+1 {
+			panic("store: a filter's condition has a ? that is not its value's: " + cond)
+		}
 		var c strings.Builder
 		c.WriteByte('(')
 		for i, part := range parts {

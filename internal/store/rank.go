@@ -110,10 +110,11 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 	}
 	b = &bound{}
 	rows, err = db.queryBound(ctx, "SELECT person.id, person.first_name, person.last_name, person.sort_name"+rowFrom+
-		" WHERE "+match(b)+" AND "+db.filterExpr(act, f, b), b)
+		" WHERE "+match(b)+" AND "+db.filterExpr(act, f, b)+" LIMIT "+string(b.v(most+1)), b)
 	if err != nil {
 		return nil, 0, true, err
 	}
+	// (Bounded as the count was: people added since may pass it.)
 	hits, err = scanHits(rows, n)
 	return hits, n, true, err
 }
