@@ -134,8 +134,12 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 	}
 	res := &LogResult{Conversation: c}
 	err := db.tx(ctx, func(tx bun.Tx) error {
+		// This transaction's reads are bound: the writer keeps their
+		// statements (writerstmts.go).
 		p := new(rapport.Person)
-		if err := db.forUpdate(tx.NewSelect().Model(p).ExcludeColumn("search_doc").Where("org_id = ? AND id = ?", orgID, c.PersonID)).Scan(ctx); err != nil {
+		b := &bound{}
+		if err := db.readOneBound(ctx, tx, p, db.forUpdate(tx.NewSelect().Model(p).ExcludeColumn("search_doc").
+			Where("org_id = ? AND id = ?", b.v(orgID), b.v(c.PersonID))).String(), b); err != nil {
 			return notFound(err, "person")
 		}
 		if p.DoNotCall && c.Channel == rapport.ChannelCall && c.Direction == rapport.DirectionOutbound {
@@ -189,8 +193,9 @@ func (db *DB) LogConversation(ctx context.Context, act rapport.Actor, in *LogInp
 		// Keep the promises this conversation fulfilled.
 		today := rapport.DayOf(c.OccurredAt, loc)
 		var open []rapport.FollowUp
-		if err := tx.NewSelect().Model(&open).Where("org_id = ? AND person_id = ? AND user_id = ? AND status = 'open' AND due_on <= ?",
-			orgID, p.ID, actorID, today).Scan(ctx); err != nil {
+		b = &bound{}
+		if err := db.readBoundOn(ctx, tx, &open, tx.NewSelect().Model(&open).Where("org_id = ? AND person_id = ? AND user_id = ? AND status = 'open' AND due_on <= ?",
+			b.v(orgID), b.v(p.ID), b.v(actorID), b.v(today)).String(), b); err != nil {
 			return err
 		}
 		for _, f := range open {

@@ -237,19 +237,23 @@ func (db *DB) indexSearch(ctx context.Context, tx bun.Tx, orgID, id int64, old, 
 	if db.dialect == Postgres || old == doc {
 		return nil
 	}
-	pending, err := tx.NewSelect().Table("search_backlog").Where("org_id = ? AND ? BETWEEN from_id AND to_id", orgID, id).Exists(ctx)
-	if err != nil || pending {
+	// With placeholders, on the transaction's own statement: prepared once
+	// (writerstmts.go).
+	var pending bool
+	if err := tx.Tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM search_backlog WHERE org_id = ? AND ? BETWEEN from_id AND to_id)",
+		orgID, id).Scan(&pending); err != nil || pending {
 		return err
 	}
 	if old != "" {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO people_fts (people_fts, rowid, search_doc) VALUES ('delete', ?, ?)", id, old); err != nil {
+		if _, err := tx.Tx.ExecContext(ctx, "INSERT INTO people_fts (people_fts, rowid, search_doc) VALUES ('delete', ?, ?)", id, old); err != nil {
 			return err
 		}
 	}
 	if doc != "" {
-		_, err = tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) VALUES (?, ?)", id, doc)
+		_, err := tx.Tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) VALUES (?, ?)", id, doc)
+		return err
 	}
-	return err
+	return nil
 }
 
 // indexSearchRange adds the search documents of the organisation's people

@@ -555,36 +555,55 @@ func (db *DB) personNames(ctx context.Context, orgID int64, ids []int64) (map[in
 // refreshSearch rebuilds a person's search document from everything we know
 // about them. It runs inside every write that changes what is searchable.
 func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int64) error {
+	// Every statement here is written with placeholders, so the writer's
+	// connection prepares each once (writerstmts.go).
 	p := new(rapport.Person)
-	if err := tx.NewSelect().Model(p).Where("org_id = ? AND id = ?", orgID, personID).Scan(ctx); err != nil {
+	if err := db.readOne(ctx, tx, p, readPerson, orgID, personID); err != nil {
 		return notFound(err, "person")
 	}
 	people := []rapport.Person{*p}
 	if err := db.loadDetails(ctx, tx, orgID, people); err != nil {
 		return err
 	}
-	var facts []string
-	if err := tx.NewSelect().Table("facts").Column("text").Where("org_id = ? AND person_id = ?", orgID, personID).
-		Order("id").Scan(ctx, &facts); err != nil {
+	facts, err := db.texts(ctx, tx, "SELECT text FROM facts WHERE org_id = ? AND person_id = ? ORDER BY id", orgID, personID)
+	if err != nil {
 		return err
 	}
-	var notes []string
-	if err := tx.NewSelect().Table("conversations").Column("notes").
-		Where("org_id = ? AND person_id = ? AND notes <> ''", orgID, personID).
-		OrderExpr("occurred_at DESC").Limit(100).Scan(ctx, &notes); err != nil {
+	notes, err := db.texts(ctx, tx, "SELECT notes FROM conversations WHERE org_id = ? AND person_id = ? AND notes <> '' ORDER BY occurred_at DESC LIMIT 100",
+		orgID, personID)
+	if err != nil {
 		return err
 	}
-	var said []string
-	if err := tx.NewSelect().Table("events").ColumnExpr("property || ' ' || message").
-		Where("org_id = ? AND person_id = ?", orgID, personID).OrderExpr("occurred_at DESC").Limit(20).Scan(ctx, &said); err != nil {
+	said, err := db.texts(ctx, tx, "SELECT property || ' ' || message FROM events WHERE org_id = ? AND person_id = ? ORDER BY occurred_at DESC LIMIT 20",
+		orgID, personID)
+	if err != nil {
 		return err
 	}
 	doc := searchDoc(&people[0], facts, append(notes, said...))
 	if doc == p.SearchDoc {
 		return nil
 	}
-	if _, err := tx.NewUpdate().Table("people").Set("search_doc = ?", doc).Where("org_id = ? AND id = ?", orgID, personID).Exec(ctx); err != nil {
+	if _, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE people SET search_doc = ? WHERE org_id = ? AND id = ?"), doc, orgID, personID); err != nil {
 		return err
 	}
 	return db.indexSearch(ctx, tx, orgID, personID, p.SearchDoc, doc)
+}
+
+// texts runs text (with "?" where its args go) on q and returns the one
+// text column of its rows.
+func (db *DB) texts(ctx context.Context, q bun.IDB, text string, args ...any) ([]string, error) {
+	rows, err := db.queryText(ctx, q, db.placeholders(text), args)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Close()
 }

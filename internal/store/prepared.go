@@ -164,27 +164,51 @@ func (b *bound) limit(text string, n int) string {
 // readBound runs text (written with b's placeholders) on the read pool
 // and scans its rows into dest, as readAll does.
 func (db *DB) readBound(ctx context.Context, dest any, text string, b *bound) error {
-	rows, err := db.queryBound(ctx, text, b)
+	return db.readBoundOn(ctx, db.ro, dest, text, b)
+}
+
+// readBoundOn is readBound on q: the read pool, or a write transaction
+// (whose connection keeps the statement: writerstmts.go).
+func (db *DB) readBoundOn(ctx context.Context, q bun.IDB, dest any, text string, b *bound) error {
+	rows, err := db.queryBoundOn(ctx, q, text, b)
 	if err != nil {
 		return err
 	}
 	return db.ro.ScanRows(ctx, rows, dest)
 }
 
+// readOneBound is readBoundOn of one row into dest (a model); no row is
+// sql.ErrNoRows.
+func (db *DB) readOneBound(ctx context.Context, q bun.IDB, dest any, text string, b *bound) error {
+	rows, err := db.queryBoundOn(ctx, q, text, b)
+	return db.scanOne(ctx, rows, err, dest)
+}
+
 // queryBound runs text (written with b's placeholders) on the read pool,
 // for a caller that scans the rows itself.
 func (db *DB) queryBound(ctx context.Context, text string, b *bound) (*sql.Rows, error) {
+	return db.queryBoundOn(ctx, db.ro, text, b)
+}
+
+// queryBoundOn is queryBound on q.
+func (db *DB) queryBoundOn(ctx context.Context, q bun.IDB, text string, b *bound) (*sql.Rows, error) {
 	text = db.placeholders(text)
 	if db.sawBound != nil {
 		db.sawBound(text, b.args)
 	}
-	return db.queryText(ctx, db.ro, text, b.args)
+	return db.queryText(ctx, q, text, b.args)
 }
 
 // readOne runs h and scans its one row into dest (a model, as for bun's
 // Scan); no row is sql.ErrNoRows.
 func (db *DB) readOne(ctx context.Context, q bun.IDB, dest any, h *hotRead, args ...any) error {
 	rows, err := db.query(ctx, q, h, args...)
+	return db.scanOne(ctx, rows, err, dest)
+}
+
+// scanOne scans the one row of rows (or err, from running them) into dest
+// and closes them; no row is sql.ErrNoRows.
+func (db *DB) scanOne(ctx context.Context, rows *sql.Rows, err error, dest any) error {
 	if err != nil {
 		return err
 	}

@@ -245,6 +245,10 @@ func (db *DB) tx(ctx context.Context, fn func(tx bun.Tx) error) error {
 	}
 	if err == nil {
 		db.today.writes.finished(seq)
+	} else {
+		// Statements run on the transaction itself rather than through bun
+		// (written with placeholders) are not seen by faultHook.
+		db.noteFault(err)
 	}
 	return err
 }

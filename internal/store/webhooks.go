@@ -252,8 +252,9 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, act rapport.Actor, id i
 // requests carry, the same on every retry.
 func (db *DB) webhook(ctx context.Context, tx bun.Tx, orgID int64, event rapport.WebhookEvent, personID, refID int64) error {
 	var eps []webhookEndpoint
-	if err := tx.NewSelect().Model(&eps).Column("id", "events", "disabled_at", "deleted_at").
-		Where("org_id = ? AND deleted_at IS NULL AND disabled_at IS NULL", orgID).Scan(ctx); err != nil {
+	b := &bound{} // asked in most writes: the writer keeps the statement
+	if err := db.readBoundOn(ctx, tx, &eps, tx.NewSelect().Model(&eps).Column("id", "events", "disabled_at", "deleted_at").
+		Where("org_id = ? AND deleted_at IS NULL AND disabled_at IS NULL", b.v(orgID)).String(), b); err != nil {
 		return err
 	}
 	now := db.now().UTC()

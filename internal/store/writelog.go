@@ -60,6 +60,9 @@ type writeLog struct {
 
 	// hooked counts the writer connections given the hooks (tests).
 	hooked atomic.Int64
+	// stmtsPrepared counts the statements the writer connections have
+	// prepared to keep (tests).
+	stmtsPrepared atomic.Int64
 }
 
 // writeRecord is what one commit touched.
@@ -121,16 +124,26 @@ func (l *writeLog) connector(dsn string) driver.Connector {
 		l.hooked.Add(1)
 		return nil
 	})
-	return writerConnector{d, dsn}
+	return writerConnector{d, dsn, &l.stmtsPrepared}
 }
 
 type writerConnector struct {
-	d   *sqlite.Driver
-	dsn string
+	d        *sqlite.Driver
+	dsn      string
+	prepared *atomic.Int64
 }
 
-func (c writerConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
-func (c writerConnector) Driver() driver.Driver                        { return c.d }
+// Connect opens a writer connection, which keeps its statements
+// (writerstmts.go).
+func (c writerConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.d.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return newStmtConn(conn, c.prepared), nil
+}
+
+func (c writerConnector) Driver() driver.Driver { return c.d }
 
 // learn reads how each table's changes count from the schema.
 func (l *writeLog) learn(ctx context.Context, rw *sql.DB) error {
