@@ -18,7 +18,7 @@ func (db *DB) leadArrived(ctx context.Context, tx bun.Tx, orgID int64, p *rappor
 		Where("org_id = ? AND id = ?", orgID, p.ID).Exec(ctx); err != nil {
 		return err
 	}
-	org, err := orgTx(ctx, tx, orgID)
+	org, err := db.orgTx(ctx, tx, orgID)
 	if err != nil {
 		return err
 	}

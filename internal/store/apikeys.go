@@ -91,7 +91,8 @@ func (db *DB) RevokeAPIKey(ctx context.Context, act rapport.Actor, id int64) err
 // organisation, and notes that it was used (at most once a minute).
 func (db *DB) APIKeyUser(ctx context.Context, hash string) (*APIKey, *rapport.User, *rapport.Org, error) {
 	k := new(APIKey)
-	if err := db.ro.NewSelect().Model(k).Where("hash = ? AND revoked_at IS NULL", hash).Scan(ctx); err != nil {
+	b := &bound{} // every API request: prepared once
+	if err := db.readOneBound(ctx, db.ro, k, db.ro.NewSelect().Model(k).Where("hash = ? AND revoked_at IS NULL", b.v(hash)).String(), b); err != nil {
 		return nil, nil, nil, notFound(err, "API key")
 	}
 	u, err := db.User(ctx, rapport.Actor{Org: k.OrgID}, k.UserID)

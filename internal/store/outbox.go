@@ -75,8 +75,10 @@ type alert struct {
 // user wants it by, held back to the end of their quiet hours when it is
 // urgent, and signals the outbox's runner on commit.
 func (db *DB) enqueue(ctx context.Context, tx bun.Tx, org *rapport.Org, a alert) error {
+	// The reads here are bound: the writer keeps their statements
+	// (writerstmts.go).
 	u := new(rapport.User)
-	if err := tx.NewSelect().Model(u).Where("org_id = ? AND id = ?", org.ID, a.userID).Scan(ctx); err != nil {
+	if err := db.readOne(ctx, tx, u, readUser, org.ID, a.userID); err != nil {
 		return notFound(err, "user")
 	}
 	if !u.DisabledAt.IsZero() {
@@ -100,8 +102,9 @@ func (db *DB) enqueue(ctx context.Context, tx bun.Tx, org *rapport.Org, a alert)
 		}
 		if ch == rapport.AlertPush {
 			// No device to send it to: no message.
-			has, err := tx.NewSelect().Table("push_subscriptions").Where("org_id = ? AND user_id = ?", org.ID, u.ID).Exists(ctx)
-			if err != nil {
+			var has bool
+			if err := tx.Tx.QueryRowContext(ctx, db.placeholders("SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE org_id = ? AND user_id = ?)"),
+				org.ID, u.ID).Scan(&has); err != nil {
 				return err
 			}
 			if !has {
@@ -138,9 +141,9 @@ func newAlertToken() string {
 }
 
 // orgTx loads an organisation inside a transaction.
-func orgTx(ctx context.Context, tx bun.Tx, orgID int64) (*rapport.Org, error) {
+func (db *DB) orgTx(ctx context.Context, tx bun.Tx, orgID int64) (*rapport.Org, error) {
 	org := new(rapport.Org)
-	err := tx.NewSelect().Model(org).Where("id = ?", orgID).Scan(ctx)
+	err := db.readOne(ctx, tx, org, readOrg, orgID)
 	return org, notFound(err, "organisation")
 }
 

@@ -281,7 +281,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 			return err
 		}
 		if p.OwnerID != 0 && p.OwnerID != actorID && reason != "Import" {
-			org, err := orgTx(ctx, tx, orgID)
+			org, err := db.orgTx(ctx, tx, orgID)
 			if err != nil {
 				return err
 			}

@@ -151,7 +151,7 @@ func (db *DB) createPasswordReset(ctx context.Context, orgID, userID int64, may 
 		link = &ResetLink{User: u, Token: token, ExpiresAt: r.ExpiresAt}
 		if email {
 			// The outbox keeps the token until the email is sent, then forgets it.
-			org, err := orgTx(ctx, tx, orgID)
+			org, err := db.orgTx(ctx, tx, orgID)
 			if err != nil {
 				return err
 			}

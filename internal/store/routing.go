@@ -69,12 +69,16 @@ func (db *DB) DeleteRoutingRule(ctx context.Context, act rapport.Actor, id int64
 // turn it used, inside the caller's transaction (rows locked on
 // PostgreSQL, so that two leads arriving together go to different people).
 func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source string) (int64, error) {
+	// Every lead is routed: the statements here are written with
+	// placeholders, which the writer keeps prepared (writerstmts.go).
 	var rules []rapport.RoutingRule
-	if err := db.forUpdate(tx.NewSelect().Model(&rules).Where("org_id = ?", orgID).OrderExpr("position, id")).Scan(ctx); err != nil {
+	b := &bound{}
+	if err := db.readBoundOn(ctx, tx, &rules, db.forUpdate(tx.NewSelect().Model(&rules).Where("org_id = ?", b.v(orgID)).OrderExpr("position, id")).String(), b); err != nil {
 		return 0, err
 	}
 	var users []rapport.User
-	if err := tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", orgID).OrderExpr("id").Scan(ctx); err != nil {
+	b = &bound{}
+	if err := db.readBoundOn(ctx, tx, &users, tx.NewSelect().Model(&users).Where("org_id = ? AND disabled_at IS NULL", b.v(orgID)).OrderExpr("id").String(), b); err != nil {
 		return 0, err
 	}
 	// Off duty: the rotation and the rules pass them by, unless everyone
@@ -99,20 +103,22 @@ func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source stri
 		// A team of owners and managers shares its leads among them.
 		agents = everyone
 	}
-	if _, err := tx.NewRaw("INSERT INTO routing_state (org_id, next_index) VALUES (?, 0) ON CONFLICT (org_id) DO NOTHING", orgID).Exec(ctx); err != nil {
+	if _, err := tx.Tx.ExecContext(ctx, db.placeholders("INSERT INTO routing_state (org_id, next_index) VALUES (?, 0) ON CONFLICT (org_id) DO NOTHING"), orgID); err != nil {
 		return 0, err
 	}
-	var state struct {
-		NextIndex int `bun:"next_index"`
+	var nextIndex int
+	text := "SELECT next_index FROM routing_state WHERE org_id = ?"
+	if db.dialect == Postgres {
+		text += " FOR UPDATE" // as forUpdate writes it
 	}
-	if err := db.forUpdate(tx.NewSelect().Table("routing_state").Column("next_index").Where("org_id = ?", orgID)).Scan(ctx, &state); err != nil {
+	if err := tx.Tx.QueryRowContext(ctx, db.placeholders(text), orgID).Scan(&nextIndex); err != nil {
 		return 0, err
 	}
-	user, rule, next := rapport.Route(rules, source, everyone, agents, state.NextIndex)
+	user, rule, next := rapport.Route(rules, source, everyone, agents, nextIndex)
 	if rule != nil {
-		_, err := tx.NewUpdate().Table("routing_rules").Set("next_index = ?", next).Where("org_id = ? AND id = ?", orgID, rule.ID).Exec(ctx)
+		_, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE routing_rules SET next_index = ? WHERE org_id = ? AND id = ?"), next, orgID, rule.ID)
 		return user, err
 	}
-	_, err := tx.NewUpdate().Table("routing_state").Set("next_index = ?", next).Where("org_id = ?", orgID).Exec(ctx)
+	_, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE routing_state SET next_index = ? WHERE org_id = ?"), next, orgID)
 	return user, err
 }

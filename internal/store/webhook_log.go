@@ -81,7 +81,7 @@ func (db *DB) disableEndpoint(ctx context.Context, tx bun.Tx, e *rapport.Webhook
 	if err := db.audit(ctx, tx, e.OrgID, 0, AuditDisable, "webhook endpoint", e.ID, "disabled: "+trimTo(reason, 300)); err != nil {
 		return err
 	}
-	org, err := orgTx(ctx, tx, e.OrgID)
+	org, err := db.orgTx(ctx, tx, e.OrgID)
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,7 @@ func (db *DB) cameBackNow(ctx context.Context, tx bun.Tx, orgID int64, p *rappor
 	if p.OwnerID == 0 {
 		return nil
 	}
-	org, err := orgTx(ctx, tx, orgID)
+	org, err := db.orgTx(ctx, tx, orgID)
 	if err != nil {
 		return err
 	}
