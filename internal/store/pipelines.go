@@ -104,12 +104,16 @@ type pipelineInfo struct {
 }
 
 func (db *DB) pipelineInfo(ctx context.Context, q bun.IDB, orgID int64) (*pipelineInfo, error) {
+	// Read inside most writes: bound, so the writer keeps the statements
+	// (writerstmts.go).
 	var ps []rapport.Pipeline
-	if err := q.NewSelect().Model(&ps).Where("org_id = ?", orgID).Scan(ctx); err != nil {
+	b := &bound{}
+	if err := db.readBoundOn(ctx, q, &ps, q.NewSelect().Model(&ps).Where("org_id = ?", b.v(orgID)).String(), b); err != nil {
 		return nil, err
 	}
 	var stages []rapport.Stage
-	if err := q.NewSelect().Model(&stages).Where("org_id = ?", orgID).Scan(ctx); err != nil {
+	b = &bound{}
+	if err := db.readBoundOn(ctx, q, &stages, q.NewSelect().Model(&stages).Where("org_id = ?", b.v(orgID)).String(), b); err != nil {
 		return nil, err
 	}
 	info := &pipelineInfo{byID: map[int64]*rapport.Stage{}, kindOf: map[int64]rapport.PipelineKind{},
