@@ -449,10 +449,19 @@ func (db *DB) recordActivity(ctx context.Context, tx bun.Tx, p *rapport.Person, 
 	}
 	p.UpdatedAt = db.now().UTC()
 	p.Version++
-	_, err := tx.NewUpdate().Model(p).
-		Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at", "touch_due_at", "do_not_call", "updated_at", "version").
-		Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx)
+	_, err := db.execOn(ctx, tx, "UPDATE people SET first_attempt_at = ?, last_attempt_at = ?, last_live_at = ?, last_touch_at = ?, "+
+		"touch_due_at = ?, do_not_call = ?, updated_at = ?, version = ? WHERE org_id = ? AND id = ?",
+		nullTime(p.FirstAttemptAt), nullTime(p.LastAttemptAt), nullTime(p.LastLiveAt), nullTime(p.LastTouchAt), nullTime(p.TouchDueAt),
+		p.DoNotCall, p.UpdatedAt, p.Version, p.OrgID, p.ID)
 	return err
+}
+
+// nullTime is t bound as a nullzero column takes it: NULL when zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 // advanceStage moves the person forward when the conversation says so

@@ -583,7 +583,7 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 	if doc == p.SearchDoc {
 		return nil
 	}
-	if _, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE people SET search_doc = ? WHERE org_id = ? AND id = ?"), doc, orgID, personID); err != nil {
+	if _, err := db.execOn(ctx, tx, "UPDATE people SET search_doc = ? WHERE org_id = ? AND id = ?", doc, orgID, personID); err != nil {
 		return err
 	}
 	return db.indexSearch(ctx, tx, orgID, personID, p.SearchDoc, doc)

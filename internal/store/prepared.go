@@ -184,6 +184,13 @@ func (db *DB) readOneBound(ctx context.Context, q bun.IDB, dest any, text string
 	return db.scanOne(ctx, rows, err, dest)
 }
 
+// execOn runs text, with "?" where its args go, in the write transaction
+// tx, its values bound as reads bind them (bindArgs): the writer keeps the
+// statement (writerstmts.go).
+func (db *DB) execOn(ctx context.Context, tx bun.Tx, text string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, db.placeholders(text), db.bindArgs(args)...)
+}
+
 // queryBound runs text (written with b's placeholders) on the read pool,
 // for a caller that scans the rows itself.
 func (db *DB) queryBound(ctx context.Context, text string, b *bound) (*sql.Rows, error) {

@@ -103,7 +103,7 @@ func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source stri
 		// A team of owners and managers shares its leads among them.
 		agents = everyone
 	}
-	if _, err := tx.Tx.ExecContext(ctx, db.placeholders("INSERT INTO routing_state (org_id, next_index) VALUES (?, 0) ON CONFLICT (org_id) DO NOTHING"), orgID); err != nil {
+	if _, err := db.execOn(ctx, tx, "INSERT INTO routing_state (org_id, next_index) VALUES (?, 0) ON CONFLICT (org_id) DO NOTHING", orgID); err != nil {
 		return 0, err
 	}
 	var nextIndex int
@@ -116,9 +116,9 @@ func (db *DB) routeLead(ctx context.Context, tx bun.Tx, orgID int64, source stri
 	}
 	user, rule, next := rapport.Route(rules, source, everyone, agents, nextIndex)
 	if rule != nil {
-		_, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE routing_rules SET next_index = ? WHERE org_id = ? AND id = ?"), next, orgID, rule.ID)
+		_, err := db.execOn(ctx, tx, "UPDATE routing_rules SET next_index = ? WHERE org_id = ? AND id = ?", next, orgID, rule.ID)
 		return user, err
 	}
-	_, err := tx.Tx.ExecContext(ctx, db.placeholders("UPDATE routing_state SET next_index = ? WHERE org_id = ?"), next, orgID)
+	_, err := db.execOn(ctx, tx, "UPDATE routing_state SET next_index = ? WHERE org_id = ?", next, orgID)
 	return user, err
 }

@@ -96,3 +96,52 @@ func TestWriterKeepsItsStatements(t *testing.T) {
 		t.Errorf("prepared %d statements, want 1 (the facts newest first, once)", got)
 	}
 }
+
+// TestBoundWritesStoreWhatBunWould: a write with placeholders stores the
+// same bytes as bun's, which writes the values into its text — SQLite
+// keeps times as text, so a time bound in another format would sort and
+// compare apart from every other. recordActivity's update against bun's
+// update of the same values, a zero time (NULL) and a flag included.
+func TestBoundWritesStoreWhatBunWould(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2026, 11, 24, 15, 0, 0, 123456789, time.FixedZone("CST", -6*3600))
+	db := newPlanDB(t, func() time.Time { return at })
+	org := &rapport.Org{Name: "Bytes Realty", Slug: "bytes", Region: "US", TZ: "America/Chicago"}
+	owner := &rapport.User{Email: "owner@bytes.test", Name: "Owner", Role: rapport.RoleOwner, PasswordHash: "-"}
+	if err := db.CreateOrg(ctx, org, owner); err != nil {
+		t.Fatal(err)
+	}
+	act := rapport.Member(org, owner)
+	a, b := &rapport.Person{FirstName: "Bound", Kind: rapport.KindLead}, &rapport.Person{FirstName: "Bun", Kind: rapport.KindLead}
+	for _, p := range []*rapport.Person{a, b} {
+		if err := db.CreatePerson(ctx, act, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &rapport.Conversation{OccurredAt: at, Direction: rapport.DirectionOutbound, Live: true, Outcome: rapport.OutcomeDoNotCall}
+	if err := db.tx(ctx, func(tx bun.Tx) error {
+		if err := db.recordActivity(ctx, tx, a, c); err != nil {
+			return err
+		}
+		b.FirstAttemptAt, b.LastAttemptAt, b.LastLiveAt, b.LastTouchAt, b.TouchDueAt, b.DoNotCall, b.UpdatedAt, b.Version =
+			a.FirstAttemptAt, a.LastAttemptAt, a.LastLiveAt, a.LastTouchAt, a.TouchDueAt, a.DoNotCall, a.UpdatedAt, a.Version
+		_, err := tx.NewUpdate().Model(b).Column("first_attempt_at", "last_attempt_at", "last_live_at", "last_touch_at",
+			"touch_due_at", "do_not_call", "updated_at", "version").Where("org_id = ? AND id = ?", b.OrgID, b.ID).Exec(ctx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(id int64) string {
+		t.Helper()
+		var s string
+		if err := db.rw.DB.QueryRowContext(ctx, `SELECT quote(first_attempt_at) || ' ' || quote(last_attempt_at) || ' ' ||
+			quote(last_live_at) || ' ' || quote(last_touch_at) || ' ' || quote(touch_due_at) || ' ' || quote(do_not_call) || ' ' ||
+			quote(updated_at) || ' ' || quote(version) FROM people WHERE id = ?`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if bound, bunned := stored(a.ID), stored(b.ID); bound != bunned {
+		t.Errorf("bound write stored\n  %s\nbun's stored\n  %s", bound, bunned)
+	}
+}
