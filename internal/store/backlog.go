@@ -63,19 +63,12 @@ func (db *DB) SearchPending(ctx context.Context, act rapport.Actor) (int64, erro
 	}
 	// Asked on every search: bound, prepared once.
 	b := &bound{}
-	rows, err := db.queryBound(ctx, db.ro.NewSelect().Model((*backlogEntry)(nil)).ColumnExpr("COALESCE(SUM(to_id - from_id + 1), 0)").
-		Where("org_id = ?", b.v(orgID)).String(), b)
-	if err != nil {
+	n, err := column[int64](db.queryBound(ctx, db.ro.NewSelect().Model((*backlogEntry)(nil)).ColumnExpr("COALESCE(SUM(to_id - from_id + 1), 0)").
+		Where("org_id = ?", b.v(orgID)).String(), b))
+	if err != nil || len(n) == 0 {
 		return 0, err
 	}
-	defer rows.Close()
-	var n int64
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
-		}
-	}
-	return n, rows.Close()
+	return n[0], nil
 }
 
 // RunIndexer indexes the search backlog until ctx ends, looking for new

@@ -286,22 +286,10 @@ func (db *DB) sqliteSearch(ctx context.Context, orgID int64, tokens []string, de
 		before = 0
 	}
 	const from = " FROM people_fts f JOIN people p ON p.id = f.rowid WHERE people_fts MATCH ?1 AND p.org_id = ?2 AND f.rowid "
-	ids := make([]int64, 0, min(n, 64))
 	if len(long) == 0 {
-		rows, err := db.queryBound(ctx, "SELECT f.rowid"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4", &bound{args: []any{fq, orgID, before, n}})
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Close()
+		return column[int64](db.queryBound(ctx, "SELECT f.rowid"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4", &bound{args: []any{fq, orgID, before, n}}))
 	}
+	ids := make([]int64, 0, min(n, 64))
 	chunk := max(n, 200)
 	for {
 		rows, err := db.queryBound(ctx, "SELECT f.rowid, p.search_doc"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4",

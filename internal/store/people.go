@@ -592,18 +592,5 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 // texts runs text (with "?" where its args go) on q and returns the one
 // text column of its rows.
 func (db *DB) texts(ctx context.Context, q bun.IDB, text string, args ...any) ([]string, error) {
-	rows, err := db.queryText(ctx, q, db.placeholders(text), args)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Close()
+	return column[string](db.queryText(ctx, q, db.placeholders(text), args))
 }

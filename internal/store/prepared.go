@@ -213,6 +213,24 @@ func (db *DB) readOne(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 	return db.scanOne(ctx, rows, err, dest)
 }
 
+// column reads the one column of rows (or err, from running them) and
+// closes them.
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Close()
+}
+
 // scanOne scans the one row of rows (or err, from running them) into dest
 // and closes them; no row is sql.ErrNoRows.
 func (db *DB) scanOne(ctx context.Context, rows *sql.Rows, err error, dest any) error {

@@ -94,22 +94,16 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		match = func(b *bound) string { return "people_fts MATCH " + string(b.v(fq)) }
 	}
 	b := &bound{}
-	rows, err := db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+match(b)+" AND person.org_id = "+string(b.v(act.Org))+
-		" LIMIT "+string(b.v(most+1))+") AS m", b)
-	if err != nil {
+	counted, err := column[int](db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+match(b)+" AND person.org_id = "+string(b.v(act.Org))+
+		" LIMIT "+string(b.v(most+1))+") AS m", b))
+	if err != nil || len(counted) == 0 {
 		return nil, 0, true, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			return nil, 0, true, err
-		}
-	}
-	if err := rows.Close(); err != nil || n == 0 || n > most {
-		return nil, n, true, err
+	if n = counted[0]; n == 0 || n > most {
+		return nil, n, true, nil
 	}
 	b = &bound{}
-	rows, err = db.queryBound(ctx, "SELECT person.id, person.first_name, person.last_name, person.sort_name"+rowFrom+
+	rows, err := db.queryBound(ctx, "SELECT person.id, person.first_name, person.last_name, person.sort_name"+rowFrom+
 		" WHERE "+match(b)+" AND "+db.filterExpr(act, f, b)+" LIMIT "+string(b.v(most+1)), b)
 	if err != nil {
 		return nil, 0, true, err
