@@ -280,8 +280,16 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 	// The rows and touches of those a stale kept Today had, untouched
 	// since, are taken from it; the others' are read.
 	toRead := ids.list
+	var kept []*rapport.Candidate
 	if reuse.prev != nil {
-		toRead = slices.DeleteFunc(slices.Clone(ids.list), func(id int64) bool { return reuse.candidate(id) != nil })
+		toRead = make([]int64, 0, len(ids.list))
+		for _, id := range ids.list {
+			if c := reuse.candidate(id); c != nil {
+				kept = append(kept, c)
+			} else {
+				toRead = append(toRead, id)
+			}
+		}
 	}
 	// Sized, as every read of a known number of people: a Person is 800
 	// bytes, and a slice grown row by row copies them again and again.
@@ -301,15 +309,11 @@ func (db *DB) todayCandidates(ctx context.Context, org *rapport.Org, user *rappo
 		}
 	}
 	whole := make([]*rapport.Person, 0, len(ids.list))
-	var kept []*rapport.Candidate
 	for i := range people {
 		whole = append(whole, &people[i])
 	}
-	for _, id := range ids.list {
-		if c := reuse.candidate(id); c != nil {
-			whole = append(whole, c.Person)
-			kept = append(kept, c)
-		}
+	for _, c := range kept {
+		whole = append(whole, c.Person)
 	}
 	var refIDs []int64
 	for _, p := range whole {
