@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
@@ -268,6 +271,9 @@ func (r *loadRun) send(ctx context.Context, u *user, c *call) sample {
 		if err == nil {
 			body, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if err == nil {
+				body, err = decode(resp.Header.Get("Content-Encoding"), body)
+			}
 			s.status = resp.StatusCode
 		}
 		s.end = time.Since(r.start)
@@ -459,6 +465,11 @@ func (c *call) request(ctx context.Context, base string) *http.Request {
 	}
 	req, _ := http.NewRequestWithContext(ctx, c.method, base+c.path, body)
 	req.Header.Set(requestHeader, c.id)
+	if c.bearer == "" {
+		// A browser's page: asked for as Chromium asks, so that the run
+		// pays for the compression browsers get (decoded in send).
+		req.Header.Set("Accept-Encoding", browserEncodings)
+	}
 	if c.contentType != "" {
 		req.Header.Set("Content-Type", c.contentType)
 	}
@@ -477,4 +488,28 @@ func (c *call) acknowledged(status int, location string) bool {
 		return false
 	}
 	return status/100 == 2 || (c.action == "log" && status == http.StatusSeeOther && !strings.HasPrefix(location, "/signin"))
+}
+
+// browserEncodings is the Accept-Encoding Chromium sends.
+const browserEncodings = "gzip, deflate, br, zstd"
+
+// decode undoes an answer's Content-Encoding (a request that sets its own
+// Accept-Encoding gets the body as sent).
+func decode(encoding string, body []byte) ([]byte, error) {
+	var r io.Reader
+	switch encoding {
+	case "", "identity":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(body))
+	default:
+		return nil, fmt.Errorf("answer in %q, which the bench cannot decode", encoding)
+	}
+	return io.ReadAll(r)
 }

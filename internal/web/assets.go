@@ -133,7 +133,7 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 	body := f.plain
 	if f.br != nil {
 		h.Add("Vary", "Accept-Encoding")
-		switch negotiate(r) {
+		switch negotiate(r, encBrotli, encGzip) {
 		case encBrotli:
 			body = f.br
 			h.Set("Content-Encoding", encBrotli)
