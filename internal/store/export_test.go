@@ -285,3 +285,10 @@ func (db *DB) TodayForeign() uint64 {
 // TodayReuses is how many Todays were read again reusing the rows of a
 // stale kept one (todayReuse).
 func (db *DB) TodayReuses() int64 { return db.today.reuses.Load() }
+
+// DisableUserRaw marks a user disabled and nothing else (DisableUser also
+// ends their sessions), for tests of what a disabled user's leftovers do.
+func (db *DB) DisableUserRaw(ctx context.Context, orgID, userID int64, at time.Time) error {
+	_, err := db.rw.NewUpdate().Table("users").Set("disabled_at = ?", at.UTC()).Where("org_id = ? AND id = ?", orgID, userID).Exec(ctx)
+	return err
+}

@@ -270,8 +270,13 @@ const teamOrder = "CASE WHEN name = '' THEN email ELSE name END, id"
 
 // The hot reads.
 var (
+	// A session with its user (of the session's organisation) and the
+	// organisation: what every signed-in request reads first, in one
+	// statement rather than three.
 	readSession = newHotRead(func(q bun.IDB) string {
-		return q.NewSelect().Model((*Session)(nil)).Where("id = ? AND expires_at > ?", ph, ph).String()
+		return q.NewSelect().Model((*sessionRow)(nil)).Relation("User").Relation("Org").
+			Where(`"session"."id" = ? AND "session"."expires_at" > ?`, ph, ph).
+			Where(`"user"."org_id" = "session"."org_id" AND "org"."id" = "session"."org_id"`).String()
 	})
 	readUser = newHotRead(func(q bun.IDB) string {
 		return q.NewSelect().Model((*rapport.User)(nil)).Where("org_id = ? AND id = ?", ph, ph).String()

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -147,9 +148,40 @@ func TestSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, u, o, err := f.db.SessionUser(ctx, "s1")
+		s, u, o, err := f.db.SessionUser(ctx, "s1")
 		if err != nil || u.ID != f.agent.ID || o.ID != f.org.ID {
 			t.Fatalf("SessionUser = %v %v %v", u, o, err)
+		}
+		// The session, its user and its organisation whole, as read on
+		// their own (one statement reads the three).
+		if s.ID != "s1" || s.OrgID != f.org.ID || s.UserID != f.agent.ID || !s.ExpiresAt.Equal(now.Add(time.Hour)) {
+			t.Errorf("session = %+v", s)
+		}
+		wantU, err := f.db.User(ctx, rapport.Actor{Org: f.org.ID}, f.agent.ID)
+		if err != nil || !reflect.DeepEqual(u, wantU) {
+			t.Errorf("session's user = %+v, want %+v (%v)", u, wantU, err)
+		}
+		wantO, err := f.db.Org(ctx, f.org.ID)
+		if err != nil || !reflect.DeepEqual(o, wantO) {
+			t.Errorf("session's organisation = %+v, want %+v (%v)", o, wantO, err)
+		}
+		other := newFixture(t, f.db, f.clock, "sessions-other")
+		// A disabled user's session is no one's either.
+		if err := f.db.CreateSession(ctx, &store.Session{ID: "s3", OrgID: other.org.ID, UserID: other.agent.ID,
+			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := f.db.SessionUser(ctx, "s3"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.DisableUserRaw(ctx, other.org.ID, other.agent.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, u, _, err := f.db.SessionUser(ctx, "s3"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Errorf("a disabled user's session gave %v, %v", u, err)
+		}
+		if err := f.db.DeleteSession(ctx, "s3"); err != nil {
+			t.Fatal(err)
 		}
 		if err := f.db.SetPassword(ctx, rapport.Actor{Org: f.org.ID}, f.agent.ID, "new", "s1"); err != nil {
 			t.Fatal(err)

@@ -242,23 +242,28 @@ func (db *DB) CreateSession(ctx context.Context, s *Session) error {
 
 // SessionUser returns a live session with its user and organisation.
 func (db *DB) SessionUser(ctx context.Context, id string) (*Session, *rapport.User, *rapport.Org, error) {
-	s := new(Session)
-	err := db.readOne(ctx, db.ro, s, readSession, id, db.now().UTC())
+	r := new(sessionRow)
+	err := db.readOne(ctx, db.ro, r, readSession, id, db.now().UTC())
 	if err != nil {
 		return nil, nil, nil, notFound(err, "session")
 	}
-	u, err := db.User(ctx, rapport.Actor{Org: s.OrgID}, s.UserID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !u.DisabledAt.IsZero() {
+	if r.User == nil || r.Org == nil || !r.User.DisabledAt.IsZero() {
 		return nil, nil, nil, rapport.NotFound("session")
 	}
-	o, err := db.Org(ctx, s.OrgID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return s, u, o, nil
+	// Kept for the request, as User and Org keep what they read.
+	m := memoFrom(ctx)
+	m.keep(userKey{r.OrgID, r.UserID}, *r.User)
+	m.keep(orgKey(r.OrgID), *r.Org)
+	return &r.Session, r.User, r.Org, nil
+}
+
+// sessionRow is a session read with its user and organisation
+// (readSession).
+type sessionRow struct {
+	bun.BaseModel `bun:"table:sessions,alias:session"`
+	Session
+	User *rapport.User `bun:"rel:belongs-to,join:user_id=id"`
+	Org  *rapport.Org  `bun:"rel:belongs-to,join:org_id=id"`
 }
 
 // TouchSession extends a session that is in use.
