@@ -213,6 +213,26 @@ func (db *DB) readOne(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 	return db.scanOne(ctx, rows, err, dest)
 }
 
+// scanRow reads the one row of rows (or err, from running them) into
+// dest, a value for each column, and closes them; no row is
+// sql.ErrNoRows.
+func scanRow(rows *sql.Rows, err error, dest ...any) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // column reads the one column of rows (or err, from running them) and
 // closes them.
 func column[T any](rows *sql.Rows, err error) ([]T, error) {

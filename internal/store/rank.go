@@ -68,6 +68,18 @@ type rankedHit struct {
 // false where the index alone cannot decide a match, an email address or
 // on SQLite a word longer than the index keeps: matchIDs then finds the
 // matches and listRanked reads them.
+//
+// On SQLite the matches of every organisation are counted first, in the
+// full-text index alone: when they are few, so are the organisation's,
+// and the hits are read at once; in a file of one organisation they are
+// the organisation's. Only a search that many people of a file of several
+// organisations match is counted again within the organisation, which
+// looks each match up in the organisation's (org_id, id) index. On a server of
+// one brokerage that lookup was the count's whole cost and half a cold
+// search's page reads (a full name at a million people: about 150 index
+// pages, then the same people's 150 rows), for an answer the index alone
+// gave. Which organisations the first count saw decides nothing but
+// whether the second is needed: both paths give the same hits.
 func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter, search searchQuery, most int) (hits []rankedHit, n int, ok bool, err error) {
 	if search.email != "" {
 		return nil, 0, false, nil
@@ -87,22 +99,44 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		}
 		// The index's matches lead, whatever the filters: SQLite would
 		// otherwise walk a filter's index (every recruit of the
-		// organisation, say) and ask the index about each. The count reads
-		// the organisation's (org_id, id) index, the hits the row itself.
+		// organisation, say) and ask the index about each. The count within
+		// the organisation reads its (org_id, id) index, the hits the row
+		// itself.
 		from = " FROM people_fts f CROSS JOIN people AS person ON person.id = f.rowid"
 		rowFrom = " FROM people_fts f CROSS JOIN people AS person NOT INDEXED ON person.id = f.rowid"
 		match = func(b *bound) string { return "people_fts MATCH " + string(b.v(fq)) }
 	}
+	count := func(from, org string) (int, error) {
+		b := &bound{}
+		where := match(b)
+		if org != "" {
+			where += " AND " + org + " = " + string(b.v(act.Org))
+		}
+		counted, err := column[int](db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+where+" LIMIT "+string(b.v(most+1))+") AS m", b))
+		if err != nil || len(counted) == 0 {
+			return 0, err
+		}
+		return counted[0], nil
+	}
+	if db.dialect == Postgres {
+		n, err = count(from, "person.org_id")
+	} else {
+		// With whether the file holds another organisation: in a file of
+		// one, its matches are all of them (every person belongs to an
+		// organisation that exists).
+		b := &bound{}
+		var others bool
+		org := b.v(act.Org)
+		rows, qerr := db.queryBound(ctx, "SELECT count(*), EXISTS (SELECT 1 FROM orgs WHERE id < "+string(org)+") OR EXISTS (SELECT 1 FROM orgs WHERE id > "+string(org)+
+			") FROM (SELECT 1 FROM people_fts f WHERE "+match(b)+" LIMIT "+string(b.v(most+1))+") AS m", b)
+		if err = scanRow(rows, qerr, &n, &others); err == nil && n > most && others {
+			n, err = count(from, "person.org_id")
+		}
+	}
+	if err != nil || n == 0 || n > most {
+		return nil, n, true, err
+	}
 	b := &bound{}
-	counted, err := column[int](db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+match(b)+" AND person.org_id = "+string(b.v(act.Org))+
-		" LIMIT "+string(b.v(most+1))+") AS m", b))
-	if err != nil || len(counted) == 0 {
-		return nil, 0, true, err
-	}
-	if n = counted[0]; n == 0 || n > most {
-		return nil, n, true, nil
-	}
-	b = &bound{}
 	rows, err := db.queryBound(ctx, "SELECT person.id, person.first_name, person.last_name, person.sort_name"+rowFrom+
 		" WHERE "+match(b)+" AND "+db.filterExpr(act, f, b)+" LIMIT "+string(b.v(most+1)), b)
 	if err != nil {

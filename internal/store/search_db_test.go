@@ -209,6 +209,20 @@ func TestSearchStaysInsideTheOrganisation(t *testing.T) {
 		if page.Newest || len(page.People) != 1 || page.People[0].LastName != "Mine" {
 			t.Fatalf("page = newest:%v %d people", page.Newest, len(page.People))
 		}
+		// Many matches here too: newest first, and only this
+		// organisation's.
+		for i := 0; i < 6; i++ {
+			f.person(t, rapport.Person{FirstName: "Zebra", LastName: fmt.Sprintf("Mine %d", i)})
+		}
+		page, err = f.db.ListPeople(ctx, rapport.Actor{Org: f.org.ID}, store.PeopleFilter{Query: "zebra", Limit: 50})
+		if err != nil || !page.Newest || len(page.People) != 7 {
+			t.Fatalf("zebra again: newest:%v %d people, %v", page.Newest, len(page.People), err)
+		}
+		for _, p := range page.People {
+			if p.OrgID != f.org.ID {
+				t.Errorf("zebra lists %+v", p)
+			}
+		}
 		// Few matches in the whole file, most of them elsewhere: only this
 		// organisation's are listed, and counted.
 		for i := 0; i < 3; i++ {
