@@ -113,6 +113,8 @@ type Person struct {
 	// NameKey the folded name duplicates are found by; FirstPhone and
 	// FirstEmail are the first of Phones and Emails, which a list of
 	// people shows without reading them all. The store derives all four.
+	// (The store keeps SearchDoc in the row on PostgreSQL; on SQLite apart
+	// from it, where a person read back has it empty.)
 	SearchDoc  string `bun:"search_doc"`
 	NameKey    string `bun:"name_key"`
 	FirstPhone string `bun:"first_phone"`

@@ -122,8 +122,17 @@ func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupSt
 			return st, err
 		}
 		// Ordered by every column, so that two backups of the same rows
-		// are the same file.
-		q := tx.NewSelect().TableExpr(table).Column(cols...).OrderExpr(strings.Join(cols, ", "))
+		// are the same file. A person's search document goes in their row
+		// wherever the database keeps it (docInRow), so that a backup
+		// restores into either.
+		q := tx.NewSelect().TableExpr(table).OrderExpr(strings.Join(cols, ", "))
+		for _, c := range cols {
+			if table == "people" && c == "search_doc" && !db.docInRow() {
+				q.ColumnExpr("COALESCE((SELECT d.search_doc FROM search_docs AS d WHERE d.id = people.id), '') AS search_doc")
+			} else {
+				q.Column(c)
+			}
+		}
 		if org != nil {
 			if table == "orgs" {
 				q.Where("id = ?", org.ID)
@@ -317,6 +326,16 @@ func (db *DB) Restore(ctx context.Context, r io.Reader) (BackupStats, error) {
 				if err := db.resetSequence(ctx, tx, table); err != nil {
 					return err
 				}
+			}
+		}
+		if !db.docInRow() {
+			// The search documents restored in the people's rows, moved to
+			// where the database keeps them.
+			if _, err := tx.ExecContext(ctx, "INSERT INTO search_docs (id, org_id, search_doc) SELECT id, org_id, search_doc FROM people WHERE search_doc <> ''"); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE people SET search_doc = '' WHERE search_doc <> ''"); err != nil {
+				return err
 			}
 		}
 		if !db.searchBacklog() {

@@ -60,10 +60,29 @@ func (db *DB) BulkCreatePeople(ctx context.Context, act rapport.Actor, people []
 		}
 		for lo := 0; lo < len(people); lo += bulkBatch {
 			batch := people[lo:min(lo+bulkBatch, len(people))]
-			if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+			// Where the rows do not keep the search documents, they go
+			// in search_docs (docInRow).
+			var docs []searchDocRow
+			var of []int // the person of each of docs, in batch
+			if !db.docInRow() {
+				for i := range batch {
+					if p := &batch[i]; p.SearchDoc != "" {
+						docs, of = append(docs, searchDocRow{ID: p.ID, OrgID: orgID, SearchDoc: p.SearchDoc}), append(of, i)
+						p.SearchDoc = ""
+					}
+				}
+			}
+			_, err := tx.NewInsert().Model(&batch).Exec(ctx)
+			for j, i := range of {
+				batch[i].SearchDoc = docs[j].SearchDoc
+			}
+			if err != nil {
 				if db.isForeignKey(err) {
 					return rapport.Errorf(rapport.EINVALID, "An owner or referrer in rows %d to %d is not in this organisation.", lo, lo+len(batch)-1)
 				}
+				return err
+			}
+			if err := insertBatches(ctx, tx, docs); err != nil {
 				return err
 			}
 			var phones []rapport.Phone
@@ -129,4 +148,12 @@ func insertBatches[T any](ctx context.Context, tx bun.Tx, rows []T) error {
 		}
 	}
 	return nil
+}
+
+// searchDocRow is a row of search_docs (see docInRow).
+type searchDocRow struct {
+	bun.BaseModel `bun:"table:search_docs"`
+	ID            int64  `bun:"id,pk"`
+	OrgID         int64  `bun:"org_id"`
+	SearchDoc     string `bun:"search_doc"`
 }

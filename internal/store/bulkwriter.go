@@ -172,19 +172,42 @@ func (w *bulkWriter) people(ctx context.Context, people []rapport.Person) error 
 	if err := w.insertAll(ctx, "people", personColumns, peopleVals(w, people)); err != nil {
 		return err
 	}
+	if err := w.docs(ctx, people); err != nil {
+		return err
+	}
 	return w.children(ctx, people)
+}
+
+// docs writes people's search documents where they are kept apart from
+// their rows (search_docs: see docInRow).
+func (w *bulkWriter) docs(ctx context.Context, people []rapport.Person) error {
+	if w.db.docInRow() {
+		return nil
+	}
+	var docs []any
+	for i := range people {
+		if p := &people[i]; p.SearchDoc != "" {
+			docs = append(docs, p.ID, p.OrgID, p.SearchDoc)
+		}
+	}
+	return w.insertAll(ctx, "search_docs", []string{"id", "org_id", "search_doc"}, docs)
 }
 
 func peopleVals(w *bulkWriter, people []rapport.Person) []any {
 	tv := w.db.timeValue
+	inRow := w.db.docInRow()
 	vals := make([]any, 0, len(people)*len(personColumns))
 	for i := range people {
 		p := &people[i]
+		doc := p.SearchDoc
+		if !inRow {
+			doc = "" // in search_docs (docs)
+		}
 		vals = append(vals, p.ID, p.OrgID, p.FirstName, p.LastName, p.SortName, string(p.Kind), nullID(p.StageID), p.Source,
 			nullID(p.OwnerID), nullID(p.ReferredByID), p.DoNotCall, p.TZ, p.Street, p.City, p.State, p.PostalCode, p.Country,
 			p.Notes, p.Birthday.Year, int(p.Birthday.Month), p.Birthday.Day, p.HomeAnniversary.Year, int(p.HomeAnniversary.Month),
 			p.HomeAnniversary.Day, p.CadenceDays, p.MLSID, p.Brokerage, p.Office, p.LicenceYear, p.Units12m, p.Volume12m,
-			p.ListUnits12m, p.SellUnits12m, string(p.ProductionPeriod), nullID(p.CompanyID), tv(p.TouchDueAt), p.SearchDoc, p.NameKey, p.FirstPhone, p.FirstEmail, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
+			p.ListUnits12m, p.SellUnits12m, string(p.ProductionPeriod), nullID(p.CompanyID), tv(p.TouchDueAt), doc, p.NameKey, p.FirstPhone, p.FirstEmail, p.Version, nullID(p.CreatedBy), tv(p.CreatedAt), tv(p.UpdatedAt))
 	}
 	return vals
 }
@@ -238,16 +261,28 @@ func (w *bulkWriter) rewrite(ctx context.Context, people []rapport.Person) error
 		return nil
 	}
 	ids := make([]int64, len(people))
+	cols := slices.Concat(editableColumns, keyColumns)
+	if w.db.docInRow() {
+		cols = append(cols, "search_doc")
+	}
 	for i := range people {
 		p := &people[i]
 		ids[i] = p.ID
-		if _, err := w.tx.NewUpdate().Model(p).Column(slices.Concat(editableColumns, keyColumns, []string{"search_doc"})...).
+		if _, err := w.tx.NewUpdate().Model(p).Column(cols...).
 			Where("org_id = ? AND id = ?", p.OrgID, p.ID).Exec(ctx); err != nil {
 			return err
 		}
 	}
 	for _, table := range []string{"phones", "emails", "person_tags"} {
 		if _, err := w.tx.NewDelete().Table(table).Where("org_id = ? AND person_id IN (?)", people[0].OrgID, bun.List(ids)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if !w.db.docInRow() {
+		if _, err := w.tx.NewDelete().Table("search_docs").Where("org_id = ? AND id IN (?)", people[0].OrgID, bun.List(ids)).Exec(ctx); err != nil {
+			return err
+		}
+		if err := w.docs(ctx, people); err != nil {
 			return err
 		}
 	}

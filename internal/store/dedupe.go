@@ -417,7 +417,11 @@ func (db *DB) MergePeople(ctx context.Context, act rapport.Actor, keepID int64, 
 			Where("org_id = ? AND referred_by_id = ? AND id <> ?", orgID, dropID, keepID).Exec(ctx); err != nil {
 			return err
 		}
-		if err := db.indexSearch(ctx, tx, orgID, dropID, drop.SearchDoc, ""); err != nil {
+		dropDoc, err := db.searchDocOf(ctx, tx, drop)
+		if err != nil {
+			return err
+		}
+		if err := db.indexSearch(ctx, tx, orgID, dropID, dropDoc, ""); err != nil {
 			return err
 		}
 		for _, table := range []string{"phones", "emails", "person_tags", "production", "person_records"} {

@@ -262,8 +262,50 @@ func (db *DB) indexSearchRange(ctx context.Context, tx bun.Tx, orgID, from, to i
 	if db.dialect == Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) SELECT id, search_doc FROM people WHERE org_id = ? AND id BETWEEN ? AND ? AND search_doc <> ''",
+	_, err := tx.ExecContext(ctx, "INSERT INTO people_fts (rowid, search_doc) SELECT id, search_doc FROM search_docs WHERE org_id = ? AND id BETWEEN ? AND ?",
 		orgID, from, to)
+	return err
+}
+
+// Where a person's search document is kept. On PostgreSQL it is their
+// row's search_doc, from which the index is derived (a long value is kept
+// out of the row there). On SQLite it is search_docs, a row for each
+// person whose document is not empty, and the index's content table; the
+// person's own search_doc is left empty, because a document in the middle
+// of the row put every column after it behind the row's overflow pages
+// once it outgrew a page.
+
+// docInRow reports whether a person's search document is kept in their
+// row (PostgreSQL).
+func (db *DB) docInRow() bool { return db.dialect == Postgres }
+
+// searchDocOf returns the search document kept for the organisation's
+// person id ("" for none); p is the person as read in tx, whose row holds
+// it where docInRow.
+func (db *DB) searchDocOf(ctx context.Context, tx bun.Tx, p *rapport.Person) (string, error) {
+	if db.docInRow() {
+		return p.SearchDoc, nil
+	}
+	docs, err := column[string](tx.Tx.QueryContext(ctx, "SELECT search_doc FROM search_docs WHERE org_id = ? AND id = ?", p.OrgID, p.ID))
+	if err != nil || len(docs) == 0 {
+		return "", err
+	}
+	return docs[0], nil
+}
+
+// keepSearchDoc keeps doc as the organisation's person id's search
+// document (the index is kept in step by indexSearch).
+func (db *DB) keepSearchDoc(ctx context.Context, tx bun.Tx, orgID, id int64, doc string) error {
+	var err error
+	switch {
+	case db.docInRow():
+		_, err = db.execOn(ctx, tx, "UPDATE people SET search_doc = ? WHERE org_id = ? AND id = ?", doc, orgID, id)
+	case doc == "":
+		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM search_docs WHERE org_id = ? AND id = ?", orgID, id)
+	default:
+		_, err = tx.Tx.ExecContext(ctx, "INSERT INTO search_docs (id, org_id, search_doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET search_doc = excluded.search_doc",
+			id, orgID, doc)
+	}
 	return err
 }
 

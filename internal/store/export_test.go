@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
@@ -291,4 +293,16 @@ func (db *DB) TodayReuses() int64 { return db.today.reuses.Load() }
 func (db *DB) DisableUserRaw(ctx context.Context, orgID, userID int64, at time.Time) error {
 	_, err := db.rw.NewUpdate().Table("users").Set("disabled_at = ?", at.UTC()).Where("org_id = ? AND id = ?", orgID, userID).Exec(ctx)
 	return err
+}
+
+// SearchDoc is the search document kept for a person, wherever the
+// dialect keeps it.
+func (db *DB) SearchDoc(ctx context.Context, p *rapport.Person) (string, error) {
+	var doc string
+	err := db.tx(ctx, func(tx bun.Tx) error {
+		var err error
+		doc, err = db.searchDocOf(ctx, tx, p)
+		return err
+	})
+	return doc, err
 }

@@ -54,10 +54,21 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 	p.ScheduleTouch()
 	derive(p)
-	if _, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx); err != nil {
+	doc := p.SearchDoc
+	if !db.docInRow() {
+		p.SearchDoc = "" // kept in search_docs (keepSearchDoc)
+	}
+	_, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx)
+	p.SearchDoc = doc
+	if err != nil {
 		return err
 	}
-	if err := db.indexSearch(ctx, tx, orgID, p.ID, "", p.SearchDoc); err != nil {
+	if !db.docInRow() && doc != "" {
+		if err := db.keepSearchDoc(ctx, tx, orgID, p.ID, doc); err != nil {
+			return err
+		}
+	}
+	if err := db.indexSearch(ctx, tx, orgID, p.ID, "", doc); err != nil {
 		return err
 	}
 	if err := db.insertChildren(ctx, tx, p); err != nil {
@@ -580,13 +591,14 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 		return err
 	}
 	doc := searchDoc(&people[0], facts, append(notes, said...))
-	if doc == p.SearchDoc {
-		return nil
-	}
-	if _, err := db.execOn(ctx, tx, "UPDATE people SET search_doc = ? WHERE org_id = ? AND id = ?", doc, orgID, personID); err != nil {
+	old, err := db.searchDocOf(ctx, tx, p)
+	if err != nil || doc == old {
 		return err
 	}
-	return db.indexSearch(ctx, tx, orgID, personID, p.SearchDoc, doc)
+	if err := db.keepSearchDoc(ctx, tx, orgID, personID, doc); err != nil {
+		return err
+	}
+	return db.indexSearch(ctx, tx, orgID, personID, old, doc)
 }
 
 // texts runs text (with "?" where its args go) on q and returns the one

@@ -103,8 +103,9 @@ var notTodays = []string{
 	"person_records", "production", "push_subscriptions", "routing_rules", "routing_state", "saved_lists",
 	"schema_migration_locks", "schema_migrations", "search_backlog", "server_keys", "sessions",
 	"signin_devices", "signin_throttle", "store_tasks", "webhook_attempts", "webhook_endpoints",
-	// The search index's own tables (FTS5 keeps its index in them).
-	"people_fts_config", "people_fts_data", "people_fts_docsize", "people_fts_idx",
+	// The search documents and the index's own tables (FTS5 keeps its
+	// index in them).
+	"search_docs", "people_fts_config", "people_fts_data", "people_fts_docsize", "people_fts_idx",
 }
 
 func newWriteLog() *writeLog { return &writeLog{} }

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-crm/rapport/internal/rapport"
+)
+
+// searchDocsFixture is an organisation on SQLite with an agent, for the
+// tests of where search documents are kept.
+func searchDocsFixture(t *testing.T) (*DB, rapport.Actor) {
+	t.Helper()
+	ctx := t.Context()
+	at := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	db := newPlanDB(t, func() time.Time { return at })
+	org := &rapport.Org{Name: "Docs Realty", Slug: "docs", Region: "US", TZ: "America/Chicago"}
+	owner := &rapport.User{Email: "owner@docs.test", Name: "Owner", Role: rapport.RoleOwner, PasswordHash: "-"}
+	if err := db.CreateOrg(ctx, org, owner); err != nil {
+		t.Fatal(err)
+	}
+	return db, rapport.Member(org, owner)
+}
+
+// rowDocs returns the search documents the people's rows hold, and those
+// search_docs holds, by person.
+func rowDocs(t *testing.T, db *DB) (inRows, apart map[int64]string) {
+	t.Helper()
+	ctx := t.Context()
+	read := func(text string) map[int64]string {
+		rows, err := db.rw.DB.QueryContext(ctx, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var doc string
+			if err := rows.Scan(&id, &doc); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = doc
+		}
+		return out
+	}
+	return read("SELECT id, search_doc FROM people WHERE search_doc <> ''"), read("SELECT id, search_doc FROM search_docs")
+}
+
+// found returns the names a search lists.
+func found(t *testing.T, db *DB, act rapport.Actor, q string) string {
+	t.Helper()
+	page, err := db.ListPeople(t.Context(), act, PeopleFilter{Query: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range page.People {
+		names = append(names, p.Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+// TestSearchDocsApart: on SQLite a person's search document is kept in
+// search_docs, not in their row (where, once it outgrew a page, it put
+// every later column behind the row's overflow pages), through every
+// write that makes or changes one: creating, logging a call with notes,
+// a bulk import, a merge. Searches find what the documents say.
+func TestSearchDocsApart(t *testing.T) {
+	ctx := t.Context()
+	db, act := searchDocsFixture(t)
+	ana := &rapport.Person{FirstName: "Ana", LastName: "Ruiz", Kind: rapport.KindSphere, Phones: []rapport.Phone{{Number: "+13125550101"}}}
+	bo := &rapport.Person{FirstName: "Bo", LastName: "Ruiz", Kind: rapport.KindSphere}
+	for _, p := range []*rapport.Person{ana, bo} {
+		if err := db.CreatePerson(ctx, act, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.LogConversation(ctx, act, &LogInput{Conversation: rapport.Conversation{PersonID: ana.ID, Channel: rapport.ChannelCall,
+		Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive, Notes: "Wants a porch for the kayak"}, Loc: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BulkCreatePeople(ctx, act, []rapport.Person{{FirstName: "Cy", LastName: "Okafor", Kind: rapport.KindLead,
+		Emails: []rapport.Email{{Address: "cy@okafor.example"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.IndexBacklog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inRows, apart := rowDocs(t, db)
+	if len(inRows) != 0 {
+		t.Errorf("documents in people's rows: %v", inRows)
+	}
+	if len(apart) != 3 || !strings.Contains(apart[ana.ID], "kayak") || !strings.Contains(apart[bo.ID], "bo") {
+		t.Errorf("search_docs = %v", apart)
+	}
+	for q, want := range map[string]string{"kayak": "Ana Ruiz", "ruiz": "Ana Ruiz, Bo Ruiz", "okafor": "Cy Okafor", "5550101": "Ana Ruiz"} {
+		if got := found(t, db, act, q); got != want {
+			t.Errorf("search %q = %q, want %q", q, got, want)
+		}
+	}
+	// Merged: the one dropped leaves neither document nor index entry;
+	// the one kept is found by what either said.
+	if _, err := db.MergePeople(ctx, act, ana.ID, bo.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, apart = rowDocs(t, db); len(apart) != 2 || apart[bo.ID] != "" {
+		t.Errorf("after the merge, search_docs = %v", apart)
+	}
+	if got := found(t, db, act, "kayak"); got != "Ana Ruiz" {
+		t.Errorf("after the merge, kayak finds %q", got)
+	}
+	// The index holds what search_docs holds, no more, no less.
+	if _, err := db.rw.ExecContext(ctx, "INSERT INTO people_fts (people_fts) VALUES ('integrity-check')"); err != nil {
+		t.Errorf("index integrity: %v", err)
+	}
+}
+
+// TestSearchDocsMigration: a file whose documents are in the people's
+// rows (as before 20261207000004) comes out of the migration with them in
+// search_docs, the rows' emptied, and everyone searchable again once the
+// backlog is indexed.
+func TestSearchDocsMigration(t *testing.T) {
+	ctx := t.Context()
+	db, act := searchDocsFixture(t)
+	for _, name := range [][2]string{{"Dee", "Marsh"}, {"Eli", "Marsh"}, {"Fay", "Quill"}} {
+		if err := db.CreatePerson(ctx, act, &rapport.Person{FirstName: name[0], LastName: name[1], Kind: rapport.KindSphere}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to the layout before the migration.
+	for _, q := range []string{
+		"UPDATE people SET search_doc = (SELECT d.search_doc FROM search_docs d WHERE d.id = people.id)",
+		"DROP TABLE people_fts",
+		"DROP TABLE search_docs",
+		`CREATE VIRTUAL TABLE people_fts USING fts5 (search_doc, content = 'people', content_rowid = 'id',
+			tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6', detail = none)`,
+		"INSERT INTO people_fts (people_fts) VALUES ('rebuild')",
+		"DELETE FROM schema_migrations WHERE name = '20261207000004'",
+	} {
+		if _, err := db.rw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inRows, apart := rowDocs(t, db)
+	if len(inRows) != 0 || len(apart) != 3 {
+		t.Fatalf("after the migration: in rows %v, apart %v", inRows, apart)
+	}
+	if n, err := db.SearchPending(ctx, act); err != nil || n != 3 {
+		t.Errorf("pending after the migration: %d, %v", n, err)
+	}
+	for {
+		n, err := db.IndexBacklog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if got := found(t, db, act, "marsh"); got != "Dee Marsh, Eli Marsh" {
+		t.Errorf("marsh finds %q", got)
+	}
+}
