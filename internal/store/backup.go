@@ -123,8 +123,8 @@ func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupSt
 		}
 		// Ordered by every column, so that two backups of the same rows
 		// are the same file. A person's search document goes in their row
-		// wherever the database keeps it (docInRow), so that a backup
-		// restores into either.
+		// wherever the database keeps it (docInRow): the format is the same
+		// whichever way the database keeps them.
 		q := tx.NewSelect().TableExpr(table).OrderExpr(strings.Join(cols, ", "))
 		for _, c := range cols {
 			if table == "people" && c == "search_doc" && !db.docInRow() {

@@ -217,8 +217,16 @@ func (db *DB) reserveIDs(ctx context.Context, tx bun.Tx, table string, n int) ([
 		return ids, err
 	}
 	// The transaction began IMMEDIATE: no one else can insert meanwhile.
+	// SQLite would hand out an id freed at the top again (a merged
+	// person's); new people's ids also start above every range still
+	// waiting for the search indexer, which a bulk write indexes at once
+	// and the indexer would index a second time, corrupting the index.
+	text := "SELECT COALESCE(MAX(id), 0) FROM ?"
+	if table == "people" {
+		text = "SELECT MAX(COALESCE((SELECT MAX(id) FROM ?), 0), COALESCE((SELECT MAX(to_id) FROM search_backlog), 0))"
+	}
 	var top int64
-	if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM ?", bun.Ident(table)).Scan(ctx, &top); err != nil {
+	if err := tx.NewRaw(text, bun.Ident(table)).Scan(ctx, &top); err != nil {
 		return nil, err
 	}
 	ids = make([]int64, n)
@@ -303,8 +311,8 @@ func (db *DB) keepSearchDoc(ctx context.Context, tx bun.Tx, orgID, id int64, doc
 	case doc == "":
 		_, err = tx.Tx.ExecContext(ctx, "DELETE FROM search_docs WHERE org_id = ? AND id = ?", orgID, id)
 	default:
-		_, err = tx.Tx.ExecContext(ctx, "INSERT INTO search_docs (id, org_id, search_doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET search_doc = excluded.search_doc",
-			id, orgID, doc)
+		_, err = tx.Tx.ExecContext(ctx, "INSERT INTO search_docs (id, org_id, search_doc) VALUES (?, ?, ?) "+
+			"ON CONFLICT (id) DO UPDATE SET search_doc = excluded.search_doc WHERE search_docs.org_id = excluded.org_id", id, orgID, doc)
 	}
 	return err
 }

@@ -271,8 +271,8 @@ func (db *DB) sqliteSearchNewest(ctx context.Context, orgID int64, tokens []stri
 // before, highest first). Its statements are of four texts, prepared once.
 //
 // The index is shared by every organisation in the file; each match is
-// joined to its search document (search_docs), which names its
-// organisation, to keep the organisation's own. (Asking the index
+// joined to its person (or, where its text is checked, to its search
+// document) to keep the organisation's own. (Asking the index
 // for an organisation word in every document as well costs more than the
 // join: the index walks that word's list, a million long, for every
 // search.) Matches of a cut token are checked against the people's search
@@ -286,16 +286,18 @@ func (db *DB) sqliteSearch(ctx context.Context, orgID int64, tokens []string, de
 	} else {
 		before = 0
 	}
-	// The organisation and the text from search_docs: a row for each
-	// indexed person, short beside theirs.
-	const from = " FROM people_fts f JOIN search_docs d ON d.id = f.rowid WHERE people_fts MATCH ?1 AND d.org_id = ?2 AND f.rowid "
+	// The organisation from the person's row (short, now that the
+	// document is kept apart); the text, where a cut token needs it, from
+	// search_docs.
+	const from = " FROM people_fts f JOIN people p ON p.id = f.rowid WHERE people_fts MATCH ?1 AND p.org_id = ?2 AND f.rowid "
+	const fromDocs = " FROM people_fts f JOIN search_docs d ON d.id = f.rowid WHERE people_fts MATCH ?1 AND d.org_id = ?2 AND f.rowid "
 	if len(long) == 0 {
 		return column[int64](db.queryBound(ctx, "SELECT f.rowid"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4", &bound{args: []any{fq, orgID, before, n}}))
 	}
 	ids := make([]int64, 0, min(n, 64))
 	chunk := max(n, 200)
 	for {
-		rows, err := db.queryBound(ctx, "SELECT f.rowid, d.search_doc"+from+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4",
+		rows, err := db.queryBound(ctx, "SELECT f.rowid, d.search_doc"+fromDocs+cmp+" ?3 ORDER BY f.rowid "+desc+" LIMIT ?4",
 			&bound{args: []any{fq, orgID, before, chunk}})
 		if err != nil {
 			return nil, err
