@@ -128,7 +128,7 @@ func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupSt
 		q := tx.NewSelect().TableExpr(table).OrderExpr(strings.Join(cols, ", "))
 		for _, c := range cols {
 			if table == "people" && c == "search_doc" && !db.docInRow() {
-				q.ColumnExpr("COALESCE((SELECT d.search_doc FROM search_docs AS d WHERE d.id = people.id), '') AS search_doc")
+				q.ColumnExpr("COALESCE((SELECT d.search_doc FROM search_docs AS d WHERE d.org_id = people.org_id AND d.id = people.id), '') AS search_doc")
 			} else {
 				q.Column(c)
 			}

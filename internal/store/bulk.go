@@ -63,20 +63,14 @@ func (db *DB) BulkCreatePeople(ctx context.Context, act rapport.Actor, people []
 			// Where the rows do not keep the search documents, they go
 			// in search_docs (docInRow).
 			var docs []searchDocRow
-			var of []int // the person of each of docs, in batch
 			if !db.docInRow() {
 				for i := range batch {
 					if p := &batch[i]; p.SearchDoc != "" {
-						docs, of = append(docs, searchDocRow{ID: p.ID, OrgID: orgID, SearchDoc: p.SearchDoc}), append(of, i)
-						p.SearchDoc = ""
+						docs = append(docs, searchDocRow{ID: p.ID, OrgID: orgID, SearchDoc: p.SearchDoc})
 					}
 				}
 			}
-			_, err := tx.NewInsert().Model(&batch).Exec(ctx)
-			for j, i := range of {
-				batch[i].SearchDoc = docs[j].SearchDoc
-			}
-			if err != nil {
+			if _, err := db.insertPeople(tx, &batch).Exec(ctx); err != nil {
 				if db.isForeignKey(err) {
 					return rapport.Errorf(rapport.EINVALID, "An owner or referrer in rows %d to %d is not in this organisation.", lo, lo+len(batch)-1)
 				}

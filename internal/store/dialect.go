@@ -301,6 +301,17 @@ func (db *DB) searchDocOf(ctx context.Context, tx bun.Tx, p *rapport.Person) (st
 	return docs[0], nil
 }
 
+// insertPeople inserts people (a model: one person or a slice), their
+// search documents in their rows only where docInRow (elsewhere the
+// column keeps its empty default, and the caller keeps the documents).
+func (db *DB) insertPeople(tx bun.Tx, people any) *bun.InsertQuery {
+	q := tx.NewInsert().Model(people)
+	if !db.docInRow() {
+		q.ExcludeColumn("search_doc")
+	}
+	return q
+}
+
 // keepSearchDoc keeps doc as the organisation's person id's search
 // document (the index is kept in step by indexSearch).
 func (db *DB) keepSearchDoc(ctx context.Context, tx bun.Tx, orgID, id int64, doc string) error {

@@ -54,21 +54,15 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	p.UpdatedAt, p.CreatedBy, p.Version = now, actorID, 1
 	p.ScheduleTouch()
 	derive(p)
-	doc := p.SearchDoc
-	if !db.docInRow() {
-		p.SearchDoc = "" // kept in search_docs (keepSearchDoc)
-	}
-	_, err := tx.NewInsert().Model(p).Returning("id").Exec(ctx)
-	p.SearchDoc = doc
-	if err != nil {
+	if _, err := db.insertPeople(tx, p).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
-	if !db.docInRow() && doc != "" {
-		if err := db.keepSearchDoc(ctx, tx, orgID, p.ID, doc); err != nil {
+	if !db.docInRow() && p.SearchDoc != "" {
+		if err := db.keepSearchDoc(ctx, tx, orgID, p.ID, p.SearchDoc); err != nil {
 			return err
 		}
 	}
-	if err := db.indexSearch(ctx, tx, orgID, p.ID, "", doc); err != nil {
+	if err := db.indexSearch(ctx, tx, orgID, p.ID, "", p.SearchDoc); err != nil {
 		return err
 	}
 	if err := db.insertChildren(ctx, tx, p); err != nil {

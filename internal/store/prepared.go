@@ -217,6 +217,12 @@ func (db *DB) readOne(ctx context.Context, q bun.IDB, dest any, h *hotRead, args
 // dest, a value for each column, and closes them; no row is
 // sql.ErrNoRows.
 func scanRow(rows *sql.Rows, err error, dest ...any) error {
+	return oneRow(rows, err, func() error { return rows.Scan(dest...) })
+}
+
+// oneRow runs scan on the one row of rows (or returns err, from running
+// them) and closes them; no row is sql.ErrNoRows.
+func oneRow(rows *sql.Rows, err error, scan func() error) error {
 	if err != nil {
 		return err
 	}
@@ -227,7 +233,7 @@ func scanRow(rows *sql.Rows, err error, dest ...any) error {
 		}
 		return sql.ErrNoRows
 	}
-	if err := rows.Scan(dest...); err != nil {
+	if err := scan(); err != nil {
 		return err
 	}
 	return rows.Close()
@@ -254,20 +260,7 @@ func column[T any](rows *sql.Rows, err error) ([]T, error) {
 // scanOne scans the one row of rows (or err, from running them) into dest
 // and closes them; no row is sql.ErrNoRows.
 func (db *DB) scanOne(ctx context.Context, rows *sql.Rows, err error, dest any) error {
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := db.ro.ScanRow(ctx, rows, dest); err != nil {
-		return err
-	}
-	return rows.Close()
+	return oneRow(rows, err, func() error { return db.ro.ScanRow(ctx, rows, dest) })
 }
 
 // readAll runs h and scans all its rows into dest (a pointer to a slice

@@ -106,20 +106,18 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		rowFrom = " FROM people_fts f CROSS JOIN people AS person NOT INDEXED ON person.id = f.rowid"
 		match = func(b *bound) string { return "people_fts MATCH " + string(b.v(fq)) }
 	}
-	count := func(from, org string) (int, error) {
+	// countOwn counts the organisation's matches.
+	countOwn := func() (int, error) {
 		b := &bound{}
-		where := match(b)
-		if org != "" {
-			where += " AND " + org + " = " + string(b.v(act.Org))
-		}
-		counted, err := column[int](db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+where+" LIMIT "+string(b.v(most+1))+") AS m", b))
+		counted, err := column[int](db.queryBound(ctx, "SELECT count(*) FROM (SELECT 1"+from+" WHERE "+match(b)+" AND person.org_id = "+string(b.v(act.Org))+
+			" LIMIT "+string(b.v(most+1))+") AS m", b))
 		if err != nil || len(counted) == 0 {
 			return 0, err
 		}
 		return counted[0], nil
 	}
 	if db.dialect == Postgres {
-		n, err = count(from, "person.org_id")
+		n, err = countOwn()
 	} else {
 		// With whether the file holds another organisation: in a file of
 		// one, its matches are all of them (every person belongs to an
@@ -130,7 +128,7 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		rows, qerr := db.queryBound(ctx, "SELECT count(*), EXISTS (SELECT 1 FROM orgs WHERE id < "+string(org)+") OR EXISTS (SELECT 1 FROM orgs WHERE id > "+string(org)+
 			") FROM (SELECT 1 FROM people_fts f WHERE "+match(b)+" LIMIT "+string(b.v(most+1))+") AS m", b)
 		if err = scanRow(rows, qerr, &n, &others); err == nil && n > most && others {
-			n, err = count(from, "person.org_id")
+			n, err = countOwn()
 		}
 	}
 	if err != nil || n == 0 || n > most {

@@ -3,16 +3,12 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/andybalholm/brotli"
-
-	"github.com/rapport-crm/rapport/internal/rapport"
 )
 
 // BenchmarkPageCompression is what compressing a page costs, in the
@@ -22,24 +18,7 @@ import (
 //
 //	go test -run '^$' -bench PageCompression ./internal/web
 func BenchmarkPageCompression(b *testing.B) {
-	a, err := loadAssets()
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := parseViews(a)
-	if err != nil {
-		b.Fatal(err)
-	}
-	org := &rapport.Org{ID: 1, Name: "Acme", Region: "US", TZ: "America/Chicago"}
-	u := &rapport.User{ID: 2, OrgID: 1, Name: "Agent", Role: rapport.RoleAgent}
-	var people []rapport.Person
-	for i := 0; i < 50; i++ {
-		people = append(people, rapport.Person{ID: int64(1000 + i), FirstName: "Maria", LastName: fmt.Sprintf("Smith%d", i), Kind: rapport.KindLead,
-			OwnerID: 2, FirstPhone: fmt.Sprintf("+1312555%04d", i), FirstEmail: fmt.Sprintf("maria.smith%d@example.com", i)})
-	}
-	page := &peoplePage{Base: Base{Title: "People", User: u, Org: org, Now: time.Now(), Loc: time.UTC}, Form: newForm(nil), Kinds: rapport.Kinds,
-		People: people, FactTypes: rapport.FactTypes}
-	page.lookups.UserNames = map[int64]string{2: "Agent"}
+	v, page := benchPeoplePage(b, 50)
 	var html bytes.Buffer
 	if err := v.pages["people"].ExecuteTemplate(&html, "layout.html", page); err != nil {
 		b.Fatal(err)
