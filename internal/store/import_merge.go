@@ -171,6 +171,9 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 		}
 		if s.isNew(t.ID) {
 			derive(t)
+			if len(s.factsOf[t.ID]) > 0 {
+				s.stale[t.ID] = true // derive left them out
+			}
 			t.UpdatedAt = s.now
 			t.ScheduleTouch()
 			rewrite = append(rewrite, *t)

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -58,6 +60,11 @@ func (s *ImportSession) addFacts(personID int64, facts []rapport.Fact) {
 			continue
 		}
 		known[k] = true
+		if _, ok := s.pendingIdx[personID]; ok {
+			s.newFacts[personID] = append(s.newFacts[personID], f.Text)
+		} else {
+			s.stale[personID] = true
+		}
 		s.facts = append(s.facts, s.orgID, personID, string(f.Type), f.Text, s.db.timeValue(s.now), nullID(s.actorID), source,
 			s.db.timeValue(s.now))
 	}
@@ -107,11 +114,17 @@ func (s *ImportSession) loadFacts(waiting map[int64][]pendingRow, ids []int64) e
 // one new).
 func (s *ImportSession) flush() error {
 	if len(s.pending) > 0 {
+		for i := range s.pending {
+			if p := &s.pending[i]; len(s.newFacts[p.ID]) > 0 {
+				p.SearchDoc = searchDoc(p, s.newFacts[p.ID], nil)
+			}
+		}
 		if err := s.w.people(s.ctx, s.pending); err != nil {
 			return err
 		}
 		s.pending = s.pending[:0]
 		clear(s.pendingIdx)
+		clear(s.newFacts)
 	}
 	if err := s.flushProduction(); err != nil {
 		return err
@@ -127,6 +140,27 @@ func (s *ImportSession) flush() error {
 			return err
 		}
 		s.facts = s.facts[:0]
+	}
+	return s.refreshStale()
+}
+
+// refreshStale rebuilds the search documents of the people written
+// earlier whose documents miss their facts: people already there (an
+// update's document was rebuilt before its facts were written, and new
+// facts alone update no one) and people this import created and wrote
+// before a later row matched them (rewrite derives the document from the
+// row). A document of someone the search indexer has yet to reach is
+// only kept; the indexer reads it.
+func (s *ImportSession) refreshStale() error {
+	if len(s.stale) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(s.stale))
+	clear(s.stale)
+	for _, id := range ids {
+		if err := s.db.refreshSearch(s.ctx, s.tx, s.orgID, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

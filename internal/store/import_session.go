@@ -179,6 +179,13 @@ type ImportSession struct {
 	// factsOf are the facts known of people this import touched, to add
 	// each once.
 	factsOf map[int64]map[string]bool
+	// newFacts are the texts of the facts queued for people waiting to be
+	// written, whose search documents say them (flush); stale are the
+	// people already written whose documents miss facts queued for them
+	// or written earlier (a document is otherwise derived from the row
+	// alone), rebuilt once the facts are written.
+	newFacts map[int64][]string
+	stale    map[int64]bool
 	// referrers are the people "Referred by" names found (0: no one, -1:
 	// more than one).
 	referrers map[string]int64
@@ -236,7 +243,8 @@ func (db *DB) BeginImport(ctx context.Context, act rapport.Actor, opts ImportOpt
 	s := &ImportSession{db: db, ctx: ctx, orgID: orgID, actorID: actorID, opts: opts, now: db.now().UTC(),
 		seed: maphash.MakeSeed(), keys: newKeyTable(min(2*max(opts.Expected, 0), 1<<22)), pendingIdx: map[int64]int{}, seen: map[int64]bool{},
 		deferred: map[int64][]pendingRow{}, prod: map[int64]rapport.Production{}, period: opts.Period,
-		house: map[uint64][]houseMember{}, factsOf: map[int64]map[string]bool{}}
+		house: map[uint64][]houseMember{}, factsOf: map[int64]map[string]bool{},
+		newFacts: map[int64][]string{}, stale: map[int64]bool{}}
 	if s.opts.RecordKind == "" {
 		s.opts.RecordKind = rapport.RecordCSV
 	}
