@@ -41,13 +41,11 @@ func baselinePage(db *store.DB, orgID int64) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		var p struct {
-			FirstName string `bun:"first_name"`
-			LastName  string `bun:"last_name"`
-			Kind      string `bun:"kind"`
-			City      string `bun:"city"`
-		}
-		err = db.RawScan(r.Context(), &p, "SELECT first_name, last_name, kind, city FROM people WHERE org_id = ? AND id = ?", orgID, id)
+		var p struct{ FirstName, LastName, Kind, City string }
+		// Prepared, as the product's hot reads are: the baseline is the
+		// least a page can cost, not a page that parses its statement.
+		err = db.ReadRow(r.Context(), "SELECT first_name, last_name, kind, city FROM people WHERE org_id = ? AND id = ?", []any{orgID, id},
+			&p.FirstName, &p.LastName, &p.Kind, &p.City)
 		if errors.Is(err, sql.ErrNoRows) {
 			http.NotFound(w, r)
 			return

@@ -33,3 +33,12 @@ func sortIDs(ids []int64) { slices.Sort(ids) }
 func (db *DB) RawScan(ctx context.Context, dest any, query string, args ...any) error {
 	return db.ro.NewRaw(query, args...).Scan(ctx, dest)
 }
+
+// ReadRow runs a read-only statement with "?" where its values go,
+// prepared once per connection as the hot reads are (prepared.go), and
+// scans its one row into dest (no row: sql.ErrNoRows). For tools that
+// measure a read beside the product's: the load bench's baseline page.
+func (db *DB) ReadRow(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := db.queryText(ctx, db.ro, db.placeholders(query), args)
+	return scanRow(rows, err, dest...)
+}
