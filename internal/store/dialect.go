@@ -218,15 +218,15 @@ func (db *DB) reserveIDs(ctx context.Context, tx bun.Tx, table string, n int) ([
 	}
 	// The transaction began IMMEDIATE: no one else can insert meanwhile.
 	// SQLite would hand out an id freed at the top again (a merged
-	// person's); new people's ids also start above every range still
-	// waiting for the search indexer, which a bulk write indexes at once
-	// and the indexer would index a second time, corrupting the index.
-	text := "SELECT COALESCE(MAX(id), 0) FROM ?"
-	if table == "people" {
-		text = "SELECT MAX(COALESCE((SELECT MAX(id) FROM ?), 0), COALESCE((SELECT MAX(to_id) FROM search_backlog), 0))"
-	}
+	// person's).
 	var top int64
-	if err := tx.NewRaw(text, bun.Ident(table)).Scan(ctx, &top); err != nil {
+	var err error
+	if table == "people" {
+		top, err = topPersonID(ctx, tx)
+	} else {
+		err = tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM ?", bun.Ident(table)).Scan(ctx, &top)
+	}
+	if err != nil {
 		return nil, err
 	}
 	ids = make([]int64, n)
@@ -234,6 +234,20 @@ func (db *DB) reserveIDs(ctx context.Context, tx bun.Tx, table string, n int) ([
 		ids[i] = top + 1 + int64(i)
 	}
 	return ids, nil
+}
+
+// topPersonID is the id above which people written in bulk on SQLite
+// (reserveIDs, an import) are numbered, inside a transaction that holds the
+// write lock: above every person's, and above every range still waiting
+// for the search indexer. A range whose top person was merged away would
+// otherwise hand that id out again; a bulk write indexes its people at
+// once, and an import waits for the indexer under a range of its own, so
+// the indexer would index the id twice (once for each range) and corrupt
+// the index.
+func topPersonID(ctx context.Context, tx bun.Tx) (int64, error) {
+	var top int64
+	err := tx.NewRaw("SELECT MAX(COALESCE((SELECT MAX(id) FROM people), 0), COALESCE((SELECT MAX(to_id) FROM search_backlog), 0))").Scan(ctx, &top)
+	return top, err
 }
 
 // indexSearch keeps SQLite's full-text index in step with a person's

@@ -361,8 +361,9 @@ func (s *ImportSession) prepare() error {
 	}
 	var top int64
 	if s.db.oneWriter() {
-		// The transaction holds the write lock: ids after the largest are ours.
-		if err := tx.NewRaw("SELECT COALESCE(MAX(id), 0) FROM people").Scan(ctx, &top); err != nil {
+		// The transaction holds the write lock: ids after the largest (and
+		// after every range the search indexer has yet to do) are ours.
+		if top, err = topPersonID(ctx, tx); err != nil {
 			return err
 		}
 		s.bulk = s.opts.Expected >= bulkMin && int64(s.opts.Expected)*bulkShare >= top
