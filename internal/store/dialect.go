@@ -315,6 +315,30 @@ func (db *DB) searchDocOf(ctx context.Context, tx bun.Tx, p *rapport.Person) (st
 	return docs[0], nil
 }
 
+// searchDocsOf returns the search documents of the organisation's people
+// ids (those with none are left out).
+func (db *DB) searchDocsOf(ctx context.Context, tx bun.Tx, orgID int64, ids idList) (map[int64]string, error) {
+	text := "SELECT id, search_doc FROM search_docs WHERE org_id = ? AND " + anyID(db.ro, "id")
+	if db.docInRow() {
+		text = "SELECT id, search_doc FROM people WHERE org_id = ? AND " + anyID(db.ro, "id") + " AND search_doc <> ''"
+	}
+	rows, err := db.queryText(ctx, tx, db.placeholders(text), []any{orgID, ids})
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	docs := make(map[int64]string, len(ids))
+	for rows.Next() {
+		var id int64
+		var doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, err
+		}
+		docs[id] = doc
+	}
+	return docs, rows.Err()
+}
+
 // insertPeople inserts people (a model: one person or a slice), their
 // search documents in their rows only where docInRow (elsewhere the
 // column keeps its empty default, and the caller keeps the documents).

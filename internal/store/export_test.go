@@ -317,3 +317,47 @@ func CheckSearchIndex(ctx context.Context, db *DB) error {
 	_, err := db.rw.ExecContext(ctx, "INSERT INTO people_fts (people_fts, rank) VALUES ('integrity-check', 1)")
 	return err
 }
+
+// RebuiltSearchDocs blanks the search documents of the organisation's
+// people ids and rebuilds them one person at a time (refreshSearch), then
+// blanks and rebuilds them all together (refreshSearches), and returns
+// what each left.
+func RebuiltSearchDocs(ctx context.Context, db *DB, orgID int64, ids []int64) (one, together map[int64]string, err error) {
+	blank := func(tx bun.Tx) error {
+		olds, err := db.searchDocsOf(ctx, tx, orgID, ids)
+		if err != nil {
+			return err
+		}
+		for id, old := range olds {
+			if err := db.keepSearchDoc(ctx, tx, orgID, id, ""); err != nil {
+				return err
+			}
+			if err := db.indexSearch(ctx, tx, orgID, id, old, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = db.tx(ctx, func(tx bun.Tx) error {
+		if err := blank(tx); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := db.refreshSearch(ctx, tx, orgID, id); err != nil {
+				return err
+			}
+		}
+		if one, err = db.searchDocsOf(ctx, tx, orgID, ids); err != nil {
+			return err
+		}
+		if err := blank(tx); err != nil {
+			return err
+		}
+		if err := db.refreshSearches(ctx, tx, orgID, ids); err != nil {
+			return err
+		}
+		together, err = db.searchDocsOf(ctx, tx, orgID, ids)
+		return err
+	})
+	return one, together, err
+}

@@ -141,7 +141,7 @@ func (s *ImportSession) flush() error {
 		}
 		s.facts = s.facts[:0]
 	}
-	return s.refreshStale()
+	return nil
 }
 
 // refreshStale rebuilds the search documents of the people written
@@ -149,20 +149,17 @@ func (s *ImportSession) flush() error {
 // update's document was rebuilt before its facts were written, and new
 // facts alone update no one) and people this import created and wrote
 // before a later row matched them (rewrite derives the document from the
-// row). A document of someone the search indexer has yet to reach is
-// only kept; the indexer reads it.
+// row). It runs once, when every row is written and the indexes a bulk
+// import drops are back (without them each person's reads would scan
+// whole tables). A document of someone the search indexer has yet to
+// reach is only kept; the indexer reads it.
 func (s *ImportSession) refreshStale() error {
 	if len(s.stale) == 0 {
 		return nil
 	}
 	ids := slices.Sorted(maps.Keys(s.stale))
 	clear(s.stale)
-	for _, id := range ids {
-		if err := s.db.refreshSearch(s.ctx, s.tx, s.orgID, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.db.refreshSearches(s.ctx, s.tx, s.orgID, ids)
 }
 
 // flushProduction writes the production history gathered so far: a

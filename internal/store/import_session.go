@@ -476,6 +476,9 @@ func (s *ImportSession) Finish() (ImportStats, error) {
 	if err := s.rebuildIndexes(); err != nil {
 		return fail(err)
 	}
+	if err := s.refreshStale(); err != nil {
+		return fail(err)
+	}
 	// The planner's statistics, refreshed with the import where that can
 	// be done (on SQLite the import's pages reach the database file at the
 	// next checkpoint, which the next write after it runs), else after it.

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
 	"github.com/rapport-crm/rapport/internal/store"
@@ -279,6 +281,64 @@ func TestImportAfterAMergeAtTheTop(t *testing.T) {
 			if err != nil || len(page.People) != 1 {
 				t.Errorf("search %q found %d (%v)", q, len(page.People), err)
 			}
+		}
+	})
+}
+
+// TestSearchDocsRebuiltTogether: the documents an import rebuilds for
+// many people at once (refreshSearches) are those each person's own
+// rebuild makes (refreshSearch): their fields, phones, emails and tags,
+// their facts in order, the notes of their last hundred conversations and
+// what their last twenty events said, newest first.
+func TestSearchDocsRebuiltTogether(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		act := rapport.Member(f.org, f.owner)
+		var ids []int64
+		for i := range 3 {
+			p := f.person(t, rapport.Person{FirstName: fmt.Sprintf("Rae%d", i), LastName: "Rebuild", Kind: rapport.KindSphere, City: "Evanston",
+				Tags: []string{"past client"}, Emails: []rapport.Email{{Address: fmt.Sprintf("rae%d@rebuild.test", i)}},
+				Phones: []rapport.Phone{{Number: fmt.Sprintf("+1312555%04d", 7000+i), Label: "mobile"}}})
+			ids = append(ids, p.ID)
+		}
+		for i, text := range []string{"Sails on Lake Michigan", "Twins in second grade", "Lease ends in May"} {
+			if err := f.db.AddFact(ctx, act, &rapport.Fact{PersonID: ids[i%2], Type: rapport.FactInterest, Text: text}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// More conversations with notes than a document keeps, some at
+		// the same moment.
+		for i := range 104 {
+			if i%10 == 0 {
+				f.clock.Advance(time.Minute)
+			}
+			if _, err := f.db.LogConversation(ctx, act, &store.LogInput{Conversation: rapport.Conversation{PersonID: ids[0], Channel: rapport.ChannelCall,
+				Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeNoAnswer, Notes: fmt.Sprintf("note%03d", i)}, Loc: time.UTC}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 23 {
+			in := event(fmt.Sprintf("rebuild-%d", i), "Viewed Property", "Zillow",
+				rapport.Person{FirstName: "Rae1", Emails: []rapport.Email{{Address: "rae1@rebuild.test"}}})
+			in.Event.Message = fmt.Sprintf("message%02d", i)
+			if _, err := f.db.RecordEvent(ctx, act, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		one, together, err := store.RebuiltSearchDocs(ctx, f.db, f.org.ID, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(one, together) || len(one) != len(ids) {
+			t.Errorf("one at a time:\n%v\ntogether:\n%v", one, together)
+		}
+		if d := one[ids[0]]; !strings.Contains(d, "note103") || !strings.Contains(d, "note004") || strings.Contains(d, "note003") || !strings.Contains(d, "lake michigan") {
+			t.Errorf("the first's document: %s", d)
+		}
+		if d := one[ids[1]]; !strings.Contains(d, "message22") || !strings.Contains(d, "message03") || strings.Contains(d, "message02") || !strings.Contains(d, "twins") {
+			t.Errorf("the second's document: %s", d)
+		}
+		if err := store.CheckSearchIndex(ctx, f.db); err != nil {
+			t.Error(err)
 		}
 	})
 }

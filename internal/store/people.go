@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -574,13 +575,13 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 	if err != nil {
 		return err
 	}
-	notes, err := db.texts(ctx, tx, "SELECT notes FROM conversations WHERE org_id = ? AND person_id = ? AND notes <> '' ORDER BY occurred_at DESC LIMIT 100",
-		orgID, personID)
+	notes, err := db.texts(ctx, tx, "SELECT notes FROM conversations WHERE org_id = ? AND person_id = ? AND notes <> '' ORDER BY occurred_at DESC, id DESC LIMIT "+
+		strconv.Itoa(docNotes), orgID, personID)
 	if err != nil {
 		return err
 	}
-	said, err := db.texts(ctx, tx, "SELECT property || ' ' || message FROM events WHERE org_id = ? AND person_id = ? ORDER BY occurred_at DESC LIMIT 20",
-		orgID, personID)
+	said, err := db.texts(ctx, tx, "SELECT property || ' ' || message FROM events WHERE org_id = ? AND person_id = ? ORDER BY occurred_at DESC, id DESC LIMIT "+
+		strconv.Itoa(docSaid), orgID, personID)
 	if err != nil {
 		return err
 	}
@@ -593,6 +594,81 @@ func (db *DB) refreshSearch(ctx context.Context, tx bun.Tx, orgID, personID int6
 		return err
 	}
 	return db.indexSearch(ctx, tx, orgID, personID, old, doc)
+}
+
+// A search document holds the notes of a person's last docNotes
+// conversations and what their last docSaid events said.
+const docNotes, docSaid = 100, 20
+
+// refreshSearches is refreshSearch for many of the organisation's people
+// (ids, each once), reading what their documents are made of a chunk of
+// people at a time: an import that brought facts for thousands of people
+// already there rebuilds their documents in a few statements a chunk,
+// not ten a person.
+func (db *DB) refreshSearches(ctx context.Context, tx bun.Tx, orgID int64, ids []int64) error {
+	const chunk = 500
+	for lo := 0; lo < len(ids); lo += chunk {
+		who := idList(ids[lo:min(lo+chunk, len(ids))])
+		people := make([]rapport.Person, 0, len(who))
+		if err := db.readAll(ctx, tx, &people, readPeopleOf, orgID, who); err != nil {
+			return err
+		}
+		if err := db.loadDetails(ctx, tx, orgID, people); err != nil {
+			return err
+		}
+		// The same texts as refreshSearch's, in the same order, of each
+		// person (n numbers a person's own, newest first).
+		texts := func(text string) (map[int64][]string, error) {
+			rows, err := db.queryText(ctx, tx, db.placeholders(text), []any{orgID, who})
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			out := map[int64][]string{}
+			for rows.Next() {
+				var id int64
+				var t string
+				if err := rows.Scan(&id, &t); err != nil {
+					return nil, err
+				}
+				out[id] = append(out[id], t)
+			}
+			return out, rows.Err()
+		}
+		facts, err := texts("SELECT person_id, text FROM facts WHERE org_id = ? AND " + anyID(db.ro, "person_id") + " ORDER BY person_id, id")
+		if err != nil {
+			return err
+		}
+		notes, err := texts("SELECT person_id, t FROM (SELECT person_id, notes AS t, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY occurred_at DESC, id DESC) AS n " +
+			"FROM conversations WHERE org_id = ? AND " + anyID(db.ro, "person_id") + " AND notes <> '') AS c WHERE n <= " + strconv.Itoa(docNotes) + " ORDER BY person_id, n")
+		if err != nil {
+			return err
+		}
+		said, err := texts("SELECT person_id, t FROM (SELECT person_id, property || ' ' || message AS t, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY occurred_at DESC, id DESC) AS n " +
+			"FROM events WHERE org_id = ? AND " + anyID(db.ro, "person_id") + ") AS e WHERE n <= " + strconv.Itoa(docSaid) + " ORDER BY person_id, n")
+		if err != nil {
+			return err
+		}
+		olds, err := db.searchDocsOf(ctx, tx, orgID, who)
+		if err != nil {
+			return err
+		}
+		for i := range people {
+			p := &people[i]
+			doc := searchDoc(p, facts[p.ID], append(notes[p.ID], said[p.ID]...))
+			old := olds[p.ID]
+			if doc == old {
+				continue
+			}
+			if err := db.keepSearchDoc(ctx, tx, orgID, p.ID, doc); err != nil {
+				return err
+			}
+			if err := db.indexSearch(ctx, tx, orgID, p.ID, old, doc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // texts runs text (with "?" where its args go) on q and returns the one
