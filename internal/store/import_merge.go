@@ -183,6 +183,7 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 		if err := s.db.updatePerson(s.ctx, s.tx, rapport.Actor{Org: s.orgID, User: s.actorID}, t, "Import"); err != nil {
 			return err
 		}
+		s.stale[t.ID] = true // its search document follows, with everyone's, at the end
 	}
 	for _, id := range ids {
 		// Someone vanished meanwhile? Not inside the transaction; but

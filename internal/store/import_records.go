@@ -145,11 +145,11 @@ func (s *ImportSession) flush() error {
 }
 
 // refreshStale rebuilds the search documents of the people written
-// earlier whose documents miss their facts: people already there (an
-// update's document was rebuilt before its facts were written, and new
-// facts alone update no one) and people this import created and wrote
-// before a later row matched them (rewrite derives the document from the
-// row). It runs once, when every row is written and the indexes a bulk
+// earlier whose documents are not what they now are: people already there
+// whom the import changed (updatePerson leaves an import's to this) or
+// gave facts alone, and people this import created and wrote before a
+// later row matched them (rewrite derives the document from the row,
+// without their facts). It runs once, when every row is written and the indexes a bulk
 // import drops are back (without them each person's reads would scan
 // whole tables). A document of someone the search indexer has yet to
 // reach is only kept; the indexer reads it.

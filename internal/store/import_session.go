@@ -181,9 +181,8 @@ type ImportSession struct {
 	factsOf map[int64]map[string]bool
 	// newFacts are the texts of the facts queued for people waiting to be
 	// written, whose search documents say them (flush); stale are the
-	// people already written whose documents miss facts queued for them
-	// or written earlier (a document is otherwise derived from the row
-	// alone), rebuilt once the facts are written.
+	// people already written whose documents are behind (changed by the
+	// import, or given facts), rebuilt together at the end (refreshStale).
 	newFacts map[int64][]string
 	stale    map[int64]bool
 	// referrers are the people "Referred by" names found (0: no one, -1:

@@ -325,6 +325,9 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 			return err
 		}
 	}
+	if reason == "Import" {
+		return nil // the import rebuilds the documents of all it changed at its end (refreshStale)
+	}
 	return db.refreshSearch(ctx, tx, orgID, p.ID)
 }
 
