@@ -180,7 +180,7 @@ func (s *ImportSession) mergeChunk(waiting map[int64][]pendingRow, ids []int64) 
 			continue
 		}
 		t.Version = 0
-		if err := s.db.updatePerson(s.ctx, s.tx, rapport.Actor{Org: s.orgID, User: s.actorID}, t, "Import"); err != nil {
+		if err := s.db.updatePersonWith(s.ctx, s.tx, rapport.Actor{Org: s.orgID, User: s.actorID}, t, "Import", s.pi); err != nil {
 			return err
 		}
 		s.stale[t.ID] = true // its search document follows, with everyone's, at the end

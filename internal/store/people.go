@@ -45,7 +45,7 @@ func (db *DB) CreatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 // createPerson inserts a normalised, valid person inside a transaction.
 func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p *rapport.Person, reason string) error {
 	orgID, actorID := act.Org, act.User
-	if err := db.checkPerson(ctx, tx, act, p, &rapport.Person{}); err != nil {
+	if err := db.checkPerson(ctx, tx, act, p, &rapport.Person{}, nil); err != nil {
 		return err
 	}
 	now := db.now().UTC()
@@ -88,12 +88,15 @@ func (db *DB) createPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 // old (an empty person for a new one). A new owner must be an active
 // user; the owner they had may stay. A new referrer must be someone the
 // actor may see; the referrer they had may stay, so that editing one's
-// own person does not fail on a colleague's private referrer.
-func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p, old *rapport.Person) error {
+// own person does not fail on a colleague's private referrer. pi is the
+// organisation's pipelines as the transaction reads them (nil: read them).
+func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p, old *rapport.Person, pi *pipelineInfo) error {
 	was := old.StageID
-	pi, err := db.pipelineInfo(ctx, tx, p.OrgID)
-	if err != nil {
-		return err
+	if pi == nil {
+		var err error
+		if pi, err = db.pipelineInfo(ctx, tx, p.OrgID); err != nil {
+			return err
+		}
 	}
 	if p.StageID == 0 && was != 0 && pi.check(p.Kind, was) == nil {
 		p.StageID = was
@@ -113,11 +116,11 @@ func (db *DB) checkPerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p, 
 func (db *DB) checkRefs(ctx context.Context, q bun.IDB, act rapport.Actor, p, old *rapport.Person) error {
 	wasOwner := old.OwnerID
 	if p.OwnerID != 0 {
-		sel := q.NewSelect().Table("users").Where("org_id = ? AND id = ?", p.OrgID, p.OwnerID)
+		text := "SELECT 1 FROM users WHERE org_id = ? AND id = ?"
 		if p.OwnerID != wasOwner {
-			sel.Where("disabled_at IS NULL")
+			text += " AND disabled_at IS NULL"
 		}
-		ok, err := sel.Exists(ctx)
+		ok, err := db.exists(ctx, q, text, p.OrgID, p.OwnerID)
 		if err != nil {
 			return err
 		}
@@ -253,15 +256,31 @@ func (db *DB) UpdatePerson(ctx context.Context, act rapport.Actor, p *rapport.Pe
 
 // updatePerson saves a normalised, valid person inside a transaction.
 func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p *rapport.Person, reason string) error {
+	return db.updatePersonWith(ctx, tx, act, p, reason, nil)
+}
+
+// updatePersonWith is updatePerson with the organisation's pipelines as
+// the transaction has read them already (an import's, for each of
+// thousands of people), or nil.
+func (db *DB) updatePersonWith(ctx context.Context, tx bun.Tx, act rapport.Actor, p *rapport.Person, reason string, pi *pipelineInfo) error {
 	orgID, actorID := act.Org, act.User
 	old := new(rapport.Person)
-	if err := db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx); err != nil {
+	var err error
+	if db.dialect == Postgres {
+		err = db.forUpdate(tx.NewSelect().Model(old).Where("org_id = ? AND id = ?", orgID, p.ID)).Scan(ctx)
+	} else {
+		// The transaction holds SQLite's one writer: nothing changes the
+		// person meanwhile. A hot read, prepared once on the writer (an
+		// import updates thousands of people).
+		err = db.readOne(ctx, tx, old, readPerson, orgID, p.ID)
+	}
+	if err != nil {
 		return notFound(err, "person")
 	}
 	if p.Version != 0 && p.Version != old.Version {
 		return ErrChanged
 	}
-	if err := db.checkPerson(ctx, tx, act, p, old); err != nil {
+	if err := db.checkPerson(ctx, tx, act, p, old, pi); err != nil {
 		return err
 	}
 	p.CreatedAt, p.CreatedBy, p.ArchivedAt, p.ArrivedAt = old.CreatedAt, old.CreatedBy, old.ArchivedAt, old.ArrivedAt
@@ -298,7 +317,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 	}
 	// Keep what calls taught us about numbers that are still listed.
 	var oldPhones []rapport.Phone
-	if err := tx.NewSelect().Model(&oldPhones).Where("org_id = ? AND person_id = ?", orgID, p.ID).Scan(ctx); err != nil {
+	if err := db.readAll(ctx, tx, &oldPhones, readPhones, orgID, p.ID); err != nil {
 		return err
 	}
 	for i := range p.Phones {
@@ -309,7 +328,7 @@ func (db *DB) updatePerson(ctx context.Context, tx bun.Tx, act rapport.Actor, p 
 		}
 	}
 	for _, table := range []string{"phones", "emails", "person_tags"} {
-		if _, err := tx.NewDelete().Table(table).Where("org_id = ? AND person_id = ?", orgID, p.ID).Exec(ctx); err != nil {
+		if _, err := db.execOn(ctx, tx, "DELETE FROM "+table+" WHERE org_id = ? AND person_id = ?", orgID, p.ID); err != nil {
 			return err
 		}
 	}

@@ -191,6 +191,16 @@ func (db *DB) execOn(ctx context.Context, tx bun.Tx, text string, args ...any) (
 	return tx.Tx.ExecContext(ctx, db.placeholders(text), db.bindArgs(args)...)
 }
 
+// exists reports whether text (a query with "?" where its args go) finds
+// a row, on q (the read pool, or a transaction: on the writer, prepared
+// once).
+func (db *DB) exists(ctx context.Context, q bun.IDB, text string, args ...any) (bool, error) {
+	rows, err := db.queryText(ctx, q, db.placeholders("SELECT EXISTS ("+text+")"), args)
+	var ok bool
+	err = scanRow(rows, err, &ok)
+	return ok, err
+}
+
 // queryBound runs text (written with b's placeholders) on the read pool,
 // for a caller that scans the rows itself.
 func (db *DB) queryBound(ctx context.Context, text string, b *bound) (*sql.Rows, error) {
