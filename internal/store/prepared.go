@@ -73,6 +73,9 @@ func (db *DB) query(ctx context.Context, q bun.IDB, h *hotRead, args ...any) (*s
 // converts them for the dialect), with args on q.
 func (db *DB) queryText(ctx context.Context, q bun.IDB, text string, args []any) (*sql.Rows, error) {
 	args = db.bindArgs(args)
+	if db.sawQuery != nil {
+		db.sawQuery(text, args)
+	}
 	var pool *sql.DB
 	var tx *sql.Tx
 	switch q := q.(type) {

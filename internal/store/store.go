@@ -79,8 +79,10 @@ type DB struct {
 	nstmts atomic.Int64
 	// today keeps Today's candidates between loads (todaycache.go).
 	today *todayCache
-	// sawBound, when set (tests), is told each bound read as it is sent.
-	sawBound func(text string, args []any)
+	// sawBound, when set (tests), is told each bound read as it is sent;
+	// sawQuery each read with placeholders (bound, hot or other) with
+	// its values as the driver takes them.
+	sawBound, sawQuery func(text string, args []any)
 }
 
 // Options configure Open.
