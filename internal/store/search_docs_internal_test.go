@@ -208,12 +208,8 @@ func TestPersonReadsFindThePerson(t *testing.T) {
 	if err := db.CreatePerson(ctx, act, p); err != nil {
 		t.Fatal(err)
 	}
-	type read struct {
-		text string
-		args []any
-	}
-	var reads []read
-	db.sawQuery = func(text string, args []any) { reads = append(reads, read{text, slices.Clone(args)}) }
+	var reads []sentRead
+	db.sawQuery = func(text string, args []any) { reads = append(reads, sentRead{text, slices.Clone(args)}) }
 	if err := db.AddFact(ctx, act, &rapport.Fact{PersonID: p.ID, Type: rapport.FactInterest, Text: "Kayaks"}); err != nil {
 		t.Fatal(err)
 	}
@@ -240,14 +236,7 @@ func TestPersonReadsFindThePerson(t *testing.T) {
 		seen[r.text] = true
 		plan := explain(ctx, t, db, r.text, r.args)
 		// A subquery's rows, already the person's, are scanned as they come.
-		sub := map[string]bool{"json_each": true}
-		for _, step := range plan {
-			for _, prefix := range []string{"CO-ROUTINE ", "MATERIALIZE "} {
-				if name, ok := strings.CutPrefix(step, prefix); ok {
-					sub[name] = true
-				}
-			}
-		}
+		sub := subqueries(plan)
 		for _, step := range plan {
 			if m := scan.FindStringSubmatch(step); (m != nil && !sub[m[1]]) || orgWide.MatchString(step) {
 				t.Errorf("%q walks more than the person's rows: %s", step, r.text)
