@@ -108,12 +108,19 @@ func (db *DB) PhoneSharers(ctx context.Context, act rapport.Actor, p *rapport.Pe
 	for i, n := range numbers {
 		in[i] = b.v(n)
 	}
+	// On SQLite "+p.id": from the numbers' index, not every person of the
+	// organisation in id order (TestPersonReadsFindThePerson). PostgreSQL
+	// takes no expression beside DISTINCT, and plans by its statistics.
+	order := "p.id"
+	if db.dialect == SQLite {
+		order = "+p.id"
+	}
 	q := db.ro.NewSelect().TableExpr("phones AS theirs").
 		Join("JOIN people AS p ON p.org_id = theirs.org_id AND p.id = theirs.person_id").
 		ColumnExpr("DISTINCT p.id, p.first_name, p.last_name, theirs.number").
 		Where("theirs.org_id = ? AND theirs.number IN (?) AND theirs.person_id <> ?", b.v(orgID), bun.List(in), b.v(p.ID)).
 		Where("theirs.label NOT IN (?)", bun.List(sharedLabels)).
-		Where("p.archived_at IS NULL").OrderExpr("p.id").Limit(20)
+		Where("p.archived_at IS NULL").OrderExpr(order).Limit(20)
 	if visibleTo != 0 {
 		q.Where("p.owner_id = ?", b.v(visibleTo))
 	}

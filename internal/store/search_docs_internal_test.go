@@ -195,7 +195,7 @@ func TestSearchDocsMigration(t *testing.T) {
 }
 
 // TestPersonReadsFindThePerson: the reads of one person's rows (their
-// story, their search document, rebuilt alone or with others in an
+// page's, their search document, rebuilt alone or with others in an
 // import) go through the person's own index on a new database without
 // statistics. A read ordered by id could otherwise walk every row of the
 // organisation in the (org_id, id) key's order, filtering out everyone
@@ -217,8 +217,19 @@ func TestPersonReadsFindThePerson(t *testing.T) {
 		Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive, Notes: "Wants a porch"}, Loc: time.UTC}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Story(ctx, act, p); err != nil {
-		t.Fatal(err)
+	for _, read := range []func() error{
+		func() error { _, err := db.Story(ctx, act, p); return err },
+		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
+		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
+		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
+		func() error { _, err := db.Records(ctx, act, p.ID); return err },
+		func() error { _, err := db.PhoneSharers(ctx, act, p); return err },
+		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
+		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
+	} {
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.tx(ctx, func(tx bun.Tx) error { return db.refreshSearches(ctx, tx, act.Org, []int64{p.ID}) }); err != nil {
 		t.Fatal(err)
