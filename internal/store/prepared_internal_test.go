@@ -158,15 +158,7 @@ func TestBoundReads(t *testing.T) {
 	if err := db.CreatePerson(ctx, act, p); err != nil {
 		t.Fatal(err)
 	}
-	for _, read := range []func() error{
-		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
-		func() error { _, err := db.Story(ctx, act, p); return err },
-		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
-		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
-		func() error { _, err := db.Records(ctx, act, p.ID); return err },
-		func() error { _, err := db.PhoneSharers(ctx, act, p); return err },
-		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
-		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
+	for _, read := range append(personPageReads(ctx, db, act, p),
 		func() error { _, err := db.Pond(ctx, act, 20); return err },
 		// A search's matches, every filter a value.
 		func() error {
@@ -183,7 +175,7 @@ func TestBoundReads(t *testing.T) {
 			_, err := db.ListPeople(ctx, act, PeopleFilter{Query: "maria@example.com", Kind: rapport.KindSphere})
 			return err
 		},
-	} {
+	) {
 		if err := read(); err != nil {
 			t.Fatal(err)
 		}
@@ -262,6 +254,20 @@ func newPlanDB(t *testing.T, now func() time.Time) *DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// personPageReads are the reads of p's page (each returns its error).
+func personPageReads(ctx context.Context, db *DB, act rapport.Actor, p *rapport.Person) []func() error {
+	return []func() error{
+		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
+		func() error { _, err := db.Story(ctx, act, p); return err },
+		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
+		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
+		func() error { _, err := db.Records(ctx, act, p.ID); return err },
+		func() error { _, err := db.PhoneSharers(ctx, act, p); return err },
+		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
+		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
+	}
 }
 
 // sentRead is a read as it was sent: its text and its values.

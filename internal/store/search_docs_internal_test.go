@@ -217,16 +217,7 @@ func TestPersonReadsFindThePerson(t *testing.T) {
 		Direction: rapport.DirectionOutbound, Outcome: rapport.OutcomeLive, Notes: "Wants a porch"}, Loc: time.UTC}); err != nil {
 		t.Fatal(err)
 	}
-	for _, read := range []func() error{
-		func() error { _, err := db.Story(ctx, act, p); return err },
-		func() error { _, err := db.Timeline(ctx, act, p.ID); return err },
-		func() error { _, err := db.Facts(ctx, act, p.ID); return err },
-		func() error { _, err := db.FollowUps(ctx, act, FollowUpFilter{PersonID: p.ID}); return err },
-		func() error { _, err := db.Records(ctx, act, p.ID); return err },
-		func() error { _, err := db.PhoneSharers(ctx, act, p); return err },
-		func() error { _, err := db.Referred(ctx, act, p.ID, 100); return err },
-		func() error { _, err := db.ProductionHistory(ctx, act, p.ID); return err },
-	} {
+	for _, read := range personPageReads(ctx, db, act, p) {
 		if err := read(); err != nil {
 			t.Fatal(err)
 		}
