@@ -172,6 +172,10 @@ func (db *DB) dump(ctx context.Context, w io.Writer, org *rapport.Org) (BackupSt
 			}
 			written++
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return st, err
+		}
 		if err := rows.Close(); err != nil {
 			return st, err
 		}

@@ -316,6 +316,10 @@ func (db *DB) sqliteSearch(ctx context.Context, orgID int64, tokens []string, de
 				ids = append(ids, id)
 			}
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		if err := rows.Close(); err != nil {
 			return nil, err
 		}

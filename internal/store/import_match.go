@@ -31,6 +31,10 @@ func (s *ImportSession) preload() error {
 			}
 			s.loadKey(key, id)
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
 		if err := rows.Close(); err != nil {
 			return err
 		}

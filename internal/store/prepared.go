@@ -267,6 +267,9 @@ func column[T any](rows *sql.Rows, err error) ([]T, error) {
 		}
 		out = append(out, v)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err // a statement that failed as it ran (a constraint, say)
+	}
 	return out, rows.Close()
 }
 

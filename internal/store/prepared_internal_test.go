@@ -309,3 +309,14 @@ func explain(ctx context.Context, t *testing.T, db *DB, text string, args []any)
 	}
 	return plan
 }
+
+// TestColumnReportsAFailedStatement: a statement that fails while its rows
+// are read (here on its second row) is an error, not a short list.
+func TestColumnReportsAFailedStatement(t *testing.T) {
+	db := newPlanDB(t, time.Now)
+	got, err := column[int64](db.queryText(t.Context(), db.ro, "SELECT CASE WHEN value = 2 THEN abs(-9223372036854775807 - 1) ELSE value END FROM json_each(?)",
+		[]any{"[1, 2, 3]"}))
+	if err == nil || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("got %v, err %v: want the statement's error", got, err)
+	}
+}

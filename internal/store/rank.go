@@ -157,6 +157,9 @@ func scanHits(rows *sql.Rows, n int) ([]rankedHit, error) {
 		}
 		hits = append(hits, h)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	return hits, rows.Close()
 }
 
