@@ -322,21 +322,12 @@ func (db *DB) searchDocsOf(ctx context.Context, tx bun.Tx, orgID int64, ids idLi
 	if db.docInRow() {
 		text = "SELECT id, search_doc FROM people WHERE org_id = ? AND " + anyID(db.ro, "id") + " AND search_doc <> ''"
 	}
-	rows, err := db.queryText(ctx, tx, db.placeholders(text), []any{orgID, ids})
-	if err != nil {
-		return nil, err
+	byID, err := db.textsByID(ctx, tx, text, orgID, ids)
+	docs := make(map[int64]string, len(byID))
+	for id, d := range byID {
+		docs[id] = d[0]
 	}
-	defer rows.Close()
-	docs := make(map[int64]string, len(ids))
-	for rows.Next() {
-		var id int64
-		var doc string
-		if err := rows.Scan(&id, &doc); err != nil {
-			return nil, err
-		}
-		docs[id] = doc
-	}
-	return docs, rows.Err()
+	return docs, err
 }
 
 // insertPeople inserts people (a model: one person or a slice), their

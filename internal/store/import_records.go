@@ -149,9 +149,9 @@ func (s *ImportSession) flush() error {
 // whom the import changed (updatePerson leaves an import's to this) or
 // gave facts alone, and people this import created and wrote before a
 // later row matched them (rewrite derives the document from the row,
-// without their facts). It runs once, when every row is written and the indexes a bulk
-// import drops are back (without them each person's reads would scan
-// whole tables). A document of someone the search indexer has yet to
+// without their facts). It runs once, when every row is written and the
+// indexes a bulk import drops are back, a chunk of people at a time
+// (refreshSearches). A document of someone the search indexer has yet to
 // reach is only kept; the indexer reads it.
 func (s *ImportSession) refreshStale() error {
 	if len(s.stale) == 0 {

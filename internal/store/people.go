@@ -643,23 +643,7 @@ func (db *DB) refreshSearches(ctx context.Context, tx bun.Tx, orgID int64, ids [
 		}
 		// The same texts as refreshSearch's, in the same order, of each
 		// person (n numbers a person's own, newest first).
-		texts := func(text string) (map[int64][]string, error) {
-			rows, err := db.queryText(ctx, tx, db.placeholders(text), []any{orgID, who})
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			out := map[int64][]string{}
-			for rows.Next() {
-				var id int64
-				var t string
-				if err := rows.Scan(&id, &t); err != nil {
-					return nil, err
-				}
-				out[id] = append(out[id], t)
-			}
-			return out, rows.Err()
-		}
+		texts := func(text string) (map[int64][]string, error) { return db.textsByID(ctx, tx, text, orgID, who) }
 		facts, err := texts("SELECT person_id, text FROM facts WHERE org_id = ? AND " + anyID(db.ro, "person_id") + " ORDER BY person_id, id")
 		if err != nil {
 			return err
@@ -694,6 +678,26 @@ func (db *DB) refreshSearches(ctx context.Context, tx bun.Tx, orgID int64, ids [
 		}
 	}
 	return nil
+}
+
+// textsByID runs text (with "?" where its args go; its rows an id and a
+// text) on q and returns each id's texts in the rows' order.
+func (db *DB) textsByID(ctx context.Context, q bun.IDB, text string, args ...any) (map[int64][]string, error) {
+	rows, err := db.queryText(ctx, q, db.placeholders(text), args)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], t)
+	}
+	return out, rows.Err()
 }
 
 // texts runs text (with "?" where its args go) on q and returns the one
