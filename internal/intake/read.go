@@ -108,6 +108,9 @@ func Read(body []byte, region string, now time.Time) *Event {
 	}
 	ev.DedupeKey = hex.EncodeToString(key.Sum(nil))
 	p := &out.Input.Person
+	// The name as it will be kept: one of control characters alone is none
+	// (the store would refuse the lead for want of a name).
+	p.FirstName, p.LastName = rapport.CleanLine(p.FirstName), rapport.CleanLine(p.LastName)
 	if out.Held == "" && p.FirstName == "" && p.LastName == "" && len(p.Emails) == 0 && len(p.Phones) == 0 && out.Input.PersonID == 0 {
 		out.Held = "No name, email, phone or person id that could be read."
 	}

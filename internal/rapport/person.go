@@ -250,7 +250,7 @@ func (p *Person) Address() string {
 func (p *Person) Normalize() {
 	for _, s := range []*string{&p.FirstName, &p.LastName, &p.Source, &p.TZ, &p.Street, &p.City,
 		&p.State, &p.PostalCode, &p.Country, &p.Brokerage, &p.Office, &p.MLSID} {
-		*s = strings.Join(strings.Fields(CleanText(*s)), " ")
+		*s = CleanLine(*s)
 	}
 	p.Notes = strings.TrimSpace(CleanText(p.Notes))
 	p.SortName = strings.ToLower(strings.TrimSpace(p.FirstName + " " + p.LastName))
@@ -265,6 +265,10 @@ func (p *Person) Normalize() {
 		p.Emails[i].Label = strings.ToLower(strings.TrimSpace(p.Emails[i].Label))
 	}
 }
+
+// CleanLine is a one-line field as it is stored: CleanText's, its runs of
+// spaces one space, trimmed.
+func CleanLine(s string) string { return strings.Join(strings.Fields(CleanText(s)), " ") }
 
 // CleanText drops what no stored text may hold — control characters
 // other than a tab or a line break (a NUL byte breaks what reads the data
