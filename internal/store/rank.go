@@ -99,11 +99,13 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 		}
 		// The index's matches lead, whatever the filters: SQLite would
 		// otherwise walk a filter's index (every recruit of the
-		// organisation, say) and ask the index about each. The count within
-		// the organisation reads its (org_id, id) index, the hits the row
-		// itself.
-		from = " FROM people_fts f CROSS JOIN people AS person ON person.id = f.rowid"
-		rowFrom = " FROM people_fts f CROSS JOIN people AS person NOT INDEXED ON person.id = f.rowid"
+		// organisation, say) and ask the index about each. Both the count
+		// within the organisation and the hits look each match up in
+		// people_rank, which holds the names and the usual filters: a
+		// row's columns cost a walk of its record's header, about 3 µs a
+		// match (a filter it lacks is read from the row, as before).
+		from = " FROM people_fts f CROSS JOIN people AS person INDEXED BY people_rank ON person.id = f.rowid"
+		rowFrom = from
 		match = func(b *bound) string { return "people_fts MATCH " + string(b.v(fq)) }
 	}
 	// countOwn counts the organisation's matches.

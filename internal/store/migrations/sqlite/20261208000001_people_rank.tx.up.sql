@@ -1,0 +1,11 @@
+-- What ranking a search's matches reads of each (its names) and what the
+-- people page filters them by, narrow and keyed by the person: a search
+-- looks each match up here rather than in the person's row. A row has
+-- some sixty columns, and reading archived_at or sort_name out of it
+-- means walking its record's header past the columns before them: on the
+-- load bench's book (20,000 people) a name search's 300 matches took
+-- 1.6 ms to read from the rows against 0.6 ms from this index. Ids come
+-- in order within an organisation, so an import appends to it. (On
+-- PostgreSQL a search reads its matches through the row's own tsvector
+-- index; it has no use for this one.)
+CREATE INDEX people_rank ON people (org_id, id, archived_at, owner_id, kind, stage_id, first_name, last_name, sort_name);
