@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // The parts of pages drawn on every request (the signed-in user's top bar
@@ -386,4 +387,272 @@ func escapeQueryValue(b *strings.Builder, s string) {
 		b.WriteByte(hex[c>>4])
 		b.WriteByte(hex[c&15])
 	}
+}
+
+// personFactsHTML is a person's story on their page: what was learned,
+// by kind (each with a button to remove it), or that nothing was; then
+// the essentials still unknown, as questions to ask.
+func personFactsHTML(page *personPage) template.HTML {
+	id := strconv.FormatInt(page.Person.ID, 10)
+	var b strings.Builder
+	b.Grow(400 + 600*len(page.Facts) + 120*len(page.Questions))
+	if len(page.Facts) > 0 {
+		b.WriteString("\n  <dl class=\"story\">\n  ")
+		for _, g := range page.Facts {
+			b.WriteString("<dt>")
+			escapeHTML(&b, g.Type.Label())
+			b.WriteString("</dt>\n    ")
+			for i := range g.Facts {
+				f := &g.Facts[i]
+				b.WriteString("<dd>")
+				escapeHTML(&b, f.Text)
+				if f.OnDate != "" {
+					b.WriteString(" <strong class=\"fact-date\">")
+					escapeHTML(&b, f.OnDate.Format("Jan 2, 2006"))
+					b.WriteString("</strong>")
+				}
+				b.WriteString(" <span class=\"muted\">· ")
+				escapeHTML(&b, page.Date(f.LearnedAt))
+				escapeIf(&b, " · ", f.Source, "")
+				b.WriteString("</span>\n      <form class=\"inline\" method=\"post\" action=\"/people/")
+				b.WriteString(id)
+				b.WriteString("/facts/")
+				b.WriteString(strconv.FormatInt(f.ID, 10))
+				b.WriteString("/delete\"><button type=\"submit\" class=\"link small\" aria-label=\"Remove fact: ")
+				escapeHTML(&b, f.Text)
+				b.WriteString("\" data-confirm=\"Remove this fact?\">remove</button></form></dd>")
+			}
+			b.WriteString("\n  ")
+		}
+		b.WriteString("\n  </dl>\n  ")
+	} else {
+		b.WriteString("<p class=\"muted\">Nothing learned yet.</p>")
+	}
+	b.WriteString("\n  ")
+	if len(page.Questions) > 0 {
+		b.WriteString("\n  <div class=\"questions\"><p class=\"label\">Still unknown — try asking:</p>\n    <ul>")
+		for _, q := range page.Questions {
+			writeTyped(&b, "<li>", q.Type, " “", q.Text, "”</li>")
+		}
+		b.WriteString("</ul></div>\n  ")
+	}
+	return template.HTML(b.String())
+}
+
+// personFollowUpsHTML is a person's open follow-ups, each with buttons
+// to mark it done or cancel it, or that there are none.
+func personFollowUpsHTML(page *personPage) template.HTML {
+	if len(page.FollowUps) == 0 {
+		return `<p class="muted">No open follow-ups.</p>`
+	}
+	id := strconv.FormatInt(page.Person.ID, 10)
+	today := page.Today()
+	var b strings.Builder
+	b.Grow(64 + 800*len(page.FollowUps))
+	b.WriteString("\n  <ul class=\"followups\">\n  ")
+	for i := range page.FollowUps {
+		f := &page.FollowUps[i]
+		fid := strconv.FormatInt(f.ID, 10)
+		b.WriteString("\n    <li class=\"")
+		if f.Overdue(today) {
+			b.WriteString("overdue")
+		}
+		if f.Owes == rapport.OwesThem {
+			b.WriteString(" theirs")
+		}
+		b.WriteString("\">\n      <span>")
+		escapeHTML(&b, f.Label())
+		b.WriteString("</span> <span class=\"due\">due ")
+		escapeHTML(&b, page.Day(f.DueOn))
+		escapeIf(&b, " at ", f.DueTime, "")
+		b.WriteString("</span>\n      <span class=\"muted\">· ")
+		escapeHTML(&b, page.UserNames[f.UserID])
+		b.WriteString("</span>")
+		for _, a := range [...]struct{ path, class, label string }{{"done", "small", "Done"}, {"cancel", "small quiet", "Cancel"}} {
+			b.WriteString("\n      <form class=\"inline\" method=\"post\" action=\"/followups/")
+			b.WriteString(fid)
+			b.WriteString("/")
+			b.WriteString(a.path)
+			b.WriteString("\"><input type=\"hidden\" name=\"next\" value=\"/people/")
+			b.WriteString(id)
+			b.WriteString("#followups\"><button type=\"submit\" class=\"")
+			b.WriteString(a.class)
+			b.WriteString("\">")
+			b.WriteString(a.label)
+			b.WriteString("</button></form>")
+		}
+		b.WriteString("\n    </li>\n  ")
+	}
+	b.WriteString("\n  </ul>\n  ")
+	return template.HTML(b.String())
+}
+
+// personTimelineHTML is a person's story as it happened, newest first:
+// conversations (with what was learned and the next step), facts,
+// follow-ups set and closed, events from lead sources, stage changes. A
+// long history is hundreds of entries (timelineLimit of each kind), each
+// a dozen values: the template spent about 10 µs on an entry.
+func personTimelineHTML(page *personPage) template.HTML {
+	if len(page.Timeline) == 0 {
+		return `<p class="muted">No history yet.</p>`
+	}
+	var b strings.Builder
+	b.Grow(64 + 400*len(page.Timeline))
+	b.WriteString("\n  <ol class=\"timeline\">\n  ")
+	for i := range page.Timeline {
+		it := &page.Timeline[i]
+		b.WriteString("\n    <li class=\"tl-")
+		escapeHTML(&b, string(it.Kind))
+		b.WriteString("\"")
+		if it.Conversation != nil {
+			b.WriteString(" id=\"conversation-")
+			b.WriteString(strconv.FormatInt(it.Conversation.ID, 10))
+			b.WriteString("\"")
+		}
+		b.WriteString(">\n      <p class=\"tl-when\">")
+		escapeHTML(&b, page.DateTime(it.At))
+		escapeIf(&b, " · ", it.UserName, "")
+		b.WriteString("</p>\n      ")
+		switch it.Kind {
+		case store.TimelineConversation:
+			b.WriteString("\n        ")
+			writeTimelineConversation(&b, page.Base, it)
+			b.WriteString("\n      ")
+		case store.TimelineFact:
+			b.WriteString("\n        ")
+			for _, f := range it.Facts {
+				writeTyped(&b, "<p class=\"tl-what\">Learned: ", f.Type, " ", f.Text, "</p>")
+			}
+			b.WriteString("\n      ")
+		case store.TimelineFollowUpSet:
+			b.WriteString("\n        <p class=\"tl-what\">Follow-up set: ")
+			escapeHTML(&b, it.FollowUp.Label())
+			b.WriteString(" · due ")
+			escapeHTML(&b, page.Day(it.FollowUp.DueOn))
+			b.WriteString("</p>\n      ")
+		case store.TimelineFollowUpClosed:
+			b.WriteString("\n        <p class=\"tl-what\">Follow-up ")
+			escapeHTML(&b, string(it.FollowUp.Status))
+			b.WriteString(": ")
+			escapeHTML(&b, it.FollowUp.Label())
+			b.WriteString("</p>\n      ")
+		case store.TimelineEvent:
+			b.WriteString("\n        ")
+			writeTimelineEvent(&b, it.Event)
+			b.WriteString("\n      ")
+		case store.TimelineStage:
+			b.WriteString("\n        <p class=\"tl-what\">Stage: ")
+			if it.FromStage != nil {
+				escapeHTML(&b, it.FromStage.Name)
+				b.WriteString(" → ")
+			}
+			b.WriteString("<strong>")
+			if it.ToStage != nil {
+				escapeHTML(&b, it.ToStage.Name)
+			}
+			b.WriteString("</strong>")
+			escapeIf(&b, " <span class=\"muted\">(", it.Reason, ")</span>")
+			b.WriteString("</p>\n      ")
+		}
+		b.WriteString("\n    </li>\n  ")
+	}
+	b.WriteString("\n  </ol>\n  ")
+	return template.HTML(b.String())
+}
+
+// writeTimelineConversation writes a conversation's entry: how it went,
+// its notes, what was learned and the next step.
+func writeTimelineConversation(b *strings.Builder, base Base, it *store.TimelineItem) {
+	c := it.Conversation
+	b.WriteString("<p class=\"tl-what\"><strong>")
+	escapeHTML(b, c.Channel.Label())
+	b.WriteString("</strong>")
+	if c.Direction == "inbound" {
+		b.WriteString(" from them")
+	}
+	escapeIf(b, " · ", c.Outcome.Label(), "")
+	if c.Live {
+		b.WriteString(" <span class=\"badge live\">live</span>")
+	}
+	if c.DNCConfirmed {
+		b.WriteString(" <span class=\"badge dnc\" title=\"Logged although they are marked do not call: they called, or asked to be called\">do not call: confirmed wanted</span>")
+	}
+	if c.DurationSeconds != 0 {
+		b.WriteString(" · ")
+		b.WriteString(strconv.Itoa((c.DurationSeconds + 30) / 60))
+		b.WriteString(" min")
+	}
+	escapeIf(b, " · <span class=\"temp\">temperature: ", string(c.Temperature), "</span>")
+	b.WriteString("</p>\n        ")
+	escapeIf(b, "<p class=\"notes\">", c.Notes, "</p>")
+	b.WriteString("\n        ")
+	if len(it.Facts) > 0 {
+		b.WriteString("<ul class=\"tl-facts\">")
+		for _, f := range it.Facts {
+			writeTyped(b, "<li>", f.Type, " ", f.Text, "</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	b.WriteString("\n        ")
+	if n := it.NextStep; n != nil {
+		b.WriteString("<p class=\"tl-next\">Next: ")
+		escapeHTML(b, n.Label())
+		b.WriteString(" · due ")
+		escapeHTML(b, base.Day(n.DueOn))
+		if n.Status != "open" {
+			b.WriteString(" (")
+			escapeHTML(b, string(n.Status))
+			b.WriteString(")")
+		}
+		b.WriteString("</p>")
+	}
+}
+
+// writeTimelineEvent writes a lead source's event: what and from where,
+// the listing, its message and notes, the page it came from, its details
+// and the event as received.
+func writeTimelineEvent(b *strings.Builder, e *rapport.Event) {
+	b.WriteString("<p class=\"tl-what\"><strong>")
+	escapeHTML(b, e.Type)
+	b.WriteString("</strong>")
+	escapeIf(b, " from ", e.Source, "")
+	if e.Historical {
+		b.WriteString(" <span class=\"muted\">(historical)</span>")
+	}
+	b.WriteString("</p>\n        ")
+	escapeIf(b, "<p class=\"muted\">", e.Property, "</p>")
+	b.WriteString("\n        ")
+	escapeIf(b, "<p class=\"notes\">“", e.Message, "”</p>")
+	b.WriteString("\n        ")
+	escapeIf(b, "<p class=\"notes\">", e.Description, "</p>")
+	b.WriteString("\n        ")
+	escapeIf(b, "<p class=\"notes tl-note\"><span class=\"q-type\">Note</span> ", e.Note, "</p>")
+	b.WriteString("\n        ")
+	escapeIf(b, "<p class=\"muted\">Page: ", e.PageURL, "</p>")
+	b.WriteString("\n        ")
+	if len(e.Details) > 0 {
+		b.WriteString("<dl class=\"tl-details\">")
+		for _, d := range e.Details {
+			b.WriteString("<dt>")
+			escapeHTML(b, d.Label)
+			b.WriteString("</dt><dd>")
+			escapeHTML(b, d.Value)
+			b.WriteString("</dd>")
+		}
+		b.WriteString("</dl>")
+	}
+	b.WriteString("\n        ")
+	escapeIf(b, "<details class=\"tl-payload\"><summary>As received</summary><pre>", e.Payload, "</pre></details>")
+}
+
+// writeTyped writes open, a fact type's short name marked as such, sep,
+// text escaped, and end: a fact or a question with its kind.
+func writeTyped(b *strings.Builder, open string, typ rapport.FactType, sep, text, end string) {
+	b.WriteString(open)
+	b.WriteString("<span class=\"q-type\">")
+	escapeHTML(b, typ.Short())
+	b.WriteString("</span>")
+	b.WriteString(sep)
+	escapeHTML(b, text)
+	b.WriteString(end)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapport-crm/rapport/internal/rapport"
+	"github.com/rapport-crm/rapport/internal/store"
 )
 
 // The templates the parts of page_parts.go replaced, as they were
@@ -116,7 +117,63 @@ const (
     <button type="submit" class="quiet" data-confirm="Archive {{$p.Name}}? They leave lists and Today; their history stays.">Archive</button>
   </form>
   {{end}}
-{{end}}`
+{{end}}
+{{define "personFacts"}}{{$p := .Person}}{{if .Facts}}
+  <dl class="story">
+  {{range .Facts}}<dt>{{.Type.Label}}</dt>
+    {{range .Facts}}<dd>{{.Text}}{{with .OnDate}} <strong class="fact-date">{{.Format "Jan 2, 2006"}}</strong>{{end}} <span class="muted">· {{$.Date .LearnedAt}}{{with .Source}} · {{.}}{{end}}</span>
+      <form class="inline" method="post" action="/people/{{$p.ID}}/facts/{{.ID}}/delete"><button type="submit" class="link small" aria-label="Remove fact: {{.Text}}" data-confirm="Remove this fact?">remove</button></form></dd>{{end}}
+  {{end}}
+  </dl>
+  {{else}}<p class="muted">Nothing learned yet.</p>{{end}}
+  {{with .Questions}}
+  <div class="questions"><p class="label">Still unknown — try asking:</p>
+    <ul>{{range .}}<li><span class="q-type">{{.Type.Short}}</span> “{{.Text}}”</li>{{end}}</ul></div>
+  {{end}}{{end}}
+{{define "personFollowUps"}}{{$p := .Person}}{{if .FollowUps}}
+  <ul class="followups">
+  {{range .FollowUps}}
+    <li class="{{if .Overdue $.Today}}overdue{{end}}{{if eq .Owes "them"}} theirs{{end}}">
+      <span>{{.Label}}</span> <span class="due">due {{$.Day .DueOn}}{{with .DueTime}} at {{.}}{{end}}</span>
+      <span class="muted">· {{index $.UserNames .UserID}}</span>
+      <form class="inline" method="post" action="/followups/{{.ID}}/done"><input type="hidden" name="next" value="/people/{{$p.ID}}#followups"><button type="submit" class="small">Done</button></form>
+      <form class="inline" method="post" action="/followups/{{.ID}}/cancel"><input type="hidden" name="next" value="/people/{{$p.ID}}#followups"><button type="submit" class="small quiet">Cancel</button></form>
+    </li>
+  {{end}}
+  </ul>
+  {{else}}<p class="muted">No open follow-ups.</p>{{end}}{{end}}
+{{define "personTimeline"}}{{$p := .Person}}{{if .Timeline}}
+  <ol class="timeline">
+  {{range .Timeline}}
+    <li class="tl-{{.Kind}}"{{with .Conversation}} id="conversation-{{.ID}}"{{end}}>
+      <p class="tl-when">{{$.DateTime .At}}{{with .UserName}} · {{.}}{{end}}</p>
+      {{if eq .Kind "conversation"}}{{$c := .Conversation}}
+        <p class="tl-what"><strong>{{$c.Channel.Label}}</strong>{{if eq $c.Direction "inbound"}} from them{{end}}{{with $c.Outcome.Label}} · {{.}}{{end}}{{if $c.Live}} <span class="badge live">live</span>{{end}}{{if $c.DNCConfirmed}} <span class="badge dnc" title="Logged although they are marked do not call: they called, or asked to be called">do not call: confirmed wanted</span>{{end}}{{with $c.DurationSeconds}} · {{minutes .}} min{{end}}{{with $c.Temperature}} · <span class="temp">temperature: {{.}}</span>{{end}}</p>
+        {{with $c.Notes}}<p class="notes">{{.}}</p>{{end}}
+        {{with .Facts}}<ul class="tl-facts">{{range .}}<li><span class="q-type">{{.Type.Short}}</span> {{.Text}}</li>{{end}}</ul>{{end}}
+        {{with .NextStep}}<p class="tl-next">Next: {{.Label}} · due {{$.Day .DueOn}}{{if ne .Status "open"}} ({{.Status}}){{end}}</p>{{end}}
+      {{else if eq .Kind "fact"}}
+        {{range .Facts}}<p class="tl-what">Learned: <span class="q-type">{{.Type.Short}}</span> {{.Text}}</p>{{end}}
+      {{else if eq .Kind "followup_set"}}
+        <p class="tl-what">Follow-up set: {{.FollowUp.Label}} · due {{$.Day .FollowUp.DueOn}}</p>
+      {{else if eq .Kind "followup_closed"}}
+        <p class="tl-what">Follow-up {{.FollowUp.Status}}: {{.FollowUp.Label}}</p>
+      {{else if eq .Kind "event"}}{{$e := .Event}}
+        <p class="tl-what"><strong>{{$e.Type}}</strong>{{with $e.Source}} from {{.}}{{end}}{{if $e.Historical}} <span class="muted">(historical)</span>{{end}}</p>
+        {{with $e.Property}}<p class="muted">{{.}}</p>{{end}}
+        {{with $e.Message}}<p class="notes">“{{.}}”</p>{{end}}
+        {{with $e.Description}}<p class="notes">{{.}}</p>{{end}}
+        {{with $e.Note}}<p class="notes tl-note"><span class="q-type">Note</span> {{.}}</p>{{end}}
+        {{with $e.PageURL}}<p class="muted">Page: {{.}}</p>{{end}}
+        {{with $e.Details}}<dl class="tl-details">{{range .}}<dt>{{.Label}}</dt><dd>{{.Value}}</dd>{{end}}</dl>{{end}}
+        {{with $e.Payload}}<details class="tl-payload"><summary>As received</summary><pre>{{.}}</pre></details>{{end}}
+      {{else if eq .Kind "stage"}}
+        <p class="tl-what">Stage: {{with .FromStage}}{{.Name}} → {{end}}<strong>{{with .ToStage}}{{.Name}}{{end}}</strong>{{with .Reason}} <span class="muted">({{.}})</span>{{end}}</p>
+      {{end}}
+    </li>
+  {{end}}
+  </ol>
+  {{else}}<p class="muted">No history yet.</p>{{end}}{{end}}`
 )
 
 // TestPagePartsMatchTemplates: the top bar for every role and current
@@ -203,6 +260,78 @@ func TestPagePartsMatchTemplates(t *testing.T) {
 					if strings.Contains(got, bad) {
 						t.Errorf("%s of person %d: %q unescaped", part.name, p.ID, bad)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestPersonStoryMatchesTemplate: a person's facts and questions,
+// follow-ups and timeline (an entry of every kind, each with and without
+// its optional parts), byte for byte as the templates wrote them, on
+// hostile values.
+func TestPersonStoryMatchesTemplate(t *testing.T) {
+	a, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := template.Must(template.New("ref").Funcs(viewFuncs(a, newFormParts())).Parse(personPartsTemplate))
+	hostile := `<script>alert("x")</script> O'Brien & +1 é` + "\x00"
+	now := time.Date(2026, 12, 8, 15, 4, 0, 0, time.UTC)
+	today := rapport.DayOf(now, time.UTC)
+	base := Base{Org: &rapport.Org{ID: 4, Region: "US"}, Now: now, Loc: time.UTC}
+	facts := []rapport.Fact{
+		{ID: 1, Type: rapport.FactFamily, Text: hostile, LearnedAt: now.Add(-time.Hour), Source: hostile, OnDate: "2027-03-04"},
+		{ID: 2, Type: rapport.FactMotivation, Text: "New job in March", LearnedAt: now.AddDate(-1, 0, 0)},
+		{ID: 3, Type: rapport.FactType(`odd<type>`), Text: "x", LearnedAt: now},
+	}
+	fus := []rapport.FollowUp{
+		{ID: 5, UserID: 2, Owes: rapport.OwesMe, Note: hostile, DueOn: today.AddDays(-3), Status: rapport.FollowUpOpen},
+		{ID: 6, UserID: 3, Owes: rapport.OwesThem, Note: "Send her list", DueOn: today, DueTime: "14:30", Status: rapport.FollowUpOpen},
+		{ID: 7, UserID: 99, Owes: rapport.OwesMe, DueOn: today.AddDays(40), Status: rapport.FollowUpOpen},
+	}
+	done := rapport.FollowUp{Note: hostile, DueOn: today.AddDays(-1), Status: rapport.FollowUpStatus(`done"<`)}
+	timeline := []store.TimelineItem{
+		{At: now.Add(-time.Hour), Kind: store.TimelineConversation, UserName: hostile, Conversation: &rapport.Conversation{ID: 11, Channel: rapport.ChannelCall,
+			Direction: "inbound", Outcome: rapport.OutcomeLive, Live: true, DNCConfirmed: true, DurationSeconds: 389, Temperature: rapport.Temperature(hostile), Notes: hostile},
+			Facts: facts[:2], NextStep: &fus[0]},
+		{At: now.AddDate(-2, 0, 0), Kind: store.TimelineConversation, Conversation: &rapport.Conversation{ID: 12, Channel: rapport.Channel(`x"y`), Direction: "outbound"},
+			NextStep: &done},
+		{At: now, Kind: store.TimelineFact, UserName: "Ana", Facts: facts[2:]},
+		{At: now, Kind: store.TimelineFollowUpSet, FollowUp: &fus[1]},
+		{At: now, Kind: store.TimelineFollowUpClosed, FollowUp: &done},
+		{At: now, Kind: store.TimelineEvent, Event: &rapport.Event{Type: hostile, Source: hostile, Historical: true, Property: hostile, Message: hostile,
+			Description: hostile, Note: hostile, PageURL: "https://example.com/a?b=<c>&d=\"e\"", Payload: `{"a":"<b>","c":'d'}` + "\x00",
+			Details: rapport.Details{{Label: hostile, Value: hostile}, {Label: "Beds", Value: "3"}}}},
+		{At: now, Kind: store.TimelineEvent, Event: &rapport.Event{Type: "Inquiry"}},
+		{At: now, Kind: store.TimelineStage, FromStage: &rapport.Stage{Name: hostile}, ToStage: &rapport.Stage{Name: "Joined"}, Reason: hostile},
+		{At: now, Kind: store.TimelineStage, ToStage: &rapport.Stage{Name: "New"}},
+		{At: now, Kind: store.TimelineStage},
+		{At: now, Kind: store.TimelineKind(`other"<kind>`)},
+	}
+	pages := []*personPage{
+		{Base: base, Person: &rapport.Person{ID: 1}},
+		{Base: base, Person: &rapport.Person{ID: 2}, Facts: rapport.GroupFacts(facts), FollowUps: fus, Timeline: timeline,
+			Questions: []rapport.Question{{Type: rapport.FactFear, Text: hostile}, {Type: rapport.FactMotivation, Text: "Why now?"}}},
+		{Base: base, Person: &rapport.Person{ID: 3}, Questions: []rapport.Question{{Type: rapport.FactFamily, Text: "Kids?"}}, Timeline: timeline[2:3]},
+	}
+	for _, page := range pages {
+		page.UserNames = map[int64]string{2: hostile, 3: "Ana"}
+		for _, part := range []struct {
+			name string
+			draw func(*personPage) template.HTML
+		}{{"personFacts", personFactsHTML}, {"personFollowUps", personFollowUpsHTML}, {"personTimeline", personTimelineHTML}} {
+			var want bytes.Buffer
+			if err := ref.ExecuteTemplate(&want, part.name, page); err != nil {
+				t.Fatal(err)
+			}
+			got := string(part.draw(page))
+			if got != want.String() {
+				t.Errorf("%s of person %d:\ngot:  %q\nwant: %q", part.name, page.Person.ID, got, want.String())
+			}
+			for _, bad := range []string{"<script>", `"x"`, "O'Brien", "<b>", "\x00", `odd<type>`} {
+				if strings.Contains(got, bad) {
+					t.Errorf("%s of person %d: %q unescaped", part.name, page.Person.ID, bad)
 				}
 			}
 		}

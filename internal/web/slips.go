@@ -183,11 +183,7 @@ func writeCard(b *strings.Builder, base Base, it *store.TodayItem) {
 		if len(c.Questions) > 0 {
 			b.WriteString("<div class=\"questions\">\n<p class=\"label\">Still unknown — try asking:</p>\n<ul>")
 			for _, q := range c.Questions {
-				b.WriteString("<li><span class=\"q-type\">")
-				escapeHTML(b, q.Type.Short())
-				b.WriteString("</span> “")
-				escapeHTML(b, q.Text)
-				b.WriteString("”</li>")
+				writeTyped(b, "<li>", q.Type, " “", q.Text, "”</li>")
 			}
 			b.WriteString("</ul>\n</div>\n")
 		}
