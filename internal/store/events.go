@@ -340,10 +340,7 @@ func (db *DB) personTx(ctx context.Context, tx bun.Tx, orgID, id int64) (*rappor
 func (db *DB) Events(ctx context.Context, act rapport.Actor, personID int64, limit int) ([]rapport.Event, error) {
 	orgID := act.Org
 	var es []rapport.Event
-	b := &bound{}
-	q := db.ro.NewSelect().Model(&es).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).
-		OrderExpr("occurred_at DESC, id DESC")
-	return es, db.readBound(ctx, &es, b.limit(q.String(), max(limit, 1)), b)
+	return es, db.readAll(ctx, db.ro, &es, personRows(&es, "occurred_at DESC, id DESC", true), orgID, personID, max(limit, 1))
 }
 
 func or(v, def string) string {

@@ -61,10 +61,7 @@ func (db *DB) Facts(ctx context.Context, act rapport.Actor, personID int64) ([]r
 		return nil, err
 	}
 	var fs []rapport.Fact
-	b := &bound{}
-	q := db.ro.NewSelect().Model(&fs).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).
-		OrderExpr("learned_at DESC, id DESC")
-	return fs, db.readBound(ctx, &fs, q.String(), b)
+	return fs, db.readAll(ctx, db.ro, &fs, personRows(&fs, "learned_at DESC, id DESC", false), orgID, personID)
 }
 
 func (db *DB) personExists(ctx context.Context, q bun.IDB, orgID, personID int64) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"reflect"
 	"strconv"
 	"sync"
 
@@ -38,6 +39,38 @@ type hotRead struct {
 // where each value goes.
 func newHotRead(build func(q bun.IDB) string) *hotRead {
 	return &hotRead{build: build}
+}
+
+// personRowsKey names a hot read of one person's rows of a table: the
+// type of what they are read into, their order, and whether a bound
+// number of them.
+type personRowsKey struct {
+	dest    reflect.Type
+	order   string
+	limited bool
+}
+
+var personRowsReads sync.Map // personRowsKey → *hotRead
+
+// personRows is the hot read of a person's rows of dest's table (dest a
+// pointer to a slice of its model), in order; its values are the
+// organisation and the person, then, when limited, how many at most.
+// Their facts, events, records and the timeline's sources are read so:
+// built by bun on every call, their texts were a twentieth of a person
+// page's CPU and more of its allocations.
+func personRows(dest any, order string, limited bool) *hotRead {
+	key := personRowsKey{reflect.TypeOf(dest), order, limited}
+	if h, ok := personRowsReads.Load(key); ok {
+		return h.(*hotRead)
+	}
+	h, _ := personRowsReads.LoadOrStore(key, newHotRead(func(q bun.IDB) string {
+		text := q.NewSelect().Model(dest).Where("org_id = ? AND person_id = ?", ph, ph).OrderExpr(order).String()
+		if limited {
+			text += " LIMIT ?"
+		}
+		return text
+	}))
+	return h.(*hotRead)
 }
 
 // ph is the placeholder to give bun where a value goes.

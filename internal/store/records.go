@@ -58,9 +58,7 @@ func keptOriginal(kept []rapport.KeptValue) string {
 func (db *DB) Records(ctx context.Context, act rapport.Actor, personID int64) ([]rapport.InputRecord, error) {
 	orgID := act.Org
 	var rows []recordRow
-	b := &bound{}
-	q := db.ro.NewSelect().Model(&rows).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr("created_at DESC, id DESC")
-	if err := db.readBound(ctx, &rows, q.String(), b); err != nil {
+	if err := db.readAll(ctx, db.ro, &rows, personRows(&rows, "created_at DESC, id DESC", false), orgID, personID); err != nil {
 		return nil, err
 	}
 	out := make([]rapport.InputRecord, len(rows))

@@ -115,9 +115,7 @@ func (db *DB) Story(ctx context.Context, act rapport.Actor, p *rapport.Person) (
 // readTimeline reads a source of a person's timeline, newest first,
 // bounded.
 func (db *DB) readTimeline(ctx context.Context, orgID, personID int64, dest any, order string) error {
-	b := &bound{}
-	q := db.ro.NewSelect().Model(dest).Where("org_id = ? AND person_id = ?", b.v(orgID), b.v(personID)).OrderExpr(order).Limit(timelineLimit)
-	return db.readBound(ctx, dest, q.String(), b)
+	return db.readAll(ctx, db.ro, dest, personRows(dest, order, true), orgID, personID, timelineLimit)
 }
 
 // timeline makes the story of a visible person from their facts and
