@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -146,6 +147,70 @@ func TestSharedPhoneIsAHousehold(t *testing.T) {
 			if err := f.db.MarkDistinct(ctx, rapport.Member(base.org, base.owner), []int64{m.ID, john.ID}); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 				t.Errorf("another organisation's people: %v", err)
 			}
+		}
+	})
+}
+
+// TestPersonContactInOrder: one person's phones, emails and tags, read in
+// one statement, come as the lists of several people read them (phones
+// and emails in their order, a bad number marked; tags by their lower
+// case, then as written), each with its ids, on both databases.
+func TestPersonContactInOrder(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		act := rapport.Member(f.org, f.agent)
+		p := &rapport.Person{FirstName: "Ana", LastName: "Ruiz", Kind: rapport.KindLead,
+			Phones: []rapport.Phone{{Number: "+13125550199", Label: "work"}, {Number: "+13125550101", Label: "mobile", Bad: true}, {Number: "+13125550150"}},
+			Emails: []rapport.Email{{Address: "z@ruiz.test", Label: "home"}, {Address: "a@ruiz.test"}},
+			Tags:   []string{"b", "apricot", "Apple", "C"}}
+		if err := f.db.CreatePerson(ctx, act, p); err != nil {
+			t.Fatal(err)
+		}
+		bare := &rapport.Person{FirstName: "Bo", Kind: rapport.KindLead}
+		if err := f.db.CreatePerson(ctx, act, bare); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.db.Person(ctx, act, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var numbers, emails []string
+		for i, ph := range got.Phones {
+			if ph.ID == 0 || ph.OrgID != f.org.ID || ph.PersonID != p.ID || ph.Position != i {
+				t.Errorf("phone %d = %+v", i, ph)
+			}
+			numbers = append(numbers, fmt.Sprintf("%s/%s/%v", ph.Number, ph.Label, ph.Bad))
+		}
+		for i, e := range got.Emails {
+			if e.ID == 0 || e.OrgID != f.org.ID || e.PersonID != p.ID || e.Position != i {
+				t.Errorf("email %d = %+v", i, e)
+			}
+			emails = append(emails, e.Address+"/"+e.Label)
+		}
+		if want := []string{"+13125550199/work/false", "+13125550101/mobile/true", "+13125550150//false"}; !slices.Equal(numbers, want) {
+			t.Errorf("phones = %v, want %v", numbers, want)
+		}
+		if want := []string{"z@ruiz.test/home", "a@ruiz.test/"}; !slices.Equal(emails, want) {
+			t.Errorf("emails = %v, want %v", emails, want)
+		}
+		if want := []string{"Apple", "apricot", "b", "C"}; !slices.Equal(got.Tags, want) {
+			t.Errorf("tags = %v, want %v", got.Tags, want)
+		}
+		// Several people at once (the list's read of each table) agree.
+		page, err := f.db.ListPeople(ctx, act, store.PeopleFilter{Limit: 10})
+		if err != nil || len(page.People) != 2 {
+			t.Fatalf("list = %+v, %v", page, err)
+		}
+		for _, q := range page.People {
+			want := got
+			if q.ID == bare.ID {
+				want = &rapport.Person{}
+			}
+			if !slices.Equal(q.Phones, want.Phones) || !slices.Equal(q.Emails, want.Emails) || !slices.Equal(q.Tags, want.Tags) {
+				t.Errorf("person %d read with another: %+v %+v %v, want %+v %+v %v", q.ID, q.Phones, q.Emails, q.Tags, want.Phones, want.Emails, want.Tags)
+			}
+		}
+		if got, err := f.db.Person(ctx, act, bare.ID); err != nil || got.Phones != nil || got.Emails != nil || got.Tags != nil {
+			t.Errorf("a person with no contact details: %+v, %v", got, err)
 		}
 	})
 }

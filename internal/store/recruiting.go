@@ -388,17 +388,30 @@ func (db *DB) Referred(ctx context.Context, act rapport.Actor, referrerID int64,
 		return nil, err
 	}
 	var people []rapport.Person
-	b := &bound{}
-	q := db.ro.NewSelect().Model(&people).ExcludeColumn("search_doc").
-		Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", b.v(orgID), b.v(referrerID))
+	read, args := readReferred, []any{orgID, referrerID, max(limit, 1)}
 	if visibleTo != 0 {
-		q.Where("person.owner_id = ?", b.v(visibleTo))
+		read, args = readReferredOwned, []any{orgID, referrerID, visibleTo, max(limit, 1)}
 	}
-	q.OrderExpr("person.created_at DESC, person.id DESC")
-	if err := db.readBound(ctx, &people, b.limit(q.String(), max(limit, 1)), b); err != nil {
+	if err := db.readAll(ctx, db.ro, &people, read, args...); err != nil {
 		return nil, err
 	}
 	return people, db.decorate(ctx, orgID, people)
+}
+
+// readReferred reads whom a person referred (every person's page asks),
+// newest first, of all the organisation's people or (readReferredOwned)
+// of one user's: the organisation, the referrer, the user, how many.
+var readReferred, readReferredOwned = referredRead(false), referredRead(true)
+
+func referredRead(owned bool) *hotRead {
+	return newHotRead(func(q bun.IDB) string {
+		s := q.NewSelect().Model((*rapport.Person)(nil)).ExcludeColumn("search_doc").
+			Where("person.org_id = ? AND person.referred_by_id = ? AND person.archived_at IS NULL", ph, ph)
+		if owned {
+			s.Where("person.owner_id = ?", ph)
+		}
+		return s.OrderExpr("person.created_at DESC, person.id DESC").String() + " LIMIT ?"
+	})
 }
 
 // ProductionHistory returns an agent's production, oldest period first.
