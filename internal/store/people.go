@@ -453,11 +453,11 @@ func (db *DB) Person(ctx context.Context, act rapport.Actor, id int64) (*rapport
 	// organisation (its pipelines, its roster), which every page that
 	// shows a person reads anyway: two statements fewer a person.
 	if p.StageID != 0 {
-		ps, err := db.keptPipelines(ctx, orgID)
+		c, err := db.keptPipelines(ctx, orgID)
 		if err != nil {
 			return nil, err
 		}
-		if st := stageIn(ps, p.StageID); st != nil {
+		if st := stageIn(c.ps, p.StageID); st != nil {
 			p.Stage = st
 		}
 	}

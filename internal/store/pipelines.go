@@ -15,33 +15,48 @@ import (
 const pipelinesTTL = 30 * time.Second
 
 type cachedPipelines struct {
-	ps []rapport.Pipeline
-	at time.Time
+	ps     []rapport.Pipeline
+	stages map[int64]*rapport.Stage // ps's stages by id
+	at     time.Time
 }
 
 // Pipelines returns the organisation's pipelines with their stages in
-// order: a copy of its own for each caller.
+// order, the caller's own copy.
 func (db *DB) Pipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipeline, error) {
-	ps, err := db.keptPipelines(ctx, act.Org)
+	c, err := db.keptPipelines(ctx, act.Org)
 	if err != nil {
 		return nil, err
 	}
-	return copyPipelines(ps), nil
+	return copyPipelines(c.ps), nil
 }
 
-// keptPipelines is Pipelines without the copy: shared, read only.
-func (db *DB) keptPipelines(ctx context.Context, orgID int64) ([]rapport.Pipeline, error) {
+// SharedPipelines is Pipelines without the copy, with their stages by id:
+// kept between requests and shared by them, to read and never change (as
+// the roster is). A page's pickers and badges need nothing else, and
+// copying them was a few kB of every page.
+func (db *DB) SharedPipelines(ctx context.Context, act rapport.Actor) ([]rapport.Pipeline, map[int64]*rapport.Stage, error) {
+	c, err := db.keptPipelines(ctx, act.Org)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.ps, c.stages, nil
+}
+
+// keptPipelines is the organisation's pipelines as kept: shared, read
+// only.
+func (db *DB) keptPipelines(ctx context.Context, orgID int64) (*cachedPipelines, error) {
 	now := db.now()
 	if v, ok := db.pipelines.Load(orgID); ok && now.Sub(v.(*cachedPipelines).at) < pipelinesTTL {
-		return v.(*cachedPipelines).ps, nil
+		return v.(*cachedPipelines), nil
 	}
 	gen := db.forgets.Load() // before reading: see keep
 	ps, err := db.readPipelines(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	db.keep(&db.pipelines, orgID, &cachedPipelines{ps: ps, at: now}, gen)
-	return ps, nil
+	c := &cachedPipelines{ps: ps, stages: Stages(ps), at: now}
+	db.keep(&db.pipelines, orgID, c, gen)
+	return c, nil
 }
 
 // stageIn returns a copy of the stage id of ps, or nil.

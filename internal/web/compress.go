@@ -142,6 +142,15 @@ func (c *compressWriter) Write(b []byte) (int, error) {
 		}
 		return c.ResponseWriter.Write(b)
 	}
+	if len(c.held) == 0 && len(b) >= minCompress {
+		// A page written whole (render's buffer): compressed as it
+		// comes, rather than copied aside first.
+		c.decide(true)
+		if _, err := c.w.Write(b); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 	c.held = append(c.held, b...)
 	if len(c.held) >= minCompress {
 		c.decide(true)

@@ -29,6 +29,8 @@ func personURL(id int64) string { return "/people/" + strconv.FormatInt(id, 10) 
 // lookups are the organisation's pipelines and users, for pickers and
 // for naming stages and owners in lists.
 type lookups struct {
+	// Pipelines and Stages (by id) are the store's, kept and shared
+	// between requests: read them, never change them.
 	Pipelines []rapport.Pipeline
 	Stages    map[int64]*rapport.Stage
 	// Users are those who can sign in, for pickers; UserNames names
@@ -41,14 +43,13 @@ type lookups struct {
 func (s *Server) lookups(ctx context.Context, a *account) (lookups, error) {
 	var l lookups
 	var err error
-	if l.Pipelines, err = s.db.Pipelines(ctx, a.actor); err != nil {
+	if l.Pipelines, l.Stages, err = s.db.SharedPipelines(ctx, a.actor); err != nil {
 		return l, err
 	}
 	team, err := s.db.Roster(ctx, a.actor)
 	if err != nil {
 		return l, err
 	}
-	l.Stages = store.Stages(l.Pipelines)
 	l.UserNames, l.Users = team.Names, team.Active // shared: read only
 	return l, nil
 }
