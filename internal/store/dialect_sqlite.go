@@ -252,13 +252,28 @@ func allDigits(s string) bool {
 // hasWordsStarting reports whether every token starts a word of the
 // folded search document.
 func hasWordsStarting(doc string, tokens []string) bool {
-	doc = " " + doc
 	for _, t := range tokens {
-		if !strings.Contains(doc, " "+t) {
+		if !startsAWord(doc, t) {
 			return false
 		}
 	}
 	return true
+}
+
+// startsAWord reports whether t is found in doc at its start or after a
+// space (without copying doc, which may be 32 kB, to put a space first).
+func startsAWord(doc, t string) bool {
+	for i := 0; i <= len(doc); {
+		j := strings.Index(doc[i:], t)
+		if j < 0 {
+			return false
+		}
+		if j += i; j == 0 || doc[j-1] == ' ' {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
 
 // sqliteSearchNewest returns up to n ids of matching people below before,

@@ -331,7 +331,11 @@ func (db *DB) listNewest(ctx context.Context, act rapport.Actor, f PeopleFilter,
 			Limit(int64(limit + 1 - len(page.People))).Scan(ctx); err != nil {
 			return nil, err
 		}
-		page.People = append(page.People, people...)
+		if page.People == nil && len(people) > 0 {
+			page.People = people // the first batch: most pages need no other
+		} else {
+			page.People = append(page.People, people...)
+		}
 		if len(ids) < batch {
 			exhausted = true
 			break

@@ -152,8 +152,8 @@ func (db *DB) searchHits(ctx context.Context, act rapport.Actor, f PeopleFilter,
 func scanHits(rows *sql.Rows, n int) ([]rankedHit, error) {
 	defer rows.Close()
 	hits := make([]rankedHit, 0, n)
+	var h rankedHit // one for every row: Scan's pointers move it to the heap
 	for rows.Next() {
-		var h rankedHit
 		if err := rows.Scan(&h.ID, &h.FirstName, &h.LastName, &h.SortName); err != nil {
 			return nil, err
 		}
@@ -245,17 +245,41 @@ func (db *DB) peopleInOrder(ctx context.Context, act rapport.Actor, f PeopleFilt
 	if err := db.readAll(ctx, db.ro, &people, read, act.Org, idList(ids)); err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*rapport.Person, len(people))
-	for i := range people {
-		byID[people[i].ID] = &people[i]
+	putInOrder(people, ids)
+	return people, nil
+}
+
+// putInOrder puts people (each of whose ids is among ids, once) in the
+// order of ids, in place: each moved once, rather than copied into a new
+// list (a person is 800 bytes; a page of fifty, 40 kB a search).
+func putInOrder(people []rapport.Person, ids []int64) {
+	slot := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		slot[id] = i
 	}
-	out := make([]rapport.Person, 0, len(people))
-	for _, id := range ids {
-		if p := byID[id]; p != nil {
-			out = append(out, *p)
+	// dest[i] is where people[i] goes: its rank among those present.
+	at := make([]int, len(ids))
+	for i := range at {
+		at[i] = -1
+	}
+	for i := range people {
+		at[slot[people[i].ID]] = i
+	}
+	dest := make([]int, len(people))
+	n := 0
+	for _, i := range at {
+		if i >= 0 {
+			dest[i] = n
+			n++
 		}
 	}
-	return out, nil
+	for i := range people {
+		for dest[i] != i {
+			j := dest[i]
+			people[i], people[j] = people[j], people[i]
+			dest[i], dest[j] = dest[j], dest[i]
+		}
+	}
 }
 
 // rankedCursor reads the offset of a ranked search's page ("o12").
