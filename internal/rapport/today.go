@@ -154,6 +154,8 @@ type TodayEntry struct {
 	// Opener is a suggested first line for the call, when the reason gives
 	// one: the referrer's name, the news at their office.
 	Opener string
+	// cand is the entry's candidate's place among BuildToday's.
+	cand int
 }
 
 // Best is the entry's most urgent reason.
@@ -201,7 +203,7 @@ func (e *TodayEntry) Best() Reason { return e.Reasons[0] }
 func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
 	today := DayOf(p.Now, p.UserLoc)
 	dayStart := today.Start(p.UserLoc)
-	var out []TodayEntry
+	out := make([]TodayEntry, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
 		per := c.Person
@@ -225,14 +227,17 @@ func BuildToday(p TodayParams, cands []Candidate) []TodayEntry {
 			}
 			return reasons[i].Key < reasons[j].Key
 		})
-		e := TodayEntry{Person: per, Reasons: reasons, Referrer: c.Referrer}
-		e.Opener = Opener(per, reasons, c)
+		e := TodayEntry{Person: per, Reasons: reasons, Referrer: c.Referrer, cand: i}
 		e.CallableNow, e.CallableAt, e.LocalTime = CallingWindow(p.Now, per.Location(p.OrgLoc))
 		out = append(out, e)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return todayLess(&out[i], &out[j]) })
 	if p.Size > 0 && len(out) > p.Size {
 		out = out[:p.Size]
+	}
+	// Openers only for those chosen: the order does not depend on them.
+	for i := range out {
+		out[i].Opener = Opener(out[i].Person, out[i].Reasons, &cands[out[i].cand])
 	}
 	return out
 }
