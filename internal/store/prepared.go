@@ -53,7 +53,7 @@ type personRowsKey struct {
 var personRowsReads sync.Map // personRowsKey → *hotRead
 
 // personRows is the hot read of a person's rows of dest's table (dest a
-// pointer to a slice of its model), in order; its values are the
+// model: a pointer to one, or to a slice of them), in order; its values are the
 // organisation and the person, then, when limited, how many at most.
 // Their facts, events, records and the timeline's sources are read so:
 // built by bun on every call, their texts were a twentieth of a person
@@ -371,13 +371,9 @@ var (
 // detailsRead returns the hot reads of a model's rows of one person and
 // of an idList of people, in order.
 func detailsRead(model any, order string) (one, many *hotRead) {
-	read := func(cond func(q bun.IDB) string) *hotRead {
-		return newHotRead(func(q bun.IDB) string {
-			return q.NewSelect().Model(model).Where("org_id = ?", ph).Where(cond(q), ph).OrderExpr(order).String()
-		})
-	}
-	return read(func(bun.IDB) string { return "person_id = ?" }),
-		read(func(q bun.IDB) string { return anyID(q, "person_id") })
+	return personRows(model, order, false), newHotRead(func(q bun.IDB) string {
+		return q.NewSelect().Model(model).Where("org_id = ?", ph).Where(anyID(q, "person_id"), ph).OrderExpr(order).String()
+	})
 }
 
 // Hot reads of several people at once, by an idList.

@@ -151,11 +151,8 @@ func personHeadHTML(page *personPage) template.HTML {
 	}
 	escapeIf(&b, " · Source: ", p.Source, "")
 	if r := p.ReferredBy; r != nil {
-		b.WriteString(" · Referred by <a href=\"/people/")
-		b.WriteString(strconv.FormatInt(r.ID, 10))
-		b.WriteString("\">")
-		escapeHTML(&b, r.Name)
-		b.WriteString("</a>")
+		b.WriteString(" · Referred by ")
+		writePersonLink(&b, r.ID, r.Name)
 	}
 	b.WriteString("</p>\n  </div>\n</div>\n<div class=\"person-actions\">\n  ")
 	writePhones(&b, page.Base, p)
@@ -335,11 +332,9 @@ func personEndHTML(page *personPage) template.HTML {
 		b.WriteString("<ul class=\"plain\">")
 		for i := range page.Referrals {
 			r := &page.Referrals[i]
-			b.WriteString("<li><a href=\"/people/")
-			b.WriteString(strconv.FormatInt(r.ID, 10))
-			b.WriteString("\">")
-			escapeHTML(&b, r.Name())
-			b.WriteString("</a> <span class=\"muted\">")
+			b.WriteString("<li>")
+			writePersonLink(&b, r.ID, r.Name())
+			b.WriteString(" <span class=\"muted\">")
 			escapeHTML(&b, r.Kind.Label())
 			if r.Stage != nil {
 				b.WriteString(" · ")
@@ -579,7 +574,7 @@ func writeTimelineConversation(b *strings.Builder, base Base, it *store.Timeline
 	}
 	if c.DurationSeconds != 0 {
 		b.WriteString(" · ")
-		b.WriteString(strconv.Itoa((c.DurationSeconds + 30) / 60))
+		b.WriteString(strconv.Itoa(minutes(c.DurationSeconds)))
 		b.WriteString(" min")
 	}
 	escapeIf(b, " · <span class=\"temp\">temperature: ", string(c.Temperature), "</span>")
@@ -656,3 +651,15 @@ func writeTyped(b *strings.Builder, open string, typ rapport.FactType, sep, text
 	escapeHTML(b, text)
 	b.WriteString(end)
 }
+
+// writePersonLink writes a link to a person's page, their name escaped.
+func writePersonLink(b *strings.Builder, id int64, name string) {
+	b.WriteString("<a href=\"/people/")
+	b.WriteString(strconv.FormatInt(id, 10))
+	b.WriteString("\">")
+	escapeHTML(b, name)
+	b.WriteString("</a>")
+}
+
+// minutes is a duration in seconds as whole minutes, rounded.
+func minutes(secs int) int { return (secs + 30) / 60 }

@@ -176,15 +176,24 @@ const (
   {{else}}<p class="muted">No history yet.</p>{{end}}{{end}}`
 )
 
-// TestPagePartsMatchTemplates: the top bar for every role and current
-// tab, and a person's head and side column for people of every shape,
-// byte for byte as the templates wrote them, on hostile values.
-func TestPagePartsMatchTemplates(t *testing.T) {
+// referenceFuncs are the functions the replaced templates called: the
+// pages' own, and minutes, which only the timeline called.
+func referenceFuncs(t *testing.T) template.FuncMap {
+	t.Helper()
 	a, err := loadAssets()
 	if err != nil {
 		t.Fatal(err)
 	}
 	funcs := viewFuncs(a, newFormParts())
+	funcs["minutes"] = minutes
+	return funcs
+}
+
+// TestPagePartsMatchTemplates: the top bar for every role and current
+// tab, and a person's head and side column for people of every shape,
+// byte for byte as the templates wrote them, on hostile values.
+func TestPagePartsMatchTemplates(t *testing.T) {
+	funcs := referenceFuncs(t)
 	hostile := `<script>alert("x")</script> O'Brien & +1 é` + "\x00"
 	org := &rapport.Org{ID: 4, Name: "Acme " + hostile, Region: "US", TZ: "America/Chicago"}
 
@@ -271,11 +280,7 @@ func TestPagePartsMatchTemplates(t *testing.T) {
 // its optional parts), byte for byte as the templates wrote them, on
 // hostile values.
 func TestPersonStoryMatchesTemplate(t *testing.T) {
-	a, err := loadAssets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := template.Must(template.New("ref").Funcs(viewFuncs(a, newFormParts())).Parse(personPartsTemplate))
+	ref := template.Must(template.New("ref").Funcs(referenceFuncs(t)).Parse(personPartsTemplate))
 	hostile := `<script>alert("x")</script> O'Brien & +1 é` + "\x00"
 	now := time.Date(2026, 12, 8, 15, 4, 0, 0, time.UTC)
 	today := rapport.DayOf(now, time.UTC)

@@ -75,9 +75,13 @@ func partialFiles(funcs template.FuncMap) (map[string]string, error) {
 			return nil, err
 		}
 		for _, x := range t.Templates() {
-			if x.Name() != path.Base(f) {
-				defined[x.Name()] = f
+			if x.Name() == path.Base(f) {
+				continue
 			}
+			if other, ok := defined[x.Name()]; ok {
+				return nil, fmt.Errorf("template %q is defined in both %s and %s", x.Name(), other, f)
+			}
+			defined[x.Name()] = f
 		}
 	}
 	return defined, nil
@@ -183,7 +187,6 @@ func viewFuncs(a *assets, parts *formParts) template.FuncMap {
 		},
 		"errAt":       func(f *form, name string, i int) string { return f.Errors[name+"."+strconv.Itoa(i)] },
 		"factErr":     func(f *form, i int, field string) string { return f.Errors["fact."+strconv.Itoa(i)+"."+field] },
-		"minutes":     func(secs int) int { return (secs + 30) / 60 },
 		"lower":       strings.ToLower,
 		"contains":    func(xs []string, x string) bool { return contains(xs, x) },
 		"list":        func(xs ...string) []string { return xs },

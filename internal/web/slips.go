@@ -226,11 +226,9 @@ func writeCard(b *strings.Builder, base Base, it *store.TodayItem) {
 		}
 	}
 	if it.Referrer != "" {
-		b.WriteString("<p><span class=\"label\">Referred by</span> <a href=\"/people/")
-		b.WriteString(strconv.FormatInt(p.ReferredByID, 10))
-		b.WriteString("\">")
-		escapeHTML(b, it.Referrer)
-		b.WriteString("</a></p>\n")
+		b.WriteString("<p><span class=\"label\">Referred by</span> ")
+		writePersonLink(b, p.ReferredByID, it.Referrer)
+		b.WriteString("</p>\n")
 	}
 	if p.Kind == rapport.KindRecruit {
 		b.WriteString("<p class=\"production\"><span class=\"label\">Production</span> ")
